@@ -1,0 +1,2 @@
+/** The Spark side: datasets, the distributed trainer, evaluation and scoring (to come). */
+package sparkcnn.driver;

@@ -1,0 +1,71 @@
+package sparkcnn.jobs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A command's arguments: flags, options with values, and positionals, consumed as the command asks for them. */
+final class Args {
+  private final String command;
+  private final List<String> rest = new ArrayList<>();
+
+  Args(String command, String[] argv, int from) {
+    this.command = command;
+    for (int i = from; i < argv.length; i++) {
+      rest.add(argv[i]);
+    }
+  }
+
+  /** True (and consumed) if {@code --name} is present. */
+  boolean flag(String name) {
+    return rest.remove(name);
+  }
+
+  /** The value after {@code --name}, or null if absent. */
+  String option(String name) {
+    int i = rest.indexOf(name);
+    if (i < 0) {
+      return null;
+    }
+    if (i + 1 >= rest.size() || rest.get(i + 1).startsWith("--")) {
+      throw new UsageException(command + ": " + name + " needs a value");
+    }
+    rest.remove(i);
+    return rest.remove(i);
+  }
+
+  /** The value after {@code --name} as a positive integer, or the default. */
+  int positiveInt(String name, int dflt) {
+    String v = option(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException(command + ": " + name + ": expected a positive integer, got '" + v + "'");
+  }
+
+  /** The next positional argument if it is one of {@code choices}, else null (nothing consumed). */
+  String choice(String... choices) {
+    if (!rest.isEmpty()) {
+      for (String c : choices) {
+        if (c.equals(rest.get(0))) {
+          return rest.remove(0);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Fails on anything not consumed. */
+  void done(String allowed) {
+    if (!rest.isEmpty()) {
+      throw new UsageException(command + ": unexpected argument '" + rest.get(0) + "' (allowed: " + allowed + ")");
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** What users touch: the {@code bin/sparkcnn} command line and, later, job definitions and reports. */
+package sparkcnn.jobs;

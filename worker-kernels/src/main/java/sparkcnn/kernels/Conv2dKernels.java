@@ -1,0 +1,198 @@
+package sparkcnn.kernels;
+
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/**
+ * 2D convolution (cross-correlation, as in every framework) with stride, padding, dilation and groups.
+ * General case: im2col of a block of output rows, then GEMM; the block is sized to stay in L2.
+ * A pointwise (1x1, stride 1, unpadded) convolution is a GEMM on the image itself; a depthwise one goes
+ * to {@link DepthwiseKernels}. Images run in parallel when the batch covers the pool, otherwise GEMM
+ * itself goes parallel.
+ *
+ * <p>Operands: x (N, C, H, W), w (K, C/groups, R, S), b (K) or null, y and dy (N, K, P, Q).
+ * Forward and backwardInput overwrite their output; backwardWeights and backwardBias accumulate (+=).
+ */
+public final class Conv2dKernels {
+  /** Floats of im2col columns per block: 512 KB, half of this core's L2. */
+  private static final int BLOCK_FLOATS = 1 << 17;
+
+  private Conv2dKernels() {}
+
+  /** y = conv(x, w) + b. */
+  public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
+      ConvGeom g) {
+    g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
+    if (g.isDepthwise() && !g.isPointwise()) {
+      DepthwiseKernels.forward(x, xOff, w, wOff, y, yOff, g);
+    } else {
+      eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
+    }
+    if (b != null) {
+      addBias(b, bOff, y, yOff, g);
+    }
+  }
+
+  /** dx = the adjoint of forward applied to dy (overwrites dx). */
+  public static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    g.checkOperands("conv2d backwardInput", dx, dxOff, w, wOff, null, 0, dy, dyOff);
+    if (g.isDepthwise() && !g.isPointwise()) {
+      DepthwiseKernels.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+    } else {
+      eachImage(g.n(), i -> backwardInputImage(dy, dyOff, w, wOff, dx, dxOff, g, i));
+    }
+  }
+
+  /** dw += dL/dw for input x and output gradient dy. */
+  public static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    g.checkOperands("conv2d backwardWeights", x, xOff, dw, dwOff, null, 0, dy, dyOff);
+    if (g.isDepthwise() && !g.isPointwise()) {
+      DepthwiseKernels.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      return;
+    }
+    if (g.n() < Parallel.threads() || Parallel.inWorker()) {
+      for (int i = 0; i < g.n(); i++) {
+        weightsImage(x, xOff, dy, dyOff, dw, dwOff, g, i);
+      }
+      return;
+    }
+    // One private gradient per chunk of images, summed at the end: no two threads write the same floats.
+    int size = g.weightSize();
+    int chunks = Parallel.chunks(g.n());
+    float[] partial = Scratch.floats(Scratch.PARTIAL, chunks * size);
+    Parallel.forRange(g.n(), (lo, hi, t) -> {
+      Arrays.fill(partial, t * size, (t + 1) * size, 0f);
+      for (int i = lo; i < hi; i++) {
+        weightsImage(x, xOff, dy, dyOff, partial, t * size, g, i);
+      }
+    });
+    for (int t = 0; t < chunks; t++) {
+      for (int j = 0; j < size; j++) {
+        dw[dwOff + j] += partial[t * size + j];
+      }
+    }
+  }
+
+  /** db[k] += sum over n, p, q of dy[n][k][p][q]. */
+  public static void backwardBias(float[] dy, int dyOff, float[] db, int dbOff, ConvGeom g) {
+    ConvGeom.operand("conv2d backwardBias", "dy", g.outputShape(), dy, dyOff);
+    ConvGeom.operand("conv2d backwardBias", "db", new int[] {g.k()}, db, dbOff);
+    int plane = g.p() * g.q();
+    for (int i = 0; i < g.n(); i++) {
+      for (int k = 0; k < g.k(); k++) {
+        int o = dyOff + (i * g.k() + k) * plane;
+        float s = 0;
+        for (int j = 0; j < plane; j++) {
+          s += dy[o + j];
+        }
+        db[dbOff + k] += s;
+      }
+    }
+  }
+
+  static void addBias(float[] b, int bOff, float[] y, int yOff, ConvGeom g) {
+    int plane = g.p() * g.q();
+    for (int i = 0; i < g.n(); i++) {
+      for (int k = 0; k < g.k(); k++) {
+        int o = yOff + (i * g.k() + k) * plane;
+        float v = b[bOff + k];
+        for (int j = 0; j < plane; j++) {
+          y[o + j] += v;
+        }
+      }
+    }
+  }
+
+  /** Images in parallel when there are enough to go round; otherwise one by one with GEMM parallel inside. */
+  private static void eachImage(int n, IntConsumer image) {
+    if (n >= Parallel.threads()) {
+      Parallel.forRange(n, (lo, hi, t) -> {
+        for (int i = lo; i < hi; i++) {
+          image.accept(i);
+        }
+      });
+    } else {
+      for (int i = 0; i < n; i++) {
+        image.accept(i);
+      }
+    }
+  }
+
+  /** Output rows per im2col block, so that one block holds about BLOCK_FLOATS floats. */
+  private static int blockRows(ConvGeom g) {
+    return Math.max(1, Math.min(g.p(), BLOCK_FLOATS / Math.max(1, g.colRows() * g.q())));
+  }
+
+  private static void forwardImage(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g, int i) {
+    int hw = g.h() * g.w();
+    int pq = g.p() * g.q();
+    int rows = blockRows(g);
+    for (int gi = 0; gi < g.groups(); gi++) {
+      int xg = xOff + (i * g.c() + gi * g.cg()) * hw;
+      int wg = wOff + gi * g.kg() * g.colRows();
+      int yg = yOff + (i * g.k() + gi * g.kg()) * pq;
+      if (g.isPointwise()) {
+        Gemm.gemm(false, false, g.kg(), pq, g.cg(), 1f, w, wg, g.cg(), x, xg, hw, 0f, y, yg, pq);
+        continue;
+      }
+      for (int p0 = 0; p0 < g.p(); p0 += rows) {
+        int p1 = Math.min(g.p(), p0 + rows);
+        int cols = (p1 - p0) * g.q();
+        float[] col = Scratch.floats(Scratch.COLUMNS, g.colRows() * Gemm.packedPanels(cols) * Gemm.NR);
+        Im2col.unfoldPacked(x, xg, g, p0, p1, col);
+        Gemm.gemmPackedB(false, g.kg(), cols, g.colRows(), 1f, w, wg, g.colRows(), col, 0, 0f, y, yg + p0 * g.q(), pq);
+      }
+    }
+  }
+
+  private static void backwardInputImage(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff,
+      ConvGeom g, int i) {
+    int hw = g.h() * g.w();
+    int pq = g.p() * g.q();
+    int rows = blockRows(g);
+    if (!g.isPointwise()) {
+      Arrays.fill(dx, dxOff + i * g.c() * hw, dxOff + (i + 1) * g.c() * hw, 0f);
+    }
+    for (int gi = 0; gi < g.groups(); gi++) {
+      int xg = dxOff + (i * g.c() + gi * g.cg()) * hw;
+      int wg = wOff + gi * g.kg() * g.colRows();
+      int yg = dyOff + (i * g.k() + gi * g.kg()) * pq;
+      if (g.isPointwise()) {
+        Gemm.gemm(true, false, g.cg(), pq, g.kg(), 1f, w, wg, g.cg(), dy, yg, pq, 0f, dx, xg, hw);
+        continue;
+      }
+      for (int p0 = 0; p0 < g.p(); p0 += rows) {
+        int p1 = Math.min(g.p(), p0 + rows);
+        int cols = (p1 - p0) * g.q();
+        float[] col = Scratch.floats(Scratch.COLUMNS, g.colRows() * cols);
+        Gemm.gemm(true, false, g.colRows(), cols, g.kg(), 1f, w, wg, g.colRows(), dy, yg + p0 * g.q(), pq, 0f,
+            col, 0, cols);
+        Im2col.foldAdd(col, g, p0, p1, dx, xg);
+      }
+    }
+  }
+
+  private static void weightsImage(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g,
+      int i) {
+    int hw = g.h() * g.w();
+    int pq = g.p() * g.q();
+    int rows = blockRows(g);
+    for (int gi = 0; gi < g.groups(); gi++) {
+      int xg = xOff + (i * g.c() + gi * g.cg()) * hw;
+      int wg = dwOff + gi * g.kg() * g.colRows();
+      int yg = dyOff + (i * g.k() + gi * g.kg()) * pq;
+      if (g.isPointwise()) {
+        Gemm.gemm(false, true, g.kg(), g.cg(), pq, 1f, dy, yg, pq, x, xg, hw, 1f, dw, wg, g.cg());
+        continue;
+      }
+      for (int p0 = 0; p0 < g.p(); p0 += rows) {
+        int p1 = Math.min(g.p(), p0 + rows);
+        int cols = (p1 - p0) * g.q();
+        float[] col = Scratch.floats(Scratch.COLUMNS, g.colRows() * cols);
+        Im2col.unfold(x, xg, g, p0, p1, col);
+        Gemm.gemm(false, true, g.kg(), g.colRows(), cols, 1f, dy, yg + p0 * g.q(), pq, col, 0, cols, 1f, dw, wg,
+            g.colRows());
+      }
+    }
+  }
+}

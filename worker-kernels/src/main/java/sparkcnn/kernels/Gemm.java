@@ -1,0 +1,250 @@
+package sparkcnn.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Single-precision GEMM, row-major: C = alpha * op(A) * op(B) + beta * C, with op(A) m x k and op(B) k x n.
+ * Without transpose A(i, p) = a[aOff + i * lda + p]; with transpose A(i, p) = a[aOff + p * lda + i] (same for B).
+ *
+ * <p>Goto/BLIS blocking: a KC x NC block of B and an MC x KC block of A are packed into panels of
+ * {@link #NR} columns and {@link #MR} rows (alpha folded into A, edges zero-padded), and an MR x NR
+ * register tile walks them ({@link GemmVectorKernel}, or {@link GemmScalarKernel} without the Vector
+ * API). A B micro-panel (KC x NR) stays in L1 while A micro-panels stream from L2; the KC x NC block of B
+ * (about 400 KB) stays in this core's 1 MB L2, which matters when M is small, as in convolutions. Large products are
+ * split over the kernel pool along their longer output dimension; each thread packs its own panels.
+ */
+public final class Gemm {
+  /** Rows of the register tile. */
+  public static final int MR = 6;
+  /** Columns of the register tile: two vectors. */
+  public static final int NR = 2 * Simd.LANES;
+  private static final int KC = 256;
+  private static final int MC = 20 * MR;
+  private static final int NC = 12 * NR;
+  /** Below this many multiply-adds, splitting across threads costs more than it gains. */
+  private static final long PARALLEL_MACS = 1L << 20;
+
+  private Gemm() {}
+
+  /** C = alpha * op(A) op(B) + beta * C. Multithreaded on the kernel pool when large enough. */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    check(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    int chunks = (long) m * n * k < PARALLEL_MACS ? 1 : Parallel.chunks(Integer.MAX_VALUE);
+    if (chunks == 1) {
+      serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    } else if (n >= m) {
+      int units = (n + NR - 1) / NR;
+      Parallel.forEach(chunks, t -> {
+        int j0 = Math.min(n, units * t / chunks * NR);
+        int j1 = Math.min(n, units * (t + 1) / chunks * NR);
+        if (j1 > j0) {
+          serial(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda,
+              b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, ldc);
+        }
+      });
+    } else {
+      int units = (m + MR - 1) / MR;
+      Parallel.forEach(chunks, t -> {
+        int i0 = Math.min(m, units * t / chunks * MR);
+        int i1 = Math.min(m, units * (t + 1) / chunks * MR);
+        if (i1 > i0) {
+          serial(transA, transB, i1 - i0, n, k, alpha, a, aOff + (transA ? i0 : i0 * lda), lda,
+              b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc);
+        }
+      });
+    }
+  }
+
+  private static void check(boolean transA, boolean transB, int m, int n, int k,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+    Check.nonNegative("gemm m", m);
+    Check.nonNegative("gemm n", n);
+    Check.nonNegative("gemm k", k);
+    int aRows = transA ? k : m;
+    int aCols = transA ? m : k;
+    int bRows = transB ? n : k;
+    int bCols = transB ? k : n;
+    operand("A", a, aOff, lda, aRows, aCols, m, n, k);
+    operand("B", b, bOff, ldb, bRows, bCols, m, n, k);
+    operand("C", c, cOff, ldc, m, n, m, n, k);
+  }
+
+  private static void operand(String name, float[] x, int off, int ld, int rows, int cols, int m, int n, int k) {
+    String what = "gemm " + name + " (" + rows + " x " + cols + ", ld " + ld + ") for m=" + m + " n=" + n + " k=" + k;
+    if (ld < Math.max(1, cols)) {
+      throw new IllegalArgumentException(what + ": leading dimension must be at least " + Math.max(1, cols));
+    }
+    if (rows > 0 && cols > 0) {
+      Check.span(what, x, off, (long) (rows - 1) * ld + cols);
+    }
+  }
+
+  /**
+   * C = alpha * op(A) * B + beta * C where B (k x n) is already in packed-panel form: panel j (columns
+   * [j NR, j NR + NR)) starts at pbOff + j * k * NR and holds row p at + p * NR. Convolutions write their
+   * im2col columns straight into this form, saving GEMM one copy of B. Not split across threads.
+   */
+  public static void gemmPackedB(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+      float[] packedB, int pbOff, float beta, float[] c, int cOff, int ldc) {
+    Check.nonNegative("gemm m", m);
+    Check.nonNegative("gemm n", n);
+    Check.nonNegative("gemm k", k);
+    operand("A", a, aOff, lda, transA ? k : m, transA ? m : k, m, n, k);
+    Check.span("gemm packed B (" + k + " x " + n + ")", packedB, pbOff, (long) packedPanels(n) * k * NR);
+    operand("C", c, cOff, ldc, m, n, m, n, k);
+    serial(transA, false, m, n, k, alpha, a, aOff, lda, packedB, pbOff, -1, beta, c, cOff, ldc);
+  }
+
+  /** Panels of NR columns needed for n columns. */
+  public static int packedPanels(int n) {
+    return (n + NR - 1) / NR;
+  }
+
+  /** The blocked product on the calling thread. ldb < 0 means B is pre-packed (see {@link #gemmPackedB}). */
+  private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    boolean prepacked = ldb < 0;
+    if (k == 0 || alpha == 0f) {
+      scale(m, n, beta, c, cOff, ldc);
+      return;
+    }
+    if (beta != 0f && beta != 1f) {
+      scale(m, n, beta, c, cOff, ldc);
+    }
+    float[] packedB = prepacked ? b : Scratch.floats(Scratch.PACK_B, KC * NC);
+    float[] packedA = Scratch.floats(Scratch.PACK_A, KC * MC);
+    for (int jc = 0; jc < n; jc += NC) {
+      int nc = Math.min(NC, n - jc);
+      for (int pc = 0; pc < k; pc += KC) {
+        int kc = Math.min(KC, k - pc);
+        int bBase;
+        int panelStride;
+        if (prepacked) {
+          bBase = bOff + (jc / NR) * k * NR + pc * NR;
+          panelStride = k * NR;
+        } else {
+          packB(transB, kc, nc, b, bOff + (transB ? jc * ldb + pc : pc * ldb + jc), ldb, packedB);
+          bBase = 0;
+          panelStride = kc * NR;
+        }
+        // With beta = 0 the first k-block stores its tiles instead of adding: C is never read or cleared.
+        boolean add = pc > 0 || beta != 0f;
+        for (int ic = 0; ic < m; ic += MC) {
+          int mc = Math.min(MC, m - ic);
+          packA(transA, mc, kc, alpha, a, aOff + (transA ? pc * lda + ic : ic * lda + pc), lda, packedA);
+          macro(mc, nc, kc, packedA, packedB, bBase, panelStride, c, cOff + ic * ldc + jc, ldc, add);
+        }
+      }
+    }
+  }
+
+  /** C *= beta, with beta = 0 clearing C (so NaN or garbage in C does not survive). */
+  private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+    if (beta == 1f) {
+      return;
+    }
+    for (int i = 0; i < m; i++) {
+      int row = cOff + i * ldc;
+      if (beta == 0f) {
+        Arrays.fill(c, row, row + n, 0f);
+      } else {
+        for (int j = row; j < row + n; j++) {
+          c[j] *= beta;
+        }
+      }
+    }
+  }
+
+  /** Packs op(A)[0:mc, 0:kc] (times alpha) into MR-row panels: panel i holds (p, r) at i*MR*kc + p*MR + r. */
+  static void packA(boolean trans, int mc, int kc, float alpha, float[] a, int aOff, int lda, float[] dst) {
+    for (int i0 = 0, panel = 0; i0 < mc; i0 += MR, panel += MR * kc) {
+      int rows = Math.min(MR, mc - i0);
+      if (rows < MR) {
+        Arrays.fill(dst, panel, panel + MR * kc, 0f);
+      }
+      if (trans) {
+        for (int p = 0; p < kc; p++) {
+          int src = aOff + p * lda + i0;
+          int d = panel + p * MR;
+          for (int r = 0; r < rows; r++) {
+            dst[d + r] = alpha * a[src + r];
+          }
+        }
+      } else {
+        for (int r = 0; r < rows; r++) {
+          int src = aOff + (i0 + r) * lda;
+          int d = panel + r;
+          for (int p = 0; p < kc; p++) {
+            dst[d + p * MR] = alpha * a[src + p];
+          }
+        }
+      }
+    }
+  }
+
+  /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at j*NR*kc + p*NR + col. */
+  static void packB(boolean trans, int kc, int nc, float[] b, int bOff, int ldb, float[] dst) {
+    for (int j0 = 0, panel = 0; j0 < nc; j0 += NR, panel += NR * kc) {
+      int cols = Math.min(NR, nc - j0);
+      if (cols < NR) {
+        Arrays.fill(dst, panel, panel + NR * kc, 0f);
+      }
+      if (trans) {
+        for (int col = 0; col < cols; col++) {
+          int src = bOff + (j0 + col) * ldb;
+          int d = panel + col;
+          for (int p = 0; p < kc; p++) {
+            dst[d + p * NR] = b[src + p];
+          }
+        }
+      } else {
+        for (int p = 0; p < kc; p++) {
+          System.arraycopy(b, bOff + p * ldb + j0, dst, panel + p * NR, cols);
+        }
+      }
+    }
+  }
+
+  /**
+   * C[0:mc, 0:nc] (+)= packedA * packedB, one register tile at a time; B panel j starts at bBase + j * panelStride.
+   * Edge tiles go through a scratch tile.
+   */
+  private static void macro(int mc, int nc, int kc, float[] packedA, float[] packedB, int bBase, int panelStride,
+      float[] c, int cOff, int ldc, boolean add) {
+    float[] tile = null;
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int cols = Math.min(NR, nc - j0);
+      int bo = bBase + (j0 / NR) * panelStride;
+      for (int i0 = 0; i0 < mc; i0 += MR) {
+        int rows = Math.min(MR, mc - i0);
+        int ao = i0 * kc;
+        if (rows == MR && cols == NR) {
+          tile(kc, packedA, ao, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
+        } else {
+          if (tile == null) {
+            tile = Scratch.floats(Scratch.TILE, MR * NR);
+          }
+          tile(kc, packedA, ao, packedB, bo, tile, 0, NR, false);
+          for (int r = 0; r < rows; r++) {
+            int dst = cOff + (i0 + r) * ldc + j0;
+            for (int col = 0; col < cols; col++) {
+              c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
+    if (Simd.AVAILABLE) {
+      GemmVectorKernel.tile(kc, a, ao, b, bo, c, co, ldc, add);
+    } else {
+      GemmScalarKernel.tile(kc, a, ao, b, bo, c, co, ldc, add);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+package sparkcnn.kernels;
+
+/**
+ * GEMM's register tile without the Vector API (same tile shape as {@link GemmVectorKernel}, same
+ * packed layout). The inner loop over a B row is a plain loop HotSpot may auto-vectorize.
+ */
+final class GemmScalarKernel {
+  private GemmScalarKernel() {}
+
+  /** C tile (+)= A panel * B panel; add = false overwrites C. */
+  static void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
+    final int mr = Gemm.MR;
+    final int nr = Gemm.NR;
+    for (int r = 0; r < mr; r++) {
+      int row = co + r * ldc;
+      if (!add) {
+        java.util.Arrays.fill(c, row, row + nr, 0f);
+      }
+      for (int p = 0; p < kc; p++) {
+        float x = a[ao + p * mr + r];
+        int src = bo + p * nr;
+        for (int j = 0; j < nr; j++) {
+          c[row + j] += x * b[src + j];
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package sparkcnn.kernels;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * Intra-op parallelism: one small fork-join pool sized to the cores this process may use (or to
+ * {@code -Dsparkcnn.threads=N}, which a Spark executor sets to its task's cores). Never more threads
+ * than that. A parallel region entered from inside the pool runs inline, so a kernel that is already
+ * parallel over images can call GEMM without oversubscribing.
+ */
+public final class Parallel {
+  private static volatile ForkJoinPool pool = newPool(defaultThreads());
+
+  private Parallel() {}
+
+  private static int defaultThreads() {
+    String prop = System.getProperty("sparkcnn.threads");
+    if (prop != null) {
+      try {
+        int n = Integer.parseInt(prop.trim());
+        if (n >= 1) {
+          return n;
+        }
+      } catch (NumberFormatException e) {
+        // fall through to the error below
+      }
+      throw new IllegalArgumentException("-Dsparkcnn.threads: expected a positive integer, got '" + prop + "'");
+    }
+    return Runtime.getRuntime().availableProcessors();
+  }
+
+  private static ForkJoinPool newPool(int threads) {
+    ForkJoinPool.ForkJoinWorkerThreadFactory factory = p -> {
+      ForkJoinWorkerThread t = new KernelThread(p);
+      t.setName("sparkcnn-kernel-" + t.getPoolIndex());
+      t.setDaemon(true);
+      return t;
+    };
+    return new ForkJoinPool(threads, factory, null, false);
+  }
+
+  /** Threads a parallel region uses. */
+  public static int threads() {
+    return pool.getParallelism();
+  }
+
+  /** Resizes the pool (e.g. to the cores a Spark task was given). */
+  public static synchronized void setThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads: expected a positive integer, got " + threads);
+    }
+    if (threads != threads()) {
+      ForkJoinPool old = pool;
+      pool = newPool(threads);
+      old.shutdown();
+    }
+  }
+
+  /** True on a thread of the kernel pool: a nested region there runs inline. */
+  public static boolean inWorker() {
+    return Thread.currentThread() instanceof KernelThread;
+  }
+
+  /** Runs body.accept(t) for t in [0, tasks), in parallel when there is more than one thread. */
+  public static void forEach(int tasks, IntConsumer body) {
+    if (tasks <= 1 || threads() == 1 || inWorker()) {
+      for (int t = 0; t < tasks; t++) {
+        body.accept(t);
+      }
+      return;
+    }
+    pool.invoke(new Split(body, 0, tasks));
+  }
+
+  /** A body over a contiguous range [lo, hi) that is chunk number {@code chunk} of {@code chunks}. */
+  @FunctionalInterface
+  public interface RangeBody {
+    void run(int lo, int hi, int chunk);
+  }
+
+  /** Splits [0, n) into at most {@link #threads()} contiguous chunks of near-equal size. */
+  public static void forRange(int n, RangeBody body) {
+    int chunks = chunks(n);
+    forEach(chunks, t -> body.run((int) ((long) n * t / chunks), (int) ((long) n * (t + 1) / chunks), t));
+  }
+
+  /** How many chunks {@link #forRange} cuts n items into from the current thread. */
+  public static int chunks(int n) {
+    return inWorker() ? Math.min(1, n) : Math.max(1, Math.min(n, threads()));
+  }
+
+  private static final class KernelThread extends ForkJoinWorkerThread {
+    KernelThread(ForkJoinPool pool) {
+      super(pool);
+    }
+  }
+
+  private static final class Split extends RecursiveAction {
+    private static final long serialVersionUID = 1L;
+    private final transient IntConsumer body;
+    private final int lo;
+    private final int hi;
+
+    Split(IntConsumer body, int lo, int hi) {
+      this.body = body;
+      this.lo = lo;
+      this.hi = hi;
+    }
+
+    @Override
+    protected void compute() {
+      if (hi - lo == 1) {
+        body.accept(lo);
+        return;
+      }
+      int mid = (lo + hi) >>> 1;
+      invokeAll(new Split(body, lo, mid), new Split(body, mid, hi));
+    }
+  }
+}

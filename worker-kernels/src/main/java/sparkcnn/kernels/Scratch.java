@@ -1,0 +1,37 @@
+package sparkcnn.kernels;
+
+/**
+ * Per-thread scratch arrays, grown on first use and reused afterwards: the kernels' workspace. Each
+ * slot is one concurrent use on a thread (GEMM's packed panels, an im2col block, a partial weight
+ * gradient), so two live buffers never share a slot. Contents are garbage on entry.
+ */
+public final class Scratch {
+  /** GEMM: packed A block. */
+  static final int PACK_A = 0;
+  /** GEMM: packed B block. */
+  static final int PACK_B = 1;
+  /** GEMM: an edge tile of C. */
+  static final int TILE = 2;
+  /** Convolutions: im2col / vol2col columns or their gradient. */
+  static final int COLUMNS = 3;
+  /** Convolutions: a per-thread partial weight gradient. */
+  static final int PARTIAL = 4;
+  /** FFT buffers. */
+  static final int FFT = 5;
+  private static final int SLOTS = 8;
+
+  private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+
+  private Scratch() {}
+
+  /** A float array of at least {@code size} for this thread and slot. */
+  static float[] floats(int slot, int size) {
+    float[][] slots = BUFFERS.get();
+    float[] buf = slots[slot];
+    if (buf == null || buf.length < size) {
+      buf = new float[Math.max(size, buf == null ? 0 : buf.length + buf.length / 2)];
+      slots[slot] = buf;
+    }
+    return buf;
+  }
+}

@@ -1,0 +1,175 @@
+package sparkcnn.kernels.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import sparkcnn.kernels.Conv2dKernels;
+import sparkcnn.kernels.Conv2dNaive;
+import sparkcnn.kernels.ConvGeom;
+import sparkcnn.kernels.Gemm;
+import sparkcnn.kernels.Parallel;
+import sparkcnn.kernels.Simd;
+
+/**
+ * The kernel benchmark behind {@code bin/sparkcnn bench}: the core's FMA peak, SGEMM at 256..2048 on one
+ * thread and on all, and the three passes of the convolutions that dominate the zoo's networks, each against
+ * that peak and against a naive direct loop timed in the same run. Every figure is measured here.
+ */
+public final class KernelBench {
+  /** A benchmarked convolution. */
+  record ConvCase(String name, ConvGeom geom) {}
+
+  static final List<ConvCase> CONVS = List.of(
+      new ConvCase("3x3 64->64 56x56 b8 (ResNet)", ConvGeom.of(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1)),
+      new ConvCase("1x1 256->64 56x56 b8 (bottleneck)", ConvGeom.of(8, 256, 56, 56, 64, 1, 1, 1, 0, 1, 1)),
+      new ConvCase("dw 3x3 32 112x112 b8 (MobileNet)", ConvGeom.of(8, 32, 112, 112, 32, 3, 3, 1, 1, 1, 32)),
+      new ConvCase("5x5 32->64 14x14 b128 (tf_convnet)", ConvGeom.same(128, 32, 14, 14, 64, 5, 5, 1, 1, 1)));
+
+  static final String[] PASSES = {"forward", "backward_data", "backward_weights"};
+  static final int[] GEMM_SIZES = {256, 512, 1024, 2048};
+
+  private final double warmup;
+  private final int runs;
+  private final PrintStream progress;
+
+  /** @param quick shorter warm-up and fewer timed runs (noisier figures) */
+  public KernelBench(boolean quick, PrintStream progress) {
+    this.warmup = quick ? 0.1 : 0.4;
+    this.runs = quick ? 3 : 7;
+    this.progress = progress;
+  }
+
+  /** Runs everything; the map is the JSON report. */
+  public Map<String, Object> run() {
+    int allThreads = Parallel.threads();
+    Map<String, Object> out = new LinkedHashMap<>();
+    progress.println("bench: measuring the FMA peak of one core ...");
+    double peak = PeakFlops.measure();
+    out.put("peak_gflops_per_core", peak);
+    out.put("threads", allThreads);
+    out.put("vector_api", Simd.AVAILABLE);
+    out.put("vector_lanes", Simd.LANES);
+    int[] threadCounts = allThreads > 1 ? new int[] {1, allThreads} : new int[] {1};
+    try {
+      out.put("gemm", gemm(peak, threadCounts));
+      out.put("conv", conv(peak, threadCounts));
+    } finally {
+      Parallel.setThreads(allThreads);
+    }
+    return out;
+  }
+
+  private List<Map<String, Object>> gemm(double peak, int[] threadCounts) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    SplittableRandom rnd = new SplittableRandom(1);
+    for (int n : GEMM_SIZES) {
+      float[] a = random(rnd, n * n);
+      float[] b = random(rnd, n * n);
+      float[] c = new float[n * n];
+      for (int t : threadCounts) {
+        progress.printf(Locale.ROOT, "bench: sgemm %d^3 on %d thread(s) ...%n", n, t);
+        Parallel.setThreads(t);
+        double s = Timer.median(() -> Gemm.gemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n), warmup, runs);
+        double gflops = 2.0 * n * n * n / s / 1e9;
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("m", n);
+        row.put("n", n);
+        row.put("k", n);
+        row.put("threads", t);
+        row.put("gflops", gflops);
+        row.put("fraction_of_peak", gflops / (peak * t));
+        rows.add(row);
+      }
+    }
+    return rows;
+  }
+
+  private List<Map<String, Object>> conv(double peak, int[] threadCounts) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    SplittableRandom rnd = new SplittableRandom(2);
+    for (ConvCase cc : CONVS) {
+      ConvGeom g = cc.geom();
+      float[] x = random(rnd, g.inputSize());
+      float[] w = random(rnd, g.weightSize());
+      float[] b = random(rnd, g.k());
+      float[] y = random(rnd, g.outputSize());
+      float[] dx = new float[g.inputSize()];
+      float[] dw = new float[g.weightSize()];
+      progress.printf(Locale.ROOT, "bench: naive %s (one image) ...%n", cc.name());
+      double[] naive = naiveGflops(g, x, w, b, y);
+      for (int t : threadCounts) {
+        Parallel.setThreads(t);
+        Runnable[] pass = {
+            () -> Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g),
+            () -> Conv2dKernels.backwardInput(y, 0, w, 0, dx, 0, g),
+            () -> Conv2dKernels.backwardWeights(x, 0, y, 0, dw, 0, g)};
+        for (int p = 0; p < PASSES.length; p++) {
+          progress.printf(Locale.ROOT, "bench: %s %s on %d thread(s) ...%n", cc.name(), PASSES[p], t);
+          double s = Timer.median(pass[p], warmup, runs);
+          double gflops = 2.0 * g.macs() / s / 1e9;
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("name", cc.name());
+          row.put("pass", PASSES[p]);
+          row.put("threads", t);
+          row.put("gflops", gflops);
+          row.put("fraction_of_peak", gflops / (peak * t));
+          row.put("naive_ratio", gflops / naive[p]);
+          rows.add(row);
+        }
+      }
+    }
+    return rows;
+  }
+
+  /** GFLOP/s of the direct-loop convolution, per pass, on one image of the same layer. */
+  private static double[] naiveGflops(ConvGeom full, float[] x, float[] w, float[] b, float[] y) {
+    ConvGeom g = full.withBatch(1);
+    float[] dx = new float[g.inputSize()];
+    float[] dw = new float[g.weightSize()];
+    Runnable[] pass = {
+        () -> Conv2dNaive.forward(x, 0, w, 0, b, 0, y, 0, g),
+        () -> Conv2dNaive.backwardInput(y, 0, w, 0, dx, 0, g),
+        () -> Conv2dNaive.backwardWeights(x, 0, y, 0, dw, 0, g)};
+    double[] gflops = new double[pass.length];
+    for (int p = 0; p < pass.length; p++) {
+      gflops[p] = 2.0 * g.macs() / Timer.once(pass[p], pass[p]) / 1e9;
+    }
+    return gflops;
+  }
+
+  private static float[] random(SplittableRandom rnd, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) (rnd.nextDouble() - 0.5);
+    }
+    return a;
+  }
+
+  /** The report as a text table. */
+  @SuppressWarnings("unchecked")
+  public static String table(Map<String, Object> r) {
+    StringBuilder sb = new StringBuilder();
+    double peak = (Double) r.get("peak_gflops_per_core");
+    sb.append(String.format(Locale.ROOT, "FP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d lanes); %d thread(s)%n%n",
+        peak, r.get("vector_api"), (Integer) r.get("vector_lanes"), (Integer) r.get("threads")));
+    sb.append(String.format(Locale.ROOT, "%-10s %7s %9s %16s%n", "sgemm", "threads", "GFLOP/s", "fraction of peak"));
+    for (Map<String, Object> g : (List<Map<String, Object>>) r.get("gemm")) {
+      sb.append(String.format(Locale.ROOT, "%-10s %7d %9.1f %16.2f%n", g.get("m") + "^3", (Integer) g.get("threads"),
+          (Double) g.get("gflops"), (Double) g.get("fraction_of_peak")));
+    }
+    sb.append(String.format(Locale.ROOT, "%n%-36s %-17s %7s %9s %16s %11s%n", "convolution", "pass", "threads", "GFLOP/s",
+        "fraction of peak", "x naive"));
+    for (Map<String, Object> c : (List<Map<String, Object>>) r.get("conv")) {
+      sb.append(String.format(Locale.ROOT, "%-36s %-17s %7d %9.1f %16.2f %11.1f%n", c.get("name"), c.get("pass"),
+          (Integer) c.get("threads"), (Double) c.get("gflops"), (Double) c.get("fraction_of_peak"),
+          (Double) c.get("naive_ratio")));
+    }
+    sb.append("\nfraction of peak = GFLOP/s / (one core's peak x threads); x naive = over a direct 7-loop convolution"
+        + " on one thread, timed in this run.\n");
+    return sb.toString();
+  }
+}

@@ -1,0 +1,124 @@
+package sparkcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class Conv2dTest {
+  static Stream<ConvGeom> geometries() {
+    return Stream.of(
+        ConvGeom.of(2, 3, 7, 9, 5, 3, 3, 1, 1, 1, 1),        // odd sizes, padding
+        ConvGeom.of(1, 4, 11, 10, 6, 3, 3, 2, 1, 1, 1),      // batch 1, stride 2
+        ConvGeom.of(3, 5, 9, 9, 4, 3, 2, 1, 2, 2, 1),        // dilation 2, non-square kernel
+        ConvGeom.of(2, 6, 8, 7, 9, 3, 3, 1, 1, 1, 3),        // groups
+        ConvGeom.of(2, 8, 6, 5, 16, 1, 1, 1, 0, 1, 1),       // pointwise
+        ConvGeom.of(2, 8, 6, 5, 12, 1, 1, 1, 0, 1, 4),       // grouped pointwise (ShuffleNet)
+        ConvGeom.of(3, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),        // strided 1x1 (ResNet projection)
+        ConvGeom.of(2, 5, 9, 8, 5, 3, 3, 1, 1, 1, 5),        // depthwise
+        ConvGeom.of(2, 4, 10, 11, 4, 5, 5, 2, 2, 1, 4),      // depthwise 5x5 stride 2
+        ConvGeom.of(1, 3, 8, 8, 3, 3, 3, 1, 2, 2, 3),        // depthwise dilated
+        ConvGeom.same(2, 3, 9, 10, 4, 4, 4, 2, 1, 1),        // asymmetric "same" padding
+        ConvGeom.same(2, 2, 5, 5, 3, 5, 5, 1, 1, 1),         // kernel as large as the input
+        new ConvGeom(2, 3, 6, 7, 4, 3, 2, 2, 1, 0, 2, 1, 0, 1, 1, 1), // explicit asymmetric padding/strides
+        ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1));   // big enough for the threaded and blocked paths
+  }
+
+  @ParameterizedTest
+  @MethodSource("geometries")
+  void allPassesMatchTheNaiveLoops(ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] b = Rand.floats(rnd, g.k());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+
+    float[] y = new float[g.outputSize()];
+    float[] yRef = new float[g.outputSize()];
+    Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g);
+    Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
+    Rand.assertClose(yRef, y, 1e-5, "forward " + g);
+
+    float[] dx = Rand.floats(rnd, g.inputSize()); // garbage: backwardInput overwrites
+    float[] dxRef = new float[g.inputSize()];
+    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g);
+    Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+    Rand.assertClose(dxRef, dx, 1e-5, "backwardInput " + g);
+
+    float[] dw = Rand.floats(rnd, g.weightSize()); // backwardWeights accumulates onto this
+    float[] dwRef = dw.clone();
+    Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g);
+    Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
+    Rand.assertClose(dwRef, dw, 1e-5, "backwardWeights " + g);
+  }
+
+  @ParameterizedTest
+  @MethodSource("geometries")
+  void backwardMatchesFiniteDifferences(ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode() + 1);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] b = Rand.floats(rnd, g.k());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    float[] dx = new float[g.inputSize()];
+    float[] dw = new float[g.weightSize()];
+    float[] db = new float[g.k()];
+    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g);
+    Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g);
+    Conv2dKernels.backwardBias(dy, 0, db, 0, g);
+    GradCheck.check("dx " + g, xs -> conv(g, xs, w, b), x, dy, dx, 1e-3);
+    GradCheck.check("dw " + g, ws -> conv(g, x, ws, b), w, dy, dw, 1e-3);
+    GradCheck.check("db " + g, bs -> conv(g, x, w, bs), b, dy, db, 1e-3);
+  }
+
+  private static float[] conv(ConvGeom g, float[] x, float[] w, float[] b) {
+    float[] y = new float[g.outputSize()];
+    Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g);
+    return y;
+  }
+
+  @Test
+  void offsetsIntoLargerArraysAreHonoured() {
+    ConvGeom g = ConvGeom.of(2, 3, 6, 6, 4, 3, 3, 1, 1, 1, 1);
+    SplittableRandom rnd = new SplittableRandom(3);
+    float[] x = Rand.floats(rnd, g.inputSize() + 7);
+    float[] w = Rand.floats(rnd, g.weightSize() + 5);
+    float[] y = new float[g.outputSize() + 11];
+    float[] yRef = new float[g.outputSize() + 11];
+    Conv2dKernels.forward(x, 7, w, 5, null, 0, y, 11, g);
+    Conv2dNaive.forward(x, 7, w, 5, null, 0, yRef, 11, g);
+    Rand.assertClose(yRef, y, 1e-5, "forward with offsets");
+  }
+
+  @Test
+  void badGeometriesAndOperandsSayWhatIsWrong() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ConvGeom.of(1, 3, 4, 4, 8, 7, 7, 1, 1, 1, 1));
+    assertTrue(e.getMessage().contains("kernel 7x7 is larger than the padded input 6x6"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ConvGeom.of(1, -3, 4, 4, 8, 3, 3, 1, 1, 1, 1));
+    assertTrue(e.getMessage().contains("channels must be positive, got -3"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ConvGeom.of(1, 6, 4, 4, 8, 3, 3, 1, 1, 1, 4));
+    assertTrue(e.getMessage().contains("4 groups must divide"), e.getMessage());
+    ConvGeom g = ConvGeom.of(1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1);
+    e = assertThrows(IllegalArgumentException.class, () -> Conv2dKernels.forward(new float[g.inputSize()], 0,
+        new float[10], 0, null, 0, new float[g.outputSize()], 0, g));
+    assertTrue(e.getMessage().contains("conv2d forward w: expected shape (4, 3, 3, 3)")
+        && e.getMessage().contains("holds 10 floats"), e.getMessage());
+  }
+
+  @Test
+  void arithmeticOfTheNotes() {
+    // Output size 1 + (W + 2P - K) / S; parameters K (C K_H K_W / groups + 1).
+    ConvGeom g = ConvGeom.of(1, 3, 227, 227, 96, 11, 11, 4, 0, 1, 1);
+    assertTrue(g.p() == 55 && g.q() == 55);
+    assertTrue(g.paramCount(true) == 96L * (3 * 11 * 11 + 1));
+    // The Inception example: 5x5 192->32 on 28x28 costs 120,422,400 multiply-adds.
+    assertTrue(ConvGeom.same(1, 192, 28, 28, 32, 5, 5, 1, 1, 1).macs() == 120_422_400L);
+    assertTrue(ConvGeom.of(1, 192, 28, 28, 16, 1, 1, 1, 0, 1, 1).macs() == 2_408_448L);
+    assertTrue(ConvGeom.same(1, 16, 28, 28, 32, 5, 5, 1, 1, 1).macs() == 10_035_200L);
+  }
+}
