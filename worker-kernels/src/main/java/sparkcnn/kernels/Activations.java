@@ -1,0 +1,85 @@
+package sparkcnn.kernels;
+
+/**
+ * Element-wise activations over n floats. Forward may run in place (x == y, same offset). Backward overwrites
+ * dx from dy and whichever of x (input) or y (output) gives the derivative most cheaply, as each method names.
+ */
+public final class Activations {
+  private Activations() {}
+
+  public static void relu(float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = Math.max(x[xOff + i], 0f);
+    }
+  }
+
+  /** dx = dy where x > 0 (the subgradient 0 at x = 0). */
+  public static void reluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    for (int i = 0; i < n; i++) {
+      dx[dxOff + i] = x[xOff + i] > 0f ? dy[dyOff + i] : 0f;
+    }
+  }
+
+  /** min(max(x, 0), 6): MobileNet v2's activation. */
+  public static void relu6(float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = Math.min(Math.max(x[xOff + i], 0f), 6f);
+    }
+  }
+
+  public static void relu6Backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    for (int i = 0; i < n; i++) {
+      float v = x[xOff + i];
+      dx[dxOff + i] = v > 0f && v < 6f ? dy[dyOff + i] : 0f;
+    }
+  }
+
+  public static void sigmoid(float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = sigmoid(x[xOff + i]);
+    }
+  }
+
+  static float sigmoid(float v) {
+    return (float) (1 / (1 + Math.exp(-v)));
+  }
+
+  /** From the output y: dx = dy y (1 - y). */
+  public static void sigmoidBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    for (int i = 0; i < n; i++) {
+      float s = y[yOff + i];
+      dx[dxOff + i] = dy[dyOff + i] * s * (1f - s);
+    }
+  }
+
+  public static void tanh(float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      y[yOff + i] = (float) Math.tanh(x[xOff + i]);
+    }
+  }
+
+  /** From the output y: dx = dy (1 - y^2). */
+  public static void tanhBackward(float[] y, int yOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    for (int i = 0; i < n; i++) {
+      float t = y[yOff + i];
+      dx[dxOff + i] = dy[dyOff + i] * (1f - t * t);
+    }
+  }
+
+  /** SiLU / swish: x sigmoid(x) (EfficientNet's activation). */
+  public static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int i = 0; i < n; i++) {
+      float v = x[xOff + i];
+      y[yOff + i] = v * sigmoid(v);
+    }
+  }
+
+  /** From the input x: dx = dy s (1 + x (1 - s)), s = sigmoid(x). */
+  public static void siluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    for (int i = 0; i < n; i++) {
+      float v = x[xOff + i];
+      float s = sigmoid(v);
+      dx[dxOff + i] = dy[dyOff + i] * s * (1f + v * (1f - s));
+    }
+  }
+}

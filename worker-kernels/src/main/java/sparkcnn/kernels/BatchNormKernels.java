@@ -1,0 +1,138 @@
+package sparkcnn.kernels;
+
+/**
+ * Batch normalization per channel over (N, H, W) of x (N, C, H, W) (Ioffe and Szegedy, 2015). Training uses
+ * the batch's mean and biased variance and moves the running averages: running = (1 - momentum) running +
+ * momentum batch, with the unbiased variance, as PyTorch does. Inference uses the running statistics. The
+ * statistics step is separate so a distributed trainer can combine per-replica sums before normalizing.
+ * Channels run in parallel; y and dx are overwritten, dgamma and dbeta accumulate.
+ */
+public final class BatchNormKernels {
+  private BatchNormKernels() {}
+
+  /** Per channel: sum[c] = sum of x, sumSq[c] = sum of x^2 over (N, H, W) (overwritten), in double. */
+  public static void sums(float[] x, int xOff, int n, int c, int hw, double[] sum, double[] sumSq) {
+    ConvGeom.operand("batch norm", "x", new int[] {n, c, hw}, x, xOff);
+    Parallel.forRange(c, (lo, hi, t) -> {
+      for (int ch = lo; ch < hi; ch++) {
+        double s = 0;
+        double s2 = 0;
+        for (int i = 0; i < n; i++) {
+          int o = xOff + (i * c + ch) * hw;
+          for (int j = o; j < o + hw; j++) {
+            s += x[j];
+            s2 += (double) x[j] * x[j];
+          }
+        }
+        sum[ch] = s;
+        sumSq[ch] = s2;
+      }
+    });
+  }
+
+  /**
+   * Training forward: batch statistics, y = gamma (x - mean) / sqrt(var + eps) + beta, running statistics
+   * updated, and the batch mean and 1 / sqrt(var + eps) saved for backward.
+   */
+  public static void trainForward(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] y, int yOff,
+      int n, int c, int hw, float eps, float momentum, float[] runMean, float[] runVar, int sOff,
+      float[] saveMean, float[] saveInvStd) {
+    double[] sum = new double[c];
+    double[] sumSq = new double[c];
+    sums(x, xOff, n, c, hw, sum, sumSq);
+    long m = (long) n * hw;
+    for (int ch = 0; ch < c; ch++) {
+      double mean = sum[ch] / m;
+      double var = Math.max(0, sumSq[ch] / m - mean * mean);
+      saveMean[ch] = (float) mean;
+      saveInvStd[ch] = (float) (1 / Math.sqrt(var + eps));
+      runMean[sOff + ch] = (1 - momentum) * runMean[sOff + ch] + momentum * (float) mean;
+      runVar[sOff + ch] = (1 - momentum) * runVar[sOff + ch] + momentum * (float) (m > 1 ? var * m / (m - 1) : var);
+    }
+    normalize(x, xOff, gamma, beta, pOff, saveMean, 0, saveInvStd, y, yOff, n, c, hw);
+  }
+
+  /** Inference forward with the running statistics. */
+  public static void inferForward(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] y, int yOff,
+      int n, int c, int hw, float eps, float[] runMean, float[] runVar, int sOff) {
+    float[] inv = new float[c];
+    for (int ch = 0; ch < c; ch++) {
+      inv[ch] = (float) (1 / Math.sqrt(runVar[sOff + ch] + eps));
+    }
+    normalize(x, xOff, gamma, beta, pOff, runMean, sOff, inv, y, yOff, n, c, hw);
+  }
+
+  /** y = gamma (x - mean) invStd + beta per channel. */
+  static void normalize(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] mean, int mOff,
+      float[] invStd, float[] y, int yOff, int n, int c, int hw) {
+    ConvGeom.operand("batch norm", "y", new int[] {n, c, hw}, y, yOff);
+    Parallel.forRange(c, (lo, hi, t) -> {
+      for (int ch = lo; ch < hi; ch++) {
+        float scale = gamma[pOff + ch] * invStd[ch];
+        float shift = beta[pOff + ch] - mean[mOff + ch] * scale;
+        for (int i = 0; i < n; i++) {
+          int o = (i * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            y[yOff + o + j] = x[xOff + o + j] * scale + shift;
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Training backward with the saved batch statistics: dgamma += sum dy xhat, dbeta += sum dy, and
+   * dx = gamma invStd / M (M dy - sum dy - xhat sum dy xhat), M = N H W.
+   */
+  public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int pOff,
+      float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma, float[] dbeta, int gOff,
+      int n, int c, int hw) {
+    long m = (long) n * hw;
+    Parallel.forRange(c, (lo, hi, t) -> {
+      for (int ch = lo; ch < hi; ch++) {
+        float mean = saveMean[ch];
+        float inv = saveInvStd[ch];
+        double sdy = 0;
+        double sdyx = 0;
+        for (int i = 0; i < n; i++) {
+          int o = (i * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            float d = dy[dyOff + o + j];
+            sdy += d;
+            sdyx += d * (x[xOff + o + j] - mean) * inv;
+          }
+        }
+        dgamma[gOff + ch] += (float) sdyx;
+        dbeta[gOff + ch] += (float) sdy;
+        float k = gamma[pOff + ch] * inv / m;
+        float a = (float) sdy;
+        float b = (float) sdyx;
+        for (int i = 0; i < n; i++) {
+          int o = (i * c + ch) * hw;
+          for (int j = 0; j < hw; j++) {
+            float xhat = (x[xOff + o + j] - mean) * inv;
+            dx[dxOff + o + j] = k * (m * dy[dyOff + o + j] - a - xhat * b);
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Folds an inference-mode batch norm into the convolution before it: w' = w gamma / sqrt(var + eps) per output
+   * channel, b' = (b - mean) gamma / sqrt(var + eps) + beta. w (K, perChannel) and b (K, or null for no bias)
+   * are read; wOut and bOut (may alias w and b) are written.
+   */
+  public static void foldIntoConv(float[] w, int wOff, float[] b, int bOff, int k, int perChannel,
+      float[] gamma, float[] beta, int pOff, float[] runMean, float[] runVar, int sOff, float eps,
+      float[] wOut, int wOutOff, float[] bOut, int bOutOff) {
+    for (int ch = 0; ch < k; ch++) {
+      float scale = (float) (gamma[pOff + ch] / Math.sqrt(runVar[sOff + ch] + eps));
+      for (int j = 0; j < perChannel; j++) {
+        wOut[wOutOff + ch * perChannel + j] = w[wOff + ch * perChannel + j] * scale;
+      }
+      float bias = b == null ? 0f : b[bOff + ch];
+      bOut[bOutOff + ch] = (bias - runMean[sOff + ch]) * scale + beta[pOff + ch];
+    }
+  }
+}

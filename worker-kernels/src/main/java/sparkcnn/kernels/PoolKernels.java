@@ -1,0 +1,155 @@
+package sparkcnn.kernels;
+
+import java.util.Arrays;
+
+/**
+ * Pooling over windows given by a {@link ConvGeom#pool} geometry: x (N, C, H, W) to y (N, C, P, Q). Max
+ * pooling records, per output, the index (ih * W + iw) of its maximum within the input plane, which both its
+ * backward and max-unpooling use. Padding never wins a max. Planes run in parallel; backward overwrites dx.
+ */
+public final class PoolKernels {
+  private PoolKernels() {}
+
+  public static void maxForward(float[] x, int xOff, float[] y, int yOff, int[] argmax, ConvGeom g) {
+    check("max pool forward", g, x, xOff, y, yOff);
+    if (argmax.length < g.outputSize()) {
+      throw new IllegalArgumentException("max pool forward argmax: needs " + g.outputSize() + " ints, has " + argmax.length);
+    }
+    int hw = g.h() * g.w();
+    int pq = g.p() * g.q();
+    Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
+      for (int plane = lo; plane < hi; plane++) {
+        int xp = xOff + plane * hw;
+        for (int p = 0; p < g.p(); p++) {
+          for (int q = 0; q < g.q(); q++) {
+            float best = Float.NEGATIVE_INFINITY;
+            int where = -1;
+            for (int r = 0; r < g.r(); r++) {
+              int ih = p * g.strideH() - g.padTop() + r * g.dilationH();
+              if (ih < 0 || ih >= g.h()) {
+                continue;
+              }
+              for (int s = 0; s < g.s(); s++) {
+                int iw = q * g.strideW() - g.padLeft() + s * g.dilationW();
+                if (iw >= 0 && iw < g.w()) {
+                  float v = x[xp + ih * g.w() + iw];
+                  if (v > best || where < 0) {
+                    best = v;
+                    where = ih * g.w() + iw;
+                  }
+                }
+              }
+            }
+            int o = plane * pq + p * g.q() + q;
+            y[yOff + o] = where < 0 ? 0f : best;
+            argmax[o] = where;
+          }
+        }
+      }
+    });
+  }
+
+  /** dx (overwritten) receives each dy at the position its forward took the maximum from. */
+  public static void maxBackward(float[] dy, int dyOff, int[] argmax, float[] dx, int dxOff, ConvGeom g) {
+    check("max pool backward", g, dx, dxOff, dy, dyOff);
+    scatter(dy, dyOff, argmax, dx, dxOff, g.n() * g.c(), g.p() * g.q(), g.h() * g.w());
+  }
+
+  /** Adds planes of values to the positions named by idx (an index within each dst plane); dst overwritten. */
+  static void scatter(float[] src, int srcOff, int[] idx, float[] dst, int dstOff, int planes, int srcPlane,
+      int dstPlane) {
+    Parallel.forRange(planes, (lo, hi, t) -> {
+      for (int plane = lo; plane < hi; plane++) {
+        int d = dstOff + plane * dstPlane;
+        Arrays.fill(dst, d, d + dstPlane, 0f);
+        for (int j = plane * srcPlane; j < (plane + 1) * srcPlane; j++) {
+          if (idx[j] >= 0) {
+            dst[d + idx[j]] += src[srcOff + j];
+          }
+        }
+      }
+    });
+  }
+
+  /**
+   * Average pooling; countPadding = true divides by the whole window (R S), false by the number of input
+   * pixels the window covers.
+   */
+  public static void avgForward(float[] x, int xOff, float[] y, int yOff, ConvGeom g, boolean countPadding) {
+    check("avg pool forward", g, x, xOff, y, yOff);
+    windows(g, countPadding, (plane, o, ih, iw, scale) -> {
+      y[yOff + o] += scale * x[xOff + plane * g.h() * g.w() + ih * g.w() + iw];
+    }, (o) -> y[yOff + o] = 0f);
+  }
+
+  /** dx (overwritten) spreads each dy evenly over its window. */
+  public static void avgBackward(float[] dy, int dyOff, float[] dx, int dxOff, ConvGeom g, boolean countPadding) {
+    check("avg pool backward", g, dx, dxOff, dy, dyOff);
+    int hw = g.h() * g.w();
+    Arrays.fill(dx, dxOff, dxOff + g.inputSize(), 0f);
+    windows(g, countPadding, (plane, o, ih, iw, scale) -> {
+      dx[dxOff + plane * hw + ih * g.w() + iw] += scale * dy[dyOff + o];
+    }, o -> { });
+  }
+
+  @FunctionalInterface
+  private interface Tap {
+    void run(int plane, int out, int ih, int iw, float scale);
+  }
+
+  @FunctionalInterface
+  private interface Start {
+    void run(int out);
+  }
+
+  /** Every (output, in-image input) pair of every window with the averaging weight; planes in parallel. */
+  private static void windows(ConvGeom g, boolean countPadding, Tap tap, Start start) {
+    int pq = g.p() * g.q();
+    Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
+      for (int plane = lo; plane < hi; plane++) {
+        for (int p = 0; p < g.p(); p++) {
+          int h0 = p * g.strideH() - g.padTop();
+          int h1 = Math.min(h0 + g.r(), g.h());
+          for (int q = 0; q < g.q(); q++) {
+            int w0 = q * g.strideW() - g.padLeft();
+            int w1 = Math.min(w0 + g.s(), g.w());
+            int covered = (h1 - Math.max(h0, 0)) * (w1 - Math.max(w0, 0));
+            float scale = 1f / (countPadding ? g.r() * g.s() : Math.max(1, covered));
+            int o = plane * pq + p * g.q() + q;
+            start.run(o);
+            for (int ih = Math.max(h0, 0); ih < h1; ih++) {
+              for (int iw = Math.max(w0, 0); iw < w1; iw++) {
+                tap.run(plane, o, ih, iw, scale);
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  /** y (N, C) = mean of each plane of x (N, C, H, W). */
+  public static void globalAvgForward(float[] x, int xOff, float[] y, int yOff, int n, int c, int hw) {
+    ConvGeom.operand("global avg pool", "x", new int[] {n, c, hw}, x, xOff);
+    ConvGeom.operand("global avg pool", "y", new int[] {n, c}, y, yOff);
+    for (int plane = 0; plane < n * c; plane++) {
+      float s = 0;
+      for (int j = plane * hw; j < (plane + 1) * hw; j++) {
+        s += x[xOff + j];
+      }
+      y[yOff + plane] = s / hw;
+    }
+  }
+
+  /** dx (overwritten) = dy / (H W) broadcast over each plane. */
+  public static void globalAvgBackward(float[] dy, int dyOff, float[] dx, int dxOff, int n, int c, int hw) {
+    for (int plane = 0; plane < n * c; plane++) {
+      Arrays.fill(dx, dxOff + plane * hw, dxOff + (plane + 1) * hw, dy[dyOff + plane] / hw);
+    }
+  }
+
+  private static void check(String op, ConvGeom g, float[] x, int xOff, float[] y, int yOff) {
+    ConvGeom.operand(op, "x", g.inputShape(), x, xOff);
+    ConvGeom.operand(op, "y", g.outputShape(), y, yOff);
+  }
+}

@@ -1,0 +1,228 @@
+package sparkcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Activations, the fused softmax cross-entropy, dropout, broadcasting and channel operations. */
+class ElementwiseTest {
+  private final SplittableRandom rnd = new SplittableRandom(41);
+
+  /** Random values kept 0.05 away from the kinks at 0 and 6. */
+  private float[] awayFromKinks(int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      double v;
+      do {
+        v = rnd.nextDouble() * 16 - 8;
+      } while (Math.abs(v) < 0.05 || Math.abs(v - 6) < 0.05);
+      x[i] = (float) v;
+    }
+    return x;
+  }
+
+  interface Kernel {
+    void run(float[] x, int xOff, float[] y, int yOff, int n);
+  }
+
+  interface Backward {
+    void run(float[] saved, int sOff, float[] dy, int dyOff, float[] dx, int dxOff, int n);
+  }
+
+  private void activation(String name, Kernel f, Backward b, boolean fromOutput, DoubleUnaryOperator formula) {
+    float[] x = awayFromKinks(64);
+    float[] y = new float[64];
+    f.run(x, 0, y, 0, 64);
+    for (int i = 0; i < 64; i++) {
+      assertEquals(formula.applyAsDouble(x[i]), y[i], 1e-6 * (1 + Math.abs(y[i])), name + "(" + x[i] + ")");
+    }
+    float[] inPlace = x.clone();
+    f.run(inPlace, 0, inPlace, 0, 64);
+    assertArrayEquals(y, inPlace, name + " in place");
+    float[] dy = Rand.floats(rnd, 64);
+    float[] dx = new float[64];
+    b.run(fromOutput ? y : x, 0, dy, 0, dx, 0, 64);
+    GradCheck.check(name, xs -> {
+      float[] out = new float[64];
+      f.run(xs, 0, out, 0, 64);
+      return out;
+    }, x, dy, dx, 2e-3);
+  }
+
+  @Test
+  void activationsMatchTheirFormulasAndDerivatives() {
+    activation("relu", Activations::relu, Activations::reluBackward, false, v -> Math.max(v, 0));
+    activation("relu6", Activations::relu6, Activations::relu6Backward, false, v -> Math.min(Math.max(v, 0), 6));
+    activation("sigmoid", Activations::sigmoid, Activations::sigmoidBackward, true, v -> 1 / (1 + Math.exp(-v)));
+    activation("tanh", Activations::tanh, Activations::tanhBackward, true, Math::tanh);
+    activation("silu", Activations::silu, Activations::siluBackward, false, v -> v / (1 + Math.exp(-v)));
+  }
+
+  @Test
+  void softmaxCrossEntropyWithLabelSmoothing() {
+    int n = 5, k = 7;
+    float[] logits = Rand.floats(rnd, n * k);
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] *= 4;
+    }
+    int[] labels = {0, 6, 3, 3, 1};
+    for (float eps : new float[] {0f, 0.1f}) {
+      float[] p = new float[n * k];
+      double loss = Losses.softmaxCrossEntropy(logits, 0, labels, n, k, eps, p, 0);
+      double ref = 0;
+      for (int i = 0; i < n; i++) {
+        double z = 0;
+        for (int j = 0; j < k; j++) {
+          z += Math.exp(logits[i * k + j]);
+        }
+        for (int j = 0; j < k; j++) {
+          double target = (j == labels[i] ? 1 - eps : 0) + eps / k;
+          ref -= target * Math.log(Math.exp(logits[i * k + j]) / z);
+          assertEquals(Math.exp(logits[i * k + j]) / z, p[i * k + j], 1e-6);
+        }
+      }
+      assertEquals(ref / n, loss, 1e-5);
+      float[] d = new float[n * k];
+      Losses.softmaxCrossEntropyBackward(p, 0, labels, n, k, eps, d, 0);
+      float e = eps;
+      GradCheck.check("ce eps=" + eps, ls -> new float[] {(float) Losses.softmaxCrossEntropy(ls, 0, labels, n, k, e,
+          new float[n * k], 0)}, logits, new float[] {1f}, d, 2e-3);
+    }
+    // Large logits stay finite: the max is subtracted before exp.
+    float[] big = {1000f, -1000f, 0f};
+    float[] p = new float[3];
+    assertTrue(Double.isFinite(Losses.softmaxCrossEntropy(big, 0, new int[] {1}, 1, 3, 0f, p, 0)));
+    IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+        () -> Losses.softmaxCrossEntropy(big, 0, new int[] {3}, 1, 3, 0f, p, 0));
+    assertTrue(ex.getMessage().contains("label 3 of row 0"), ex.getMessage());
+  }
+
+  @Test
+  void dropoutIsSeededInvertedAndKeepsItsRate() {
+    int n = 100_000;
+    float[] x = new float[n];
+    java.util.Arrays.fill(x, 1f);
+    float[] y1 = new float[n];
+    float[] y2 = new float[n];
+    float[] mask = new float[n];
+    Dropout.forward(x, 0, y1, 0, mask, n, 0.4f, 42);
+    Dropout.forward(x, 0, y2, 0, new float[n], n, 0.4f, 42);
+    assertArrayEquals(y1, y2, "same seed, same mask");
+    Dropout.forward(x, 0, y2, 0, new float[n], n, 0.4f, 43);
+    assertNotEquals(java.util.Arrays.hashCode(y1), java.util.Arrays.hashCode(y2), "another seed, another mask");
+    int kept = 0;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      if (y1[i] != 0f) {
+        kept++;
+        assertEquals(1 / 0.6f, y1[i], 1e-6);
+      }
+      sum += y1[i];
+    }
+    assertEquals(0.6, kept / (double) n, 0.01);
+    assertEquals(1.0, sum / n, 0.02); // inverted: the expectation is unchanged
+    float[] dy = Rand.floats(rnd, n);
+    float[] dx = new float[n];
+    Dropout.backward(dy, 0, mask, dx, 0, n);
+    for (int i = 0; i < n; i++) {
+      assertEquals(dy[i] * mask[i], dx[i]);
+    }
+  }
+
+  @Test
+  void broadcastingAddAndMultiply() {
+    int[][][] pairs = {{{2, 3, 4, 5}, {2, 3, 1, 1}}, {{2, 1, 3}, {4, 1}}, {{3}, {2, 3}}, {{2, 3}, {2, 3}}};
+    for (int[][] pr : pairs) {
+      int[] as = pr[0];
+      int[] bs = pr[1];
+      int[] out = Broadcast.shape(as, bs);
+      float[] a = Rand.floats(rnd, Shape.size(as));
+      float[] b = Rand.floats(rnd, Shape.size(bs));
+      float[] sum = new float[Shape.size(out)];
+      float[] prod = new float[Shape.size(out)];
+      Broadcast.add(a, 0, as, b, 0, bs, sum, 0);
+      Broadcast.multiply(a, 0, as, b, 0, bs, prod, 0);
+      for (int i = 0; i < sum.length; i++) {
+        int ia = index(i, out, as);
+        int ib = index(i, out, bs);
+        assertEquals(a[ia] + b[ib], sum[i], 1e-7);
+        assertEquals(a[ia] * b[ib], prod[i], 1e-7);
+      }
+      float[] dy = Rand.floats(rnd, sum.length);
+      float[] da = new float[a.length];
+      float[] db = new float[b.length];
+      Broadcast.addBackward(dy, 0, as, bs, da, 0, db, 0);
+      GradCheck.check("add da", x -> run(x, as, b, bs, false), a, dy, da, 1e-3);
+      GradCheck.check("add db", x -> run(a, as, x, bs, false), b, dy, db, 1e-3);
+      Broadcast.multiplyBackward(dy, 0, a, 0, as, b, 0, bs, da, 0, db, 0);
+      GradCheck.check("mul da", x -> run(x, as, b, bs, true), a, dy, da, 1e-3);
+      GradCheck.check("mul db", x -> run(a, as, x, bs, true), b, dy, db, 1e-3);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Broadcast.shape(new int[] {2, 3}, new int[] {4, 3}));
+    assertTrue(e.getMessage().contains("(2, 3) and (4, 3)"), e.getMessage());
+  }
+
+  private static float[] run(float[] a, int[] as, float[] b, int[] bs, boolean mul) {
+    float[] y = new float[Shape.size(Broadcast.shape(as, bs))];
+    if (mul) {
+      Broadcast.multiply(a, 0, as, b, 0, bs, y, 0);
+    } else {
+      Broadcast.add(a, 0, as, b, 0, bs, y, 0);
+    }
+    return y;
+  }
+
+  /** Flat index into an operand of shape s for flat output index i of shape out. */
+  private static int index(int i, int[] out, int[] s) {
+    int idx = 0;
+    int stride = 1;
+    for (int d = out.length - 1; d >= 0; d--) {
+      int coord = i % out[d];
+      i /= out[d];
+      int j = d - (out.length - s.length);
+      if (j >= 0) {
+        idx += (s[j] == 1 ? 0 : coord) * stride;
+        stride *= s[j];
+      }
+    }
+    return idx;
+  }
+
+  @Test
+  void concatSplitAndChannelShuffle() {
+    int n = 2, hw = 3;
+    float[] a = Rand.floats(rnd, n * 2 * hw);
+    float[] b = Rand.floats(rnd, n * 3 * hw);
+    float[] y = new float[n * 5 * hw];
+    ChannelOps.concat(new float[][] {a, b}, new int[] {0, 0}, new int[] {2, 3}, n, hw, y, 0);
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < 2 * hw; j++) {
+        assertEquals(a[i * 2 * hw + j], y[i * 5 * hw + j]);
+      }
+      for (int j = 0; j < 3 * hw; j++) {
+        assertEquals(b[i * 3 * hw + j], y[i * 5 * hw + 2 * hw + j]);
+      }
+    }
+    float[] a2 = new float[a.length];
+    float[] b2 = new float[b.length];
+    ChannelOps.split(y, 0, n, hw, new float[][] {a2, b2}, new int[] {0, 0}, new int[] {2, 3});
+    assertArrayEquals(a, a2);
+    assertArrayEquals(b, b2);
+
+    // 6 channels in 2 groups: (0 1 2)(3 4 5) -> 0 3 1 4 2 5.
+    float[] x = {0, 1, 2, 3, 4, 5};
+    float[] s = new float[6];
+    ChannelOps.shuffle(x, 0, s, 0, 1, 6, 1, 2);
+    assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, s);
+    float[] back = new float[6];
+    ChannelOps.unshuffle(s, 0, back, 0, 1, 6, 1, 2);
+    assertArrayEquals(x, back);
+  }
+}

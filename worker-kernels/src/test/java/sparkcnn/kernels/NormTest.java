@@ -1,0 +1,145 @@
+package sparkcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class NormTest {
+  private final SplittableRandom rnd = new SplittableRandom(31);
+  private static final float EPS = 1e-5f;
+
+  @Test
+  void batchNormTrainingNormalizesAndMovesRunningAverages() {
+    int n = 3, c = 4, hw = 10;
+    float[] x = Rand.floats(rnd, n * c * hw);
+    float[] gamma = Rand.floats(rnd, c);
+    float[] beta = Rand.floats(rnd, c);
+    float[] y = new float[x.length];
+    float[] rm = {0.5f, 0, 0, 0};
+    float[] rv = {2f, 1, 1, 1};
+    float[] mean = new float[c];
+    float[] inv = new float[c];
+    BatchNormKernels.trainForward(x, 0, gamma, beta, 0, y, 0, n, c, hw, EPS, 0.1f, rm, rv, 0, mean, inv);
+    for (int ch = 0; ch < c; ch++) {
+      double s = 0;
+      double s2 = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          s += x[(i * c + ch) * hw + j];
+        }
+      }
+      double mu = s / (n * hw);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          s2 += Math.pow(x[(i * c + ch) * hw + j] - mu, 2);
+        }
+      }
+      double var = s2 / (n * hw);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          int k = (i * c + ch) * hw + j;
+          assertEquals(gamma[ch] * (x[k] - mu) / Math.sqrt(var + EPS) + beta[ch], y[k], 1e-5);
+        }
+      }
+      float rm0 = ch == 0 ? 0.5f : 0f;
+      float rv0 = ch == 0 ? 2f : 1f;
+      assertEquals(0.9 * rm0 + 0.1 * mu, rm[ch], 1e-6);
+      assertEquals(0.9 * rv0 + 0.1 * var * (n * hw) / (n * hw - 1), rv[ch], 1e-6); // unbiased, as PyTorch
+    }
+    float[] dy = Rand.floats(rnd, x.length);
+    float[] dx = new float[x.length];
+    float[] dg = new float[c];
+    float[] db = new float[c];
+    BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, db, 0, n, c, hw);
+    GradCheck.check("bn dx", xs -> bn(xs, gamma, beta, n, c, hw), x, dy, dx, 2e-3);
+    GradCheck.check("bn dgamma", gs -> bn(x, gs, beta, n, c, hw), gamma, dy, dg, 2e-3);
+    GradCheck.check("bn dbeta", bs -> bn(x, gamma, bs, n, c, hw), beta, dy, db, 2e-3);
+  }
+
+  private static float[] bn(float[] x, float[] gamma, float[] beta, int n, int c, int hw) {
+    float[] y = new float[x.length];
+    BatchNormKernels.trainForward(x, 0, gamma, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], new float[c], 0,
+        new float[c], new float[c]);
+    return y;
+  }
+
+  @Test
+  void foldedBatchNormEqualsConvThenInferenceBatchNorm() {
+    ConvGeom g = ConvGeom.of(2, 3, 9, 9, 5, 3, 3, 2, 1, 1, 1);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] b = Rand.floats(rnd, g.k());
+    float[] gamma = Rand.floats(rnd, g.k());
+    float[] beta = Rand.floats(rnd, g.k());
+    float[] rm = Rand.floats(rnd, g.k());
+    float[] rv = new float[g.k()];
+    for (int i = 0; i < rv.length; i++) {
+      rv[i] = 0.2f + (float) rnd.nextDouble();
+    }
+    float[] conv = new float[g.outputSize()];
+    float[] expected = new float[g.outputSize()];
+    Conv2dKernels.forward(x, 0, w, 0, b, 0, conv, 0, g);
+    BatchNormKernels.inferForward(conv, 0, gamma, beta, 0, expected, 0, g.n(), g.k(), g.p() * g.q(), EPS, rm, rv, 0);
+    for (float[] bias : new float[][] {b, null}) {
+      if (bias == null) {
+        Conv2dKernels.forward(x, 0, w, 0, null, 0, conv, 0, g);
+        BatchNormKernels.inferForward(conv, 0, gamma, beta, 0, expected, 0, g.n(), g.k(), g.p() * g.q(), EPS, rm, rv,
+            0);
+      }
+      float[] wf = new float[w.length];
+      float[] bf = new float[g.k()];
+      BatchNormKernels.foldIntoConv(w, 0, bias, 0, g.k(), g.colRows(), gamma, beta, 0, rm, rv, 0, EPS, wf, 0, bf, 0);
+      float[] folded = new float[g.outputSize()];
+      Conv2dKernels.forward(x, 0, wf, 0, bf, 0, folded, 0, g);
+      Rand.assertClose(expected, folded, 1e-5, "folded BN, conv bias " + (bias != null));
+    }
+  }
+
+  @Test
+  void groupLayerAndInstanceNormMatchTheirDefinitionAndGradients() {
+    int n = 2, c = 6, hw = 7;
+    for (int groups : new int[] {1, 2, 6}) { // layer norm, group norm, instance norm
+      float[] x = Rand.floats(rnd, n * c * hw);
+      float[] gamma = Rand.floats(rnd, c);
+      float[] beta = Rand.floats(rnd, c);
+      float[] y = new float[x.length];
+      float[] mean = new float[n * groups];
+      float[] inv = new float[n * groups];
+      GroupNormKernels.forward(x, 0, gamma, beta, 0, y, 0, n, c, hw, groups, EPS, mean, inv);
+      int m = c / groups * hw;
+      for (int ng = 0; ng < n * groups; ng++) {
+        double s = 0;
+        double s2 = 0;
+        for (int j = ng * m; j < (ng + 1) * m; j++) {
+          s += x[j];
+        }
+        double mu = s / m;
+        for (int j = ng * m; j < (ng + 1) * m; j++) {
+          s2 += (x[j] - mu) * (x[j] - mu);
+        }
+        double sd = Math.sqrt(s2 / m + EPS);
+        for (int j = ng * m; j < (ng + 1) * m; j++) {
+          int ch = (j / hw) % c;
+          assertEquals(gamma[ch] * (x[j] - mu) / sd + beta[ch], y[j], 1e-5, "groups=" + groups);
+        }
+      }
+      float[] dy = Rand.floats(rnd, x.length);
+      float[] dx = new float[x.length];
+      float[] dg = new float[c];
+      float[] db = new float[c];
+      GroupNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, db, 0, n, c, hw, groups);
+      int gr = groups;
+      GradCheck.check("gn dx g=" + groups, xs -> gn(xs, gamma, beta, n, c, hw, gr), x, dy, dx, 2e-3);
+      GradCheck.check("gn dgamma g=" + groups, gs -> gn(x, gs, beta, n, c, hw, gr), gamma, dy, dg, 2e-3);
+      GradCheck.check("gn dbeta g=" + groups, bs -> gn(x, gamma, bs, n, c, hw, gr), beta, dy, db, 2e-3);
+    }
+  }
+
+  private static float[] gn(float[] x, float[] gamma, float[] beta, int n, int c, int hw, int groups) {
+    float[] y = new float[x.length];
+    GroupNormKernels.forward(x, 0, gamma, beta, 0, y, 0, n, c, hw, groups, EPS, new float[n * groups],
+        new float[n * groups]);
+    return y;
+  }
+}

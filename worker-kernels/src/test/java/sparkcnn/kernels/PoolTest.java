@@ -1,0 +1,154 @@
+package sparkcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class PoolTest {
+  private final SplittableRandom rnd = new SplittableRandom(21);
+
+  /** Distinct values 0.1 apart, so a finite-difference step of 0.01 never changes which element is the max. */
+  private float[] distinct(int n) {
+    float[] x = new float[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = i * 0.1f;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = rnd.nextInt(i + 1);
+      float t = x[i];
+      x[i] = x[j];
+      x[j] = t;
+    }
+    return x;
+  }
+
+  @Test
+  void maxPoolMatchesDirectLoopAndGradient() {
+    for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 7, 8, 3, 3, 2, 1), ConvGeom.pool(1, 2, 6, 6, 2, 2, 2, 0),
+        ConvGeom.pool(2, 1, 5, 9, 3, 2, 1, 1)}) {
+      float[] x = distinct(g.inputSize());
+      float[] y = new float[g.outputSize()];
+      int[] arg = new int[g.outputSize()];
+      PoolKernels.maxForward(x, 0, y, 0, arg, g);
+      float[] ref = new float[y.length];
+      int o = 0;
+      for (int plane = 0; plane < g.n() * g.c(); plane++) {
+        for (int p = 0; p < g.p(); p++) {
+          for (int q = 0; q < g.q(); q++) {
+            float best = Float.NEGATIVE_INFINITY;
+            for (int r = 0; r < g.r(); r++) {
+              for (int s = 0; s < g.s(); s++) {
+                int ih = p * g.strideH() - g.padTop() + r;
+                int iw = q * g.strideW() - g.padLeft() + s;
+                if (ih >= 0 && ih < g.h() && iw >= 0 && iw < g.w()) {
+                  best = Math.max(best, x[plane * g.h() * g.w() + ih * g.w() + iw]);
+                }
+              }
+            }
+            ref[o++] = best;
+          }
+        }
+      }
+      Rand.assertClose(ref, y, 0, "max pool " + g);
+      float[] dy = Rand.floats(rnd, y.length);
+      float[] dx = new float[x.length];
+      PoolKernels.maxBackward(dy, 0, arg, dx, 0, g);
+      GradCheck.check("max pool dx " + g, xs -> {
+        float[] out = new float[g.outputSize()];
+        PoolKernels.maxForward(xs, 0, out, 0, new int[out.length], g);
+        return out;
+      }, x, dy, dx, 1e-3);
+
+      if (g.r() != g.strideH()) {
+        continue; // unpooling is tested where windows do not overlap, its use in SegNet-style decoders
+      }
+      // Max-unpooling puts each value back where it came from; its backward reads it from there.
+      float[] up = new float[g.inputSize()];
+      UpsampleKernels.maxUnpoolForward(y, 0, arg, up, 0, g);
+      float[] back = new float[y.length];
+      UpsampleKernels.maxUnpoolBackward(up, 0, arg, back, 0, g);
+      Rand.assertClose(y, back, 0, "max unpool round trip " + g);
+      float[] dUp = Rand.floats(rnd, up.length);
+      float[] dIn = new float[y.length];
+      UpsampleKernels.maxUnpoolBackward(dUp, 0, arg, dIn, 0, g);
+      GradCheck.check("max unpool", ys -> {
+        float[] out = new float[g.inputSize()];
+        UpsampleKernels.maxUnpoolForward(ys, 0, arg, out, 0, g);
+        return out;
+      }, y.clone(), dUp, dIn, 1e-3);
+    }
+  }
+
+  @Test
+  void averagePoolingCountsPaddingOrNot() {
+    ConvGeom g = ConvGeom.pool(1, 1, 3, 3, 3, 3, 1, 1);
+    float[] x = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    float[] y = new float[9];
+    PoolKernels.avgForward(x, 0, y, 0, g, true);
+    // Top-left window covers 1, 2, 4, 5: sum 12 over 9 cells with padding, over 4 without.
+    Rand.assertClose(new float[] {12f / 9, 21f / 9, 16f / 9, 27f / 9, 45f / 9, 33f / 9, 24f / 9, 39f / 9, 28f / 9}, y,
+        1e-6, "avg pool count padding");
+    PoolKernels.avgForward(x, 0, y, 0, g, false);
+    Rand.assertClose(new float[] {3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f, 7}, y, 1e-6, "avg pool without padding");
+    for (boolean count : new boolean[] {true, false}) {
+      ConvGeom h = ConvGeom.pool(2, 3, 7, 6, 3, 3, 2, 1);
+      float[] xs = Rand.floats(rnd, h.inputSize());
+      float[] dy = Rand.floats(rnd, h.outputSize());
+      float[] dx = new float[xs.length];
+      PoolKernels.avgBackward(dy, 0, dx, 0, h, count);
+      GradCheck.check("avg pool dx", in -> {
+        float[] out = new float[h.outputSize()];
+        PoolKernels.avgForward(in, 0, out, 0, h, count);
+        return out;
+      }, xs, dy, dx, 1e-3);
+    }
+  }
+
+  @Test
+  void globalAveragePooling() {
+    float[] x = Rand.floats(rnd, 2 * 3 * 20);
+    float[] y = new float[6];
+    PoolKernels.globalAvgForward(x, 0, y, 0, 2, 3, 20);
+    for (int p = 0; p < 6; p++) {
+      double s = 0;
+      for (int j = 0; j < 20; j++) {
+        s += x[p * 20 + j];
+      }
+      Rand.assertClose(new float[] {(float) (s / 20)}, new float[] {y[p]}, 1e-6, "global avg");
+    }
+    float[] dy = Rand.floats(rnd, 6);
+    float[] dx = new float[x.length];
+    PoolKernels.globalAvgBackward(dy, 0, dx, 0, 2, 3, 20);
+    GradCheck.check("global avg dx", xs -> {
+      float[] out = new float[6];
+      PoolKernels.globalAvgForward(xs, 0, out, 0, 2, 3, 20);
+      return out;
+    }, x, dy, dx, 1e-3);
+  }
+
+  @Test
+  void nearestAndBedOfNailsUpsampling() {
+    float[] x = {1, 2, 3, 4};
+    float[] y = new float[16];
+    UpsampleKernels.nearestForward(x, 0, y, 0, 1, 2, 2, 2);
+    assertArrayEquals(new float[] {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, y);
+    UpsampleKernels.bedOfNailsForward(x, 0, y, 0, 1, 2, 2, 2);
+    assertArrayEquals(new float[] {1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 0, 0, 0, 0}, y);
+    float[] xs = Rand.floats(rnd, 2 * 3 * 4);
+    float[] dy = Rand.floats(rnd, 2 * 9 * 12);
+    float[] dx = new float[xs.length];
+    UpsampleKernels.nearestBackward(dy, 0, dx, 0, 2, 3, 4, 3);
+    GradCheck.check("nearest dx", in -> {
+      float[] out = new float[dy.length];
+      UpsampleKernels.nearestForward(in, 0, out, 0, 2, 3, 4, 3);
+      return out;
+    }, xs, dy, dx, 1e-3);
+    UpsampleKernels.bedOfNailsBackward(dy, 0, dx, 0, 2, 3, 4, 3);
+    GradCheck.check("bed of nails dx", in -> {
+      float[] out = new float[dy.length];
+      UpsampleKernels.bedOfNailsForward(in, 0, out, 0, 2, 3, 4, 3);
+      return out;
+    }, xs, dy, dx, 1e-3);
+  }
+}
