@@ -5,7 +5,9 @@ import java.util.function.IntConsumer;
 
 /**
  * 2D convolution (cross-correlation, as in every framework) with stride, padding, dilation and groups.
- * General case: im2col of a block of output rows, then GEMM; the block is sized to stay in L2.
+ * Stride 1: an implicit GEMM on the padded image ({@link ImplicitConv}; 1x1 forward and backward-data stay
+ * plain GEMMs on the image).
+ * Otherwise: im2col of a block of output rows, then GEMM; the block is sized to stay in L2.
  * A pointwise (1x1, stride 1, unpadded) convolution is a GEMM on the image itself; a depthwise one goes
  * to {@link DepthwiseKernels}. Images run in parallel when the batch covers the pool, otherwise GEMM
  * itself goes parallel.
@@ -25,6 +27,8 @@ public final class Conv2dKernels {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
     if (g.isDepthwise() && !g.isPointwise()) {
       DepthwiseKernels.forward(x, xOff, w, wOff, y, yOff, g);
+    } else if (!g.isPointwise() && ImplicitConv.supportsForward(g)) {
+      ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
     } else {
       eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
     }
@@ -38,6 +42,8 @@ public final class Conv2dKernels {
     g.checkOperands("conv2d backwardInput", dx, dxOff, w, wOff, null, 0, dy, dyOff);
     if (g.isDepthwise() && !g.isPointwise()) {
       DepthwiseKernels.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+    } else if (!g.isPointwise() && ImplicitConv.supportsBackwardInput(g)) {
+      ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
     } else {
       eachImage(g.n(), i -> backwardInputImage(dy, dyOff, w, wOff, dx, dxOff, g, i));
     }
@@ -48,6 +54,10 @@ public final class Conv2dKernels {
     g.checkOperands("conv2d backwardWeights", x, xOff, dw, dwOff, null, 0, dy, dyOff);
     if (g.isDepthwise() && !g.isPointwise()) {
       DepthwiseKernels.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      return;
+    }
+    if (ImplicitConv.supportsForward(g)) {
+      ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       return;
     }
     if (g.n() < Parallel.threads() || Parallel.inWorker()) {

@@ -9,8 +9,8 @@ import java.util.Arrays;
  * <p>Goto/BLIS blocking: a KC x NC block of B and an MC x KC block of A are packed into panels of
  * {@link #NR} columns and {@link #MR} rows (alpha folded into A, edges zero-padded), and an MR x NR
  * register tile walks them ({@link GemmVectorKernel}, or {@link GemmScalarKernel} without the Vector
- * API). A B micro-panel (KC x NR) stays in L1 while A micro-panels stream from L2; the KC x NC block of B
- * (about 400 KB) stays in this core's 1 MB L2, which matters when M is small, as in convolutions. Large products are
+ * API). A B micro-panel (KC x NR, 32 KB) stays in L1 while the MC x KC block of A (120 KB) streams from L2 and
+ * the KC x NC block of B (2 MB with 16 lanes) from L3; B rows are packed with vector moves. Large products are
  * split over the kernel pool along their longer output dimension; each thread packs its own panels.
  */
 public final class Gemm {
@@ -20,7 +20,7 @@ public final class Gemm {
   public static final int NR = 2 * Simd.LANES;
   private static final int KC = 256;
   private static final int MC = 20 * MR;
-  private static final int NC = 12 * NR;
+  private static final int NC = 64 * NR;
   /** Below this many multiply-adds, splitting across threads costs more than it gains. */
   private static final long PARALLEL_MACS = 1L << 20;
 
@@ -107,6 +107,13 @@ public final class Gemm {
   /** The blocked product on the calling thread. ldb < 0 means B is pre-packed (see {@link #gemmPackedB}). */
   private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    serial(transA, transB, m, n, k, alpha, a, aOff, lda, null, 0, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  /** As above; with aRows non-null, A(i, p) = a[aOff + aRows[rowBase + i] + p] instead (lda unused). */
+  private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, int[] aRows, int rowBase, float[] b, int bOff, int ldb, float beta, float[] c,
+      int cOff, int ldc) {
     boolean prepacked = ldb < 0;
     if (k == 0 || alpha == 0f) {
       scale(m, n, beta, c, cOff, ldc);
@@ -135,6 +142,11 @@ public final class Gemm {
         boolean add = pc > 0 || beta != 0f;
         for (int ic = 0; ic < m; ic += MC) {
           int mc = Math.min(MC, m - ic);
+          if (aRows != null) {
+            macroRowsA(mc, nc, kc, a, aOff + pc, aRows, rowBase + ic, packedB, bBase, panelStride,
+                c, cOff + ic * ldc + jc, ldc, add);
+            continue;
+          }
           packA(transA, mc, kc, alpha, a, aOff + (transA ? pc * lda + ic : ic * lda + pc), lda, packedA);
           macro(mc, nc, kc, packedA, packedB, bBase, panelStride, c, cOff + ic * ldc + jc, ldc, add);
         }
@@ -156,6 +168,78 @@ public final class Gemm {
           c[j] *= beta;
         }
       }
+    }
+  }
+
+  /** Floats {@link #packPanels} writes for an m x k operand. */
+  public static int packedSizeA(int m, int k) {
+    return packedPanels(m, MR) * MR * k;
+  }
+
+  private static int packedPanels(int n, int width) {
+    return (n + width - 1) / width;
+  }
+
+  /**
+   * Packs all of op(A) (m x k) once, for operands reused across many products (a convolution's weights):
+   * panel i holds (p, r) at dstOff + i * MR * k + p * MR + r, rows past m zero.
+   */
+  public static void packPanels(boolean transA, int m, int k, float[] a, int aOff, int lda, float[] dst, int dstOff) {
+    for (int i0 = 0; i0 < m; i0 += MR) {
+      int rows = Math.min(MR, m - i0);
+      int panel = dstOff + i0 * k;
+      if (rows < MR) {
+        Arrays.fill(dst, panel, panel + MR * k, 0f);
+      }
+      for (int r = 0; r < rows; r++) {
+        for (int p = 0; p < k; p++) {
+          dst[panel + p * MR + r] = transA ? a[aOff + p * lda + i0 + r] : a[aOff + (i0 + r) * lda + p];
+        }
+      }
+    }
+  }
+
+  /**
+   * C (m x n) = A * B with A packed by {@link #packPanels} and B read in place: B(p, j) = b[bOff + rowOff[p] + j].
+   * Every row of B is read up to NR - 1 floats past column n - 1, so b must extend that far. On the calling
+   * thread; C is overwritten.
+   */
+  public static void gemmRowOffsets(int m, int n, int k, float[] packedA, int paOff, float[] b, int bOff,
+      int[] rowOff, float[] c, int cOff, int ldc) {
+    float[] tile = null;
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      boolean add = pc > 0;
+      for (int j0 = 0; j0 < n; j0 += NR) {
+        int cols = Math.min(NR, n - j0);
+        for (int i0 = 0; i0 < m; i0 += MR) {
+          int rows = Math.min(MR, m - i0);
+          int ao = paOff + i0 * k + pc * MR;
+          if (rows == MR && cols == NR) {
+            tileRows(kc, packedA, ao, b, bOff + j0, rowOff, pc, c, cOff + i0 * ldc + j0, ldc, add);
+          } else {
+            if (tile == null) {
+              tile = Scratch.floats(Scratch.TILE, MR * NR);
+            }
+            tileRows(kc, packedA, ao, b, bOff + j0, rowOff, pc, tile, 0, NR, false);
+            for (int r = 0; r < rows; r++) {
+              int dst = cOff + (i0 + r) * ldc + j0;
+              for (int col = 0; col < cols; col++) {
+                c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c,
+      int co, int ldc, boolean add) {
+    if (Simd.AVAILABLE) {
+      GemmVectorKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
+    } else {
+      GemmScalarKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
     }
   }
 
@@ -186,6 +270,78 @@ public final class Gemm {
     }
   }
 
+  /**
+   * macro for A rows at offsets (alpha = 1): A(i, p) = a[aOff + rows[rowBase + i] + p], read in place. Rows of an
+   * edge panel past mc repeat its last row and are dropped through the scratch tile.
+   */
+  private static void macroRowsA(int mc, int nc, int kc, float[] a, int aOff, int[] rows, int rowBase,
+      float[] packedB, int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
+    float[] tile = null;
+    for (int j0 = 0; j0 < nc; j0 += NR) {
+      int cols = Math.min(NR, nc - j0);
+      int bo = bBase + (j0 / NR) * panelStride;
+      for (int i0 = 0; i0 < mc; i0 += MR) {
+        int n = Math.min(MR, mc - i0);
+        int base = rowBase + i0;
+        int o0 = aOff + rows[base];
+        int o1 = aOff + rows[base + Math.min(1, n - 1)];
+        int o2 = aOff + rows[base + Math.min(2, n - 1)];
+        int o3 = aOff + rows[base + Math.min(3, n - 1)];
+        int o4 = aOff + rows[base + Math.min(4, n - 1)];
+        int o5 = aOff + rows[base + Math.min(5, n - 1)];
+        if (n == MR && cols == NR) {
+          tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
+        } else {
+          if (tile == null) {
+            tile = Scratch.floats(Scratch.TILE, MR * NR);
+          }
+          tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, packedB, bo, tile, 0, NR, false);
+          for (int r = 0; r < n; r++) {
+            int dst = cOff + (i0 + r) * ldc + j0;
+            for (int col = 0; col < cols; col++) {
+              c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  private static void tileRowsA(int kc, float[] a, int o0, int o1, int o2, int o3, int o4, int o5, float[] b,
+      int bo, float[] c, int co, int ldc, boolean add) {
+    if (Simd.AVAILABLE) {
+      GemmVectorKernel.tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, b, bo, c, co, ldc, add);
+    } else {
+      GemmScalarKernel.tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, b, bo, c, co, ldc, add);
+    }
+  }
+
+  /**
+   * C (m x n) = A op(B) + beta C with A's rows at offsets: A(i, p) = a[aOff + aRows[i] + p]. A convolution's
+   * weight gradient reads its im2col rows straight from the padded image this way. Split over rows of C across
+   * the kernel pool when large, so threads never share output.
+   */
+  public static void gemmRowOffsetsA(int m, int n, int k, float[] a, int aOff, int[] aRows, boolean transB,
+      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    Check.nonNegative("gemm m", m);
+    Check.nonNegative("gemm n", n);
+    Check.nonNegative("gemm k", k);
+    if (aRows.length < m) {
+      throw new IllegalArgumentException("gemm A row offsets: " + aRows.length + " for m=" + m);
+    }
+    operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, m, n, k);
+    operand("C", c, cOff, ldc, m, n, m, n, k);
+    int chunks = (long) m * n * k < PARALLEL_MACS ? 1 : Parallel.chunks(Integer.MAX_VALUE);
+    int units = (m + MR - 1) / MR;
+    Parallel.forEach(chunks, t -> {
+      int i0 = Math.min(m, units * t / chunks * MR);
+      int i1 = Math.min(m, units * (t + 1) / chunks * MR);
+      if (i1 > i0) {
+        serial(false, transB, i1 - i0, n, k, 1f, a, aOff, 0, aRows, i0, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc);
+      }
+    });
+  }
+
   /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at j*NR*kc + p*NR + col. */
   static void packB(boolean trans, int kc, int nc, float[] b, int bOff, int ldb, float[] dst) {
     for (int j0 = 0, panel = 0; j0 < nc; j0 += NR, panel += NR * kc) {
@@ -201,6 +357,9 @@ public final class Gemm {
             dst[d + p * NR] = b[src + p];
           }
         }
+      } else if (cols == NR && Simd.AVAILABLE) {
+        // Row segments of NR floats: two vector moves each, far cheaper than an arraycopy call apiece.
+        GemmVectorKernel.copyRows(kc, b, bOff + j0, ldb, dst, panel);
       } else {
         for (int p = 0; p < kc; p++) {
           System.arraycopy(b, bOff + p * ldb + j0, dst, panel + p * NR, cols);

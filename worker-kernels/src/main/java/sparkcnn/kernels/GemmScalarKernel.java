@@ -25,4 +25,44 @@ final class GemmScalarKernel {
       }
     }
   }
+
+  /** B(p, j) = b[bBase + rowOff[rOff + p] + j], as {@link GemmVectorKernel#tileRows}. */
+  static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c, int co,
+      int ldc, boolean add) {
+    final int mr = Gemm.MR;
+    final int nr = Gemm.NR;
+    for (int r = 0; r < mr; r++) {
+      int row = co + r * ldc;
+      if (!add) {
+        java.util.Arrays.fill(c, row, row + nr, 0f);
+      }
+      for (int p = 0; p < kc; p++) {
+        float x = a[ao + p * mr + r];
+        int src = bBase + rowOff[rOff + p];
+        for (int j = 0; j < nr; j++) {
+          c[row + j] += x * b[src + j];
+        }
+      }
+    }
+  }
+
+  /** A(r, p) = a[o_r + p], as {@link GemmVectorKernel#tileRowsA}. */
+  static void tileRowsA(int kc, float[] a, int o0, int o1, int o2, int o3, int o4, int o5, float[] b, int bo,
+      float[] c, int co, int ldc, boolean add) {
+    int[] rows = {o0, o1, o2, o3, o4, o5};
+    final int nr = Gemm.NR;
+    for (int r = 0; r < Gemm.MR; r++) {
+      int row = co + r * ldc;
+      if (!add) {
+        java.util.Arrays.fill(c, row, row + nr, 0f);
+      }
+      for (int p = 0; p < kc; p++) {
+        float x = a[rows[r] + p];
+        int src = bo + p * nr;
+        for (int j = 0; j < nr; j++) {
+          c[row + j] += x * b[src + j];
+        }
+      }
+    }
+  }
 }

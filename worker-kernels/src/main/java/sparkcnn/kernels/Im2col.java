@@ -105,17 +105,22 @@ final class Im2col {
               int d = panel * panelStride + row * nr + lane - q0;
               int a = inside ? Math.min(Math.max(qlo, q0), q0 + run) : q0 + run;
               int b = inside ? Math.max(a, Math.min(qhi, q0 + run)) : q0 + run;
-              Arrays.fill(dst, d + q0, d + a, 0f);
-              if (sw == 1) {
-                if (b > a) {
+              // Most runs are all image: skip the empty fills and copies, whose calls cost more than short runs.
+              if (a > q0) {
+                Arrays.fill(dst, d + q0, d + a, 0f);
+              }
+              if (b > a) {
+                if (sw == 1) {
                   System.arraycopy(x, src + a, dst, d + a, b - a);
-                }
-              } else {
-                for (int t = a; t < b; t++) {
-                  dst[d + t] = x[src + t * sw];
+                } else {
+                  for (int t = a; t < b; t++) {
+                    dst[d + t] = x[src + t * sw];
+                  }
                 }
               }
-              Arrays.fill(dst, d + b, d + q0 + run, 0f);
+              if (q0 + run > b) {
+                Arrays.fill(dst, d + b, d + q0 + run, 0f);
+              }
               q0 += run;
               j += run;
             }

@@ -16,11 +16,16 @@ public final class Scratch {
   static final int COLUMNS = 3;
   /** Convolutions: a per-thread partial weight gradient. */
   static final int PARTIAL = 4;
-  /** FFT buffers. */
-  static final int FFT = 5;
+  /** Convolutions: weights packed once per call. */
+  static final int PACKED_W = 5;
+  /** Convolutions: flipped, transposed weights of a backward-data pass. */
+  static final int FLIPPED_W = 6;
+  /** Convolutions: a zero-padded image. */
+  static final int PADDED = 7;
   private static final int SLOTS = 8;
 
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+  private static final ThreadLocal<int[]> INTS = new ThreadLocal<>();
 
   private Scratch() {}
 
@@ -31,6 +36,16 @@ public final class Scratch {
     if (buf == null || buf.length < size) {
       buf = new float[Math.max(size, buf == null ? 0 : buf.length + buf.length / 2)];
       slots[slot] = buf;
+    }
+    return buf;
+  }
+
+  /** An int array of at least {@code size} for this thread (one slot: a convolution's row offsets). */
+  static int[] ints(int size) {
+    int[] buf = INTS.get();
+    if (buf == null || buf.length < size) {
+      buf = new int[size];
+      INTS.set(buf);
     }
     return buf;
   }

@@ -25,6 +25,9 @@ class Conv2dTest {
         ConvGeom.same(2, 3, 9, 10, 4, 4, 4, 2, 1, 1),        // asymmetric "same" padding
         ConvGeom.same(2, 2, 5, 5, 3, 5, 5, 1, 1, 1),         // kernel as large as the input
         new ConvGeom(2, 3, 6, 7, 4, 3, 2, 2, 1, 0, 2, 1, 0, 1, 1, 1), // explicit asymmetric padding/strides
+        ConvGeom.of(1, 6, 13, 11, 10, 3, 3, 1, 2, 2, 2),     // batch 1, stride 1: column blocks in parallel
+        ConvGeom.of(2, 3, 6, 6, 4, 3, 3, 1, 3, 1, 1),        // padding past the kernel's reach
+        ConvGeom.of(3, 5, 9, 7, 8, 5, 5, 1, 2, 1, 1),        // 5x5 "same", the convnet's layer shape
         ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1));   // big enough for the threaded and blocked paths
   }
 

@@ -67,4 +67,60 @@ class GemmTest {
         () -> Gemm.gemm(false, false, -1, 3, 4, 1f, small, 0, 4, small, 0, 3, 0f, small, 0, 3));
     assertTrue(e.getMessage().contains("gemm m"), e.getMessage());
   }
+
+  @Test
+  void packedAndRowOffsetVariantsMatchNaive() {
+    SplittableRandom rnd = new SplittableRandom(9);
+    int m = 13;
+    int n = 70;
+    int k = 300;
+    // B's rows live at scattered offsets inside a larger array (as a convolution's taps do in a padded image).
+    int[] rows = new int[k];
+    for (int p = 0; p < k; p++) {
+      rows[p] = p * 97 + (p % 5);
+    }
+    float[] store = Rand.floats(rnd, rows[k - 1] + n + Gemm.NR + 10);
+    float[] bDense = new float[k * n];
+    for (int p = 0; p < k; p++) {
+      System.arraycopy(store, 3 + rows[p], bDense, p * n, n);
+    }
+    float[] a = Rand.floats(rnd, m * k);
+    float[] expected = new float[m * n];
+    GemmNaive.gemm(false, false, m, n, k, 1f, a, 0, k, bDense, 0, n, 0f, expected, 0, n);
+
+    float[] packedA = new float[Gemm.packedSizeA(m, k) + 4];
+    Gemm.packPanels(false, m, k, a, 0, k, packedA, 4);
+    float[] c = Rand.floats(rnd, m * n);
+    Gemm.gemmRowOffsets(m, n, k, packedA, 4, store, 3, rows, c, 0, n);
+    Rand.assertClose(expected, c, 1e-4, "gemmRowOffsets");
+
+    // The same product with B pre-packed into full-k panels.
+    float[] packedB = new float[Gemm.packedPanels(n) * Gemm.NR * k];
+    for (int j = 0; j < n; j++) {
+      for (int p = 0; p < k; p++) {
+        packedB[(j / Gemm.NR) * k * Gemm.NR + p * Gemm.NR + j % Gemm.NR] = bDense[p * n + j];
+      }
+    }
+    c = Rand.floats(rnd, m * n);
+    Gemm.gemmPackedB(false, m, n, k, 1f, a, 0, k, packedB, 0, 0f, c, 0, n);
+    Rand.assertClose(expected, c, 1e-4, "gemmPackedB");
+
+    // A's rows at offsets (C = A op(B)), accumulating onto C, split across threads.
+    int mm = 45;
+    int[] aRows = new int[mm];
+    for (int i = 0; i < mm; i++) {
+      aRows[i] = (mm - 1 - i) * (k + 11);
+    }
+    float[] aStore = Rand.floats(rnd, mm * (k + 11) + 2);
+    float[] aDense = new float[mm * k];
+    for (int i = 0; i < mm; i++) {
+      System.arraycopy(aStore, 2 + aRows[i], aDense, i * k, k);
+    }
+    float[] bt = Rand.floats(rnd, n * k); // op(B) = bt^T
+    float[] c0 = Rand.floats(rnd, mm * n);
+    float[] exp2 = c0.clone();
+    GemmNaive.gemm(false, true, mm, n, k, 1f, aDense, 0, k, bt, 0, k, 1f, exp2, 0, n);
+    Gemm.gemmRowOffsetsA(mm, n, k, aStore, 2, aRows, true, bt, 0, k, 1f, c0, 0, n);
+    Rand.assertClose(exp2, c0, 1e-4, "gemmRowOffsetsA");
+  }
 }

@@ -54,6 +54,8 @@ public final class KernelBench {
     out.put("vector_api", Simd.AVAILABLE);
     out.put("vector_lanes", Simd.LANES);
     int[] threadCounts = allThreads > 1 ? new int[] {1, allThreads} : new int[] {1};
+    progress.println("bench: warming up the JIT ...");
+    warmUp();
     try {
       out.put("gemm", gemm(peak, threadCounts));
       out.put("conv", conv(peak, threadCounts));
@@ -61,6 +63,32 @@ public final class KernelBench {
       Parallel.setThreads(allThreads);
     }
     return out;
+  }
+
+  /**
+   * Runs every kernel path for a while before anything is timed: C2 compiles the register tiles only after many
+   * calls, and a first measurement taken before that reads a hundred times too slow.
+   */
+  private void warmUp() {
+    ConvGeom small = ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1);
+    ConvGeom strided = ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 2, 1, 1, 1);
+    ConvGeom pointwise = ConvGeom.of(4, 32, 20, 20, 16, 1, 1, 1, 0, 1, 1);
+    ConvGeom depthwise = ConvGeom.of(4, 16, 20, 20, 16, 3, 3, 1, 1, 1, 16);
+    SplittableRandom rnd = new SplittableRandom(3);
+    float[] a = random(rnd, 256 * 256);
+    float[] c = new float[256 * 256];
+    long end = System.nanoTime() + (long) (warmup * 4e9);
+    while (System.nanoTime() < end) {
+      Gemm.gemm(false, false, 256, 256, 256, 1f, a, 0, 256, a, 0, 256, 0f, c, 0, 256);
+      for (ConvGeom g : new ConvGeom[] {small, strided, pointwise, depthwise}) {
+        float[] x = new float[g.inputSize()];
+        float[] w = new float[g.weightSize()];
+        float[] y = new float[g.outputSize()];
+        Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g);
+        Conv2dKernels.backwardInput(y, 0, w, 0, x, 0, g);
+        Conv2dKernels.backwardWeights(x, 0, y, 0, w, 0, g);
+      }
+    }
   }
 
   private List<Map<String, Object>> gemm(double peak, int[] threadCounts) {
