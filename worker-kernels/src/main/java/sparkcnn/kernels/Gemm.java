@@ -11,7 +11,7 @@ import java.util.Arrays;
  * register tile walks them ({@link GemmVectorKernel}, or {@link GemmScalarKernel} without the Vector
  * API). A B micro-panel (KC x NR, 32 KB) stays in L1 while the MC x KC block of A (120 KB) streams from L2 and
  * the KC x NC block of B (2 MB with 16 lanes) from L3; B rows are packed with vector moves. Large products are
- * split over the kernel pool along their longer output dimension; each thread packs its own panels.
+ * split over the kernel pool, by rows of C when there are enough; each thread packs its own panels.
  */
 public final class Gemm {
   /** Rows of the register tile. */
@@ -36,7 +36,8 @@ public final class Gemm {
     int chunks = (long) m * n * k < PARALLEL_MACS ? 1 : Parallel.chunks(Integer.MAX_VALUE);
     if (chunks == 1) {
       serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-    } else if (n >= m) {
+    } else if (m < chunks * MC / 2) {
+      // Too few rows to share out: split columns, and each thread packs all of A.
       int units = (n + NR - 1) / NR;
       Parallel.forEach(chunks, t -> {
         int j0 = Math.min(n, units * t / chunks * NR);
@@ -47,6 +48,7 @@ public final class Gemm {
         }
       });
     } else {
+      // Split rows: each thread packs its own rows of A and all of B, whose packing is the cheap vector copy.
       int units = (m + MR - 1) / MR;
       Parallel.forEach(chunks, t -> {
         int i0 = Math.min(m, units * t / chunks * MR);

@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
@@ -13,6 +14,8 @@ import java.util.function.IntConsumer;
  */
 public final class Parallel {
   private static volatile ForkJoinPool pool = newPool(defaultThreads());
+  /** Nonzero while this (non-pool) thread runs a chunk of a region inline. */
+  private static final ThreadLocal<int[]> INLINE_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
   private Parallel() {}
 
@@ -59,12 +62,16 @@ public final class Parallel {
     }
   }
 
-  /** True on a thread of the kernel pool: a nested region there runs inline. */
+  /** True inside a parallel region (on a pool thread, or on the caller running its share): nesting runs inline. */
   public static boolean inWorker() {
-    return Thread.currentThread() instanceof KernelThread;
+    return Thread.currentThread() instanceof KernelThread || INLINE_DEPTH.get()[0] > 0;
   }
 
-  /** Runs body.accept(t) for t in [0, tasks), in parallel when there is more than one thread. */
+  /**
+   * Runs body.accept(t) for t in [0, tasks), in parallel when there is more than one thread. The calling thread
+   * runs task 0 itself while the pool runs the rest: it starts at once instead of waiting for a parked worker
+   * to wake, which matters for sub-millisecond regions.
+   */
   public static void forEach(int tasks, IntConsumer body) {
     if (tasks <= 1 || threads() == 1 || inWorker()) {
       for (int t = 0; t < tasks; t++) {
@@ -72,7 +79,15 @@ public final class Parallel {
       }
       return;
     }
-    pool.invoke(new Split(body, 0, tasks));
+    ForkJoinTask<Void> rest = pool.submit(new Split(body, 1, tasks));
+    int[] depth = INLINE_DEPTH.get();
+    depth[0]++;
+    try {
+      body.accept(0);
+    } finally {
+      depth[0]--;
+      rest.join();
+    }
   }
 
   /** A body over a contiguous range [lo, hi) that is chunk number {@code chunk} of {@code chunks}. */
