@@ -34,9 +34,9 @@ public final class BatchNormKernels {
    * Training forward: batch statistics, y = gamma (x - mean) / sqrt(var + eps) + beta, running statistics
    * updated, and the batch mean and 1 / sqrt(var + eps) saved for backward.
    */
-  public static void trainForward(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] y, int yOff,
-      int n, int c, int hw, float eps, float momentum, float[] runMean, float[] runVar, int sOff,
-      float[] saveMean, float[] saveInvStd) {
+  public static void trainForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
+      float[] y, int yOff, int n, int c, int hw, float eps, float momentum, float[] runMean, int meanOff,
+      float[] runVar, int varOff, float[] saveMean, float[] saveInvStd) {
     double[] sum = new double[c];
     double[] sumSq = new double[c];
     sums(x, xOff, n, c, hw, sum, sumSq);
@@ -46,30 +46,31 @@ public final class BatchNormKernels {
       double var = Math.max(0, sumSq[ch] / m - mean * mean);
       saveMean[ch] = (float) mean;
       saveInvStd[ch] = (float) (1 / Math.sqrt(var + eps));
-      runMean[sOff + ch] = (1 - momentum) * runMean[sOff + ch] + momentum * (float) mean;
-      runVar[sOff + ch] = (1 - momentum) * runVar[sOff + ch] + momentum * (float) (m > 1 ? var * m / (m - 1) : var);
+      runMean[meanOff + ch] = (1 - momentum) * runMean[meanOff + ch] + momentum * (float) mean;
+      runVar[varOff + ch] = (1 - momentum) * runVar[varOff + ch]
+          + momentum * (float) (m > 1 ? var * m / (m - 1) : var);
     }
-    normalize(x, xOff, gamma, beta, pOff, saveMean, 0, saveInvStd, y, yOff, n, c, hw);
+    normalize(x, xOff, gamma, gammaOff, beta, betaOff, saveMean, 0, saveInvStd, y, yOff, n, c, hw);
   }
 
   /** Inference forward with the running statistics. */
-  public static void inferForward(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] y, int yOff,
-      int n, int c, int hw, float eps, float[] runMean, float[] runVar, int sOff) {
+  public static void inferForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
+      float[] y, int yOff, int n, int c, int hw, float eps, float[] runMean, int meanOff, float[] runVar, int varOff) {
     float[] inv = new float[c];
     for (int ch = 0; ch < c; ch++) {
-      inv[ch] = (float) (1 / Math.sqrt(runVar[sOff + ch] + eps));
+      inv[ch] = (float) (1 / Math.sqrt(runVar[varOff + ch] + eps));
     }
-    normalize(x, xOff, gamma, beta, pOff, runMean, sOff, inv, y, yOff, n, c, hw);
+    normalize(x, xOff, gamma, gammaOff, beta, betaOff, runMean, meanOff, inv, y, yOff, n, c, hw);
   }
 
   /** y = gamma (x - mean) invStd + beta per channel. */
-  static void normalize(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] mean, int mOff,
-      float[] invStd, float[] y, int yOff, int n, int c, int hw) {
+  static void normalize(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff, float[] mean,
+      int mOff, float[] invStd, float[] y, int yOff, int n, int c, int hw) {
     ConvGeom.operand("batch norm", "y", new int[] {n, c, hw}, y, yOff);
     Parallel.forRange(c, (lo, hi, t) -> {
       for (int ch = lo; ch < hi; ch++) {
-        float scale = gamma[pOff + ch] * invStd[ch];
-        float shift = beta[pOff + ch] - mean[mOff + ch] * scale;
+        float scale = gamma[gammaOff + ch] * invStd[ch];
+        float shift = beta[betaOff + ch] - mean[mOff + ch] * scale;
         for (int i = 0; i < n; i++) {
           int o = (i * c + ch) * hw;
           for (int j = 0; j < hw; j++) {
@@ -84,9 +85,9 @@ public final class BatchNormKernels {
    * Training backward with the saved batch statistics: dgamma += sum dy xhat, dbeta += sum dy, and
    * dx = gamma invStd / M (M dy - sum dy - xhat sum dy xhat), M = N H W.
    */
-  public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int pOff,
-      float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma, float[] dbeta, int gOff,
-      int n, int c, int hw) {
+  public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int gammaOff,
+      float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma, int dgammaOff, float[] dbeta,
+      int dbetaOff, int n, int c, int hw) {
     long m = (long) n * hw;
     Parallel.forRange(c, (lo, hi, t) -> {
       for (int ch = lo; ch < hi; ch++) {
@@ -102,9 +103,9 @@ public final class BatchNormKernels {
             sdyx += d * (x[xOff + o + j] - mean) * inv;
           }
         }
-        dgamma[gOff + ch] += (float) sdyx;
-        dbeta[gOff + ch] += (float) sdy;
-        float k = gamma[pOff + ch] * inv / m;
+        dgamma[dgammaOff + ch] += (float) sdyx;
+        dbeta[dbetaOff + ch] += (float) sdy;
+        float k = gamma[gammaOff + ch] * inv / m;
         float a = (float) sdy;
         float b = (float) sdyx;
         for (int i = 0; i < n; i++) {
@@ -124,15 +125,15 @@ public final class BatchNormKernels {
    * are read; wOut and bOut (may alias w and b) are written.
    */
   public static void foldIntoConv(float[] w, int wOff, float[] b, int bOff, int k, int perChannel,
-      float[] gamma, float[] beta, int pOff, float[] runMean, float[] runVar, int sOff, float eps,
-      float[] wOut, int wOutOff, float[] bOut, int bOutOff) {
+      float[] gamma, int gammaOff, float[] beta, int betaOff, float[] runMean, int meanOff, float[] runVar, int varOff,
+      float eps, float[] wOut, int wOutOff, float[] bOut, int bOutOff) {
     for (int ch = 0; ch < k; ch++) {
-      float scale = (float) (gamma[pOff + ch] / Math.sqrt(runVar[sOff + ch] + eps));
+      float scale = (float) (gamma[gammaOff + ch] / Math.sqrt(runVar[varOff + ch] + eps));
       for (int j = 0; j < perChannel; j++) {
         wOut[wOutOff + ch * perChannel + j] = w[wOff + ch * perChannel + j] * scale;
       }
       float bias = b == null ? 0f : b[bOff + ch];
-      bOut[bOutOff + ch] = (bias - runMean[sOff + ch]) * scale + beta[pOff + ch];
+      bOut[bOutOff + ch] = (bias - runMean[meanOff + ch]) * scale + beta[betaOff + ch];
     }
   }
 }

@@ -9,8 +9,8 @@ package sparkcnn.kernels;
 public final class GroupNormKernels {
   private GroupNormKernels() {}
 
-  public static void forward(float[] x, int xOff, float[] gamma, float[] beta, int pOff, float[] y, int yOff,
-      int n, int c, int hw, int groups, float eps, float[] saveMean, float[] saveInvStd) {
+  public static void forward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff, float[] y,
+      int yOff, int n, int c, int hw, int groups, float eps, float[] saveMean, float[] saveInvStd) {
     if (groups <= 0 || c % groups != 0) {
       throw new IllegalArgumentException("group norm: " + groups + " groups must divide " + c + " channels");
     }
@@ -34,8 +34,8 @@ public final class GroupNormKernels {
         saveInvStd[ng] = inv;
         int c0 = (ng % groups) * cpg;
         for (int cc = 0; cc < cpg; cc++) {
-          float scale = gamma[pOff + c0 + cc] * inv;
-          float shift = beta[pOff + c0 + cc] - (float) mean * scale;
+          float scale = gamma[gammaOff + c0 + cc] * inv;
+          float shift = beta[betaOff + c0 + cc] - (float) mean * scale;
           int po = o + cc * hw;
           for (int j = po; j < po + hw; j++) {
             y[yOff + j] = x[xOff + j] * scale + shift;
@@ -46,9 +46,9 @@ public final class GroupNormKernels {
   }
 
   /** dx = invStd / M (M g - sum g - xhat sum g xhat) with g = dy gamma over each (image, group) of M elements. */
-  public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int pOff,
-      float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma, float[] dbeta, int gOff,
-      int n, int c, int hw, int groups) {
+  public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int gammaOff,
+      float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma, int dgammaOff, float[] dbeta,
+      int dbetaOff, int n, int c, int hw, int groups) {
     int cpg = c / groups;
     int m = cpg * hw;
     // Parameter gradients per channel (sums over images), then dx per (image, group): no shared writes.
@@ -65,8 +65,8 @@ public final class GroupNormKernels {
             sdyx += d * (x[xOff + j] - saveMean[ng]) * saveInvStd[ng];
           }
         }
-        dgamma[gOff + ch] += (float) sdyx;
-        dbeta[gOff + ch] += (float) sdy;
+        dgamma[dgammaOff + ch] += (float) sdyx;
+        dbeta[dbetaOff + ch] += (float) sdy;
       }
     });
     Parallel.forRange(n * groups, (lo, hi, t) -> {
@@ -78,7 +78,7 @@ public final class GroupNormKernels {
         double sg = 0;
         double sgx = 0;
         for (int cc = 0; cc < cpg; cc++) {
-          float gm = gamma[pOff + c0 + cc];
+          float gm = gamma[gammaOff + c0 + cc];
           for (int j = o + cc * hw; j < o + (cc + 1) * hw; j++) {
             float gj = dy[dyOff + j] * gm;
             sg += gj;
@@ -88,7 +88,7 @@ public final class GroupNormKernels {
         float a = (float) sg;
         float b = (float) sgx;
         for (int cc = 0; cc < cpg; cc++) {
-          float gm = gamma[pOff + c0 + cc];
+          float gm = gamma[gammaOff + c0 + cc];
           for (int j = o + cc * hw; j < o + (cc + 1) * hw; j++) {
             float xhat = (x[xOff + j] - mean) * inv;
             dx[dxOff + j] = inv / m * (m * dy[dyOff + j] * gm - a - xhat * b);

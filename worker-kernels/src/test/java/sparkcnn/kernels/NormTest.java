@@ -20,7 +20,7 @@ class NormTest {
     float[] rv = {2f, 1, 1, 1};
     float[] mean = new float[c];
     float[] inv = new float[c];
-    BatchNormKernels.trainForward(x, 0, gamma, beta, 0, y, 0, n, c, hw, EPS, 0.1f, rm, rv, 0, mean, inv);
+    BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, rm, 0, rv, 0, mean, inv);
     for (int ch = 0; ch < c; ch++) {
       double s = 0;
       double s2 = 0;
@@ -51,7 +51,7 @@ class NormTest {
     float[] dx = new float[x.length];
     float[] dg = new float[c];
     float[] db = new float[c];
-    BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, db, 0, n, c, hw);
+    BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, 0, db, 0, n, c, hw);
     GradCheck.check("bn dx", xs -> bn(xs, gamma, beta, n, c, hw), x, dy, dx, 2e-3);
     GradCheck.check("bn dgamma", gs -> bn(x, gs, beta, n, c, hw), gamma, dy, dg, 2e-3);
     GradCheck.check("bn dbeta", bs -> bn(x, gamma, bs, n, c, hw), beta, dy, db, 2e-3);
@@ -59,7 +59,7 @@ class NormTest {
 
   private static float[] bn(float[] x, float[] gamma, float[] beta, int n, int c, int hw) {
     float[] y = new float[x.length];
-    BatchNormKernels.trainForward(x, 0, gamma, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], new float[c], 0,
+    BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0, new float[c], 0,
         new float[c], new float[c]);
     return y;
   }
@@ -80,16 +80,18 @@ class NormTest {
     float[] conv = new float[g.outputSize()];
     float[] expected = new float[g.outputSize()];
     Conv2dKernels.forward(x, 0, w, 0, b, 0, conv, 0, g);
-    BatchNormKernels.inferForward(conv, 0, gamma, beta, 0, expected, 0, g.n(), g.k(), g.p() * g.q(), EPS, rm, rv, 0);
+    BatchNormKernels.inferForward(conv, 0, gamma, 0, beta, 0, expected, 0, g.n(), g.k(), g.p() * g.q(), EPS, rm, 0, rv,
+        0);
     for (float[] bias : new float[][] {b, null}) {
       if (bias == null) {
         Conv2dKernels.forward(x, 0, w, 0, null, 0, conv, 0, g);
-        BatchNormKernels.inferForward(conv, 0, gamma, beta, 0, expected, 0, g.n(), g.k(), g.p() * g.q(), EPS, rm, rv,
-            0);
+        BatchNormKernels.inferForward(conv, 0, gamma, 0, beta, 0, expected, 0, g.n(), g.k(), g.p() * g.q(), EPS, rm, 0,
+            rv, 0);
       }
       float[] wf = new float[w.length];
       float[] bf = new float[g.k()];
-      BatchNormKernels.foldIntoConv(w, 0, bias, 0, g.k(), g.colRows(), gamma, beta, 0, rm, rv, 0, EPS, wf, 0, bf, 0);
+      BatchNormKernels.foldIntoConv(w, 0, bias, 0, g.k(), g.colRows(), gamma, 0, beta, 0, rm, 0, rv, 0, EPS, wf, 0, bf,
+          0);
       float[] folded = new float[g.outputSize()];
       Conv2dKernels.forward(x, 0, wf, 0, bf, 0, folded, 0, g);
       Rand.assertClose(expected, folded, 1e-5, "folded BN, conv bias " + (bias != null));
@@ -106,7 +108,7 @@ class NormTest {
       float[] y = new float[x.length];
       float[] mean = new float[n * groups];
       float[] inv = new float[n * groups];
-      GroupNormKernels.forward(x, 0, gamma, beta, 0, y, 0, n, c, hw, groups, EPS, mean, inv);
+      GroupNormKernels.forward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, groups, EPS, mean, inv);
       int m = c / groups * hw;
       for (int ng = 0; ng < n * groups; ng++) {
         double s = 0;
@@ -128,7 +130,7 @@ class NormTest {
       float[] dx = new float[x.length];
       float[] dg = new float[c];
       float[] db = new float[c];
-      GroupNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, db, 0, n, c, hw, groups);
+      GroupNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, 0, db, 0, n, c, hw, groups);
       int gr = groups;
       GradCheck.check("gn dx g=" + groups, xs -> gn(xs, gamma, beta, n, c, hw, gr), x, dy, dx, 2e-3);
       GradCheck.check("gn dgamma g=" + groups, gs -> gn(x, gs, beta, n, c, hw, gr), gamma, dy, dg, 2e-3);
@@ -138,7 +140,7 @@ class NormTest {
 
   private static float[] gn(float[] x, float[] gamma, float[] beta, int n, int c, int hw, int groups) {
     float[] y = new float[x.length];
-    GroupNormKernels.forward(x, 0, gamma, beta, 0, y, 0, n, c, hw, groups, EPS, new float[n * groups],
+    GroupNormKernels.forward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, groups, EPS, new float[n * groups],
         new float[n * groups]);
     return y;
   }

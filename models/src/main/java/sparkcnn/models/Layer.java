@@ -1,0 +1,40 @@
+package sparkcnn.models;
+
+import java.util.SplittableRandom;
+import sparkcnn.kernels.Tensor;
+
+/**
+ * One step of a network: a thin shell over kernels. Shapes include the batch dimension, e.g. (N, C, H, W).
+ * A layer keeps what its backward needs from the last training forward, reuses its output buffers while the
+ * input shape stays the same, and accumulates parameter gradients (+=) into the views it was bound to.
+ */
+public interface Layer {
+  /** The output shape for an input shape; pure, and fails with a message naming the layer if it cannot apply. */
+  int[] outputShape(int[] in);
+
+  /** Floats this layer (and its children) hold in the model's flat parameter buffer. */
+  default int paramCount() {
+    return 0;
+  }
+
+  /** Floats of non-trainable state (batch-norm running statistics) in the model's flat state buffer. */
+  default int stateCount() {
+    return 0;
+  }
+
+  /** Takes this layer's slices of the flat buffers, in a fixed walk order. */
+  default void bind(Binder binder) {
+  }
+
+  /** Initializes this layer's parameters and state (already bound). */
+  default void init(SplittableRandom rnd) {
+  }
+
+  Tensor forward(Tensor x, boolean training);
+
+  /** Returns dL/dx for dL/dy of the last forward; parameter gradients accumulate. */
+  Tensor backward(Tensor dy);
+
+  /** A short description for summaries and errors, e.g. "conv 3x3 64->64 stride 1". */
+  String describe();
+}

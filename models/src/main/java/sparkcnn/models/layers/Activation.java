@@ -1,0 +1,66 @@
+package sparkcnn.models.layers;
+
+import sparkcnn.kernels.Activations;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Buffers;
+import sparkcnn.models.Layer;
+
+/** An element-wise activation: ReLU, ReLU6 (MobileNet v2), sigmoid, tanh or SiLU/swish (EfficientNet). */
+public final class Activation implements Layer {
+  /** The functions. */
+  public enum Kind { RELU, RELU6, SIGMOID, TANH, SILU }
+
+  private final Kind kind;
+  private Tensor x;
+  private Tensor y;
+  private Tensor dx;
+
+  public Activation(Kind kind) {
+    this.kind = kind;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  @Override
+  public int[] outputShape(int[] in) {
+    return in.clone();
+  }
+
+  @Override
+  public Tensor forward(Tensor input, boolean training) {
+    y = Buffers.ensure(y, input.shape());
+    int n = input.size();
+    switch (kind) {
+      case RELU -> Activations.relu(input.data, input.offset, y.data, y.offset, n);
+      case RELU6 -> Activations.relu6(input.data, input.offset, y.data, y.offset, n);
+      case SIGMOID -> Activations.sigmoid(input.data, input.offset, y.data, y.offset, n);
+      case TANH -> Activations.tanh(input.data, input.offset, y.data, y.offset, n);
+      case SILU -> Activations.silu(input.data, input.offset, y.data, y.offset, n);
+      default -> throw new IllegalStateException(kind.toString());
+    }
+    x = input;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    dx = Buffers.ensure(dx, x.shape());
+    int n = x.size();
+    switch (kind) {
+      case RELU -> Activations.reluBackward(x.data, x.offset, dy.data, dy.offset, dx.data, dx.offset, n);
+      case RELU6 -> Activations.relu6Backward(x.data, x.offset, dy.data, dy.offset, dx.data, dx.offset, n);
+      case SIGMOID -> Activations.sigmoidBackward(y.data, y.offset, dy.data, dy.offset, dx.data, dx.offset, n);
+      case TANH -> Activations.tanhBackward(y.data, y.offset, dy.data, dy.offset, dx.data, dx.offset, n);
+      case SILU -> Activations.siluBackward(x.data, x.offset, dy.data, dy.offset, dx.data, dx.offset, n);
+      default -> throw new IllegalStateException(kind.toString());
+    }
+    return dx;
+  }
+
+  @Override
+  public String describe() {
+    return kind.toString().toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,145 @@
+package sparkcnn.models.layers;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import sparkcnn.kernels.Conv2dKernels;
+import sparkcnn.kernels.ConvGeom;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Binder;
+import sparkcnn.models.Buffers;
+import sparkcnn.models.Layer;
+import sparkcnn.models.Shapes;
+
+/**
+ * 2D convolution over (N, C, H, W): weights (out, in / groups, k, k) with Kaiming-normal initialization, optional
+ * bias. padding = {@link #SAME} asks for TensorFlow's "same" padding. groups = in = out is a depthwise convolution.
+ */
+public final class Conv2d implements Layer {
+  /** Padding that keeps H / stride (TensorFlow's "SAME"). */
+  public static final int SAME = -1;
+
+  private final int in;
+  private final int out;
+  private final int kernel;
+  private final int stride;
+  private final int padding;
+  private final int dilation;
+  private final int groups;
+  private final boolean bias;
+  private float[] params;
+  private float[] grads;
+  private int wOff;
+  private int bOff;
+  private ConvGeom geom;
+  private Tensor x;
+  private Tensor y;
+  private Tensor dx;
+
+  public Conv2d(int in, int out, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
+    if (in <= 0 || out <= 0 || kernel <= 0 || stride <= 0 || dilation <= 0 || groups <= 0 || padding < SAME) {
+      throw new IllegalArgumentException("conv " + in + "->" + out + " kernel " + kernel + ": channels, kernel, stride, "
+          + "dilation and groups must be positive and padding non-negative (or SAME)");
+    }
+    if (in % groups != 0 || out % groups != 0) {
+      throw new IllegalArgumentException("conv " + in + "->" + out + ": " + groups + " groups must divide both");
+    }
+    this.in = in;
+    this.out = out;
+    this.kernel = kernel;
+    this.stride = stride;
+    this.padding = padding;
+    this.dilation = dilation;
+    this.groups = groups;
+    this.bias = bias;
+  }
+
+  /** The geometry for an input shape (batch included). */
+  public ConvGeom geometry(int[] shape) {
+    Shapes.image(describe(), shape, in);
+    try {
+      return padding == SAME
+          ? ConvGeom.same(shape[0], in, shape[2], shape[3], out, kernel, kernel, stride, dilation, groups)
+          : ConvGeom.of(shape[0], in, shape[2], shape[3], out, kernel, kernel, stride, padding, dilation, groups);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public int[] outputShape(int[] shape) {
+    return geometry(shape).outputShape();
+  }
+
+  @Override
+  public int paramCount() {
+    return out * (in / groups) * kernel * kernel + (bias ? out : 0);
+  }
+
+  @Override
+  public void bind(Binder b) {
+    params = b.params;
+    grads = b.grads;
+    wOff = b.params(out * (in / groups) * kernel * kernel, true);
+    bOff = bias ? b.params(out, false) : -1;
+  }
+
+  @Override
+  public void init(SplittableRandom rnd) {
+    double std = Math.sqrt(2.0 / ((in / groups) * kernel * kernel));
+    for (int i = 0; i < out * (in / groups) * kernel * kernel; i++) {
+      params[wOff + i] = (float) (gaussian(rnd) * std);
+    }
+    if (bias) {
+      Arrays.fill(params, bOff, bOff + out, 0f);
+    }
+  }
+
+  static double gaussian(SplittableRandom rnd) {
+    double u = 1 - rnd.nextDouble();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd.nextDouble());
+  }
+
+  @Override
+  public Tensor forward(Tensor input, boolean training) {
+    if (geom == null || !Arrays.equals(geom.inputShape(), input.shape())) {
+      geom = geometry(input.shape());
+    }
+    y = Buffers.ensure(y, geom.outputShape());
+    Conv2dKernels.forward(input.data, input.offset, params, wOff, bias ? params : null, bOff, y.data, y.offset, geom);
+    x = input;
+    return y;
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    Conv2dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, grads, wOff, geom);
+    if (bias) {
+      Conv2dKernels.backwardBias(dy.data, dy.offset, grads, bOff, geom);
+    }
+    dx = Buffers.ensure(dx, geom.inputShape());
+    Conv2dKernels.backwardInput(dy.data, dy.offset, params, wOff, dx.data, dx.offset, geom);
+    return dx;
+  }
+
+  /** Offset of the weights (out, in / groups, k, k) in the flat parameter buffer. */
+  public int weightOffset() {
+    return wOff;
+  }
+
+  /** Offset of the bias in the flat parameter buffer, or -1 without one. */
+  public int biasOffset() {
+    return bOff;
+  }
+
+  public int outChannels() {
+    return out;
+  }
+
+  @Override
+  public String describe() {
+    String kind = groups == in && groups == out && groups > 1 ? "depthwise conv " : "conv ";
+    return kind + kernel + "x" + kernel + " " + in + "->" + out + " stride " + stride
+        + (padding == SAME ? " same" : padding > 0 ? " pad " + padding : "") + (dilation > 1 ? " dilation " + dilation : "")
+        + (groups > 1 && kind.startsWith("conv") ? " groups " + groups : "");
+  }
+}

@@ -1,0 +1,100 @@
+package sparkcnn.models.layers;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import sparkcnn.kernels.Shape;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Binder;
+import sparkcnn.models.Buffers;
+import sparkcnn.models.Layer;
+
+/**
+ * y = after(body(x) + shortcut(x)) (He et al., 2015): the shortcut is the identity (null) or a projection (1x1
+ * conv + batch norm when the shape changes); after is an activation or null (pre-activation blocks put their
+ * activations inside the body instead). The gradient reaches x through both branches and is summed.
+ */
+public final class Residual implements Layer {
+  private final Layer body;
+  private final Layer shortcut;
+  private final Layer after;
+  private Tensor sum;
+  private Tensor dx;
+
+  public Residual(Layer body, Layer shortcut, Layer after) {
+    this.body = body;
+    this.shortcut = shortcut;
+    this.after = after;
+  }
+
+  @Override
+  public int[] outputShape(int[] in) {
+    int[] main = body.outputShape(in);
+    int[] side = shortcut == null ? in : shortcut.outputShape(in);
+    if (!Arrays.equals(main, side)) {
+      throw new IllegalArgumentException("residual: the body gives " + Shape.show(main) + " but the shortcut gives "
+          + Shape.show(side) + " (add a projection shortcut)");
+    }
+    return after == null ? main : after.outputShape(main);
+  }
+
+  @Override
+  public int paramCount() {
+    return body.paramCount() + (shortcut == null ? 0 : shortcut.paramCount()) + (after == null ? 0 : after.paramCount());
+  }
+
+  @Override
+  public int stateCount() {
+    return body.stateCount() + (shortcut == null ? 0 : shortcut.stateCount()) + (after == null ? 0 : after.stateCount());
+  }
+
+  @Override
+  public void bind(Binder b) {
+    body.bind(b);
+    if (shortcut != null) {
+      shortcut.bind(b);
+    }
+    if (after != null) {
+      after.bind(b);
+    }
+  }
+
+  @Override
+  public void init(SplittableRandom rnd) {
+    body.init(rnd);
+    if (shortcut != null) {
+      shortcut.init(rnd);
+    }
+    if (after != null) {
+      after.init(rnd);
+    }
+  }
+
+  @Override
+  public Tensor forward(Tensor x, boolean training) {
+    Tensor main = body.forward(x, training);
+    Tensor side = shortcut == null ? x : shortcut.forward(x, training);
+    sum = Buffers.ensure(sum, main.shape());
+    for (int i = 0; i < sum.size(); i++) {
+      sum.data[sum.offset + i] = main.data[main.offset + i] + side.data[side.offset + i];
+    }
+    return after == null ? sum : after.forward(sum, training);
+  }
+
+  @Override
+  public Tensor backward(Tensor dy) {
+    Tensor dsum = after == null ? dy : after.backward(dy);
+    Tensor dMain = body.backward(dsum);
+    dx = Buffers.ensure(dx, dMain.shape());
+    System.arraycopy(dMain.data, dMain.offset, dx.data, dx.offset, dx.size());
+    Tensor dSide = shortcut == null ? dsum : shortcut.backward(dsum);
+    for (int i = 0; i < dx.size(); i++) {
+      dx.data[dx.offset + i] += dSide.data[dSide.offset + i];
+    }
+    return dx;
+  }
+
+  @Override
+  public String describe() {
+    return shortcut == null ? "residual (identity)" : "residual (projection)";
+  }
+}

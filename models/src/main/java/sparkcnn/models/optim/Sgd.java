@@ -1,0 +1,63 @@
+package sparkcnn.models.optim;
+
+/**
+ * SGD with momentum and optional Nesterov momentum, L2 weight decay added to the gradient (PyTorch's semantics):
+ * g = grad + wd p; buf = momentum buf + g; p -= lr (nesterov ? g + momentum buf : buf).
+ */
+public final class Sgd implements Optimizer {
+  private final float momentum;
+  private final boolean nesterov;
+  private final float weightDecay;
+  private float[] buf;
+  private long steps;
+
+  public Sgd(float momentum, boolean nesterov, float weightDecay) {
+    if (momentum < 0 || weightDecay < 0 || (nesterov && momentum == 0)) {
+      throw new IllegalArgumentException("sgd: momentum and weight decay must be >= 0, and Nesterov needs momentum > 0");
+    }
+    this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
+  }
+
+  @Override
+  public void step(float[] params, float[] grads, boolean[] decayMask, int frozen, float lr) {
+    if (buf == null) {
+      buf = new float[params.length];
+    }
+    for (int i = frozen; i < params.length; i++) {
+      float g = grads[i] + (decayMask[i] ? weightDecay * params[i] : 0f);
+      if (momentum != 0f) {
+        buf[i] = momentum * buf[i] + g;
+        g = nesterov ? g + momentum * buf[i] : buf[i];
+      }
+      params[i] -= lr * g;
+    }
+    steps++;
+  }
+
+  @Override
+  public float[][] state() {
+    return new float[][] {buf};
+  }
+
+  @Override
+  public long steps() {
+    return steps;
+  }
+
+  @Override
+  public void setSteps(long steps) {
+    this.steps = steps;
+  }
+
+  @Override
+  public void setState(float[][] s) {
+    buf = s[0];
+  }
+
+  @Override
+  public String describe() {
+    return "sgd momentum " + momentum + (nesterov ? " nesterov" : "") + " weight decay " + weightDecay;
+  }
+}
