@@ -1,0 +1,93 @@
+package sparkcnn.models;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import sparkcnn.models.layers.Activation;
+import sparkcnn.models.layers.BatchNorm2d;
+import sparkcnn.models.layers.ChannelShuffle;
+import sparkcnn.models.layers.Concat;
+import sparkcnn.models.layers.Conv2d;
+import sparkcnn.models.layers.ConvTranspose2d;
+import sparkcnn.models.layers.GlobalAvgPool;
+import sparkcnn.models.layers.GroupNorm;
+import sparkcnn.models.layers.Identity;
+import sparkcnn.models.layers.Linear;
+import sparkcnn.models.layers.Pool2d;
+import sparkcnn.models.layers.Residual;
+import sparkcnn.models.layers.Sequential;
+import sparkcnn.models.layers.SqueezeExcite;
+import sparkcnn.models.layers.Upsample;
+
+/** Finite-difference gradient checks of small models built from every container. */
+class ContainerGradientTest {
+  private static final Activation.Kind SMOOTH = ModelGradientTest.SMOOTH;
+
+  private static void check(Layer body, int channels, int classes, int c, int h, int w) {
+    Model model = new Model("grad-check", Sequential.of(body, new GlobalAvgPool(), new Linear(channels, classes, true)),
+        c, h, w).init(21);
+    SplittableRandom rnd = new SplittableRandom(22);
+    ModelGradientTest.check(model, ModelGradientTest.randomInput(rnd, 3, c, h, w), new int[] {0, 2, 1}, 2e-2);
+  }
+
+  private static Layer conv(int in, int out, int k) {
+    return new Conv2d(in, out, k, 1, Conv2d.SAME, 1, 1, true);
+  }
+
+  @Test
+  void inceptionBlockWithBottlenecksAndPoolBranch() {
+    check(Concat.of(
+        conv(4, 3, 1),
+        Sequential.of(conv(4, 2, 1), new Activation(SMOOTH), conv(2, 3, 3)),
+        Sequential.of(conv(4, 2, 1), new Activation(SMOOTH), conv(2, 2, 5)),
+        Sequential.of(Pool2d.max(3, 1, 1), conv(4, 2, 1))), 10, 3, 4, 7, 7);
+  }
+
+  @Test
+  void denseBlockConcatenatesItsFeatures() {
+    Layer layer1 = Concat.of(new Identity(), Sequential.of(new BatchNorm2d(4), new Activation(SMOOTH), conv(4, 3, 3)));
+    Layer layer2 = Concat.of(new Identity(), Sequential.of(new BatchNorm2d(7), new Activation(SMOOTH), conv(7, 3, 3)));
+    check(Sequential.of(layer1, layer2), 10, 3, 4, 6, 6);
+  }
+
+  @Test
+  void squeezeExciteBottleneck() {
+    Layer body = Sequential.of(conv(6, 6, 3), new BatchNorm2d(6), new Activation(SMOOTH),
+        new SqueezeExcite(6, 2, Activation.Kind.SILU));
+    check(new Residual(body, null, new Activation(SMOOTH)), 6, 3, 6, 5, 5);
+  }
+
+  @Test
+  void depthwiseSeparableBlockWithRelu6() {
+    BatchNorm2d bn1 = new BatchNorm2d(4);
+    BatchNorm2d bn2 = new BatchNorm2d(8);
+    Model model = new Model("mobilenet-block", Sequential.of(
+        new Conv2d(4, 4, 3, 1, 1, 1, 4, false), bn1, new Activation(Activation.Kind.RELU6),
+        new Conv2d(4, 8, 1, 1, 0, 1, 1, false), bn2, new Activation(Activation.Kind.RELU6),
+        new GlobalAvgPool(), new Linear(8, 3, true)), 4, 6, 6).init(21);
+    // ReLU6 has kinks at 0 and 6; batch norm with gamma 0.5 and beta 3 puts its inputs six standard deviations
+    // from both, so no finite-difference step crosses one.
+    for (BatchNorm2d bn : new BatchNorm2d[] {bn1, bn2}) {
+      for (int c = 0; c < bn.channels(); c++) {
+        model.params()[bn.paramOffset() + c] = 0.5f;
+        model.params()[bn.paramOffset() + bn.channels() + c] = 3f;
+      }
+    }
+    SplittableRandom rnd = new SplittableRandom(22);
+    ModelGradientTest.check(model, ModelGradientTest.randomInput(rnd, 3, 4, 6, 6), new int[] {0, 2, 1}, 2e-2);
+  }
+
+  @Test
+  void tinyUnetWithTransposedConvAndSkip() {
+    Layer down = Sequential.of(Pool2d.max(2, 2, 0), conv(4, 6, 3), GroupNorm.layerNorm(6), new Activation(SMOOTH),
+        new ConvTranspose2d(6, 4, 2, 2, 0, 0));
+    check(Sequential.of(conv(2, 4, 3), GroupNorm.instanceNorm(4), new Activation(SMOOTH),
+        Concat.of(new Identity(), down), conv(8, 5, 1)), 5, 3, 2, 8, 8);
+  }
+
+  @Test
+  void shuffleUnitWithGroupedConvolutionsAndUpsampling() {
+    check(Sequential.of(new Conv2d(4, 8, 1, 1, 0, 1, 2, false), new GroupNorm(8, 2), new Activation(SMOOTH),
+        new ChannelShuffle(2), new Conv2d(8, 8, 3, 2, 1, 1, 8, false), new Upsample(2, true),
+        new Conv2d(8, 6, 1, 1, 0, 1, 2, true), new Upsample(1, false)), 6, 3, 4, 6, 6);
+  }
+}
