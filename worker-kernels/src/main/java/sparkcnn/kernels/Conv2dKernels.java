@@ -33,7 +33,7 @@ public final class Conv2dKernels {
       eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
     }
     if (b != null) {
-      addBias(b, bOff, y, yOff, g);
+      addPerChannel(b, bOff, y, yOff, g.n(), g.k(), g.p() * g.q());
     }
   }
 
@@ -87,28 +87,32 @@ public final class Conv2dKernels {
   public static void backwardBias(float[] dy, int dyOff, float[] db, int dbOff, ConvGeom g) {
     ConvGeom.operand("conv2d backwardBias", "dy", g.outputShape(), dy, dyOff);
     ConvGeom.operand("conv2d backwardBias", "db", new int[] {g.k()}, db, dbOff);
-    int plane = g.p() * g.q();
-    for (int i = 0; i < g.n(); i++) {
-      for (int k = 0; k < g.k(); k++) {
-        int o = dyOff + (i * g.k() + k) * plane;
-        float s = 0;
+    sumPlanes(dy, dyOff, g.n(), g.k(), g.p() * g.q(), db, dbOff);
+  }
+
+  /** y[n][c][...] += b[c] over n images of c planes of the given size. */
+  static void addPerChannel(float[] b, int bOff, float[] y, int yOff, int n, int c, int plane) {
+    for (int i = 0; i < n; i++) {
+      for (int ch = 0; ch < c; ch++) {
+        int o = yOff + (i * c + ch) * plane;
+        float v = b[bOff + ch];
         for (int j = 0; j < plane; j++) {
-          s += dy[o + j];
+          y[o + j] += v;
         }
-        db[dbOff + k] += s;
       }
     }
   }
 
-  static void addBias(float[] b, int bOff, float[] y, int yOff, ConvGeom g) {
-    int plane = g.p() * g.q();
-    for (int i = 0; i < g.n(); i++) {
-      for (int k = 0; k < g.k(); k++) {
-        int o = yOff + (i * g.k() + k) * plane;
-        float v = b[bOff + k];
+  /** db[c] += sum of dy[n][c][...] over n images of c planes of the given size. */
+  static void sumPlanes(float[] dy, int dyOff, int n, int c, int plane, float[] db, int dbOff) {
+    for (int i = 0; i < n; i++) {
+      for (int ch = 0; ch < c; ch++) {
+        int o = dyOff + (i * c + ch) * plane;
+        float s = 0;
         for (int j = 0; j < plane; j++) {
-          y[o + j] += v;
+          s += dy[o + j];
         }
+        db[dbOff + ch] += s;
       }
     }
   }

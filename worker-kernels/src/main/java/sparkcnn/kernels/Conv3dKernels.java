@@ -24,12 +24,7 @@ public final class Conv3dKernels {
               col, 0, ov, 0f, y, yg, ov);
         }
         if (b != null) {
-          for (int k = 0; k < g.k(); k++) {
-            int o = yOff + (i * g.k() + k) * ov;
-            for (int j = 0; j < ov; j++) {
-              y[o + j] += b[bOff + k];
-            }
-          }
+          Conv2dKernels.addPerChannel(b, bOff, y, yOff + i * g.k() * ov, 1, g.k(), ov);
         }
       }
     });

@@ -141,6 +141,17 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s,
     return groups == c && k == c;
   }
 
+  /**
+   * The output columns [lo, hi) whose input column q * strideW + off (off = s * dilationW - padLeft for tap s)
+   * lies inside the image, packed as lo << 32 | hi. Shared by im2col and the direct depthwise kernels.
+   */
+  long validColumns(int off) {
+    int sw = strideW;
+    int lo = Math.min(q(), Math.max(0, Math.floorDiv(-off + sw - 1, sw)));
+    int hi = Math.max(lo, Math.min(q(), Math.floorDiv(w - off + sw - 1, sw)));
+    return (long) lo << 32 | hi;
+  }
+
   /** Fails, naming the operand and both shapes, unless x, w, b (may be null) and y hold this geometry's sizes. */
   void checkOperands(String op, float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff) {
     operand(op, "x", inputShape(), x, xOff);

@@ -42,15 +42,7 @@ public final class ConvTranspose2dKernels {
     Conv2dKernels.backwardInput(x, xOff, w, wOff, y, yOff, g);
     if (b != null) {
       ConvGeom.operand("conv_transpose2d forward", "b", new int[] {g.c()}, b, bOff);
-      int plane = g.h() * g.w();
-      for (int i = 0; i < g.n(); i++) {
-        for (int c = 0; c < g.c(); c++) {
-          int o = yOff + (i * g.c() + c) * plane;
-          for (int j = 0; j < plane; j++) {
-            y[o + j] += b[bOff + c];
-          }
-        }
-      }
+      Conv2dKernels.addPerChannel(b, bOff, y, yOff, g.n(), g.c(), g.h() * g.w());
     }
   }
 
@@ -66,16 +58,6 @@ public final class ConvTranspose2dKernels {
 
   /** db (Cout) += sum of dy over images and pixels. */
   public static void backwardBias(float[] dy, int dyOff, float[] db, int dbOff, ConvGeom g) {
-    int plane = g.h() * g.w();
-    for (int i = 0; i < g.n(); i++) {
-      for (int c = 0; c < g.c(); c++) {
-        int o = dyOff + (i * g.c() + c) * plane;
-        float s = 0;
-        for (int j = 0; j < plane; j++) {
-          s += dy[o + j];
-        }
-        db[dbOff + c] += s;
-      }
-    }
+    Conv2dKernels.sumPlanes(dy, dyOff, g.n(), g.c(), g.h() * g.w(), db, dbOff);
   }
 }

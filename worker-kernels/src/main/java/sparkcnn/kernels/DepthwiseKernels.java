@@ -96,8 +96,9 @@ public final class DepthwiseKernels {
     for (int r = 0; r < g.r(); r++) {
       for (int s = 0; s < g.s(); s++) {
         int off = s * g.dilationW() - g.padLeft();
-        int qlo = Math.min(g.q(), Math.max(0, Math.floorDiv(-off + sw - 1, sw)));
-        int qhi = Math.max(qlo, Math.min(g.q(), Math.floorDiv(g.w() - off + sw - 1, sw)));
+        long valid = g.validColumns(off);
+        int qlo = (int) (valid >>> 32);
+        int qhi = (int) valid;
         int tap = wPlane + r * g.s() + s;
         for (int p = 0; p < g.p(); p++) {
           int ih = p * g.strideH() - g.padTop() + r * g.dilationH();

@@ -224,12 +224,7 @@ public final class Gemm {
               tile = Scratch.floats(Scratch.TILE, MR * NR);
             }
             tileRows(kc, packedA, ao, b, bOff + j0, rowOff, pc, tile, 0, NR, false);
-            for (int r = 0; r < rows; r++) {
-              int dst = cOff + (i0 + r) * ldc + j0;
-              for (int col = 0; col < cols; col++) {
-                c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
-              }
-            }
+            storeEdge(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, add);
           }
         }
       }
@@ -298,12 +293,7 @@ public final class Gemm {
             tile = Scratch.floats(Scratch.TILE, MR * NR);
           }
           tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, packedB, bo, tile, 0, NR, false);
-          for (int r = 0; r < n; r++) {
-            int dst = cOff + (i0 + r) * ldc + j0;
-            for (int col = 0; col < cols; col++) {
-              c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
-            }
-          }
+          storeEdge(tile, n, cols, c, cOff + i0 * ldc + j0, ldc, add);
         }
       }
     }
@@ -390,13 +380,18 @@ public final class Gemm {
             tile = Scratch.floats(Scratch.TILE, MR * NR);
           }
           tile(kc, packedA, ao, packedB, bo, tile, 0, NR, false);
-          for (int r = 0; r < rows; r++) {
-            int dst = cOff + (i0 + r) * ldc + j0;
-            for (int col = 0; col < cols; col++) {
-              c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
-            }
-          }
+          storeEdge(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, add);
         }
+      }
+    }
+  }
+
+  /** Writes (add: adds) the valid rows x cols of an edge tile computed into scratch to C. */
+  private static void storeEdge(float[] tile, int rows, int cols, float[] c, int cOff, int ldc, boolean add) {
+    for (int r = 0; r < rows; r++) {
+      int dst = cOff + r * ldc;
+      for (int col = 0; col < cols; col++) {
+        c[dst + col] = add ? c[dst + col] + tile[r * NR + col] : tile[r * NR + col];
       }
     }
   }

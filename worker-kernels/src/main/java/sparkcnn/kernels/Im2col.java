@@ -34,8 +34,9 @@ final class Im2col {
           int dst = row * cols;
           int off = s * g.dilationW() - g.padLeft();
           // Output columns whose input column q*sw + off lies inside [0, w).
-          int qlo = Math.min(q, Math.max(0, Math.floorDiv(-off + sw - 1, sw)));
-          int qhi = Math.max(qlo, Math.min(q, Math.floorDiv(w - off + sw - 1, sw)));
+          long valid = g.validColumns(off);
+          int qlo = (int) (valid >>> 32);
+          int qhi = (int) valid;
           for (int p = p0; p < p1; p++, dst += q) {
             int ih = p * g.strideH() - g.padTop() + r * g.dilationH();
             if (ih < 0 || ih >= h) {
@@ -90,8 +91,9 @@ final class Im2col {
       for (int r = 0; r < g.r(); r++) {
         for (int s = 0; s < g.s(); s++, row++) {
           int off = s * g.dilationW() - g.padLeft();
-          int qlo = Math.min(q, Math.max(0, Math.floorDiv(-off + sw - 1, sw)));
-          int qhi = Math.max(qlo, Math.min(q, Math.floorDiv(w - off + sw - 1, sw)));
+          long valid = g.validColumns(off);
+          int qlo = (int) (valid >>> 32);
+          int qhi = (int) valid;
           for (int p = p0; p < p1; p++) {
             int ih = p * g.strideH() - g.padTop() + r * g.dilationH();
             boolean inside = ih >= 0 && ih < h;
