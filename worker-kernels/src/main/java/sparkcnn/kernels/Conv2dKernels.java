@@ -56,7 +56,7 @@ public final class Conv2dKernels {
       DepthwiseKernels.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       return;
     }
-    if (ImplicitConv.supportsForward(g)) {
+    if (ImplicitConv.supportsForward(g)) { // every stride-1 layer, 1x1 included
       ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       return;
     }
@@ -195,10 +195,6 @@ public final class Conv2dKernels {
       int xg = xOff + (i * g.c() + gi * g.cg()) * hw;
       int wg = dwOff + gi * g.kg() * g.colRows();
       int yg = dyOff + (i * g.k() + gi * g.kg()) * pq;
-      if (g.isPointwise()) {
-        Gemm.gemm(false, true, g.kg(), g.cg(), pq, 1f, dy, yg, pq, x, xg, hw, 1f, dw, wg, g.cg());
-        continue;
-      }
       for (int p0 = 0; p0 < g.p(); p0 += rows) {
         int p1 = Math.min(g.p(), p0 + rows);
         int cols = (p1 - p0) * g.q();

@@ -71,14 +71,24 @@ public record ConvGeom(int n, int c, int h, int w, int k, int r, int s,
         dilationH, dilationW, groups);
   }
 
+  /** Height of the padded input, H + padTop + padBottom. */
+  public int paddedH() {
+    return h + padTop + padBottom;
+  }
+
+  /** Width of the padded input, W + padLeft + padRight. */
+  public int paddedW() {
+    return w + padLeft + padRight;
+  }
+
   /** Output height P. */
   public int p() {
-    return (h + padTop + padBottom - dilationH * (r - 1) - 1) / strideH + 1;
+    return (paddedH() - dilationH * (r - 1) - 1) / strideH + 1;
   }
 
   /** Output width Q. */
   public int q() {
-    return (w + padLeft + padRight - dilationW * (s - 1) - 1) / strideW + 1;
+    return (paddedW() - dilationW * (s - 1) - 1) / strideW + 1;
   }
 
   /** Input channels per group. */

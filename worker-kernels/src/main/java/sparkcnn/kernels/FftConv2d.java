@@ -116,8 +116,8 @@ public final class FftConv2d {
         throw new IllegalArgumentException("fft conv2d " + pass + ": needs stride 1, dilation 1 and one group, got " + g);
       }
       this.g = g;
-      this.fh = Fft.size(g.h() + g.padTop() + g.padBottom());
-      this.fw = Fft.size(g.w() + g.padLeft() + g.padRight());
+      this.fh = Fft.size(g.paddedH());
+      this.fw = Fft.size(g.paddedW());
       this.size = fh * fw;
     }
 

@@ -33,32 +33,41 @@ public final class Gemm {
     if (m == 0 || n == 0) {
       return;
     }
-    int chunks = (long) m * n * k < PARALLEL_MACS ? 1 : Parallel.chunks(Integer.MAX_VALUE);
+    int chunks = chunks(m, n, k);
     if (chunks == 1) {
       serial(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
     } else if (m < chunks * MC / 2) {
       // Too few rows to share out: split columns, and each thread packs all of A.
-      int units = (n + NR - 1) / NR;
-      Parallel.forEach(chunks, t -> {
-        int j0 = Math.min(n, units * t / chunks * NR);
-        int j1 = Math.min(n, units * (t + 1) / chunks * NR);
-        if (j1 > j0) {
-          serial(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda,
-              b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, ldc);
-        }
-      });
+      split(chunks, n, NR, (j0, j1) -> serial(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda,
+          b, bOff + (transB ? j0 * ldb : j0), ldb, beta, c, cOff + j0, ldc));
     } else {
       // Split rows: each thread packs its own rows of A and all of B, whose packing is the cheap vector copy.
-      int units = (m + MR - 1) / MR;
-      Parallel.forEach(chunks, t -> {
-        int i0 = Math.min(m, units * t / chunks * MR);
-        int i1 = Math.min(m, units * (t + 1) / chunks * MR);
-        if (i1 > i0) {
-          serial(transA, transB, i1 - i0, n, k, alpha, a, aOff + (transA ? i0 : i0 * lda), lda,
-              b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc);
-        }
-      });
+      split(chunks, m, MR, (i0, i1) -> serial(transA, transB, i1 - i0, n, k, alpha, a,
+          aOff + (transA ? i0 : i0 * lda), lda, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
     }
+  }
+
+  /** Threads for an m x n x k product: one below PARALLEL_MACS or inside a parallel region. */
+  private static int chunks(int m, int n, int k) {
+    return (long) m * n * k < PARALLEL_MACS ? 1 : Parallel.chunks(Integer.MAX_VALUE);
+  }
+
+  /** A product over the sub-range [lo, hi) of one output dimension. */
+  @FunctionalInterface
+  private interface Part {
+    void run(int lo, int hi);
+  }
+
+  /** Cuts [0, size) into chunks of whole units (register-tile rows or columns) and runs them in parallel. */
+  private static void split(int chunks, int size, int unit, Part part) {
+    int units = (size + unit - 1) / unit;
+    Parallel.forEach(chunks, t -> {
+      int lo = Math.min(size, units * t / chunks * unit);
+      int hi = Math.min(size, units * (t + 1) / chunks * unit);
+      if (hi > lo) {
+        part.run(lo, hi);
+      }
+    });
   }
 
   private static void check(boolean transA, boolean transB, int m, int n, int k,
@@ -96,14 +105,14 @@ public final class Gemm {
     Check.nonNegative("gemm n", n);
     Check.nonNegative("gemm k", k);
     operand("A", a, aOff, lda, transA ? k : m, transA ? m : k, m, n, k);
-    Check.span("gemm packed B (" + k + " x " + n + ")", packedB, pbOff, (long) packedPanels(n) * k * NR);
+    Check.span("gemm packed B (" + k + " x " + n + ")", packedB, pbOff, (long) panels(n, NR) * k * NR);
     operand("C", c, cOff, ldc, m, n, m, n, k);
     serial(transA, false, m, n, k, alpha, a, aOff, lda, packedB, pbOff, -1, beta, c, cOff, ldc);
   }
 
   /** Panels of NR columns needed for n columns. */
   public static int packedPanels(int n) {
-    return (n + NR - 1) / NR;
+    return panels(n, NR);
   }
 
   /** The blocked product on the calling thread. ldb < 0 means B is pre-packed (see {@link #gemmPackedB}). */
@@ -175,10 +184,10 @@ public final class Gemm {
 
   /** Floats {@link #packPanels} writes for an m x k operand. */
   public static int packedSizeA(int m, int k) {
-    return packedPanels(m, MR) * MR * k;
+    return panels(m, MR) * MR * k;
   }
 
-  private static int packedPanels(int n, int width) {
+  private static int panels(int n, int width) {
     return (n + width - 1) / width;
   }
 
@@ -323,15 +332,8 @@ public final class Gemm {
     }
     operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, m, n, k);
     operand("C", c, cOff, ldc, m, n, m, n, k);
-    int chunks = (long) m * n * k < PARALLEL_MACS ? 1 : Parallel.chunks(Integer.MAX_VALUE);
-    int units = (m + MR - 1) / MR;
-    Parallel.forEach(chunks, t -> {
-      int i0 = Math.min(m, units * t / chunks * MR);
-      int i1 = Math.min(m, units * (t + 1) / chunks * MR);
-      if (i1 > i0) {
-        serial(false, transB, i1 - i0, n, k, 1f, a, aOff, 0, aRows, i0, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc);
-      }
-    });
+    split(chunks(m, n, k), m, MR, (i0, i1) -> serial(false, transB, i1 - i0, n, k, 1f, a, aOff, 0, aRows, i0,
+        b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
   }
 
   /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at j*NR*kc + p*NR + col. */

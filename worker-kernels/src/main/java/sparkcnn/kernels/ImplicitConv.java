@@ -63,14 +63,14 @@ final class ImplicitConv {
 
   /**
    * dw += dL/dw for stride 1, as dW^T (C R S x K) = B (C R S x P Wp) * dY'^T, with B's rows read in place from
-   * the padded image (1x1: the image itself) through the row offsets, and dY' = dy widened to the padded width
-   * with zeros in the extra columns (so they contribute nothing).
+   * the padded image (see {@link #image}) through the row offsets, and dY' = dy widened to the padded width with
+   * zeros in the extra columns (so they contribute nothing).
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
-    boolean pointwise = g.isPointwise();
-    int hp = g.h() + g.padTop() + g.padBottom();
-    int wp = g.w() + g.padLeft() + g.padRight();
+    int hp = g.paddedH();
+    int wp = g.paddedW();
     int[] rowOff = rowOffsets(g, hp, wp);
+    int paddedSize = paddedSize(g, hp, wp);
     int columns = g.p() * wp;
     int perGroup = g.colRows() * g.kg();
     int total = g.groups() * perGroup;
@@ -81,16 +81,11 @@ final class ImplicitConv {
     float[] dwt = Scratch.floats(Scratch.PACKED_W, chunks * total);
     Parallel.RangeBody body = (lo, hi, chunk) -> {
       Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
-      float[] xp = pointwise ? null : Scratch.floats(Scratch.PADDED, paddedSize(g, hp, wp));
+      float[] xp = Scratch.floats(Scratch.PADDED, paddedSize);
       float[] wide = Scratch.floats(Scratch.COLUMNS, g.k() * columns);
       for (int i = lo; i < hi; i++) {
-        float[] a = x;
-        int image = xOff + i * g.c() * g.h() * g.w();
-        if (!pointwise) {
-          pad(x, xOff, i, g, hp, wp, xp, paddedSize(g, hp, wp));
-          a = xp;
-          image = 0;
-        }
+        int base = image(x, xOff, i, g, hp, wp, xp, paddedSize);
+        float[] a = base < 0 ? xp : x;
         for (int k = 0; k < g.k(); k++) {
           for (int p = 0; p < g.p(); p++) {
             int dst = k * columns + p * wp;
@@ -99,8 +94,8 @@ final class ImplicitConv {
           }
         }
         for (int gi = 0; gi < g.groups(); gi++) {
-          Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), columns, a, image + gi * g.cg() * hp * wp, rowOff, true,
-              wide, gi * g.kg() * columns, columns, 1f, dwt, chunk * total + gi * perGroup, g.kg());
+          Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), columns, a, Math.max(base, 0) + gi * g.cg() * hp * wp, rowOff,
+              true, wide, gi * g.kg() * columns, columns, 1f, dwt, chunk * total + gi * perGroup, g.kg());
         }
       }
     };
@@ -143,8 +138,8 @@ final class ImplicitConv {
 
   /** The image loop: images in parallel when there are enough, otherwise column blocks of one image. */
   private static void run(float[] x, int xOff, float[] packed, int size, float[] y, int yOff, ConvGeom g) {
-    int hp = g.h() + g.padTop() + g.padBottom();
-    int wp = g.w() + g.padLeft() + g.padRight();
+    int hp = g.paddedH();
+    int wp = g.paddedW();
     int[] rowOff = rowOffsets(g, hp, wp);
     int paddedSize = paddedSize(g, hp, wp);
     int columns = g.p() * wp;
@@ -176,8 +171,8 @@ final class ImplicitConv {
   }
 
   /**
-   * Where image i is read from: an unpadded image (1x1) is read in place, returning its offset in x, when x extends
-   * far enough past it for the last tile; otherwise it is copied, padded, into xp and -1 is returned.
+   * Where image i is read from: an image without padding is read in place, returning its offset in x, when x
+   * extends far enough past it for the last tile; otherwise it is copied, padded, into xp and -1 is returned.
    */
   private static int image(float[] x, int xOff, int i, ConvGeom g, int hp, int wp, float[] xp, int paddedSize) {
     int start = xOff + i * g.c() * g.h() * g.w();
