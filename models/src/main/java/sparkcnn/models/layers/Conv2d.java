@@ -85,18 +85,10 @@ public final class Conv2d implements Layer {
 
   @Override
   public void init(SplittableRandom rnd) {
-    double std = Math.sqrt(2.0 / ((in / groups) * kernel * kernel));
-    for (int i = 0; i < out * (in / groups) * kernel * kernel; i++) {
-      params[wOff + i] = (float) (gaussian(rnd) * std);
-    }
+    Init.kaimingNormal(params, wOff, out * (in / groups) * kernel * kernel, (in / groups) * kernel * kernel, rnd);
     if (bias) {
       Arrays.fill(params, bOff, bOff + out, 0f);
     }
-  }
-
-  static double gaussian(SplittableRandom rnd) {
-    double u = 1 - rnd.nextDouble();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd.nextDouble());
   }
 
   @Override

@@ -70,10 +70,7 @@ public final class ConvTranspose2d implements Layer {
 
   @Override
   public void init(SplittableRandom rnd) {
-    double std = Math.sqrt(2.0 / (in * kernel * kernel));
-    for (int i = 0; i < in * out * kernel * kernel; i++) {
-      params[wOff + i] = (float) (Conv2d.gaussian(rnd) * std);
-    }
+    Init.kaimingNormal(params, wOff, in * out * kernel * kernel, in * kernel * kernel, rnd);
     Arrays.fill(params, bOff, bOff + out, 0f);
   }
 

@@ -55,10 +55,7 @@ public final class Linear implements Layer {
 
   @Override
   public void init(SplittableRandom rnd) {
-    double std = Math.sqrt(2.0 / in);
-    for (int i = 0; i < out * in; i++) {
-      params[wOff + i] = (float) (Conv2d.gaussian(rnd) * std);
-    }
+    Init.kaimingNormal(params, wOff, out * in, in, rnd);
     if (bias) {
       Arrays.fill(params, bOff, bOff + out, 0f);
     }
