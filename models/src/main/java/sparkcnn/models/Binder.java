@@ -9,14 +9,17 @@ public final class Binder {
   public final float[] params;
   public final float[] grads;
   public final float[] state;
+  /** Where training forwards add their batch statistics, laid out like state (see Model#batchStatistics). */
+  public final float[] stats;
   private final boolean[] decay;
   private int paramOffset;
   private int stateOffset;
 
-  Binder(float[] params, float[] grads, float[] state, boolean[] decay) {
+  Binder(float[] params, float[] grads, float[] state, float[] stats, boolean[] decay) {
     this.params = params;
     this.grads = grads;
     this.state = state;
+    this.stats = stats;
     this.decay = decay;
   }
 

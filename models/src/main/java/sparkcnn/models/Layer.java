@@ -1,5 +1,6 @@
 package sparkcnn.models;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import sparkcnn.kernels.Tensor;
 
@@ -12,22 +13,32 @@ public interface Layer {
   /** The output shape for an input shape; pure, and fails with a message naming the layer if it cannot apply. */
   int[] outputShape(int[] in);
 
+  /**
+   * The layers a container runs, in the order their parameters sit in the flat buffers. Leaves have none. The
+   * defaults below walk them, so a container only says what it contains.
+   */
+  default List<Layer> children() {
+    return List.of();
+  }
+
   /** Floats this layer (and its children) hold in the model's flat parameter buffer. */
   default int paramCount() {
-    return 0;
+    return children().stream().mapToInt(Layer::paramCount).sum();
   }
 
   /** Floats of non-trainable state (batch-norm running statistics) in the model's flat state buffer. */
   default int stateCount() {
-    return 0;
+    return children().stream().mapToInt(Layer::stateCount).sum();
   }
 
   /** Takes this layer's slices of the flat buffers, in a fixed walk order. */
   default void bind(Binder binder) {
+    children().forEach(c -> c.bind(binder));
   }
 
   /** Initializes this layer's parameters and state (already bound). */
   default void init(SplittableRandom rnd) {
+    children().forEach(c -> c.init(rnd));
   }
 
   Tensor forward(Tensor x, boolean training);

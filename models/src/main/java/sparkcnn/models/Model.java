@@ -1,23 +1,39 @@
 package sparkcnn.models;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
+import sparkcnn.models.layers.Dropout;
+import sparkcnn.models.layers.InferenceGraph;
+import sparkcnn.models.layers.SideOutput;
 
 /**
  * A network with all its parameters in ONE flat array, all gradients in another and all batch-norm running
  * statistics in a third: broadcasting, aggregating, stepping an optimizer or writing a checkpoint each move one
- * array. Layers get their views by walking the tree once ({@link Binder}).
+ * array. Layers get their views by walking the tree once ({@link Binder}). A fourth array, laid out like the
+ * state, collects the batch statistics of training forwards until {@link #applyBatchStatistics()} moves the
+ * running averages by their mean.
  */
 public final class Model {
+  /** How far one step moves the running statistics toward the step's batch statistics (PyTorch's 0.1). */
+  public static final float STATISTICS_MOMENTUM = 0.1f;
+
   private final String name;
   private final Layer root;
   private final int[] inputShape;
   private final float[] params;
   private final float[] grads;
   private final float[] state;
+  private final float[] stats;
+  private long statBatches;
   private final boolean[] decay;
+  private final List<SideOutput> sideOutputs = new ArrayList<>();
+  private final List<Dropout> dropouts = new ArrayList<>();
+  private boolean folded;
 
   /**
    * @param name what this network is (for summaries, errors and checkpoints)
@@ -31,12 +47,28 @@ public final class Model {
     this.params = new float[root.paramCount()];
     this.grads = new float[params.length];
     this.state = new float[root.stateCount()];
+    this.stats = new float[state.length];
     this.decay = new boolean[params.length];
-    Binder binder = new Binder(params, grads, state, decay);
+    Binder binder = new Binder(params, grads, state, stats, decay);
     root.bind(binder);
     if (binder.paramsUsed() != params.length || binder.stateUsed() != state.length) {
       throw new IllegalStateException(name + ": layers bound " + binder.paramsUsed() + " parameters and "
           + binder.stateUsed() + " state floats but declared " + params.length + " and " + state.length);
+    }
+    walk(root, l -> {
+      if (l instanceof SideOutput s) {
+        sideOutputs.add(s);
+      } else if (l instanceof Dropout d) {
+        dropouts.add(d);
+      }
+    });
+  }
+
+  /** Visits a layer and everything it contains, parents first, in parameter order. */
+  public static void walk(Layer layer, Consumer<Layer> visitor) {
+    visitor.accept(layer);
+    for (Layer c : layer.children()) {
+      walk(c, visitor);
     }
   }
 
@@ -79,6 +111,69 @@ public final class Model {
     return state;
   }
 
+  /** Sums of the batch statistics of the training forwards since the last apply (layout of the state). */
+  public float[] batchStatistics() {
+    return stats;
+  }
+
+  /** How many training forwards added to {@link #batchStatistics()}. */
+  public long statisticsBatches() {
+    return statBatches;
+  }
+
+  /** Adds batch statistics gathered elsewhere (other partitions' sums and their batch count). */
+  public void addBatchStatistics(float[] sums, long batches) {
+    for (int i = 0; i < stats.length; i++) {
+      stats[i] += sums[i];
+    }
+    statBatches += batches;
+  }
+
+  /** state = (1 - m) state + m mean(batch statistics), then clears the accumulator; no-op without batches. */
+  public void applyBatchStatistics() {
+    if (statBatches > 0) {
+      float m = STATISTICS_MOMENTUM;
+      for (int i = 0; i < state.length; i++) {
+        state[i] = (1 - m) * state[i] + m * (float) (stats[i] / (double) statBatches);
+      }
+    }
+    clearBatchStatistics();
+  }
+
+  public void clearBatchStatistics() {
+    Arrays.fill(stats, 0f);
+    statBatches = 0;
+  }
+
+  /** The auxiliary classifiers, in walk order (empty for most networks). */
+  public List<SideOutput> sideOutputs() {
+    return List.copyOf(sideOutputs);
+  }
+
+  /** Restarts every dropout layer's masks from seed (each layer its own stream). */
+  public void reseedDropout(long seed) {
+    for (int i = 0; i < dropouts.size(); i++) {
+      dropouts.get(i).reseed(seed * 31 + i);
+    }
+  }
+
+  /**
+   * Turns this model into its inference graph, in place: every batch norm that directly follows a convolution
+   * is folded into it, dropout and side outputs are removed. Outputs equal this model's evaluation-mode outputs
+   * up to float rounding. The parameter buffer then holds folded weights, so the model can no longer train.
+   */
+  public Model foldForInference() {
+    if (!folded) {
+      InferenceGraph.fold(root);
+      folded = true;
+    }
+    return this;
+  }
+
+  public boolean isFolded() {
+    return folded;
+  }
+
   /** Per parameter: whether weight decay applies (conv and linear weights). */
   public boolean[] decayMask() {
     return decay;
@@ -97,6 +192,12 @@ public final class Model {
     if (s.length != inputShape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), inputShape)) {
       throw new IllegalArgumentException(name + ": expects input (N, " + Shape.show(inputShape).substring(1)
           + ", got " + Shape.show(s));
+    }
+    if (training) {
+      if (folded) {
+        throw new IllegalStateException(name + ": an inference graph (batch norm folded) cannot train");
+      }
+      statBatches++;
     }
     return root.forward(x, training);
   }

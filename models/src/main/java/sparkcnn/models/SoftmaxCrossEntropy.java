@@ -3,11 +3,18 @@ package sparkcnn.models;
 import sparkcnn.kernels.Losses;
 import sparkcnn.kernels.Tensor;
 
-/** The classification loss, mean over the batch, with label smoothing; keeps the probabilities for backward. */
+/**
+ * The classification loss with label smoothing and mean reduction; keeps the probabilities for backward.
+ * Logits (N, K) give one prediction per sample; logits (N, K, H, W) give one per pixel (segmentation), with
+ * N * H * W labels in (n, y, x) order, and the mean is over pixels.
+ */
 public final class SoftmaxCrossEntropy {
   private final float smoothing;
+  private Tensor rows;
   private Tensor probs;
+  private Tensor dRows;
   private Tensor dlogits;
+  private int[] shape;
   private int[] labels;
 
   public SoftmaxCrossEntropy(float smoothing) {
@@ -17,32 +24,49 @@ public final class SoftmaxCrossEntropy {
     this.smoothing = smoothing;
   }
 
-  /** Mean loss of logits (N, K) against labels. */
+  /** Mean loss of logits (N, K) or (N, K, H, W) against labels. */
   public double forward(Tensor logits, int[] labels) {
-    int n = logits.dim(0);
-    int k = logits.dim(1);
+    shape = logits.shape();
+    if (shape.length != 2 && shape.length != 4) {
+      throw new IllegalArgumentException("loss: expects logits (N, K) or (N, K, H, W), got "
+          + sparkcnn.kernels.Shape.show(shape));
+    }
+    int k = shape[1];
+    int n = logits.size() / k;
     if (labels.length < n) {
-      throw new IllegalArgumentException("loss: " + labels.length + " labels for a batch of " + n);
+      throw new IllegalArgumentException("loss: " + labels.length + " labels for " + n
+          + (shape.length == 4 ? " pixels" : " samples"));
+    }
+    Tensor in = logits;
+    if (shape.length == 4) {
+      rows = Buffers.ensure(rows, n, k);
+      channelsLast(logits.data, logits.offset, rows.data, rows.offset, shape, true);
+      in = rows;
     }
     probs = Buffers.ensure(probs, n, k);
     this.labels = labels;
-    return Losses.softmaxCrossEntropy(logits.data, logits.offset, labels, n, k, smoothing, probs.data, probs.offset);
+    return Losses.softmaxCrossEntropy(in.data, in.offset, labels, n, k, smoothing, probs.data, probs.offset);
   }
 
-  /** The probabilities of the last forward, (N, K). */
+  /** The probabilities of the last forward, one row of K per sample or pixel. */
   public Tensor probabilities() {
     return probs;
   }
 
-  /** dL/dlogits of the last forward. */
+  /** dL/dlogits of the last forward, in the logits' shape. */
   public Tensor backward() {
-    dlogits = Buffers.ensure(dlogits, probs.shape());
+    dRows = Buffers.ensure(dRows, probs.shape());
     Losses.softmaxCrossEntropyBackward(probs.data, probs.offset, labels, probs.dim(0), probs.dim(1), smoothing,
-        dlogits.data, dlogits.offset);
+        dRows.data, dRows.offset);
+    if (shape.length == 2) {
+      return dRows;
+    }
+    dlogits = Buffers.ensure(dlogits, shape);
+    channelsLast(dlogits.data, dlogits.offset, dRows.data, dRows.offset, shape, false);
     return dlogits;
   }
 
-  /** How many rows of the last forward have their label as the arg-max. */
+  /** How many rows (samples or pixels) of the last forward have their label as the arg-max. */
   public int correct() {
     int n = probs.dim(0);
     int k = probs.dim(1);
@@ -57,5 +81,29 @@ public final class SoftmaxCrossEntropy {
       right += best == labels[i] ? 1 : 0;
     }
     return right;
+  }
+
+  /** Rows the last forward scored: samples, or pixels for per-pixel logits. */
+  public int count() {
+    return probs.dim(0);
+  }
+
+  /** Copies between (N, K, H, W) and (N*H*W, K), in the direction toRows says. */
+  private static void channelsLast(float[] nchw, int nOff, float[] rows, int rOff, int[] s, boolean toRows) {
+    int k = s[1];
+    int hw = s[2] * s[3];
+    for (int n = 0; n < s[0]; n++) {
+      for (int c = 0; c < k; c++) {
+        int src = nOff + (n * k + c) * hw;
+        int dst = rOff + n * hw * k + c;
+        for (int p = 0; p < hw; p++) {
+          if (toRows) {
+            rows[dst + p * k] = nchw[src + p];
+          } else {
+            nchw[src + p] = rows[dst + p * k];
+          }
+        }
+      }
+    }
   }
 }

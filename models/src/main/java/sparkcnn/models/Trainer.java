@@ -1,16 +1,40 @@
 package sparkcnn.models;
 
+import java.util.Arrays;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.optim.GradClip;
 import sparkcnn.models.optim.Optimizer;
 import sparkcnn.models.optim.Schedule;
 
 /**
- * Single-JVM training: zero the gradients, forward in training mode, loss, backward, optional global-norm
- * clipping, one optimizer step at the schedule's rate. Kernels run multi-threaded on the kernel pool. This is the
- * reference the distributed trainer must reproduce step for step.
+ * Single-JVM training. One step: zero the gradients; forward and backward each micro-batch of the global batch
+ * ({@link Objective}); move the batch-norm running statistics by the step's mean batch statistics; clip the
+ * global gradient norm if asked; one optimizer step at the schedule's rate. Kernels run multi-threaded on the
+ * kernel pool ({@code -Dsparkcnn.threads} or {@link sparkcnn.kernels.Parallel#setThreads}). This is the
+ * reference the distributed trainer reproduces step for step.
  */
 public final class Trainer {
+  /**
+   * @param labelSmoothing target mix with the uniform distribution, in [0, 1)
+   * @param clipNorm global gradient-norm limit, or 0 for none
+   * @param frozen leading parameters the optimizer leaves alone (a frozen backbone), 0 for none
+   * @param microBatch samples per forward / backward (and per batch-norm batch); 0 runs the whole batch at once
+   */
+  public record Options(float labelSmoothing, double clipNorm, int frozen, int microBatch) {
+    public static final Options DEFAULT = new Options(0f, 0, 0, 0);
+
+    public Options {
+      if (clipNorm < 0 || frozen < 0 || microBatch < 0) {
+        throw new IllegalArgumentException("trainer: clip norm, frozen parameters and micro-batch must be >= 0");
+      }
+    }
+
+    /** Micro-batch size for a global batch of n. */
+    public int microBatchFor(int n) {
+      return microBatch == 0 ? n : Math.min(microBatch, n);
+    }
+  }
+
   /** What one step did. */
   public record StepResult(double loss, int correct, int count, float lr, double gradNorm) {}
 
@@ -20,26 +44,19 @@ public final class Trainer {
   private final Model model;
   private final Optimizer optimizer;
   private final Schedule schedule;
-  private final SoftmaxCrossEntropy loss;
-  private final double clipNorm;
-  private final int frozen;
+  private final Options options;
+  private final Objective objective;
 
-  /**
-   * @param clipNorm global gradient-norm limit, or 0 for none
-   * @param frozen leading parameters the optimizer leaves alone (a frozen backbone), 0 for none
-   */
-  public Trainer(Model model, Optimizer optimizer, Schedule schedule, float labelSmoothing, double clipNorm,
-      int frozen) {
-    if (clipNorm < 0 || frozen < 0 || frozen > model.paramCount()) {
-      throw new IllegalArgumentException("trainer: clip norm must be >= 0 and frozen parameters within [0, "
-          + model.paramCount() + "]");
+  public Trainer(Model model, Optimizer optimizer, Schedule schedule, Options options) {
+    if (options.frozen() > model.paramCount()) {
+      throw new IllegalArgumentException("trainer: " + options.frozen() + " frozen parameters, but " + model.name()
+          + " has " + model.paramCount());
     }
     this.model = model;
     this.optimizer = optimizer;
     this.schedule = schedule;
-    this.loss = new SoftmaxCrossEntropy(labelSmoothing);
-    this.clipNorm = clipNorm;
-    this.frozen = frozen;
+    this.options = options;
+    this.objective = new Objective(model, options.labelSmoothing());
   }
 
   public Model model() {
@@ -50,34 +67,65 @@ public final class Trainer {
     return optimizer;
   }
 
-  /** One step on a batch: images (N, C, H, W) and their labels. */
+  /**
+   * The seed of micro-batch m's dropout masks at optimizer step s: the same for whoever computes it, so the
+   * Spark executors draw exactly the masks this trainer draws.
+   */
+  public static long maskSeed(long step, int microBatch) {
+    return step * 1_000_003L + microBatch;
+  }
+
+  /** One step on a global batch: images (N, C, H, W) and their labels. */
   public StepResult step(Tensor images, int[] labels) {
+    int n = images.dim(0);
+    int mb = options.microBatchFor(n);
+    int per = images.size() / n;
+    int lps = labelsPerSample(labels, n);
+    int[] shape = images.shape();
+    long step = optimizer.steps();
     model.zeroGrad();
-    Tensor logits = model.forward(images, true);
-    double l = loss.forward(logits, labels);
-    int correct = loss.correct();
-    model.backward(loss.backward());
-    double norm = clipNorm > 0 ? GradClip.clipGlobalNorm(model.grads(), clipNorm) : Double.NaN;
+    model.clearBatchStatistics();
+    Objective.Totals totals = Objective.NONE;
+    for (int first = 0, m = 0; first < n; first += mb, m++) {
+      int b = Math.min(mb, n - first);
+      shape[0] = b;
+      Tensor x = new Tensor(images.data, images.offset + first * per, shape);
+      int[] y = Arrays.copyOfRange(labels, first * lps, (first + b) * lps);
+      totals = totals.plus(objective.microBatch(x, y, n, maskSeed(step, m)));
+    }
+    return finishStep(totals);
+  }
+
+  /** Applies gradients and batch statistics already accumulated in the model (by this trainer or elsewhere). */
+  public StepResult finishStep(Objective.Totals totals) {
+    model.applyBatchStatistics();
+    double norm = options.clipNorm() > 0 ? GradClip.clipGlobalNorm(model.grads(), options.clipNorm()) : Double.NaN;
     float lr = schedule.lr(optimizer.steps());
-    optimizer.step(model.params(), model.grads(), model.decayMask(), frozen, lr);
-    return new StepResult(l, correct, logits.dim(0), lr, norm);
+    optimizer.step(model.params(), model.grads(), model.decayMask(), options.frozen(), lr);
+    return new StepResult(totals.meanLoss(), (int) totals.correct(), (int) totals.count(), lr, norm);
   }
 
   /** Evaluation mode (running batch-norm statistics, no dropout) over images in batches. */
   public Evaluation evaluate(Tensor images, int[] labels, int batch) {
     int n = images.dim(0);
     int per = images.size() / n;
+    int lps = labelsPerSample(labels, n);
     int[] shape = images.shape();
-    double total = 0;
-    int correct = 0;
+    Objective.Totals totals = Objective.NONE;
     for (int i = 0; i < n; i += batch) {
       int b = Math.min(batch, n - i);
       shape[0] = b;
       Tensor x = new Tensor(images.data, images.offset + i * per, shape);
-      int[] y = java.util.Arrays.copyOfRange(labels, i, i + b);
-      total += loss.forward(model.forward(x, false), y) * b;
-      correct += loss.correct();
+      totals = totals.plus(objective.evaluate(x, Arrays.copyOfRange(labels, i * lps, (i + b) * lps)));
     }
-    return new Evaluation(total / n, correct / (double) n, n);
+    return new Evaluation(totals.meanLoss(), totals.accuracy(), n);
+  }
+
+  /** 1 for classification; H * W for per-pixel labels (segmentation). */
+  private static int labelsPerSample(int[] labels, int n) {
+    if (labels.length % n != 0) {
+      throw new IllegalArgumentException("trainer: " + labels.length + " labels for " + n + " samples");
+    }
+    return labels.length / n;
   }
 }

@@ -29,7 +29,7 @@ class CheckpointTest {
   /** A trained-a-little model and optimizer written to bytes. */
   private static byte[] written(Model model, Adam adam) throws IOException {
     int[] labels = {0, 1, 2, 0};
-    Trainer trainer = new Trainer(model, adam, s -> 0.01f, 0f, 0, 0);
+    Trainer trainer = new Trainer(model, adam, s -> 0.01f, Trainer.Options.DEFAULT);
     trainer.step(ModelGradientTest.randomInput(new SplittableRandom(1), 4, 1, 8, 8), labels);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     Checkpoint.write(out, Map.of("model", "small", "classes", "3"), 17, 2, model, adam);

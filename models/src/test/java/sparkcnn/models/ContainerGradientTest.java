@@ -1,7 +1,11 @@
 package sparkcnn.models;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import sparkcnn.kernels.Tensor;
 import sparkcnn.models.layers.Activation;
 import sparkcnn.models.layers.BatchNorm2d;
 import sparkcnn.models.layers.ChannelShuffle;
@@ -14,6 +18,7 @@ import sparkcnn.models.layers.Identity;
 import sparkcnn.models.layers.Linear;
 import sparkcnn.models.layers.Pool2d;
 import sparkcnn.models.layers.Residual;
+import sparkcnn.models.layers.SideOutput;
 import sparkcnn.models.layers.Sequential;
 import sparkcnn.models.layers.SqueezeExcite;
 import sparkcnn.models.layers.Upsample;
@@ -40,6 +45,34 @@ class ContainerGradientTest {
         Sequential.of(conv(4, 2, 1), new Activation(SMOOTH), conv(2, 3, 3)),
         Sequential.of(conv(4, 2, 1), new Activation(SMOOTH), conv(2, 2, 5)),
         Sequential.of(Pool2d.max(3, 1, 1), conv(4, 2, 1))), 10, 3, 4, 7, 7);
+  }
+
+  @Test
+  void inceptionBlockWithSideClassifierInTheLoss() {
+    Layer inception = Concat.of(conv(3, 2, 1), Sequential.of(conv(3, 2, 1), new Activation(SMOOTH), conv(2, 3, 3)));
+    SideOutput side = new SideOutput(Sequential.of(Pool2d.avg(2, 2, 0, true), conv(5, 4, 1), new Activation(SMOOTH),
+        new GlobalAvgPool(), new Linear(4, 3, true)), 0.3f);
+    Model model = new Model("inception-side", Sequential.of(conv(2, 3, 3), new Activation(SMOOTH), inception, side,
+        conv(5, 4, 3), new GlobalAvgPool(), new Linear(4, 3, true)), 2, 6, 6).init(21);
+    SplittableRandom rnd = new SplittableRandom(22);
+    Tensor x = ModelGradientTest.randomInput(rnd, 3, 2, 6, 6);
+    int[] labels = {0, 2, 1};
+    ModelGradientTest.check(model, x, labels, 2e-2);
+    // The side loss counts with its weight in training only.
+    Objective objective = new Objective(model, 0.1f);
+    double eval = objective.forward(x, labels, false);
+    assertNull(side.logits());
+    double train = objective.forward(x, labels, true);
+    SoftmaxCrossEntropy sideLoss = new SoftmaxCrossEntropy(0.1f);
+    assertEquals(eval + 0.3 * sideLoss.forward(side.logits(), labels), train, 1e-5);
+  }
+
+  @Test
+  void preActivationBlockWithProjection() {
+    Layer body = Sequential.of(new BatchNorm2d(4), new Activation(SMOOTH), new Conv2d(4, 6, 3, 2, 1, 1, 1, false),
+        new BatchNorm2d(6), new Activation(SMOOTH), new Conv2d(6, 6, 3, 1, 1, 1, 1, false));
+    Layer block = new Residual(body, new Conv2d(4, 6, 1, 2, 0, 1, 1, false), null);
+    check(Sequential.of(conv(3, 4, 3), block, new BatchNorm2d(6), new Activation(SMOOTH)), 6, 3, 3, 7, 7);
   }
 
   @Test
@@ -77,11 +110,17 @@ class ContainerGradientTest {
   }
 
   @Test
-  void tinyUnetWithTransposedConvAndSkip() {
+  void tinyUnetWithTransposedConvSkipAndPerPixelLoss() {
     Layer down = Sequential.of(Pool2d.max(2, 2, 0), conv(4, 6, 3), GroupNorm.layerNorm(6), new Activation(SMOOTH),
         new ConvTranspose2d(6, 4, 2, 2, 0, 0));
-    check(Sequential.of(conv(2, 4, 3), GroupNorm.instanceNorm(4), new Activation(SMOOTH),
-        Concat.of(new Identity(), down), conv(8, 5, 1)), 5, 3, 2, 8, 8);
+    Model model = new Model("tiny-unet", Sequential.of(conv(2, 4, 3), GroupNorm.instanceNorm(4),
+        new Activation(SMOOTH), Concat.of(new Identity(), down), conv(8, 3, 1)), 2, 8, 8).init(21);
+    SplittableRandom rnd = new SplittableRandom(22);
+    int[] pixelLabels = new int[2 * 8 * 8];
+    for (int i = 0; i < pixelLabels.length; i++) {
+      pixelLabels[i] = rnd.nextInt(3);
+    }
+    ModelGradientTest.check(model, ModelGradientTest.randomInput(rnd, 2, 2, 8, 8), pixelLabels, 2e-2);
   }
 
   @Test

@@ -20,17 +20,17 @@ import sparkcnn.models.layers.Sequential;
 class ModelGradientTest {
   static final Activation.Kind SMOOTH = Activation.Kind.SILU; // no kinks, so finite differences are exact to O(h^2)
 
-  /** d loss / d p for a sample of parameters and inputs, against the model's backward. */
+  /** d loss / d p (side outputs and per-pixel logits included) for a sample of parameters and inputs, against the model's backward. */
   static void check(Model model, Tensor x, int[] labels, double tol) {
-    SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(0.1f);
+    Objective loss = new Objective(model, 0.1f);
     model.zeroGrad();
-    loss.forward(model.forward(x, true), labels);
-    Tensor dx = model.backward(loss.backward());
+    loss.forward(x, labels, true);
+    Tensor dx = loss.backward(1f);
     float[] grads = model.grads().clone();
     float[] dxCopy = dx.toArray();
     SplittableRandom rnd = new SplittableRandom(7);
-    compare("parameter", model.params(), grads, () -> loss.forward(model.forward(x, true), labels), rnd, tol);
-    compare("input", x.data, dxCopy, () -> loss.forward(model.forward(x, true), labels), rnd, tol);
+    compare("parameter", model.params(), grads, () -> loss.forward(x, labels, true), rnd, tol);
+    compare("input", x.data, dxCopy, () -> loss.forward(x, labels, true), rnd, tol);
   }
 
   private static void compare(String what, float[] values, float[] analytic, java.util.function.DoubleSupplier f,

@@ -37,6 +37,14 @@ public record Conv3dGeom(int n, int c, int d, int h, int w, int k, int t, int r,
     return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
   }
 
+  public int[] inputShape() {
+    return new int[] {n, c, d, h, w};
+  }
+
+  public int[] outputShape() {
+    return new int[] {n, k, od(), p(), q()};
+  }
+
   public int od() {
     return out(d, t);
   }

@@ -9,6 +9,11 @@ import java.util.Arrays;
 public final class Conv3dKernels {
   private Conv3dKernels() {}
 
+  /** db (K) += the sum of dy over batch and volume. */
+  public static void backwardBias(float[] dy, int dyOff, float[] db, int dbOff, Conv3dGeom g) {
+    Conv2dKernels.sumPlanes(dy, dyOff, g.n(), g.k(), g.outVolume(), db, dbOff);
+  }
+
   public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
       Conv3dGeom g) {
     check(g, x, xOff, w, wOff, y, yOff);

@@ -10,21 +10,25 @@ import sparkcnn.models.Layer;
 import sparkcnn.models.Shapes;
 
 /**
- * Batch normalization per channel: batch statistics in training (running averages moved with momentum 0.1),
- * running statistics in inference. gamma and beta are parameters without weight decay; the running mean and
- * variance are state, not parameters.
+ * Batch normalization per channel: batch statistics in training, running statistics in inference. gamma and
+ * beta are parameters without weight decay; the running mean and variance are state, not parameters. A training
+ * forward adds its batch mean and unbiased variance to the model's statistics accumulator instead of moving the
+ * running averages itself: the model (or the Spark driver, after summing every partition's) applies their mean
+ * once per step, so the running statistics do not depend on how the step was split.
  */
 public final class BatchNorm2d implements Layer {
   static final float EPS = 1e-5f;
-  static final float MOMENTUM = 0.1f;
   private final int channels;
   private float[] params;
   private float[] grads;
   private float[] state;
+  private float[] stats;
   private int pOff;
   private int sOff;
   private final float[] saveMean;
   private final float[] saveInvStd;
+  private final float[] batchMean;
+  private final float[] batchVar;
   private Tensor x;
   private Tensor y;
   private Tensor dx;
@@ -36,6 +40,8 @@ public final class BatchNorm2d implements Layer {
     this.channels = channels;
     this.saveMean = new float[channels];
     this.saveInvStd = new float[channels];
+    this.batchMean = new float[channels];
+    this.batchVar = new float[channels];
   }
 
   @Override
@@ -59,6 +65,7 @@ public final class BatchNorm2d implements Layer {
     params = b.params;
     grads = b.grads;
     state = b.state;
+    stats = b.stats;
     pOff = b.params(2 * channels, false);
     sOff = b.state(2 * channels);
   }
@@ -80,7 +87,11 @@ public final class BatchNorm2d implements Layer {
     // gamma at pOff, beta at pOff + C; running mean at sOff, running variance at sOff + C.
     if (training) {
       BatchNormKernels.trainForward(input.data, input.offset, params, pOff, params, pOff + channels, y.data, y.offset,
-          n, channels, hw, EPS, MOMENTUM, state, sOff, state, sOff + channels, saveMean, saveInvStd);
+          n, channels, hw, EPS, 1f, batchMean, 0, batchVar, 0, saveMean, saveInvStd);
+      for (int c = 0; c < channels; c++) {
+        stats[sOff + c] += batchMean[c];
+        stats[sOff + channels + c] += batchVar[c];
+      }
       x = input;
     } else {
       BatchNormKernels.inferForward(input.data, input.offset, params, pOff, params, pOff + channels, y.data, y.offset,
@@ -106,6 +117,14 @@ public final class BatchNorm2d implements Layer {
 
   public int stateOffset() {
     return sOff;
+  }
+
+  float[] params() {
+    return params;
+  }
+
+  float[] state() {
+    return state;
   }
 
   public int channels() {

@@ -2,11 +2,9 @@ package sparkcnn.models.layers;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import sparkcnn.kernels.ChannelOps;
 import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
-import sparkcnn.models.Binder;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
 
@@ -52,23 +50,8 @@ public final class Concat implements Layer {
   }
 
   @Override
-  public int paramCount() {
-    return branches.stream().mapToInt(Layer::paramCount).sum();
-  }
-
-  @Override
-  public int stateCount() {
-    return branches.stream().mapToInt(Layer::stateCount).sum();
-  }
-
-  @Override
-  public void bind(Binder b) {
-    branches.forEach(l -> l.bind(b));
-  }
-
-  @Override
-  public void init(SplittableRandom rnd) {
-    branches.forEach(l -> l.init(rnd));
+  public List<Layer> children() {
+    return branches;
   }
 
   @Override

@@ -2,6 +2,7 @@ package sparkcnn.models.layers;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.ConvGeom;
 import sparkcnn.kernels.Tensor;
@@ -30,6 +31,7 @@ public final class Conv2d implements Layer {
   private float[] grads;
   private int wOff;
   private int bOff;
+  private float[] biasData;
   private ConvGeom geom;
   private Tensor x;
   private Tensor y;
@@ -81,6 +83,7 @@ public final class Conv2d implements Layer {
     grads = b.grads;
     wOff = b.params(out * (in / groups) * kernel * kernel, true);
     bOff = bias ? b.params(out, false) : -1;
+    biasData = bias ? params : null;
   }
 
   @Override
@@ -97,7 +100,7 @@ public final class Conv2d implements Layer {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    Conv2dKernels.forward(input.data, input.offset, params, wOff, bias ? params : null, bOff, y.data, y.offset, geom);
+    Conv2dKernels.forward(input.data, input.offset, params, wOff, biasData, bOff, y.data, y.offset, geom);
     x = input;
     return y;
   }
@@ -111,6 +114,25 @@ public final class Conv2d implements Layer {
     dx = Buffers.ensure(dx, geom.inputShape());
     Conv2dKernels.backwardInput(dy.data, dy.offset, params, wOff, dx.data, dx.offset, geom);
     return dx;
+  }
+
+  /**
+   * Folds the inference-mode batch norm that follows into this convolution's weights and bias (in the flat
+   * buffer; a convolution without a bias gets a private one). Only for inference graphs: training would then
+   * update folded weights.
+   */
+  void foldBatchNorm(BatchNorm2d bn) {
+    if (bn.channels() != out) {
+      throw new IllegalArgumentException(describe() + ": cannot fold " + bn.describe());
+    }
+    float[] b = bias ? params : new float[out];
+    int bo = bias ? bOff : 0;
+    int g = bn.paramOffset();
+    int s = bn.stateOffset();
+    BatchNormKernels.foldIntoConv(params, wOff, biasData, bOff, out, (in / groups) * kernel * kernel,
+        bn.params(), g, bn.params(), g + out, bn.state(), s, bn.state(), s + out, BatchNorm2d.EPS, params, wOff, b, bo);
+    biasData = b;
+    bOff = bo;
   }
 
   /** Offset of the weights (out, in / groups, k, k) in the flat parameter buffer. */

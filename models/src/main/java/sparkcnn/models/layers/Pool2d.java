@@ -88,6 +88,25 @@ public final class Pool2d implements Layer {
     return dx;
   }
 
+  boolean isMax() {
+    return max;
+  }
+
+  /** The geometry of the last forward (null before one), and its arg-max, for {@link MaxUnpool2d}. */
+  sparkcnn.kernels.ConvGeom geometry() {
+    return geom;
+  }
+
+  int[] argmax() {
+    return argmax;
+  }
+
+  /** The input shape this pool maps to an output shape out (explicit padding: PyTorch's unpool size). */
+  int[] inputShapeFor(int[] out) {
+    int pad = Math.max(padding, 0);
+    return new int[] {out[0], out[1], (out[2] - 1) * stride - 2 * pad + kernel, (out[3] - 1) * stride - 2 * pad + kernel};
+  }
+
   @Override
   public String describe() {
     return (max ? "max pool " : "avg pool ") + kernel + "x" + kernel + " stride " + stride

@@ -1,10 +1,11 @@
 package sparkcnn.models.layers;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
-import sparkcnn.models.Binder;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
 
@@ -38,35 +39,8 @@ public final class Residual implements Layer {
   }
 
   @Override
-  public int paramCount() {
-    return body.paramCount() + (shortcut == null ? 0 : shortcut.paramCount()) + (after == null ? 0 : after.paramCount());
-  }
-
-  @Override
-  public int stateCount() {
-    return body.stateCount() + (shortcut == null ? 0 : shortcut.stateCount()) + (after == null ? 0 : after.stateCount());
-  }
-
-  @Override
-  public void bind(Binder b) {
-    body.bind(b);
-    if (shortcut != null) {
-      shortcut.bind(b);
-    }
-    if (after != null) {
-      after.bind(b);
-    }
-  }
-
-  @Override
-  public void init(SplittableRandom rnd) {
-    body.init(rnd);
-    if (shortcut != null) {
-      shortcut.init(rnd);
-    }
-    if (after != null) {
-      after.init(rnd);
-    }
+  public List<Layer> children() {
+    return Stream.of(body, shortcut, after).filter(Objects::nonNull).toList();
   }
 
   @Override

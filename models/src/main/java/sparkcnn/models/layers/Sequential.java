@@ -1,9 +1,9 @@
 package sparkcnn.models.layers;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
 import sparkcnn.kernels.Tensor;
-import sparkcnn.models.Binder;
 import sparkcnn.models.Layer;
 
 /** Layers one after another; backward runs them in reverse. */
@@ -11,15 +11,11 @@ public final class Sequential implements Layer {
   private final List<Layer> layers;
 
   public Sequential(List<Layer> layers) {
-    this.layers = List.copyOf(layers);
+    this.layers = new ArrayList<>(layers);
   }
 
   public static Sequential of(Layer... layers) {
     return new Sequential(List.of(layers));
-  }
-
-  public List<Layer> layers() {
-    return layers;
   }
 
   @Override
@@ -32,23 +28,13 @@ public final class Sequential implements Layer {
   }
 
   @Override
-  public int paramCount() {
-    return layers.stream().mapToInt(Layer::paramCount).sum();
+  public List<Layer> children() {
+    return Collections.unmodifiableList(layers);
   }
 
-  @Override
-  public int stateCount() {
-    return layers.stream().mapToInt(Layer::stateCount).sum();
-  }
-
-  @Override
-  public void bind(Binder b) {
-    layers.forEach(l -> l.bind(b));
-  }
-
-  @Override
-  public void init(SplittableRandom rnd) {
-    layers.forEach(l -> l.init(rnd));
+  /** For graph rewrites after binding ({@link InferenceGraph}): the replacement must hold no parameters. */
+  void replace(int index, Layer layer) {
+    layers.set(index, layer);
   }
 
   @Override

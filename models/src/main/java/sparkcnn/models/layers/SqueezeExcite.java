@@ -1,9 +1,8 @@
 package sparkcnn.models.layers;
 
-import java.util.SplittableRandom;
+import java.util.List;
 import sparkcnn.kernels.Broadcast;
 import sparkcnn.kernels.Tensor;
-import sparkcnn.models.Binder;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
 import sparkcnn.models.Shapes;
@@ -39,18 +38,8 @@ public final class SqueezeExcite implements Layer {
   }
 
   @Override
-  public int paramCount() {
-    return gate.paramCount();
-  }
-
-  @Override
-  public void bind(Binder b) {
-    gate.bind(b);
-  }
-
-  @Override
-  public void init(SplittableRandom rnd) {
-    gate.init(rnd);
+  public List<Layer> children() {
+    return List.of(gate);
   }
 
   @Override

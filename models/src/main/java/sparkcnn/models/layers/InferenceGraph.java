@@ -1,0 +1,31 @@
+package sparkcnn.models.layers;
+
+import java.util.List;
+import sparkcnn.models.Layer;
+
+/**
+ * Rewrites a bound layer tree into its inference graph, in place: in every sequence, a batch norm right after a
+ * convolution is folded into the convolution (one pass over the output instead of two), and dropout and side
+ * outputs become identities. Batch norms elsewhere (pre-activation blocks) stay and use running statistics.
+ */
+public final class InferenceGraph {
+  private InferenceGraph() {}
+
+  public static void fold(Layer layer) {
+    if (layer instanceof Sequential seq) {
+      List<Layer> layers = seq.children();
+      for (int i = 0; i < layers.size(); i++) {
+        Layer l = layers.get(i);
+        if (l instanceof Dropout || l instanceof SideOutput) {
+          seq.replace(i, new Identity());
+        } else if (l instanceof Conv2d conv && i + 1 < layers.size() && layers.get(i + 1) instanceof BatchNorm2d bn) {
+          conv.foldBatchNorm(bn);
+          seq.replace(i + 1, new Identity());
+        }
+      }
+    }
+    for (Layer child : layer.children()) {
+      fold(child);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package sparkcnn.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.layers.Activation;
+import sparkcnn.models.layers.BatchNorm2d;
+import sparkcnn.models.layers.Conv2d;
+import sparkcnn.models.layers.Dropout;
+import sparkcnn.models.layers.GlobalAvgPool;
+import sparkcnn.models.layers.Identity;
+import sparkcnn.models.layers.Linear;
+import sparkcnn.models.layers.Residual;
+import sparkcnn.models.layers.Sequential;
+import sparkcnn.models.layers.SideOutput;
+import sparkcnn.models.optim.Sgd;
+
+/** The inference graph (batch norm folded, dropout and side outputs removed) computes the evaluation outputs. */
+class InferenceGraphTest {
+  private static Model network() {
+    Layer block = new Residual(
+        Sequential.of(new Conv2d(8, 8, 3, 1, 1, 1, 1, false), new BatchNorm2d(8), new Activation(Activation.Kind.RELU),
+            new Conv2d(8, 12, 3, 2, 1, 1, 1, true), new BatchNorm2d(12)),
+        Sequential.of(new Conv2d(8, 12, 1, 2, 0, 1, 1, false), new BatchNorm2d(12)),
+        new Activation(Activation.Kind.RELU));
+    return new Model("fold", Sequential.of(
+        new Conv2d(3, 8, 3, 1, 1, 1, 1, false), new BatchNorm2d(8), new Activation(Activation.Kind.RELU),
+        new SideOutput(Sequential.of(new GlobalAvgPool(), new Linear(8, 5, true)), 0.3f),
+        block, new BatchNorm2d(12), new GlobalAvgPool(), new Dropout(0.5f, 1), new Linear(12, 5, true)), 3, 10, 10);
+  }
+
+  @Test
+  void foldedModelMatchesTheEvaluationOutputs() {
+    Model trained = network().init(41);
+    Trainer trainer = new Trainer(trained, new Sgd(0.9f, false, 1e-4f), s -> 0.05f,
+        new Trainer.Options(0f, 0, 0, 4));
+    SplittableRandom rnd = new SplittableRandom(42);
+    int[] labels = new int[8];
+    for (int step = 0; step < 5; step++) { // moves batch norm's running statistics off their initial 0 / 1
+      for (int i = 0; i < labels.length; i++) {
+        labels[i] = rnd.nextInt(5);
+      }
+      trainer.step(ModelGradientTest.randomInput(rnd, 8, 3, 10, 10), labels);
+    }
+    Model folded = network();
+    System.arraycopy(trained.params(), 0, folded.params(), 0, trained.paramCount());
+    System.arraycopy(trained.state(), 0, folded.state(), 0, trained.state().length);
+    folded.foldForInference();
+
+    Tensor x = ModelGradientTest.randomInput(rnd, 6, 3, 10, 10);
+    float[] expected = trained.forward(x, false).toArray();
+    float[] actual = folded.forward(x, false).toArray();
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), "logit " + i);
+    }
+    // Three conv + batch norm pairs (one with a bias), dropout and the side output are gone from the graph.
+    int[] identities = {0};
+    Model.walk(folded.root(), l -> identities[0] += l instanceof Identity ? 1 : 0);
+    assertEquals(4 + 2, identities[0]);
+    assertTrue(folded.sideOutputs().stream().allMatch(s -> s.logits() == null));
+    assertThrows(IllegalStateException.class, () -> folded.forward(x, true));
+  }
+}
