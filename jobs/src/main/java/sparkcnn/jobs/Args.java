@@ -50,6 +50,19 @@ final class Args {
     throw new UsageException(command + ": " + name + ": expected a positive integer, got '" + v + "'");
   }
 
+  /** The value after {@code --name} as a number, or null if absent. */
+  Double number(String name) {
+    String v = option(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new UsageException(command + ": " + name + ": expected a number, got '" + v + "'");
+    }
+  }
+
   /** The next positional argument if it is one of {@code choices}, else null (nothing consumed). */
   String choice(String... choices) {
     if (!rest.isEmpty()) {

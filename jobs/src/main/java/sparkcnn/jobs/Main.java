@@ -17,7 +17,8 @@ public final class Main {
     int run(Args args, PrintStream out) throws Exception;
   }
 
-  static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of("bench", new BenchCommand()));
+  static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of("bench", new BenchCommand(),
+      "summary", new SummaryCommand()));
 
   private Main() {}
 

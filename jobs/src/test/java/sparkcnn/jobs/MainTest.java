@@ -41,4 +41,36 @@ class MainTest {
     assertEquals(2, run("bench", "--threads"));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--threads needs a value"));
   }
+
+  @Test
+  void summaryPrintsTheInceptionCostExampleExactly() {
+    assertEquals(0, run("summary", "--model", "example_conv5x5"));
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("120,422,400"), out.toString());
+    out.reset();
+    assertEquals(0, run("summary", "--model", "example_bottleneck5x5"));
+    String table = out.toString(StandardCharsets.UTF_8);
+    assertTrue(table.contains("2,408,448") && table.contains("10,035,200"), table);
+  }
+
+  @Test
+  void summaryJsonHasTheDocumentedKeys() {
+    assertEquals(0, run("summary", "--model", "resnet50", "--json"));
+    String json = out.toString(StandardCharsets.UTF_8);
+    for (String key : new String[] {"\"model\": \"resnet50\"", "\"params\": 25557032", "\"macs\": 4089184256",
+        "\"input\": \"3x224x224\"", "\"layers\": ["}) {
+      assertTrue(json.contains(key), key + " in " + json.substring(0, 300));
+    }
+  }
+
+  @Test
+  void summaryRejectsBadModelsWithTheLimit() {
+    assertEquals(2, run("summary", "--model", "resnet51"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown model 'resnet51'"), err.toString());
+    assertEquals(2, run("summary", "--model", "vgg16", "--input", "3x16x16"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("needs at least 3x32x32"), err.toString());
+    assertEquals(2, run("summary", "--model", "resnet18", "--width", "-1"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("must be positive"), err.toString());
+    assertEquals(2, run("summary", "--model", "resnet18", "--phi", "1", "--width", "2"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("either --phi or"), err.toString());
+  }
 }

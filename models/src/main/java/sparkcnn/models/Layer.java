@@ -41,6 +41,26 @@ public interface Layer {
     children().forEach(c -> c.init(rnd));
   }
 
+  /** Multiply-accumulates of one forward for input shape in: conv and linear layers count, the rest is 0. */
+  default long macs(int[] in) {
+    return 0;
+  }
+
+  /** The spatial window {extent, stride} a leaf looks through, for the receptive field; null for none. */
+  default int[] window() {
+    return null;
+  }
+
+  /**
+   * Shape inference with a report: hands every leaf, in forward order, its input and output shapes, and returns
+   * the receptive field after this layer. Containers route shapes to their children the way forward routes data.
+   */
+  default ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    tracer.leaf(this, in, outputShape(in));
+    int[] w = window();
+    return w == null ? field : field.through(w[0], w[1]);
+  }
+
   Tensor forward(Tensor x, boolean training);
 
   /** Returns dL/dx for dL/dy of the last forward; parameter gradients accumulate. */

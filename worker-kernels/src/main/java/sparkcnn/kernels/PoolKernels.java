@@ -152,4 +152,51 @@ public final class PoolKernels {
     ConvGeom.operand(op, "x", g.inputShape(), x, xOff);
     ConvGeom.operand(op, "y", g.outputShape(), y, yOff);
   }
+
+  /**
+   * Adaptive average pooling (PyTorch's): output cell (i, j) of a p x q grid averages input rows
+   * [floor(i h / p), ceil((i + 1) h / p)) and the matching columns, so any input size maps to p x q.
+   */
+  public static void adaptiveAvgForward(float[] x, int xOff, float[] y, int yOff, int planes, int h, int w, int p,
+      int q) {
+    for (int plane = 0; plane < planes; plane++) {
+      for (int i = 0; i < p; i++) {
+        int r0 = i * h / p;
+        int r1 = ((i + 1) * h + p - 1) / p;
+        for (int j = 0; j < q; j++) {
+          int c0 = j * w / q;
+          int c1 = ((j + 1) * w + q - 1) / q;
+          float sum = 0f;
+          for (int r = r0; r < r1; r++) {
+            for (int c = c0; c < c1; c++) {
+              sum += x[xOff + (plane * h + r) * w + c];
+            }
+          }
+          y[yOff + (plane * p + i) * q + j] = sum / ((r1 - r0) * (c1 - c0));
+        }
+      }
+    }
+  }
+
+  /** dx (overwritten) of {@link #adaptiveAvgForward}: each cell's gradient spread evenly over its window. */
+  public static void adaptiveAvgBackward(float[] dy, int dyOff, float[] dx, int dxOff, int planes, int h, int w, int p,
+      int q) {
+    java.util.Arrays.fill(dx, dxOff, dxOff + planes * h * w, 0f);
+    for (int plane = 0; plane < planes; plane++) {
+      for (int i = 0; i < p; i++) {
+        int r0 = i * h / p;
+        int r1 = ((i + 1) * h + p - 1) / p;
+        for (int j = 0; j < q; j++) {
+          int c0 = j * w / q;
+          int c1 = ((j + 1) * w + q - 1) / q;
+          float g = dy[dyOff + (plane * p + i) * q + j] / ((r1 - r0) * (c1 - c0));
+          for (int r = r0; r < r1; r++) {
+            for (int c = c0; c < c1; c++) {
+              dx[dxOff + (plane * h + r) * w + c] += g;
+            }
+          }
+        }
+      }
+    }
+  }
 }

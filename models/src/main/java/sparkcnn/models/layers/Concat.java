@@ -7,6 +7,8 @@ import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
+import sparkcnn.models.ReceptiveField;
+import sparkcnn.models.Tracer;
 
 /**
  * Parallel branches on the same input, joined along channels: Inception's 1x1 / 3x3 / 5x5 / pool branches,
@@ -52,6 +54,15 @@ public final class Concat implements Layer {
   @Override
   public List<Layer> children() {
     return branches;
+  }
+
+  @Override
+  public ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    ReceptiveField widest = field;
+    for (Layer b : branches) {
+      widest = widest.max(b.trace(in, field, tracer));
+    }
+    return widest;
   }
 
   @Override

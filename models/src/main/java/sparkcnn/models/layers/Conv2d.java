@@ -73,6 +73,16 @@ public final class Conv2d implements Layer {
   }
 
   @Override
+  public long macs(int[] in) {
+    return geometry(in).macs();
+  }
+
+  @Override
+  public int[] window() {
+    return new int[] {dilation * (kernel - 1) + 1, stride};
+  }
+
+  @Override
   public int paramCount() {
     return out * (in / groups) * kernel * kernel + (bias ? out : 0);
   }

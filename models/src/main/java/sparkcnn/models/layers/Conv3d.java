@@ -65,6 +65,17 @@ public final class Conv3d implements Layer {
   }
 
   @Override
+  public long macs(int[] in) {
+    Conv3dGeom g = geometry(in);
+    return (long) g.n() * g.k() * g.outVolume() * g.colRows();
+  }
+
+  @Override
+  public int[] window() {
+    return new int[] {dilation * (kernel - 1) + 1, stride};
+  }
+
+  @Override
   public int paramCount() {
     return weights() + (bias ? out : 0);
   }

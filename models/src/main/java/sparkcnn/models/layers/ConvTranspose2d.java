@@ -56,6 +56,11 @@ public final class ConvTranspose2d implements Layer {
   }
 
   @Override
+  public long macs(int[] s) {
+    return geometry(s).macs();
+  }
+
+  @Override
   public int paramCount() {
     return in * out * kernel * kernel + out;
   }

@@ -41,6 +41,11 @@ public final class Linear implements Layer {
   }
 
   @Override
+  public long macs(int[] shape) {
+    return (long) shape[0] * in * out;
+  }
+
+  @Override
   public int paramCount() {
     return out * in + (bias ? out : 0);
   }

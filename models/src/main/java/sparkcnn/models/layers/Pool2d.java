@@ -63,6 +63,11 @@ public final class Pool2d implements Layer {
   }
 
   @Override
+  public int[] window() {
+    return new int[] {kernel, stride};
+  }
+
+  @Override
   public Tensor forward(Tensor x, boolean training) {
     if (geom == null || !Arrays.equals(geom.inputShape(), x.shape())) {
       geom = geometry(x.shape());

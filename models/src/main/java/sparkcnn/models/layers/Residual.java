@@ -8,6 +8,8 @@ import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
+import sparkcnn.models.ReceptiveField;
+import sparkcnn.models.Tracer;
 
 /**
  * y = after(body(x) + shortcut(x)) (He et al., 2015): the shortcut is the identity (null) or a projection (1x1
@@ -41,6 +43,15 @@ public final class Residual implements Layer {
   @Override
   public List<Layer> children() {
     return Stream.of(body, shortcut, after).filter(Objects::nonNull).toList();
+  }
+
+  @Override
+  public ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    ReceptiveField f = body.trace(in, field, tracer);
+    if (shortcut != null) {
+      f = f.max(shortcut.trace(in, field, tracer));
+    }
+    return after == null ? f : after.trace(body.outputShape(in), f, tracer);
   }
 
   @Override

@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.List;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Layer;
+import sparkcnn.models.ReceptiveField;
+import sparkcnn.models.Tracer;
 
 /** Layers one after another; backward runs them in reverse. */
 public final class Sequential implements Layer {
@@ -35,6 +37,16 @@ public final class Sequential implements Layer {
   /** For graph rewrites after binding ({@link InferenceGraph}): the replacement must hold no parameters. */
   void replace(int index, Layer layer) {
     layers.set(index, layer);
+  }
+
+  @Override
+  public ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    int[] s = in;
+    for (Layer l : layers) {
+      field = l.trace(s, field, tracer);
+      s = l.outputShape(s);
+    }
+    return field;
   }
 
   @Override

@@ -4,6 +4,8 @@ import java.util.List;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
+import sparkcnn.models.ReceptiveField;
+import sparkcnn.models.Tracer;
 
 /**
  * An auxiliary classifier hanging off the main path (GoogLeNet's two side heads): in training it runs its head
@@ -49,6 +51,12 @@ public final class SideOutput implements Layer {
   public int[] outputShape(int[] in) {
     head.outputShape(in);
     return in.clone();
+  }
+
+  @Override
+  public ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    head.trace(in, field, tracer);
+    return field;
   }
 
   @Override

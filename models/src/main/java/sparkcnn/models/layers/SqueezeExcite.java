@@ -5,6 +5,8 @@ import sparkcnn.kernels.Broadcast;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
 import sparkcnn.models.Layer;
+import sparkcnn.models.ReceptiveField;
+import sparkcnn.models.Tracer;
 import sparkcnn.models.Shapes;
 
 /**
@@ -40,6 +42,12 @@ public final class SqueezeExcite implements Layer {
   @Override
   public List<Layer> children() {
     return List.of(gate);
+  }
+
+  @Override
+  public ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    gate.trace(in, field, tracer);
+    return field;
   }
 
   @Override
