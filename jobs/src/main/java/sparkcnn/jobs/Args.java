@@ -33,6 +33,26 @@ final class Args {
     return rest.remove(i);
   }
 
+  /** Every value given with {@code --name} (the option may repeat). */
+  List<String> options(String name) {
+    List<String> out = new ArrayList<>();
+    for (String v = option(name); v != null; v = option(name)) {
+      out.add(v);
+    }
+    return out;
+  }
+
+  /** The next positional argument (not an option), consumed, or null. */
+  String positional() {
+    for (int i = 0; i < rest.size(); i++) {
+      if (!rest.get(i).startsWith("--")) {
+        return rest.remove(i);
+      }
+      i++; // skip the option's value
+    }
+    return null;
+  }
+
   /** The value after {@code --name} as a positive integer, or the default. */
   int positiveInt(String name, int dflt) {
     String v = option(name);

@@ -2,14 +2,20 @@ package sparkcnn.jobs;
 
 import java.io.PrintStream;
 import java.util.Map;
+import sparkcnn.driver.bench.ScoreBench;
+import sparkcnn.driver.bench.TrainBench;
 import sparkcnn.kernels.Parallel;
 import sparkcnn.kernels.bench.Json;
 import sparkcnn.kernels.bench.KernelBench;
+import sparkcnn.models.zoo.ModelSpec;
 
 /** {@code bench [kernels]}: measured kernel throughput against this machine's own FMA peak. */
 final class BenchCommand implements Main.Command {
   static final String HELP = """
       usage: bin/sparkcnn bench [kernels] [--json] [--quick] [--threads N]
+             bin/sparkcnn bench train --model NAME [--batch B] [--micro-batch M] [--partitions P]
+                                      [--input CxHxW] [--classes N] [--seconds S] [--json]
+             bin/sparkcnn bench score --model NAME [--batch B] [--partitions P] [--seconds S] [--json]
 
       Measures the compute core on this machine, every figure timed in this run:
         peak_gflops_per_core  FP32 FMA peak of one core (independent FMA chains, same vector width as the kernels)
@@ -26,6 +32,16 @@ final class BenchCommand implements Main.Command {
         --quick      shorter warm-up and fewer timed runs: faster, noisier
         --threads N  use N threads as "all" (default: the cores this JVM may use, or -Dsparkcnn.threads)
       Takes about a minute on 2 cores.
+
+      bench train: trains on generated data through the real Spark path (local mode): first 1 partition on
+      1 core, then P partitions (default: the cores) on P cores, each after 5 warm-up steps for at least
+      --seconds (default 20). Prints images_per_second, overhead_fraction (share of step wall time that is not
+      forward / backward compute: scheduling, broadcast, aggregation, optimizer) and speedup_P_vs_1, plus both
+      phases' details. --batch is the global batch (default 256), --micro-batch the per-forward size (default 64).
+
+      bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
+      in memory, all cores, for at least --seconds (default 10). Prints images_per_second. Decoding files is
+      not included. --batch defaults to 256.
       """;
 
   @Override
@@ -39,7 +55,13 @@ final class BenchCommand implements Main.Command {
       out.print(HELP);
       return 0;
     }
-    args.choice("kernels");
+    String what = args.choice("kernels", "train", "score");
+    if ("train".equals(what)) {
+      return train(args, out);
+    }
+    if ("score".equals(what)) {
+      return score(args, out);
+    }
     boolean json = args.flag("--json");
     boolean quick = args.flag("--quick");
     int threads = args.positiveInt("--threads", Parallel.threads());
@@ -47,6 +69,39 @@ final class BenchCommand implements Main.Command {
     Parallel.setThreads(threads);
     Map<String, Object> report = new KernelBench(quick, System.err).run();
     out.print(json ? Json.write(report) + "\n" : KernelBench.table(report));
+    return 0;
+  }
+
+  private int score(Args args, PrintStream out) {
+    boolean json = args.flag("--json");
+    int batch = args.positiveInt("--batch", 256);
+    int partitions = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
+    int seconds = args.positiveInt("--seconds", 10);
+    ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench score");
+    args.done("--model, --batch, --partitions, --input, --classes, --phi, --width, --depth, --resolution, "
+        + "--seconds, --json, --help");
+    print(new ScoreBench(spec, batch, partitions, seconds, System.err).run(), json, out);
+    return 0;
+  }
+
+  private static void print(Map<String, Object> report, boolean json, PrintStream out) {
+    if (json) {
+      out.println(Json.write(report));
+    } else {
+      report.forEach((k, v) -> out.printf("%-22s %s%n", k, v instanceof Double d ? String.format("%.4g", d) : v));
+    }
+  }
+
+  private int train(Args args, PrintStream out) {
+    boolean json = args.flag("--json");
+    int batch = args.positiveInt("--batch", 256);
+    int micro = args.positiveInt("--micro-batch", 64);
+    int partitions = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
+    int seconds = args.positiveInt("--seconds", 20);
+    ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench train");
+    args.done("--model, --batch, --micro-batch, --partitions, --input, --classes, --phi, --width, --depth, "
+        + "--resolution, --seconds, --json, --help");
+    print(new TrainBench(spec, batch, micro, partitions, seconds, System.err).run(), json, out);
     return 0;
   }
 }

@@ -18,7 +18,7 @@ public final class Main {
   }
 
   static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of("bench", new BenchCommand(),
-      "summary", new SummaryCommand()));
+      "summary", new SummaryCommand(), "train", new TrainCommand(), "evaluate", new EvaluateCommand(), "score", new ScoreCommand(), "sweep", new SweepCommand()));
 
   private Main() {}
 
@@ -42,13 +42,29 @@ public final class Main {
     } catch (UsageException e) {
       System.err.println(e.getMessage());
       return 2;
+    } catch (sparkcnn.jobs.config.ConfigException e) {
+      System.err.println("sparkcnn " + argv[0] + ": " + e.getMessage());
+      return 2;
     } catch (IllegalArgumentException e) {
       System.err.println("sparkcnn " + argv[0] + ": " + e.getMessage());
       return 2;
     } catch (Exception e) {
-      System.err.println("sparkcnn " + argv[0] + ": failed: " + e);
+      System.err.println("sparkcnn " + argv[0] + ": failed: " + rootMessage(e));
       return 1;
     }
+  }
+
+  /** The innermost I/O or argument problem's message (Spark wraps task failures several levels deep). */
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+      if (t instanceof java.io.IOException || t instanceof IllegalArgumentException) {
+        return t.getMessage();
+      }
+    }
+    return e instanceof java.io.IOException || e.getMessage() != null && e.getCause() == null ? e.getMessage()
+        : e.toString();
   }
 
   static String usage() {

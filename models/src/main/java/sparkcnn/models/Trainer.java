@@ -75,10 +75,27 @@ public final class Trainer {
     return step * 1_000_003L + microBatch;
   }
 
-  /** One step on a global batch: images (N, C, H, W) and their labels. */
+  /** One step on a global batch: images (N, C, H, W) and their labels, cut into micro-batches by the options. */
   public StepResult step(Tensor images, int[] labels) {
     int n = images.dim(0);
     int mb = options.microBatchFor(n);
+    int[] sizes = new int[(n + mb - 1) / mb];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = Math.min(mb, n - i * mb);
+    }
+    return step(images, labels, sizes);
+  }
+
+  /**
+   * One step with an explicit cut into micro-batches (their sizes, in order, summing to the batch): the cut a
+   * distributed step made across its partitions.
+   */
+  public StepResult step(Tensor images, int[] labels, int[] microBatches) {
+    int n = images.dim(0);
+    if (java.util.Arrays.stream(microBatches).sum() != n) {
+      throw new IllegalArgumentException("trainer: micro-batches " + Arrays.toString(microBatches)
+          + " do not add up to the batch of " + n);
+    }
     int per = images.size() / n;
     int lps = labelsPerSample(labels, n);
     int[] shape = images.shape();
@@ -86,14 +103,21 @@ public final class Trainer {
     model.zeroGrad();
     model.clearBatchStatistics();
     Objective.Totals totals = Objective.NONE;
-    for (int first = 0, m = 0; first < n; first += mb, m++) {
-      int b = Math.min(mb, n - first);
+    int first = 0;
+    for (int m = 0; m < microBatches.length; m++) {
+      int b = microBatches[m];
       shape[0] = b;
       Tensor x = new Tensor(images.data, images.offset + first * per, shape);
       int[] y = Arrays.copyOfRange(labels, first * lps, (first + b) * lps);
       totals = totals.plus(objective.microBatch(x, y, n, maskSeed(step, m)));
+      first += b;
     }
     return finishStep(totals);
+  }
+
+  /** The learning rate the schedule gives at a step. */
+  public float scheduleRate(long step) {
+    return schedule.lr(step);
   }
 
   /** Applies gradients and batch statistics already accumulated in the model (by this trainer or elsewhere). */

@@ -1,5 +1,6 @@
 package sparkcnn.models.zoo;
 
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.Map;
  * Everything needed to rebuild a network: registry name, classes, input (C, H, W) and scaling. Checkpoints store
  * it as key=value pairs so a model can be rebuilt from the file alone.
  */
-public record ModelSpec(String name, int classes, int channels, int height, int width, Scaling scaling) {
+public record ModelSpec(String name, int classes, int channels, int height, int width, Scaling scaling)
+    implements Serializable {
   public int[] inputShape() {
     return new int[] {channels, height, width};
   }

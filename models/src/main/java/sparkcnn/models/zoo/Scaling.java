@@ -1,11 +1,13 @@
 package sparkcnn.models.zoo;
 
+import java.io.Serializable;
+
 /**
  * Compound scaling (Tan and Le, 2019): width multiplies channels, depth multiplies block repeats, resolution
  * multiplies the input size. phi scales all three at once with d = alpha^phi, w = beta^phi, r = gamma^phi
  * (alpha * beta^2 * gamma^2 ~ 2, so each unit of phi about doubles the multiply-adds).
  */
-public record Scaling(double width, double depth, double resolution) {
+public record Scaling(double width, double depth, double resolution) implements Serializable {
   public static final double ALPHA = 1.2;
   public static final double BETA = 1.1;
   public static final double GAMMA = 1.15;

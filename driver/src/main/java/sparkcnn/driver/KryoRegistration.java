@@ -1,0 +1,27 @@
+package sparkcnn.driver;
+
+import com.esotericsoftware.kryo.Kryo;
+import org.apache.spark.serializer.KryoRegistrator;
+import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.driver.train.EvalPartial;
+import sparkcnn.driver.train.Snapshot;
+import sparkcnn.driver.train.StepPartial;
+
+/** Every class of ours that crosses the wire (task results, broadcasts, cached blocks), and their arrays. */
+public final class KryoRegistration implements KryoRegistrator {
+  @Override
+  public void registerClasses(Kryo kryo) {
+    kryo.register(SampleBlock.class);
+    kryo.register(StepPartial.class);
+    kryo.register(Snapshot.class);
+    kryo.register(EvalPartial.class);
+    kryo.register(float[].class);
+    kryo.register(float[][].class);
+    kryo.register(byte[].class);
+    kryo.register(int[].class);
+    kryo.register(long[].class);
+    kryo.register(double[].class);
+    kryo.register(String[].class);
+    kryo.register(Object[].class);
+  }
+}

@@ -1,0 +1,33 @@
+package sparkcnn.driver;
+
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * The Spark settings every SparkCNN job needs: Kryo with registration required (so an unregistered class on the
+ * wire is an error, not a silent slow path) and our registrator, no broadcast compression (parameters do not
+ * compress and the CPU time shows in every step), room for large buffers in Kryo.
+ */
+public final class SparkSetup {
+  private SparkSetup() {}
+
+  public static SparkConf conf(SparkConf conf) {
+    return conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .set("spark.kryo.registrationRequired", "true")
+        .set("spark.kryo.registrator", KryoRegistration.class.getName())
+        .set("spark.kryoserializer.buffer.max", "1g")
+        .set("spark.broadcast.compress", "false")
+        .set("spark.rdd.compress", "false")
+        .setIfMissing("spark.ui.showConsoleProgress", "false");
+  }
+
+  /** A local-mode context with our settings, e.g. master "local[2]". */
+  public static JavaSparkContext local(String master, String app) {
+    SparkConf conf = conf(new SparkConf().setMaster(master).setAppName(app))
+        .setIfMissing("spark.ui.enabled", "false")
+        .setIfMissing("spark.driver.host", "127.0.0.1")
+        .setIfMissing("spark.driver.bindAddress", "127.0.0.1")
+        .setIfMissing("spark.sql.shuffle.partitions", "4");
+    return new JavaSparkContext(conf);
+  }
+}

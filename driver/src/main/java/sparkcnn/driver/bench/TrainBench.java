@@ -1,0 +1,111 @@
+package sparkcnn.driver.bench;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.SparkSetup;
+import sparkcnn.driver.data.Datasets;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.driver.train.DistributedTrainer;
+import sparkcnn.driver.train.TrainConfig;
+import sparkcnn.models.zoo.ModelSpec;
+
+/**
+ * End-to-end training throughput through the real Spark path (local mode, generated data): one partition on one
+ * core, then P partitions on P cores, in the same run. Reports images per second, the share of step wall time
+ * that is not forward / backward compute (scheduling, broadcast, aggregation, optimizer), and the speedup.
+ */
+public final class TrainBench {
+  private final ModelSpec spec;
+  private final int batch;
+  private final int microBatch;
+  private final int partitions;
+  private final double seconds;
+  private final PrintStream progress;
+
+  public TrainBench(ModelSpec spec, int batch, int microBatch, int partitions, double seconds, PrintStream progress) {
+    this.spec = spec;
+    this.batch = batch;
+    this.microBatch = microBatch;
+    this.partitions = partitions;
+    this.seconds = seconds;
+    this.progress = progress;
+  }
+
+  /** One measured configuration. */
+  public record Phase(int partitions, double imagesPerSecond, double overheadFraction, double stepSeconds,
+      double computeSeconds, int steps) {}
+
+  public Map<String, Object> run() {
+    Phase one = measure(1);
+    Phase many = measure(partitions);
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("model", spec.name());
+    r.put("input", spec.input());
+    r.put("batch", batch);
+    r.put("micro_batch", microBatch);
+    r.put("partitions", partitions);
+    r.put("images_per_second", many.imagesPerSecond());
+    r.put("overhead_fraction", many.overheadFraction());
+    r.put("speedup_" + partitions + "_vs_1", many.imagesPerSecond() / one.imagesPerSecond());
+    r.put("step_seconds", many.stepSeconds());
+    r.put("compute_seconds", many.computeSeconds());
+    r.put("one_partition", phase(one));
+    r.put(partitions + "_partitions", phase(many));
+    return r;
+  }
+
+  private static Map<String, Object> phase(Phase p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("partitions", p.partitions());
+    m.put("images_per_second", p.imagesPerSecond());
+    m.put("overhead_fraction", p.overheadFraction());
+    m.put("step_seconds", p.stepSeconds());
+    m.put("compute_seconds", p.computeSeconds());
+    m.put("steps", p.steps());
+    return m;
+  }
+
+  /** p partitions on a local[p] context; warm-up steps first, then steps until the time budget is spent. */
+  private Phase measure(int p) {
+    progress.printf(Locale.ROOT, "bench train: %s batch %d on %d partition(s) / %d core(s) ...%n", spec.name(), batch,
+        p, p);
+    JavaSparkContext sc = SparkSetup.local("local[" + p + "]", "sparkcnn-bench-train");
+    sc.setLogLevel("WARN");
+    try {
+      JavaRDD<SampleBlock> data = Datasets.generated(sc, Math.max(4 * batch, 512), spec.channels(), spec.height(),
+          spec.width(), spec.classes(), p, 1);
+      TrainConfig cfg = new TrainConfig();
+      cfg.model = spec;
+      cfg.globalBatch = batch;
+      cfg.microBatch = microBatch;
+      cfg.normalization = new Normalization(new float[] {0.5f}, new float[] {0.25f});
+      cfg.optimizer.name = "sgd";
+      cfg.optimizer.lr = 0.01f;
+      cfg.totalSteps = 1_000_000;
+      DistributedTrainer t = new DistributedTrainer(sc, data, cfg);
+      for (int i = 0; i < 5; i++) {
+        t.step("warm-up");
+      }
+      long wall = 0;
+      long compute = 0;
+      int steps = 0;
+      while (steps < 10 || wall < seconds * 1e9) {
+        DistributedTrainer.StepReport r = t.step("bench step " + steps);
+        wall += r.wallNanos();
+        compute += r.computeNanos() / r.tasks();
+        steps++;
+      }
+      t.close();
+      double stepSeconds = wall / 1e9 / steps;
+      double computeSeconds = compute / 1e9 / steps;
+      return new Phase(p, batch / stepSeconds, 1 - computeSeconds / stepSeconds, stepSeconds, computeSeconds, steps);
+    } finally {
+      sc.stop();
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package sparkcnn.driver.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Sources of training and test samples, each as an RDD of one cached {@link SampleBlock} per partition, the
+ * samples spread evenly. Missing paths and empty datasets fail at once with a message naming the path.
+ */
+public final class Datasets {
+  private Datasets() {}
+
+  /** An IDX image file and its IDX label file (MNIST layout; plain or gzip; any Hadoop path). */
+  public static JavaRDD<SampleBlock> idx(JavaSparkContext sc, String images, String labels, int partitions)
+      throws IOException {
+    Configuration conf = sc.hadoopConfiguration();
+    int[] dims = IdxFiles.dims(images, conf);
+    int[] ldims = IdxFiles.dims(labels, conf);
+    if (dims.length != 3 || ldims.length != 1) {
+      throw new IOException(images + ": expected an IDX image file (n, rows, cols) and " + labels
+          + " an IDX label file (n); got " + Arrays.toString(dims) + " and " + Arrays.toString(ldims));
+    }
+    if (dims[0] != ldims[0]) {
+      throw new IOException(images + " holds " + dims[0] + " images but " + labels + " holds " + ldims[0] + " labels");
+    }
+    int n = dims[0];
+    int h = dims[1];
+    int w = dims[2];
+    List<int[]> ranges = ranges(n, partitions);
+    JavaRDD<SampleBlock> rdd = sc.parallelize(ranges, ranges.size()).map(r -> {
+      Configuration c = new Configuration();
+      byte[] px = IdxFiles.read(images, c, r[0], r[1]);
+      byte[] lb = IdxFiles.read(labels, c, r[0], r[1]);
+      int[] y = new int[lb.length];
+      for (int i = 0; i < y.length; i++) {
+        y[i] = lb[i] & 0xff;
+      }
+      return new SampleBlock(1, h, w, px, y, null);
+    });
+    return cache(rdd, images);
+  }
+
+  /**
+   * A generated, learnable image task (for benchmarks and tests): each class is a fixed random pattern of
+   * blobs, drawn with random shifts and noise. Deterministic in seed.
+   */
+  public static JavaRDD<SampleBlock> generated(JavaSparkContext sc, int n, int c, int h, int w, int classes,
+      int partitions, long seed) {
+    List<int[]> ranges = ranges(n, partitions);
+    JavaRDD<SampleBlock> rdd = sc.parallelize(ranges, ranges.size()).map(r -> generate(r[0], r[1], c, h, w, classes,
+        seed));
+    return cache(rdd, "generated data");
+  }
+
+  /** Samples [from, to) of the generated task (the same samples whatever the partitioning). */
+  public static SampleBlock generate(int from, int to, int c, int h, int w, int classes, long seed) {
+    int per = c * h * w;
+    byte[] px = new byte[(to - from) * per];
+    int[] y = new int[to - from];
+    float[][] patterns = new float[classes][per];
+    SplittableRandom pr = new SplittableRandom(seed);
+    for (int k = 0; k < classes; k++) {
+      for (int b = 0; b < 4; b++) {
+        int cy = pr.nextInt(h);
+        int cx = pr.nextInt(w);
+        int ch = pr.nextInt(c);
+        double r = 1 + pr.nextDouble() * Math.max(1, h / 6.0);
+        for (int i = 0; i < h; i++) {
+          for (int j = 0; j < w; j++) {
+            double d = ((i - cy) * (i - cy) + (j - cx) * (j - cx)) / (r * r);
+            patterns[k][(ch * h + i) * w + j] += (float) Math.exp(-d);
+          }
+        }
+      }
+    }
+    for (int s = from; s < to; s++) {
+      SplittableRandom rnd = new SplittableRandom(seed * 31 + s);
+      int label = rnd.nextInt(classes);
+      y[s - from] = label;
+      int dy = rnd.nextInt(5) - 2;
+      int dx = rnd.nextInt(5) - 2;
+      for (int ch = 0; ch < c; ch++) {
+        for (int i = 0; i < h; i++) {
+          for (int j = 0; j < w; j++) {
+            int si = Math.floorMod(i + dy, h);
+            int sj = Math.floorMod(j + dx, w);
+            double v = 0.7 * patterns[label][(ch * h + si) * w + sj] + 0.3 * rnd.nextDouble();
+            px[(s - from) * per + (ch * h + i) * w + j] = (byte) Math.min(255, Math.round(v * 255));
+          }
+        }
+      }
+    }
+    return new SampleBlock(c, h, w, px, y, null);
+  }
+
+  /** n samples split into parts contiguous ranges of nearly equal size. */
+  static List<int[]> ranges(int n, int parts) {
+    if (n <= 0) {
+      throw new IllegalArgumentException("the dataset is empty");
+    }
+    int p = Math.max(1, Math.min(parts, n));
+    List<int[]> out = new ArrayList<>();
+    for (int i = 0; i < p; i++) {
+      out.add(new int[] {(int) ((long) n * i / p), (int) ((long) n * (i + 1) / p)});
+    }
+    return out;
+  }
+
+  /** Caches and materializes blocks, failing with the source's name if it is empty. */
+  static JavaRDD<SampleBlock> cache(JavaRDD<SampleBlock> rdd, String source) {
+    rdd.persist(StorageLevel.MEMORY_ONLY());
+    long samples;
+    try {
+      samples = rdd.map(SampleBlock::size).reduce(Integer::sum);
+    } catch (RuntimeException e) {
+      Throwable cause = e;
+      while (cause.getCause() != null && !(cause instanceof IOException)) {
+        cause = cause.getCause();
+      }
+      throw cause instanceof IOException io ? new UncheckedIOException(io) : e;
+    }
+    if (samples == 0) {
+      throw new IllegalArgumentException(source + ": no samples");
+    }
+    return rdd;
+  }
+}

@@ -1,0 +1,62 @@
+package sparkcnn.driver.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import javax.imageio.ImageIO;
+
+/**
+ * Encoded image bytes (JPEG, PNG, BMP, GIF: whatever the JDK's ImageIO reads) to uint8 planes (C, H, W): the
+ * shorter side scaled to the target (bilinear), the centre cropped, converted to grey (C = 1) or RGB (C = 3).
+ */
+public final class ImageDecoding {
+  private ImageDecoding() {}
+
+  /** Decodes and fits one image; throws IOException naming what was wrong (the caller adds the path). */
+  public static byte[] decode(byte[] encoded, int c, int h, int w) throws IOException {
+    if (encoded == null || encoded.length == 0) {
+      throw new IOException("empty file");
+    }
+    BufferedImage img;
+    try {
+      img = ImageIO.read(new ByteArrayInputStream(encoded));
+    } catch (IOException | RuntimeException e) {
+      throw new IOException("unreadable image (" + e.getMessage() + ")");
+    }
+    if (img == null) {
+      throw new IOException("not an image ImageIO can read");
+    }
+    return fit(img, c, h, w);
+  }
+
+  /** Scales the shorter side to fit h x w, crops the centre, and returns planes of c channels. */
+  public static byte[] fit(BufferedImage img, int c, int h, int w) {
+    double scale = Math.max(h / (double) img.getHeight(), w / (double) img.getWidth());
+    int sh = Math.max(h, (int) Math.round(img.getHeight() * scale));
+    int sw = Math.max(w, (int) Math.round(img.getWidth() * scale));
+    BufferedImage scaled = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = scaled.createGraphics();
+    g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+    g.drawImage(img, -(sw - w) / 2, -(sh - h) / 2, sw, sh, null);
+    g.dispose();
+    byte[] out = new byte[c * h * w];
+    for (int i = 0; i < h; i++) {
+      for (int j = 0; j < w; j++) {
+        int rgb = scaled.getRGB(j, i);
+        int r = (rgb >> 16) & 0xff;
+        int gr = (rgb >> 8) & 0xff;
+        int b = rgb & 0xff;
+        if (c == 1) {
+          out[i * w + j] = (byte) Math.round(0.299 * r + 0.587 * gr + 0.114 * b);
+        } else {
+          out[i * w + j] = (byte) r;
+          out[(h + i) * w + j] = (byte) gr;
+          out[(2 * h + i) * w + j] = (byte) b;
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,203 @@
+package sparkcnn.driver.data;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.CollectionAccumulator;
+import scala.Tuple2;
+
+/**
+ * Where samples come from, as written in a job file: IDX files, an image folder tree (one subfolder per class),
+ * a table (Parquet with an encoded-image column and a label column, or Spark's "image" / "binaryFile" sources
+ * over a folder tree), or generated data. load() decodes on the executors into cached blocks of the model's
+ * input shape; unreadable images are skipped and reported by path.
+ */
+public final class Source implements Serializable {
+  public static final List<String> FORMATS = List.of("idx", "folder", "parquet", "image", "binaryFile", "generated");
+  private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
+
+  public String format = "idx";
+  /** folder / table path, or the IDX image file. */
+  public String path;
+  /** IDX label file. */
+  public String labels;
+  public String imageColumn = "image";
+  public String labelColumn = "label";
+  /** generated: sample count and seed. */
+  public int samples = 1000;
+  public long seed = 1;
+  /** Largest share of unreadable images tolerated before the job stops. */
+  public double maxBadFraction = 0.01;
+
+  /** What loading found: the cached blocks, class names (folders), unreadable paths. */
+  public record Loaded(JavaRDD<SampleBlock> blocks, List<String> classes, List<String> bad, long samples) {}
+
+  public Loaded load(JavaSparkContext sc, int c, int h, int w, int classes, int partitions) throws IOException {
+    CollectionAccumulator<String> bad = sc.sc().collectionAccumulator("unreadable images");
+    JavaRDD<SampleBlock> rdd;
+    List<String> names = null;
+    switch (format) {
+      case "idx" -> rdd = Datasets.idx(sc, path, labels, partitions);
+      case "generated" -> rdd = Datasets.generated(sc, samples, c, h, w, classes, partitions, seed);
+      case "folder", "binaryFile" -> {
+        List<Tuple2<String, Integer>> files = new ArrayList<>();
+        names = listFolder(path, sc.hadoopConfiguration(), files);
+        List<Tuple2<String, Integer>> list = files;
+        rdd = Datasets.cache(sc.parallelize(list, Math.max(1, Math.min(partitions, list.size())))
+            .mapPartitions(it -> List.of(decodeFiles(it, c, h, w, bad)).iterator()), path);
+      }
+      case "parquet", "image" -> rdd = Datasets.cache(table(sc, c, h, w, partitions, bad), path);
+      default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
+    }
+    long n = rdd.map(SampleBlock::size).reduce(Integer::sum);
+    List<String> badPaths = bad.value();
+    long total = n + badPaths.size();
+    if (n == 0) {
+      throw new IOException(path + ": no readable samples (" + badPaths.size() + " unreadable)");
+    }
+    if (badPaths.size() > maxBadFraction * total) {
+      throw new IOException(path + ": " + badPaths.size() + " of " + total + " images are unreadable, more than the "
+          + "allowed fraction " + maxBadFraction + " (first: " + badPaths.get(0) + ")");
+    }
+    return new Loaded(rdd, names, badPaths, n);
+  }
+
+  /** Files of a class-per-subfolder tree with their labels (subfolders sorted by name); the class names. */
+  static List<String> listFolder(String dir, Configuration conf, List<Tuple2<String, Integer>> out)
+      throws IOException {
+    Path root = new Path(dir);
+    FileSystem fs = root.getFileSystem(conf);
+    if (!fs.exists(root)) {
+      throw new IOException(dir + ": no such folder");
+    }
+    FileStatus[] subs = fs.listStatus(root);
+    Arrays.sort(subs, Comparator.comparing(s -> s.getPath().getName()));
+    List<String> classes = new ArrayList<>();
+    for (FileStatus sub : subs) {
+      if (!sub.isDirectory()) {
+        continue;
+      }
+      int label = classes.size();
+      classes.add(sub.getPath().getName());
+      List<FileStatus> files = new ArrayList<>(Arrays.asList(fs.listStatus(sub.getPath())));
+      files.sort(Comparator.comparing(s -> s.getPath().getName()));
+      for (FileStatus f : files) {
+        String name = f.getPath().getName().toLowerCase(Locale.ROOT);
+        if (f.isFile() && IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith)) {
+          out.add(new Tuple2<>(f.getPath().toString(), label));
+        }
+      }
+    }
+    if (classes.isEmpty() || out.isEmpty()) {
+      throw new IOException(dir + ": expected one subfolder per class holding .jpg/.jpeg/.png/.bmp/.gif images, found "
+          + classes.size() + " subfolders and " + out.size() + " images");
+    }
+    return classes;
+  }
+
+  private static SampleBlock decodeFiles(java.util.Iterator<Tuple2<String, Integer>> it, int c, int h, int w,
+      CollectionAccumulator<String> bad) {
+    Configuration conf = new Configuration();
+    java.io.ByteArrayOutputStream px = new java.io.ByteArrayOutputStream();
+    List<Integer> labels = new ArrayList<>();
+    List<String> sources = new ArrayList<>();
+    while (it.hasNext()) {
+      Tuple2<String, Integer> f = it.next();
+      try {
+        px.write(ImageDecoding.decode(readAll(f._1(), conf), c, h, w));
+        labels.add(f._2());
+        sources.add(f._1());
+      } catch (IOException e) {
+        bad.add(f._1() + ": " + e.getMessage());
+      }
+    }
+    return new SampleBlock(c, h, w, px.toByteArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
+        sources.toArray(new String[0]));
+  }
+
+  static byte[] readAll(String path, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    try (InputStream in = p.getFileSystem(conf).open(p)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private JavaRDD<SampleBlock> table(JavaSparkContext sc, int c, int h, int w, int partitions,
+      CollectionAccumulator<String> bad) throws IOException {
+    Path p = new Path(path);
+    if (!p.getFileSystem(sc.hadoopConfiguration()).exists(p)) {
+      throw new IOException(path + ": no such table or folder");
+    }
+    SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+    Dataset<Row> df = format.equals("image")
+        ? spark.read().format("image").option("recursiveFileLookup", "true").load(path)
+        : spark.read().parquet(path);
+    String imageCol = imageColumn;
+    String labelCol = labelColumn;
+    boolean imageSource = format.equals("image");
+    if (!imageSource && !Arrays.asList(df.columns()).contains(imageCol)) {
+      throw new IOException(path + ": no column '" + imageCol + "' (columns: " + String.join(", ", df.columns()) + ")");
+    }
+    if (!imageSource && !Arrays.asList(df.columns()).contains(labelCol)) {
+      throw new IOException(path + ": no column '" + labelCol + "' (columns: " + String.join(", ", df.columns()) + ")");
+    }
+    return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
+      java.io.ByteArrayOutputStream px = new java.io.ByteArrayOutputStream();
+      List<Integer> labels = new ArrayList<>();
+      List<String> sources = new ArrayList<>();
+      while (it.hasNext()) {
+        Row r = it.next();
+        String origin = imageSource ? r.getStruct(0).getString(0) : "row";
+        try {
+          byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
+              : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
+          int label = imageSource ? 0 : ((Number) r.getAs(labelCol)).intValue();
+          px.write(planes);
+          labels.add(label);
+          sources.add(origin);
+        } catch (IOException | RuntimeException e) {
+          bad.add(origin + ": " + e.getMessage());
+        }
+      }
+      return List.of(new SampleBlock(c, h, w, px.toByteArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
+          sources.toArray(new String[0]))).iterator();
+    });
+  }
+
+  /** Spark's image source struct (origin, height, width, nChannels, mode, data in BGR order) to our planes. */
+  private static byte[] fromImageStruct(Row s, int c, int h, int w) throws IOException {
+    int ih = s.getInt(1);
+    int iw = s.getInt(2);
+    int nc = s.getInt(3);
+    byte[] data = (byte[]) s.get(5);
+    if (ih <= 0 || iw <= 0 || data == null || data.length < ih * iw * nc) {
+      throw new IOException("invalid image (Spark's image source could not decode it)");
+    }
+    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(iw, ih,
+        java.awt.image.BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < ih; i++) {
+      for (int j = 0; j < iw; j++) {
+        int o = (i * iw + j) * nc;
+        int b = data[o] & 0xff;
+        int g = nc > 1 ? data[o + 1] & 0xff : b;
+        int r = nc > 2 ? data[o + 2] & 0xff : b;
+        img.setRGB(j, i, (r << 16) | (g << 8) | b);
+      }
+    }
+    return ImageDecoding.fit(img, c, h, w);
+  }
+}

@@ -1,0 +1,173 @@
+package sparkcnn.driver.score;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Batch scoring of a large image set: every image file under a folder tree (or every row of a Parquet table with
+ * an encoded-image column) in, one row per image out (Parquet or CSV): path, top class, top-k classes and
+ * probabilities, error. Files are listed on the driver, read and decoded inside the executors and scored
+ * partition by partition as a stream.
+ */
+public final class ScoreJob {
+  private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
+
+  private ScoreJob() {}
+
+  /** What a scoring run wrote. */
+  public record Result(long rows, long errors, String output, double seconds) {}
+
+  public static Result run(JavaSparkContext sc, String input, String imageColumn, String idColumn, Scorer scorer,
+      String output, String outputFormat, int partitions) throws IOException {
+    long t0 = System.nanoTime();
+    Configuration conf = sc.hadoopConfiguration();
+    Path out = new Path(output);
+    if (out.getFileSystem(conf).exists(out)) {
+      throw new IOException(output + ": already exists; choose another output (nothing was overwritten)");
+    }
+    JavaRDD<Scorer.Row> rows;
+    Path in = new Path(input);
+    FileSystem fs = in.getFileSystem(conf);
+    if (!fs.exists(in)) {
+      throw new IOException(input + ": no such folder or table");
+    }
+    if (input.endsWith(".parquet") || fs.exists(new Path(in, "_SUCCESS")) && !hasImages(fs, in)) {
+      SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+      var df = spark.read().parquet(input);
+      if (!java.util.Arrays.asList(df.columns()).contains(imageColumn)) {
+        throw new IOException(input + ": no column '" + imageColumn + "' (columns: " + String.join(", ", df.columns())
+            + ")");
+      }
+      boolean hasId = idColumn != null && java.util.Arrays.asList(df.columns()).contains(idColumn);
+      rows = df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> scorer.score(map(it, r -> {
+        String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row";
+        return new Scorer.Input(id, r.getAs(imageColumn), null, null);
+      })));
+    } else {
+      List<String> files = list(fs, in);
+      if (files.isEmpty()) {
+        throw new IOException(input + ": no image files (" + String.join(", ", EXTENSIONS) + ") under it");
+      }
+      int slices = Math.max(Math.max(1, partitions), (files.size() + 999) / 1000);
+      rows = sc.parallelize(files, slices).mapPartitions(it -> {
+        Configuration c = new Configuration();
+        return scorer.score(map(it, p -> read(p, c)));
+      });
+    }
+    StructType schema = new StructType()
+        .add("path", DataTypes.StringType)
+        .add("top_class", DataTypes.IntegerType)
+        .add("top_probability", DataTypes.FloatType)
+        .add("classes", outputFormat.equals("csv") ? DataTypes.StringType
+            : DataTypes.createArrayType(DataTypes.IntegerType))
+        .add("probabilities", outputFormat.equals("csv") ? DataTypes.StringType
+            : DataTypes.createArrayType(DataTypes.FloatType))
+        .add("error", DataTypes.StringType);
+    boolean csv = outputFormat.equals("csv");
+    JavaRDD<org.apache.spark.sql.Row> sqlRows = rows.map(r -> r.error() != null
+        ? RowFactory.create(r.path(), null, null, null, null, r.error())
+        : RowFactory.create(r.path(), r.classes()[0], r.probabilities()[0],
+            csv ? join(r.classes()) : toList(r.classes()), csv ? join(r.probabilities()) : toList(r.probabilities()),
+            null));
+    SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+    Dataset<org.apache.spark.sql.Row> df = spark.createDataFrame(sqlRows, schema);
+    if (csv) {
+      df.write().option("header", "true").csv(output);
+    } else {
+      df.write().parquet(output);
+    }
+    var written = csv ? spark.read().option("header", "true").csv(output) : spark.read().parquet(output);
+    long total = written.count();
+    long errors = written.filter("error is not null").count();
+    return new Result(total, errors, output, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static boolean hasImages(FileSystem fs, Path p) throws IOException {
+    return !list(fs, p).isEmpty();
+  }
+
+  /** Every image file under a folder (recursively), sorted. */
+  static List<String> list(FileSystem fs, Path root) throws IOException {
+    List<String> out = new ArrayList<>();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+    while (it.hasNext()) {
+      LocatedFileStatus f = it.next();
+      String n = f.getPath().getName().toLowerCase(Locale.ROOT);
+      if (EXTENSIONS.stream().anyMatch(n::endsWith)) {
+        out.add(f.getPath().toString());
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private static Scorer.Input read(String path, Configuration conf) {
+    Path p = new Path(path);
+    try (var in = p.getFileSystem(conf).open(p)) {
+      return new Scorer.Input(path, in.readAllBytes(), null, null);
+    } catch (IOException e) {
+      return new Scorer.Input(path, null, null, "cannot read: " + e.getMessage());
+    }
+  }
+
+  private static <A, B> Iterator<B> map(Iterator<A> it, java.util.function.Function<A, B> f) {
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public B next() {
+        return f.apply(it.next());
+      }
+    };
+  }
+
+  private static List<Integer> toList(int[] v) {
+    List<Integer> l = new ArrayList<>();
+    for (int x : v) {
+      l.add(x);
+    }
+    return l;
+  }
+
+  private static List<Float> toList(float[] v) {
+    List<Float> l = new ArrayList<>();
+    for (float x : v) {
+      l.add(x);
+    }
+    return l;
+  }
+
+  private static String join(int[] v) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < v.length; i++) {
+      sb.append(i > 0 ? ";" : "").append(v[i]);
+    }
+    return sb.toString();
+  }
+
+  private static String join(float[] v) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < v.length; i++) {
+      sb.append(i > 0 ? ";" : "").append(String.format(Locale.ROOT, "%.5f", v[i]));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,195 @@
+package sparkcnn.driver.score;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import javax.imageio.ImageIO;
+import sparkcnn.driver.data.ImageDecoding;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Model;
+import sparkcnn.models.SoftmaxCrossEntropy;
+
+/**
+ * Scores images partition by partition, streaming: decode a batch, run every ensemble member on every crop,
+ * average the probabilities, emit one row per image, move on. Memory stays flat whatever the set's size. An image
+ * that cannot be read gives a row with its error instead of failing the job.
+ */
+public final class Scorer implements Serializable {
+  /** One output row: the image, its top-k classes and probabilities, or the error that stopped it. */
+  public record Row(String path, int[] classes, float[] probabilities, String error) implements Serializable {}
+
+  /** An image to score: its path and either its bytes or an error from reading them. */
+  public record Input(String path, byte[] bytes, float[] planes, String error) {}
+
+  private final ScoringModels models;
+  private final int topK;
+  private final int crops;
+  private final int batch;
+
+  /** crops: 1 (centre), 5 (corners and centre) or 10 (those and their mirrors). */
+  public Scorer(ScoringModels models, int topK, int crops, int batch) {
+    if (crops != 1 && crops != 5 && crops != 10) {
+      throw new IllegalArgumentException("crops: expected 1, 5 or 10, got " + crops);
+    }
+    this.models = models;
+    this.topK = Math.min(topK, models.first().classes());
+    this.crops = crops;
+    this.batch = batch;
+  }
+
+  /** Rows for inputs, computed lazily batch by batch. */
+  public Iterator<Row> score(Iterator<Input> inputs) {
+    return new Iterator<>() {
+      private final List<Row> ready = new ArrayList<>();
+      private int next;
+
+      @Override
+      public boolean hasNext() {
+        if (next < ready.size()) {
+          return true;
+        }
+        ready.clear();
+        next = 0;
+        List<Input> chunk = new ArrayList<>();
+        while (chunk.size() < batch && inputs.hasNext()) {
+          chunk.add(inputs.next());
+        }
+        if (!chunk.isEmpty()) {
+          ready.addAll(scoreBatch(chunk));
+        }
+        return !ready.isEmpty();
+      }
+
+      @Override
+      public Row next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        return ready.get(next++);
+      }
+    };
+  }
+
+  /** Scores one batch of inputs: decode and crop each, run the ensemble, average, take the top k. */
+  List<Row> scoreBatch(List<Input> inputs) {
+    var spec = models.first();
+    int c = spec.channels();
+    int h = spec.height();
+    int w = spec.width();
+    int per = c * h * w;
+    List<Row> rows = new ArrayList<>(inputs.size());
+    List<Integer> ok = new ArrayList<>();
+    float[] pixels = new float[inputs.size() * crops * per];
+    for (int i = 0; i < inputs.size(); i++) {
+      Input in = inputs.get(i);
+      try {
+        if (in.error() != null) {
+          throw new IOException(in.error());
+        }
+        float[] views = in.planes() != null ? in.planes() : crops(in.bytes(), c, h, w);
+        System.arraycopy(views, 0, pixels, ok.size() * crops * per, crops * per);
+        ok.add(i);
+        rows.add(null);
+      } catch (IOException | RuntimeException e) {
+        rows.add(new Row(in.path(), null, null, e.getMessage() == null ? e.toString() : e.getMessage()));
+      }
+    }
+    if (ok.isEmpty()) {
+      return rows;
+    }
+    int n = ok.size() * crops;
+    int k = spec.classes();
+    float[] mean = new float[ok.size() * k];
+    Model[] ms = models.acquire();
+    try {
+      SoftmaxCrossEntropy softmax = new SoftmaxCrossEntropy(0f);
+      int[] dummy = new int[n];
+      for (int mi = 0; mi < ms.length; mi++) {
+        Tensor x = Tensor.zeros(n, c, h, w);
+        System.arraycopy(pixels, 0, x.data, 0, n * per);
+        var norm = models.members().get(mi).normalization();
+        if (norm != null) {
+          for (int s = 0; s < n; s++) {
+            norm.apply(x.data, s * per, c, h * w);
+          }
+        }
+        softmax.forward(ms[mi].forward(x, false), dummy);
+        Tensor p = softmax.probabilities();
+        float weight = 1f / (crops * ms.length);
+        for (int s = 0; s < n; s++) {
+          for (int j = 0; j < k; j++) {
+            mean[(s / crops) * k + j] += weight * p.data[p.offset + s * k + j];
+          }
+        }
+      }
+    } finally {
+      models.release(ms);
+    }
+    for (int o = 0; o < ok.size(); o++) {
+      int[] best = new int[topK];
+      float[] prob = new float[topK];
+      for (int t = 0; t < topK; t++) {
+        int arg = -1;
+        for (int j = 0; j < k; j++) {
+          boolean taken = false;
+          for (int u = 0; u < t; u++) {
+            taken |= best[u] == j;
+          }
+          if (!taken && (arg < 0 || mean[o * k + j] > mean[o * k + arg])) {
+            arg = j;
+          }
+        }
+        best[t] = arg;
+        prob[t] = mean[o * k + arg];
+      }
+      rows.set(ok.get(o), new Row(inputs.get(ok.get(o)).path(), best, prob, null));
+    }
+    return rows;
+  }
+
+  /** The crops of one encoded image as [0, 1] planes, crops x (C, H, W). */
+  float[] crops(byte[] bytes, int c, int h, int w) throws IOException {
+    if (crops == 1) {
+      return toFloats(ImageDecoding.decode(bytes, c, h, w));
+    }
+    if (bytes == null || bytes.length == 0) {
+      throw new IOException("empty file");
+    }
+    BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
+    if (img == null) {
+      throw new IOException("not an image ImageIO can read");
+    }
+    // The usual protocol: resize to 8/7 of the input (256 for 224), take the corners and the centre.
+    int bh = Math.round(h * 8f / 7f);
+    int bw = Math.round(w * 8f / 7f);
+    float[] big = toFloats(ImageDecoding.fit(img, c, bh, bw));
+    int[][] at = {{(bh - h) / 2, (bw - w) / 2}, {0, 0}, {0, bw - w}, {bh - h, 0}, {bh - h, bw - w}};
+    float[] out = new float[crops * c * h * w];
+    for (int v = 0; v < crops; v++) {
+      int[] o = at[v % 5];
+      boolean mirror = v >= 5;
+      for (int ch = 0; ch < c; ch++) {
+        for (int i = 0; i < h; i++) {
+          for (int j = 0; j < w; j++) {
+            int sj = mirror ? o[1] + w - 1 - j : o[1] + j;
+            out[((v * c + ch) * h + i) * w + j] = big[(ch * bh + o[0] + i) * bw + sj];
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static float[] toFloats(byte[] px) {
+    float[] f = new float[px.length];
+    for (int i = 0; i < px.length; i++) {
+      f[i] = (px[i] & 0xff) / 255f;
+    }
+    return f;
+  }
+}

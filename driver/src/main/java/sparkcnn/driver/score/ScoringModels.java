@@ -1,0 +1,77 @@
+package sparkcnn.driver.score;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.models.Model;
+import sparkcnn.models.zoo.ModelSpec;
+import sparkcnn.models.zoo.Zoo;
+
+/**
+ * The ensemble a scoring job applies: one or more checkpoints' models (same input shape and classes), each with
+ * its normalization. Executors keep a pool of inference graphs (batch norm folded, dropout removed) per job, so
+ * concurrent tasks in one JVM never share a model and nothing is rebuilt per partition.
+ */
+public final class ScoringModels implements Serializable {
+  /** One member: its spec, weights and normalization. */
+  public record Member(ModelSpec spec, float[] params, float[] state, Normalization normalization)
+      implements Serializable {}
+
+  private static final Map<String, ConcurrentLinkedQueue<Model[]>> POOLS = new ConcurrentHashMap<>();
+
+  private final String id = java.util.UUID.randomUUID().toString();
+  private final List<Member> members;
+
+  public ScoringModels(List<Member> members) {
+    if (members.isEmpty()) {
+      throw new IllegalArgumentException("scoring needs at least one checkpoint");
+    }
+    ModelSpec first = members.get(0).spec();
+    for (Member m : members) {
+      if (m.spec().classes() != first.classes() || m.spec().height() != first.height()
+          || m.spec().width() != first.width() || m.spec().channels() != first.channels()) {
+        throw new IllegalArgumentException("ensemble members must share input and classes: " + first.name() + " "
+            + first.input() + "/" + first.classes() + " vs " + m.spec().name() + " " + m.spec().input() + "/"
+            + m.spec().classes());
+      }
+    }
+    this.members = List.copyOf(members);
+  }
+
+  public List<Member> members() {
+    return members;
+  }
+
+  public ModelSpec first() {
+    return members.get(0).spec();
+  }
+
+  /** Folded models for one task, from this JVM's pool; give them back with {@link #release}. */
+  Model[] acquire() {
+    Model[] ms = POOLS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).poll();
+    if (ms != null) {
+      return ms;
+    }
+    ms = new Model[members.size()];
+    for (int i = 0; i < ms.length; i++) {
+      Member m = members.get(i);
+      ms[i] = Zoo.build(m.spec());
+      System.arraycopy(m.params(), 0, ms[i].params(), 0, m.params().length);
+      System.arraycopy(m.state(), 0, ms[i].state(), 0, m.state().length);
+      ms[i].foldForInference();
+    }
+    return ms;
+  }
+
+  void release(Model[] ms) {
+    POOLS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).add(ms);
+  }
+
+  /** Drops this job's pooled models in this JVM. */
+  public void close() {
+    POOLS.remove(id);
+  }
+}

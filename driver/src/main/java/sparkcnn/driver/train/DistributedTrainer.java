@@ -1,0 +1,151 @@
+package sparkcnn.driver.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.kernels.Parallel;
+import sparkcnn.models.Model;
+import sparkcnn.models.Objective;
+import sparkcnn.models.Trainer;
+import sparkcnn.models.optim.Optimizer;
+import sparkcnn.models.zoo.Zoo;
+
+/**
+ * Synchronous data-parallel training on Spark. Each step the driver broadcasts a snapshot of the flat buffers;
+ * every partition runs forward and backward on its shard of the global batch with its executor-cached replica
+ * and returns gradient and batch-statistics sums through treeAggregate; the driver applies them exactly as the
+ * single-JVM {@link Trainer} does (same micro-batches, same order of operations), destroys the old broadcast and
+ * moves on. With syncEvery = K > 1 the partitions instead run K local optimizer steps each and the driver averages
+ * parameters, state and optimizer state (local SGD).
+ */
+public final class DistributedTrainer {
+  /** What a step (or a K-step round) did, with its timing split. */
+  public record StepReport(long step, double loss, double accuracy, long samples, float lr, long wallNanos,
+      long computeNanos, int tasks) {}
+
+  private final JavaSparkContext sc;
+  private final JavaRDD<SampleBlock> data;
+  private final TrainConfig config;
+  private final ShardPlan plan;
+  private final Model model;
+  private final Optimizer optimizer;
+  private final Trainer trainer;
+  private Broadcast<Snapshot> previous;
+
+  /** data: one cached block per partition (see Datasets); the model is initialized from config.initSeed. */
+  public DistributedTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
+    this.sc = sc;
+    this.data = data;
+    this.config = config;
+    List<Integer> sizes = data.map(SampleBlock::size).collect();
+    int[] s = sizes.stream().mapToInt(Integer::intValue).toArray();
+    this.plan = new ShardPlan(config.globalBatch, config.microBatch, config.seed, s);
+    this.model = Zoo.build(config.model).init(config.initSeed);
+    this.optimizer = config.optimizer.optimizer();
+    this.trainer = new Trainer(model, optimizer, config.optimizer.schedule(config.totalSteps),
+        new Trainer.Options(config.labelSmoothing, config.clipNorm, 0, config.microBatch));
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  public ShardPlan plan() {
+    return plan;
+  }
+
+  /** Optimizer steps taken so far (restored from checkpoints). */
+  public long step() {
+    return optimizer.steps();
+  }
+
+  /** One synchronous step, or one round of syncEvery local steps. */
+  public StepReport step(String description) {
+    long t0 = System.nanoTime();
+    long step = optimizer.steps();
+    int k = (int) Math.min(config.syncEvery, Math.max(1, config.totalSteps - step));
+    boolean local = config.syncEvery > 1;
+    Snapshot snap = new Snapshot(step, model.params().clone(), model.state().clone(),
+        local && optimizer.state() != null ? optimizer.state() : null);
+    Broadcast<Snapshot> bc = sc.broadcast(snap);
+    sc.setJobDescription(description);
+    TrainConfig cfg = config;
+    ShardPlan p = plan;
+    StepPartial total = data.treeAggregate(new StepPartial(), (acc, block) -> {
+      TaskContext task = TaskContext.get();
+      Parallel.setThreads(Math.max(1, task.cpus()));
+      int partition = task.partitionId();
+      if (cfg.injectFailureAtStep == step && partition == 0 && task.attemptNumber() == 0) {
+        throw new IllegalStateException("injected failure at step " + step + " (test)");
+      }
+      Replica r = Replica.of(cfg, partition);
+      StepPartial part = local ? r.localSteps(bc.value(), block, p, partition, k)
+          : r.gradients(bc.value(), block, p, partition);
+      return acc.plus(part);
+    }, StepPartial::plus, depth());
+    if (previous != null) {
+      previous.destroy();
+    }
+    previous = bc;
+    float lr;
+    if (local) {
+      lr = trainer.scheduleRate(step);
+      average(total.payload, model.params(), total.tasks);
+      average(total.stats, model.state(), total.tasks);
+      if (total.optimizerState != null) {
+        float[][] st = new float[total.optimizerState.length][];
+        for (int i = 0; i < st.length; i++) {
+          st[i] = new float[total.optimizerState[i].length];
+          average(total.optimizerState[i], st[i], total.tasks);
+        }
+        optimizer.setState(st);
+      }
+      optimizer.setSteps(step + k);
+    } else {
+      System.arraycopy(total.payload, 0, model.grads(), 0, total.payload.length);
+      model.clearBatchStatistics();
+      model.addBatchStatistics(total.stats, total.statBatches);
+      lr = trainer.finishStep(new Objective.Totals(total.lossSum, total.correct, total.count)).lr();
+    }
+    return new StepReport(optimizer.steps(), total.lossSum / total.count, total.correct / (double) total.count,
+        total.count, lr, System.nanoTime() - t0, total.computeNanos, total.tasks);
+  }
+
+  /** Releases the last broadcast and the executors' replicas held in this JVM. */
+  public void close() {
+    if (previous != null) {
+      previous.destroy();
+      previous = null;
+    }
+    Replica.forget(config.runId);
+  }
+
+  private int depth() {
+    return plan.partitions() > 8 ? 3 : 2;
+  }
+
+  private static void average(float[] sum, float[] into, int n) {
+    for (int i = 0; i < into.length; i++) {
+      into[i] = sum[i] / n;
+    }
+  }
+
+  /** Micro-batch sizes of the whole global batch in partition order: what the single-JVM reference must use. */
+  public int[] referenceMicroBatches() {
+    List<Integer> all = new ArrayList<>();
+    for (int q = 0; q < plan.partitions(); q++) {
+      for (int m : plan.microBatches(q)) {
+        all.add(m);
+      }
+    }
+    return all.stream().mapToInt(Integer::intValue).toArray();
+  }
+}

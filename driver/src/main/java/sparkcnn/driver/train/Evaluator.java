@@ -1,0 +1,89 @@
+package sparkcnn.driver.train;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import sparkcnn.driver.data.BatchMaker;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.kernels.Parallel;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Model;
+import sparkcnn.models.SoftmaxCrossEntropy;
+import sparkcnn.models.zoo.ModelSpec;
+import sparkcnn.models.zoo.Zoo;
+
+/**
+ * Distributed evaluation over a test set: every partition scores its samples in evaluation mode (running batch
+ * statistics, no dropout, no side outputs) and returns loss, top-1 and top-5 hits and a confusion matrix.
+ */
+public final class Evaluator {
+  /** The result over the whole set. */
+  public record Result(double loss, double accuracy, double top5, long count, int classes, long[] confusion) {
+    public long confusion(int truth, int predicted) {
+      return confusion[truth * classes + predicted];
+    }
+  }
+
+  private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+
+  private Evaluator() {}
+
+  public static Result evaluate(JavaSparkContext sc, JavaRDD<SampleBlock> data, ModelSpec spec, float[] params,
+      float[] state, Normalization norm, int batch) {
+    Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(0, params, state, null));
+    String key = java.util.UUID.randomUUID().toString();
+    try {
+      EvalPartial total = data.treeAggregate(new EvalPartial(), (acc, block) -> {
+        TaskContext task = TaskContext.get();
+        Parallel.setThreads(Math.max(1, task.cpus()));
+        Model m = MODELS.computeIfAbsent(key + "/" + task.partitionId(), k -> Zoo.build(spec));
+        System.arraycopy(bc.value().params, 0, m.params(), 0, m.paramCount());
+        System.arraycopy(bc.value().state, 0, m.state(), 0, m.state().length);
+        return acc.plus(score(m, block, norm, batch, spec.classes()));
+      }, EvalPartial::plus, 2);
+      return new Result(total.lossSum / total.count, total.correct / (double) total.count,
+          total.top5 / (double) total.count, total.count, spec.classes(), total.confusion);
+    } finally {
+      bc.destroy();
+      MODELS.keySet().removeIf(k -> k.startsWith(key));
+    }
+  }
+
+  /** Evaluation totals of one block. */
+  static EvalPartial score(Model m, SampleBlock block, Normalization norm, int batch, int classes) {
+    EvalPartial out = new EvalPartial();
+    out.confusion = new long[classes * classes];
+    BatchMaker maker = new BatchMaker();
+    SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(0f);
+    for (int from = 0; from < block.size(); from += batch) {
+      int n = Math.min(batch, block.size() - from);
+      Tensor x = maker.make(block, null, from, n, java.util.List.of(), norm, 0, 0, 0);
+      int[] labels = maker.labels();
+      out.lossSum += loss.forward(m.forward(x, false), labels) * n;
+      Tensor p = loss.probabilities();
+      for (int i = 0; i < n; i++) {
+        int best = 0;
+        int above = 0;
+        float truth = p.data[p.offset + i * classes + labels[i]];
+        for (int j = 0; j < classes; j++) {
+          float v = p.data[p.offset + i * classes + j];
+          if (v > p.data[p.offset + i * classes + best]) {
+            best = j;
+          }
+          if (v > truth) {
+            above++;
+          }
+        }
+        out.correct += best == labels[i] ? 1 : 0;
+        out.top5 += above < 5 ? 1 : 0;
+        out.confusion[labels[i] * classes + best]++;
+      }
+      out.count += n;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,34 @@
+package sparkcnn.driver.train;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.models.zoo.ModelSpec;
+
+/**
+ * Everything an executor needs to reproduce its part of a step, as plain values (it travels in task closures):
+ * the model spec, batch and micro-batch sizes, loss options, seed, augmentations, normalization, optimizer, the
+ * synchronization interval and the run's length.
+ */
+public final class TrainConfig implements Serializable {
+  /** Distinguishes this run's model replicas in executor memory. */
+  public String runId = java.util.UUID.randomUUID().toString();
+  public ModelSpec model;
+  public long initSeed = 1;
+  public int globalBatch = 128;
+  public int microBatch = 32;
+  public float labelSmoothing = 0f;
+  public double clipNorm = 0;
+  public long seed = 1;
+  /** Average every this many local steps (1: a synchronous step; K > 1: local SGD with averaging). */
+  public int syncEvery = 1;
+  public List<String> augmentations = new ArrayList<>();
+  public Normalization normalization;
+  public OptimizerConfig optimizer = new OptimizerConfig();
+  public long totalSteps = 100;
+  /** Spark job descriptions and log lines use it: 0 = unknown. */
+  public long stepsPerEpoch = 0;
+  /** Fault injection for tests: partition 0's first attempt at this step throws (Spark retries it). -1: never. */
+  public long injectFailureAtStep = -1;
+}

@@ -1,0 +1,193 @@
+package sparkcnn.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import sparkcnn.driver.data.BatchMaker;
+import sparkcnn.driver.data.Datasets;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.driver.data.augment.Augmentations;
+import sparkcnn.driver.train.CheckpointStore;
+import sparkcnn.driver.train.DistributedTrainer;
+import sparkcnn.driver.train.ShardPlan;
+import sparkcnn.driver.train.TrainConfig;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Checkpoint;
+import sparkcnn.models.Model;
+import sparkcnn.models.Trainer;
+import sparkcnn.models.zoo.Scaling;
+import sparkcnn.models.zoo.Zoo;
+
+/**
+ * Distributed training against the single-JVM reference: same parameters after N steps for 1, 2 and 3
+ * partitions; deterministic; unchanged by a failed-and-retried task; resume equals a straight run.
+ */
+class DistributedTrainerTest {
+  private static final int STEPS = 4;
+
+  private static TrainConfig config() {
+    TrainConfig cfg = new TrainConfig();
+    // A CIFAR ResNet narrowed to one block per stage: batch norm, residual adds, option-A shortcuts.
+    cfg.model = Zoo.spec("cifar_resnet20", 4, new int[] {1, 12, 12}, new Scaling(0.25, 0.3, 1));
+    cfg.globalBatch = 24;
+    cfg.microBatch = 4;
+    cfg.seed = 5;
+    cfg.initSeed = 6;
+    cfg.augmentations = List.of("hflip", "crop:2");
+    cfg.normalization = new Normalization(new float[] {0.4f}, new float[] {0.25f});
+    cfg.optimizer.name = "sgd";
+    cfg.optimizer.lr = 0.05f;
+    cfg.optimizer.momentum = 0.9f;
+    cfg.optimizer.nesterov = true;
+    cfg.optimizer.weightDecay = 1e-4f;
+    cfg.optimizer.schedule = "cosine";
+    cfg.totalSteps = 10;
+    return cfg;
+  }
+
+  private static JavaRDD<SampleBlock> data(int partitions) {
+    return Datasets.generated(SparkTestContext.get(), 90, 1, 12, 12, 4, partitions, 3);
+  }
+
+  private static float[] distributed(int partitions, TrainConfig cfg, int steps) {
+    DistributedTrainer t = new DistributedTrainer(SparkTestContext.get(), data(partitions), cfg);
+    for (int i = 0; i < steps; i++) {
+      t.step("test step " + i);
+    }
+    t.close();
+    float[] p = t.model().params().clone();
+    float[] s = t.model().state();
+    float[] both = new float[p.length + s.length];
+    System.arraycopy(p, 0, both, 0, p.length);
+    System.arraycopy(s, 0, both, p.length, s.length);
+    return both;
+  }
+
+  /** The same steps in one JVM: the global batch assembled from every partition's shard, same micro-batches. */
+  private static float[] reference(int partitions, TrainConfig cfg, int steps) {
+    List<SampleBlock> blocks = data(partitions).collect();
+    int[] sizes = blocks.stream().mapToInt(SampleBlock::size).toArray();
+    ShardPlan plan = new ShardPlan(cfg.globalBatch, cfg.microBatch, cfg.seed, sizes);
+    Model model = Zoo.build(cfg.model).init(cfg.initSeed);
+    Trainer trainer = new Trainer(model, cfg.optimizer.optimizer(), cfg.optimizer.schedule(cfg.totalSteps),
+        new Trainer.Options(cfg.labelSmoothing, cfg.clipNorm, 0, cfg.microBatch));
+    List<ShardPlan.EpochPermutation> perms = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      perms.add(new ShardPlan.EpochPermutation());
+    }
+    int per = 12 * 12;
+    for (long step = 0; step < steps; step++) {
+      Tensor images = Tensor.zeros(cfg.globalBatch, 1, 12, 12);
+      int[] labels = new int[cfg.globalBatch];
+      List<Integer> micro = new ArrayList<>();
+      int at = 0;
+      for (int p = 0; p < partitions; p++) {
+        int[] shard = plan.shard(step, p, perms.get(p));
+        BatchMaker maker = new BatchMaker();
+        Tensor x = maker.make(blocks.get(p), shard, 0, shard.length, Augmentations.parse(cfg.augmentations),
+            cfg.normalization, cfg.seed, step, p);
+        System.arraycopy(x.data, 0, images.data, at * per, shard.length * per);
+        System.arraycopy(maker.labels(), 0, labels, at, shard.length);
+        at += shard.length;
+        for (int m : plan.microBatches(p)) {
+          micro.add(m);
+        }
+      }
+      trainer.step(images, labels, micro.stream().mapToInt(Integer::intValue).toArray());
+    }
+    float[] both = new float[model.paramCount() + model.state().length];
+    System.arraycopy(model.params(), 0, both, 0, model.paramCount());
+    System.arraycopy(model.state(), 0, both, model.paramCount(), model.state().length);
+    return both;
+  }
+
+  private static void assertClose(float[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length);
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / (1e-2 + Math.abs(expected[i])));
+    }
+    assertTrue(worst < 2e-4, what + ": worst relative difference " + worst);
+  }
+
+  @ParameterizedTest(name = "{0} partitions")
+  @ValueSource(ints = {1, 2, 3})
+  void distributedStepsEqualTheSingleJvmTrainer(int partitions) {
+    TrainConfig cfg = config();
+    float[] ref = reference(partitions, cfg, STEPS);
+    float[] dist = distributed(partitions, cfg, STEPS);
+    assertClose(ref, dist, partitions + " partitions vs single JVM");
+    // And training moved the parameters (the comparison is not between two untouched copies).
+    float[] init = Zoo.build(cfg.model).init(cfg.initSeed).params();
+    double moved = 0;
+    for (int i = 0; i < init.length; i++) {
+      moved = Math.max(moved, Math.abs(init[i] - dist[i]));
+    }
+    assertTrue(moved > 1e-3, "parameters moved by " + moved);
+  }
+
+  @Test
+  void sameSeedSameParametersAndAFailedTaskChangesNothing() {
+    float[] a = distributed(2, config(), STEPS);
+    float[] b = distributed(2, config(), STEPS);
+    assertArrayEquals(a, b);
+    TrainConfig faulty = config();
+    faulty.injectFailureAtStep = 2;
+    float[] c = distributed(2, faulty, STEPS);
+    assertArrayEquals(a, c);
+  }
+
+  @Test
+  void resumeFromACheckpointEqualsAStraightRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    JavaSparkContext sc = SparkTestContext.get();
+    float[] straight = distributed(2, config(), STEPS + 2);
+    DistributedTrainer first = new DistributedTrainer(sc, data(2), config());
+    for (int i = 0; i < STEPS; i++) {
+      first.step("first");
+    }
+    CheckpointStore store = new CheckpointStore(dir.toUri().toString(), sc.hadoopConfiguration(), 2);
+    store.save(config().model.toMap(), first.step(), 1, first.model(), first.optimizer());
+    first.close();
+    DistributedTrainer second = new DistributedTrainer(sc, data(2), config());
+    Checkpoint.Contents c = store.latest(w -> { });
+    Checkpoint.restore(c, second.model(), second.optimizer(), "test");
+    assertEquals(STEPS, second.step());
+    for (int i = 0; i < 2; i++) {
+      second.step("second");
+    }
+    second.close();
+    float[] resumed = new float[straight.length];
+    System.arraycopy(second.model().params(), 0, resumed, 0, second.model().paramCount());
+    System.arraycopy(second.model().state(), 0, resumed, second.model().paramCount(), second.model().state().length);
+    assertArrayEquals(straight, resumed);
+    assertTrue(Files.list(dir).noneMatch(p -> p.getFileName().toString().endsWith(".tmp")));
+  }
+
+  @Test
+  void localStepsWithAveragingStillLearn() {
+    TrainConfig cfg = config();
+    cfg.syncEvery = 2;
+    cfg.augmentations = List.of();
+    cfg.totalSteps = 40;
+    DistributedTrainer t = new DistributedTrainer(SparkTestContext.get(), data(2), cfg);
+    double first = t.step("round").loss();
+    double last = first;
+    while (t.step() < 40) {
+      last = t.step("round").loss();
+    }
+    t.close();
+    assertEquals(40, t.step());
+    assertTrue(last < 0.7 * first, "loss " + first + " -> " + last);
+  }
+}

@@ -1,0 +1,22 @@
+package sparkcnn.driver;
+
+import org.apache.spark.api.java.JavaSparkContext;
+
+/**
+ * One local-mode SparkContext for all driver tests in a JVM (Spark allows one at a time): 2 worker threads and up
+ * to 4 attempts per task, so an injected failure is retried as on a cluster.
+ */
+public final class SparkTestContext {
+  private static JavaSparkContext sc;
+
+  private SparkTestContext() {}
+
+  public static synchronized JavaSparkContext get() {
+    if (sc == null) {
+      sc = SparkSetup.local("local[2,4]", "sparkcnn-tests");
+      sc.setLogLevel("ERROR");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> sc.stop()));
+    }
+    return sc;
+  }
+}

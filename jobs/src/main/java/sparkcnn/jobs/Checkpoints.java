@@ -1,0 +1,37 @@
+package sparkcnn.jobs;
+
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.train.CheckpointStore;
+import sparkcnn.models.Checkpoint;
+import sparkcnn.models.Model;
+import sparkcnn.models.zoo.ModelSpec;
+import sparkcnn.models.zoo.Zoo;
+
+/** A model rebuilt from a checkpoint file alone: its spec, weights and the normalization it was trained with. */
+record Checkpoints(ModelSpec spec, Model model, Normalization normalization, long step) {
+  static Checkpoints load(String path, Configuration conf) throws IOException {
+    Checkpoint.Contents c = CheckpointStore.read(path, conf);
+    ModelSpec spec;
+    try {
+      spec = ModelSpec.fromMap(c.spec());
+    } catch (IllegalArgumentException e) {
+      throw new IOException(path + ": " + e.getMessage());
+    }
+    Model model = Zoo.build(spec);
+    Checkpoint.restore(c, model, null, path);
+    Normalization norm = c.spec().containsKey("mean")
+        ? new Normalization(floats(c.spec().get("mean")), floats(c.spec().get("std"))) : null;
+    return new Checkpoints(spec, model, norm, c.step());
+  }
+
+  private static float[] floats(String csv) {
+    String[] p = csv.split(",");
+    float[] v = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      v[i] = Float.parseFloat(p[i].trim());
+    }
+    return v;
+  }
+}

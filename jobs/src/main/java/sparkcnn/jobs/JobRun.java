@@ -1,0 +1,85 @@
+package sparkcnn.jobs;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.data.Source;
+import sparkcnn.driver.train.TrainingRun;
+import sparkcnn.jobs.config.TrainJob;
+import sparkcnn.kernels.bench.Json;
+
+/** One validated training job run on a SparkContext: load data, train, evaluate, write report.json. */
+final class JobRun {
+  private JobRun() {}
+
+  /** Runs the job; returns its report (also written to OUTPUT/report.json). */
+  static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
+      throws IOException {
+    var m = job.model;
+    int partitions = (int) job.job.integer("data.partitions");
+    if (partitions == 0) {
+      partitions = sc.defaultParallelism();
+    }
+    log.printf(Locale.ROOT, "loading %s data from %s ...%n", job.train.format,
+        job.train.path == null ? "(generated)" : job.train.path);
+    Source.Loaded train = job.train.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
+    Source.Loaded test = job.test == null ? null
+        : job.test.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
+    reportBad(log, "training", train);
+    if (test != null) {
+      reportBad(log, "test", test);
+    }
+    if (job.computeNormalization) {
+      job.config.normalization = Normalization.of(train.blocks().map(Normalization::sums).collect());
+    }
+    TrainingRun.Outcome o = TrainingRun.run(sc, train.blocks(), test == null ? null : test.blocks(), job.config,
+        new TrainingRun.Options((int) job.job.integer("training.epochs"), job.output(),
+            job.job.integer("checkpoint.every_steps"), resume, job.job.number("log_every_seconds"), 256, log,
+            job.job.integer("training.max_steps")));
+    train.blocks().unpersist(false);
+    if (test != null) {
+      test.blocks().unpersist(false);
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("job", job.job.file());
+    report.put("model", m.name());
+    report.put("input", m.input());
+    if (o.test() != null) {
+      report.put("test_accuracy", o.test().accuracy());
+      report.put("test_loss", o.test().loss());
+      report.put("test_top5", o.test().top5());
+    }
+    report.put("train_loss", o.trainLoss());
+    report.put("train_accuracy", o.trainAccuracy());
+    report.put("checkpoint", o.checkpoint());
+    report.put("metrics", o.metrics());
+    String reportPath = job.output() + "/report.json";
+    report.put("report", reportPath);
+    report.put("seconds", o.seconds());
+    report.put("images_per_second", o.imagesPerSecond());
+    report.put("steps", o.steps());
+    report.put("unreadable_images", train.bad().size() + (test == null ? 0 : test.bad().size()));
+    Path rp = new Path(reportPath);
+    try (OutputStream os = rp.getFileSystem(sc.hadoopConfiguration()).create(rp, true)) {
+      os.write((Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    return report;
+  }
+
+  private static void reportBad(PrintStream log, String what, Source.Loaded l) {
+    if (!l.bad().isEmpty()) {
+      log.printf(Locale.ROOT, "skipped %d unreadable %s images:%n", l.bad().size(), what);
+      l.bad().stream().limit(20).forEach(b -> log.println("  " + b));
+      if (l.bad().size() > 20) {
+        log.println("  ... and " + (l.bad().size() - 20) + " more");
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package sparkcnn.jobs;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.score.ScoreJob;
+import sparkcnn.driver.score.Scorer;
+import sparkcnn.driver.score.ScoringModels;
+import sparkcnn.jobs.config.Field;
+import sparkcnn.jobs.config.JobFile;
+import sparkcnn.jobs.config.Schema;
+import sparkcnn.kernels.bench.Json;
+
+/** {@code score}: batch scoring of an image set with one checkpoint or an ensemble. */
+final class ScoreCommand implements Main.Command {
+  static final String HELP = """
+      usage: bin/sparkcnn score [SCORE.yaml [--set key=value ...]]
+                                [--checkpoint PATH ...] [--input PATH] [--output PATH]
+                                [--format parquet|csv] [--top-k K] [--crops 1|5|10] [--batch B]
+                                [--partitions P] [--image-column C] [--id-column C] [--json]
+
+      Scores every image under --input (a folder tree, any depth, of .jpg/.jpeg/.png/.bmp/.gif files; or a
+      Parquet table with an encoded-image column) with the checkpoint's model, batch norm folded, inside the
+      executors, partition by partition. Writes one row per image to --output (Parquet, or CSV): path,
+      top_class, top_probability, classes (top k), probabilities, error. An unreadable image gets a row with
+      its error; it never fails the job. Several --checkpoint options average their probabilities (an
+      ensemble; inputs and classes must match). --crops 5 or 10 averages corner and centre crops (and their
+      mirrors) of the image resized to 8/7 of the input. --output must not exist (nothing is overwritten).
+      Defaults: --format parquet, --top-k 5, --crops 1, --batch 64, --partitions = cores.
+      A scoring job file (conf/jobs/score-folders.yaml) gives the same settings as keys: checkpoints (a list),
+      input, output, format, top_k, crops, batch, partitions, image_column, id_column; options on the command
+      line win.
+      """;
+
+  static Schema schema() {
+    Map<String, Object> top = new LinkedHashMap<>();
+    top.put("name", Field.string(null, "job name"));
+    top.put("checkpoints", Field.list(List.of(), "checkpoint paths (several: an ensemble)", "paths",
+        String::valueOf));
+    top.put("input", Field.string(null, "folder tree or Parquet table of images"));
+    top.put("output", Field.string(null, "where the rows go (must not exist)"));
+    top.put("format", Field.choice("parquet", "output format", List.of("parquet", "csv")));
+    top.put("top_k", Field.integer(5L, 1, "classes per row"));
+    top.put("crops", Field.choice("1", "views averaged per image", List.of("1", "5", "10")));
+    top.put("batch", Field.integer(64L, 1, "images per forward"));
+    top.put("partitions", Field.integer(0L, 0, "minimum partitions (0: the cores)"));
+    top.put("image_column", Field.string("image", "encoded-image column of a table"));
+    top.put("id_column", Field.string(null, "id column of a table (reported as the row's path)"));
+    return new Schema(top);
+  }
+
+  @Override
+  public String summary() {
+    return "batch-score a folder tree or table of images into Parquet / CSV (ensembles, multi-crop)";
+  }
+
+  @Override
+  public int run(Args args, PrintStream out) throws Exception {
+    if (args.flag("--help") || args.flag("-h")) {
+      out.print(HELP);
+      return 0;
+    }
+    boolean json = args.flag("--json");
+    List<String> sets = args.options("--set");
+    List<String> checkpoints = args.options("--checkpoint");
+    String input = args.option("--input");
+    String output = args.option("--output");
+    String format = args.option("--format");
+    int topK = args.positiveInt("--top-k", 0);
+    int crops = args.positiveInt("--crops", 0);
+    int batch = args.positiveInt("--batch", 0);
+    int partitions = args.positiveInt("--partitions", 0);
+    String imageColumn = args.option("--image-column");
+    String idColumn = args.option("--id-column");
+    String file = args.positional();
+    args.done("SCORE.yaml, --set, --checkpoint, --input, --output, --format, --top-k, --crops, --batch, "
+        + "--partitions, --image-column, --id-column, --json, --help");
+    if (file != null || !sets.isEmpty()) {
+      if (file == null) {
+        throw new UsageException("sparkcnn score: --set needs a scoring job file");
+      }
+      JobFile job = JobFile.load(file, schema(), sets);
+      if (checkpoints.isEmpty()) {
+        job.list("checkpoints").forEach(c -> checkpoints.add(c.toString()));
+      }
+      input = input != null ? input : job.string("input");
+      output = output != null ? output : job.string("output");
+      format = format != null ? format : job.string("format");
+      topK = topK > 0 ? topK : (int) job.integer("top_k");
+      crops = crops > 0 ? crops : Integer.parseInt(job.string("crops"));
+      batch = batch > 0 ? batch : (int) job.integer("batch");
+      partitions = partitions > 0 ? partitions : (int) job.integer("partitions");
+      imageColumn = imageColumn != null ? imageColumn : job.string("image_column");
+      idColumn = idColumn != null ? idColumn : job.string("id_column");
+    }
+    topK = topK > 0 ? topK : 5;
+    crops = crops > 0 ? crops : 1;
+    batch = batch > 0 ? batch : 64;
+    partitions = partitions > 0 ? partitions : Runtime.getRuntime().availableProcessors();
+    if (checkpoints.isEmpty() || input == null || output == null) {
+      throw new UsageException("sparkcnn score: --checkpoint, --input and --output are required");
+    }
+    format = format == null ? "parquet" : format;
+    if (!format.equals("parquet") && !format.equals("csv")) {
+      throw new UsageException("sparkcnn score: --format: expected parquet or csv, got '" + format + "'");
+    }
+    if (crops != 1 && crops != 5 && crops != 10) {
+      throw new UsageException("sparkcnn score: --crops: expected 1, 5 or 10, got " + crops);
+    }
+    JavaSparkContext sc = Spark.start("sparkcnn score", null, Map.of());
+    try {
+      List<ScoringModels.Member> members = new ArrayList<>();
+      for (String c : checkpoints) {
+        Checkpoints ck = Checkpoints.load(c, sc.hadoopConfiguration());
+        members.add(new ScoringModels.Member(ck.spec(), ck.model().params(), ck.model().state(),
+            ck.normalization()));
+      }
+      ScoringModels models = new ScoringModels(members);
+      Scorer scorer = new Scorer(models, topK, crops, batch);
+      (json ? System.err : out).printf(Locale.ROOT, "scoring %s with %s (%d checkpoint(s), %d crop(s)) ...%n", input,
+          models.first().name(), members.size(), crops);
+      ScoreJob.Result r = ScoreJob.run(sc, input, imageColumn == null ? "image" : imageColumn, idColumn, scorer,
+          output, format, partitions);
+      models.close();
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("output", r.output());
+      report.put("rows", r.rows());
+      report.put("errors", r.errors());
+      report.put("seconds", r.seconds());
+      report.put("images_per_second", r.rows() / r.seconds());
+      if (json) {
+        out.println(Json.write(report));
+      } else {
+        out.printf(Locale.ROOT, "scored %d images (%d unreadable, see the error column) in %.1f s: %s%n", r.rows(),
+            r.errors(), r.seconds(), r.output());
+      }
+      return 0;
+    } finally {
+      sc.stop();
+    }
+  }
+}

@@ -1,0 +1,235 @@
+package sparkcnn.jobs.config;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.data.Source;
+import sparkcnn.driver.data.augment.Augmentations;
+import sparkcnn.driver.train.TrainConfig;
+import sparkcnn.models.zoo.ModelSpec;
+import sparkcnn.models.zoo.Scaling;
+import sparkcnn.models.zoo.Zoo;
+
+/**
+ * The schema of training job files (conf/jobs/*.yaml) and their translation into a {@link TrainConfig}, data
+ * sources and run options. Everything is checked here, before Spark starts: architecture names, augmentations,
+ * value ranges, and whether the input size survives the network's downsampling.
+ */
+public final class TrainJob {
+  public final JobFile job;
+  public final ModelSpec model;
+  public final TrainConfig config;
+  public final Source train;
+  public final Source test;
+  public final boolean computeNormalization;
+
+  static Map<String, Object> sourceSchema() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("format", Field.choice("idx", "where samples come from", Source.FORMATS));
+    s.put("path", Field.string(null, "IDX image file, image folder tree or table (any Hadoop path)"));
+    s.put("labels", Field.string(null, "IDX label file (format idx)"));
+    s.put("image_column", Field.string("image", "encoded-image column (format parquet)"));
+    s.put("label_column", Field.string("label", "integer label column (format parquet)"));
+    s.put("samples", Field.integer(1000L, 1, "sample count (format generated)"));
+    s.put("seed", Field.integer(1L, 0, "seed (format generated)"));
+    s.put("max_bad_fraction", Field.number(0.01, 0, 1, "share of unreadable images tolerated"));
+    return s;
+  }
+
+  public static Schema schema() {
+    Map<String, Object> model = new LinkedHashMap<>();
+    model.put("architecture", Field.choice(null, "zoo registry name", Zoo.names()));
+    model.put("classes", Field.integer(null, 1, "output classes (default: the architecture's)"));
+    model.put("input", Field.string(null, "input CxHxW (default: the architecture's)"));
+    model.put("phi", Field.number(null, -10, 10, "compound scaling coefficient"));
+    model.put("width", Field.number(null, 0.01, 100, "width multiplier"));
+    model.put("depth", Field.number(null, 0.01, 100, "depth multiplier"));
+    model.put("resolution", Field.number(null, 0.01, 100, "resolution multiplier"));
+    Map<String, Object> normalization = new LinkedHashMap<>();
+    normalization.put("mean", Field.list(null, "per-channel mean of pixels in [0, 1] (default: computed)",
+        "numbers", v -> number(v)));
+    normalization.put("std", Field.list(null, "per-channel std (default: computed)", "numbers", v -> number(v)));
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("train", sourceSchema());
+    data.put("test", sourceSchema());
+    data.put("normalization", normalization);
+    data.put("augmentations", Field.list(List.of(), "per-step augmentations: " + Augmentations.ALLOWED,
+        "augmentations", v -> {
+          Augmentations.parse(String.valueOf(v));
+          return String.valueOf(v);
+        }));
+    data.put("partitions", Field.integer(0L, 0, "partitions of the training set (0: Spark's default parallelism)"));
+    Map<String, Object> training = new LinkedHashMap<>();
+    training.put("epochs", Field.integer(10L, 1, "passes over the training set"));
+    training.put("max_steps", Field.integer(0L, 0, "stop after this many steps (0: run every epoch); a budget"));
+    training.put("batch", Field.integer(128L, 1, "global batch per step"));
+    training.put("micro_batch", Field.integer(64L, 0, "samples per forward / batch-norm batch (0: the shard)"));
+    training.put("optimizer", Field.choice("sgd", "optimizer", List.of("sgd", "adam", "adamw", "rmsprop")));
+    training.put("lr", Field.number(0.1, 0, 10, "base learning rate"));
+    training.put("momentum", Field.number(0.9, 0, 0.999, "momentum (sgd, rmsprop)"));
+    training.put("nesterov", Field.bool(false, "Nesterov momentum (sgd)"));
+    training.put("weight_decay", Field.number(0.0, 0, 1, "weight decay (L2 for sgd, decoupled for adamw)"));
+    training.put("schedule", Field.choice("cosine", "learning-rate schedule",
+        List.of("constant", "step", "multistep", "cosine")));
+    training.put("warmup_steps", Field.integer(0L, 0, "linear warm-up steps"));
+    training.put("step_every", Field.integer(1000L, 1, "steps between decays (schedule step)"));
+    training.put("milestones", Field.list(List.of(), "decay points (schedule multistep): steps, or fractions < 1 "
+        + "of the run", "numbers", v -> number(v)));
+    training.put("gamma", Field.number(0.1, 0, 1, "decay factor (step, multistep)"));
+    training.put("min_lr", Field.number(0.0, 0, 10, "final rate (cosine)"));
+    training.put("label_smoothing", Field.number(0.0, 0, 0.99, "label smoothing"));
+    training.put("clip_norm", Field.number(0.0, 0, 1e9, "global gradient-norm clip (0: none)"));
+    training.put("sync_every", Field.integer(1L, 1, "average every K local steps (1: synchronous SGD)"));
+    training.put("seed", Field.integer(1L, 0, "seed of initialization, sampling and augmentation"));
+    Map<String, Object> checkpoint = new LinkedHashMap<>();
+    checkpoint.put("every_steps", Field.integer(0L, 0, "steps between checkpoints (0: at the end only)"));
+    checkpoint.put("keep", Field.integer(3L, 1, "checkpoints kept"));
+    Map<String, Object> spark = new LinkedHashMap<>();
+    spark.put("master", Field.string("local[*]", "master for local runs (ignored under spark-submit)"));
+    spark.put("conf", Field.map("extra Spark settings"));
+    Map<String, Object> top = new LinkedHashMap<>();
+    top.put("name", Field.string(null, "run name (default: the file name)"));
+    top.put("model", model);
+    top.put("data", data);
+    top.put("training", training);
+    top.put("checkpoint", checkpoint);
+    top.put("output", Field.string(null, "output folder (default: runs/NAME)"));
+    top.put("log_every_seconds", Field.number(30.0, 0, 1e6, "console progress cadence"));
+    top.put("spark", spark);
+    return new Schema(top);
+  }
+
+  private static Double number(Object v) {
+    if (v instanceof Number n) {
+      return n.doubleValue();
+    }
+    throw new IllegalArgumentException("a number");
+  }
+
+  public TrainJob(String file, List<String> overrides) {
+    this.job = JobFile.load(file, schema(), overrides);
+    this.model = modelSpec(job);
+    this.config = new TrainConfig();
+    config.model = model;
+    config.globalBatch = (int) job.integer("training.batch");
+    config.microBatch = (int) job.integer("training.micro_batch");
+    config.labelSmoothing = (float) job.number("training.label_smoothing");
+    config.clipNorm = job.number("training.clip_norm");
+    config.seed = job.integer("training.seed");
+    config.initSeed = job.integer("training.seed");
+    config.syncEvery = (int) job.integer("training.sync_every");
+    config.augmentations = new ArrayList<>();
+    job.list("data.augmentations").forEach(a -> config.augmentations.add(a.toString()));
+    config.optimizer.name = job.string("training.optimizer");
+    config.optimizer.lr = (float) job.number("training.lr");
+    config.optimizer.momentum = (float) job.number("training.momentum");
+    config.optimizer.nesterov = job.bool("training.nesterov");
+    if (config.optimizer.nesterov && config.optimizer.momentum == 0) {
+      throw job.error("training.nesterov", true, "momentum > 0 (Nesterov needs momentum)");
+    }
+    config.optimizer.weightDecay = (float) job.number("training.weight_decay");
+    config.optimizer.schedule = job.string("training.schedule");
+    config.optimizer.warmupSteps = job.integer("training.warmup_steps");
+    config.optimizer.stepEvery = job.integer("training.step_every");
+    config.optimizer.milestones = job.list("training.milestones").stream().mapToDouble(o -> (Double) o).toArray();
+    config.optimizer.gamma = (float) job.number("training.gamma");
+    config.optimizer.minLr = (float) job.number("training.min_lr");
+    this.train = source(job, "data.train", true);
+    this.test = job.has("data.test.path") || "generated".equals(job.string("data.test.format"))
+        ? source(job, "data.test", false) : null;
+    List<Object> mean = job.list("data.normalization.mean");
+    List<Object> std = job.list("data.normalization.std");
+    if (mean.isEmpty() != std.isEmpty()) {
+      throw job.error(mean.isEmpty() ? "data.normalization.mean" : "data.normalization.std", "(missing)",
+          "both mean and std, or neither (then they are computed)");
+    }
+    if (!mean.isEmpty() && (mean.size() != model.channels() || std.size() != model.channels())) {
+      throw job.error("data.normalization.mean", mean, model.channels() + " values (one per input channel)");
+    }
+    computeNormalization = mean.isEmpty();
+    if (!computeNormalization) {
+      float[] m = new float[mean.size()];
+      float[] s = new float[std.size()];
+      for (int i = 0; i < m.length; i++) {
+        m[i] = ((Double) mean.get(i)).floatValue();
+        s[i] = ((Double) std.get(i)).floatValue();
+        if (!(s[i] > 0)) {
+          throw job.error("data.normalization.std", std, "positive numbers");
+        }
+      }
+      config.normalization = new Normalization(m, s);
+    }
+  }
+
+  /** The model of a job file's "model" section, built once to check that the input fits the network. */
+  public static ModelSpec modelSpec(JobFile job) {
+    String arch = job.string("model.architecture");
+    if (arch == null) {
+      throw new ConfigException(job.file() + ": model.architecture is required (one of " + String.join(", ",
+          Zoo.names()) + ")");
+    }
+    int[] input = null;
+    if (job.has("model.input")) {
+      try {
+        input = ModelSpec.parseInput(job.string("model.input"), "model.input");
+      } catch (IllegalArgumentException e) {
+        throw job.error("model.input", job.string("model.input"), "CxHxW with positive sizes, e.g. 1x28x28");
+      }
+    }
+    Double phi = job.numberOrNull("model.phi");
+    if (phi != null && (job.has("model.width") || job.has("model.depth") || job.has("model.resolution"))) {
+      throw job.error("model.phi", phi, "either phi or width/depth/resolution, not both");
+    }
+    Scaling scaling = phi != null ? Scaling.phi(phi) : new Scaling(orOne(job, "model.width"),
+        orOne(job, "model.depth"), orOne(job, "model.resolution"));
+    Integer classes = job.has("model.classes") ? (int) job.integer("model.classes") : null;
+    ModelSpec spec = Zoo.spec(arch, classes, input, scaling);
+    try {
+      Zoo.build(spec);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(job.file() + ": model.input: got '" + spec.input() + "', expected a size the network "
+          + "accepts: " + e.getMessage());
+    }
+    return spec;
+  }
+
+  private static double orOne(JobFile job, String key) {
+    Double v = job.numberOrNull(key);
+    return v == null ? 1 : v;
+  }
+
+  private static Source source(JobFile job, String prefix, boolean required) {
+    Source s = new Source();
+    s.format = job.string(prefix + ".format");
+    s.path = job.string(prefix + ".path");
+    s.labels = job.string(prefix + ".labels");
+    s.imageColumn = job.string(prefix + ".image_column");
+    s.labelColumn = job.string(prefix + ".label_column");
+    s.samples = (int) job.integer(prefix + ".samples");
+    s.seed = job.integer(prefix + ".seed");
+    s.maxBadFraction = job.number(prefix + ".max_bad_fraction");
+    if (!s.format.equals("generated") && s.path == null) {
+      throw job.error(prefix + ".path", "(missing)", "the " + s.format + " data's path"
+          + (required ? "" : " (or leave out the whole section)"));
+    }
+    if (s.format.equals("idx") && s.labels == null) {
+      throw job.error(prefix + ".labels", "(missing)", "the IDX label file next to " + s.path);
+    }
+    return s;
+  }
+
+  /** The run's name: the file's "name", else the file name without extension. */
+  public String name() {
+    if (job.has("name")) {
+      return job.string("name");
+    }
+    String f = java.nio.file.Path.of(job.file()).getFileName().toString();
+    return f.contains(".") ? f.substring(0, f.lastIndexOf('.')) : f;
+  }
+
+  public String output() {
+    return job.has("output") ? job.string("output") : "runs/" + name();
+  }
+}
