@@ -16,6 +16,10 @@ public final class SparkSetup {
         .set("spark.kryo.registrationRequired", "true")
         .set("spark.kryo.registrator", KryoRegistration.class.getName())
         .set("spark.kryoserializer.buffer.max", "1g")
+        // Gradients and parameters are big float arrays: unsafe I/O copies them in bulk instead of per element.
+        .set("spark.kryo.unsafe", "true")
+        // Task results (gradient sums) go straight back to the driver instead of through the block manager.
+        .setIfMissing("spark.task.maxDirectResultSize", "512m")
         .set("spark.broadcast.compress", "false")
         .set("spark.rdd.compress", "false")
         .setIfMissing("spark.ui.showConsoleProgress", "false");

@@ -12,6 +12,7 @@ import sparkcnn.kernels.bench.Json;
 final class TrainCommand implements Main.Command {
   static final String HELP = """
       usage: bin/sparkcnn train JOB.yaml [--set key.path=value ...] [--resume] [--json]
+             bin/sparkcnn train --schema      (every job-file key with its meaning and default)
 
       Trains the job's model on its data with Spark: embedded local mode (spark.master, default local[*]) when
       run from bin/sparkcnn, the given cluster under spark-submit. The job file is validated before Spark
@@ -34,6 +35,11 @@ final class TrainCommand implements Main.Command {
   public int run(Args args, PrintStream out) throws Exception {
     if (args.flag("--help") || args.flag("-h")) {
       out.print(HELP);
+      return 0;
+    }
+    if (args.flag("--schema")) {
+      args.done("--schema");
+      out.print(TrainJob.schema().describe());
       return 0;
     }
     boolean json = args.flag("--json");

@@ -38,7 +38,7 @@ public final class TrainBench {
 
   /** One measured configuration. */
   public record Phase(int partitions, double imagesPerSecond, double overheadFraction, double stepSeconds,
-      double computeSeconds, int steps) {}
+      double computeSeconds, int steps, double broadcastSeconds, double jobSeconds, double applySeconds, double slowestTaskSeconds) {}
 
   public Map<String, Object> run() {
     Phase one = measure(1);
@@ -67,6 +67,10 @@ public final class TrainBench {
     m.put("step_seconds", p.stepSeconds());
     m.put("compute_seconds", p.computeSeconds());
     m.put("steps", p.steps());
+    m.put("broadcast_seconds", p.broadcastSeconds());
+    m.put("job_seconds", p.jobSeconds());
+    m.put("apply_seconds", p.applySeconds());
+    m.put("slowest_task_seconds", p.slowestTaskSeconds());
     return m;
   }
 
@@ -93,17 +97,26 @@ public final class TrainBench {
       }
       long wall = 0;
       long compute = 0;
+      long broadcast = 0;
+      long job = 0;
+      long apply = 0;
+      long slowest = 0;
       int steps = 0;
       while (steps < 10 || wall < seconds * 1e9) {
         DistributedTrainer.StepReport r = t.step("bench step " + steps);
         wall += r.wallNanos();
         compute += r.computeNanos() / r.tasks();
+        broadcast += r.broadcastNanos();
+        job += r.jobNanos();
+        apply += r.applyNanos();
+        slowest += r.slowestTaskNanos();
         steps++;
       }
       t.close();
       double stepSeconds = wall / 1e9 / steps;
       double computeSeconds = compute / 1e9 / steps;
-      return new Phase(p, batch / stepSeconds, 1 - computeSeconds / stepSeconds, stepSeconds, computeSeconds, steps);
+      return new Phase(p, batch / stepSeconds, 1 - computeSeconds / stepSeconds, stepSeconds, computeSeconds, steps,
+          broadcast / 1e9 / steps, job / 1e9 / steps, apply / 1e9 / steps, slowest / 1e9 / steps);
     } finally {
       sc.stop();
     }

@@ -149,6 +149,9 @@ public final class Source implements Serializable {
     String imageCol = imageColumn;
     String labelCol = labelColumn;
     boolean imageSource = format.equals("image");
+    // Spark's image source has no labels: the class is the image's parent folder, folders sorted by name.
+    List<String> folders = imageSource ? df.select("image.origin").javaRDD().map(r -> parent(r.getString(0)))
+        .distinct().collect().stream().sorted().toList() : List.of();
     if (!imageSource && !Arrays.asList(df.columns()).contains(imageCol)) {
       throw new IOException(path + ": no column '" + imageCol + "' (columns: " + String.join(", ", df.columns()) + ")");
     }
@@ -165,7 +168,7 @@ public final class Source implements Serializable {
         try {
           byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
               : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
-          int label = imageSource ? 0 : ((Number) r.getAs(labelCol)).intValue();
+          int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) r.getAs(labelCol)).intValue();
           px.write(planes);
           labels.add(label);
           sources.add(origin);
@@ -176,6 +179,11 @@ public final class Source implements Serializable {
       return List.of(new SampleBlock(c, h, w, px.toByteArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
           sources.toArray(new String[0]))).iterator();
     });
+  }
+
+  private static String parent(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash < 0 ? "" : path.substring(0, slash);
   }
 
   /** Spark's image source struct (origin, height, width, nChannels, mode, data in BGR order) to our planes. */

@@ -25,7 +25,7 @@ import sparkcnn.models.zoo.Zoo;
 public final class DistributedTrainer {
   /** What a step (or a K-step round) did, with its timing split. */
   public record StepReport(long step, double loss, double accuracy, long samples, float lr, long wallNanos,
-      long computeNanos, int tasks) {}
+      long computeNanos, int tasks, long broadcastNanos, long jobNanos, long applyNanos, long slowestTaskNanos) {}
 
   private final JavaSparkContext sc;
   private final JavaRDD<SampleBlock> data;
@@ -73,9 +73,12 @@ public final class DistributedTrainer {
     long step = optimizer.steps();
     int k = (int) Math.min(config.syncEvery, Math.max(1, config.totalSteps - step));
     boolean local = config.syncEvery > 1;
-    Snapshot snap = new Snapshot(step, model.params().clone(), model.state().clone(),
+    // Not copied: the driver changes the parameters only after this step's job has finished, and the broadcast
+    // is destroyed before the next step (executors elsewhere read their own deserialized copy).
+    Snapshot snap = new Snapshot(step, model.params(), model.state(),
         local && optimizer.state() != null ? optimizer.state() : null);
     Broadcast<Snapshot> bc = sc.broadcast(snap);
+    long tBroadcast = System.nanoTime();
     sc.setJobDescription(description);
     TrainConfig cfg = config;
     ShardPlan p = plan;
@@ -91,6 +94,7 @@ public final class DistributedTrainer {
           : r.gradients(bc.value(), block, p, partition);
       return acc.plus(part);
     }, StepPartial::plus, depth());
+    long tJob = System.nanoTime();
     if (previous != null) {
       previous.destroy();
     }
@@ -115,8 +119,10 @@ public final class DistributedTrainer {
       model.addBatchStatistics(total.stats, total.statBatches);
       lr = trainer.finishStep(new Objective.Totals(total.lossSum, total.correct, total.count)).lr();
     }
+    long end = System.nanoTime();
     return new StepReport(optimizer.steps(), total.lossSum / total.count, total.correct / (double) total.count,
-        total.count, lr, System.nanoTime() - t0, total.computeNanos, total.tasks);
+        total.count, lr, end - t0, total.computeNanos, total.tasks, tBroadcast - t0, tJob - tBroadcast, end - tJob,
+        total.computeMaxNanos);
   }
 
   /** Releases the last broadcast and the executors' replicas held in this JVM. */

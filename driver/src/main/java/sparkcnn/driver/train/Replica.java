@@ -56,10 +56,12 @@ final class Replica {
     model.clearBatchStatistics();
     StepPartial out = new StepPartial();
     accumulate(block, plan, snap.step, partition, out);
-    out.payload = model.grads().clone();
-    out.stats = model.batchStatistics().clone();
+    // Not copied: the result is serialized when the task returns, before this replica is used again.
+    out.payload = model.grads();
+    out.stats = model.batchStatistics();
     out.statBatches = model.statisticsBatches();
     out.computeNanos = System.nanoTime() - t0;
+    out.computeMaxNanos = out.computeNanos;
     out.tasks = 1;
     return out;
   }
@@ -97,6 +99,7 @@ final class Replica {
     out.optimizerState = localOptimizer.state() == null ? null : copy(localOptimizer.state());
     out.statBatches = 0;
     out.computeNanos = System.nanoTime() - t0;
+    out.computeMaxNanos = out.computeNanos;
     out.tasks = 1;
     return out;
   }

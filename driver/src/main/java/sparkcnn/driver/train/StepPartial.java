@@ -15,6 +15,8 @@ public final class StepPartial implements java.io.Serializable {
   public long correct;
   public long count;
   public long computeNanos;
+  /** The slowest task's compute time: the step waits for it. */
+  public long computeMaxNanos;
   public int tasks;
 
   /** this += o (arrays summed elementwise); returns this. */
@@ -35,6 +37,7 @@ public final class StepPartial implements java.io.Serializable {
     correct += o.correct;
     count += o.count;
     computeNanos += o.computeNanos;
+    computeMaxNanos = Math.max(computeMaxNanos, o.computeMaxNanos);
     tasks += o.tasks;
     return this;
   }

@@ -91,8 +91,9 @@ public final class Schema {
   private static void describe(String prefix, Map<String, Object> schema, StringBuilder sb) {
     for (Map.Entry<String, Object> e : schema.entrySet()) {
       if (e.getValue() instanceof Field f) {
-        sb.append(String.format("  %-32s %s%s%n", prefix + e.getKey(), f.description(),
-            f.dflt() == null ? "" : " (default " + f.dflt() + ")"));
+        String type = f.type().length() > 60 ? "" : "; " + f.type();
+        sb.append(String.format("  %-30s %s%s%s%n", prefix + e.getKey(), f.description(), type,
+            f.dflt() == null ? "" : "; default " + f.dflt()));
       } else {
         describe(prefix + e.getKey() + ".", (Map<String, Object>) e.getValue(), sb);
       }

@@ -1,0 +1,124 @@
+package sparkcnn.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scoring through the command: a checkpoint from a short training run, then 1,000 and 10,000 generated PNG and
+ * JPEG files with a few corrupt ones: one row per file, error rows for the corrupt ones, and the heap used while
+ * scoring (sampled every 20 ms; in local mode the executors are this JVM) does not grow with the set's size.
+ */
+class ScoreCommandTest {
+  @TempDir
+  static Path dir;
+
+  private static int run(ByteArrayOutputStream out, String... args) {
+    return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
+  }
+
+  private static String checkpoint() throws IOException {
+    Path job = dir.resolve("tiny.yaml");
+    Files.writeString(job, """
+        model: {architecture: tf_convnet, classes: 3, input: 1x16x16, width: 0.5}
+        data:
+          train: {format: generated, samples: 256}
+        training: {epochs: 1, batch: 64, optimizer: adam, lr: 0.001}
+        output: %s
+        log_every_seconds: 1000
+        """.formatted(dir.resolve("run")));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, run(out, "train", job.toString(), "--json"));
+    String json = out.toString(StandardCharsets.UTF_8);
+    int at = json.indexOf("\"checkpoint\": \"") + 15;
+    return json.substring(at, json.indexOf('"', at));
+  }
+
+  /** n images in 10 subfolders, alternating PNG and JPEG, random sizes around 16x16, plus 3 corrupt files. */
+  private static Path images(String name, int n) throws IOException {
+    Path root = dir.resolve(name);
+    Random r = new Random(n);
+    for (int i = 0; i < n; i++) {
+      Path sub = Files.createDirectories(root.resolve("part" + i % 10));
+      BufferedImage img = new BufferedImage(12 + r.nextInt(10), 12 + r.nextInt(10), BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < img.getHeight(); y++) {
+        for (int x = 0; x < img.getWidth(); x++) {
+          img.setRGB(x, y, r.nextInt(1 << 24));
+        }
+      }
+      boolean png = i % 2 == 0;
+      ImageIO.write(img, png ? "png" : "jpg", sub.resolve("img" + i + (png ? ".png" : ".jpg")).toFile());
+    }
+    Files.write(root.resolve("part0/empty.jpg"), new byte[0]);
+    Files.write(root.resolve("part1/text.png"), "not an image".getBytes());
+    byte[] jpg = Files.readAllBytes(root.resolve("part1/img1.jpg"));
+    Files.write(root.resolve("part2/truncated.jpg"), java.util.Arrays.copyOf(jpg, jpg.length / 4));
+    return root;
+  }
+
+  /** Scores a folder while sampling the used heap; returns {rows, errors, peak heap MB}. */
+  private static long[] score(String checkpoint, Path input, Path output) throws Exception {
+    System.gc();
+    long[] peak = {0};
+    boolean[] done = {false};
+    Thread sampler = new Thread(() -> {
+      var mem = ManagementFactory.getMemoryMXBean();
+      while (!done[0]) {
+        peak[0] = Math.max(peak[0], mem.getHeapMemoryUsage().getUsed());
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    });
+    sampler.start();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = run(out, "score", "--checkpoint", checkpoint, "--input", input.toString(), "--output",
+        output.toString(), "--format", "csv", "--batch", "64", "--json");
+    done[0] = true;
+    sampler.join();
+    assertEquals(0, code, out.toString(StandardCharsets.UTF_8));
+    List<String> rows = new ArrayList<>();
+    try (Stream<Path> parts = Files.list(output)) {
+      for (Path p : parts.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
+        List<String> lines = Files.readAllLines(p);
+        rows.addAll(lines.subList(1, lines.size()));
+      }
+    }
+    long errors = rows.stream().filter(l -> !l.endsWith(",")).count();
+    return new long[] {rows.size(), errors, peak[0] >> 20};
+  }
+
+  @Test
+  void oneRowPerFileErrorRowsForCorruptOnesAndFlatHeap() throws Exception {
+    String ckpt = checkpoint();
+    long[] small = score(ckpt, images("small", 1000), dir.resolve("small-out"));
+    long[] large = score(ckpt, images("large", 10_000), dir.resolve("large-out"));
+    assertEquals(1003, small[0]);
+    assertEquals(3, small[1]);
+    assertEquals(10_003, large[0]);
+    assertEquals(3, large[1]);
+    System.out.printf("score heap peak: %d MB for 1,000 images, %d MB for 10,000%n", small[2], large[2]);
+    assertTrue(large[2] < 1.5 * small[2] + 150, "heap peak " + small[2] + " MB -> " + large[2] + " MB");
+    // Nothing is overwritten: scoring into an existing output is refused.
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(1, run(out, "score", "--checkpoint", ckpt, "--input", dir.resolve("small").toString(), "--output",
+        dir.resolve("small-out").toString()));
+  }
+}
