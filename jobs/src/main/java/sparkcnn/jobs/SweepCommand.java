@@ -34,8 +34,9 @@ final class SweepCommand implements Main.Command {
 
       SWEEP.yaml keys:
       %s
-      Each trial is the base training job with model.width = beta^phi, model.depth = alpha^phi and
-      model.resolution = gamma^phi (the base job must not set model.phi), its training.lr if grid.lr is given,
+      Each trial is the base training job with its model.width, model.depth and model.resolution multiplied
+      by beta^phi, alpha^phi and gamma^phi (the base job must not set model.phi), its training.lr if grid.lr
+      is given,
       the sweep's overrides, and its own output folder OUTPUT/trial-NN. Coefficient triples whose
       alpha * beta^2 * gamma^2 is farther than grid.tolerance from 2 are skipped. Trials run grid.concurrent
       at a time on the same Spark application. Prints the results table (params, multiply-adds, accuracy,
@@ -104,13 +105,17 @@ final class SweepCommand implements Main.Command {
     List<String> common = new ArrayList<>();
     sweep.list("set").forEach(o -> common.add(o.toString()));
     List<Trial> trials = trials(sweep, file);
+    TrainJob baseJob = new TrainJob(base, common);
+    if (baseJob.job.has("model.phi")) {
+      throw new ConfigException(base + ": model.phi: a sweep sets the scaling itself; remove it from the base job");
+    }
+    // The trials scale the base job's own multipliers (a narrow base network stays narrow at phi 0).
+    Scaling baseScaling = new Scaling(orOne(baseJob, "model.width"), orOne(baseJob, "model.depth"),
+        orOne(baseJob, "model.resolution"));
     // Validate every trial's job before Spark starts (a too-small resolution fails here).
     List<TrainJob> jobs = new ArrayList<>();
     for (Trial t : trials) {
-      jobs.add(new TrainJob(base, overrides(t, common, output)));
-    }
-    if (jobs.get(0).job.has("model.phi")) {
-      throw new ConfigException(base + ": model.phi: a sweep sets the scaling itself; remove it from the base job");
+      jobs.add(new TrainJob(base, overrides(t, baseScaling, common, output)));
     }
     PrintStream log = json ? System.err : out;
     log.printf(Locale.ROOT, "sweep %s: %d trials of %s, %d at a time%n", name, trials.size(), base,
@@ -196,9 +201,14 @@ final class SweepCommand implements Main.Command {
     return out;
   }
 
-  private static List<String> overrides(Trial t, List<String> common, String output) {
+  private static double orOne(TrainJob job, String key) {
+    Double v = job.job.numberOrNull(key);
+    return v == null ? 1 : v;
+  }
+
+  private static List<String> overrides(Trial t, Scaling base, List<String> common, String output) {
     List<String> o = new ArrayList<>(common);
-    Scaling s = t.scaling();
+    Scaling s = base.times(t.scaling());
     o.add("model.width=" + s.width());
     o.add("model.depth=" + s.depth());
     o.add("model.resolution=" + s.resolution());
@@ -222,9 +232,9 @@ final class SweepCommand implements Main.Command {
     r.put("alpha", t.alpha());
     r.put("beta", t.beta());
     r.put("gamma", t.gamma());
-    r.put("width", t.scaling().width());
-    r.put("depth", t.scaling().depth());
-    r.put("resolution", t.scaling().resolution());
+    r.put("width", job.model.scaling().width());
+    r.put("depth", job.model.scaling().depth());
+    r.put("resolution", job.model.scaling().resolution());
     r.put("lr", t.lr() == null ? (double) job.config.optimizer.lr : t.lr());
     r.put("input", job.model.input());
     r.put("params", summary.params());

@@ -12,6 +12,10 @@ public final class DepthwiseKernels {
 
   /** y = depthwise(x, w), overwriting y. */
   public static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+    if (PaddedPlanes.applies(g)) {
+      PaddedPlanes.forward(x, xOff, w, wOff, y, yOff, g, false);
+      return;
+    }
     int hw = g.h() * g.w();
     int pq = g.p() * g.q();
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
@@ -37,6 +41,10 @@ public final class DepthwiseKernels {
 
   /** dx = adjoint of forward applied to dy, overwriting dx. */
   public static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    if (PaddedPlanes.applies(g)) {
+      PaddedPlanes.forward(dy, dyOff, w, wOff, dx, dxOff, PaddedPlanes.adjoint(g), true);
+      return;
+    }
     int hw = g.h() * g.w();
     int pq = g.p() * g.q();
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {

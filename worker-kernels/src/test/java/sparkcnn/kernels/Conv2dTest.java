@@ -21,6 +21,8 @@ class Conv2dTest {
         ConvGeom.of(3, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),        // strided 1x1 (ResNet projection)
         ConvGeom.of(2, 5, 9, 8, 5, 3, 3, 1, 1, 1, 5),        // depthwise
         ConvGeom.of(2, 4, 10, 11, 4, 5, 5, 2, 2, 1, 4),      // depthwise 5x5 stride 2
+        ConvGeom.of(2, 6, 7, 9, 6, 5, 5, 1, 2, 1, 6),        // depthwise 5x5 stride 1 (padded-plane path)
+        ConvGeom.of(1, 4, 6, 5, 4, 3, 3, 1, 0, 1, 4),        // depthwise 3x3 unpadded (padded-plane path)
         ConvGeom.of(1, 3, 8, 8, 3, 3, 3, 1, 2, 2, 3),        // depthwise dilated
         ConvGeom.same(2, 3, 9, 10, 4, 4, 4, 2, 1, 1),        // asymmetric "same" padding
         ConvGeom.same(2, 2, 5, 5, 3, 5, 5, 1, 1, 1),         // kernel as large as the input

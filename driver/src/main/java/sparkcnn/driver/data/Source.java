@@ -112,21 +112,16 @@ public final class Source implements Serializable {
   private static SampleBlock decodeFiles(java.util.Iterator<Tuple2<String, Integer>> it, int c, int h, int w,
       CollectionAccumulator<String> bad) {
     Configuration conf = new Configuration();
-    java.io.ByteArrayOutputStream px = new java.io.ByteArrayOutputStream();
-    List<Integer> labels = new ArrayList<>();
-    List<String> sources = new ArrayList<>();
+    BlockBuilder block = new BlockBuilder(c, h, w);
     while (it.hasNext()) {
       Tuple2<String, Integer> f = it.next();
       try {
-        px.write(ImageDecoding.decode(readAll(f._1(), conf), c, h, w));
-        labels.add(f._2());
-        sources.add(f._1());
+        block.add(ImageDecoding.decode(readAll(f._1(), conf), c, h, w), f._2(), f._1());
       } catch (IOException e) {
         bad.add(f._1() + ": " + e.getMessage());
       }
     }
-    return new SampleBlock(c, h, w, px.toByteArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
-        sources.toArray(new String[0]));
+    return block.build();
   }
 
   static byte[] readAll(String path, Configuration conf) throws IOException {
@@ -159,9 +154,7 @@ public final class Source implements Serializable {
       throw new IOException(path + ": no column '" + labelCol + "' (columns: " + String.join(", ", df.columns()) + ")");
     }
     return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
-      java.io.ByteArrayOutputStream px = new java.io.ByteArrayOutputStream();
-      List<Integer> labels = new ArrayList<>();
-      List<String> sources = new ArrayList<>();
+      BlockBuilder block = new BlockBuilder(c, h, w);
       while (it.hasNext()) {
         Row r = it.next();
         String origin = imageSource ? r.getStruct(0).getString(0) : "row";
@@ -169,15 +162,12 @@ public final class Source implements Serializable {
           byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
               : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
           int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) r.getAs(labelCol)).intValue();
-          px.write(planes);
-          labels.add(label);
-          sources.add(origin);
+          block.add(planes, label, origin);
         } catch (IOException | RuntimeException e) {
           bad.add(origin + ": " + e.getMessage());
         }
       }
-      return List.of(new SampleBlock(c, h, w, px.toByteArray(), labels.stream().mapToInt(Integer::intValue).toArray(),
-          sources.toArray(new String[0]))).iterator();
+      return List.of(block.build()).iterator();
     });
   }
 

@@ -1,0 +1,71 @@
+package sparkcnn.jobs.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The YAML subset job files use, and the --set overrides. */
+class YamlTest {
+  @Test
+  void nestedMappingsSequencesFlowAndScalars() {
+    Map<String, Object> doc = Yaml.parse("t.yaml", """
+        # a comment
+        name: "quoted # not a comment"
+        model:
+          architecture: resnet50   # trailing comment
+          input: 3x224x224
+          width: 1.5
+          classes: 10
+        list:
+          - a
+          - 'b: c'
+          - key: v
+            other: 2
+        flow: [1, 2.5, "x", [3]]
+        map: {spark.executor.memory: 2g, n: 3}
+        empty:
+        flag: true
+        """);
+    assertEquals("quoted # not a comment", doc.get("name"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> model = (Map<String, Object>) doc.get("model");
+    assertEquals("resnet50", model.get("architecture"));
+    assertEquals("3x224x224", model.get("input"));
+    assertEquals(1.5, model.get("width"));
+    assertEquals(10L, model.get("classes"));
+    assertEquals(List.of("a", "b: c", Map.of("key", "v", "other", 2L)), doc.get("list"));
+    assertEquals(List.of(1L, 2.5, "x", List.of(3L)), doc.get("flow"));
+    assertEquals(Map.of("spark.executor.memory", "2g", "n", 3L), doc.get("map"));
+    assertNull(doc.get("empty"));
+    assertEquals(true, doc.get("flag"));
+  }
+
+  @Test
+  void errorsNameTheFileAndLine() {
+    ConfigException e = assertThrows(ConfigException.class, () -> Yaml.parse("bad.yaml", "a: 1\n  b: 2\n"));
+    assertTrue(e.getMessage().startsWith("bad.yaml:2:"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> Yaml.parse("bad.yaml", "a: [1, 2\n"));
+    assertTrue(e.getMessage().contains("bad.yaml:1") && e.getMessage().contains("unclosed"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> Yaml.parse("bad.yaml", "just text\n"));
+    assertTrue(e.getMessage().contains("expected 'key: value'"), e.getMessage());
+  }
+
+  @Test
+  void overridesCreateSectionsAndParseValues() {
+    Map<String, Object> doc = Yaml.parse("t.yaml", "training:\n  epochs: 3\n");
+    Schema.override(doc, "training.epochs=7");
+    Schema.override(doc, "data.augmentations=[hflip, \"crop:4\"]");
+    Schema.override(doc, "model.width=0.5");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> training = (Map<String, Object>) doc.get("training");
+    assertEquals(7L, training.get("epochs"));
+    assertEquals(List.of("hflip", "crop:4"), ((Map<?, ?>) doc.get("data")).get("augmentations"));
+    assertEquals(0.5, ((Map<?, ?>) doc.get("model")).get("width"));
+    assertThrows(ConfigException.class, () -> Schema.override(doc, "no-equals-sign"));
+  }
+}
