@@ -14,7 +14,7 @@ final class BenchCommand implements Main.Command {
   static final String HELP = """
       usage: bin/sparkcnn bench [kernels] [--json] [--quick] [--threads N]
              bin/sparkcnn bench train --model NAME [--batch B] [--micro-batch M] [--partitions P]
-                                      [--input CxHxW] [--classes N] [--seconds S] [--json]
+                                      [--input CxHxW] [--classes N] [--seconds S] [--sync-every K] [--json]
              bin/sparkcnn bench score --model NAME [--batch B] [--partitions P] [--seconds S] [--json]
 
       Measures the compute core on this machine, every figure timed in this run:
@@ -38,6 +38,7 @@ final class BenchCommand implements Main.Command {
       --seconds (default 20). Prints images_per_second, overhead_fraction (share of step wall time that is not
       forward / backward compute: scheduling, broadcast, aggregation, optimizer) and speedup_P_vs_1, plus both
       phases' details. --batch is the global batch (default 256), --micro-batch the per-forward size (default 64).
+      --sync-every K measures local SGD (K local steps per synchronization); figures are per optimizer step.
 
       bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
       in memory, all cores, for at least --seconds (default 10). Prints images_per_second. Decoding files is
@@ -98,10 +99,11 @@ final class BenchCommand implements Main.Command {
     int micro = args.positiveInt("--micro-batch", 64);
     int partitions = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
     int seconds = args.positiveInt("--seconds", 20);
+    int syncEvery = args.positiveInt("--sync-every", 1);
     ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench train");
     args.done("--model, --batch, --micro-batch, --partitions, --input, --classes, --phi, --width, --depth, "
-        + "--resolution, --seconds, --json, --help");
-    print(new TrainBench(spec, batch, micro, partitions, seconds, System.err).run(), json, out);
+        + "--resolution, --seconds, --sync-every, --json, --help");
+    print(new TrainBench(spec, batch, micro, partitions, seconds, syncEvery, System.err).run(), json, out);
     return 0;
   }
 }

@@ -25,10 +25,13 @@ public final class TrainBench {
   private final int microBatch;
   private final int partitions;
   private final double seconds;
+  private final int syncEvery;
   private final PrintStream progress;
 
-  public TrainBench(ModelSpec spec, int batch, int microBatch, int partitions, double seconds, PrintStream progress) {
+  public TrainBench(ModelSpec spec, int batch, int microBatch, int partitions, double seconds, int syncEvery,
+      PrintStream progress) {
     this.spec = spec;
+    this.syncEvery = syncEvery;
     this.batch = batch;
     this.microBatch = microBatch;
     this.partitions = partitions;
@@ -49,6 +52,7 @@ public final class TrainBench {
     r.put("batch", batch);
     r.put("micro_batch", microBatch);
     r.put("partitions", partitions);
+    r.put("sync_every", syncEvery);
     r.put("images_per_second", many.imagesPerSecond());
     r.put("overhead_fraction", many.overheadFraction());
     r.put("speedup_" + partitions + "_vs_1", many.imagesPerSecond() / one.imagesPerSecond());
@@ -91,6 +95,7 @@ public final class TrainBench {
       cfg.optimizer.name = "sgd";
       cfg.optimizer.lr = 0.01f;
       cfg.totalSteps = 1_000_000;
+      cfg.syncEvery = syncEvery;
       DistributedTrainer t = new DistributedTrainer(sc, data, cfg);
       for (int i = 0; i < 5; i++) {
         t.step("warm-up");
@@ -103,13 +108,15 @@ public final class TrainBench {
       long slowest = 0;
       int steps = 0;
       while (steps < 10 || wall < seconds * 1e9) {
+        long before = t.step();
         DistributedTrainer.StepReport r = t.step("bench step " + steps);
-        wall += r.wallNanos();
-        compute += r.computeNanos() / r.tasks();
-        broadcast += r.broadcastNanos();
-        job += r.jobNanos();
-        apply += r.applyNanos();
-        slowest += r.slowestTaskNanos();
+        int k = (int) (t.step() - before); // optimizer steps this round did (K with local SGD)
+        wall += r.wallNanos() / k;
+        compute += r.computeNanos() / r.tasks() / k;
+        broadcast += r.broadcastNanos() / k;
+        job += r.jobNanos() / k;
+        apply += r.applyNanos() / k;
+        slowest += r.slowestTaskNanos() / k;
         steps++;
       }
       t.close();
