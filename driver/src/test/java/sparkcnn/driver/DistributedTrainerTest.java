@@ -190,4 +190,35 @@ class DistributedTrainerTest {
     assertEquals(40, t.step());
     assertTrue(last < 0.7 * first, "loss " + first + " -> " + last);
   }
+
+  @Test
+  void distributedEvaluationEqualsTheSingleJvmEvaluation() {
+    TrainConfig cfg = config();
+    DistributedTrainer t = new DistributedTrainer(SparkTestContext.get(), data(2), cfg);
+    for (int i = 0; i < 3; i++) {
+      t.step("train a little");
+    }
+    t.close();
+    sparkcnn.driver.train.Evaluator.Result r = sparkcnn.driver.train.Evaluator.evaluate(SparkTestContext.get(),
+        data(3), cfg.model, t.model().params(), t.model().state(), cfg.normalization, 7);
+    List<SampleBlock> blocks = data(1).collect();
+    BatchMaker maker = new BatchMaker();
+    Tensor x = maker.make(blocks.get(0), null, 0, blocks.get(0).size(), List.of(), cfg.normalization, 0, 0, 0);
+    Trainer single = new Trainer(t.model(), cfg.optimizer.optimizer(), s -> 0f, Trainer.Options.DEFAULT);
+    Trainer.Evaluation e = single.evaluate(x, maker.labels().clone(), 16);
+    assertEquals(e.accuracy(), r.accuracy(), 1e-12);
+    assertEquals(e.loss(), r.loss(), 1e-5);
+    assertEquals(90, r.count());
+    long diagonal = 0;
+    long total = 0;
+    for (int a = 0; a < 4; a++) {
+      for (int b = 0; b < 4; b++) {
+        total += r.confusion(a, b);
+        diagonal += a == b ? r.confusion(a, b) : 0;
+      }
+    }
+    assertEquals(90, total);
+    assertEquals(Math.round(r.accuracy() * 90), diagonal);
+    assertEquals(1.0, r.top5(), 1e-12); // four classes: the truth is always in the top five
+  }
 }

@@ -30,17 +30,24 @@ public final class Evaluator {
 
   private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
 
+  /** Drops the evaluation models this JVM keeps (the driver calls it when a run ends in local mode). */
+  public static void forget() {
+    MODELS.clear();
+  }
+
   private Evaluator() {}
 
   public static Result evaluate(JavaSparkContext sc, JavaRDD<SampleBlock> data, ModelSpec spec, float[] params,
       float[] state, Normalization norm, int batch) {
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(0, params, state, null));
-    String key = java.util.UUID.randomUUID().toString();
+    // Models are kept per (spec, thread) and reloaded from each broadcast: evaluating every epoch reuses them.
+    String key = spec.toString();
     try {
       EvalPartial total = data.treeAggregate(new EvalPartial(), (acc, block) -> {
         TaskContext task = TaskContext.get();
         Parallel.setThreads(Math.max(1, task.cpus()));
-        Model m = MODELS.computeIfAbsent(key + "/" + task.partitionId(), k -> Zoo.build(spec));
+        // One model per (spec, task thread): a thread runs one task at a time, so no model is ever shared.
+        Model m = MODELS.computeIfAbsent(key + "/" + Thread.currentThread().getId(), k -> Zoo.build(spec));
         System.arraycopy(bc.value().params, 0, m.params(), 0, m.paramCount());
         System.arraycopy(bc.value().state, 0, m.state(), 0, m.state().length);
         return acc.plus(score(m, block, norm, batch, spec.classes()));
@@ -49,7 +56,6 @@ public final class Evaluator {
           total.top5 / (double) total.count, total.count, spec.classes(), total.confusion);
     } finally {
       bc.destroy();
-      MODELS.keySet().removeIf(k -> k.startsWith(key));
     }
   }
 

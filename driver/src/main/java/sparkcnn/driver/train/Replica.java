@@ -23,6 +23,9 @@ import sparkcnn.models.zoo.Zoo;
  */
 final class Replica {
   private static final Map<String, Replica> CACHE = new ConcurrentHashMap<>();
+  /** Runs with replicas in this JVM, oldest first; beyond RUNS_KEPT the oldest run's replicas are dropped. */
+  private static final java.util.LinkedHashSet<String> RUNS = new java.util.LinkedHashSet<>();
+  private static final int RUNS_KEPT = 4;
 
   private final TrainConfig config;
   private final Model model;
@@ -40,11 +43,20 @@ final class Replica {
 
   /** The replica of (run, partition) in this JVM, built on first use. */
   static Replica of(TrainConfig config, int partition) {
+    synchronized (RUNS) {
+      // Executors outlive runs (a sweep trains many models in one application): keep the last few runs only.
+      if (RUNS.add(config.runId) && RUNS.size() > RUNS_KEPT) {
+        forget(RUNS.iterator().next());
+      }
+    }
     return CACHE.computeIfAbsent(config.runId + "/" + partition, k -> new Replica(config));
   }
 
   /** Drops a run's replicas (the driver calls it in local mode when the run ends). */
   static void forget(String runId) {
+    synchronized (RUNS) {
+      RUNS.remove(runId);
+    }
     CACHE.keySet().removeIf(k -> k.startsWith(runId + "/"));
   }
 

@@ -126,6 +126,7 @@ public final class TrainingRun {
       }
     }
     trainer.close();
+    Evaluator.forget();
     if (checkpoint == null) {
       checkpoint = store.save(spec, trainer.step(), opt.epochs(), trainer.model(), trainer.optimizer());
     }
