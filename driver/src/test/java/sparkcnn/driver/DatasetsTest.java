@@ -149,4 +149,29 @@ class DatasetsTest {
     three.forEach(b -> joined.write(b.pixels, 0, b.pixels.length));
     assertArrayEquals(one.get(0).pixels, joined.toByteArray());
   }
+
+  @Test
+  void idxSamplesAreResizedToTheModelsInput() throws Exception {
+    Path[] f = idx(12, 6, 6, true);
+    Source s = new Source();
+    s.format = "idx";
+    s.path = f[0].toString();
+    s.labels = f[1].toString();
+    List<SampleBlock> blocks = s.load(SparkTestContext.get(), 3, 9, 9, 10, 2).blocks().collect();
+    SampleBlock b = blocks.get(0);
+    assertEquals(3, b.channels);
+    assertEquals(9, b.height);
+    assertEquals(9, b.width);
+    // Pixel values rise along rows and columns in the source; scaled up they still do, in every channel.
+    for (int ch = 0; ch < 3; ch++) {
+      int base = ch * 81;
+      assertTrue((b.pixels[base + 8] & 0xff) > (b.pixels[base] & 0xff));
+      assertTrue((b.pixels[base + 80] & 0xff) > (b.pixels[base + 8] & 0xff));
+      assertEquals(b.pixels[40], b.pixels[base + 40], "grey replicated to every channel");
+    }
+    SampleBlock flat = new SampleBlock(1, 2, 2, new byte[] {50, 50, 50, 50}, new int[] {1}, null);
+    for (byte v : sparkcnn.driver.data.BlockResize.fit(flat, 1, 5, 7).pixels) {
+      assertEquals(50, v);
+    }
+  }
 }

@@ -131,20 +131,36 @@ final class SweepCommand implements Main.Command {
         TrainJob job = jobs.get(i);
         futures.add(pool.submit(() -> trial(sc, t, job, log)));
       }
-      for (Future<Map<String, Object>> f : futures) {
-        results.add(f.get());
+      List<Map<String, Object>> done = new ArrayList<>();
+      for (int i = 0; i < futures.size(); i++) {
+        try {
+          Map<String, Object> r = futures.get(i).get();
+          results.add(r);
+          done.add(r);
+        } catch (java.util.concurrent.ExecutionException e) {
+          // A failed trial is reported in the table; the others still count.
+          Map<String, Object> r = new LinkedHashMap<>();
+          r.put("trial", trials.get(i).index());
+          r.put("phi", trials.get(i).phi());
+          r.put("error", Main.rootMessage(e));
+          results.add(r);
+          log.printf(Locale.ROOT, "trial %d failed: %s%n", trials.get(i).index(), r.get("error"));
+        }
       }
       pool.shutdown();
-      Map<String, Object> best = results.stream().max((a, b) -> Double.compare((Double) a.get("test_accuracy"),
+      if (done.isEmpty()) {
+        throw new IllegalStateException("every trial failed (first: " + results.get(0).get("error") + ")");
+      }
+      Map<String, Object> best = done.stream().max((a, b) -> Double.compare((Double) a.get("test_accuracy"),
           (Double) b.get("test_accuracy"))).orElseThrow();
       List<ParetoChart.Point> points = new ArrayList<>();
-      for (Map<String, Object> r : results) {
+      for (Map<String, Object> r : done) {
         points.add(new ParetoChart.Point("phi " + r.get("phi"), ((Number) r.get("macs")).doubleValue(),
             (Double) r.get("test_accuracy")));
       }
       List<ParetoChart.Point> front = ParetoChart.front(points);
-      for (int i = 0; i < results.size(); i++) {
-        results.get(i).put("pareto", front.contains(points.get(i)));
+      for (int i = 0; i < done.size(); i++) {
+        done.get(i).put("pareto", front.contains(points.get(i)));
       }
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("sweep", file);
@@ -153,12 +169,14 @@ final class SweepCommand implements Main.Command {
       report.put("best", best);
       report.put("chart", output + "/pareto.png");
       write(sc, output + "/results.json", (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));
-      write(sc, output + "/results.csv", csv(results).getBytes(StandardCharsets.UTF_8));
+      write(sc, output + "/results.csv", csv(done).getBytes(StandardCharsets.UTF_8));
       write(sc, output + "/pareto.png", ParetoChart.png("sweep " + name + ": accuracy vs multiply-adds", points));
       if (json) {
         out.println(Json.write(report));
       } else {
-        out.print(table(results));
+        out.print(table(done));
+        results.stream().filter(r -> r.containsKey("error")).forEach(r -> out.printf(Locale.ROOT,
+            "trial %s failed: %s%n", r.get("trial"), r.get("error")));
         out.printf(Locale.ROOT, "best: trial %s (phi %s, width %.3f, depth %.3f, resolution %.3f) accuracy %.4f%n",
             best.get("trial"), best.get("phi"), (Double) best.get("width"), (Double) best.get("depth"),
             (Double) best.get("resolution"), (Double) best.get("test_accuracy"));

@@ -51,7 +51,14 @@ public final class Source implements Serializable {
     JavaRDD<SampleBlock> rdd;
     List<String> names = null;
     switch (format) {
-      case "idx" -> rdd = Datasets.idx(sc, path, labels, partitions);
+      case "idx" -> {
+        rdd = Datasets.idx(sc, path, labels, partitions);
+        if (!BlockResize.fits(rdd.first(), c, h, w)) {
+          JavaRDD<SampleBlock> nativeSize = rdd;
+          rdd = Datasets.cache(nativeSize.map(b -> BlockResize.fit(b, c, h, w)), path);
+          nativeSize.unpersist(false);
+        }
+      }
       case "generated" -> rdd = Datasets.generated(sc, samples, c, h, w, classes, partitions, seed);
       case "folder", "binaryFile" -> {
         List<Tuple2<String, Integer>> files = new ArrayList<>();
