@@ -49,7 +49,9 @@ public final class IdxFiles {
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) {
-      throw new IOException(path + ": no such file");
+      throw new IOException(path + ": no such file" + (path.contains("/usr/share/datasets/")
+          ? " (the Debian dataset package is not installed: run bin/install-datasets, or apt-get install "
+          + "dataset-fashion-mnist)" : ""));
     }
     InputStream raw = new BufferedInputStream(fs.open(p), 1 << 16);
     raw.mark(2);
