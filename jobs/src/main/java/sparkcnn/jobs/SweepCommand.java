@@ -266,12 +266,13 @@ final class SweepCommand implements Main.Command {
   }
 
   static String table(List<Map<String, Object>> results) {
-    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%n%5s %5s %6s %6s %6s %8s %11s %12s %8s %8s %s%n",
-        "trial", "phi", "alpha", "beta", "gamma", "input", "params", "mult-adds", "accuracy", "seconds", "pareto"));
+    StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+        "%n%5s %5s %6s %6s %6s %8s %9s %11s %12s %8s %8s %s%n", "trial", "phi", "alpha", "beta", "gamma", "lr",
+        "input", "params", "mult-adds", "accuracy", "seconds", "pareto"));
     for (Map<String, Object> r : results) {
-      sb.append(String.format(Locale.ROOT, "%5d %5.2f %6.3f %6.3f %6.3f %8s %,11d %12s %8.4f %8.0f %s%n",
+      sb.append(String.format(Locale.ROOT, "%5d %5.2f %6.3f %6.3f %6.3f %8.2g %9s %,11d %12s %8.4f %8.0f %s%n",
           (Integer) r.get("trial"), (Double) r.get("phi"), (Double) r.get("alpha"), (Double) r.get("beta"),
-          (Double) r.get("gamma"), r.get("input"), (Long) r.get("params"),
+          (Double) r.get("gamma"), (Double) r.get("lr"), r.get("input"), (Long) r.get("params"),
           ParetoChart.human(((Number) r.get("macs")).doubleValue()), (Double) r.get("test_accuracy"),
           (Double) r.get("seconds"), Boolean.TRUE.equals(r.get("pareto")) ? "*" : ""));
     }
