@@ -70,6 +70,10 @@ public final class DepthwiseKernels {
 
   /** dw += dL/dw. Channels run in parallel, so each thread owns its filters and no partial sums are needed. */
   public static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    if (PaddedPlanes.applies(g)) {
+      PaddedPlanes.weights(x, xOff, dy, dyOff, dw, dwOff, g);
+      return;
+    }
     int hw = g.h() * g.w();
     int pq = g.p() * g.q();
     Parallel.forRange(g.c(), (lo, hi, t) -> {

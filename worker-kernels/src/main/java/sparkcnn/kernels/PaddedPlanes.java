@@ -83,4 +83,81 @@ final class PaddedPlanes {
       }
     }
   }
+
+  /**
+   * dw += dL/dw for a geometry that {@link #applies}: per output row, every tap's sum runs in its own
+   * accumulator, so dy is read once instead of once per tap. Channels run in parallel (each owns its filter).
+   */
+  static void weights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    int k = g.r();
+    int hp = g.h() + g.padTop() + g.padBottom();
+    int wp = g.w() + g.padLeft() + g.padRight();
+    int p = g.p();
+    int q = g.q();
+    Parallel.forRange(g.c(), (lo, hi, t) -> {
+      float[] xp = Scratch.floats(Scratch.PADDED, hp * wp);
+      java.util.Arrays.fill(xp, 0, hp * wp, 0f);
+      float[] sums = new float[k * k];
+      for (int c = lo; c < hi; c++) {
+        java.util.Arrays.fill(sums, 0f);
+        for (int n = 0; n < g.n(); n++) {
+          int plane = n * g.c() + c;
+          int src = xOff + plane * g.h() * g.w();
+          for (int i = 0; i < g.h(); i++) {
+            System.arraycopy(x, src + i * g.w(), xp, (i + g.padTop()) * wp + g.padLeft(), g.w());
+          }
+          int d = dyOff + plane * p * q;
+          for (int i = 0; i < p; i++) {
+            for (int r = 0; r < k; r++) {
+              if (k == 3) {
+                tapRow3(dy, d + i * q, xp, (i + r) * wp, q, sums, r * 3);
+              } else {
+                tapRow5(dy, d + i * q, xp, (i + r) * wp, q, sums, r * 5);
+              }
+            }
+          }
+        }
+        int wo = dwOff + c * k * k;
+        for (int j = 0; j < k * k; j++) {
+          dw[wo + j] += sums[j];
+        }
+      }
+    });
+  }
+
+  private static void tapRow3(float[] dy, int o, float[] x, int a, int q, float[] sums, int at) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    for (int j = 0; j < q; j++) {
+      float d = dy[o + j];
+      s0 += d * x[a + j];
+      s1 += d * x[a + j + 1];
+      s2 += d * x[a + j + 2];
+    }
+    sums[at] += s0;
+    sums[at + 1] += s1;
+    sums[at + 2] += s2;
+  }
+
+  private static void tapRow5(float[] dy, int o, float[] x, int a, int q, float[] sums, int at) {
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    float s4 = 0;
+    for (int j = 0; j < q; j++) {
+      float d = dy[o + j];
+      s0 += d * x[a + j];
+      s1 += d * x[a + j + 1];
+      s2 += d * x[a + j + 2];
+      s3 += d * x[a + j + 3];
+      s4 += d * x[a + j + 4];
+    }
+    sums[at] += s0;
+    sums[at + 1] += s1;
+    sums[at + 2] += s2;
+    sums[at + 3] += s3;
+    sums[at + 4] += s4;
+  }
 }
