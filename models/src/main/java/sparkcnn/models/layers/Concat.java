@@ -6,6 +6,7 @@ import sparkcnn.kernels.ChannelOps;
 import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
+import sparkcnn.models.Elementwise;
 import sparkcnn.models.Layer;
 import sparkcnn.models.ReceptiveField;
 import sparkcnn.models.Tracer;
@@ -105,9 +106,7 @@ public final class Concat implements Layer {
         dx = Buffers.ensure(dx, d.shape());
         System.arraycopy(d.data, d.offset, dx.data, dx.offset, dx.size());
       } else {
-        for (int j = 0; j < dx.size(); j++) {
-          dx.data[dx.offset + j] += d.data[d.offset + j];
-        }
+        Elementwise.addInto(dx, d);
       }
     }
     return dx;

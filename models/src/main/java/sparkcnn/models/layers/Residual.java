@@ -7,6 +7,7 @@ import java.util.stream.Stream;
 import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
+import sparkcnn.models.Elementwise;
 import sparkcnn.models.Layer;
 import sparkcnn.models.ReceptiveField;
 import sparkcnn.models.Tracer;
@@ -59,9 +60,7 @@ public final class Residual implements Layer {
     Tensor main = body.forward(x, training);
     Tensor side = shortcut == null ? x : shortcut.forward(x, training);
     sum = Buffers.ensure(sum, main.shape());
-    for (int i = 0; i < sum.size(); i++) {
-      sum.data[sum.offset + i] = main.data[main.offset + i] + side.data[side.offset + i];
-    }
+    Elementwise.sum(main, side, sum);
     return after == null ? sum : after.forward(sum, training);
   }
 
@@ -72,9 +71,7 @@ public final class Residual implements Layer {
     dx = Buffers.ensure(dx, dMain.shape());
     System.arraycopy(dMain.data, dMain.offset, dx.data, dx.offset, dx.size());
     Tensor dSide = shortcut == null ? dsum : shortcut.backward(dsum);
-    for (int i = 0; i < dx.size(); i++) {
-      dx.data[dx.offset + i] += dSide.data[dSide.offset + i];
-    }
+    Elementwise.addInto(dx, dSide);
     return dx;
   }
 

@@ -3,6 +3,7 @@ package sparkcnn.models.layers;
 import java.util.List;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
+import sparkcnn.models.Elementwise;
 import sparkcnn.models.Layer;
 import sparkcnn.models.ReceptiveField;
 import sparkcnn.models.Tracer;
@@ -74,9 +75,7 @@ public final class SideOutput implements Layer {
     Tensor viaHead = head.backward(pending);
     pending = null;
     dx = Buffers.ensure(dx, dy.shape());
-    for (int i = 0; i < dx.size(); i++) {
-      dx.data[dx.offset + i] = dy.data[dy.offset + i] + viaHead.data[viaHead.offset + i];
-    }
+    Elementwise.sum(dy, viaHead, dx);
     return dx;
   }
 

@@ -4,6 +4,7 @@ import java.util.List;
 import sparkcnn.kernels.Broadcast;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
+import sparkcnn.models.Elementwise;
 import sparkcnn.models.Layer;
 import sparkcnn.models.ReceptiveField;
 import sparkcnn.models.Tracer;
@@ -68,9 +69,7 @@ public final class SqueezeExcite implements Layer {
     Broadcast.multiplyBackward(dy.data, dy.offset, x.data, x.offset, x.shape(), s.data, s.offset, gateShape, dx.data,
         dx.offset, ds.data, ds.offset);
     Tensor viaGate = gate.backward(ds);
-    for (int i = 0; i < dx.size(); i++) {
-      dx.data[dx.offset + i] += viaGate.data[viaGate.offset + i];
-    }
+    Elementwise.addInto(dx, viaGate);
     return dx;
   }
 
