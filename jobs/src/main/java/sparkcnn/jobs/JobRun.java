@@ -1,14 +1,13 @@
 package sparkcnn.jobs;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.TrainingRun;
@@ -66,10 +65,8 @@ final class JobRun {
     report.put("images_per_second", o.imagesPerSecond());
     report.put("steps", o.steps());
     report.put("unreadable_images", train.bad().size() + (test == null ? 0 : test.bad().size()));
-    Path rp = new Path(reportPath);
-    try (OutputStream os = rp.getFileSystem(sc.hadoopConfiguration()).create(rp, true)) {
-      os.write((Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));
-    }
+    HadoopFiles.write(reportPath, sc.hadoopConfiguration(),
+        (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));
     return report;
   }
 

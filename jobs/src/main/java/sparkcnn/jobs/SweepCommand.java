@@ -1,6 +1,5 @@
 package sparkcnn.jobs;
 
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,8 +10,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.HadoopFiles;
 import sparkcnn.jobs.config.ConfigException;
 import sparkcnn.jobs.config.Field;
 import sparkcnn.jobs.config.JobFile;
@@ -290,9 +289,6 @@ final class SweepCommand implements Main.Command {
   }
 
   private static void write(JavaSparkContext sc, String path, byte[] bytes) throws java.io.IOException {
-    Path p = new Path(path);
-    try (OutputStream os = p.getFileSystem(sc.hadoopConfiguration()).create(p, true)) {
-      os.write(bytes);
-    }
+    HadoopFiles.write(path, sc.hadoopConfiguration(), bytes);
   }
 }

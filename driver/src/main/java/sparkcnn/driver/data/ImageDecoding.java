@@ -5,6 +5,8 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
@@ -12,7 +14,16 @@ import javax.imageio.ImageIO;
  * shorter side scaled to the target (bilinear), the centre cropped, converted to grey (C = 1) or RGB (C = 3).
  */
 public final class ImageDecoding {
+  /** File name endings the folder sources and scoring pick up (ImageIO reads them all). */
+  public static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
+
   private ImageDecoding() {}
+
+  /** Whether a file name has one of {@link #EXTENSIONS}, in any case. */
+  public static boolean isImageFile(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    return EXTENSIONS.stream().anyMatch(n::endsWith);
+  }
 
   /** Decodes and fits one image; throws IOException naming what was wrong (the caller adds the path). */
   public static byte[] decode(byte[] encoded, int c, int h, int w) throws IOException {

@@ -1,7 +1,6 @@
 package sparkcnn.driver.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.CollectionAccumulator;
+import sparkcnn.driver.HadoopFiles;
 import scala.Tuple2;
 
 /**
@@ -28,7 +28,6 @@ import scala.Tuple2;
  */
 public final class Source implements Serializable {
   public static final List<String> FORMATS = List.of("idx", "folder", "parquet", "image", "binaryFile", "generated");
-  private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
 
   public String format = "idx";
   /** folder / table path, or the IDX image file. */
@@ -104,7 +103,7 @@ public final class Source implements Serializable {
       files.sort(Comparator.comparing(s -> s.getPath().getName()));
       for (FileStatus f : files) {
         String name = f.getPath().getName().toLowerCase(Locale.ROOT);
-        if (f.isFile() && IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith)) {
+        if (f.isFile() && ImageDecoding.isImageFile(name)) {
           out.add(new Tuple2<>(f.getPath().toString(), label));
         }
       }
@@ -123,19 +122,12 @@ public final class Source implements Serializable {
     while (it.hasNext()) {
       Tuple2<String, Integer> f = it.next();
       try {
-        block.add(ImageDecoding.decode(readAll(f._1(), conf), c, h, w), f._2(), f._1());
+        block.add(ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w), f._2(), f._1());
       } catch (IOException e) {
         bad.add(f._1() + ": " + e.getMessage());
       }
     }
     return block.build();
-  }
-
-  static byte[] readAll(String path, Configuration conf) throws IOException {
-    Path p = new Path(path);
-    try (InputStream in = p.getFileSystem(conf).open(p)) {
-      return in.readAllBytes();
-    }
   }
 
   private JavaRDD<SampleBlock> table(JavaSparkContext sc, int c, int h, int w, int partitions,

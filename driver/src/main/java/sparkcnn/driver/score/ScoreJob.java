@@ -17,6 +17,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import sparkcnn.driver.HadoopFiles;
+import sparkcnn.driver.data.ImageDecoding;
 
 /**
  * Batch scoring of a large image set: every image file under a folder tree (or every row of a Parquet table with
@@ -25,7 +27,6 @@ import org.apache.spark.sql.types.StructType;
  * partition by partition as a stream.
  */
 public final class ScoreJob {
-  private static final List<String> EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp", ".gif");
 
   private ScoreJob() {}
 
@@ -61,7 +62,7 @@ public final class ScoreJob {
     } else {
       List<String> files = list(fs, in);
       if (files.isEmpty()) {
-        throw new IOException(input + ": no image files (" + String.join(", ", EXTENSIONS) + ") under it");
+        throw new IOException(input + ": no image files (" + String.join(", ", ImageDecoding.EXTENSIONS) + ") under it");
       }
       int slices = Math.max(Math.max(1, partitions), (files.size() + 999) / 1000);
       rows = sc.parallelize(files, slices).mapPartitions(it -> {
@@ -107,8 +108,7 @@ public final class ScoreJob {
     RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
     while (it.hasNext()) {
       LocatedFileStatus f = it.next();
-      String n = f.getPath().getName().toLowerCase(Locale.ROOT);
-      if (EXTENSIONS.stream().anyMatch(n::endsWith)) {
+      if (ImageDecoding.isImageFile(f.getPath().getName())) {
         out.add(f.getPath().toString());
       }
     }
@@ -117,9 +117,8 @@ public final class ScoreJob {
   }
 
   private static Scorer.Input read(String path, Configuration conf) {
-    Path p = new Path(path);
-    try (var in = p.getFileSystem(conf).open(p)) {
-      return new Scorer.Input(path, in.readAllBytes(), null, null);
+    try {
+      return new Scorer.Input(path, HadoopFiles.readAll(path, conf), null, null);
     } catch (IOException e) {
       return new Scorer.Input(path, null, null, "cannot read: " + e.getMessage());
     }

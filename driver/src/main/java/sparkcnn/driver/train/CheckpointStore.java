@@ -2,7 +2,6 @@ package sparkcnn.driver.train;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -11,6 +10,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import sparkcnn.driver.HadoopFiles;
 import sparkcnn.models.Checkpoint;
 import sparkcnn.models.Model;
 import sparkcnn.models.optim.Optimizer;
@@ -38,16 +38,8 @@ public final class CheckpointStore {
       throws IOException {
     fs.mkdirs(dir);
     Path target = new Path(dir, String.format(Locale.ROOT, "%s%09d%s", PREFIX, step, SUFFIX));
-    Path tmp = new Path(dir, "." + target.getName() + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      Checkpoint.write(out, spec, step, epoch, model, optimizer);
-    }
-    if (fs.exists(target)) {
-      fs.delete(target, false);
-    }
-    if (!fs.rename(tmp, target)) {
-      throw new IOException("could not rename " + tmp + " to " + target);
-    }
+    HadoopFiles.write(target.toString(), fs.getConf(),
+        out -> Checkpoint.write(out, spec, step, epoch, model, optimizer));
     List<Path> all = list();
     for (int i = 0; i + keep < all.size(); i++) {
       fs.delete(all.get(i), false);

@@ -1,7 +1,6 @@
 package sparkcnn.driver.train;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -9,10 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.Checkpoint;
@@ -171,13 +170,8 @@ public final class TrainingRun {
   }
 
   private static void writeLines(JavaSparkContext sc, Path path, List<String> lines) throws IOException {
-    FileSystem fs = path.getFileSystem(sc.hadoopConfiguration());
-    Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      out.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
-    }
-    fs.delete(path, false);
-    fs.rename(tmp, path);
+    HadoopFiles.write(path.toString(), sc.hadoopConfiguration(),
+        (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   private static String duration(double s) {
