@@ -25,13 +25,17 @@ public final class SparkSetup {
         .setIfMissing("spark.ui.showConsoleProgress", "false");
   }
 
-  /** A local-mode context with our settings, e.g. master "local[2]". */
-  public static JavaSparkContext local(String master, String app) {
-    SparkConf conf = conf(new SparkConf().setMaster(master).setAppName(app))
+  /** Embedded local mode on this machine: the given master, loopback only, no web UI (unless set). */
+  public static SparkConf local(SparkConf conf, String master) {
+    return conf.setMaster(master)
         .setIfMissing("spark.ui.enabled", "false")
         .setIfMissing("spark.driver.host", "127.0.0.1")
-        .setIfMissing("spark.driver.bindAddress", "127.0.0.1")
-        .setIfMissing("spark.sql.shuffle.partitions", "4");
-    return new JavaSparkContext(conf);
+        .setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+  }
+
+  /** A local-mode context with our settings, e.g. master "local[2]". */
+  public static JavaSparkContext local(String master, String app) {
+    return new JavaSparkContext(local(conf(new SparkConf().setAppName(app)), master)
+        .setIfMissing("spark.sql.shuffle.partitions", "4"));
   }
 }

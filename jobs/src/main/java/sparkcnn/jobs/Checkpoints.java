@@ -21,17 +21,7 @@ record Checkpoints(ModelSpec spec, Model model, Normalization normalization, lon
     }
     Model model = Zoo.build(spec);
     Checkpoint.restore(c, model, null, path);
-    Normalization norm = c.spec().containsKey("mean")
-        ? new Normalization(floats(c.spec().get("mean")), floats(c.spec().get("std"))) : null;
+    Normalization norm = Normalization.from(c.spec());
     return new Checkpoints(spec, model, norm, c.step());
-  }
-
-  private static float[] floats(String csv) {
-    String[] p = csv.split(",");
-    float[] v = new float[p.length];
-    for (int i = 0; i < p.length; i++) {
-      v[i] = Float.parseFloat(p[i].trim());
-    }
-    return v;
   }
 }

@@ -20,10 +20,7 @@ final class Spark {
   static JavaSparkContext start(String app, String localMaster, Map<String, String> conf) {
     SparkConf c = SparkSetup.conf(new SparkConf().setAppName(app));
     if (!submitted()) {
-      c.setMaster(localMaster == null ? "local[*]" : localMaster)
-          .setIfMissing("spark.ui.enabled", "false")
-          .setIfMissing("spark.driver.host", "127.0.0.1")
-          .setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+      SparkSetup.local(c, localMaster == null ? "local[*]" : localMaster);
     }
     conf.forEach(c::set);
     JavaSparkContext sc = new JavaSparkContext(c);

@@ -62,8 +62,8 @@ final class SweepCommand implements Main.Command {
   }
 
   private static Object num(Object v) {
-    if (v instanceof Number n && n.doubleValue() > 0 || v instanceof Number n2 && n2.doubleValue() == 0) {
-      return ((Number) v).doubleValue();
+    if (v instanceof Number n && n.doubleValue() >= 0) {
+      return n.doubleValue();
     }
     throw new IllegalArgumentException("a non-negative number");
   }

@@ -61,6 +61,34 @@ public final class Normalization implements Serializable {
     return s;
   }
 
+  /** Adds this normalization to a checkpoint spec as "mean" and "std" (comma-separated). */
+  public void putInto(java.util.Map<String, String> spec) {
+    spec.put("mean", join(mean));
+    spec.put("std", join(std));
+  }
+
+  /** The normalization a checkpoint spec holds, or null if it has none. */
+  public static Normalization from(java.util.Map<String, String> spec) {
+    return spec.containsKey("mean") ? new Normalization(floats(spec.get("mean")), floats(spec.get("std"))) : null;
+  }
+
+  private static String join(float[] v) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < v.length; i++) {
+      sb.append(i > 0 ? "," : "").append(v[i]);
+    }
+    return sb.toString();
+  }
+
+  private static float[] floats(String csv) {
+    String[] p = csv.split(",");
+    float[] v = new float[p.length];
+    for (int i = 0; i < p.length; i++) {
+      v[i] = Float.parseFloat(p[i].trim());
+    }
+    return v;
+  }
+
   public int channels() {
     return mean.length;
   }

@@ -109,8 +109,9 @@ public final class Scorer implements Serializable {
     try {
       SoftmaxCrossEntropy softmax = new SoftmaxCrossEntropy(0f);
       int[] dummy = new int[n];
+      Tensor x = Tensor.zeros(n, c, h, w);
       for (int mi = 0; mi < ms.length; mi++) {
-        Tensor x = Tensor.zeros(n, c, h, w);
+        // Each member normalizes its own copy of the pixels.
         System.arraycopy(pixels, 0, x.data, 0, n * per);
         var norm = models.members().get(mi).normalization();
         if (norm != null) {

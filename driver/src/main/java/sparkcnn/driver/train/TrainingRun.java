@@ -139,19 +139,10 @@ public final class TrainingRun {
   public static Map<String, String> spec(TrainConfig cfg) {
     Map<String, String> spec = new LinkedHashMap<>(cfg.model.toMap());
     if (cfg.normalization != null) {
-      spec.put("mean", join(cfg.normalization.mean()));
-      spec.put("std", join(cfg.normalization.std()));
+      cfg.normalization.putInto(spec);
     }
     spec.put("optimizer", cfg.optimizer.describe());
     return spec;
-  }
-
-  private static String join(float[] v) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < v.length; i++) {
-      sb.append(i > 0 ? "," : "").append(v[i]);
-    }
-    return sb.toString();
   }
 
   private static Map<String, Object> line(String kind, long step, int epoch, double loss, double acc, float lr,
