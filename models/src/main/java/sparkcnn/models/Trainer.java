@@ -122,10 +122,18 @@ public final class Trainer {
 
   /** Applies gradients and batch statistics already accumulated in the model (by this trainer or elsewhere). */
   public StepResult finishStep(Objective.Totals totals) {
+    return finishStep(totals, model.grads());
+  }
+
+  /** The same with the step's gradient in an array of its own (summed elsewhere, e.g. by Spark) instead of the model's. */
+  public StepResult finishStep(Objective.Totals totals, float[] grads) {
+    if (grads.length != model.paramCount()) {
+      throw new IllegalArgumentException("trainer: " + grads.length + " gradients for " + model.paramCount() + " parameters");
+    }
     model.applyBatchStatistics();
-    double norm = options.clipNorm() > 0 ? GradClip.clipGlobalNorm(model.grads(), options.clipNorm()) : Double.NaN;
+    double norm = options.clipNorm() > 0 ? GradClip.clipGlobalNorm(grads, options.clipNorm()) : Double.NaN;
     float lr = schedule.lr(optimizer.steps());
-    optimizer.step(model.params(), model.grads(), model.decayMask(), options.frozen(), lr);
+    optimizer.step(model.params(), grads, model.decayMask(), options.frozen(), lr);
     return new StepResult(totals.meanLoss(), (int) totals.correct(), (int) totals.count(), lr, norm);
   }
 

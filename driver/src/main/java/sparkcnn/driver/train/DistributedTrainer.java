@@ -7,7 +7,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import sparkcnn.driver.data.SampleBlock;
-import sparkcnn.kernels.Parallel;
 import sparkcnn.models.Model;
 import sparkcnn.models.Objective;
 import sparkcnn.models.Trainer;
@@ -17,7 +16,8 @@ import sparkcnn.models.zoo.Zoo;
 /**
  * Synchronous data-parallel training on Spark. Each step the driver broadcasts a snapshot of the flat buffers;
  * every partition runs forward and backward on its shard of the global batch with its executor-cached replica
- * and returns gradient and batch-statistics sums through treeAggregate; the driver applies them exactly as the
+ * (the partitions of one executor side by side in one task, see {@link ExecutorGroups}), and the gradient and
+ * batch-statistics sums come back through treeAggregate; the driver applies them exactly as the
  * single-JVM {@link Trainer} does (same micro-batches, same order of operations), destroys the old broadcast and
  * moves on. With syncEvery = K > 1 the partitions instead run K local optimizer steps each and the driver averages
  * parameters, state and optimizer state (local SGD).
@@ -28,7 +28,7 @@ public final class DistributedTrainer {
       long computeNanos, int tasks, long broadcastNanos, long jobNanos, long applyNanos, long slowestTaskNanos) {}
 
   private final JavaSparkContext sc;
-  private final JavaRDD<SampleBlock> data;
+  private final JavaRDD<List<ExecutorGroups.Member>> groups;
   private final TrainConfig config;
   private final ShardPlan plan;
   private final Model model;
@@ -39,7 +39,7 @@ public final class DistributedTrainer {
   /** data: one cached block per partition (see Datasets); the model is initialized from config.initSeed. */
   public DistributedTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
     this.sc = sc;
-    this.data = data;
+    this.groups = ExecutorGroups.of(data, ExecutorGroups.executors(sc));
     this.config = config;
     List<Integer> sizes = data.map(SampleBlock::size).collect();
     int[] s = sizes.stream().mapToInt(Integer::intValue).toArray();
@@ -82,18 +82,19 @@ public final class DistributedTrainer {
     sc.setJobDescription(description);
     TrainConfig cfg = config;
     ShardPlan p = plan;
-    StepPartial total = data.treeAggregate(new StepPartial(), (acc, block) -> {
+    StepPartial total = groups.map(members -> {
       TaskContext task = TaskContext.get();
-      Parallel.setThreads(Math.max(1, task.cpus()));
-      int partition = task.partitionId();
-      if (cfg.injectFailureAtStep == step && partition == 0 && task.attemptNumber() == 0) {
+      if (cfg.injectFailureAtStep == step && task.attemptNumber() == 0
+          && members.stream().anyMatch(m -> m.partition() == 0)) {
         throw new IllegalStateException("injected failure at step " + step + " (test)");
       }
-      Replica r = Replica.of(cfg, partition);
-      StepPartial part = local ? r.localSteps(bc.value(), block, p, partition, k)
-          : r.gradients(bc.value(), block, p, partition);
-      return acc.plus(part);
-    }, StepPartial::plus, depth());
+      Snapshot shared = bc.value();
+      return ExecutorGroups.train(members, task.cpus(), m -> {
+        Replica r = Replica.of(cfg, m.partition());
+        return local ? r.localSteps(shared, m.block(), p, m.partition(), k)
+            : r.gradients(shared, m.block(), p, m.partition());
+      });
+    }).treeAggregate(new StepPartial(), StepPartial::plus, StepPartial::plus, depth());
     long tJob = System.nanoTime();
     if (previous != null) {
       previous.destroy();
@@ -114,10 +115,9 @@ public final class DistributedTrainer {
       }
       optimizer.setSteps(step + k);
     } else {
-      System.arraycopy(total.payload, 0, model.grads(), 0, total.payload.length);
       model.clearBatchStatistics();
       model.addBatchStatistics(total.stats, total.statBatches);
-      lr = trainer.finishStep(new Objective.Totals(total.lossSum, total.correct, total.count)).lr();
+      lr = trainer.finishStep(new Objective.Totals(total.lossSum, total.correct, total.count), total.payload).lr();
     }
     long end = System.nanoTime();
     return new StepReport(optimizer.steps(), total.lossSum / total.count, total.correct / (double) total.count,
@@ -135,7 +135,7 @@ public final class DistributedTrainer {
   }
 
   private int depth() {
-    return plan.partitions() > 8 ? 3 : 2;
+    return groups.getNumPartitions() > 8 ? 3 : 2;
   }
 
   private static void average(float[] sum, float[] into, int n) {

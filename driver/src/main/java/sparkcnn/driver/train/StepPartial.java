@@ -1,5 +1,7 @@
 package sparkcnn.driver.train;
 
+import sparkcnn.kernels.Parallel;
+
 /**
  * What partitions send back for one step, summed pairwise by treeAggregate: the gradient sum (or, when syncing
  * every K steps, the parameter sum), batch-norm statistics (or state) sums, optimizer-state sums (K-step only),
@@ -47,9 +49,12 @@ public final class StepPartial implements java.io.Serializable {
       return b;
     }
     if (b != null) {
-      for (int i = 0; i < a.length; i++) {
-        a[i] += b[i];
-      }
+      // Gradients are millions of floats: split the sum over the cores (each element's sum is unchanged).
+      Parallel.forRange(a.length, (lo, hi, chunk) -> {
+        for (int i = lo; i < hi; i++) {
+          a[i] += b[i];
+        }
+      });
     }
     return a;
   }

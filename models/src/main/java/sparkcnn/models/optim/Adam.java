@@ -1,5 +1,7 @@
 package sparkcnn.models.optim;
 
+import sparkcnn.kernels.Parallel;
+
 /**
  * Adam (Kingma and Ba, 2015) with bias correction; with decoupled = true it is AdamW (Loshchilov and Hutter,
  * 2019): weight decay shrinks the parameter directly (p -= lr wd p) instead of joining the gradient.
@@ -34,7 +36,14 @@ public final class Adam implements Optimizer {
     steps++;
     double c1 = 1 - Math.pow(beta1, steps);
     double c2 = 1 - Math.pow(beta2, steps);
-    for (int i = frozen; i < params.length; i++) {
+    // Millions of independent elements while the executors wait: spread them over the driver's cores.
+    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, frozen + lo,
+        frozen + hi, lr, c1, c2));
+  }
+
+  private void update(float[] params, float[] grads, boolean[] decayMask, int from, int to, float lr, double c1,
+      double c2) {
+    for (int i = from; i < to; i++) {
       boolean decay = decayMask[i] && weightDecay != 0f;
       float g = grads[i] + (decay && !decoupled ? weightDecay * params[i] : 0f);
       m[i] = beta1 * m[i] + (1 - beta1) * g;

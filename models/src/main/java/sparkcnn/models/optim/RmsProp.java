@@ -1,5 +1,7 @@
 package sparkcnn.models.optim;
 
+import sparkcnn.kernels.Parallel;
+
 /** RMSProp (Hinton's lecture 6e; PyTorch's form): v = alpha v + (1 - alpha) g^2, p -= lr g / (sqrt(v) + eps), with momentum. */
 public final class RmsProp implements Optimizer {
   private final float alpha;
@@ -26,7 +28,14 @@ public final class RmsProp implements Optimizer {
       v = new float[params.length];
       buf = new float[params.length];
     }
-    for (int i = frozen; i < params.length; i++) {
+    // Millions of independent elements while the executors wait: spread them over the driver's cores.
+    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, frozen + lo,
+        frozen + hi, lr));
+    steps++;
+  }
+
+  private void update(float[] params, float[] grads, boolean[] decayMask, int from, int to, float lr) {
+    for (int i = from; i < to; i++) {
       float g = grads[i] + (decayMask[i] ? weightDecay * params[i] : 0f);
       v[i] = alpha * v[i] + (1 - alpha) * g * g;
       float update = (float) (g / (Math.sqrt(v[i]) + eps));
@@ -36,7 +45,6 @@ public final class RmsProp implements Optimizer {
       }
       params[i] -= lr * update;
     }
-    steps++;
   }
 
   @Override

@@ -1,5 +1,7 @@
 package sparkcnn.models.optim;
 
+import sparkcnn.kernels.Parallel;
+
 /**
  * SGD with momentum and optional Nesterov momentum, L2 weight decay added to the gradient (PyTorch's semantics):
  * g = grad + wd p; buf = momentum buf + g; p -= lr (nesterov ? g + momentum buf : buf).
@@ -25,7 +27,14 @@ public final class Sgd implements Optimizer {
     if (buf == null) {
       buf = new float[params.length];
     }
-    for (int i = frozen; i < params.length; i++) {
+    // Millions of independent elements while the executors wait: spread them over the driver's cores.
+    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, frozen + lo,
+        frozen + hi, lr));
+    steps++;
+  }
+
+  private void update(float[] params, float[] grads, boolean[] decayMask, int from, int to, float lr) {
+    for (int i = from; i < to; i++) {
       float g = grads[i] + (decayMask[i] ? weightDecay * params[i] : 0f);
       if (momentum != 0f) {
         buf[i] = momentum * buf[i] + g;
@@ -33,7 +42,6 @@ public final class Sgd implements Optimizer {
       }
       params[i] -= lr * g;
     }
-    steps++;
   }
 
   @Override
