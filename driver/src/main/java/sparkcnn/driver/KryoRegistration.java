@@ -1,8 +1,10 @@
 package sparkcnn.driver;
 
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import org.apache.spark.serializer.KryoRegistrator;
 import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.driver.score.Scorer;
 import sparkcnn.driver.train.EvalPartial;
 import sparkcnn.driver.train.Snapshot;
 import sparkcnn.driver.train.StepPartial;
@@ -15,6 +17,9 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(StepPartial.class);
     kryo.register(Snapshot.class);
     kryo.register(EvalPartial.class);
+    // Broadcast once per scoring job. Its members are records, which Java serialization rebuilds through their
+    // constructors; the weights are float arrays, which it writes in bulk.
+    kryo.register(Scorer.class, new JavaSerializer());
     kryo.register(float[].class);
     kryo.register(float[][].class);
     kryo.register(byte[].class);

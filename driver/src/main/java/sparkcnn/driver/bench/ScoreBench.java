@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import sparkcnn.driver.SparkSetup;
 import sparkcnn.driver.data.Datasets;
 import sparkcnn.driver.data.Normalization;
@@ -50,7 +51,8 @@ public final class ScoreBench {
       Model m = Zoo.build(spec).init(1);
       ScoringModels models = new ScoringModels(List.of(new ScoringModels.Member(spec, m.params(), m.state(),
           new Normalization(new float[] {0.5f}, new float[] {0.25f}))));
-      Scorer scorer = new Scorer(models, 5, 1, batch);
+      // Broadcast as in the scoring job, so the weights are not in every task's closure.
+      Broadcast<Scorer> scorer = sc.broadcast(new Scorer(models, 5, 1, batch));
       pass(data, scorer); // warm-up: JIT and the executors' model pools
       long images = 0;
       long t0 = System.nanoTime();
@@ -60,6 +62,7 @@ public final class ScoreBench {
         passes++;
       }
       double s = (System.nanoTime() - t0) / 1e9;
+      scorer.destroy();
       models.close();
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("model", spec.name());
@@ -75,7 +78,7 @@ public final class ScoreBench {
     }
   }
 
-  private static long pass(JavaRDD<SampleBlock> data, Scorer scorer) {
+  private static long pass(JavaRDD<SampleBlock> data, Broadcast<Scorer> scorer) {
     return data.mapPartitions(it -> {
       SampleBlock b = it.next();
       int per = b.sampleBytes();
@@ -96,7 +99,7 @@ public final class ScoreBench {
           return new Scorer.Input("generated/" + i++, null, planes, null);
         }
       };
-      Iterator<Scorer.Row> rows = scorer.score(inputs);
+      Iterator<Scorer.Row> rows = scorer.value().score(inputs);
       List<Long> count = new ArrayList<>();
       long c = 0;
       while (rows.hasNext()) {
