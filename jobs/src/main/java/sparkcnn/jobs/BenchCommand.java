@@ -37,8 +37,11 @@ final class BenchCommand implements Main.Command {
       1 core, then P partitions (default: the cores) on P cores, each after 5 warm-up steps for at least
       --seconds (default 20). Prints images_per_second, overhead_fraction (share of step wall time that is not
       forward / backward compute: scheduling, broadcast, aggregation, optimizer) and speedup_P_vs_1, plus both
-      phases' details. --batch is the global batch (default 256), --micro-batch the per-forward size (default 64).
-      --sync-every K measures local SGD (K local steps per synchronization); figures are per optimizer step.
+      phases' details. A third, shorter phase runs the same P-partition steps with forward and backward skipped
+      (zero gradients of the model's size): empty_step_seconds is what Spark and the driver cost per step on
+      their own, empty_step_fraction that over the real step. --batch is the global batch (default 256),
+      --micro-batch the per-forward size (default 64). --sync-every K measures local SGD (K local steps per
+      synchronization; no empty phase); figures are per optimizer step.
 
       bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
       in memory, all cores, for at least --seconds (default 10). Prints images_per_second. Decoding files is

@@ -15,6 +15,10 @@ public final class Activations {
 
   /** dx = dy where x > 0 (the subgradient 0 at x = 0). */
   public static void reluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    if (Simd.AVAILABLE) {
+      ElementwiseVectorKernel.reluBackward(x, xOff, dy, dyOff, dx, dxOff, n);
+      return;
+    }
     for (int i = 0; i < n; i++) {
       dx[dxOff + i] = x[xOff + i] > 0f ? dy[dyOff + i] : 0f;
     }

@@ -10,22 +10,28 @@ package sparkcnn.kernels;
 public final class BatchNormKernels {
   private BatchNormKernels() {}
 
-  /** Per channel: sum[c] = sum of x, sumSq[c] = sum of x^2 over (N, H, W) (overwritten), in double. */
+  /**
+   * Per channel: sum[c] = sum of x, sumSq[c] = sum of x^2 over (N, H, W) (overwritten), in double across rows
+   * (with the Vector API, each row in float lanes first).
+   */
   public static void sums(float[] x, int xOff, int n, int c, int hw, double[] sum, double[] sumSq) {
     ConvGeom.operand("batch norm", "x", new int[] {n, c, hw}, x, xOff);
     Parallel.forRange(c, (lo, hi, t) -> {
       for (int ch = lo; ch < hi; ch++) {
-        double s = 0;
-        double s2 = 0;
+        double[] sums = new double[2];
         for (int i = 0; i < n; i++) {
           int o = xOff + (i * c + ch) * hw;
-          for (int j = o; j < o + hw; j++) {
-            s += x[j];
-            s2 += (double) x[j] * x[j];
+          if (Simd.AVAILABLE) {
+            ElementwiseVectorKernel.sums(x, o, hw, sums);
+          } else {
+            for (int j = o; j < o + hw; j++) {
+              sums[0] += x[j];
+              sums[1] += (double) x[j] * x[j];
+            }
           }
         }
-        sum[ch] = s;
-        sumSq[ch] = s2;
+        sum[ch] = sums[0];
+        sumSq[ch] = sums[1];
       }
     });
   }
@@ -93,16 +99,21 @@ public final class BatchNormKernels {
       for (int ch = lo; ch < hi; ch++) {
         float mean = saveMean[ch];
         float inv = saveInvStd[ch];
-        double sdy = 0;
-        double sdyx = 0;
+        double[] sums = new double[2]; // sum dy, sum dy (x - mean)
         for (int i = 0; i < n; i++) {
           int o = (i * c + ch) * hw;
-          for (int j = 0; j < hw; j++) {
-            float d = dy[dyOff + o + j];
-            sdy += d;
-            sdyx += d * (x[xOff + o + j] - mean) * inv;
+          if (Simd.AVAILABLE) {
+            ElementwiseVectorKernel.dySums(x, xOff + o, dy, dyOff + o, hw, mean, sums);
+          } else {
+            for (int j = 0; j < hw; j++) {
+              float d = dy[dyOff + o + j];
+              sums[0] += d;
+              sums[1] += d * (x[xOff + o + j] - mean);
+            }
           }
         }
+        double sdy = sums[0];
+        double sdyx = sums[1] * inv;
         dgamma[dgammaOff + ch] += (float) sdyx;
         dbeta[dbetaOff + ch] += (float) sdy;
         float k = gamma[gammaOff + ch] * inv / m;

@@ -83,14 +83,19 @@ final class ImplicitConv {
       Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
       float[] xp = Scratch.floats(Scratch.PADDED, paddedSize);
       float[] wide = Scratch.floats(Scratch.COLUMNS, g.k() * columns);
+      // The columns past q in each row stay zero for every image: clear them once, not per image.
+      for (int k = 0; k < g.k(); k++) {
+        for (int p = 0; p < g.p(); p++) {
+          int dst = k * columns + p * wp;
+          Arrays.fill(wide, dst + g.q(), dst + wp, 0f);
+        }
+      }
       for (int i = lo; i < hi; i++) {
         int base = image(x, xOff, i, g, hp, wp, xp, paddedSize);
         float[] a = base < 0 ? xp : x;
         for (int k = 0; k < g.k(); k++) {
           for (int p = 0; p < g.p(); p++) {
-            int dst = k * columns + p * wp;
-            System.arraycopy(dy, dyOff + ((i * g.k() + k) * g.p() + p) * g.q(), wide, dst, g.q());
-            Arrays.fill(wide, dst + g.q(), dst + wp, 0f);
+            System.arraycopy(dy, dyOff + ((i * g.k() + k) * g.p() + p) * g.q(), wide, k * columns + p * wp, g.q());
           }
         }
         for (int gi = 0; gi < g.groups(); gi++) {

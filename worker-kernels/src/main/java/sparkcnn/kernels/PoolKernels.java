@@ -17,6 +17,10 @@ public final class PoolKernels {
     }
     int hw = g.h() * g.w();
     int pq = g.p() * g.q();
+    if (isPlain2x2(g)) {
+      Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> max2x2(x, xOff, y, yOff, argmax, g, lo, hi));
+      return;
+    }
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       for (int plane = lo; plane < hi; plane++) {
         int xp = xOff + plane * hw;
@@ -47,6 +51,52 @@ public final class PoolKernels {
         }
       }
     });
+  }
+
+  /** The most common pooling (2x2, stride 2, no padding or dilation, every window inside the image). */
+  private static boolean isPlain2x2(ConvGeom g) {
+    return g.r() == 2 && g.s() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padTop() == 0
+        && g.padLeft() == 0 && g.dilationH() == 1 && g.dilationW() == 1 && 2 * g.p() <= g.h() && 2 * g.q() <= g.w();
+  }
+
+  /**
+   * maxForward for plain 2x2 windows over planes [lo, hi): four loads and three compares per output, without the
+   * general loop's bounds tests. Ties and NaN resolve as there (the first of equal values; a NaN is kept only if
+   * it comes first).
+   */
+  private static void max2x2(float[] x, int xOff, float[] y, int yOff, int[] argmax, ConvGeom g, int lo, int hi) {
+    int w = g.w();
+    int hw = g.h() * w;
+    int pq = g.p() * g.q();
+    for (int plane = lo; plane < hi; plane++) {
+      int xp = xOff + plane * hw;
+      int o = plane * pq;
+      for (int p = 0; p < g.p(); p++) {
+        int top = 2 * p * w;
+        for (int q = 0; q < g.q(); q++, o++) {
+          int at = top + 2 * q;
+          float best = x[xp + at];
+          int where = at;
+          float v = x[xp + at + 1];
+          if (v > best) {
+            best = v;
+            where = at + 1;
+          }
+          v = x[xp + at + w];
+          if (v > best) {
+            best = v;
+            where = at + w;
+          }
+          v = x[xp + at + w + 1];
+          if (v > best) {
+            best = v;
+            where = at + w + 1;
+          }
+          y[yOff + o] = best;
+          argmax[o] = where;
+        }
+      }
+    }
   }
 
   /** dx (overwritten) receives each dy at the position its forward took the maximum from. */

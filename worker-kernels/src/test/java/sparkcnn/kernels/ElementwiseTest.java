@@ -56,6 +56,24 @@ class ElementwiseTest {
   }
 
   @Test
+  void reluBackwardPassesDyExactlyWhereXIsPositiveAtAnyLengthAndOffset() {
+    for (int n : new int[] {1, 15, 16, 37, 100}) {
+      float[] x = Rand.floats(rnd, n + 3);
+      x[3] = 0f;
+      x[Math.min(4, n + 2)] = -0f;
+      float[] dy = Rand.floats(rnd, n + 5);
+      float[] dx = new float[n + 2];
+      java.util.Arrays.fill(dx, 9f);
+      Activations.reluBackward(x, 3, dy, 5, dx, 1, n);
+      assertEquals(9f, dx[0], "before the range");
+      for (int i = 0; i < n; i++) {
+        assertEquals(x[3 + i] > 0 ? dy[5 + i] : 0f, dx[1 + i], "n " + n + " element " + i);
+      }
+      assertEquals(9f, dx[n + 1], "after the range");
+    }
+  }
+
+  @Test
   void activationsMatchTheirFormulasAndDerivatives() {
     activation("relu", Activations::relu, Activations::reluBackward, false, v -> Math.max(v, 0));
     activation("relu6", Activations::relu6, Activations::relu6Backward, false, v -> Math.min(Math.max(v, 0), 6));

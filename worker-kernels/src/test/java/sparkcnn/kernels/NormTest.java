@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class NormTest {
   private final SplittableRandom rnd = new SplittableRandom(31);
   private static final float EPS = 1e-5f;
 
-  @Test
-  void batchNormTrainingNormalizesAndMovesRunningAverages() {
-    int n = 3, c = 4, hw = 10;
+  /** hw 10 runs the scalar tails only; hw 40 also the vector loops (8 or 16 lanes) with a tail. */
+  @ParameterizedTest
+  @ValueSource(ints = {10, 40})
+  void batchNormTrainingNormalizesAndMovesRunningAverages(int hw) {
+    int n = 3, c = 4;
     float[] x = Rand.floats(rnd, n * c * hw);
     float[] gamma = Rand.floats(rnd, c);
     float[] beta = Rand.floats(rnd, c);

@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -23,10 +24,24 @@ class PoolTest {
     return x;
   }
 
+  /** Ties go to the window's first position, on the 2x2 fast path (7x9) as on the general one (3x3). */
+  @Test
+  void maxPoolTiesTakeTheFirstPosition() {
+    for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(1, 1, 7, 9, 2, 2, 2, 0), ConvGeom.pool(1, 1, 7, 9, 3, 3, 3, 0)}) {
+      int[] arg = new int[g.outputSize()];
+      PoolKernels.maxForward(new float[g.inputSize()], 0, new float[g.outputSize()], 0, arg, g);
+      for (int p = 0; p < g.p(); p++) {
+        for (int q = 0; q < g.q(); q++) {
+          assertEquals(p * g.strideH() * g.w() + q * g.strideW(), arg[p * g.q() + q], g + " at " + p + "," + q);
+        }
+      }
+    }
+  }
+
   @Test
   void maxPoolMatchesDirectLoopAndGradient() {
     for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 7, 8, 3, 3, 2, 1), ConvGeom.pool(1, 2, 6, 6, 2, 2, 2, 0),
-        ConvGeom.pool(2, 1, 5, 9, 3, 2, 1, 1)}) {
+        ConvGeom.pool(2, 1, 5, 9, 3, 2, 1, 1), ConvGeom.pool(2, 2, 7, 9, 2, 2, 2, 0)}) {
       float[] x = distinct(g.inputSize());
       float[] y = new float[g.outputSize()];
       int[] arg = new int[g.outputSize()];

@@ -44,8 +44,10 @@ public final class TrainBench {
       double computeSeconds, int steps, double broadcastSeconds, double jobSeconds, double applySeconds, double slowestTaskSeconds) {}
 
   public Map<String, Object> run() {
-    Phase one = measure(1);
-    Phase many = measure(partitions);
+    Phase one = measure(1, false);
+    Phase many = measure(partitions, false);
+    // The same steps with forward and backward skipped: what Spark and the driver cost per step on their own.
+    Phase empty = syncEvery == 1 ? measure(partitions, true) : null;
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", spec.name());
     r.put("input", spec.input());
@@ -58,8 +60,15 @@ public final class TrainBench {
     r.put("speedup_" + partitions + "_vs_1", many.imagesPerSecond() / one.imagesPerSecond());
     r.put("step_seconds", many.stepSeconds());
     r.put("compute_seconds", many.computeSeconds());
+    if (empty != null) {
+      r.put("empty_step_seconds", empty.stepSeconds());
+      r.put("empty_step_fraction", empty.stepSeconds() / many.stepSeconds());
+    }
     r.put("one_partition", phase(one));
     r.put(partitions + "_partitions", phase(many));
+    if (empty != null) {
+      r.put("empty_steps", phase(empty));
+    }
     return r;
   }
 
@@ -78,10 +87,13 @@ public final class TrainBench {
     return m;
   }
 
-  /** p partitions on a local[p] context; warm-up steps first, then steps until the time budget is spent. */
-  private Phase measure(int p) {
-    progress.printf(Locale.ROOT, "bench train: %s batch %d on %d partition(s) / %d core(s) ...%n", spec.name(), batch,
-        p, p);
+  /**
+   * p partitions on a local[p] context; warm-up steps first, then steps until the time budget is spent. With
+   * skipCompute the partitions return zero gradients at once (see TrainConfig.skipCompute).
+   */
+  private Phase measure(int p, boolean skipCompute) {
+    progress.printf(Locale.ROOT, "bench train: %s batch %d on %d partition(s) / %d core(s)%s ...%n", spec.name(),
+        batch, p, p, skipCompute ? ", forward and backward skipped" : "");
     JavaSparkContext sc = SparkSetup.local("local[" + p + "]", "sparkcnn-bench-train");
     sc.setLogLevel("WARN");
     try {
@@ -96,6 +108,7 @@ public final class TrainBench {
       cfg.optimizer.lr = 0.01f;
       cfg.totalSteps = 1_000_000;
       cfg.syncEvery = syncEvery;
+      cfg.skipCompute = skipCompute;
       DistributedTrainer t = new DistributedTrainer(sc, data, cfg);
       for (int i = 0; i < 5; i++) {
         t.step("warm-up");
@@ -107,7 +120,8 @@ public final class TrainBench {
       long apply = 0;
       long slowest = 0;
       int steps = 0;
-      while (steps < 10 || wall < seconds * 1e9) {
+      double budget = skipCompute ? seconds / 4 : seconds; // empty steps are short: a quarter is plenty
+      while (steps < 10 || wall < budget * 1e9) {
         long before = t.step();
         DistributedTrainer.StepReport r = t.step("bench step " + steps);
         int k = (int) (t.step() - before); // optimizer steps this round did (K with local SGD)

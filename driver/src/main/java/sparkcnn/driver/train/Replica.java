@@ -63,11 +63,17 @@ final class Replica {
   /** One synchronous step's gradient sum over this partition's micro-batches. */
   StepPartial gradients(Snapshot snap, SampleBlock block, ShardPlan plan, int partition) {
     long t0 = System.nanoTime();
-    load(snap);
-    model.zeroGrad();
-    model.clearBatchStatistics();
     StepPartial out = new StepPartial();
-    accumulate(block, plan, snap.step, partition, out);
+    if (config.skipCompute) {
+      model.zeroGrad();
+      model.clearBatchStatistics();
+      out.count = plan.shardSize(partition);
+    } else {
+      load(snap);
+      model.zeroGrad();
+      model.clearBatchStatistics();
+      accumulate(block, plan, snap.step, partition, out);
+    }
     // Not copied: the result is serialized when the task returns, before this replica is used again.
     out.payload = model.grads();
     out.stats = model.batchStatistics();

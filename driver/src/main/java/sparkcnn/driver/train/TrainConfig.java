@@ -29,6 +29,11 @@ public final class TrainConfig implements Serializable {
   public long totalSteps = 100;
   /** Spark job descriptions and log lines use it: 0 = unknown. */
   public long stepsPerEpoch = 0;
+  /**
+   * Benchmarks only: partitions skip forward and backward and return zero gradients of the model's size, so a
+   * step costs exactly what Spark and the driver add (broadcast, job, results, optimizer) and nothing else.
+   */
+  public boolean skipCompute = false;
   /** Fault injection for tests: partition 0's first attempt at this step throws (Spark retries it). -1: never. */
   public long injectFailureAtStep = -1;
 }

@@ -1,0 +1,55 @@
+package sparkcnn.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bench train through the command on a small model: every key the issue names, with sane values, and the empty
+ * phase really skipping forward and backward (its compute time far below the real phase's).
+ */
+class BenchTrainTest {
+  private static double number(String json, String key) {
+    Matcher m = Pattern.compile("\"" + key + "\": ([-0-9.eE]+)").matcher(json);
+    assertTrue(m.find(), key + " in " + json);
+    return Double.parseDouble(m.group(1));
+  }
+
+  /** The value of key inside the object under section. */
+  private static double number(String json, String section, String key) {
+    int at = json.indexOf("\"" + section + "\": {");
+    assertTrue(at >= 0, section + " in " + json);
+    return number(json.substring(at, json.indexOf('}', at)), key);
+  }
+
+  @Test
+  void reportsThroughputOverheadSpeedupAndTheEmptyStep() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream savedErr = System.err;
+    System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run(new String[] {"bench", "train", "--model", "cifar_resnet20", "--input", "3x16x16", "--batch",
+          "32", "--micro-batch", "16", "--seconds", "1", "--json"}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(savedErr);
+    }
+    assertEquals(0, code);
+    String json = out.toString(StandardCharsets.UTF_8);
+    assertTrue(number(json, "images_per_second") > 0);
+    double overhead = number(json, "overhead_fraction");
+    assertTrue(overhead > 0 && overhead < 1, "overhead_fraction " + overhead);
+    assertTrue(number(json, "speedup_2_vs_1") > 0);
+    assertTrue(number(json, "empty_step_seconds") > 0);
+    assertTrue(number(json, "empty_step_fraction") > 0);
+    double realCompute = number(json, "2_partitions", "compute_seconds");
+    double emptyCompute = number(json, "empty_steps", "compute_seconds");
+    assertTrue(emptyCompute < 0.5 * realCompute, "empty steps computed " + emptyCompute + " s vs " + realCompute);
+  }
+}
