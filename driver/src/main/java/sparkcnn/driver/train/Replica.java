@@ -64,14 +64,12 @@ final class Replica {
   StepPartial gradients(Snapshot snap, SampleBlock block, ShardPlan plan, int partition) {
     long t0 = System.nanoTime();
     StepPartial out = new StepPartial();
+    model.zeroGrad();
+    model.clearBatchStatistics();
     if (config.skipCompute) {
-      model.zeroGrad();
-      model.clearBatchStatistics();
-      out.count = plan.shardSize(partition);
+      out.count = plan.shardSize(partition); // benchmarks: zero gradients, nothing run
     } else {
       load(snap);
-      model.zeroGrad();
-      model.clearBatchStatistics();
       accumulate(block, plan, snap.step, partition, out);
     }
     // Not copied: the result is serialized when the task returns, before this replica is used again.
