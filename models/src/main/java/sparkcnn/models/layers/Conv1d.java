@@ -21,10 +21,7 @@ public final class Conv1d implements Layer {
   private final int dilation;
   private final int groups;
   private final boolean bias;
-  private float[] params;
-  private float[] grads;
-  private int wOff;
-  private int bOff;
+  private final WeightsAndBias wb;
   private ConvGeom geom;
   private int[] inShape;
   private Tensor x;
@@ -45,6 +42,7 @@ public final class Conv1d implements Layer {
     this.dilation = dilation;
     this.groups = groups;
     this.bias = bias;
+    this.wb = new WeightsAndBias(out * (in / groups) * kernel, (in / groups) * kernel, out, bias);
   }
 
   private static String describe(int in, int out, int kernel, int stride) {
@@ -80,23 +78,17 @@ public final class Conv1d implements Layer {
 
   @Override
   public int paramCount() {
-    return out * (in / groups) * kernel + (bias ? out : 0);
+    return wb.count();
   }
 
   @Override
   public void bind(Binder b) {
-    params = b.params;
-    grads = b.grads;
-    wOff = b.params(out * (in / groups) * kernel, true);
-    bOff = bias ? b.params(out, false) : -1;
+    wb.bind(b);
   }
 
   @Override
   public void init(SplittableRandom rnd) {
-    Init.kaimingNormal(params, wOff, out * (in / groups) * kernel, (in / groups) * kernel, rnd);
-    if (bias) {
-      Arrays.fill(params, bOff, bOff + out, 0f);
-    }
+    wb.init(rnd);
   }
 
   @Override
@@ -106,19 +98,20 @@ public final class Conv1d implements Layer {
       inShape = input.shape();
     }
     y = Buffers.ensure(y, input.dim(0), out, geom.q());
-    Conv1dKernels.forward(input.data, input.offset, params, wOff, bias ? params : null, bOff, y.data, y.offset, geom);
+    Conv1dKernels.forward(input.data, input.offset, wb.params, wb.wOff, wb.biasArray(), wb.bOff, y.data,
+        y.offset, geom);
     x = input;
     return y;
   }
 
   @Override
   public Tensor backward(Tensor dy) {
-    Conv1dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, grads, wOff, geom);
+    Conv1dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, wb.grads, wb.wOff, geom);
     if (bias) {
-      Conv2dKernels.backwardBias(dy.data, dy.offset, grads, bOff, geom);
+      Conv2dKernels.backwardBias(dy.data, dy.offset, wb.grads, wb.bOff, geom);
     }
     dx = Buffers.ensure(dx, inShape);
-    Conv1dKernels.backwardInput(dy.data, dy.offset, params, wOff, dx.data, dx.offset, geom);
+    Conv1dKernels.backwardInput(dy.data, dy.offset, wb.params, wb.wOff, dx.data, dx.offset, geom);
     return dx;
   }
 

@@ -27,10 +27,7 @@ public final class Conv2d implements Layer {
   private final int dilation;
   private final int groups;
   private final boolean bias;
-  private float[] params;
-  private float[] grads;
-  private int wOff;
-  private int bOff;
+  private final WeightsAndBias wb;
   private float[] biasData;
   private ConvGeom geom;
   private Tensor x;
@@ -53,6 +50,7 @@ public final class Conv2d implements Layer {
     this.dilation = dilation;
     this.groups = groups;
     this.bias = bias;
+    this.wb = new WeightsAndBias(out * (in / groups) * kernel * kernel, (in / groups) * kernel * kernel, out, bias);
   }
 
   /** The geometry for an input shape (batch included). */
@@ -84,24 +82,18 @@ public final class Conv2d implements Layer {
 
   @Override
   public int paramCount() {
-    return out * (in / groups) * kernel * kernel + (bias ? out : 0);
+    return wb.count();
   }
 
   @Override
   public void bind(Binder b) {
-    params = b.params;
-    grads = b.grads;
-    wOff = b.params(out * (in / groups) * kernel * kernel, true);
-    bOff = bias ? b.params(out, false) : -1;
-    biasData = bias ? params : null;
+    wb.bind(b);
+    biasData = wb.biasArray();
   }
 
   @Override
   public void init(SplittableRandom rnd) {
-    Init.kaimingNormal(params, wOff, out * (in / groups) * kernel * kernel, (in / groups) * kernel * kernel, rnd);
-    if (bias) {
-      Arrays.fill(params, bOff, bOff + out, 0f);
-    }
+    wb.init(rnd);
   }
 
   @Override
@@ -110,19 +102,19 @@ public final class Conv2d implements Layer {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    Conv2dKernels.forward(input.data, input.offset, params, wOff, biasData, bOff, y.data, y.offset, geom);
+    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, biasData, wb.bOff, y.data, y.offset, geom);
     x = input;
     return y;
   }
 
   @Override
   public Tensor backward(Tensor dy) {
-    Conv2dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, grads, wOff, geom);
+    Conv2dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, wb.grads, wb.wOff, geom);
     if (bias) {
-      Conv2dKernels.backwardBias(dy.data, dy.offset, grads, bOff, geom);
+      Conv2dKernels.backwardBias(dy.data, dy.offset, wb.grads, wb.bOff, geom);
     }
     dx = Buffers.ensure(dx, geom.inputShape());
-    Conv2dKernels.backwardInput(dy.data, dy.offset, params, wOff, dx.data, dx.offset, geom);
+    Conv2dKernels.backwardInput(dy.data, dy.offset, wb.params, wb.wOff, dx.data, dx.offset, geom);
     return dx;
   }
 
@@ -135,24 +127,25 @@ public final class Conv2d implements Layer {
     if (bn.channels() != out) {
       throw new IllegalArgumentException(describe() + ": cannot fold " + bn.describe());
     }
-    float[] b = bias ? params : new float[out];
-    int bo = bias ? bOff : 0;
+    float[] b = bias ? wb.params : new float[out];
+    int bo = bias ? wb.bOff : 0;
     int g = bn.paramOffset();
     int s = bn.stateOffset();
-    BatchNormKernels.foldIntoConv(params, wOff, biasData, bOff, out, (in / groups) * kernel * kernel,
-        bn.params(), g, bn.params(), g + out, bn.state(), s, bn.state(), s + out, BatchNorm2d.EPS, params, wOff, b, bo);
+    BatchNormKernels.foldIntoConv(wb.params, wb.wOff, biasData, wb.bOff, out, (in / groups) * kernel * kernel,
+        bn.params(), g, bn.params(), g + out, bn.state(), s, bn.state(), s + out, BatchNorm2d.EPS, wb.params,
+            wb.wOff, b, bo);
     biasData = b;
-    bOff = bo;
+    wb.bOff = bo;
   }
 
   /** Offset of the weights (out, in / groups, k, k) in the flat parameter buffer. */
   public int weightOffset() {
-    return wOff;
+    return wb.wOff;
   }
 
   /** Offset of the bias in the flat parameter buffer, or -1 without one. */
   public int biasOffset() {
-    return bOff;
+    return wb.bOff;
   }
 
   public int outChannels() {

@@ -20,10 +20,7 @@ public final class Conv3d implements Layer {
   private final int dilation;
   private final int groups;
   private final boolean bias;
-  private float[] params;
-  private float[] grads;
-  private int wOff;
-  private int bOff;
+  private final WeightsAndBias wb;
   private Conv3dGeom geom;
   private Tensor x;
   private Tensor y;
@@ -42,6 +39,7 @@ public final class Conv3d implements Layer {
     this.dilation = dilation;
     this.groups = groups;
     this.bias = bias;
+    this.wb = new WeightsAndBias(weights(), weights() / out, out, bias);
   }
 
   private Conv3dGeom geometry(int[] s) {
@@ -77,23 +75,17 @@ public final class Conv3d implements Layer {
 
   @Override
   public int paramCount() {
-    return weights() + (bias ? out : 0);
+    return wb.count();
   }
 
   @Override
   public void bind(Binder b) {
-    params = b.params;
-    grads = b.grads;
-    wOff = b.params(weights(), true);
-    bOff = bias ? b.params(out, false) : -1;
+    wb.bind(b);
   }
 
   @Override
   public void init(SplittableRandom rnd) {
-    Init.kaimingNormal(params, wOff, weights(), weights() / out, rnd);
-    if (bias) {
-      Arrays.fill(params, bOff, bOff + out, 0f);
-    }
+    wb.init(rnd);
   }
 
   @Override
@@ -102,19 +94,20 @@ public final class Conv3d implements Layer {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    Conv3dKernels.forward(input.data, input.offset, params, wOff, bias ? params : null, bOff, y.data, y.offset, geom);
+    Conv3dKernels.forward(input.data, input.offset, wb.params, wb.wOff, wb.biasArray(), wb.bOff, y.data,
+        y.offset, geom);
     x = input;
     return y;
   }
 
   @Override
   public Tensor backward(Tensor dy) {
-    Conv3dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, grads, wOff, geom);
+    Conv3dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, wb.grads, wb.wOff, geom);
     if (bias) {
-      Conv3dKernels.backwardBias(dy.data, dy.offset, grads, bOff, geom);
+      Conv3dKernels.backwardBias(dy.data, dy.offset, wb.grads, wb.bOff, geom);
     }
     dx = Buffers.ensure(dx, geom.inputShape());
-    Conv3dKernels.backwardInput(dy.data, dy.offset, params, wOff, dx.data, dx.offset, geom);
+    Conv3dKernels.backwardInput(dy.data, dy.offset, wb.params, wb.wOff, dx.data, dx.offset, geom);
     return dx;
   }
 

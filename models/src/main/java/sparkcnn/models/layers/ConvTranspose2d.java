@@ -18,10 +18,7 @@ public final class ConvTranspose2d implements Layer {
   private final int stride;
   private final int padding;
   private final int outputPadding;
-  private float[] params;
-  private float[] grads;
-  private int wOff;
-  private int bOff;
+  private final WeightsAndBias wb;
   private ConvGeom geom;
   private int[] inShape;
   private Tensor x;
@@ -38,6 +35,7 @@ public final class ConvTranspose2d implements Layer {
     this.stride = stride;
     this.padding = padding;
     this.outputPadding = outputPadding;
+    this.wb = new WeightsAndBias(in * out * kernel * kernel, in * kernel * kernel, out, true);
   }
 
   private ConvGeom geometry(int[] s) {
@@ -62,21 +60,17 @@ public final class ConvTranspose2d implements Layer {
 
   @Override
   public int paramCount() {
-    return in * out * kernel * kernel + out;
+    return wb.count();
   }
 
   @Override
   public void bind(Binder b) {
-    params = b.params;
-    grads = b.grads;
-    wOff = b.params(in * out * kernel * kernel, true);
-    bOff = b.params(out, false);
+    wb.bind(b);
   }
 
   @Override
   public void init(SplittableRandom rnd) {
-    Init.kaimingNormal(params, wOff, in * out * kernel * kernel, in * kernel * kernel, rnd);
-    Arrays.fill(params, bOff, bOff + out, 0f);
+    wb.init(rnd);
   }
 
   @Override
@@ -86,17 +80,18 @@ public final class ConvTranspose2d implements Layer {
       inShape = input.shape();
     }
     y = Buffers.ensure(y, geom.inputShape());
-    ConvTranspose2dKernels.forward(input.data, input.offset, params, wOff, params, bOff, y.data, y.offset, geom);
+    ConvTranspose2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, wb.params, wb.bOff, y.data,
+        y.offset, geom);
     x = input;
     return y;
   }
 
   @Override
   public Tensor backward(Tensor dy) {
-    ConvTranspose2dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, grads, wOff, geom);
-    ConvTranspose2dKernels.backwardBias(dy.data, dy.offset, grads, bOff, geom);
+    ConvTranspose2dKernels.backwardWeights(x.data, x.offset, dy.data, dy.offset, wb.grads, wb.wOff, geom);
+    ConvTranspose2dKernels.backwardBias(dy.data, dy.offset, wb.grads, wb.bOff, geom);
     dx = Buffers.ensure(dx, inShape);
-    ConvTranspose2dKernels.backwardInput(dy.data, dy.offset, params, wOff, dx.data, dx.offset, geom);
+    ConvTranspose2dKernels.backwardInput(dy.data, dy.offset, wb.params, wb.wOff, dx.data, dx.offset, geom);
     return dx;
   }
 

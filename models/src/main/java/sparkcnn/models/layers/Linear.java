@@ -1,6 +1,5 @@
 package sparkcnn.models.layers;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import sparkcnn.kernels.Gemm;
 import sparkcnn.kernels.Shape;
@@ -14,10 +13,7 @@ public final class Linear implements Layer {
   private final int in;
   private final int out;
   private final boolean bias;
-  private float[] params;
-  private float[] grads;
-  private int wOff;
-  private int bOff;
+  private final WeightsAndBias wb;
   private Tensor x;
   private Tensor y;
   private Tensor dx;
@@ -29,6 +25,7 @@ public final class Linear implements Layer {
     this.in = in;
     this.out = out;
     this.bias = bias;
+    this.wb = new WeightsAndBias(out * in, in, out, bias);
   }
 
   @Override
@@ -47,34 +44,29 @@ public final class Linear implements Layer {
 
   @Override
   public int paramCount() {
-    return out * in + (bias ? out : 0);
+    return wb.count();
   }
 
   @Override
   public void bind(Binder b) {
-    params = b.params;
-    grads = b.grads;
-    wOff = b.params(out * in, true);
-    bOff = bias ? b.params(out, false) : -1;
+    wb.bind(b);
   }
 
   @Override
   public void init(SplittableRandom rnd) {
-    Init.kaimingNormal(params, wOff, out * in, in, rnd);
-    if (bias) {
-      Arrays.fill(params, bOff, bOff + out, 0f);
-    }
+    wb.init(rnd);
   }
 
   @Override
   public Tensor forward(Tensor input, boolean training) {
     int n = outputShape(input.shape())[0];
     y = Buffers.ensure(y, n, out);
-    Gemm.gemm(false, true, n, out, in, 1f, input.data, input.offset, in, params, wOff, in, 0f, y.data, y.offset, out);
+    Gemm.gemm(false, true, n, out, in, 1f, input.data, input.offset, in, wb.params, wb.wOff, in, 0f, y.data,
+        y.offset, out);
     if (bias) {
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < out; j++) {
-          y.data[y.offset + i * out + j] += params[bOff + j];
+          y.data[y.offset + i * out + j] += wb.params[wb.bOff + j];
         }
       }
     }
@@ -85,16 +77,17 @@ public final class Linear implements Layer {
   @Override
   public Tensor backward(Tensor dy) {
     int n = x.dim(0);
-    Gemm.gemm(true, false, out, in, n, 1f, dy.data, dy.offset, out, x.data, x.offset, in, 1f, grads, wOff, in);
+    Gemm.gemm(true, false, out, in, n, 1f, dy.data, dy.offset, out, x.data, x.offset, in, 1f, wb.grads, wb.wOff, in);
     if (bias) {
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < out; j++) {
-          grads[bOff + j] += dy.data[dy.offset + i * out + j];
+          wb.grads[wb.bOff + j] += dy.data[dy.offset + i * out + j];
         }
       }
     }
     dx = Buffers.ensure(dx, n, in);
-    Gemm.gemm(false, false, n, in, out, 1f, dy.data, dy.offset, out, params, wOff, in, 0f, dx.data, dx.offset, in);
+    Gemm.gemm(false, false, n, in, out, 1f, dy.data, dy.offset, out, wb.params, wb.wOff, in, 0f, dx.data,
+        dx.offset, in);
     return dx;
   }
 
