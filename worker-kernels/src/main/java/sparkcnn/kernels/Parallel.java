@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 
 /**
@@ -14,6 +15,8 @@ import java.util.function.IntConsumer;
  */
 public final class Parallel {
   private static volatile ForkJoinPool pool = newPool(defaultThreads());
+  /** Regions in flight hold it shared; a resize takes it exclusively (fair: a waiting resize is not starved). */
+  private static final ReentrantReadWriteLock RESIZE = new ReentrantReadWriteLock(true);
   /** Nonzero while this (non-pool) thread runs a chunk of a region inline. */
   private static final ThreadLocal<int[]> INLINE_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
@@ -50,15 +53,27 @@ public final class Parallel {
     return pool.getParallelism();
   }
 
-  /** Resizes the pool (e.g. to the cores a Spark task was given). */
-  public static synchronized void setThreads(int threads) {
+  /**
+   * Resizes the pool (e.g. to the cores a Spark task was given). Concurrent tasks in one executor may resize it
+   * while others run regions on it (concurrent sweep trials, training next to evaluation): the swap waits for
+   * the regions in flight, which would otherwise see their work cancelled by the old pool's shutdown.
+   */
+  public static void setThreads(int threads) {
     if (threads < 1) {
       throw new IllegalArgumentException("threads: expected a positive integer, got " + threads);
     }
-    if (threads != threads()) {
-      ForkJoinPool old = pool;
-      pool = newPool(threads);
-      old.shutdown();
+    if (threads == threads()) {
+      return;
+    }
+    RESIZE.writeLock().lock();
+    try {
+      if (threads != threads()) {
+        ForkJoinPool old = pool;
+        pool = newPool(threads);
+        old.shutdown();
+      }
+    } finally {
+      RESIZE.writeLock().unlock();
     }
   }
 
@@ -79,14 +94,19 @@ public final class Parallel {
       }
       return;
     }
-    ForkJoinTask<Void> rest = pool.submit(new Split(body, 1, tasks));
-    int[] depth = INLINE_DEPTH.get();
-    depth[0]++;
+    RESIZE.readLock().lock();
     try {
-      body.accept(0);
+      ForkJoinTask<Void> rest = pool.submit(new Split(body, 1, tasks));
+      int[] depth = INLINE_DEPTH.get();
+      depth[0]++;
+      try {
+        body.accept(0);
+      } finally {
+        depth[0]--;
+        rest.join();
+      }
     } finally {
-      depth[0]--;
-      rest.join();
+      RESIZE.readLock().unlock();
     }
   }
 
