@@ -111,6 +111,16 @@ public final class Model {
     return state;
   }
 
+  /** Overwrites parameters and state with these (a broadcast snapshot, a scoring member): same sizes required. */
+  public void load(float[] newParams, float[] newState) {
+    if (newParams.length != params.length || newState.length != state.length) {
+      throw new IllegalArgumentException("model '" + name + "': " + newParams.length + " parameters and "
+          + newState.length + " state values for its " + params.length + " and " + state.length);
+    }
+    System.arraycopy(newParams, 0, params, 0, params.length);
+    System.arraycopy(newState, 0, state, 0, state.length);
+  }
+
   /** Sums of the batch statistics of the training forwards since the last apply (layout of the state). */
   public float[] batchStatistics() {
     return stats;

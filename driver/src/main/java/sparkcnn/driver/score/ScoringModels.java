@@ -59,8 +59,7 @@ public final class ScoringModels implements Serializable {
     for (int i = 0; i < ms.length; i++) {
       Member m = members.get(i);
       ms[i] = Zoo.build(m.spec());
-      System.arraycopy(m.params(), 0, ms[i].params(), 0, m.params().length);
-      System.arraycopy(m.state(), 0, ms[i].state(), 0, m.state().length);
+      ms[i].load(m.params(), m.state());
       ms[i].foldForInference();
     }
     return ms;

@@ -48,8 +48,7 @@ public final class Evaluator {
         Parallel.setThreads(Math.max(1, task.cpus()));
         // One model per (spec, task thread): a thread runs one task at a time, so no model is ever shared.
         Model m = MODELS.computeIfAbsent(key + "/" + Thread.currentThread().getId(), k -> Zoo.build(spec));
-        System.arraycopy(bc.value().params, 0, m.params(), 0, m.paramCount());
-        System.arraycopy(bc.value().state, 0, m.state(), 0, m.state().length);
+        m.load(bc.value().params, bc.value().state);
         return acc.plus(score(m, block, norm, batch, spec.classes()));
       }, EvalPartial::plus, 2);
       return new Result(total.lossSum / total.count, total.correct / (double) total.count,

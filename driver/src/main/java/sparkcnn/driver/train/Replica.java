@@ -69,7 +69,7 @@ final class Replica {
     if (config.skipCompute) {
       out.count = plan.shardSize(partition); // benchmarks: zero gradients, nothing run
     } else {
-      load(snap);
+      model.load(snap.params, snap.state);
       accumulate(block, plan, snap.step, partition, out);
     }
     // Not copied: the result is serialized when the task returns, before this replica is used again.
@@ -85,7 +85,7 @@ final class Replica {
   /** K local steps from the snapshot (local SGD); returns parameter, state and optimizer-state sums. */
   StepPartial localSteps(Snapshot snap, SampleBlock block, ShardPlan plan, int partition, int k) {
     long t0 = System.nanoTime();
-    load(snap);
+    model.load(snap.params, snap.state);
     // A fresh optimizer from the snapshot's state: nothing carried over from an earlier task.
     Optimizer localOptimizer = config.optimizer.optimizer();
     Schedule schedule = config.optimizer.schedule(config.totalSteps);
@@ -135,11 +135,6 @@ final class Replica {
       from += size;
       m++;
     }
-  }
-
-  private void load(Snapshot snap) {
-    System.arraycopy(snap.params, 0, model.params(), 0, snap.params.length);
-    System.arraycopy(snap.state, 0, model.state(), 0, snap.state.length);
   }
 
   private static float[][] copy(float[][] a) {
