@@ -1,6 +1,5 @@
 package sparkcnn.driver.train;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
@@ -142,16 +141,5 @@ public final class DistributedTrainer {
     for (int i = 0; i < into.length; i++) {
       into[i] = sum[i] / n;
     }
-  }
-
-  /** Micro-batch sizes of the whole global batch in partition order: what the single-JVM reference must use. */
-  public int[] referenceMicroBatches() {
-    List<Integer> all = new ArrayList<>();
-    for (int q = 0; q < plan.partitions(); q++) {
-      for (int m : plan.microBatches(q)) {
-        all.add(m);
-      }
-    }
-    return all.stream().mapToInt(Integer::intValue).toArray();
   }
 }
