@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import sparkcnn.driver.SparkSetup;
 import sparkcnn.driver.data.Datasets;
+import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.driver.score.Scorer;
@@ -93,9 +94,7 @@ public final class ScoreBench {
         @Override
         public Scorer.Input next() {
           float[] planes = new float[per];
-          for (int p = 0; p < per; p++) {
-            planes[p] = (b.pixels[i * per + p] & 0xff) / 255f;
-          }
+          ImageDecoding.toUnit(b.pixels, i * per, planes, 0, per);
           return new Scorer.Input("generated/" + i++, null, planes, null);
         }
       };

@@ -37,9 +37,7 @@ public final class BatchMaker {
     for (int i = 0; i < n; i++) {
       int s = indices == null ? from + i : indices[from + i];
       int src = s * per;
-      for (int p = 0; p < per; p++) {
-        image[p] = (block.pixels[src + p] & 0xff) * (1f / 255f);
-      }
+      ImageDecoding.toUnit(block.pixels, src, image, 0, per);
       if (!augmentations.isEmpty()) {
         java.util.SplittableRandom rnd = Augmentations.random(seed, step, partition, from + i);
         for (Augmentation a : augmentations) {

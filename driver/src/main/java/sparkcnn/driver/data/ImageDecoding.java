@@ -19,6 +19,16 @@ public final class ImageDecoding {
 
   private ImageDecoding() {}
 
+  /**
+   * n uint8 pixels from px[from] as floats in [0, 1] into out[to]: the one scaling that training, evaluation and
+   * scoring share, so a model scores exactly the inputs it was evaluated on.
+   */
+  public static void toUnit(byte[] px, int from, float[] out, int to, int n) {
+    for (int i = 0; i < n; i++) {
+      out[to + i] = (px[from + i] & 0xff) * (1f / 255f);
+    }
+  }
+
   /** Whether a file name has one of {@link #EXTENSIONS}, in any case. */
   public static boolean isImageFile(String name) {
     String n = name.toLowerCase(Locale.ROOT);

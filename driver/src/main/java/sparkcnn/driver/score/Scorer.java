@@ -188,9 +188,7 @@ public final class Scorer implements Serializable {
 
   private static float[] toFloats(byte[] px) {
     float[] f = new float[px.length];
-    for (int i = 0; i < px.length; i++) {
-      f[i] = (px[i] & 0xff) / 255f;
-    }
+    ImageDecoding.toUnit(px, 0, f, 0, px.length);
     return f;
   }
 }
