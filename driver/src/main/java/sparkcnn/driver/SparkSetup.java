@@ -12,6 +12,12 @@ public final class SparkSetup {
   private SparkSetup() {}
 
   public static SparkConf conf(SparkConf conf) {
+    // The collective trainer counts the cluster's task slots through this listener (see ExecutorSlots).
+    String listener = sparkcnn.driver.train.ExecutorSlots.class.getName();
+    String listeners = conf.get("spark.extraListeners", "");
+    if (!listeners.contains(listener)) {
+      conf.set("spark.extraListeners", listeners.isEmpty() ? listener : listeners + "," + listener);
+    }
     return conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrationRequired", "true")
         .set("spark.kryo.registrator", KryoRegistration.class.getName())

@@ -1,7 +1,10 @@
 package sparkcnn.jobs;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
+import sparkcnn.driver.train.TrainConfig;
+import sparkcnn.driver.bench.AllReduceBench;
 import sparkcnn.driver.bench.ScoreBench;
 import sparkcnn.driver.bench.TrainBench;
 import sparkcnn.kernels.Parallel;
@@ -14,8 +17,10 @@ final class BenchCommand implements Main.Command {
   static final String HELP = """
       usage: bin/sparkcnn bench [kernels] [--json] [--quick] [--threads N]
              bin/sparkcnn bench train --model NAME [--batch B] [--micro-batch M] [--partitions P]
-                                      [--input CxHxW] [--classes N] [--seconds S] [--sync-every K] [--json]
+                                      [--input CxHxW] [--classes N] [--seconds S]
+                                      [--sync collective|broadcast|local] [--sync-every K] [--json]
              bin/sparkcnn bench score --model NAME [--batch B] [--partitions P] [--seconds S] [--json]
+             bin/sparkcnn bench allreduce [--max-ranks N] [--max-mb M] [--bucket-mb B] [--json]
 
       Measures the compute core on this machine, every figure timed in this run:
         peak_gflops_per_core  FP32 FMA peak of one core (independent FMA chains, same vector width as the kernels)
@@ -40,8 +45,16 @@ final class BenchCommand implements Main.Command {
       phases' details. A third, shorter phase runs the same P-partition steps with forward and backward skipped
       (zero gradients of the model's size): empty_step_seconds is what Spark and the driver cost per step on
       their own, empty_step_fraction that over the real step. --batch is the global batch (default 256),
-      --micro-batch the per-forward size (default 64). --sync-every K measures local SGD (K local steps per
-      synchronization; no empty phase); figures are per optimizer step.
+      --micro-batch the per-forward size (default 64). --sync picks the trainer (training.sync): collective
+      (the default: one barrier stage for all the timed steps, ring all-reduce between the ranks; its
+      job_seconds is the session's launch and rendezvous spread over its steps), broadcast (a Spark job per
+      step through the driver) or local (local SGD, --sync-every K local steps per averaging, default 4; no
+      empty phase). Figures are per optimizer step.
+
+      bench allreduce: the collective trainer's ring on its own, 2..--max-ranks ranks (default 8) as threads over
+      loopback TCP, messages of 1 KB to --max-mb MB (default 64) in steps of 4x, buckets of --bucket-mb (default
+      4). Per entry: seconds per all-reduce, algbw (bytes / time), busbw (algbw x 2(n-1)/n, as nccl-tests) and
+      busbw over the memory-copy bandwidth (System.arraycopy of 64 MB) measured in the same run.
 
       bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
       in memory, all cores, for at least --seconds (default 10). Prints images_per_second. Decoding files is
@@ -59,7 +72,10 @@ final class BenchCommand implements Main.Command {
       out.print(HELP);
       return 0;
     }
-    String what = args.choice("kernels", "train", "score");
+    String what = args.choice("kernels", "train", "score", "allreduce");
+    if ("allreduce".equals(what)) {
+      return allreduce(args, out);
+    }
     if ("train".equals(what)) {
       return train(args, out);
     }
@@ -88,6 +104,36 @@ final class BenchCommand implements Main.Command {
     return 0;
   }
 
+  private int allreduce(Args args, PrintStream out) {
+    boolean json = args.flag("--json");
+    int ranks = args.positiveInt("--max-ranks", 8);
+    int maxMb = args.positiveInt("--max-mb", 64);
+    int bucketMb = args.positiveInt("--bucket-mb", 4);
+    args.done("--max-ranks, --max-mb, --bucket-mb, --json, --help");
+    if (ranks < 2) {
+      throw new UsageException("sparkcnn bench allreduce: --max-ranks: expected at least 2, got " + ranks);
+    }
+    Map<String, Object> report;
+    try {
+      report = new AllReduceBench(ranks, (long) maxMb << 20, bucketMb << 18, System.err).run();
+    } catch (Exception e) {
+      throw new IllegalStateException("bench allreduce: " + e.getMessage(), e);
+    }
+    if (json) {
+      out.println(Json.write(report));
+    } else {
+      out.printf("memory copy %.2f GB/s (System.arraycopy, 64 MB)%n", (Double) report.get("copy_gb_per_second"));
+      out.printf("%5s %12s %12s %12s %12s %8s%n", "ranks", "bytes", "ms", "algbw GB/s", "busbw GB/s", "/copy");
+      for (Object o : (List<?>) report.get("entries")) {
+        Map<?, ?> e = (Map<?, ?>) o;
+        out.printf("%5d %12d %12.3f %12.3f %12.3f %8.3f%n", e.get("ranks"), e.get("bytes"),
+            (Double) e.get("seconds") * 1e3, e.get("algbw_gb_per_second"), e.get("busbw_gb_per_second"),
+            e.get("busbw_over_copy"));
+      }
+    }
+    return 0;
+  }
+
   private static void print(Map<String, Object> report, boolean json, PrintStream out) {
     if (json) {
       out.println(Json.write(report));
@@ -103,10 +149,20 @@ final class BenchCommand implements Main.Command {
     int partitions = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
     int seconds = args.positiveInt("--seconds", 20);
     int syncEvery = args.positiveInt("--sync-every", 1);
+    String given = args.option("--sync");
+    String sync = given != null ? given : syncEvery > 1 ? "local" : "collective";
+    if (!List.of("collective", "broadcast", "local").contains(sync)) {
+      throw new UsageException("sparkcnn bench train: --sync: expected collective, broadcast or local, got '" + sync
+          + "'");
+    }
+    if (sync.equals("local") && syncEvery == 1) {
+      syncEvery = 4;
+    }
     ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench train");
     args.done("--model, --batch, --micro-batch, --partitions, --input, --classes, --phi, --width, --depth, "
-        + "--resolution, --seconds, --sync-every, --json, --help");
-    print(new TrainBench(spec, batch, micro, partitions, seconds, syncEvery, System.err).run(), json, out);
+        + "--resolution, --seconds, --sync, --sync-every, --json, --help");
+    print(new TrainBench(spec, batch, micro, partitions, seconds, TrainConfig.Sync.parse(sync), syncEvery,
+        System.err).run(), json, out);
     return 0;
   }
 }

@@ -24,8 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real Spark standalone cluster on 127.0.0.1: a Master and two Workers (one core each) as separate JVMs from
  * the Spark jars on the test classpath, the packaged jar submitted through Spark's own SparkSubmit (client mode).
- * The run must complete, use both executors, and its checkpoint must evaluate to the accuracy its report gives.
+ * The run (collective: one barrier task per executor) must complete, use both executors, and its checkpoint must
+ * evaluate to the accuracy its report gives; a second run whose executor is killed with SIGKILL mid-session must
+ * end with the same checkpoint, byte for byte.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
   @TempDir
   static Path dir;
@@ -90,22 +93,34 @@ class StandaloneClusterIT {
     return Files.readString(dir.resolve(name + ".log"));
   }
 
-  @Test
-  void trainsOnTwoWorkersAndTheCheckpointEvaluatesToTheReportedAccuracy() throws Exception {
-    String jar = System.getProperty("sparkcnn.jar");
-    assertTrue(jar != null && Files.exists(Path.of(jar)), "the packaged jar (mvn package) at " + jar);
-    Path home = sparkHome();
+  private static String master;
+  private static Path home;
+  private static final List<Process> WORKERS = new ArrayList<>();
+  /** The uninterrupted run's final checkpoint, for the kill test to compare with. */
+  private static Path straightCheckpoint;
+  private static double straightAccuracy;
+
+  /** Master and two one-core Workers, started once for both tests. */
+  private static synchronized void cluster() throws IOException {
+    if (master != null) {
+      return;
+    }
+    home = sparkHome();
     int port = freePort();
-    String master = "spark://127.0.0.1:" + port;
+    master = "spark://127.0.0.1:" + port;
     start(home, "master", List.of("org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port",
         Integer.toString(port), "--webui-port", Integer.toString(freePort())));
     for (int w = 1; w <= 2; w++) {
       Path work = Files.createDirectories(dir.resolve("work-" + w));
-      start(home, "worker-" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores",
-          "1", "--memory", "2g", "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), master));
+      WORKERS.add(start(home, "worker-" + w, List.of("org.apache.spark.deploy.worker.Worker", "--host",
+          "127.0.0.1", "--cores", "1", "--memory", "2g", "--webui-port", Integer.toString(freePort()),
+          "--work-dir", work.toString(), master)));
     }
-    Path job = dir.resolve("cluster-job.yaml");
-    Path out = dir.resolve("run");
+  }
+
+  /** The job both tests train (collective, the default), with its output under run. */
+  private static Path job(String name, Path out) throws IOException {
+    Path job = dir.resolve(name + ".yaml");
     Files.writeString(job, """
         model:
           architecture: tf_convnet
@@ -115,6 +130,7 @@ class StandaloneClusterIT {
           train: {format: generated, samples: 2048, seed: 3}
           test: {format: generated, samples: 512, seed: 3}
           partitions: 2
+          augmentations: [hflip]
         training:
           epochs: 2
           batch: 64
@@ -122,23 +138,50 @@ class StandaloneClusterIT {
           optimizer: adam
           lr: 0.002
           seed: 5
+          peer_timeout_seconds: 60
+        log_every_seconds: 0
         output: %s
         """.formatted(out));
-    Process submit = start(home, "submit", List.of("org.apache.spark.deploy.SparkSubmit", "--master", master,
+    return job;
+  }
+
+  private static Process submit(String name, Path job) throws IOException {
+    // No spark.scheduler.minRegisteredResourcesRatio: the trainer itself waits for the cores the application
+    // asked for (spark.cores.max) before it starts a session.
+    return start(home, name, List.of("org.apache.spark.deploy.SparkSubmit", "--master", master,
         "--deploy-mode", "client", "--class", "sparkcnn.jobs.Main",
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--conf", "spark.cores.max=2", "--conf", "spark.executor.memory=1g",
-        "--conf", "spark.scheduler.minRegisteredResourcesRatio=1.0",
-        "--conf", "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
-        jar, "train", job.toString(), "--json"));
+        System.getProperty("sparkcnn.jar"), "train", job.toString(), "--json"));
+  }
+
+  private static double reportedAccuracy(String submitLog) {
+    Matcher acc = Pattern.compile("\"test_accuracy\": ([0-9.]+)").matcher(submitLog);
+    assertTrue(acc.find(), submitLog);
+    return Double.parseDouble(acc.group(1));
+  }
+
+  private static Path checkpoint(String submitLog) {
+    Matcher ckpt = Pattern.compile("\"checkpoint\": \"([^\"]+)\"").matcher(submitLog);
+    assertTrue(ckpt.find(), submitLog);
+    return Path.of(java.net.URI.create(ckpt.group(1).startsWith("file:") ? ckpt.group(1) : "file://" + ckpt.group(1)));
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(1)
+  void trainsOnTwoWorkersAndTheCheckpointEvaluatesToTheReportedAccuracy() throws Exception {
+    String jar = System.getProperty("sparkcnn.jar");
+    assertTrue(jar != null && Files.exists(Path.of(jar)), "the packaged jar (mvn package) at " + jar);
+    cluster();
+    Path job = job("cluster-job", dir.resolve("run"));
+    Process submit = submit("submit", job);
     assertTrue(submit.waitFor(300, TimeUnit.SECONDS), "the submitted job finishes within 5 minutes");
     String submitLog = log("submit");
     assertEquals(0, submit.exitValue(), submitLog);
-    Matcher acc = Pattern.compile("\"test_accuracy\": ([0-9.]+)").matcher(submitLog);
-    assertTrue(acc.find(), submitLog);
-    double reported = Double.parseDouble(acc.group(1));
+    double reported = reportedAccuracy(submitLog);
     assertTrue(reported > 0.5, "a learnable task: accuracy " + reported + " (chance 0.25)");
-    // Both workers ran an executor that ran tasks.
+    assertTrue(submitLog.contains("collective, 2 ranks"), submitLog);
+    // Both workers ran an executor that ran a training rank (a barrier task).
     for (int w = 1; w <= 2; w++) {
       try (Stream<Path> files = Files.walk(dir.resolve("work-" + w))) {
         List<Path> stderr = files.filter(p -> p.getFileName().toString().equals("stderr")).toList();
@@ -147,14 +190,52 @@ class StandaloneClusterIT {
       }
     }
     // The checkpoint alone reproduces the reported accuracy (local mode, this JVM).
-    Matcher ckpt = Pattern.compile("\"checkpoint\": \"([^\"]+)\"").matcher(submitLog);
-    assertTrue(ckpt.find(), submitLog);
+    straightCheckpoint = checkpoint(submitLog);
+    straightAccuracy = reported;
     java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-    int code = Main.run(new String[] {"evaluate", "--checkpoint", ckpt.group(1), "--data", job.toString(), "--json"},
-        new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
+    int code = Main.run(new String[] {"evaluate", "--checkpoint", straightCheckpoint.toString(), "--data",
+        job.toString(), "--json"}, new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
     assertEquals(0, code);
     Matcher eval = Pattern.compile("\"accuracy\": ([0-9.]+)").matcher(buf.toString(StandardCharsets.UTF_8));
     assertTrue(eval.find(), buf.toString(StandardCharsets.UTF_8));
     assertEquals(reported, Double.parseDouble(eval.group(1)), 1e-9);
+  }
+
+  /**
+   * SIGKILL of one executor JVM mid-session: Spark reruns the session's barrier stage from its snapshot on the
+   * relaunched executor, and the run ends with the same checkpoint, byte for byte, as the uninterrupted one.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(2)
+  void aKilledExecutorMidSessionChangesNothing() throws Exception {
+    assertTrue(straightCheckpoint != null, "the uninterrupted run ran first");
+    Path job = job("kill-job", dir.resolve("run-killed"));
+    Process submit = submit("submit-killed", job);
+    long deadline = System.nanoTime() + 240_000_000_000L;
+    Pattern step = Pattern.compile("epoch 1/2 step (\\d+)/32");
+    int seen = 0;
+    while (seen < 8 && System.nanoTime() < deadline && submit.isAlive()) {
+      Matcher m = step.matcher(log("submit-killed"));
+      while (m.find()) {
+        seen = Math.max(seen, Integer.parseInt(m.group(1)));
+      }
+      Thread.sleep(20);
+    }
+    assertTrue(seen >= 8 && seen < 32, "the kill lands mid-session (step " + seen + " of 32)");
+    ProcessHandle executor = WORKERS.get(1).descendants()
+        .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).findFirst()
+        .orElseThrow(() -> new AssertionError("no executor JVM under worker 2"));
+    new ProcessBuilder("kill", "-9", Long.toString(executor.pid())).inheritIO().start().waitFor();
+    assertTrue(submit.waitFor(300, TimeUnit.SECONDS), "the job finishes within 5 minutes after the kill");
+    String submitLog = log("submit-killed");
+    assertEquals(0, submit.exitValue(), submitLog);
+    Path killed = checkpoint(submitLog);
+    assertEquals(-1L, Files.mismatch(straightCheckpoint, killed), "final checkpoint byte-identical to the "
+        + "uninterrupted run's (" + straightCheckpoint + " vs " + killed + ")");
+    assertEquals(straightAccuracy, reportedAccuracy(submitLog), 0);
+    try (Stream<Path> files = Files.walk(dir.resolve("work-2"))) {
+      assertTrue(files.filter(p -> p.getFileName().toString().equals("stderr")).count() >= 2,
+          "worker 2 relaunched its killed executor");
+    }
   }
 }

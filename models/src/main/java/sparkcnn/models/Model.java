@@ -9,14 +9,15 @@ import sparkcnn.kernels.Shape;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.layers.Dropout;
 import sparkcnn.models.layers.InferenceGraph;
+import sparkcnn.models.layers.Sequential;
 import sparkcnn.models.layers.SideOutput;
 
 /**
  * A network with all its parameters in ONE flat array, all gradients in another and all batch-norm running
  * statistics in a third: broadcasting, aggregating, stepping an optimizer or writing a checkpoint each move one
  * array. Layers get their views by walking the tree once ({@link Binder}). A fourth array, laid out like the
- * state, collects the batch statistics of training forwards until {@link #applyBatchStatistics()} moves the
- * running averages by their mean.
+ * state, is where training forwards add their batch statistics; what a step does with them is {@link Step}'s
+ * business (they are summed across replicas and passed to its second half explicitly).
  */
 public final class Model {
   /** How far one step moves the running statistics toward the step's batch statistics (PyTorch's 0.1). */
@@ -29,7 +30,8 @@ public final class Model {
   private final float[] grads;
   private final float[] state;
   private final float[] stats;
-  private long statBatches;
+  /** Where each layer's parameters start in the flat buffer (for the gradient-ready signal of backward). */
+  private final java.util.IdentityHashMap<Layer, Integer> paramOffsets = new java.util.IdentityHashMap<>();
   private final boolean[] decay;
   private final List<SideOutput> sideOutputs = new ArrayList<>();
   private final List<Dropout> dropouts = new ArrayList<>();
@@ -55,7 +57,12 @@ public final class Model {
       throw new IllegalStateException(name + ": layers bound " + binder.paramsUsed() + " parameters and "
           + binder.stateUsed() + " state floats but declared " + params.length + " and " + state.length);
     }
+    int[] offset = {0};
     walk(root, l -> {
+      paramOffsets.put(l, offset[0]);
+      if (l.children().isEmpty()) {
+        offset[0] += l.paramCount();
+      }
       if (l instanceof SideOutput s) {
         sideOutputs.add(s);
       } else if (l instanceof Dropout d) {
@@ -121,38 +128,13 @@ public final class Model {
     System.arraycopy(newState, 0, state, 0, state.length);
   }
 
-  /** Sums of the batch statistics of the training forwards since the last apply (layout of the state). */
+  /** Where training forwards add their batch statistics (layout of the state); summed until cleared. */
   public float[] batchStatistics() {
     return stats;
   }
 
-  /** How many training forwards added to {@link #batchStatistics()}. */
-  public long statisticsBatches() {
-    return statBatches;
-  }
-
-  /** Adds batch statistics gathered elsewhere (other partitions' sums and their batch count). */
-  public void addBatchStatistics(float[] sums, long batches) {
-    for (int i = 0; i < stats.length; i++) {
-      stats[i] += sums[i];
-    }
-    statBatches += batches;
-  }
-
-  /** state = (1 - m) state + m mean(batch statistics), then clears the accumulator; no-op without batches. */
-  public void applyBatchStatistics() {
-    if (statBatches > 0) {
-      float m = STATISTICS_MOMENTUM;
-      for (int i = 0; i < state.length; i++) {
-        state[i] = (1 - m) * state[i] + m * (float) (stats[i] / (double) statBatches);
-      }
-    }
-    clearBatchStatistics();
-  }
-
   public void clearBatchStatistics() {
     Arrays.fill(stats, 0f);
-    statBatches = 0;
   }
 
   /** The auxiliary classifiers, in walk order (empty for most networks). */
@@ -207,7 +189,6 @@ public final class Model {
       if (folded) {
         throw new IllegalStateException(name + ": an inference graph (batch norm folded) cannot train");
       }
-      statBatches++;
     }
     return root.forward(x, training);
   }
@@ -215,5 +196,17 @@ public final class Model {
   /** Back-propagates dL/d(output) of the last training forward; gradients accumulate into {@link #grads()}. */
   public Tensor backward(Tensor dy) {
     return root.backward(dy);
+  }
+
+  /**
+   * The same, telling ready(offset) each time the gradients from a parameter offset to the end have received
+   * this backward's contribution (after each child of a sequential container, last child first), so that a
+   * caller can start sending them while earlier layers still compute (PyTorch DDP's bucketing).
+   */
+  public Tensor backward(Tensor dy, java.util.function.IntConsumer ready) {
+    Tensor dx = root instanceof Sequential s ? s.backward(dy, l -> ready.accept(paramOffsets.get(l)))
+        : root.backward(dy);
+    ready.accept(0);
+    return dx;
   }
 }

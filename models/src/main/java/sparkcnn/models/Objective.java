@@ -57,6 +57,11 @@ public final class Objective {
 
   /** Back-propagates the last training forward's loss times scale; gradients accumulate into the model. */
   public Tensor backward(float scale) {
+    return backward(scale, null);
+  }
+
+  /** The same, with the model's gradient-ready signal (see {@link Model#backward(Tensor, java.util.function.IntConsumer)}). */
+  public Tensor backward(float scale, java.util.function.IntConsumer ready) {
     for (int i = 0; i < sides.size(); i++) {
       Tensor d = sideLosses[i].backward();
       scaleInPlace(d, scale * sides.get(i).weight());
@@ -64,7 +69,7 @@ public final class Objective {
     }
     Tensor d = main.backward();
     scaleInPlace(d, scale);
-    return model.backward(d);
+    return ready == null ? model.backward(d) : model.backward(d, ready);
   }
 
   /**
@@ -72,9 +77,17 @@ public final class Objective {
    * maskSeed so whoever runs this micro-batch draws the same ones. Returns this micro-batch's totals.
    */
   public Totals microBatch(Tensor x, int[] labels, int globalBatch, long maskSeed) {
+    return microBatch(x, labels, globalBatch, maskSeed, null);
+  }
+
+  /** The same, with the gradient-ready signal of its backward (null for none). */
+  public Totals microBatch(Tensor x, int[] labels, int globalBatch, long maskSeed, java.util.function.IntConsumer ready) {
     model.reseedDropout(maskSeed);
     double loss = forward(x, labels, true);
-    backward(x.dim(0) / (float) globalBatch);
+    if (ready != null) {
+      ready.accept(model.paramCount()); // the batch statistics are final once the forward is done
+    }
+    backward(x.dim(0) / (float) globalBatch, ready);
     return new Totals(loss * main.count(), main.correct(), main.count());
   }
 

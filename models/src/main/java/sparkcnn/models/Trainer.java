@@ -98,43 +98,38 @@ public final class Trainer {
     }
     int per = images.size() / n;
     int lps = labelsPerSample(labels, n);
-    int[] shape = images.shape();
     long step = optimizer.steps();
-    model.zeroGrad();
-    model.clearBatchStatistics();
-    Objective.Totals totals = Objective.NONE;
-    int first = 0;
-    for (int m = 0; m < microBatches.length; m++) {
-      int b = microBatches[m];
-      shape[0] = b;
-      Tensor x = new Tensor(images.data, images.offset + first * per, shape);
-      int[] y = Arrays.copyOfRange(labels, first * lps, (first + b) * lps);
-      totals = totals.plus(objective.microBatch(x, y, n, maskSeed(step, m)));
-      first += b;
+    int[] firsts = new int[microBatches.length];
+    for (int m = 1; m < microBatches.length; m++) {
+      firsts[m] = firsts[m - 1] + microBatches[m - 1];
     }
-    return finishStep(totals);
+    Step.Partial p = Step.accumulate(model, objective, n, microBatches.length, m -> {
+      int[] shape = images.shape();
+      shape[0] = microBatches[m];
+      int first = firsts[m];
+      return new Step.MicroBatch(new Tensor(images.data, images.offset + first * per, shape),
+          Arrays.copyOfRange(labels, first * lps, (first + microBatches[m]) * lps), maskSeed(step, m));
+    }, null);
+    return apply(p);
   }
 
-  /** The learning rate the schedule gives at a step. */
-  public float scheduleRate(long step) {
-    return schedule.lr(step);
-  }
-
-  /** Applies gradients and batch statistics already accumulated in the model (by this trainer or elsewhere). */
-  public StepResult finishStep(Objective.Totals totals) {
-    return finishStep(totals, model.grads());
-  }
-
-  /** The same with the step's gradient in an array of its own (summed elsewhere, e.g. by Spark) instead of the model's. */
-  public StepResult finishStep(Objective.Totals totals, float[] grads) {
-    if (grads.length != model.paramCount()) {
-      throw new IllegalArgumentException("trainer: " + grads.length + " gradients for " + model.paramCount() + " parameters");
+  /** The second half of a step on this trainer's model with sums computed elsewhere (or by accumulate). */
+  public StepResult apply(Step.Partial p) {
+    if (p.grads().length != model.paramCount()) {
+      throw new IllegalArgumentException("trainer: " + p.grads().length + " gradients for " + model.paramCount()
+          + " parameters");
     }
-    model.applyBatchStatistics();
-    double norm = options.clipNorm() > 0 ? GradClip.clipGlobalNorm(grads, options.clipNorm()) : Double.NaN;
-    float lr = schedule.lr(optimizer.steps());
-    optimizer.step(model.params(), grads, model.decayMask(), options.frozen(), lr);
-    return new StepResult(totals.meanLoss(), (int) totals.correct(), (int) totals.count(), lr, norm);
+    double squared = options.clipNorm() > 0 ? GradClip.squaredNorm(p.grads()) : 0;
+    return Step.apply(Step.Slice.of(model, p.grads(), p.statistics().sums(), options.frozen()),
+        p.statistics().batches(), squared, optimizer, schedule, options.clipNorm(), p.totals());
+  }
+
+  public Schedule schedule() {
+    return schedule;
+  }
+
+  public Options options() {
+    return options;
   }
 
   /** Evaluation mode (running batch-norm statistics, no dropout) over images in batches. */

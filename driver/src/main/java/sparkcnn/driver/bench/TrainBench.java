@@ -10,7 +10,7 @@ import sparkcnn.driver.SparkSetup;
 import sparkcnn.driver.data.Datasets;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.SampleBlock;
-import sparkcnn.driver.train.DistributedTrainer;
+import sparkcnn.driver.train.DataParallelTrainer;
 import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.models.zoo.ModelSpec;
 
@@ -25,13 +25,16 @@ public final class TrainBench {
   private final int microBatch;
   private final int partitions;
   private final double seconds;
+  private final TrainConfig.Sync sync;
   private final int syncEvery;
   private final PrintStream progress;
 
-  public TrainBench(ModelSpec spec, int batch, int microBatch, int partitions, double seconds, int syncEvery,
-      PrintStream progress) {
+  /** syncEvery: K for sync LOCAL (ignored otherwise). */
+  public TrainBench(ModelSpec spec, int batch, int microBatch, int partitions, double seconds,
+      TrainConfig.Sync sync, int syncEvery, PrintStream progress) {
     this.spec = spec;
-    this.syncEvery = syncEvery;
+    this.sync = sync;
+    this.syncEvery = sync == TrainConfig.Sync.LOCAL ? syncEvery : 1;
     this.batch = batch;
     this.microBatch = microBatch;
     this.partitions = partitions;
@@ -47,13 +50,14 @@ public final class TrainBench {
     Phase one = measure(1, false);
     Phase many = measure(partitions, false);
     // The same steps with forward and backward skipped: what Spark and the driver cost per step on their own.
-    Phase empty = syncEvery == 1 ? measure(partitions, true) : null;
+    Phase empty = sync != TrainConfig.Sync.LOCAL ? measure(partitions, true) : null;
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("model", spec.name());
     r.put("input", spec.input());
     r.put("batch", batch);
     r.put("micro_batch", microBatch);
     r.put("partitions", partitions);
+    r.put("sync", sync.name().toLowerCase(Locale.ROOT));
     r.put("sync_every", syncEvery);
     r.put("images_per_second", many.imagesPerSecond());
     r.put("overhead_fraction", many.overheadFraction());
@@ -107,37 +111,39 @@ public final class TrainBench {
       cfg.optimizer.name = "sgd";
       cfg.optimizer.lr = 0.01f;
       cfg.totalSteps = 1_000_000;
+      cfg.sync = sync;
       cfg.syncEvery = syncEvery;
       cfg.skipCompute = skipCompute;
-      DistributedTrainer t = new DistributedTrainer(sc, data, cfg);
-      for (int i = 0; i < 5; i++) {
-        t.step("warm-up");
+      DataParallelTrainer t = DataParallelTrainer.create(sc, data, cfg);
+      try {
+        long warm = System.nanoTime();
+        t.run(5, "warm-up", r -> { });
+        double warmStep = (System.nanoTime() - warm) / 1e9 / 5;
+        // empty steps are short: a quarter of the budget is plenty
+        double budget = skipCompute ? seconds / 4 : seconds;
+        long steps = Math.max(10, (long) Math.ceil(budget / Math.max(warmStep, 1e-4)));
+        long[] sums = new long[5]; // step walls, compute per task, broadcast, job, apply
+        long[] slowest = {0};
+        long t0 = System.nanoTime();
+        t.run(5 + steps, "bench", r -> {
+          sums[0] += r.wallNanos();
+          sums[1] += r.computeNanos() / r.tasks();
+          sums[2] += r.broadcastNanos();
+          sums[3] += r.jobNanos();
+          sums[4] += r.applyNanos();
+          slowest[0] += r.slowestTaskNanos();
+        });
+        long wall = System.nanoTime() - t0;
+        // Figures per optimizer step over the whole timed run, from the driver's clock: for the collective
+        // trainer that includes launching the session and the rendezvous, which no step report contains.
+        double stepSeconds = wall / 1e9 / steps;
+        double computeSeconds = sums[1] / 1e9 / steps;
+        double job = sync == TrainConfig.Sync.COLLECTIVE ? (wall - sums[0]) / 1e9 / steps : sums[3] / 1e9 / steps;
+        return new Phase(p, batch / stepSeconds, 1 - computeSeconds / stepSeconds, stepSeconds, computeSeconds,
+            (int) steps, sums[2] / 1e9 / steps, job, sums[4] / 1e9 / steps, slowest[0] / 1e9 / steps);
+      } finally {
+        t.close();
       }
-      long wall = 0;
-      long compute = 0;
-      long broadcast = 0;
-      long job = 0;
-      long apply = 0;
-      long slowest = 0;
-      int steps = 0;
-      double budget = skipCompute ? seconds / 4 : seconds; // empty steps are short: a quarter is plenty
-      while (steps < 10 || wall < budget * 1e9) {
-        long before = t.step();
-        DistributedTrainer.StepReport r = t.step("bench step " + steps);
-        int k = (int) (t.step() - before); // optimizer steps this round did (K with local SGD)
-        wall += r.wallNanos() / k;
-        compute += r.computeNanos() / r.tasks() / k;
-        broadcast += r.broadcastNanos() / k;
-        job += r.jobNanos() / k;
-        apply += r.applyNanos() / k;
-        slowest += r.slowestTaskNanos() / k;
-        steps++;
-      }
-      t.close();
-      double stepSeconds = wall / 1e9 / steps;
-      double computeSeconds = compute / 1e9 / steps;
-      return new Phase(p, batch / stepSeconds, 1 - computeSeconds / stepSeconds, stepSeconds, computeSeconds, steps,
-          broadcast / 1e9 / steps, job / 1e9 / steps, apply / 1e9 / steps, slowest / 1e9 / steps);
     } finally {
       sc.stop();
     }

@@ -48,16 +48,16 @@ final class ExecutorGroups {
    * Runs work on every member at once, one kernel thread each (a lone partition gets all the task's cores), and
    * sums the results in partition order so every run adds in the same order.
    */
-  static StepPartial train(List<Member> members, int cpus, Function<Member, StepPartial> work) {
+  static <T extends Summable<T>> T train(List<Member> members, int cpus, Function<Member, T> work) {
     List<Member> ordered = new ArrayList<>(members);
     ordered.sort(Comparator.comparingInt(Member::partition));
     int n = ordered.size();
     Parallel.setThreads(Math.max(n, cpus));
-    StepPartial[] parts = new StepPartial[n];
-    Parallel.forEach(n, i -> parts[i] = work.apply(ordered.get(i)));
-    StepPartial sum = new StepPartial();
-    for (StepPartial part : parts) {
-      sum.plus(part);
+    List<T> parts = new ArrayList<>(java.util.Collections.nCopies(n, null));
+    Parallel.forEach(n, i -> parts.set(i, work.apply(ordered.get(i))));
+    T sum = parts.get(0);
+    for (int i = 1; i < n; i++) {
+      sum = sum.plus(parts.get(i));
     }
     return sum;
   }

@@ -3,6 +3,7 @@ package sparkcnn.driver.train;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
 import sparkcnn.driver.data.BatchMaker;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.driver.data.augment.Augmentation;
@@ -11,6 +12,7 @@ import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Model;
 import sparkcnn.models.Objective;
 import sparkcnn.models.Trainer;
+import sparkcnn.models.Step;
 import sparkcnn.models.optim.GradClip;
 import sparkcnn.models.optim.Optimizer;
 import sparkcnn.models.optim.Schedule;
@@ -60,30 +62,28 @@ final class Replica {
     CACHE.keySet().removeIf(k -> k.startsWith(runId + "/"));
   }
 
-  /** One synchronous step's gradient sum over this partition's micro-batches. */
-  StepPartial gradients(Snapshot snap, SampleBlock block, ShardPlan plan, int partition) {
+  Model model() {
+    return model;
+  }
+
+  /** One synchronous step's first half over this partition's micro-batches, from the snapshot. */
+  GradientSum gradients(Snapshot snap, SampleBlock block, ShardPlan plan, int partition) {
     long t0 = System.nanoTime();
-    StepPartial out = new StepPartial();
-    model.zeroGrad();
-    model.clearBatchStatistics();
+    Step.Partial p;
     if (config.skipCompute) {
-      out.count = plan.shardSize(partition); // benchmarks: zero gradients, nothing run
+      model.zeroGrad(); // benchmarks: zero gradients of the model's size, nothing run
+      model.clearBatchStatistics();
+      p = new Step.Partial(model.grads(), new Step.BatchStatistics(model.batchStatistics(), 0),
+          new Objective.Totals(0, 0, plan.shardSize(partition)));
     } else {
       model.load(snap.params, snap.state);
-      accumulate(block, plan, snap.step, partition, out);
+      p = accumulate(block, plan, snap.step, partition, null);
     }
-    // Not copied: the result is serialized when the task returns, before this replica is used again.
-    out.payload = model.grads();
-    out.stats = model.batchStatistics();
-    out.statBatches = model.statisticsBatches();
-    out.computeNanos = System.nanoTime() - t0;
-    out.computeMaxNanos = out.computeNanos;
-    out.tasks = 1;
-    return out;
+    return GradientSum.of(p, System.nanoTime() - t0);
   }
 
   /** K local steps from the snapshot (local SGD); returns parameter, state and optimizer-state sums. */
-  StepPartial localSteps(Snapshot snap, SampleBlock block, ShardPlan plan, int partition, int k) {
+  ParameterSum localSteps(Snapshot snap, SampleBlock block, ShardPlan plan, int partition, int k) {
     long t0 = System.nanoTime();
     model.load(snap.params, snap.state);
     // A fresh optimizer from the snapshot's state: nothing carried over from an earlier task.
@@ -93,51 +93,48 @@ final class Replica {
     if (snap.optimizerState != null) {
       localOptimizer.setState(copy(snap.optimizerState));
     }
-    StepPartial out = new StepPartial();
+    Objective.Totals totals = Objective.NONE;
     for (int i = 0; i < k; i++) {
-      model.zeroGrad();
-      model.clearBatchStatistics();
-      accumulate(block, plan, snap.step + i, partition, out);
+      Step.Partial p = accumulate(block, plan, snap.step + i, partition, null);
       // Each replica's local step sees only its shard: its gradient is scaled up to a full-batch mean.
       float scale = plan.globalBatch() / (float) plan.shardSize(partition);
-      float[] g = model.grads();
+      float[] g = p.grads();
       for (int j = 0; j < g.length; j++) {
         g[j] *= scale;
       }
-      model.applyBatchStatistics();
-      if (config.clipNorm > 0) {
-        GradClip.clipGlobalNorm(g, config.clipNorm);
-      }
-      localOptimizer.step(model.params(), g, model.decayMask(), 0, schedule.lr(snap.step + i));
+      Step.apply(Step.Slice.of(model, g, p.statistics().sums(), 0), p.statistics().batches(),
+          config.clipNorm > 0 ? GradClip.squaredNorm(g) : 0, localOptimizer, schedule, config.clipNorm, p.totals());
+      totals = totals.plus(p.totals());
     }
-    out.payload = model.params().clone();
-    out.stats = model.state().clone();
+    ParameterSum out = new ParameterSum();
+    out.params = model.params().clone();
+    out.state = model.state().clone();
     out.optimizerState = localOptimizer.state() == null ? null : copy(localOptimizer.state());
-    out.statBatches = 0;
-    out.computeNanos = System.nanoTime() - t0;
-    out.computeMaxNanos = out.computeNanos;
-    out.tasks = 1;
+    out.counts = new StepCounts(totals.lossSum(), totals.correct(), totals.count(), System.nanoTime() - t0);
     return out;
   }
 
-  private void accumulate(SampleBlock block, ShardPlan plan, long step, int partition, StepPartial out) {
+  /**
+   * The first half of a step on this partition's shard: its micro-batches (numbered globally, which fixes their
+   * dropout masks) made from the block with the step's augmentation; ready hears the gradient-ready signal.
+   */
+  Step.Partial accumulate(SampleBlock block, ShardPlan plan, long step, int partition, IntConsumer ready) {
     int[] shard = plan.shard(step, partition, permutation);
     int[] sizes = plan.microBatches(partition);
-    int m = plan.firstMicroBatch(partition);
-    int from = 0;
-    for (int size : sizes) {
-      Tensor x = batches.make(block, shard, from, size, augmentations, config.normalization, config.seed, step,
-          partition);
-      Objective.Totals t = objective.microBatch(x, batches.labels(), plan.globalBatch(), Trainer.maskSeed(step, m));
-      out.lossSum += t.lossSum();
-      out.correct += t.correct();
-      out.count += t.count();
-      from += size;
-      m++;
+    int first = plan.firstMicroBatch(partition);
+    int[] from = new int[sizes.length];
+    for (int i = 1; i < sizes.length; i++) {
+      from[i] = from[i - 1] + sizes[i - 1];
     }
+    return Step.accumulate(model, objective, plan.globalBatch(), sizes.length, i -> new Step.MicroBatch(
+        batches.make(block, shard, from[i], sizes[i], augmentations, config.normalization, config.seed, step,
+            partition), batches.labels(), Trainer.maskSeed(step, first + i)), ready);
   }
 
-  private static float[][] copy(float[][] a) {
+  static float[][] copy(float[][] a) {
+    if (a == null) {
+      return null;
+    }
     float[][] c = new float[a.length][];
     for (int i = 0; i < a.length; i++) {
       c[i] = a[i] == null ? null : a[i].clone();

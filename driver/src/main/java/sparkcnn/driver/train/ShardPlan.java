@@ -20,11 +20,12 @@ public final class ShardPlan implements Serializable {
   public ShardPlan(int globalBatch, int microBatch, long seed, int[] partitionSizes) {
     int p = partitionSizes.length;
     long total = 0;
-    for (int n : partitionSizes) {
-      if (n <= 0) {
-        throw new IllegalArgumentException("a partition holds no samples: repartition with fewer partitions");
+    for (int i = 0; i < p; i++) {
+      if (partitionSizes[i] <= 0) {
+        throw new IllegalArgumentException("training data: partition " + i + " of " + p
+            + " holds no samples: set data.partitions lower (at most the number of samples)");
       }
-      total += n;
+      total += partitionSizes[i];
     }
     if (globalBatch < p) {
       throw new IllegalArgumentException("global batch " + globalBatch + " is smaller than the " + p + " partitions");
@@ -34,6 +35,14 @@ public final class ShardPlan implements Serializable {
     this.seed = seed;
     this.partitionSizes = partitionSizes.clone();
     this.stepsPerEpoch = Math.max(1, total / globalBatch);
+  }
+
+  /** The plan of a run over cached blocks (their sizes are counted by a Spark job). */
+  public static ShardPlan of(org.apache.spark.api.java.JavaRDD<sparkcnn.driver.data.SampleBlock> data,
+      TrainConfig config) {
+    int[] sizes = data.map(sparkcnn.driver.data.SampleBlock::size).collect().stream().mapToInt(Integer::intValue)
+        .toArray();
+    return new ShardPlan(config.globalBatch, config.microBatch, config.seed, sizes);
   }
 
   public int partitions() {

@@ -21,8 +21,26 @@ public final class TrainConfig implements Serializable {
   public float labelSmoothing = 0f;
   public double clipNorm = 0;
   public long seed = 1;
-  /** Average every this many local steps (1: a synchronous step; K > 1: local SGD with averaging). */
+  /** How replicas agree each step (training.sync): see {@link DataParallelTrainer}. */
+  public enum Sync {
+    COLLECTIVE, BROADCAST, LOCAL;
+
+    public static Sync parse(String s) {
+      return valueOf(s.toUpperCase(java.util.Locale.ROOT));
+    }
+  }
+
+  public Sync sync = Sync.COLLECTIVE;
+  /** Local SGD (sync LOCAL): average every this many local steps. */
   public int syncEvery = 1;
+  /** Collective: ranks (barrier tasks) per session; 0 = one per task slot the cluster has (see ClusterSlots). */
+  public int ranks = 0;
+  /** Collective: a failed session is rerun from its starting snapshot at most this many times. */
+  public int sessionRetries = 2;
+  /** Collective: seconds a rank waits for a peer (connect, each read) before it fails the session. */
+  public double peerTimeoutSeconds = 120;
+  /** Collective: floats per all-reduce bucket (buckets start reducing as soon as backward has filled them). */
+  public int bucketFloats = 1 << 20;
   public List<String> augmentations = new ArrayList<>();
   public Normalization normalization;
   public OptimizerConfig optimizer = new OptimizerConfig();
@@ -34,6 +52,9 @@ public final class TrainConfig implements Serializable {
    * step costs exactly what Spark and the driver add (broadcast, job, results, optimizer) and nothing else.
    */
   public boolean skipCompute = false;
-  /** Fault injection for tests: partition 0's first attempt at this step throws (Spark retries it). -1: never. */
+  /**
+   * Fault injection for tests: partition 0's first attempt at this step throws (Spark retries it; collective: rank
+   * 0's first stage attempt, so the whole session reruns). -1: never.
+   */
   public long injectFailureAtStep = -1;
 }

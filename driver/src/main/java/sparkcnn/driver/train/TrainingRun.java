@@ -50,7 +50,7 @@ public final class TrainingRun {
     if (opt.maxSteps() > 0 && opt.maxSteps() < cfg.totalSteps) {
       cfg.totalSteps = opt.maxSteps();
     }
-    DistributedTrainer trainer = new DistributedTrainer(sc, train, cfg);
+    DataParallelTrainer trainer = DataParallelTrainer.create(sc, train, cfg);
     CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), 3);
     Map<String, String> spec = spec(cfg);
     PrintStream log = opt.log();
@@ -65,66 +65,52 @@ public final class TrainingRun {
     }
     List<String> metrics = new ArrayList<>();
     Path metricsPath = new Path(opt.outputDir() + "/metrics.jsonl");
-    log.printf(Locale.ROOT, "training %s on %d samples in %d partitions: %d epochs x %d steps of %d%s, %s%n",
+    log.printf(Locale.ROOT, "training %s on %d samples in %d partitions: %d epochs x %d steps of %d%s, %s; %s%n",
         cfg.model.name(), samples, trainer.plan().partitions(), opt.epochs(), cfg.stepsPerEpoch, cfg.globalBatch,
         cfg.totalSteps < cfg.stepsPerEpoch * opt.epochs() ? " (stopping at step " + cfg.totalSteps + ")" : "",
-        cfg.optimizer.describe());
-    long start = System.nanoTime();
-    long lastLog = start;
+        cfg.optimizer.describe(), trainer.describe());
+    Progress progress = new Progress(cfg, opt, System.nanoTime(), metrics);
     long startStep = trainer.step();
-    long imagesSinceLog = 0;
-    double lossSinceLog = 0;
-    double accSinceLog = 0;
-    int stepsSinceLog = 0;
-    double lastLoss = Double.NaN;
-    double lastAcc = Double.NaN;
     String checkpoint = null;
     Evaluator.Result eval = null;
-    while (trainer.step() < cfg.totalSteps) {
-      long step = trainer.step();
-      int epoch = (int) (step / cfg.stepsPerEpoch) + 1;
-      DistributedTrainer.StepReport r = trainer.step(String.format(Locale.ROOT, "epoch %d/%d step %d/%d", epoch,
-          opt.epochs(), step % cfg.stepsPerEpoch + 1, cfg.stepsPerEpoch));
-      imagesSinceLog += r.samples();
-      lossSinceLog += r.loss();
-      accSinceLog += r.accuracy();
-      stepsSinceLog++;
-      long now = System.nanoTime();
-      boolean epochEnd = r.step() % cfg.stepsPerEpoch == 0 || r.step() >= cfg.totalSteps;
-      if ((now - lastLog) / 1e9 >= opt.logEverySeconds() || epochEnd) {
-        double ips = imagesSinceLog / ((now - lastLog) / 1e9);
-        double eta = (cfg.totalSteps - r.step()) * cfg.globalBatch / Math.max(ips, 1e-9);
-        lastLoss = lossSinceLog / stepsSinceLog;
-        lastAcc = accSinceLog / stepsSinceLog;
-        log.printf(Locale.ROOT, "epoch %d/%d step %d/%d  loss %.4f  acc %.4f  lr %.4g  %.0f img/s  ETA %s%n", epoch,
-            opt.epochs(), (r.step() - 1) % cfg.stepsPerEpoch + 1, cfg.stepsPerEpoch, lastLoss, lastAcc, r.lr(), ips,
-            duration(eta));
-        metrics.add(Json.write(line("step", r.step(), epoch, lastLoss, lastAcc, r.lr(), ips)));
-        lastLog = now;
-        imagesSinceLog = 0;
-        lossSinceLog = 0;
-        accSinceLog = 0;
-        stepsSinceLog = 0;
+    try {
+      while (trainer.step() < cfg.totalSteps) {
+        long step = trainer.step();
+        int epoch = (int) (step / cfg.stepsPerEpoch) + 1;
+        // The next stop: the end of this epoch (evaluation), the next checkpoint, or the end of the run.
+        long until = Math.min(cfg.totalSteps, (long) epoch * cfg.stepsPerEpoch);
+        if (opt.checkpointEvery() > 0) {
+          until = Math.min(until, (step / opt.checkpointEvery() + 1) * opt.checkpointEvery());
+        }
+        trainer.run(until, String.format(Locale.ROOT, "%s epoch %d/%d", cfg.model.name(), epoch, opt.epochs()),
+            progress::step);
+        long at = trainer.step();
+        boolean epochEnd = at % cfg.stepsPerEpoch == 0 || at >= cfg.totalSteps;
+        if (opt.checkpointEvery() > 0 && at % opt.checkpointEvery() == 0 || at >= cfg.totalSteps) {
+          checkpoint = store.save(spec, at, epoch, trainer.model(), trainer.optimizer());
+        }
+        if (epochEnd && test != null) {
+          eval = Evaluator.evaluate(sc, test, cfg.model, trainer.model().params(), trainer.model().state(),
+              cfg.normalization, opt.evalBatch());
+          double seconds = (System.nanoTime() - progress.start) / 1e9;
+          log.printf(Locale.ROOT, "epoch %d/%d  test loss %.4f  test accuracy %.4f  top-5 %.4f  (%.0f s)%n", epoch,
+              opt.epochs(), eval.loss(), eval.accuracy(), eval.top5(), seconds);
+          Map<String, Object> m = line("epoch", at, epoch, progress.lastLoss, progress.lastAcc, progress.lastLr,
+              Double.NaN);
+          m.put("test_loss", eval.loss());
+          m.put("test_accuracy", eval.accuracy());
+          m.put("test_top5", eval.top5());
+          m.put("seconds", seconds);
+          metrics.add(Json.write(m));
+          writeLines(sc, metricsPath, metrics);
+        }
       }
-      boolean last = r.step() >= cfg.totalSteps;
-      if (opt.checkpointEvery() > 0 && r.step() % opt.checkpointEvery() == 0 || last) {
-        checkpoint = store.save(spec, r.step(), epoch, trainer.model(), trainer.optimizer());
-      }
-      if (epochEnd && test != null) {
-        eval = Evaluator.evaluate(sc, test, cfg.model, trainer.model().params(), trainer.model().state(),
-            cfg.normalization, opt.evalBatch());
-        log.printf(Locale.ROOT, "epoch %d/%d  test loss %.4f  test accuracy %.4f  top-5 %.4f  (%.0f s)%n", epoch,
-            opt.epochs(), eval.loss(), eval.accuracy(), eval.top5(), (System.nanoTime() - start) / 1e9);
-        Map<String, Object> m = line("epoch", r.step(), epoch, lastLoss, lastAcc, r.lr(), Double.NaN);
-        m.put("test_loss", eval.loss());
-        m.put("test_accuracy", eval.accuracy());
-        m.put("test_top5", eval.top5());
-        m.put("seconds", (System.nanoTime() - start) / 1e9);
-        metrics.add(Json.write(m));
-        writeLines(sc, metricsPath, metrics);
-      }
+    } finally {
+      trainer.close();
     }
-    trainer.close();
+    long start = progress.start;
+    double lastLoss = progress.lastLoss;
+    double lastAcc = progress.lastAcc;
     Evaluator.forget();
     if (checkpoint == null) {
       checkpoint = store.save(spec, trainer.step(), opt.epochs(), trainer.model(), trainer.optimizer());
@@ -133,6 +119,56 @@ public final class TrainingRun {
     double seconds = (System.nanoTime() - start) / 1e9;
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
     return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc);
+  }
+
+  /** Console lines and metrics.jsonl "step" records at a steady cadence, fed one StepReport at a time. */
+  private static final class Progress {
+    final long start;
+    private final TrainConfig cfg;
+    private final Options opt;
+    private final List<String> metrics;
+    private long lastLog;
+    private long imagesSinceLog;
+    private double lossSinceLog;
+    private double accSinceLog;
+    private int stepsSinceLog;
+    double lastLoss = Double.NaN;
+    double lastAcc = Double.NaN;
+    float lastLr;
+
+    Progress(TrainConfig cfg, Options opt, long start, List<String> metrics) {
+      this.cfg = cfg;
+      this.opt = opt;
+      this.start = start;
+      this.lastLog = start;
+      this.metrics = metrics;
+    }
+
+    void step(StepReport r) {
+      imagesSinceLog += r.samples();
+      lossSinceLog += r.loss();
+      accSinceLog += r.accuracy();
+      stepsSinceLog++;
+      lastLr = r.lr();
+      long now = System.nanoTime();
+      int epoch = (int) ((r.step() - 1) / cfg.stepsPerEpoch) + 1;
+      boolean epochEnd = r.step() % cfg.stepsPerEpoch == 0 || r.step() >= cfg.totalSteps;
+      if ((now - lastLog) / 1e9 >= opt.logEverySeconds() || epochEnd) {
+        double ips = imagesSinceLog / ((now - lastLog) / 1e9);
+        double eta = (cfg.totalSteps - r.step()) * cfg.globalBatch / Math.max(ips, 1e-9);
+        lastLoss = lossSinceLog / stepsSinceLog;
+        lastAcc = accSinceLog / stepsSinceLog;
+        opt.log().printf(Locale.ROOT, "epoch %d/%d step %d/%d  loss %.4f  acc %.4f  lr %.4g  %.0f img/s  ETA %s%n",
+            epoch, opt.epochs(), (r.step() - 1) % cfg.stepsPerEpoch + 1, cfg.stepsPerEpoch, lastLoss, lastAcc,
+            r.lr(), ips, duration(eta));
+        metrics.add(Json.write(line("step", r.step(), epoch, lastLoss, lastAcc, r.lr(), ips)));
+        lastLog = now;
+        imagesSinceLog = 0;
+        lossSinceLog = 0;
+        accSinceLog = 0;
+        stepsSinceLog = 0;
+      }
+    }
   }
 
   /** The checkpoint spec: the model spec plus what rebuilding evaluation needs (normalization). */

@@ -49,17 +49,16 @@ class ExecutorGroupsTest {
       members.add(new ExecutorGroups.Member(p, null));
     }
     List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
-    StepPartial sum = ExecutorGroups.train(members, 1, m -> {
+    GradientSum sum = ExecutorGroups.train(members, 1, m -> {
       ran.add(m.partition());
-      StepPartial s = new StepPartial();
-      s.payload = new float[] {values[m.partition()]};
-      s.count = 10L * (m.partition() + 1);
-      s.tasks = 1;
+      GradientSum s = new GradientSum();
+      s.grads = new float[] {values[m.partition()]};
+      s.counts = new StepCounts(0, 0, 10L * (m.partition() + 1), 0);
       return s;
     });
-    assertEquals(0f, sum.payload[0]);
-    assertEquals(60, sum.count);
-    assertEquals(3, sum.tasks);
+    assertEquals(0f, sum.grads[0]);
+    assertEquals(60, sum.counts.count);
+    assertEquals(3, sum.counts.tasks);
     Collections.sort(ran);
     assertEquals(List.of(0, 1, 2), ran);
   }

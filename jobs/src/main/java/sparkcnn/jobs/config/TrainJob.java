@@ -81,7 +81,19 @@ public final class TrainJob {
     training.put("min_lr", Field.number(0.0, 0, 10, "final rate (cosine)"));
     training.put("label_smoothing", Field.number(0.0, 0, 0.99, "label smoothing"));
     training.put("clip_norm", Field.number(0.0, 0, 1e9, "global gradient-norm clip (0: none)"));
-    training.put("sync_every", Field.integer(1L, 1, "average every K local steps (1: synchronous SGD)"));
+    training.put("sync", Field.choice(null, "how replicas agree each step: collective (ring all-reduce between "
+        + "the tasks of long barrier stages, sharded optimizer; the default), broadcast (a Spark job per step "
+        + "through the driver; the reference), local (local SGD: average every sync_every steps; the default "
+        + "when sync_every > 1)", List.of("collective", "broadcast", "local")));
+    training.put("sync_every", Field.integer(1L, 1, "local SGD: average every K local steps"));
+    training.put("ranks", Field.integer(0L, 0, "collective: ranks (barrier tasks) per session (0: one per task "
+        + "slot, at most one per data partition)"));
+    training.put("session_retries", Field.integer(2L, 0, "collective: reruns of a failed session (from its "
+        + "starting snapshot) before the run fails"));
+    training.put("peer_timeout_seconds", Field.number(300.0, 0.1, 86400, "collective: how long a rank waits for "
+        + "a peer (connecting, and between bytes); must exceed one step's compute"));
+    training.put("bucket_mb", Field.number(4.0, 0.001, 1024, "collective: all-reduce bucket size in MB (buckets "
+        + "start reducing as soon as backward has filled them)"));
     training.put("seed", Field.integer(1L, 0, "seed of initialization, sampling and augmentation"));
     Map<String, Object> checkpoint = new LinkedHashMap<>();
     checkpoint.put("every_steps", Field.integer(0L, 0, "steps between checkpoints (0: at the end only)"));
@@ -120,6 +132,19 @@ public final class TrainJob {
     config.seed = job.integer("training.seed");
     config.initSeed = job.integer("training.seed");
     config.syncEvery = (int) job.integer("training.sync_every");
+    String sync = job.has("training.sync") ? job.string("training.sync")
+        : config.syncEvery > 1 ? "local" : "collective";
+    if (config.syncEvery > 1 && !sync.equals("local")) {
+      throw job.error("training.sync_every", config.syncEvery, "1 unless training.sync is local (local SGD)");
+    }
+    if (sync.equals("local") && config.syncEvery < 2) {
+      throw job.error("training.sync_every", config.syncEvery, "at least 2 with training.sync: local");
+    }
+    config.sync = TrainConfig.Sync.parse(sync);
+    config.ranks = (int) job.integer("training.ranks");
+    config.sessionRetries = (int) job.integer("training.session_retries");
+    config.peerTimeoutSeconds = job.number("training.peer_timeout_seconds");
+    config.bucketFloats = (int) Math.max(1, Math.round(job.number("training.bucket_mb") * (1 << 20) / 4));
     config.augmentations = new ArrayList<>();
     job.list("data.augmentations").forEach(a -> config.augmentations.add(a.toString()));
     config.optimizer.name = job.string("training.optimizer");

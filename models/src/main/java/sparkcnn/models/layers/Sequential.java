@@ -65,6 +65,16 @@ public final class Sequential implements Layer {
     return dy;
   }
 
+  /** Backward that tells finished(child) after each child (nested sequentials report their own children). */
+  public Tensor backward(Tensor dy, java.util.function.Consumer<Layer> finished) {
+    for (int i = layers.size() - 1; i >= 0; i--) {
+      Layer l = layers.get(i);
+      dy = l instanceof Sequential s ? s.backward(dy, finished) : l.backward(dy);
+      finished.accept(l);
+    }
+    return dy;
+  }
+
   @Override
   public String describe() {
     return "sequential of " + layers.size();

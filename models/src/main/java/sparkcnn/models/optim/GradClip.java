@@ -1,22 +1,39 @@
 package sparkcnn.models.optim;
 
-/** Global-norm gradient clipping: scales all gradients so their L2 norm is at most maxNorm. */
+import sparkcnn.kernels.Parallel;
+
+/**
+ * Global-norm gradient clipping: scales all gradients so their L2 norm is at most maxNorm. The norm and the
+ * scaling are separate so a sharded step can add its shards' squared norms before it scales its own shard.
+ */
 public final class GradClip {
   private GradClip() {}
 
-  /** Returns the norm before clipping. */
-  public static double clipGlobalNorm(float[] grads, double maxNorm) {
+  /** Sum of squares, in double (one shard's share of the squared global norm). */
+  public static double squaredNorm(float[] g) {
     double s = 0;
-    for (float g : grads) {
-      s += (double) g * g;
+    for (float v : g) {
+      s += (double) v * v;
     }
-    double norm = Math.sqrt(s);
+    return s;
+  }
+
+  /** Scales g by maxNorm / norm when norm (of the whole gradient g belongs to) exceeds maxNorm. */
+  public static void clipTo(float[] g, double norm, double maxNorm) {
     if (norm > maxNorm && norm > 0) {
       float scale = (float) (maxNorm / norm);
-      for (int i = 0; i < grads.length; i++) {
-        grads[i] *= scale;
-      }
+      Parallel.forRange(g.length, (lo, hi, chunk) -> {
+        for (int i = lo; i < hi; i++) {
+          g[i] *= scale;
+        }
+      });
     }
+  }
+
+  /** Returns the norm before clipping. */
+  public static double clipGlobalNorm(float[] grads, double maxNorm) {
+    double norm = Math.sqrt(squaredNorm(grads));
+    clipTo(grads, norm, maxNorm);
     return norm;
   }
 }

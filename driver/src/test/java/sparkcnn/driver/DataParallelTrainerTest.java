@@ -12,14 +12,19 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import sparkcnn.driver.data.BatchMaker;
 import sparkcnn.driver.data.Datasets;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.driver.data.augment.Augmentations;
 import sparkcnn.driver.train.CheckpointStore;
-import sparkcnn.driver.train.DistributedTrainer;
+import sparkcnn.driver.train.BroadcastTrainer;
+import sparkcnn.driver.train.DataParallelTrainer;
 import sparkcnn.driver.train.ShardPlan;
 import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.kernels.Tensor;
@@ -30,14 +35,18 @@ import sparkcnn.models.zoo.Scaling;
 import sparkcnn.models.zoo.Zoo;
 
 /**
- * Distributed training against the single-JVM reference: same parameters after N steps for 1, 2 and 3
- * partitions; deterministic; unchanged by a failed-and-retried task; resume equals a straight run.
+ * Both synchronous modes against the single-JVM reference: same parameters after N steps for 1, 2 and 3
+ * partitions (collective: as many ranks, each its own barrier task; and 3 partitions on 2 ranks);
+ * deterministic; unchanged by a failed-and-retried task or session; resume equals a straight run.
  */
-class DistributedTrainerTest {
+class DataParallelTrainerTest {
   private static final int STEPS = 4;
 
-  private static TrainConfig config() {
+  private static TrainConfig config(TrainConfig.Sync sync) {
     TrainConfig cfg = new TrainConfig();
+    cfg.sync = sync;
+    cfg.bucketFloats = 700; // several buckets, so reduction overlaps backward and chunks straddle the state
+    cfg.peerTimeoutSeconds = 60;
     // A CIFAR ResNet narrowed to one block per stage: batch norm, residual adds, option-A shortcuts.
     cfg.model = Zoo.spec("cifar_resnet20", 4, new int[] {1, 12, 12}, new Scaling(0.25, 0.3, 1));
     cfg.globalBatch = 24;
@@ -61,10 +70,8 @@ class DistributedTrainerTest {
   }
 
   private static float[] distributed(int partitions, TrainConfig cfg, int steps) {
-    DistributedTrainer t = new DistributedTrainer(SparkTestContext.get(), data(partitions), cfg);
-    for (int i = 0; i < steps; i++) {
-      t.step("test step " + i);
-    }
+    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(partitions), cfg);
+    t.run(steps, "test", r -> { });
     t.close();
     float[] p = t.model().params().clone();
     float[] s = t.model().state();
@@ -121,13 +128,46 @@ class DistributedTrainerTest {
     assertTrue(worst < 2e-4, what + ": worst relative difference " + worst);
   }
 
-  @ParameterizedTest(name = "{0} partitions")
-  @ValueSource(ints = {1, 2, 3})
-  void distributedStepsEqualTheSingleJvmTrainer(int partitions) {
-    TrainConfig cfg = config();
+  /** Tasks of the collective sessions' barrier stages, as Spark's listener bus saw them. */
+  private static final class BarrierStages extends SparkListener {
+    final List<Integer> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted e) {
+      if (scala.jdk.javaapi.CollectionConverters.asJava(e.stageInfo().rddInfos()).stream()
+          .anyMatch(org.apache.spark.storage.RDDInfo::isBarrier)) {
+        tasks.add(e.stageInfo().numTasks());
+      }
+    }
+  }
+
+  static java.util.stream.Stream<Arguments> modes() {
+    return java.util.stream.Stream.of(Arguments.of("broadcast", 1, 0), Arguments.of("broadcast", 2, 0),
+        Arguments.of("broadcast", 3, 0), Arguments.of("collective", 1, 0), Arguments.of("collective", 2, 0),
+        Arguments.of("collective", 3, 0), Arguments.of("collective", 3, 2));
+  }
+
+  @ParameterizedTest(name = "{0}, {1} partitions, ranks {2}")
+  @MethodSource("modes")
+  void distributedStepsEqualTheSingleJvmTrainer(String mode, int partitions, int ranks) {
+    TrainConfig cfg = config(TrainConfig.Sync.parse(mode));
+    cfg.ranks = ranks;
     float[] ref = reference(partitions, cfg, STEPS);
-    float[] dist = distributed(partitions, cfg, STEPS);
-    assertClose(ref, dist, partitions + " partitions vs single JVM");
+    BarrierStages stages = new BarrierStages();
+    SparkTestContext.get().sc().addSparkListener(stages);
+    float[] dist;
+    try {
+      dist = distributed(partitions, cfg, STEPS);
+    } finally {
+      SparkTestContext.get().sc().removeSparkListener(stages);
+    }
+    assertClose(ref, dist, mode + ", " + partitions + " partitions vs single JVM");
+    if (cfg.sync == TrainConfig.Sync.COLLECTIVE) {
+      // One session (STEPS < an epoch), run as one barrier stage of one task per rank.
+      assertEquals(List.of(ranks > 0 ? ranks : partitions), stages.tasks);
+    } else {
+      assertTrue(stages.tasks.isEmpty());
+    }
     // And training moved the parameters (the comparison is not between two untouched copies).
     float[] init = Zoo.build(cfg.model).init(cfg.initSeed).params();
     double moved = 0;
@@ -137,36 +177,39 @@ class DistributedTrainerTest {
     assertTrue(moved > 1e-3, "parameters moved by " + moved);
   }
 
-  @Test
-  void sameSeedSameParametersAndAFailedTaskChangesNothing() {
-    float[] a = distributed(2, config(), STEPS);
-    float[] b = distributed(2, config(), STEPS);
+  @ParameterizedTest
+  @ValueSource(strings = {"broadcast", "collective"})
+  void sameSeedSameParametersAndAFailedTaskChangesNothing(String mode) {
+    TrainConfig.Sync sync = TrainConfig.Sync.parse(mode);
+    float[] a = distributed(2, config(sync), STEPS);
+    float[] b = distributed(2, config(sync), STEPS);
     assertArrayEquals(a, b);
-    TrainConfig faulty = config();
+    TrainConfig faulty = config(sync);
     faulty.injectFailureAtStep = 2;
     float[] c = distributed(2, faulty, STEPS);
     assertArrayEquals(a, c);
   }
 
-  @Test
-  void resumeFromACheckpointEqualsAStraightRun(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"broadcast", "collective"})
+  void resumeFromACheckpointEqualsAStraightRun(String mode, @org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    TrainConfig.Sync sync = TrainConfig.Sync.parse(mode);
     JavaSparkContext sc = SparkTestContext.get();
-    float[] straight = distributed(2, config(), STEPS + 2);
-    DistributedTrainer first = new DistributedTrainer(sc, data(2), config());
-    for (int i = 0; i < STEPS; i++) {
-      first.step("first");
-    }
+    float[] straight = distributed(2, config(sync), STEPS + 2);
+    DataParallelTrainer first = DataParallelTrainer.create(sc, data(2), config(sync));
+    first.run(STEPS, "first", r -> { });
     CheckpointStore store = new CheckpointStore(dir.toUri().toString(), sc.hadoopConfiguration(), 2);
-    store.save(config().model.toMap(), first.step(), 1, first.model(), first.optimizer());
+    store.save(config(sync).model.toMap(), first.step(), 1, first.model(), first.optimizer());
     first.close();
-    DistributedTrainer second = new DistributedTrainer(sc, data(2), config());
+    DataParallelTrainer second = DataParallelTrainer.create(sc, data(2), config(sync));
     Checkpoint.Contents c = store.latest(w -> { });
     Checkpoint.restore(c, second.model(), second.optimizer(), "test");
     assertEquals(STEPS, second.step());
-    for (int i = 0; i < 2; i++) {
-      second.step("second");
-    }
+    List<Long> steps = new ArrayList<>();
+    second.run(STEPS + 2, "second", r -> steps.add(r.step()));
     second.close();
+    assertEquals(List.of((long) STEPS + 1, (long) STEPS + 2), steps);
     float[] resumed = new float[straight.length];
     System.arraycopy(second.model().params(), 0, resumed, 0, second.model().paramCount());
     System.arraycopy(second.model().state(), 0, resumed, second.model().paramCount(), second.model().state().length);
@@ -176,11 +219,11 @@ class DistributedTrainerTest {
 
   @Test
   void localStepsWithAveragingStillLearn() {
-    TrainConfig cfg = config();
+    TrainConfig cfg = config(TrainConfig.Sync.LOCAL);
     cfg.syncEvery = 2;
     cfg.augmentations = List.of();
     cfg.totalSteps = 40;
-    DistributedTrainer t = new DistributedTrainer(SparkTestContext.get(), data(2), cfg);
+    BroadcastTrainer t = new BroadcastTrainer(SparkTestContext.get(), data(2), cfg);
     double first = t.step("round").loss();
     double last = first;
     while (t.step() < 40) {
@@ -193,11 +236,9 @@ class DistributedTrainerTest {
 
   @Test
   void distributedEvaluationEqualsTheSingleJvmEvaluation() {
-    TrainConfig cfg = config();
-    DistributedTrainer t = new DistributedTrainer(SparkTestContext.get(), data(2), cfg);
-    for (int i = 0; i < 3; i++) {
-      t.step("train a little");
-    }
+    TrainConfig cfg = config(TrainConfig.Sync.BROADCAST);
+    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(2), cfg);
+    t.run(3, "train a little", r -> { });
     t.close();
     sparkcnn.driver.train.Evaluator.Result r = sparkcnn.driver.train.Evaluator.evaluate(SparkTestContext.get(),
         data(3), cfg.model, t.model().params(), t.model().state(), cfg.normalization, 7);

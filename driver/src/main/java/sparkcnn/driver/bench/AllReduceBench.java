@@ -1,0 +1,128 @@
+package sparkcnn.driver.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import sparkcnn.driver.collective.Ring;
+import sparkcnn.driver.collective.RingLayout;
+import sparkcnn.driver.collective.SplitVector;
+
+/**
+ * The ring all-reduce on its own: 2..N ranks as threads of this JVM over loopback TCP, message sizes from 1 KB
+ * up, reported as nccl-tests do: algbw = bytes / time, busbw = algbw x 2(n-1)/n (what each link carries, so
+ * comparable across rank counts), against this machine's memory-copy bandwidth measured in the same run.
+ */
+public final class AllReduceBench {
+  private final int maxRanks;
+  private final long maxBytes;
+  private final int bucketFloats;
+  private final PrintStream progress;
+
+  public AllReduceBench(int maxRanks, long maxBytes, int bucketFloats, PrintStream progress) {
+    this.maxRanks = maxRanks;
+    this.maxBytes = maxBytes;
+    this.bucketFloats = bucketFloats;
+    this.progress = progress;
+  }
+
+  public Map<String, Object> run() throws Exception {
+    double copy = copyBandwidth();
+    progress.printf(Locale.ROOT, "bench allreduce: memory copy %.2f GB/s%n", copy / 1e9);
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (int n = 2; n <= maxRanks; n++) {
+      for (long bytes = 1024; bytes <= maxBytes; bytes *= 4) {
+        double seconds = time(n, (int) (bytes / 4));
+        double algbw = bytes / seconds;
+        double busbw = algbw * 2 * (n - 1) / n;
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("ranks", n);
+        e.put("bytes", bytes);
+        e.put("seconds", seconds);
+        e.put("algbw_gb_per_second", algbw / 1e9);
+        e.put("busbw_gb_per_second", busbw / 1e9);
+        e.put("busbw_over_copy", busbw / copy);
+        entries.add(e);
+        progress.printf(Locale.ROOT, "  %d ranks %10d B  %9.3f ms  algbw %6.2f GB/s  busbw %6.2f GB/s (%.2f of copy)%n",
+            n, bytes, seconds * 1e3, algbw / 1e9, busbw / 1e9, busbw / copy);
+      }
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("copy_gb_per_second", copy / 1e9);
+    r.put("bucket_floats", bucketFloats);
+    r.put("transport", "TCP over loopback, ranks as threads of one JVM");
+    r.put("entries", entries);
+    return r;
+  }
+
+  /** System.arraycopy of 64 MB, bytes copied per second (best of several). */
+  static double copyBandwidth() {
+    float[] a = new float[16 << 20];
+    float[] b = new float[a.length];
+    java.util.Arrays.fill(a, 1f);
+    double best = 0;
+    for (int i = 0; i < 12; i++) {
+      long t0 = System.nanoTime();
+      System.arraycopy(a, 0, b, 0, a.length);
+      long t = System.nanoTime() - t0;
+      best = Math.max(best, a.length * 4.0 / (t / 1e9));
+    }
+    return best;
+  }
+
+  /** Seconds per all-reduce of floats floats on n ranks: the slowest rank, after warm-up, over enough repeats. */
+  private double time(int n, int floats) throws Exception {
+    ServerSocketChannel[] servers = new ServerSocketChannel[n];
+    String[] addresses = new String[n];
+    for (int r = 0; r < n; r++) {
+      servers[r] = ServerSocketChannel.open();
+      servers[r].bind(new InetSocketAddress("127.0.0.1", 0), n);
+      addresses[r] = "127.0.0.1:" + servers[r].socket().getLocalPort();
+    }
+    int repeats = (int) Math.max(3, Math.min(200, (64L << 20) / Math.max(1, floats * 4L)));
+    CyclicBarrier barrier = new CyclicBarrier(n);
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<Long>> futures = new ArrayList<>();
+      for (int r = 0; r < n; r++) {
+        int rank = r;
+        futures.add(pool.submit(() -> {
+          try (Ring ring = Ring.connect(rank, addresses, servers[rank], 60, () -> false)) {
+            SplitVector v = new SplitVector(new float[floats], new float[0]);
+            RingLayout layout = new RingLayout(floats, bucketFloats, n);
+            ring.allReduce(v, layout); // warm-up: buffers, JIT
+            barrier.await();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < repeats; i++) {
+              ring.allReduce(v, layout);
+            }
+            return System.nanoTime() - t0;
+          }
+        }));
+      }
+      long slowest = 0;
+      for (Future<Long> f : futures) {
+        slowest = Math.max(slowest, f.get());
+      }
+      return slowest / 1e9 / repeats;
+    } finally {
+      pool.shutdownNow();
+      for (ServerSocketChannel s : servers) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // closing anyway
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package sparkcnn.driver.collective;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One rank's end of a ring of n ranks over TCP (NIO socket channels, direct little-endian buffers): it sends to
+ * rank r+1 and receives from rank r-1 at the same time, so every link carries data in every transfer step.
+ * Ring reduce-scatter and all-gather (Patarasuk and Yuan, 2009) run bucket by bucket over a {@link RingLayout}:
+ * each moves (n-1)/n of the vector through every link, the bandwidth optimum. The order in which a chunk's n
+ * contributions are added is fixed by the ring (it starts at rank c+1 and ends at rank c), so a run is
+ * bit-identical to itself whatever the timing.
+ *
+ * Every connect, accept and read has a deadline (the peer timeout, renewed whenever data moves), and the loop
+ * polls the interrupt check once a second: a dead, stuck or killed peer ends this rank with an IOException
+ * that names the peer, never a hang.
+ */
+public final class Ring implements Closeable {
+  private static final int MAGIC = 0x52494E47; // "RING"
+  private final int rank;
+  private final int size;
+  private final String[] addresses;
+  private final long timeoutNanos;
+  private final BooleanSupplier interrupted;
+  private final SocketChannel toNext;
+  private final SocketChannel fromPrev;
+  private final Selector selector;
+  private final SelectionKey writeKey;
+  private final SelectionKey readKey;
+  private ByteBuffer sendBuf = ByteBuffer.allocateDirect(0);
+  private ByteBuffer recvBuf = ByteBuffer.allocateDirect(0);
+  private float[] scratch = new float[0];
+
+  private Ring(int rank, String[] addresses, long timeoutNanos, BooleanSupplier interrupted, SocketChannel toNext,
+      SocketChannel fromPrev) throws IOException {
+    this.rank = rank;
+    this.size = addresses.length;
+    this.addresses = addresses.clone();
+    this.timeoutNanos = timeoutNanos;
+    this.interrupted = interrupted;
+    this.toNext = toNext;
+    this.fromPrev = fromPrev;
+    if (size > 1) {
+      selector = Selector.open();
+      toNext.configureBlocking(false);
+      fromPrev.configureBlocking(false);
+      writeKey = toNext.register(selector, 0);
+      readKey = fromPrev.register(selector, 0);
+    } else {
+      selector = null;
+      writeKey = null;
+      readKey = null;
+    }
+  }
+
+  /**
+   * Joins the ring: connects to rank + 1 and accepts rank - 1 on server (this rank's listening channel, whose
+   * host:port is addresses[rank]). A ring of one needs no sockets.
+   */
+  public static Ring connect(int rank, String[] addresses, ServerSocketChannel server, double timeoutSeconds,
+      BooleanSupplier interrupted) throws IOException {
+    int n = addresses.length;
+    long timeout = (long) (timeoutSeconds * 1e9);
+    if (n == 1) {
+      return new Ring(rank, addresses, timeout, interrupted, null, null);
+    }
+    int next = (rank + 1) % n;
+    int prev = (rank - 1 + n) % n;
+    long deadline = System.nanoTime() + timeout;
+    SocketChannel out = connectTo(addresses[next], deadline, interrupted, "rank " + rank + ": rank " + next);
+    ByteBuffer hello = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).putInt(rank).flip();
+    while (hello.hasRemaining()) {
+      out.write(hello);
+    }
+    server.configureBlocking(false);
+    SocketChannel in = null;
+    try (Selector s = Selector.open()) {
+      server.register(s, SelectionKey.OP_ACCEPT);
+      while (in == null) {
+        in = server.accept();
+        if (in == null) {
+          waitOn(s, deadline, interrupted, "rank " + rank + ": rank " + prev + " (" + addresses[prev]
+              + ") never connected");
+        }
+      }
+    }
+    in.configureBlocking(false);
+    in.socket().setTcpNoDelay(true);
+    ByteBuffer h = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+    String who = "rank " + rank + ": rank " + prev + " (" + addresses[prev] + ")";
+    try (Selector s = Selector.open()) {
+      in.register(s, SelectionKey.OP_READ);
+      while (h.hasRemaining()) {
+        if (in.read(h) < 0) {
+          throw new IOException(who + " closed the connection before saying who it is");
+        }
+        if (h.hasRemaining()) {
+          waitOn(s, deadline, interrupted, who + " connected but sent nothing");
+        }
+      }
+    }
+    h.flip();
+    int magic = h.getInt();
+    int from = h.getInt();
+    if (magic != MAGIC || from != prev) {
+      throw new IOException("rank " + rank + ": expected rank " + prev + " to connect, but a peer that says it is "
+          + (magic == MAGIC ? "rank " + from : "not a SparkCNN rank") + " did");
+    }
+    return new Ring(rank, addresses, timeout, interrupted, out, in);
+  }
+
+  private static SocketChannel connectTo(String address, long deadline, BooleanSupplier interrupted, String who)
+      throws IOException {
+    int colon = address.lastIndexOf(':');
+    InetSocketAddress target = new InetSocketAddress(address.substring(0, colon),
+        Integer.parseInt(address.substring(colon + 1)));
+    IOException last = null;
+    while (System.nanoTime() < deadline) {
+      SocketChannel ch = SocketChannel.open();
+      try {
+        ch.configureBlocking(true);
+        ch.socket().connect(target, (int) Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
+        ch.socket().setTcpNoDelay(true);
+        return ch;
+      } catch (IOException e) {
+        ch.close();
+        last = e;
+        if (interrupted.getAsBoolean()) {
+          throw new IOException(who + ": interrupted (the task was killed) while connecting to " + address);
+        }
+        sleep(100);
+      }
+    }
+    throw new SocketTimeoutException(who + " at " + address + " refused or did not answer before the timeout"
+        + (last == null ? "" : " (" + last.getMessage() + ")"));
+  }
+
+  private static void waitOn(Selector s, long deadline, BooleanSupplier interrupted, String what)
+      throws IOException {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new SocketTimeoutException(what + " before the timeout");
+    }
+    s.select(Math.max(1, Math.min(1000, left / 1_000_000)));
+    s.selectedKeys().clear();
+    if (interrupted.getAsBoolean()) {
+      throw new IOException(what + ": interrupted (the task was killed) while waiting");
+    }
+  }
+
+  private static void sleep(long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  public int rank() {
+    return rank;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  /**
+   * Reduce-scatter of v: afterwards rank r holds the sum over all ranks of chunk r of every bucket. Buckets go in
+   * layout order, each once ready says its elements are final (backward still running on the rest).
+   */
+  public void reduceScatter(SplitVector v, RingLayout layout, ReadyMark ready) throws IOException {
+    for (RingLayout.Range b : layout.buckets()) {
+      try {
+        if (!ready.await(b.lo())) {
+          throw new IOException("rank " + rank + ": the step's compute failed");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("rank " + rank + ": interrupted", e);
+      }
+      if (size == 1) {
+        continue;
+      }
+      for (int k = 0; k < size - 1; k++) {
+        RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k - 1, size));
+        RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 2, size));
+        FloatBuffer out = sendBuffer(send.size());
+        v.copyOut(send.lo(), send.hi(), out);
+        exchange(recv.size());
+        ensureScratch(recv.size());
+        v.addIn(received(), recv.lo(), recv.hi(), scratch);
+      }
+    }
+  }
+
+  /** All-gather of v: rank r's chunk r of every bucket overwrites everyone's copy of it. */
+  public void allGather(SplitVector v, RingLayout layout) throws IOException {
+    if (size == 1) {
+      return;
+    }
+    for (RingLayout.Range b : layout.buckets()) {
+      for (int k = 0; k < size - 1; k++) {
+        RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k, size));
+        RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 1, size));
+        v.copyOut(send.lo(), send.hi(), sendBuffer(send.size()));
+        exchange(recv.size());
+        v.copyIn(received(), recv.lo(), recv.hi());
+      }
+    }
+  }
+
+  /** Every rank's small vector (all of the same length), indexed by rank: per-step totals and timings. */
+  public double[][] allGather(double[] mine) throws IOException {
+    double[][] all = new double[size][];
+    all[rank] = mine.clone();
+    for (int k = 0; k < size - 1; k++) {
+      double[] send = all[Math.floorMod(rank - k, size)];
+      int from = Math.floorMod(rank - k - 1, size);
+      sendBuffer(send.length * 2);
+      sendBuf.clear();
+      sendBuf.asDoubleBuffer().put(send);
+      sendBuf.limit(send.length * 8);
+      exchange(send.length * 2);
+      all[from] = new double[send.length];
+      recvBuf.position(0);
+      recvBuf.asDoubleBuffer().get(all[from]);
+    }
+    return all;
+  }
+
+  /** The sum over ranks, in rank order (the same on every rank), of a small vector. */
+  public double[] allReduce(double[] mine) throws IOException {
+    double[][] all = allGather(mine);
+    double[] sum = new double[mine.length];
+    for (double[] a : all) {
+      for (int i = 0; i < sum.length; i++) {
+        sum[i] += a[i];
+      }
+    }
+    return sum;
+  }
+
+  /** Full all-reduce (reduce-scatter then all-gather) of v: every rank ends with the sum. */
+  public void allReduce(SplitVector v, RingLayout layout) throws IOException {
+    reduceScatter(v, layout, ReadyMark.complete());
+    allGather(v, layout);
+  }
+
+  private FloatBuffer sendBuffer(int floats) {
+    if (sendBuf.capacity() < floats * 4) {
+      sendBuf = ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    sendBuf.clear();
+    sendBuf.limit(floats * 4);
+    return sendBuf.asFloatBuffer();
+  }
+
+  private FloatBuffer received() {
+    recvBuf.position(0);
+    return recvBuf.asFloatBuffer();
+  }
+
+  private void ensureScratch(int n) {
+    if (scratch.length < n) {
+      scratch = new float[n];
+    }
+  }
+
+  /** Sends sendBuf (position 0 to its limit) to the next rank while receiving floats floats from the previous. */
+  private void exchange(int floats) throws IOException {
+    if (recvBuf.capacity() < floats * 4) {
+      recvBuf = ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    recvBuf.clear();
+    recvBuf.limit(floats * 4);
+    sendBuf.position(0);
+    int next = (rank + 1) % size;
+    int prev = (rank - 1 + size) % size;
+    long deadline = System.nanoTime() + timeoutNanos;
+    while (sendBuf.hasRemaining() || recvBuf.hasRemaining()) {
+      boolean moved = false;
+      if (sendBuf.hasRemaining()) {
+        try {
+          moved = toNext.write(sendBuf) > 0;
+        } catch (IOException e) {
+          throw new IOException("rank " + rank + ": sending to rank " + next + " (" + addresses[next] + ") failed: "
+              + e.getMessage(), e);
+        }
+      }
+      if (recvBuf.hasRemaining()) {
+        int got;
+        try {
+          got = fromPrev.read(recvBuf);
+        } catch (IOException e) {
+          throw new IOException("rank " + rank + ": receiving from rank " + prev + " (" + addresses[prev]
+              + ") failed: " + e.getMessage(), e);
+        }
+        if (got < 0) {
+          throw new IOException("rank " + rank + ": rank " + prev + " (" + addresses[prev]
+              + ") closed the connection (its task ended or its executor died)");
+        }
+        moved |= got > 0;
+      }
+      if (moved) {
+        deadline = System.nanoTime() + timeoutNanos;
+        continue;
+      }
+      writeKey.interestOps(sendBuf.hasRemaining() ? SelectionKey.OP_WRITE : 0);
+      readKey.interestOps(recvBuf.hasRemaining() ? SelectionKey.OP_READ : 0);
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        String peer = recvBuf.hasRemaining() ? "rank " + prev + " (" + addresses[prev] + ") sent nothing"
+            : "rank " + next + " (" + addresses[next] + ") took nothing";
+        throw new SocketTimeoutException("rank " + rank + ": " + peer + " for " + timeoutNanos / 1e9
+            + " s (training.peer_timeout_seconds)");
+      }
+      selector.select(Math.max(1, Math.min(1000, left / 1_000_000)));
+      selector.selectedKeys().clear();
+      if (interrupted.getAsBoolean()) {
+        throw new IOException("rank " + rank + ": interrupted (the task was killed) while exchanging with ranks "
+            + prev + " and " + next);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (selector != null) {
+      selector.close();
+      toNext.close();
+      fromPrev.close();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package sparkcnn.driver.train;
+
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.models.Model;
+import sparkcnn.models.optim.Optimizer;
+
+/**
+ * Synchronous data-parallel training on Spark, in one of three modes (training.sync): {@code collective} (long
+ * barrier stages, a ring all-reduce between the tasks and a sharded optimizer: {@link CollectiveTrainer}),
+ * {@code broadcast} (a Spark job per step through the driver: {@link BroadcastTrainer}, the reference) and
+ * {@code local} (local SGD, parameters averaged every K steps, also {@link BroadcastTrainer}). The driver's model
+ * and optimizer hold the state between calls of {@link #run}; checkpoints are written from them.
+ */
+public interface DataParallelTrainer {
+  /** The driver's copy, current after each {@link #run}. */
+  Model model();
+
+  Optimizer optimizer();
+
+  ShardPlan plan();
+
+  /** Optimizer steps taken so far (restored from checkpoints). */
+  default long step() {
+    return optimizer().steps();
+  }
+
+  /**
+   * Trains until {@code until} optimizer steps have been taken, telling onStep about every step (every round,
+   * for local SGD) as it completes, on the calling thread. description names the work in the Spark UI.
+   */
+  void run(long until, String description, Consumer<StepReport> onStep);
+
+  /** How it synchronizes, for the run's first line: "collective, 2 ranks", "broadcast", "local SGD every 4". */
+  String describe();
+
+  /** Releases what the trainer holds in Spark (broadcasts, executor replicas, sockets). */
+  void close();
+
+  static DataParallelTrainer create(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
+    return switch (config.sync) {
+      case COLLECTIVE -> new CollectiveTrainer(sc, data, config);
+      case BROADCAST, LOCAL -> new BroadcastTrainer(sc, data, config);
+    };
+  }
+}
