@@ -123,10 +123,11 @@ final class BenchCommand implements Main.Command {
       out.println(Json.write(report));
     } else {
       out.printf("memory copy %.2f GB/s (System.arraycopy, 64 MB)%n", (Double) report.get("copy_gb_per_second"));
-      out.printf("%5s %12s %12s %12s %12s %8s%n", "ranks", "bytes", "ms", "algbw GB/s", "busbw GB/s", "/copy");
+      out.printf("%-9s %5s %12s %12s %12s %12s %8s%n", "transport", "ranks", "bytes", "ms", "algbw GB/s", "busbw GB/s",
+          "/copy");
       for (Object o : (List<?>) report.get("entries")) {
         Map<?, ?> e = (Map<?, ?>) o;
-        out.printf("%5d %12d %12.3f %12.3f %12.3f %8.3f%n", e.get("ranks"), e.get("bytes"),
+        out.printf("%-9s %5d %12d %12.3f %12.3f %12.3f %8.3f%n", e.get("transport"), e.get("ranks"), e.get("bytes"),
             (Double) e.get("seconds") * 1e3, e.get("algbw_gb_per_second"), e.get("busbw_gb_per_second"),
             e.get("busbw_over_copy"));
       }

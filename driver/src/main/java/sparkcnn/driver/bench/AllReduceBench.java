@@ -18,7 +18,8 @@ import sparkcnn.driver.collective.RingLayout;
 import sparkcnn.driver.collective.SplitVector;
 
 /**
- * The ring all-reduce on its own: 2..N ranks as threads of this JVM over loopback TCP, message sizes from 1 KB
+ * The ring all-reduce on its own: 2..N ranks as threads of this JVM, linked in-JVM and over loopback TCP, message
+ * sizes from 1 KB
  * up, reported as nccl-tests do: algbw = bytes / time, busbw = algbw x 2(n-1)/n (what each link carries, so
  * comparable across rank counts), against this machine's memory-copy bandwidth measured in the same run.
  */
@@ -39,12 +40,14 @@ public final class AllReduceBench {
     double copy = copyBandwidth();
     progress.printf(Locale.ROOT, "bench allreduce: memory copy %.2f GB/s%n", copy / 1e9);
     List<Map<String, Object>> entries = new ArrayList<>();
-    for (int n = 2; n <= maxRanks; n++) {
+    for (boolean inJvm : new boolean[] {true, false}) {
+     for (int n = 2; n <= maxRanks; n++) {
       for (long bytes = 1024; bytes <= maxBytes; bytes *= 4) {
-        double seconds = time(n, (int) (bytes / 4));
+        double seconds = time(n, (int) (bytes / 4), inJvm);
         double algbw = bytes / seconds;
         double busbw = algbw * 2 * (n - 1) / n;
         Map<String, Object> e = new LinkedHashMap<>();
+        e.put("transport", inJvm ? "in_jvm" : "tcp");
         e.put("ranks", n);
         e.put("bytes", bytes);
         e.put("seconds", seconds);
@@ -52,14 +55,16 @@ public final class AllReduceBench {
         e.put("busbw_gb_per_second", busbw / 1e9);
         e.put("busbw_over_copy", busbw / copy);
         entries.add(e);
-        progress.printf(Locale.ROOT, "  %d ranks %10d B  %9.3f ms  algbw %6.2f GB/s  busbw %6.2f GB/s (%.2f of copy)%n",
-            n, bytes, seconds * 1e3, algbw / 1e9, busbw / 1e9, busbw / copy);
+        progress.printf(Locale.ROOT, "  %s %d ranks %10d B  %9.3f ms  algbw %6.2f GB/s  busbw %6.2f GB/s (%.2f of "
+            + "copy)%n", inJvm ? "in-JVM" : "TCP", n, bytes, seconds * 1e3, algbw / 1e9, busbw / 1e9, busbw / copy);
       }
+     }
     }
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("copy_gb_per_second", copy / 1e9);
     r.put("bucket_floats", bucketFloats);
-    r.put("transport", "TCP over loopback, ranks as threads of one JVM");
+    r.put("transports", "in_jvm: ranks of one JVM (LocalLink, as ranks sharing an executor); tcp: NIO sockets "
+        + "over loopback (as ranks on different executors), ranks as threads of one JVM either way");
     r.put("entries", entries);
     return r;
   }
@@ -80,13 +85,15 @@ public final class AllReduceBench {
   }
 
   /** Seconds per all-reduce of floats floats on n ranks: the slowest rank, after warm-up, over enough repeats. */
-  private double time(int n, int floats) throws Exception {
+  private double time(int n, int floats, boolean inJvm) throws Exception {
     ServerSocketChannel[] servers = new ServerSocketChannel[n];
     String[] addresses = new String[n];
     for (int r = 0; r < n; r++) {
       servers[r] = ServerSocketChannel.open();
       servers[r].bind(new InetSocketAddress("127.0.0.1", 0), n);
-      addresses[r] = "127.0.0.1:" + servers[r].socket().getLocalPort();
+      int port = servers[r].socket().getLocalPort();
+      // A plain host:port is never taken for this JVM's: it forces TCP between threads of one process.
+      addresses[r] = inJvm ? Ring.address("127.0.0.1", port) : "127.0.0.1:" + port;
     }
     int repeats = (int) Math.max(3, Math.min(200, (64L << 20) / Math.max(1, floats * 4L)));
     CyclicBarrier barrier = new CyclicBarrier(n);

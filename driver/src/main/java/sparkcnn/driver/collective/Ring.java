@@ -21,12 +21,16 @@ import java.util.function.BooleanSupplier;
  * contributions are added is fixed by the ring (it starts at rank c+1 and ends at rank c), so a run is
  * bit-identical to itself whatever the timing.
  *
+ * A link to a rank in the same JVM (its address carries this JVM's id) skips TCP: see {@link LocalLink}.
+ *
  * Every connect, accept and read has a deadline (the peer timeout, renewed whenever data moves), and the loop
  * polls the interrupt check once a second: a dead, stuck or killed peer ends this rank with an IOException
  * that names the peer, never a hang.
  */
 public final class Ring implements Closeable {
   private static final int MAGIC = 0x52494E47; // "RING"
+  /** Tells ranks of this JVM apart from ranks elsewhere: part of every ring address made here. */
+  private static final String JVM = java.util.UUID.randomUUID().toString();
   private final int rank;
   private final int size;
   private final String[] addresses;
@@ -37,12 +41,17 @@ public final class Ring implements Closeable {
   private final Selector selector;
   private final SelectionKey writeKey;
   private final SelectionKey readKey;
-  private ByteBuffer sendBuf = ByteBuffer.allocateDirect(0);
-  private ByteBuffer recvBuf = ByteBuffer.allocateDirect(0);
+  /** Set instead of toNext / fromPrev when that neighbour lives in this JVM. */
+  private final LocalLink outLink;
+  private final LocalLink inLink;
+  private float[] outArray;
+  private float[] inArray;
+  private ByteBuffer sendBuf = ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN);
+  private ByteBuffer recvBuf = ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN);
   private float[] scratch = new float[0];
 
   private Ring(int rank, String[] addresses, long timeoutNanos, BooleanSupplier interrupted, SocketChannel toNext,
-      SocketChannel fromPrev) throws IOException {
+      SocketChannel fromPrev, LocalLink outLink, LocalLink inLink) throws IOException {
     this.rank = rank;
     this.size = addresses.length;
     this.addresses = addresses.clone();
@@ -50,17 +59,40 @@ public final class Ring implements Closeable {
     this.interrupted = interrupted;
     this.toNext = toNext;
     this.fromPrev = fromPrev;
-    if (size > 1) {
+    this.outLink = outLink;
+    this.inLink = inLink;
+    if (toNext != null || fromPrev != null) {
       selector = Selector.open();
-      toNext.configureBlocking(false);
-      fromPrev.configureBlocking(false);
-      writeKey = toNext.register(selector, 0);
-      readKey = fromPrev.register(selector, 0);
+      writeKey = register(toNext, selector);
+      readKey = register(fromPrev, selector);
     } else {
       selector = null;
       writeKey = null;
       readKey = null;
     }
+  }
+
+  private static SelectionKey register(SocketChannel ch, Selector selector) throws IOException {
+    if (ch == null) {
+      return null;
+    }
+    ch.configureBlocking(false);
+    return ch.register(selector, 0);
+  }
+
+  /** The ring address of a rank listening on host:port in this JVM. */
+  public static String address(String host, int port) {
+    return host + ":" + port + "#" + JVM;
+  }
+
+  private static boolean inThisJvm(String address) {
+    return address.endsWith("#" + JVM);
+  }
+
+  /** host:port of a ring address. */
+  private static String hostPort(String address) {
+    int hash = address.indexOf('#');
+    return hash < 0 ? address : address.substring(0, hash);
   }
 
   /**
@@ -72,15 +104,23 @@ public final class Ring implements Closeable {
     int n = addresses.length;
     long timeout = (long) (timeoutSeconds * 1e9);
     if (n == 1) {
-      return new Ring(rank, addresses, timeout, interrupted, null, null);
+      return new Ring(rank, addresses, timeout, interrupted, null, null, null, null);
     }
     int next = (rank + 1) % n;
     int prev = (rank - 1 + n) % n;
     long deadline = System.nanoTime() + timeout;
-    SocketChannel out = connectTo(addresses[next], deadline, interrupted, "rank " + rank + ": rank " + next);
-    ByteBuffer hello = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).putInt(rank).flip();
-    while (hello.hasRemaining()) {
-      out.write(hello);
+    LocalLink outLink = inThisJvm(addresses[next]) ? LocalLink.between(addresses[rank], addresses[next]) : null;
+    LocalLink inLink = inThisJvm(addresses[prev]) ? LocalLink.between(addresses[prev], addresses[rank]) : null;
+    SocketChannel out = null;
+    if (outLink == null) {
+      out = connectTo(hostPort(addresses[next]), deadline, interrupted, "rank " + rank + ": rank " + next);
+      ByteBuffer hello = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).putInt(rank).flip();
+      while (hello.hasRemaining()) {
+        out.write(hello);
+      }
+    }
+    if (inLink != null) {
+      return new Ring(rank, addresses, timeout, interrupted, out, null, outLink, inLink);
     }
     server.configureBlocking(false);
     SocketChannel in = null;
@@ -89,7 +129,7 @@ public final class Ring implements Closeable {
       while (in == null) {
         in = server.accept();
         if (in == null) {
-          waitOn(s, deadline, interrupted, "rank " + rank + ": rank " + prev + " (" + addresses[prev]
+          waitOn(s, deadline, interrupted, "rank " + rank + ": rank " + prev + " (" + hostPort(addresses[prev])
               + ") never connected");
         }
       }
@@ -97,7 +137,7 @@ public final class Ring implements Closeable {
     in.configureBlocking(false);
     in.socket().setTcpNoDelay(true);
     ByteBuffer h = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    String who = "rank " + rank + ": rank " + prev + " (" + addresses[prev] + ")";
+    String who = "rank " + rank + ": rank " + prev + " (" + hostPort(addresses[prev]) + ")";
     try (Selector s = Selector.open()) {
       in.register(s, SelectionKey.OP_READ);
       while (h.hasRemaining()) {
@@ -116,7 +156,7 @@ public final class Ring implements Closeable {
       throw new IOException("rank " + rank + ": expected rank " + prev + " to connect, but a peer that says it is "
           + (magic == MAGIC ? "rank " + from : "not a SparkCNN rank") + " did");
     }
-    return new Ring(rank, addresses, timeout, interrupted, out, in);
+    return new Ring(rank, addresses, timeout, interrupted, out, in, outLink, null);
   }
 
   private static SocketChannel connectTo(String address, long deadline, BooleanSupplier interrupted, String who)
@@ -189,33 +229,27 @@ public final class Ring implements Closeable {
         Thread.currentThread().interrupt();
         throw new IOException("rank " + rank + ": interrupted", e);
       }
-      if (size == 1) {
-        continue;
-      }
       for (int k = 0; k < size - 1; k++) {
         RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k - 1, size));
         RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 2, size));
-        FloatBuffer out = sendBuffer(send.size());
-        v.copyOut(send.lo(), send.hi(), out);
+        v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
         exchange(recv.size());
-        ensureScratch(recv.size());
-        v.addIn(received(), recv.lo(), recv.hi(), scratch);
+        v.addFrom(incoming(recv.size()), recv.lo(), recv.hi());
+        consumed();
       }
     }
   }
 
   /** All-gather of v: rank r's chunk r of every bucket overwrites everyone's copy of it. */
   public void allGather(SplitVector v, RingLayout layout) throws IOException {
-    if (size == 1) {
-      return;
-    }
     for (RingLayout.Range b : layout.buckets()) {
       for (int k = 0; k < size - 1; k++) {
         RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k, size));
         RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 1, size));
-        v.copyOut(send.lo(), send.hi(), sendBuffer(send.size()));
+        v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
         exchange(recv.size());
-        v.copyIn(received(), recv.lo(), recv.hi());
+        v.copyFrom(incoming(recv.size()), recv.lo(), recv.hi());
+        consumed();
       }
     }
   }
@@ -227,14 +261,19 @@ public final class Ring implements Closeable {
     for (int k = 0; k < size - 1; k++) {
       double[] send = all[Math.floorMod(rank - k, size)];
       int from = Math.floorMod(rank - k - 1, size);
-      sendBuffer(send.length * 2);
-      sendBuf.clear();
-      sendBuf.asDoubleBuffer().put(send);
-      sendBuf.limit(send.length * 8);
-      exchange(send.length * 2);
-      all[from] = new double[send.length];
-      recvBuf.position(0);
-      recvBuf.asDoubleBuffer().get(all[from]);
+      if (outLink != null) {
+        outLink.send(send.clone());
+      } else {
+        direct(true, send.length * 8).asDoubleBuffer().put(send);
+      }
+      tcp(outLink == null, inLink == null ? send.length * 8 : 0);
+      if (inLink != null) {
+        all[from] = (double[]) inLink.receive(timeoutNanos, interrupted, who(from));
+      } else {
+        all[from] = new double[send.length];
+        recvBuf.position(0);
+        recvBuf.asDoubleBuffer().get(all[from]);
+      }
     }
     return all;
   }
@@ -257,34 +296,78 @@ public final class Ring implements Closeable {
     allGather(v, layout);
   }
 
-  private FloatBuffer sendBuffer(int floats) {
-    if (sendBuf.capacity() < floats * 4) {
-      sendBuf = ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.LITTLE_ENDIAN);
-    }
-    sendBuf.clear();
-    sendBuf.limit(floats * 4);
-    return sendBuf.asFloatBuffer();
+  private String who(int peer) {
+    return "rank " + rank + ": rank " + peer + " (" + hostPort(addresses[peer]) + ")";
   }
 
-  private FloatBuffer received() {
+  /** Where the next chunk to send goes: the link's pooled array, or the direct send buffer. */
+  private FloatBuffer outgoing(int floats) {
+    if (outLink != null) {
+      outArray = outLink.buffer(floats);
+      return FloatBuffer.wrap(outArray, 0, floats);
+    }
+    return direct(true, floats * 4).asFloatBuffer();
+  }
+
+  /** The chunk just received (exchange first), from index 0: the link's array itself, or TCP's bytes as floats. */
+  private float[] incoming(int floats) {
+    if (inLink != null) {
+      return inArray;
+    }
+    if (scratch.length < floats) {
+      scratch = new float[floats];
+    }
     recvBuf.position(0);
-    return recvBuf.asFloatBuffer();
+    recvBuf.asFloatBuffer().get(scratch, 0, floats);
+    return scratch;
   }
 
-  private void ensureScratch(int n) {
-    if (scratch.length < n) {
-      scratch = new float[n];
+  private void consumed() {
+    if (inLink != null) {
+      inLink.recycle(inArray);
+      inArray = null;
     }
   }
 
-  /** Sends sendBuf (position 0 to its limit) to the next rank while receiving floats floats from the previous. */
+  /** The send or receive direct buffer, at least bytes long, cleared with its limit at bytes. */
+  private ByteBuffer direct(boolean send, int bytes) {
+    ByteBuffer b = send ? sendBuf : recvBuf;
+    if (b.capacity() < bytes) {
+      b = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      if (send) {
+        sendBuf = b;
+      } else {
+        recvBuf = b;
+      }
+    }
+    b.clear();
+    b.limit(bytes);
+    return b;
+  }
+
+  /** Sends what outgoing() was filled with to the next rank while receiving floats floats from the previous. */
   private void exchange(int floats) throws IOException {
-    if (recvBuf.capacity() < floats * 4) {
-      recvBuf = ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.LITTLE_ENDIAN);
+    if (outLink != null) {
+      outLink.send(outArray); // never waits: queued for the next rank
+      outArray = null;
     }
-    recvBuf.clear();
-    recvBuf.limit(floats * 4);
-    sendBuf.position(0);
+    tcp(outLink == null, inLink == null ? floats * 4 : 0);
+    if (inLink != null) {
+      inArray = (float[]) inLink.receive(timeoutNanos, interrupted, who(Math.floorMod(rank - 1, size)));
+    }
+  }
+
+  /**
+   * The TCP part of an exchange: sendBuf (position 0 to its limit) to the next rank if send, and recvBytes from
+   * the previous one, both at once on non-blocking channels.
+   */
+  private void tcp(boolean send, int recvBytes) throws IOException {
+    if (send) {
+      sendBuf.position(0);
+    } else {
+      sendBuf.limit(0);
+    }
+    direct(false, recvBytes);
     int next = (rank + 1) % size;
     int prev = (rank - 1 + size) % size;
     long deadline = System.nanoTime() + timeoutNanos;
@@ -294,8 +377,8 @@ public final class Ring implements Closeable {
         try {
           moved = toNext.write(sendBuf) > 0;
         } catch (IOException e) {
-          throw new IOException("rank " + rank + ": sending to rank " + next + " (" + addresses[next] + ") failed: "
-              + e.getMessage(), e);
+          throw new IOException("rank " + rank + ": sending to " + who(next).substring(("rank " + rank + ": ")
+              .length()) + " failed: " + e.getMessage(), e);
         }
       }
       if (recvBuf.hasRemaining()) {
@@ -303,12 +386,11 @@ public final class Ring implements Closeable {
         try {
           got = fromPrev.read(recvBuf);
         } catch (IOException e) {
-          throw new IOException("rank " + rank + ": receiving from rank " + prev + " (" + addresses[prev]
-              + ") failed: " + e.getMessage(), e);
+          throw new IOException("rank " + rank + ": receiving from " + who(prev).substring(("rank " + rank + ": ")
+              .length()) + " failed: " + e.getMessage(), e);
         }
         if (got < 0) {
-          throw new IOException("rank " + rank + ": rank " + prev + " (" + addresses[prev]
-              + ") closed the connection (its task ended or its executor died)");
+          throw new IOException(who(prev) + " closed the connection (its task ended or its executor died)");
         }
         moved |= got > 0;
       }
@@ -316,14 +398,16 @@ public final class Ring implements Closeable {
         deadline = System.nanoTime() + timeoutNanos;
         continue;
       }
-      writeKey.interestOps(sendBuf.hasRemaining() ? SelectionKey.OP_WRITE : 0);
-      readKey.interestOps(recvBuf.hasRemaining() ? SelectionKey.OP_READ : 0);
+      if (writeKey != null) {
+        writeKey.interestOps(sendBuf.hasRemaining() ? SelectionKey.OP_WRITE : 0);
+      }
+      if (readKey != null) {
+        readKey.interestOps(recvBuf.hasRemaining() ? SelectionKey.OP_READ : 0);
+      }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        String peer = recvBuf.hasRemaining() ? "rank " + prev + " (" + addresses[prev] + ") sent nothing"
-            : "rank " + next + " (" + addresses[next] + ") took nothing";
-        throw new SocketTimeoutException("rank " + rank + ": " + peer + " for " + timeoutNanos / 1e9
-            + " s (training.peer_timeout_seconds)");
+        String peer = recvBuf.hasRemaining() ? who(prev) + " sent nothing" : who(next) + " took nothing";
+        throw new SocketTimeoutException(peer + " for " + timeoutNanos / 1e9 + " s (training.peer_timeout_seconds)");
       }
       selector.select(Math.max(1, Math.min(1000, left / 1_000_000)));
       selector.selectedKeys().clear();
@@ -336,9 +420,19 @@ public final class Ring implements Closeable {
 
   @Override
   public void close() throws IOException {
+    if (outLink != null) {
+      outLink.close();
+    }
+    if (inLink != null) {
+      inLink.close();
+    }
     if (selector != null) {
       selector.close();
+    }
+    if (toNext != null) {
       toNext.close();
+    }
+    if (fromPrev != null) {
       fromPrev.close();
     }
   }

@@ -24,31 +24,28 @@ public record SplitVector(float[] first, float[] second) {
     }
   }
 
-  /** Overwrites elements [lo, hi) from in. */
-  public void copyIn(FloatBuffer in, int lo, int hi) {
+  /** Overwrites elements [lo, hi) with src[0, hi - lo). */
+  public void copyFrom(float[] src, int lo, int hi) {
     int a = Math.min(hi, first.length);
     if (lo < a) {
-      in.get(first, lo, a - lo);
+      System.arraycopy(src, 0, first, lo, a - lo);
     }
     int b = Math.max(lo, first.length);
     if (b < hi) {
-      in.get(second, b - first.length, hi - b);
+      System.arraycopy(src, b - lo, second, b - first.length, hi - b);
     }
   }
 
-  /** Adds in's next hi - lo floats to elements [lo, hi), through scratch (at least hi - lo long). */
-  public void addIn(FloatBuffer in, int lo, int hi, float[] scratch) {
-    int n = hi - lo;
-    in.get(scratch, 0, n);
+  /** Adds src[0, hi - lo) to elements [lo, hi). */
+  public void addFrom(float[] src, int lo, int hi) {
     int a = Math.min(hi, first.length);
     for (int i = lo; i < a; i++) {
-      first[i] += scratch[i - lo];
+      first[i] += src[i - lo];
     }
     int b = Math.max(lo, first.length);
     int off = first.length;
     for (int i = b; i < hi; i++) {
-      second[i - off] += scratch[i - lo];
+      second[i - off] += src[i - lo];
     }
   }
-
 }

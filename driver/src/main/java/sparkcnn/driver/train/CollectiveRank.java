@@ -26,7 +26,7 @@ import sparkcnn.models.optim.Schedule;
 
 /**
  * One rank of a collective session: a barrier task that trains steps [start, until) with its peers and no driver.
- * Rendezvous once (allGather of host:port), then every step: the first half on its partitions' shards, the ring
+ * Rendezvous once (host:port through the driver, see {@link DriverChannel}), then every step: the first half on its partitions' shards, the ring
  * reduce-scatter of gradients and batch statistics bucket by bucket as backward fills them, one small exchange of
  * the step's totals (loss, counts, squared gradient norm, timings), the second half on ITS shard of the
  * parameters, state and optimizer state, and the ring all-gather of the updated shards.
@@ -93,7 +93,7 @@ final class CollectiveRank {
 
   /** The barrier task: returns this rank's result (see RankResult). */
   static RankResult run(List<ExecutorGroups.Member> members, Snapshot start, TrainConfig cfg, ShardPlan plan,
-      long until, String progressAddress) throws IOException {
+      long until, String driverAddress) throws IOException {
     BarrierTaskContext ctx = BarrierTaskContext.get();
     int rank = ctx.partitionId();
     int ranks = ctx.getTaskInfos().length;
@@ -104,11 +104,13 @@ final class CollectiveRank {
     String host = hostOf(ctx.getTaskInfos()[rank].address());
     try (ServerSocketChannel server = ServerSocketChannel.open()) {
       server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), ranks);
-      String[] addresses = ctx.allGather(host + ":" + server.socket().getLocalPort());
-      CollectiveRank me = new CollectiveRank(cfg, plan, rank, ranks, members, start);
-      try (Ring ring = Ring.connect(rank, addresses, server, cfg.peerTimeoutSeconds, ctx::isInterrupted);
-          ProgressChannel.Sender progress = rank == 0 ? ProgressChannel.Sender.open(progressAddress) : null) {
-        return me.train(ring, ctx, start.step, until, progress);
+      String session = ctx.stageId() + "." + ctx.stageAttemptNumber();
+      try (DriverChannel.Rank driver = new DriverChannel.Rank(driverAddress, session, rank, ranks,
+          Ring.address(host, server.socket().getLocalPort()), cfg.peerTimeoutSeconds, ctx::isInterrupted)) {
+        CollectiveRank me = new CollectiveRank(cfg, plan, rank, ranks, members, start);
+        try (Ring ring = Ring.connect(rank, driver.addresses(), server, cfg.peerTimeoutSeconds, ctx::isInterrupted)) {
+          return me.train(ring, ctx, start.step, until, rank == 0 ? driver : null);
+        }
       }
     }
   }
@@ -118,7 +120,7 @@ final class CollectiveRank {
     return colon > 0 ? address.substring(0, colon) : address == null || address.isEmpty() ? "127.0.0.1" : address;
   }
 
-  private RankResult train(Ring ring, BarrierTaskContext ctx, long from, long until, ProgressChannel.Sender progress)
+  private RankResult train(Ring ring, BarrierTaskContext ctx, long from, long until, DriverChannel.Rank progress)
       throws IOException {
     List<double[]> reports = new ArrayList<>();
     ExecutorService comm = Executors.newSingleThreadExecutor(r -> {

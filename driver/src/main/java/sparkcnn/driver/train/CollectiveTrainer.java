@@ -29,8 +29,8 @@ import sparkcnn.models.zoo.Zoo;
  * The default mode (training.sync: collective), as XGBoost4J-Spark and TorchDistributor use Spark, with BigDL's
  * sharding: a session of K steps is ONE barrier stage with one task (rank) per task slot; the ranks average
  * gradients among themselves through a ring all-reduce and each updates its 1/N shard of the parameters and
- * optimizer state ({@link CollectiveRank}). The driver only broadcasts the starting snapshot, relays per-step
- * reports (through {@link ProgressChannel}) and, at the end, takes the parameters from rank 0 and the optimizer
+ * optimizer state ({@link CollectiveRank}). The driver only broadcasts the starting snapshot, relays the rendezvous and
+ * per-step reports (through {@link DriverChannel}) and, at the end, takes the parameters from rank 0 and the optimizer
  * shards from everyone.
  *
  * The stage ends in a shuffle (repartition(1)), so it is a shuffle-map stage: when a task fails, or an executor is
@@ -46,7 +46,7 @@ public final class CollectiveTrainer implements DataParallelTrainer {
   private final JavaRDD<List<ExecutorGroups.Member>> rankData;
   private final Model model;
   private final Optimizer optimizer;
-  private ProgressChannel progress;
+  private DriverChannel progress;
 
   public CollectiveTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
     this.sc = sc;
@@ -162,9 +162,10 @@ public final class CollectiveTrainer implements DataParallelTrainer {
       throws ExecutionException {
     if (progress == null) {
       try {
-        progress = new ProgressChannel(sc.getConf().get("spark.driver.host", "127.0.0.1"));
+        String host = sc.getConf().get("spark.driver.host", "127.0.0.1");
+        progress = new DriverChannel(sc.getConf().get("spark.driver.bindAddress", host), host);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot open the progress channel on the driver", e);
+        throw new UncheckedIOException("cannot open the collective sessions' socket on the driver", e);
       }
     }
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(from, model.params(), model.state(), optimizer.state()));
@@ -190,7 +191,8 @@ public final class CollectiveTrainer implements DataParallelTrainer {
     JavaFutureAction<List<RankResult>> job = stage.repartition(1).collectAsync();
     try {
       while (!job.isDone()) {
-        StepReport r = progress.poll(200);
+        // A short poll: the job's end is only noticed here, and every millisecond of it is overhead.
+        StepReport r = progress.poll(5);
         if (r != null) {
           onStep.accept(r);
         }

@@ -24,11 +24,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RingTest {
   /** Binds n listening channels on loopback and returns their host:port strings. */
   private static String[] bind(ServerSocketChannel[] servers) throws IOException {
+    return bind(servers, false);
+  }
+
+  /** inJvm: addresses that mark the ranks as this JVM's (in-JVM links); otherwise plain host:port (TCP). */
+  private static String[] bind(ServerSocketChannel[] servers, boolean inJvm) throws IOException {
     String[] addresses = new String[servers.length];
     for (int r = 0; r < servers.length; r++) {
       servers[r] = ServerSocketChannel.open();
       servers[r].bind(new InetSocketAddress("127.0.0.1", 0));
-      addresses[r] = "127.0.0.1:" + servers[r].socket().getLocalPort();
+      int port = servers[r].socket().getLocalPort();
+      addresses[r] = inJvm ? Ring.address("127.0.0.1", port) : "127.0.0.1:" + port;
     }
     return addresses;
   }
@@ -39,8 +45,12 @@ class RingTest {
 
   /** Runs work on n connected ranks at once; results by rank. */
   private static <T> List<T> onRing(int n, double timeout, RankWork<T> work) throws Exception {
+    return onRing(n, timeout, false, work);
+  }
+
+  private static <T> List<T> onRing(int n, double timeout, boolean inJvm, RankWork<T> work) throws Exception {
     ServerSocketChannel[] servers = new ServerSocketChannel[n];
-    String[] addresses = bind(servers);
+    String[] addresses = bind(servers, inJvm);
     ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
       List<Future<T>> futures = new ArrayList<>();
@@ -74,13 +84,23 @@ class RingTest {
     return a;
   }
 
-  @ParameterizedTest(name = "{0} ranks")
-  @ValueSource(ints = {1, 2, 3, 5})
-  void allReduceGivesEveryRankTheSumInRingOrder(int n) throws Exception {
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> rings() {
+    java.util.stream.Stream.Builder<org.junit.jupiter.params.provider.Arguments> b = java.util.stream.Stream.builder();
+    for (boolean inJvm : new boolean[] {false, true}) {
+      for (int n : new int[] {1, 2, 3, 5}) {
+        b.add(org.junit.jupiter.params.provider.Arguments.of(n, inJvm));
+      }
+    }
+    return b.build();
+  }
+
+  @ParameterizedTest(name = "{0} ranks, in-JVM links {1}")
+  @org.junit.jupiter.params.provider.MethodSource("rings")
+  void allReduceGivesEveryRankTheSumInRingOrder(int n, boolean inJvm) throws Exception {
     int first = 1000;
     int second = 37;
     int bucket = 300; // several buckets, one straddling the two arrays
-    List<SplitVector> results = onRing(n, 30, (ring, rank) -> {
+    List<SplitVector> results = onRing(n, 30, inJvm, (ring, rank) -> {
       SplitVector v = new SplitVector(random(rank, first), random(100 + rank, second));
       ring.allReduce(v, new RingLayout(first + second, bucket, n));
       return v;
@@ -112,9 +132,10 @@ class RingTest {
     return i < first ? random(rank, first)[i] : random(100 + rank, 37)[i - first];
   }
 
-  @Test
-  void smallVectorsGatherByRankAndSumInRankOrder() throws Exception {
-    List<double[]> sums = onRing(3, 30, (ring, rank) -> ring.allReduce(new double[] {rank, 1, rank * 10}));
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void smallVectorsGatherByRankAndSumInRankOrder(boolean inJvm) throws Exception {
+    List<double[]> sums = onRing(3, 30, inJvm, (ring, rank) -> ring.allReduce(new double[] {rank, 1, rank * 10}));
     for (double[] s : sums) {
       assertArrayEquals(new double[] {3, 3, 30}, s);
     }
@@ -190,10 +211,11 @@ class RingTest {
         && cause.getMessage().contains("rank 1 (127.0.0.1:"), String.valueOf(cause));
   }
 
-  @Test
-  void aKilledTaskStopsWaitingWithinASecondOrSo() throws Exception {
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aKilledTaskStopsWaitingWithinASecondOrSo(boolean inJvm) throws Exception {
     ServerSocketChannel[] servers = new ServerSocketChannel[2];
-    String[] addresses = bind(servers);
+    String[] addresses = bind(servers, inJvm);
     long killAt = System.nanoTime() + 1_000_000_000L;
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try {
