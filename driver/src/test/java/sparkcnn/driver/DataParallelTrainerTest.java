@@ -142,16 +142,20 @@ class DataParallelTrainerTest {
   }
 
   static java.util.stream.Stream<Arguments> modes() {
-    return java.util.stream.Stream.of(Arguments.of("broadcast", 1, 0), Arguments.of("broadcast", 2, 0),
-        Arguments.of("broadcast", 3, 0), Arguments.of("collective", 1, 0), Arguments.of("collective", 2, 0),
-        Arguments.of("collective", 3, 0), Arguments.of("collective", 3, 2));
+    return java.util.stream.Stream.of(Arguments.of("broadcast", 1, 0, 0.0), Arguments.of("broadcast", 2, 0, 0.0),
+        Arguments.of("broadcast", 3, 0, 0.0), Arguments.of("collective", 1, 0, 0.0),
+        Arguments.of("collective", 2, 0, 0.0), Arguments.of("collective", 3, 0, 0.0),
+        Arguments.of("collective", 3, 2, 0.0), Arguments.of("collective", 2, 0, 0.5),
+        Arguments.of("broadcast", 2, 0, 0.5));
   }
 
-  @ParameterizedTest(name = "{0}, {1} partitions, ranks {2}")
+  /** clip: a global-norm limit low enough to bite (the collective update then waits for the norm). */
+  @ParameterizedTest(name = "{0}, {1} partitions, ranks {2}, clip {3}")
   @MethodSource("modes")
-  void distributedStepsEqualTheSingleJvmTrainer(String mode, int partitions, int ranks) {
+  void distributedStepsEqualTheSingleJvmTrainer(String mode, int partitions, int ranks, double clip) {
     TrainConfig cfg = config(TrainConfig.Sync.parse(mode));
     cfg.ranks = ranks;
+    cfg.clipNorm = clip;
     float[] ref = reference(partitions, cfg, STEPS);
     BarrierStages stages = new BarrierStages();
     SparkTestContext.get().sc().addSparkListener(stages);

@@ -221,36 +221,51 @@ public final class Ring implements Closeable {
    */
   public void reduceScatter(SplitVector v, RingLayout layout, ReadyMark ready) throws IOException {
     for (RingLayout.Range b : layout.buckets()) {
-      try {
-        if (!ready.await(b.lo())) {
-          throw new IOException("rank " + rank + ": the step's compute failed");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("rank " + rank + ": interrupted", e);
+      await(ready, b);
+      reduceScatter(v, layout, b);
+    }
+  }
+
+  /** Waits until ready says bucket b's elements are final. */
+  public void await(ReadyMark ready, RingLayout.Range b) throws IOException {
+    try {
+      if (!ready.await(b.lo())) {
+        throw new IOException("rank " + rank + ": the step's compute failed");
       }
-      for (int k = 0; k < size - 1; k++) {
-        RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k - 1, size));
-        RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 2, size));
-        v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
-        exchange(recv.size());
-        v.addFrom(incoming(recv.size()), recv.lo(), recv.hi());
-        consumed();
-      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("rank " + rank + ": interrupted", e);
+    }
+  }
+
+  /** Reduce-scatter of one bucket: rank r ends with the sum of its chunk r. */
+  public void reduceScatter(SplitVector v, RingLayout layout, RingLayout.Range b) throws IOException {
+    for (int k = 0; k < size - 1; k++) {
+      RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k - 1, size));
+      RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 2, size));
+      v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
+      exchange(recv.size());
+      v.addFrom(incoming(recv.size()), recv.lo(), recv.hi());
+      consumed();
     }
   }
 
   /** All-gather of v: rank r's chunk r of every bucket overwrites everyone's copy of it. */
   public void allGather(SplitVector v, RingLayout layout) throws IOException {
     for (RingLayout.Range b : layout.buckets()) {
-      for (int k = 0; k < size - 1; k++) {
-        RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k, size));
-        RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 1, size));
-        v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
-        exchange(recv.size());
-        v.copyFrom(incoming(recv.size()), recv.lo(), recv.hi());
-        consumed();
-      }
+      allGather(v, layout, b);
+    }
+  }
+
+  /** All-gather of one bucket. */
+  public void allGather(SplitVector v, RingLayout layout, RingLayout.Range b) throws IOException {
+    for (int k = 0; k < size - 1; k++) {
+      RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k, size));
+      RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 1, size));
+      v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
+      exchange(recv.size());
+      v.copyFrom(incoming(recv.size()), recv.lo(), recv.hi());
+      consumed();
     }
   }
 

@@ -26,15 +26,16 @@ import sparkcnn.models.optim.Schedule;
 
 /**
  * One rank of a collective session: a barrier task that trains steps [start, until) with its peers and no driver.
- * Rendezvous once (host:port through the driver, see {@link DriverChannel}), then every step: the first half on its partitions' shards, the ring
- * reduce-scatter of gradients and batch statistics bucket by bucket as backward fills them, one small exchange of
- * the step's totals (loss, counts, squared gradient norm, timings), the second half on ITS shard of the
- * parameters, state and optimizer state, and the ring all-gather of the updated shards.
+ * Rendezvous once (host:port through the driver, see {@link DriverChannel}), then every step: the first half on
+ * its partitions' shards while the ring reduce-scatters gradients and batch statistics bucket by bucket as
+ * backward fills them; as soon as a bucket is reduced, the second half on THIS rank's chunk of it (its
+ * parameters, their optimizer state, its part of the batch-norm state) and the ring all-gather of the updated
+ * chunk, so that only the lowest bucket's reduce, update and gather follow the end of backward (as ZeRO / FSDP
+ * overlap them). With gradient clipping the update waits for the global norm instead: reduce-scatter overlapped,
+ * then one small exchange, then update and all-gather. A last small exchange gives every rank the step's loss,
+ * counts and timings.
  */
 final class CollectiveRank {
-  /** Per-step totals exchanged between ranks: loss sum, correct, count, forwards, squared norm, compute nanos. */
-  private static final int TOTALS = 6;
-
   private final TrainConfig cfg;
   private final ShardPlan plan;
   private final int rank;
@@ -42,17 +43,61 @@ final class CollectiveRank {
   private final Replica[] replicas;
   private final Model model;
   private final RingLayout layout;
-  private final RingLayout.Shard paramShard;
-  private final RingLayout.Shard stateShard;
   private final SplitVector reduced;
   private final SplitVector gathered;
-  private final Optimizer optimizer;
   private final Schedule schedule;
-  private final float[] shardParams;
-  private final float[] shardGrads;
-  private final boolean[] shardDecay;
-  private final float[] shardState;
-  private final float[] shardStats;
+  /** This rank's chunk of each bucket, in the ring's order (highest offsets first). */
+  private final List<BucketShard> shards = new ArrayList<>();
+  /** Training forwards per step over all ranks: what the running statistics are averaged over. */
+  private final long forwardsPerStep;
+
+  /** This rank's chunk of one bucket: parameters with an optimizer of their own (elementwise: same result), state. */
+  private final class BucketShard {
+    final RingLayout.Range bucket;
+    final RingLayout.Shard params;
+    final RingLayout.Shard state;
+    final float[] p;
+    final float[] g;
+    final boolean[] decay;
+    final float[] s;
+    final float[] stats;
+    final Optimizer optimizer;
+
+    BucketShard(RingLayout.Range bucket) {
+      this.bucket = bucket;
+      RingLayout.Range c = layout.chunk(bucket, rank);
+      int np = model.paramCount();
+      this.params = slice(c.lo(), Math.min(c.hi(), np), 0);
+      this.state = slice(Math.max(c.lo(), np), c.hi(), np);
+      this.p = new float[params.size()];
+      this.g = new float[params.size()];
+      this.decay = params.gather(model.decayMask());
+      this.s = new float[state.size()];
+      this.stats = new float[state.size()];
+      this.optimizer = cfg.optimizer.optimizer();
+    }
+
+    private RingLayout.Shard slice(int lo, int hi, int base) {
+      return lo < hi ? new RingLayout.Shard(List.of(new RingLayout.Range(lo - base, hi - base)), hi - lo)
+          : new RingLayout.Shard(List.of(), 0);
+    }
+
+    double squaredNorm() {
+      return GradClip.squaredNorm(params.gather(model.grads(), g));
+    }
+
+    /** The second half on this chunk, in place in the model's buffers. */
+    void apply(double gradSquaredNorm) {
+      params.gather(model.params(), p);
+      params.gather(model.grads(), g);
+      state.gather(model.state(), s);
+      state.gather(model.batchStatistics(), stats);
+      Step.apply(new Step.Slice(p, g, decay, 0, s, stats), forwardsPerStep, gradSquaredNorm, optimizer, schedule,
+          cfg.clipNorm, Objective.NONE);
+      params.scatter(p, model.params());
+      state.scatter(s, model.state());
+    }
+  }
 
   private CollectiveRank(TrainConfig cfg, ShardPlan plan, int rank, int ranks, List<ExecutorGroups.Member> members,
       Snapshot start) {
@@ -70,24 +115,24 @@ final class CollectiveRank {
     this.reduced = new SplitVector(model.grads(), model.batchStatistics());
     this.gathered = new SplitVector(model.params(), model.state());
     this.layout = new RingLayout(reduced.length(), cfg.bucketFloats, ranks);
-    int p = model.paramCount();
-    this.paramShard = layout.shard(rank, 0, p);
-    this.stateShard = layout.shard(rank, p, layout.length());
-    this.shardParams = new float[paramShard.size()];
-    this.shardGrads = new float[paramShard.size()];
-    this.shardDecay = paramShard.gather(model.decayMask());
-    this.shardState = new float[stateShard.size()];
-    this.shardStats = new float[stateShard.size()];
-    this.optimizer = cfg.optimizer.optimizer();
     this.schedule = cfg.optimizer.schedule(cfg.totalSteps);
-    optimizer.setSteps(start.step);
-    if (start.optimizerState != null) {
-      float[][] shard = new float[start.optimizerState.length][];
-      for (int i = 0; i < shard.length; i++) {
-        shard[i] = start.optimizerState[i] == null ? null
-            : paramShard.gather(start.optimizerState[i], new float[paramShard.size()]);
+    long forwards = 0;
+    for (int q = 0; q < plan.partitions(); q++) {
+      forwards += plan.microBatches(q).length;
+    }
+    this.forwardsPerStep = cfg.skipCompute ? 0 : forwards;
+    for (RingLayout.Range b : layout.buckets()) {
+      BucketShard shard = new BucketShard(b);
+      shard.optimizer.setSteps(start.step);
+      if (start.optimizerState != null) {
+        float[][] st = new float[start.optimizerState.length][];
+        for (int k = 0; k < st.length; k++) {
+          st[k] = start.optimizerState[k] == null ? null
+              : shard.params.gather(start.optimizerState[k], new float[shard.params.size()]);
+        }
+        shard.optimizer.setState(st);
       }
-      optimizer.setState(shard);
+      shards.add(shard);
     }
   }
 
@@ -152,14 +197,42 @@ final class CollectiveRank {
       out.state = model.state().clone();
       out.reports = reports.toArray(new double[0][]);
     }
-    out.optimizerShard = optimizer.state() == null ? null : Replica.copy(optimizer.state());
+    out.optimizerShard = optimizerShard();
+    return out;
+  }
+
+  /** The buckets' optimizer states joined in ascending offset order: this rank's shard, as the layout orders it. */
+  private float[][] optimizerShard() {
+    List<BucketShard> ascending = new ArrayList<>(shards);
+    ascending.sort(Comparator.comparingInt(b -> b.bucket.lo()));
+    float[][] first = ascending.get(0).optimizer.state();
+    if (first == null) {
+      return null;
+    }
+    float[][] out = new float[first.length][];
+    int size = 0;
+    for (BucketShard b : ascending) {
+      size += b.params.size();
+    }
+    for (int k = 0; k < out.length; k++) {
+      if (first[k] == null) {
+        continue;
+      }
+      out[k] = new float[size];
+      int at = 0;
+      for (BucketShard b : ascending) {
+        System.arraycopy(b.optimizer.state()[k], 0, out[k], at, b.params.size());
+        at += b.params.size();
+      }
+    }
     return out;
   }
 
   private StepReport step(Ring ring, ExecutorService comm, ReadyMark ready, long step) throws IOException {
     long t0 = System.nanoTime();
+    boolean updateEachBucket = cfg.clipNorm == 0; // clipping needs the global norm before any update
     Objective.Totals totals;
-    long forwards;
+    long compute; // forward and backward only: the ring's share of the step is what the step costs beyond it
     if (cfg.skipCompute) {
       model.zeroGrad(); // benchmarks: the ring and the optimizer on zero gradients, nothing computed
       model.clearBatchStatistics();
@@ -168,13 +241,13 @@ final class CollectiveRank {
         n += plan.shardSize(m.partition());
       }
       totals = new Objective.Totals(0, 0, n);
-      forwards = 0;
-      ring.reduceScatter(reduced, layout, ReadyMark.complete());
+      compute = System.nanoTime() - t0;
+      ringWork(ring, ReadyMark.complete(), updateEachBucket);
     } else if (replicas.length == 1) {
       // The ring runs beside backward: buckets start as soon as the layers above them have finished.
       ready.reset();
-      Future<?> rs = comm.submit(() -> {
-        ring.reduceScatter(reduced, layout, ready);
+      Future<?> work = comm.submit(() -> {
+        ringWork(ring, ready, updateEachBucket);
         return null;
       });
       Step.Partial p;
@@ -185,50 +258,63 @@ final class CollectiveRank {
         throw e;
       }
       totals = p.totals();
-      forwards = p.statistics().batches();
-      await(rs);
+      compute = System.nanoTime() - t0;
+      await(work);
     } else {
       Step.Partial[] parts = new Step.Partial[replicas.length];
       Parallel.forEach(replicas.length, i -> parts[i] = replicas[i].accumulate(members.get(i).block(), plan, step,
           members.get(i).partition(), null));
       totals = parts[0].totals();
-      forwards = parts[0].statistics().batches();
       for (int i = 1; i < parts.length; i++) { // partition order: the same sum on every run
         add(model.grads(), parts[i].grads());
         add(model.batchStatistics(), parts[i].statistics().sums());
         totals = totals.plus(parts[i].totals());
-        forwards += parts[i].statistics().batches();
       }
-      ring.reduceScatter(reduced, layout, ReadyMark.complete());
+      compute = System.nanoTime() - t0;
+      ringWork(ring, ReadyMark.complete(), updateEachBucket);
     }
-    long compute = System.nanoTime() - t0;
-    paramShard.gather(model.grads(), shardGrads);
-    double[][] all = ring.allGather(new double[] {totals.lossSum(), totals.correct(), totals.count(), forwards,
-        cfg.clipNorm > 0 ? GradClip.squaredNorm(shardGrads) : 0, compute});
-    double[] sum = new double[TOTALS];
+    double squared = 0;
+    if (!updateEachBucket) {
+      for (BucketShard b : shards) {
+        squared += b.squaredNorm();
+      }
+    }
+    // loss sum, correct, count, squared gradient norm, compute nanos: summed (and the slowest compute) over ranks
+    double[][] all = ring.allGather(new double[] {totals.lossSum(), totals.correct(), totals.count(), squared,
+        compute});
+    double[] sum = new double[5];
     long slowest = 0;
     for (double[] a : all) {
-      for (int i = 0; i < TOTALS; i++) {
+      for (int i = 0; i < sum.length; i++) {
         sum[i] += a[i];
       }
-      slowest = Math.max(slowest, (long) a[5]);
+      slowest = Math.max(slowest, (long) a[4]);
     }
-    Objective.Totals global = new Objective.Totals(sum[0], (long) sum[1], (long) sum[2]);
-    // The second half on this rank's shard only: its parameters, their optimizer state, its part of the state.
-    paramShard.gather(model.params(), shardParams);
-    stateShard.gather(model.state(), shardState);
-    stateShard.gather(model.batchStatistics(), shardStats);
-    Step.apply(new Step.Slice(shardParams, shardGrads, shardDecay, 0, shardState, shardStats), (long) sum[3],
-        sum[4], optimizer, schedule, cfg.clipNorm, global);
-    paramShard.scatter(shardParams, model.params());
-    stateShard.scatter(shardState, model.state());
-    ring.allGather(gathered, layout);
+    if (!updateEachBucket) {
+      for (BucketShard b : shards) {
+        b.apply(sum[3]);
+        ring.allGather(gathered, layout, b.bucket);
+      }
+    }
     for (int i = 1; i < replicas.length; i++) {
       replicas[i].model().load(model.params(), model.state());
     }
+    Objective.Totals global = new Objective.Totals(sum[0], (long) sum[1], (long) sum[2]);
     long wall = System.nanoTime() - t0;
     return new StepReport(step + 1, global.meanLoss(), global.accuracy(), global.count(), schedule.lr(step), wall,
-        (long) sum[5], all.length, 0, 0, wall - compute, slowest);
+        (long) sum[4], all.length, 0, 0, wall - compute, slowest);
+  }
+
+  /** Per bucket, as it becomes ready: reduce-scatter; then (without clipping) update this rank's chunk and gather. */
+  private void ringWork(Ring ring, ReadyMark ready, boolean updateEachBucket) throws IOException {
+    for (BucketShard b : shards) {
+      ring.await(ready, b.bucket);
+      ring.reduceScatter(reduced, layout, b.bucket);
+      if (updateEachBucket) {
+        b.apply(0);
+        ring.allGather(gathered, layout, b.bucket);
+      }
+    }
   }
 
   private static void await(Future<?> f) throws IOException {
