@@ -66,11 +66,26 @@ class DataParallelTrainerTest {
   }
 
   private static JavaRDD<SampleBlock> data(int partitions) {
-    return Datasets.generated(SparkTestContext.get(), 90, 1, 12, 12, 4, partitions, 3);
+    return data(partitions, 12);
+  }
+
+  private static JavaRDD<SampleBlock> data(int partitions, int side) {
+    return Datasets.generated(SparkTestContext.get(), 90, 1, side, side, 4, partitions, 3);
+  }
+
+  /**
+   * The TensorFlow-tutorial convnet narrowed: dropout (0.4) before its head. (A network with batch norm AND
+   * dropout at this size, MobileNet v2 at 16x16, matches the single JVM to 1e-6 after one step but is chaotic
+   * after two: batch norm over four samples of 1x1 maps amplifies float rounding by about 1e4 a step.)
+   */
+  private static TrainConfig withDropout(TrainConfig cfg) {
+    cfg.model = Zoo.spec("tf_convnet", 4, new int[] {1, 16, 16}, new Scaling(0.25, 1, 1));
+    return cfg;
   }
 
   private static float[] distributed(int partitions, TrainConfig cfg, int steps) {
-    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(partitions), cfg);
+    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(partitions,
+        cfg.model.height()), cfg);
     t.run(steps, "test", r -> { });
     t.close();
     float[] p = t.model().params().clone();
@@ -83,7 +98,8 @@ class DataParallelTrainerTest {
 
   /** The same steps in one JVM: the global batch assembled from every partition's shard, same micro-batches. */
   private static float[] reference(int partitions, TrainConfig cfg, int steps) {
-    List<SampleBlock> blocks = data(partitions).collect();
+    int side = cfg.model.height();
+    List<SampleBlock> blocks = data(partitions, side).collect();
     int[] sizes = blocks.stream().mapToInt(SampleBlock::size).toArray();
     ShardPlan plan = new ShardPlan(cfg.globalBatch, cfg.microBatch, cfg.seed, sizes);
     Model model = Zoo.build(cfg.model).init(cfg.initSeed);
@@ -93,9 +109,9 @@ class DataParallelTrainerTest {
     for (int p = 0; p < partitions; p++) {
       perms.add(new ShardPlan.EpochPermutation());
     }
-    int per = 12 * 12;
+    int per = side * side;
     for (long step = 0; step < steps; step++) {
-      Tensor images = Tensor.zeros(cfg.globalBatch, 1, 12, 12);
+      Tensor images = Tensor.zeros(cfg.globalBatch, 1, side, side);
       int[] labels = new int[cfg.globalBatch];
       List<Integer> micro = new ArrayList<>();
       int at = 0;
@@ -122,10 +138,15 @@ class DataParallelTrainerTest {
   private static void assertClose(float[] expected, float[] actual, String what) {
     assertEquals(expected.length, actual.length);
     double worst = 0;
+    int at = -1;
     for (int i = 0; i < expected.length; i++) {
-      worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / (1e-2 + Math.abs(expected[i])));
+      double d = Math.abs(expected[i] - actual[i]) / (1e-2 + Math.abs(expected[i]));
+      if (d > worst) {
+        worst = d;
+        at = i;
+      }
     }
-    assertTrue(worst < 2e-4, what + ": worst relative difference " + worst);
+    assertTrue(worst < 2e-4, what + ": worst relative difference " + worst + " at " + at + " of " + expected.length);
   }
 
   /** Tasks of the collective sessions' barrier stages, as Spark's listener bus saw them. */
@@ -146,16 +167,24 @@ class DataParallelTrainerTest {
         Arguments.of("broadcast", 3, 0, 0.0), Arguments.of("collective", 1, 0, 0.0),
         Arguments.of("collective", 2, 0, 0.0), Arguments.of("collective", 3, 0, 0.0),
         Arguments.of("collective", 3, 2, 0.0), Arguments.of("collective", 2, 0, 0.5),
-        Arguments.of("broadcast", 2, 0, 0.5));
+        Arguments.of("broadcast", 2, 0, 0.5), Arguments.of("collective", 2, 0, -1.0),
+        Arguments.of("collective", 3, 0, -1.0), Arguments.of("broadcast", 2, 0, -1.0));
   }
 
-  /** clip: a global-norm limit low enough to bite (the collective update then waits for the norm). */
+  /**
+   * clip: a global-norm limit low enough to bite (the collective update then waits for the norm); -1: no clip,
+   * and a convnet with dropout instead of the ResNet.
+   */
   @ParameterizedTest(name = "{0}, {1} partitions, ranks {2}, clip {3}")
   @MethodSource("modes")
   void distributedStepsEqualTheSingleJvmTrainer(String mode, int partitions, int ranks, double clip) {
     TrainConfig cfg = config(TrainConfig.Sync.parse(mode));
     cfg.ranks = ranks;
-    cfg.clipNorm = clip;
+    if (clip < 0) {
+      withDropout(cfg);
+    } else {
+      cfg.clipNorm = clip;
+    }
     float[] ref = reference(partitions, cfg, STEPS);
     BarrierStages stages = new BarrierStages();
     SparkTestContext.get().sc().addSparkListener(stages);
@@ -192,6 +221,22 @@ class DataParallelTrainerTest {
     faulty.injectFailureAtStep = 2;
     float[] c = distributed(2, faulty, STEPS);
     assertArrayEquals(a, c);
+  }
+
+  @Test
+  void aSessionThatKeepsFailingIsRerunAFewTimesThenStopsWithItsCause() {
+    TrainConfig cfg = config(TrainConfig.Sync.COLLECTIVE);
+    cfg.injectFailureAtStep = 1;
+    cfg.injectFailureAttempts = 100; // every stage attempt: Spark gives up on each session job
+    cfg.sessionRetries = 1;
+    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(2), cfg);
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> t.run(STEPS, "doomed", r -> { }));
+    t.close();
+    assertTrue(e.getMessage().startsWith("collective session (steps 1-4, 2 ranks) failed 2 time(s) "
+        + "(training.session_retries: 1); last error: ") && e.getMessage().contains("injected failure at step 1"),
+        e.getMessage());
+    assertEquals(0, t.step(), "the driver's model is untouched by failed sessions");
   }
 
   @ParameterizedTest

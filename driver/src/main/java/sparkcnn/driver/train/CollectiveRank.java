@@ -176,7 +176,7 @@ final class CollectiveRank {
     ReadyMark ready = new ReadyMark();
     try {
       for (long step = from; step < until; step++) {
-        if (cfg.injectFailureAtStep == step && rank == 0 && ctx.stageAttemptNumber() == 0) {
+        if (cfg.injectFailureAtStep == step && rank == 0 && ctx.stageAttemptNumber() < cfg.injectFailureAttempts) {
           throw new IllegalStateException("injected failure at step " + step + " (test)");
         }
         StepReport r = step(ring, comm, ready, step);

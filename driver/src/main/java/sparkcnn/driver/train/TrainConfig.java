@@ -57,4 +57,6 @@ public final class TrainConfig implements Serializable {
    * 0's first stage attempt, so the whole session reruns). -1: never.
    */
   public long injectFailureAtStep = -1;
+  /** Collective: how many stage attempts of each session job the injected failure hits (more than Spark's 4: all). */
+  public int injectFailureAttempts = 1;
 }

@@ -69,7 +69,20 @@ public final class TrainingRun {
         cfg.model.name(), samples, trainer.plan().partitions(), opt.epochs(), cfg.stepsPerEpoch, cfg.globalBatch,
         cfg.totalSteps < cfg.stepsPerEpoch * opt.epochs() ? " (stopping at step " + cfg.totalSteps + ")" : "",
         cfg.optimizer.describe(), trainer.describe());
-    Progress progress = new Progress(cfg, opt, System.nanoTime(), metrics);
+    long[] lastFlush = {System.nanoTime()};
+    Progress progress = new Progress(cfg, opt, System.nanoTime(), metrics, () -> {
+      // While a session runs, not only at its end; at most every 5 s (the whole file is rewritten atomically).
+      if (System.nanoTime() - lastFlush[0] < 5_000_000_000L) {
+        return;
+      }
+      lastFlush[0] = System.nanoTime();
+      try {
+        writeLines(sc, metricsPath, metrics);
+      } catch (IOException e) {
+        log.println("warning: could not write " + metricsPath + ": " + e.getMessage());
+      }
+    });
+    String runName = new Path(opt.outputDir()).getName();
     long startStep = trainer.step();
     String checkpoint = null;
     Evaluator.Result eval = null;
@@ -82,8 +95,8 @@ public final class TrainingRun {
         if (opt.checkpointEvery() > 0) {
           until = Math.min(until, (step / opt.checkpointEvery() + 1) * opt.checkpointEvery());
         }
-        trainer.run(until, String.format(Locale.ROOT, "%s epoch %d/%d", cfg.model.name(), epoch, opt.epochs()),
-            progress::step);
+        trainer.run(until, String.format(Locale.ROOT, "%s (%s) epoch %d/%d", runName, cfg.model.name(), epoch,
+            opt.epochs()), progress::step);
         long at = trainer.step();
         boolean epochEnd = at % cfg.stepsPerEpoch == 0 || at >= cfg.totalSteps;
         if (opt.checkpointEvery() > 0 && at % opt.checkpointEvery() == 0 || at >= cfg.totalSteps) {
@@ -127,6 +140,7 @@ public final class TrainingRun {
     private final TrainConfig cfg;
     private final Options opt;
     private final List<String> metrics;
+    private final Runnable flush;
     private long lastLog;
     private long imagesSinceLog;
     private double lossSinceLog;
@@ -136,7 +150,8 @@ public final class TrainingRun {
     double lastAcc = Double.NaN;
     float lastLr;
 
-    Progress(TrainConfig cfg, Options opt, long start, List<String> metrics) {
+    Progress(TrainConfig cfg, Options opt, long start, List<String> metrics, Runnable flush) {
+      this.flush = flush;
       this.cfg = cfg;
       this.opt = opt;
       this.start = start;
@@ -162,6 +177,9 @@ public final class TrainingRun {
             epoch, opt.epochs(), (r.step() - 1) % cfg.stepsPerEpoch + 1, cfg.stepsPerEpoch, lastLoss, lastAcc,
             r.lr(), ips, duration(eta));
         metrics.add(Json.write(line("step", r.step(), epoch, lastLoss, lastAcc, r.lr(), ips)));
+        if (!epochEnd) {
+          flush.run(); // an epoch's end writes the file with its evaluation line anyway
+        }
         lastLog = now;
         imagesSinceLog = 0;
         lossSinceLog = 0;
