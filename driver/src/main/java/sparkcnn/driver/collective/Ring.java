@@ -44,8 +44,6 @@ public final class Ring implements Closeable {
   /** Set instead of toNext / fromPrev when that neighbour lives in this JVM. */
   private final LocalLink outLink;
   private final LocalLink inLink;
-  private float[] outArray;
-  private float[] inArray;
   private ByteBuffer sendBuf = ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN);
   private ByteBuffer recvBuf = ByteBuffer.allocateDirect(0).order(ByteOrder.LITTLE_ENDIAN);
   private float[] scratch = new float[0];
@@ -241,12 +239,8 @@ public final class Ring implements Closeable {
   /** Reduce-scatter of one bucket: rank r ends with the sum of its chunk r. */
   public void reduceScatter(SplitVector v, RingLayout layout, RingLayout.Range b) throws IOException {
     for (int k = 0; k < size - 1; k++) {
-      RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k - 1, size));
-      RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 2, size));
-      v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
-      exchange(recv.size());
-      v.addFrom(incoming(recv.size()), recv.lo(), recv.hi());
-      consumed();
+      exchange(v, layout.chunk(b, Math.floorMod(rank - k - 1, size)),
+          layout.chunk(b, Math.floorMod(rank - k - 2, size)), true);
     }
   }
 
@@ -260,12 +254,8 @@ public final class Ring implements Closeable {
   /** All-gather of one bucket. */
   public void allGather(SplitVector v, RingLayout layout, RingLayout.Range b) throws IOException {
     for (int k = 0; k < size - 1; k++) {
-      RingLayout.Range send = layout.chunk(b, Math.floorMod(rank - k, size));
-      RingLayout.Range recv = layout.chunk(b, Math.floorMod(rank - k - 1, size));
-      v.copyOut(send.lo(), send.hi(), outgoing(send.size()));
-      exchange(recv.size());
-      v.copyFrom(incoming(recv.size()), recv.lo(), recv.hi());
-      consumed();
+      exchange(v, layout.chunk(b, Math.floorMod(rank - k, size)), layout.chunk(b, Math.floorMod(rank - k - 1, size)),
+          false);
     }
   }
 
@@ -315,33 +305,45 @@ public final class Ring implements Closeable {
     return "rank " + rank + ": rank " + peer + " (" + hostPort(addresses[peer]) + ")";
   }
 
-  /** Where the next chunk to send goes: the link's pooled array, or the direct send buffer. */
-  private FloatBuffer outgoing(int floats) {
+  /**
+   * One transfer step: elements send of v go to the next rank while elements recv arrive from the previous one
+   * and are added to v (reduce-scatter) or overwrite it (all-gather). Both ranks' vectors share the layout, so
+   * a chunk has the same offsets at either end.
+   */
+  private void exchange(SplitVector v, RingLayout.Range send, RingLayout.Range recv, boolean add) throws IOException {
     if (outLink != null) {
-      outArray = outLink.buffer(floats);
-      return FloatBuffer.wrap(outArray, 0, floats);
+      outLink.send(new LocalLink.View(v, send.lo(), send.hi())); // lent, not copied: see awaitAcknowledgement
+    } else {
+      v.copyOut(send.lo(), send.hi(), direct(true, send.size() * 4).asFloatBuffer());
     }
-    return direct(true, floats * 4).asFloatBuffer();
+    tcp(outLink == null, inLink == null ? recv.size() * 4 : 0);
+    if (inLink != null) {
+      LocalLink.View in = (LocalLink.View) inLink.receive(timeoutNanos, interrupted, who(prev()));
+      if (add) {
+        v.addFrom(in.vector(), recv.lo(), recv.hi());
+      } else {
+        v.copyFrom(in.vector(), recv.lo(), recv.hi());
+      }
+      inLink.acknowledge();
+    } else {
+      if (scratch.length < recv.size()) {
+        scratch = new float[recv.size()];
+      }
+      recvBuf.position(0);
+      recvBuf.asFloatBuffer().get(scratch, 0, recv.size());
+      if (add) {
+        v.addFrom(scratch, recv.lo(), recv.hi());
+      } else {
+        v.copyFrom(scratch, recv.lo(), recv.hi());
+      }
+    }
+    if (outLink != null) {
+      outLink.awaitAcknowledgement(timeoutNanos, interrupted, who((rank + 1) % size));
+    }
   }
 
-  /** The chunk just received (exchange first), from index 0: the link's array itself, or TCP's bytes as floats. */
-  private float[] incoming(int floats) {
-    if (inLink != null) {
-      return inArray;
-    }
-    if (scratch.length < floats) {
-      scratch = new float[floats];
-    }
-    recvBuf.position(0);
-    recvBuf.asFloatBuffer().get(scratch, 0, floats);
-    return scratch;
-  }
-
-  private void consumed() {
-    if (inLink != null) {
-      inLink.recycle(inArray);
-      inArray = null;
-    }
+  private int prev() {
+    return Math.floorMod(rank - 1, size);
   }
 
   /** The send or receive direct buffer, at least bytes long, cleared with its limit at bytes. */
@@ -358,18 +360,6 @@ public final class Ring implements Closeable {
     b.clear();
     b.limit(bytes);
     return b;
-  }
-
-  /** Sends what outgoing() was filled with to the next rank while receiving floats floats from the previous. */
-  private void exchange(int floats) throws IOException {
-    if (outLink != null) {
-      outLink.send(outArray); // never waits: queued for the next rank
-      outArray = null;
-    }
-    tcp(outLink == null, inLink == null ? floats * 4 : 0);
-    if (inLink != null) {
-      inArray = (float[]) inLink.receive(timeoutNanos, interrupted, who(Math.floorMod(rank - 1, size)));
-    }
   }
 
   /**

@@ -48,4 +48,31 @@ public record SplitVector(float[] first, float[] second) {
       second[i - off] += src[i - lo];
     }
   }
+
+  /** Adds o's elements [lo, hi) to this vector's (o laid out like this one: a peer's copy of the same buffers). */
+  public void addFrom(SplitVector o, int lo, int hi) {
+    int a = Math.min(hi, first.length);
+    float[] of = o.first;
+    for (int i = lo; i < a; i++) {
+      first[i] += of[i];
+    }
+    int b = Math.max(lo, first.length);
+    int off = first.length;
+    float[] os = o.second;
+    for (int i = b; i < hi; i++) {
+      second[i - off] += os[i - off];
+    }
+  }
+
+  /** Overwrites elements [lo, hi) with o's. */
+  public void copyFrom(SplitVector o, int lo, int hi) {
+    int a = Math.min(hi, first.length);
+    if (lo < a) {
+      System.arraycopy(o.first, lo, first, lo, a - lo);
+    }
+    int b = Math.max(lo, first.length);
+    if (b < hi) {
+      System.arraycopy(o.second, b - first.length, second, b - first.length, hi - b);
+    }
+  }
 }
