@@ -7,10 +7,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import sparkcnn.driver.data.SampleBlock;
-import sparkcnn.models.Model;
 import sparkcnn.models.Trainer;
-import sparkcnn.models.optim.Optimizer;
-import sparkcnn.models.zoo.Zoo;
 
 /**
  * The reference mode (training.sync: broadcast), Spark MLlib's mini-batch SGD pattern: each step the driver
@@ -20,41 +17,17 @@ import sparkcnn.models.zoo.Zoo;
  * runs the second half exactly as the single-JVM {@link Trainer} does. With training.sync: local the partitions
  * instead run K local optimizer steps each and the driver averages parameters, state and optimizer state.
  */
-public final class BroadcastTrainer implements DataParallelTrainer {
-  private final JavaSparkContext sc;
+public final class BroadcastTrainer extends DataParallelTrainer {
   private final JavaRDD<List<ExecutorGroups.Member>> groups;
-  private final TrainConfig config;
-  private final ShardPlan plan;
-  private final Model model;
-  private final Optimizer optimizer;
   private final Trainer trainer;
   private Broadcast<Snapshot> previous;
 
   /** data: one cached block per partition (see Datasets); the model is initialized from config.initSeed. */
   public BroadcastTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
-    this.sc = sc;
+    super(sc, config, ShardPlan.of(data, config));
     this.groups = ExecutorGroups.of(data, ExecutorGroups.executors(sc));
-    this.config = config;
-    this.plan = ShardPlan.of(data, config);
-    this.model = Zoo.build(config.model).init(config.initSeed);
-    this.optimizer = config.optimizer.optimizer();
     this.trainer = new Trainer(model, optimizer, config.optimizer.schedule(config.totalSteps),
         new Trainer.Options(config.labelSmoothing, config.clipNorm, 0, config.microBatch));
-  }
-
-  @Override
-  public Model model() {
-    return model;
-  }
-
-  @Override
-  public Optimizer optimizer() {
-    return optimizer;
-  }
-
-  @Override
-  public ShardPlan plan() {
-    return plan;
   }
 
   @Override

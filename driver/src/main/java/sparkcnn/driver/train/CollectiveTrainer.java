@@ -21,9 +21,6 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.reflect.ClassTag;
 import scala.reflect.ClassTag$;
 import sparkcnn.driver.data.SampleBlock;
-import sparkcnn.models.Model;
-import sparkcnn.models.optim.Optimizer;
-import sparkcnn.models.zoo.Zoo;
 
 /**
  * The default mode (training.sync: collective), as XGBoost4J-Spark and TorchDistributor use Spark, with BigDL's
@@ -38,44 +35,26 @@ import sparkcnn.models.zoo.Zoo;
  * instead). When Spark gives up, the driver reruns the session itself, at most training.session_retries times.
  * Either way the steps replay bit-identically.
  */
-public final class CollectiveTrainer implements DataParallelTrainer {
-  private final JavaSparkContext sc;
-  private final TrainConfig config;
-  private final ShardPlan plan;
+public final class CollectiveTrainer extends DataParallelTrainer {
   private final int ranks;
   private final JavaRDD<List<ExecutorGroups.Member>> rankData;
-  private final Model model;
-  private final Optimizer optimizer;
   private DriverChannel progress;
 
-  public CollectiveTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
-    this.sc = sc;
-    this.config = config;
-    this.ranks = ClusterSlots.ranks(sc, config.ranks, data.getNumPartitions(), config.peerTimeoutSeconds);
-    this.plan = ShardPlan.of(data, config);
+  private CollectiveTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config, int ranks) {
+    super(sc, config, ShardPlan.of(data, config));
+    this.ranks = ranks;
     this.rankData = byRank(data, ranks);
-    this.model = Zoo.build(config.model).init(config.initSeed);
-    this.optimizer = config.optimizer.optimizer();
+  }
+
+  /** The slots are checked (and on a cluster waited for) before anything runs on the data. */
+  static CollectiveTrainer start(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
+    int ranks = ClusterSlots.ranks(sc, config.ranks, data.getNumPartitions(), config.peerTimeoutSeconds);
+    return new CollectiveTrainer(sc, data, config, ranks);
   }
 
   /** Ranks of this run's sessions. */
   public int ranks() {
     return ranks;
-  }
-
-  @Override
-  public Model model() {
-    return model;
-  }
-
-  @Override
-  public Optimizer optimizer() {
-    return optimizer;
-  }
-
-  @Override
-  public ShardPlan plan() {
-    return plan;
   }
 
   /**

@@ -6,6 +6,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.models.Model;
 import sparkcnn.models.optim.Optimizer;
+import sparkcnn.models.zoo.Zoo;
 
 /**
  * Synchronous data-parallel training on Spark, in one of three modes (training.sync): {@code collective} (long
@@ -14,34 +15,55 @@ import sparkcnn.models.optim.Optimizer;
  * {@code local} (local SGD, parameters averaged every K steps, also {@link BroadcastTrainer}). The driver's model
  * and optimizer hold the state between calls of {@link #run}; checkpoints are written from them.
  */
-public interface DataParallelTrainer {
+public abstract class DataParallelTrainer {
+  protected final JavaSparkContext sc;
+  protected final TrainConfig config;
+  protected final ShardPlan plan;
+  /** The driver's copy of the model and optimizer, initialized from config.initSeed. */
+  protected final Model model;
+  protected final Optimizer optimizer;
+
+  protected DataParallelTrainer(JavaSparkContext sc, TrainConfig config, ShardPlan plan) {
+    this.sc = sc;
+    this.config = config;
+    this.plan = plan;
+    this.model = Zoo.build(config.model).init(config.initSeed);
+    this.optimizer = config.optimizer.optimizer();
+  }
+
   /** The driver's copy, current after each {@link #run}. */
-  Model model();
+  public Model model() {
+    return model;
+  }
 
-  Optimizer optimizer();
+  public Optimizer optimizer() {
+    return optimizer;
+  }
 
-  ShardPlan plan();
+  public ShardPlan plan() {
+    return plan;
+  }
 
   /** Optimizer steps taken so far (restored from checkpoints). */
-  default long step() {
-    return optimizer().steps();
+  public long step() {
+    return optimizer.steps();
   }
 
   /**
    * Trains until {@code until} optimizer steps have been taken, telling onStep about every step (every round,
    * for local SGD) as it completes, on the calling thread. description names the work in the Spark UI.
    */
-  void run(long until, String description, Consumer<StepReport> onStep);
+  public abstract void run(long until, String description, Consumer<StepReport> onStep);
 
   /** How it synchronizes, for the run's first line: "collective, 2 ranks", "broadcast", "local SGD every 4". */
-  String describe();
+  public abstract String describe();
 
   /** Releases what the trainer holds in Spark (broadcasts, executor replicas, sockets). */
-  void close();
+  public abstract void close();
 
-  static DataParallelTrainer create(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
+  public static DataParallelTrainer create(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
     return switch (config.sync) {
-      case COLLECTIVE -> new CollectiveTrainer(sc, data, config);
+      case COLLECTIVE -> CollectiveTrainer.start(sc, data, config);
       case BROADCAST, LOCAL -> new BroadcastTrainer(sc, data, config);
     };
   }
