@@ -40,7 +40,8 @@ final class JobRun {
     }
     TrainingRun.Outcome o = TrainingRun.run(sc, train.blocks(), test == null ? null : test.blocks(), job.config,
         new TrainingRun.Options((int) job.job.integer("training.epochs"), job.output(),
-            job.job.integer("checkpoint.every_steps"), resume, job.job.number("log_every_seconds"), 256, log,
+            job.job.integer("checkpoint.every_steps"), (int) job.job.integer("checkpoint.keep"), resume,
+            job.job.number("log_every_seconds"), 256, log,
             job.job.integer("training.max_steps")));
     train.blocks().unpersist(false);
     if (test != null) {

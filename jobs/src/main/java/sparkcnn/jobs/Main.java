@@ -54,17 +54,30 @@ public final class Main {
     }
   }
 
-  /** The innermost I/O or argument problem's message (Spark wraps task failures several levels deep). */
+  /**
+   * What to tell the user about a failure: the outermost message that is not a wrapper's (Spark's job failure,
+   * an ExecutionException, an UncheckedIOException or a RuntimeException around its cause). A reader's own
+   * message ("PATH: truncated checkpoint ...") wins over the EOFException it wraps, whose message is null.
+   * Never "null" or a bare class name: without any message it says what was thrown where.
+   */
   static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-      if (t instanceof java.io.IOException || t instanceof IllegalArgumentException) {
-        return t.getMessage();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      boolean wrapper = t instanceof org.apache.spark.SparkException
+          || t instanceof java.util.concurrent.ExecutionException || t instanceof java.io.UncheckedIOException
+          || t.getCause() != null && m != null && m.equals(t.getCause().toString());
+      if (m != null && !m.isBlank() && !wrapper) {
+        return m;
       }
     }
-    return e instanceof java.io.IOException || e.getMessage() != null && e.getCause() == null ? e.getMessage()
-        : e.toString();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage().lines().findFirst().orElse(""); // a wrapper's text is all there is (first line)
+      }
+    }
+    StackTraceElement[] at = e.getStackTrace();
+    return "internal error: " + e.getClass().getSimpleName() + (at.length > 0 ? " at " + at[0] : "")
+        + " (please report it with the command that caused it)";
   }
 
   static String usage() {

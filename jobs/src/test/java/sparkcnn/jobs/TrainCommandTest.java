@@ -45,7 +45,7 @@ class TrainCommandTest {
           train: {format: generated, samples: 512, seed: 4}
           test: {format: generated, samples: 128, seed: 4}
         training: {epochs: 1, batch: 64, micro_batch: 32, optimizer: adam, lr: 0.003}
-        checkpoint: {every_steps: 4, keep: 2}
+        checkpoint: {every_steps: 2, keep: 2}
         output: %s
         log_every_seconds: 1000
         """.formatted(dir.resolve("run")));
@@ -58,7 +58,9 @@ class TrainCommandTest {
     assertTrue(metrics.stream().anyMatch(l -> l.contains("\"kind\": \"epoch\"")), metrics.toString());
     assertTrue(Files.exists(dir.resolve("run/report.json")));
     try (var files = Files.list(dir.resolve("run/checkpoints"))) {
-      assertEquals(2, files.filter(p -> p.toString().endsWith(".sparkcnn")).count(), "keeps the newest two");
+      // Four checkpoints written (steps 2, 4, 6, 8), checkpoint.keep of them kept.
+      assertEquals(List.of("checkpoint-000000006.sparkcnn", "checkpoint-000000008.sparkcnn"), files
+          .map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sparkcnn")).sorted().toList());
     }
     // --resume with a longer run continues from step 8 and ends at 16.
     String resumed = train(job, "--resume", "--set", "training.epochs=2");

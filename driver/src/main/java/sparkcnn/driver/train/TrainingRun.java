@@ -26,15 +26,12 @@ public final class TrainingRun {
   /**
    * @param outputDir where checkpoints/ and metrics.jsonl go (any Hadoop path)
    * @param checkpointEvery steps between checkpoints (0: only at the end)
+   * @param keep checkpoints kept (the newest; at least 1)
    * @param logEverySeconds console cadence
+   * @param maxSteps stop after this many steps (0: every epoch)
    */
-  public record Options(int epochs, String outputDir, long checkpointEvery, boolean resume, double logEverySeconds,
-      int evalBatch, PrintStream log, long maxSteps) {
-    public Options(int epochs, String outputDir, long checkpointEvery, boolean resume, double logEverySeconds,
-        int evalBatch, PrintStream log) {
-      this(epochs, outputDir, checkpointEvery, resume, logEverySeconds, evalBatch, log, 0);
-    }
-  }
+  public record Options(int epochs, String outputDir, long checkpointEvery, int keep, boolean resume,
+      double logEverySeconds, int evalBatch, PrintStream log, long maxSteps) {}
 
   /** How the run ended. */
   public record Outcome(Evaluator.Result test, String checkpoint, String metrics, long steps, double seconds,
@@ -51,7 +48,7 @@ public final class TrainingRun {
       cfg.totalSteps = opt.maxSteps();
     }
     DataParallelTrainer trainer = DataParallelTrainer.create(sc, train, cfg);
-    CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), 3);
+    CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), opt.keep());
     Map<String, String> spec = spec(cfg);
     PrintStream log = opt.log();
     if (opt.resume()) {

@@ -1,0 +1,84 @@
+package sparkcnn.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Every command that reads a checkpoint, given a damaged one, prints the reader's own message with the path
+ * (exit 1), never "null" or a bare exception: a file cut short, seven bytes of garbage, one flipped byte.
+ */
+class CorruptCheckpointTest {
+  @TempDir
+  static Path dir;
+  private static Path job;
+  private static byte[] good;
+
+  @BeforeAll
+  static void trainOne() throws Exception {
+    job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: 4, input: 1x32x32}
+        data:
+          train: {format: generated, samples: 128, seed: 4}
+          test: {format: generated, samples: 64, seed: 4}
+        training: {epochs: 1, batch: 32}
+        spark: {master: 'local[2]'}
+        log_every_seconds: 1000
+        output: %s
+        """.formatted(dir.resolve("run")));
+    assertEquals(0, Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(),
+        true, StandardCharsets.UTF_8)));
+    try (var files = Files.list(dir.resolve("run/checkpoints"))) {
+      good = Files.readAllBytes(files.filter(p -> p.toString().endsWith(".sparkcnn")).findFirst().orElseThrow());
+    }
+  }
+
+  private static String stderrOf(String... args) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    try {
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      assertEquals(1, Main.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
+    } finally {
+      System.setErr(old);
+    }
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(delimiter = '|', value = {
+      "evaluate|cut|truncated checkpoint", "evaluate|garbage|truncated checkpoint", "evaluate|flipped|CRC mismatch",
+      "score|cut|truncated checkpoint", "score|flipped|CRC mismatch"})
+  void theReadersMessageWithThePath(String command, String damage, String expected) throws Exception {
+    byte[] bytes = switch (damage) {
+      case "cut" -> Arrays.copyOf(good, good.length / 2);
+      case "garbage" -> "garbage".getBytes(StandardCharsets.US_ASCII);
+      default -> {
+        byte[] b = good.clone();
+        b[b.length / 2] ^= 0x40;
+        yield b;
+      }
+    };
+    Path bad = dir.resolve(command + "-" + damage + ".sparkcnn");
+    Files.write(bad, bytes);
+    String printed = command.equals("evaluate")
+        ? stderrOf("evaluate", "--checkpoint", bad.toString(), "--data", job.toString())
+        : stderrOf("score", "--checkpoint", bad.toString(), "--input", dir.resolve("run").toString(), "--output",
+            dir.resolve("scored-" + damage).toString());
+    String line = printed.lines().filter(l -> l.startsWith("sparkcnn " + command)).findFirst().orElse("");
+    assertTrue(line.contains(bad.toString()) && line.contains(expected), "the reader's message: " + printed);
+    assertFalse(line.endsWith("null") || line.contains("Exception"), line);
+  }
+}
