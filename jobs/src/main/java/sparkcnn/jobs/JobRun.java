@@ -65,6 +65,10 @@ final class JobRun {
     report.put("seconds", o.seconds());
     report.put("images_per_second", o.imagesPerSecond());
     report.put("steps", o.steps());
+    report.put("resumed", o.resumedFrom() >= 0);
+    if (o.resumedFrom() >= 0) {
+      report.put("resumed_from_step", o.resumedFrom());
+    }
     report.put("unreadable_images", train.bad().size() + (test == null ? 0 : test.bad().size()));
     HadoopFiles.write(reportPath, sc.hadoopConfiguration(),
         (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -8,11 +8,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * bench train through the command on a small model: every key the issue names, with sane values, and the empty
- * phase really skipping forward and backward (its compute time far below the real phase's).
+ * bench train through the command on a small model, for both synchronous trainers: every key the issue names,
+ * with sane values, and the empty phase really skipping forward and backward (its compute time far below the
+ * real phase's). Two partitions are asked for, so the keys do not depend on the machine's core count.
  */
 class BenchTrainTest {
   private static double number(String json, String key) {
@@ -28,20 +30,23 @@ class BenchTrainTest {
     return number(json.substring(at, json.indexOf('}', at)), key);
   }
 
-  @Test
-  void reportsThroughputOverheadSpeedupAndTheEmptyStep() {
+  @ParameterizedTest
+  @ValueSource(strings = {"collective", "broadcast"})
+  void reportsThroughputOverheadSpeedupAndTheEmptyStep(String sync) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrintStream savedErr = System.err;
     System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     int code;
     try {
       code = Main.run(new String[] {"bench", "train", "--model", "cifar_resnet20", "--input", "3x16x16", "--batch",
-          "32", "--micro-batch", "16", "--seconds", "1", "--json"}, new PrintStream(out, true, StandardCharsets.UTF_8));
+          "32", "--micro-batch", "16", "--seconds", "1", "--partitions", "2", "--sync", sync, "--json"},
+          new PrintStream(out, true, StandardCharsets.UTF_8));
     } finally {
       System.setErr(savedErr);
     }
     assertEquals(0, code);
     String json = out.toString(StandardCharsets.UTF_8);
+    assertTrue(json.contains("\"sync\": \"" + sync + "\""), json);
     assertTrue(number(json, "images_per_second") > 0);
     double overhead = number(json, "overhead_fraction");
     assertTrue(overhead > 0 && overhead < 1, "overhead_fraction " + overhead);

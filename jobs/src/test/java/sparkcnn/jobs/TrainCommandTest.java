@@ -47,7 +47,7 @@ class TrainCommandTest {
         training: {epochs: 1, batch: 64, micro_batch: 32, optimizer: adam, lr: 0.003}
         checkpoint: {every_steps: 2, keep: 2}
         output: %s
-        log_every_seconds: 1000
+        log_every_seconds: 0
         """.formatted(dir.resolve("run")));
     String first = train(job);
     assertEquals(8, number(first, "steps"));
@@ -63,8 +63,20 @@ class TrainCommandTest {
           .map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".sparkcnn")).sorted().toList());
     }
     // --resume with a longer run continues from step 8 and ends at 16.
+    // As if the run had died after step 8's records but before its checkpoint: resume from step 6.
+    Files.delete(dir.resolve("run/checkpoints/checkpoint-000000008.sparkcnn"));
+    List<String> before = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+    assertTrue(before.get(5).startsWith("{\"kind\": \"step\", \"step\": 6,"), before.toString());
     String resumed = train(job, "--resume", "--set", "training.epochs=2");
     assertEquals(16, number(resumed, "steps"));
+    assertEquals(6, number(resumed, "resumed_from_step"));
+    // Steps 1-6 of the first run kept as they were, its later records dropped, a mark, then the resumed run.
+    List<String> after = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+    assertEquals(before.subList(0, 6), after.subList(0, 6));
+    assertTrue(after.get(6).contains("\"kind\": \"resumed\"") && after.get(6).contains("\"step\": 6"),
+        after.toString());
+    assertTrue(after.get(7).startsWith("{\"kind\": \"step\", \"step\": 7,"), after.toString());
+    assertTrue(after.get(after.size() - 1).contains("\"step\": 16"), after.toString());
     assertTrue(Files.exists(dir.resolve("run/checkpoints/checkpoint-000000016.sparkcnn")));
   }
 }

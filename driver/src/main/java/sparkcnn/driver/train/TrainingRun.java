@@ -34,8 +34,9 @@ public final class TrainingRun {
       double logEverySeconds, int evalBatch, PrintStream log, long maxSteps) {}
 
   /** How the run ended. */
+  /** resumedFrom: the step a resumed run continued from, or -1. */
   public record Outcome(Evaluator.Result test, String checkpoint, String metrics, long steps, double seconds,
-      double imagesPerSecond, double trainLoss, double trainAccuracy) {}
+      double imagesPerSecond, double trainLoss, double trainAccuracy, long resumedFrom) {}
 
   private TrainingRun() {}
 
@@ -51,17 +52,25 @@ public final class TrainingRun {
     CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), opt.keep());
     Map<String, String> spec = spec(cfg);
     PrintStream log = opt.log();
+    List<String> metrics = new ArrayList<>();
+    Path metricsPath = new Path(opt.outputDir() + "/metrics.jsonl");
+    long resumedFrom = -1;
     if (opt.resume()) {
       Checkpoint.Contents c = store.latest(w -> log.println("warning: " + w));
       if (c != null) {
         Checkpoint.restore(c, trainer.model(), trainer.optimizer(), "checkpoint");
         log.printf(Locale.ROOT, "resumed from step %d (epoch %d)%n", c.step(), c.epoch());
+        resumedFrom = c.step();
+        metrics.addAll(historyUpTo(sc, metricsPath, c.step()));
+        Map<String, Object> mark = new LinkedHashMap<>();
+        mark.put("kind", "resumed");
+        mark.put("step", c.step());
+        mark.put("epoch", c.epoch());
+        metrics.add(Json.write(mark));
       } else {
         log.println("no checkpoint to resume from in " + opt.outputDir() + "/checkpoints; starting fresh");
       }
     }
-    List<String> metrics = new ArrayList<>();
-    Path metricsPath = new Path(opt.outputDir() + "/metrics.jsonl");
     log.printf(Locale.ROOT, "training %s on %d samples in %d partitions: %d epochs x %d steps of %d%s, %s; %s%n",
         cfg.model.name(), samples, trainer.plan().partitions(), opt.epochs(), cfg.stepsPerEpoch, cfg.globalBatch,
         cfg.totalSteps < cfg.stepsPerEpoch * opt.epochs() ? " (stopping at step " + cfg.totalSteps + ")" : "",
@@ -128,7 +137,8 @@ public final class TrainingRun {
     writeLines(sc, metricsPath, metrics);
     double seconds = (System.nanoTime() - start) / 1e9;
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
-    return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc);
+    return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc,
+        resumedFrom);
   }
 
   /** Console lines and metrics.jsonl "step" records at a steady cadence, fed one StepReport at a time. */
@@ -209,6 +219,26 @@ public final class TrainingRun {
       m.put("images_per_second", ips);
     }
     return m;
+  }
+
+  /**
+   * A resumed run's metrics.jsonl: the records of the interrupted run up to the step it resumes from (the ones
+   * after it are recomputed, identically, and written again).
+   */
+  private static List<String> historyUpTo(JavaSparkContext sc, Path path, long step) throws IOException {
+    List<String> kept = new ArrayList<>();
+    if (!path.getFileSystem(sc.hadoopConfiguration()).exists(path)) {
+      return kept;
+    }
+    java.util.regex.Pattern stepOf = java.util.regex.Pattern.compile("\"step\": (\\d+)");
+    for (String line : new String(HadoopFiles.readAll(path.toString(), sc.hadoopConfiguration()),
+        StandardCharsets.UTF_8).split("\n")) {
+      java.util.regex.Matcher m = stepOf.matcher(line);
+      if (m.find() && Long.parseLong(m.group(1)) <= step) {
+        kept.add(line);
+      }
+    }
+    return kept;
   }
 
   private static void writeLines(JavaSparkContext sc, Path path, List<String> lines) throws IOException {
