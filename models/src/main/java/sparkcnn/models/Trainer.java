@@ -128,10 +128,6 @@ public final class Trainer {
     return schedule;
   }
 
-  public Options options() {
-    return options;
-  }
-
   /** Evaluation mode (running batch-norm statistics, no dropout) over images in batches. */
   public Evaluation evaluate(Tensor images, int[] labels, int batch) {
     int n = images.dim(0);

@@ -48,7 +48,7 @@ final class LocalLink {
     try {
       while (true) {
         Object o = full.poll(slice(deadline), TimeUnit.MILLISECONDS);
-        if (o != null) {
+        if (o != null && !interrupted.getAsBoolean()) {
           return o;
         }
         check(deadline, timeoutNanos, interrupted, who + " sent nothing");
@@ -81,11 +81,11 @@ final class LocalLink {
     return Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000));
   }
 
+  /** what: "rank r: rank p (host:port) did X", for the timeout; the interrupt names the same peer. */
   private static void check(long deadline, long timeoutNanos, BooleanSupplier interrupted, String what)
       throws IOException {
     if (interrupted.getAsBoolean()) {
-      throw new IOException(what.replaceFirst(" (sent nothing|did not read.*)$", "")
-          + ": interrupted (the task was killed) while waiting");
+      throw new IOException(what + ": interrupted (the task was killed) while waiting for it");
     }
     if (System.nanoTime() > deadline) {
       throw new SocketTimeoutException(what + " for " + timeoutNanos / 1e9 + " s (training.peer_timeout_seconds)");

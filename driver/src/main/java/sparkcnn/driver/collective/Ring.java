@@ -110,51 +110,74 @@ public final class Ring implements Closeable {
     LocalLink outLink = inThisJvm(addresses[next]) ? LocalLink.between(addresses[rank], addresses[next]) : null;
     LocalLink inLink = inThisJvm(addresses[prev]) ? LocalLink.between(addresses[prev], addresses[rank]) : null;
     SocketChannel out = null;
-    if (outLink == null) {
-      out = connectTo(hostPort(addresses[next]), deadline, interrupted, "rank " + rank + ": rank " + next);
-      ByteBuffer hello = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).putInt(rank).flip();
-      while (hello.hasRemaining()) {
-        out.write(hello);
-      }
-    }
-    if (inLink != null) {
-      return new Ring(rank, addresses, timeout, interrupted, out, null, outLink, inLink);
-    }
-    server.configureBlocking(false);
     SocketChannel in = null;
-    try (Selector s = Selector.open()) {
-      server.register(s, SelectionKey.OP_ACCEPT);
-      while (in == null) {
-        in = server.accept();
-        if (in == null) {
-          waitOn(s, deadline, interrupted, "rank " + rank + ": rank " + prev + " (" + hostPort(addresses[prev])
-              + ") never connected");
+    try {
+      if (outLink == null) {
+        out = connectTo(hostPort(addresses[next]), deadline, interrupted, "rank " + rank + ": rank " + next);
+        ByteBuffer hello = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(MAGIC).putInt(rank).flip();
+        while (hello.hasRemaining()) {
+          out.write(hello);
         }
       }
-    }
-    in.configureBlocking(false);
-    in.socket().setTcpNoDelay(true);
-    ByteBuffer h = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    String who = "rank " + rank + ": rank " + prev + " (" + hostPort(addresses[prev]) + ")";
-    try (Selector s = Selector.open()) {
-      in.register(s, SelectionKey.OP_READ);
-      while (h.hasRemaining()) {
-        if (in.read(h) < 0) {
-          throw new IOException(who + " closed the connection before saying who it is");
-        }
-        if (h.hasRemaining()) {
-          waitOn(s, deadline, interrupted, who + " connected but sent nothing");
+      if (inLink != null) {
+        return new Ring(rank, addresses, timeout, interrupted, out, null, outLink, inLink);
+      }
+      server.configureBlocking(false);
+      try (Selector s = Selector.open()) {
+        server.register(s, SelectionKey.OP_ACCEPT);
+        while (in == null) {
+          in = server.accept();
+          if (in == null) {
+            waitOn(s, deadline, interrupted, "rank " + rank + ": rank " + prev + " (" + hostPort(addresses[prev])
+                + ") never connected");
+          }
         }
       }
+      in.configureBlocking(false);
+      in.socket().setTcpNoDelay(true);
+      ByteBuffer h = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+      String who = "rank " + rank + ": rank " + prev + " (" + hostPort(addresses[prev]) + ")";
+      try (Selector s = Selector.open()) {
+        in.register(s, SelectionKey.OP_READ);
+        while (h.hasRemaining()) {
+          if (in.read(h) < 0) {
+            throw new IOException(who + " closed the connection before saying who it is");
+          }
+          if (h.hasRemaining()) {
+            waitOn(s, deadline, interrupted, who + " connected but sent nothing");
+          }
+        }
+      }
+      h.flip();
+      int magic = h.getInt();
+      int from = h.getInt();
+      if (magic != MAGIC || from != prev) {
+        throw new IOException("rank " + rank + ": expected rank " + prev + " to connect, but a peer that says it is "
+            + (magic == MAGIC ? "rank " + from : "not a SparkCNN rank") + " did");
+      }
+      return new Ring(rank, addresses, timeout, interrupted, out, in, outLink, null);
+    } catch (IOException | RuntimeException e) {
+      // Nothing half-made outlives a failed join: channels closed, this rank's in-JVM links forgotten.
+      closeQuietly(out);
+      closeQuietly(in);
+      if (outLink != null) {
+        outLink.close();
+      }
+      if (inLink != null) {
+        inLink.close();
+      }
+      throw e;
     }
-    h.flip();
-    int magic = h.getInt();
-    int from = h.getInt();
-    if (magic != MAGIC || from != prev) {
-      throw new IOException("rank " + rank + ": expected rank " + prev + " to connect, but a peer that says it is "
-          + (magic == MAGIC ? "rank " + from : "not a SparkCNN rank") + " did");
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // already failing
+      }
     }
-    return new Ring(rank, addresses, timeout, interrupted, out, in, outLink, null);
   }
 
   private static SocketChannel connectTo(String address, long deadline, BooleanSupplier interrupted, String who)
@@ -203,14 +226,6 @@ public final class Ring implements Closeable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
     }
-  }
-
-  public int rank() {
-    return rank;
-  }
-
-  public int size() {
-    return size;
   }
 
   /**
@@ -382,8 +397,8 @@ public final class Ring implements Closeable {
         try {
           moved = toNext.write(sendBuf) > 0;
         } catch (IOException e) {
-          throw new IOException("rank " + rank + ": sending to " + who(next).substring(("rank " + rank + ": ")
-              .length()) + " failed: " + e.getMessage(), e);
+          throw new IOException("rank " + rank + ": sending to rank " + next + " (" + hostPort(addresses[next])
+              + ") failed: " + e, e);
         }
       }
       if (recvBuf.hasRemaining()) {
@@ -391,8 +406,8 @@ public final class Ring implements Closeable {
         try {
           got = fromPrev.read(recvBuf);
         } catch (IOException e) {
-          throw new IOException("rank " + rank + ": receiving from " + who(prev).substring(("rank " + rank + ": ")
-              .length()) + " failed: " + e.getMessage(), e);
+          throw new IOException("rank " + rank + ": receiving from rank " + prev + " (" + hostPort(addresses[prev])
+              + ") failed: " + e, e);
         }
         if (got < 0) {
           throw new IOException(who(prev) + " closed the connection (its task ended or its executor died)");

@@ -66,15 +66,6 @@ public final class RingLayout {
     return out;
   }
 
-  /** The largest chunk: the size of the ring's transfer buffers. */
-  public int maxChunk() {
-    int m = 0;
-    for (Range b : buckets) {
-      m = Math.max(m, (b.size() + ranks - 1) / ranks);
-    }
-    return m;
-  }
-
   /** Rank r's owned elements within [lo, hi) of the vector: its shard of the array that holds that segment. */
   public Shard shard(int r, int lo, int hi) {
     List<Range> parts = new ArrayList<>();

@@ -49,6 +49,10 @@ final class ClusterSlots {
     if (problem != null) {
       throw new IllegalArgumentException(problem);
     }
+    if (requested > partitions) {
+      throw new IllegalArgumentException("training.ranks " + requested + " is more than the " + partitions
+          + " data partitions: every rank needs at least one (raise data.partitions)");
+    }
     int taskCpus = conf.getInt("spark.task.cpus", 1);
     int slots = localSlots(sc.master(), taskCpus);
     if (slots < 0) {
@@ -61,18 +65,15 @@ final class ClusterSlots {
       }
       if (slots < Math.max(1, expected)) {
         throw new IllegalStateException(String.format(Locale.ROOT, "training.sync collective: %d rank(s) need %d "
-            + "task slots of %d core(s), but after waiting %.0f s the cluster has %d (executors: %s); add "
-            + "executors, lower training.ranks, or use training.sync: broadcast", Math.max(1, expected),
+            + "task slots of %d core(s), but after waiting %.0f s the cluster has %d (executors and their cores, "
+            + "as Spark's listener bus reported them to ExecutorSlots: %s); add executors, lower training.ranks, "
+            + "or use training.sync: broadcast", Math.max(1, expected),
             Math.max(1, expected), taskCpus, waitSeconds, slots, ExecutorSlots.executors()));
       }
     }
     if (requested > slots) {
       throw new IllegalStateException("training.ranks " + requested + ": the cluster has only " + slots
           + " task slot(s) of " + taskCpus + " core(s); a barrier stage runs all its ranks at once");
-    }
-    if (requested > partitions) {
-      throw new IllegalArgumentException("training.ranks " + requested + " is more than the " + partitions
-          + " data partitions: every rank needs at least one (raise data.partitions)");
     }
     return requested > 0 ? requested : Math.min(slots, partitions);
   }
@@ -82,7 +83,7 @@ final class ClusterSlots {
     if (conf.contains("spark.cores.max")) {
       return conf.getInt("spark.cores.max", 0) / taskCpus;
     }
-    if (conf.contains("spark.executor.instances") && conf.contains("spark.executor.cores")) {
+    if (conf.contains("spark.executor.instances")) {
       return conf.getInt("spark.executor.instances", 0) * conf.getInt("spark.executor.cores", 1) / taskCpus;
     }
     return 0;

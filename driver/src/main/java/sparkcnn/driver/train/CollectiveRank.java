@@ -99,17 +99,16 @@ final class CollectiveRank {
     }
   }
 
+  /** members sorted by partition, replicas theirs (claimed by the caller). */
   private CollectiveRank(TrainConfig cfg, ShardPlan plan, int rank, int ranks, List<ExecutorGroups.Member> members,
-      Snapshot start) {
+      Replica[] replicas, Snapshot start) {
     this.cfg = cfg;
     this.plan = plan;
     this.rank = rank;
-    this.members = new ArrayList<>(members);
-    this.members.sort(Comparator.comparingInt(ExecutorGroups.Member::partition));
-    this.replicas = new Replica[this.members.size()];
-    for (int i = 0; i < replicas.length; i++) {
-      replicas[i] = Replica.of(cfg, this.members.get(i).partition());
-      replicas[i].model().load(start.params, start.state);
+    this.members = members;
+    this.replicas = replicas;
+    for (Replica r : replicas) {
+      r.model().load(start.params, start.state);
     }
     this.model = replicas[0].model();
     this.reduced = new SplitVector(model.grads(), model.batchStatistics());
@@ -145,17 +144,35 @@ final class CollectiveRank {
     if (members.isEmpty()) {
       throw new IllegalStateException("rank " + rank + " of " + ranks + " has no training partition");
     }
-    Parallel.setThreads(Math.max(members.size(), ctx.cpus()));
-    String host = hostOf(ctx.getTaskInfos()[rank].address());
-    try (ServerSocketChannel server = ServerSocketChannel.open()) {
-      server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), ranks);
-      String session = ctx.stageId() + "." + ctx.stageAttemptNumber();
-      try (DriverChannel.Rank driver = new DriverChannel.Rank(driverAddress, session, rank, ranks,
-          Ring.address(host, server.socket().getLocalPort()), cfg.peerTimeoutSeconds, ctx::isInterrupted)) {
-        CollectiveRank me = new CollectiveRank(cfg, plan, rank, ranks, members, start);
-        try (Ring ring = Ring.connect(rank, driver.addresses(), server, cfg.peerTimeoutSeconds, ctx::isInterrupted)) {
-          return me.train(ring, ctx, start.step, until, rank == 0 ? driver : null);
+    // The task's cores only: the pool is shared by every rank of this executor, and kernels that reduce in
+    // per-thread partial buffers give bits that depend on its size.
+    Parallel.setThreads(ctx.cpus());
+    List<ExecutorGroups.Member> sorted = new ArrayList<>(members);
+    sorted.sort(Comparator.comparingInt(ExecutorGroups.Member::partition));
+    Replica[] replicas = new Replica[sorted.size()];
+    String who = "rank " + rank;
+    int claimed = 0;
+    try {
+      for (; claimed < replicas.length; claimed++) {
+        replicas[claimed] = Replica.of(cfg, sorted.get(claimed).partition());
+        replicas[claimed].claim(ctx::isInterrupted, cfg.peerTimeoutSeconds, who);
+      }
+      String host = hostOf(ctx.getTaskInfos()[rank].address());
+      try (ServerSocketChannel server = ServerSocketChannel.open()) {
+        server.bind(new InetSocketAddress(InetAddress.getByName(host), 0), ranks);
+        String session = ctx.stageId() + "." + ctx.stageAttemptNumber();
+        try (DriverChannel.Rank driver = new DriverChannel.Rank(driverAddress, session, rank, ranks,
+            Ring.address(host, server.socket().getLocalPort()), cfg.peerTimeoutSeconds, ctx::isInterrupted)) {
+          CollectiveRank me = new CollectiveRank(cfg, plan, rank, ranks, sorted, replicas, start);
+          try (Ring ring = Ring.connect(rank, driver.addresses(), server, cfg.peerTimeoutSeconds,
+              ctx::isInterrupted)) {
+            return me.train(ring, ctx, start.step, until, rank == 0 ? driver : null);
+          }
         }
+      }
+    } finally {
+      for (int i = 0; i < claimed; i++) {
+        replicas[i].release();
       }
     }
   }
@@ -176,6 +193,7 @@ final class CollectiveRank {
     ReadyMark ready = new ReadyMark();
     try {
       for (long step = from; step < until; step++) {
+        ctx.killTaskIfInterrupted(); // a ring of in-JVM links never waits long enough to notice a kill itself
         if (cfg.injectFailureAtStep == step && rank == 0 && ctx.stageAttemptNumber() < cfg.injectFailureAttempts) {
           throw new IllegalStateException("injected failure at step " + step + " (test)");
         }
@@ -188,7 +206,12 @@ final class CollectiveRank {
         }
       }
     } finally {
-      comm.shutdownNow();
+      comm.shutdownNow(); // interrupts a ring thread still waiting on a peer or on backward
+      try {
+        comm.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     RankResult out = new RankResult();
     out.rank = rank;
@@ -266,8 +289,8 @@ final class CollectiveRank {
           members.get(i).partition(), null));
       totals = parts[0].totals();
       for (int i = 1; i < parts.length; i++) { // partition order: the same sum on every run
-        add(model.grads(), parts[i].grads());
-        add(model.batchStatistics(), parts[i].statistics().sums());
+        Summable.add(model.grads(), parts[i].grads());
+        Summable.add(model.batchStatistics(), parts[i].statistics().sums());
         totals = totals.plus(parts[i].totals());
       }
       compute = System.nanoTime() - t0;
@@ -317,7 +340,7 @@ final class CollectiveRank {
     }
   }
 
-  private static void await(Future<?> f) throws IOException {
+  private void await(Future<?> f) throws IOException {
     try {
       f.get();
     } catch (InterruptedException e) {
@@ -327,13 +350,7 @@ final class CollectiveRank {
       if (e.getCause() instanceof IOException io) {
         throw io;
       }
-      throw new IOException(e.getCause().getMessage(), e.getCause());
-    }
-  }
-
-  private static void add(float[] a, float[] b) {
-    for (int i = 0; i < a.length; i++) {
-      a[i] += b[i];
+      throw new IOException("rank " + rank + ": the ring thread failed: " + e.getCause(), e.getCause());
     }
   }
 

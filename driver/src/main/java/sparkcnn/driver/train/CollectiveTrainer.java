@@ -48,13 +48,14 @@ public final class CollectiveTrainer extends DataParallelTrainer {
 
   /** The slots are checked (and on a cluster waited for) before anything runs on the data. */
   static CollectiveTrainer start(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
-    int ranks = ClusterSlots.ranks(sc, config.ranks, data.getNumPartitions(), config.peerTimeoutSeconds);
+    int partitions = data.getNumPartitions();
+    int ranks = ClusterSlots.ranks(sc, config.ranks, partitions, config.peerTimeoutSeconds);
+    if (partitions % ranks != 0) {
+      System.err.printf(java.util.Locale.ROOT, "sparkcnn: warning: %d partitions on %d ranks: some ranks train %d "
+          + "partitions, others %d, and every step waits for the busiest (set data.partitions to a multiple of "
+          + "%d)%n", partitions, ranks, partitions / ranks + 1, partitions / ranks, ranks);
+    }
     return new CollectiveTrainer(sc, data, config, ranks);
-  }
-
-  /** Ranks of this run's sessions. */
-  public int ranks() {
-    return ranks;
   }
 
   /**
@@ -146,6 +147,11 @@ public final class CollectiveTrainer extends DataParallelTrainer {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open the collective sessions' socket on the driver", e);
       }
+    }
+    try {
+      progress.forgetPending();
+    } catch (IOException e) {
+      // closing sockets of attempts that are over anyway
     }
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(from, model.params(), model.state(), optimizer.state()));
     TrainConfig cfg = config;

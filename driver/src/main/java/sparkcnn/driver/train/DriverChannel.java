@@ -77,6 +77,7 @@ final class DriverChannel implements Closeable {
   private void serve(Socket s) {
     try {
       s.setTcpNoDelay(true);
+      s.setSoTimeout(60_000); // a peer that connects and says nothing does not pin this thread
       DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
       DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
       if (in.readInt() != MAGIC) {
@@ -87,9 +88,10 @@ final class DriverChannel implements Closeable {
       int rank = in.readInt();
       int ranks = in.readInt();
       String ring = in.readUTF();
+      s.setSoTimeout(0);
       register(session, rank, ranks, new Registration(s, out, ring));
       if (rank != 0) {
-        return; // the rank closes its end once it has the list
+        return; // register() closes it once the list is sent
       }
       try (s) {
         while (true) {
@@ -111,8 +113,8 @@ final class DriverChannel implements Closeable {
     Registration[] all;
     synchronized (sessions) {
       all = sessions.computeIfAbsent(session, k -> new Registration[ranks]);
-      if (rank < 0 || rank >= all.length || all[rank] != null) {
-        r.socket().close();
+      if (rank < 0 || rank >= all.length || all[rank] != null || ranks != all.length) {
+        r.socket().close(); // the rank then reports that the driver closed its connection
         return;
       }
       all[rank] = r;
@@ -123,7 +125,8 @@ final class DriverChannel implements Closeable {
       }
       sessions.remove(session);
     }
-    for (Registration x : all) {
+    for (int i = 0; i < all.length; i++) {
+      Registration x = all[i];
       try {
         x.out().writeInt(all.length);
         for (Registration y : all) {
@@ -133,12 +136,14 @@ final class DriverChannel implements Closeable {
       } catch (IOException e) {
         // that rank is gone; its peers will find out on the ring
       }
+      if (i != 0) {
+        x.socket().close(); // only rank 0 keeps its connection, for the step reports
+      }
     }
   }
 
-  @Override
-  public void close() throws IOException {
-    server.close();
+  /** Drops the registrations of attempts that never completed (called between sessions: they are all over). */
+  void forgetPending() throws IOException {
     synchronized (sessions) {
       for (Registration[] all : sessions.values()) {
         for (Registration r : all) {
@@ -149,6 +154,12 @@ final class DriverChannel implements Closeable {
       }
       sessions.clear();
     }
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.close();
+    forgetPending();
   }
 
   /** A rank's end: registers, waits for the ring's addresses, and (rank 0) then sends step reports. */

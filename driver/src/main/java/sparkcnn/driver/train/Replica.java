@@ -35,6 +35,12 @@ final class Replica {
   private final BatchMaker batches = new BatchMaker();
   private final ShardPlan.EpochPermutation permutation = new ShardPlan.EpochPermutation();
   private final List<Augmentation> augmentations;
+  /**
+   * Held by the collective rank training on this replica. A killed barrier task keeps running until it notices
+   * (Spark does not interrupt it), and its stage's rerun may start on the same executor: the new rank waits
+   * here instead of loading its snapshot into a model the old one is still writing.
+   */
+  private final java.util.concurrent.locks.ReentrantLock owner = new java.util.concurrent.locks.ReentrantLock();
 
   private Replica(TrainConfig config) {
     this.config = config;
@@ -64,6 +70,29 @@ final class Replica {
 
   Model model() {
     return model;
+  }
+
+  /** Takes this replica for a collective session, waiting (in one-second slices) for a previous owner to end. */
+  void claim(java.util.function.BooleanSupplier interrupted, double timeoutSeconds, String who) {
+    long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
+    try {
+      while (!owner.tryLock(1, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (interrupted.getAsBoolean()) {
+          throw new IllegalStateException(who + ": interrupted (the task was killed) while waiting for its replica");
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(who + ": the replica of an earlier attempt of this session is still in "
+              + "use after " + timeoutSeconds + " s (training.peer_timeout_seconds)");
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(who + ": interrupted", e);
+    }
+  }
+
+  void release() {
+    owner.unlock();
   }
 
   /** One synchronous step's first half over this partition's micro-batches, from the snapshot. */

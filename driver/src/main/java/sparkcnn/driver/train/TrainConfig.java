@@ -38,7 +38,7 @@ public final class TrainConfig implements Serializable {
   /** Collective: a failed session is rerun from its starting snapshot at most this many times. */
   public int sessionRetries = 2;
   /** Collective: seconds a rank waits for a peer (connect, each read) before it fails the session. */
-  public double peerTimeoutSeconds = 120;
+  public double peerTimeoutSeconds = 300;
   /** Collective: floats per all-reduce bucket (buckets start reducing as soon as backward has filled them). */
   public int bucketFloats = 1 << 20;
   public List<String> augmentations = new ArrayList<>();
