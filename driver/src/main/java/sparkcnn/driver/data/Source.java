@@ -69,7 +69,27 @@ public final class Source implements Serializable {
       case "parquet", "image" -> rdd = Datasets.cache(table(sc, c, h, w, partitions, bad), path);
       default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
     }
-    long n = rdd.map(SampleBlock::size).reduce(Integer::sum);
+    // One pass counts the samples and finds the first label the model cannot have, before any training.
+    List<String[]> scans = rdd.map(b -> {
+      for (int i = 0; i < b.labels.length; i++) {
+        if (b.labels[i] < 0 || b.labels[i] >= classes) {
+          return new String[] {Integer.toString(b.size()), Integer.toString(i), Integer.toString(b.labels[i]),
+              b.sources == null ? null : b.sources[i]};
+        }
+      }
+      return new String[] {Integer.toString(b.size()), null, null, null};
+    }).collect();
+    long n = 0;
+    for (String[] scan : scans) {
+      if (scan[1] != null) {
+        long record = n + Long.parseLong(scan[1]);
+        String where = scan[3] != null ? scan[3] : (labels != null ? labels : path) + ": record " + record;
+        throw new IllegalArgumentException(where + ": label " + scan[2] + " is outside [0, " + classes
+            + ") (model.classes is " + classes + (names != null ? "; the tree has " + names.size()
+            + " class folders" : "") + ")");
+      }
+      n += Long.parseLong(scan[0]);
+    }
     List<String> badPaths = bad.value();
     long total = n + badPaths.size();
     if (n == 0) {

@@ -1,0 +1,75 @@
+package sparkcnn.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** A label the model cannot have stops `train` before its first step: exit 2, the label file and the record. */
+class BadLabelsTest {
+  @TempDir
+  Path dir;
+
+  /** 40 images of 8x8; labels i mod 10, except record `bad`, which gets label `value`. */
+  private Path[] idx(int bad, int value) throws Exception {
+    Path images = dir.resolve("images.idx");
+    Path labels = dir.resolve("labels.idx");
+    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(images))) {
+      out.writeInt(0x00000803);
+      out.writeInt(40);
+      out.writeInt(8);
+      out.writeInt(8);
+      for (int i = 0; i < 40 * 64; i++) {
+        out.writeByte(i * 7 & 0xff);
+      }
+    }
+    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(labels))) {
+      out.writeInt(0x00000801);
+      out.writeInt(40);
+      for (int i = 0; i < 40; i++) {
+        out.writeByte(i == bad ? value : i % 10);
+      }
+    }
+    return new Path[] {images, labels};
+  }
+
+  @ParameterizedTest(name = "classes {0}, record {1} labelled {2}")
+  @CsvSource({"10, 13, 12, 13, 12", "4, 0, 0, 4, 4", "10, 39, 255, 39, 255"})
+  void stopsBeforeTheFirstStepNamingTheFileAndTheRecord(int classes, int bad, int value, int record, int label)
+      throws Exception {
+    Path[] files = idx(bad, value);
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: %d, input: 1x32x32}
+        data:
+          train: {format: idx, path: %s, labels: %s}
+          partitions: 3
+        training: {epochs: 1, batch: 8}
+        spark: {master: 'local[2]'}
+        output: %s
+        """.formatted(classes, files[0], files[1], dir.resolve("run")));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    int code;
+    try {
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(), true,
+          StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(old);
+    }
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, code, printed);
+    assertTrue(printed.contains("sparkcnn train: " + files[1] + ": record " + record + ": label " + label
+        + " is outside [0, " + classes + ")"), printed);
+    assertTrue(!Files.exists(dir.resolve("run/checkpoints")), "nothing trained");
+  }
+}
