@@ -31,6 +31,12 @@ final class JobRun {
     Source.Loaded train = job.train.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
     Source.Loaded test = job.test == null ? null
         : job.test.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
+    if (test != null && train.classes() != null && test.classes() != null
+        && !train.classes().equals(test.classes())) {
+      // Labels are positions in the sorted folder list: different lists would shift them silently.
+      throw new IllegalArgumentException(job.test.path + ": the test tree's class folders " + test.classes()
+          + " differ from the training tree's " + train.classes() + " (" + job.train.path + ")");
+    }
     reportBad(log, "training", train);
     if (test != null) {
       reportBad(log, "test", test);

@@ -72,4 +72,46 @@ class BadLabelsTest {
         + " is outside [0, " + classes + ")"), printed);
     assertTrue(!Files.exists(dir.resolve("run/checkpoints")), "nothing trained");
   }
+
+  private void tree(Path root, String... classes) throws Exception {
+    for (String c : classes) {
+      Files.createDirectories(root.resolve(c));
+      for (int i = 0; i < 3; i++) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8,
+            java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        img.getRaster().setSample(i, i, 0, 200);
+        javax.imageio.ImageIO.write(img, "png", root.resolve(c).resolve(i + ".png").toFile());
+      }
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void trainAndTestTreesWithDifferentClassFoldersAreRefusedNamingBoth() throws Exception {
+    tree(dir.resolve("train"), "cat", "dog");
+    tree(dir.resolve("test"), "cat", "cow");
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: 2, input: 1x32x32}
+        data:
+          train: {format: folder, path: %s}
+          test: {format: folder, path: %s}
+        training: {epochs: 1, batch: 2}
+        spark: {master: 'local[2]'}
+        output: %s
+        """.formatted(dir.resolve("train"), dir.resolve("test"), dir.resolve("run")));
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    int code;
+    try {
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(), true,
+          StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(old);
+    }
+    String printed = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, code, printed);
+    assertTrue(printed.contains("the test tree's class folders [cat, cow] differ from the training tree's [cat, dog]"),
+        printed);
+  }
 }
