@@ -22,7 +22,7 @@ class CollectiveErrorsTest {
 
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
-      "more ranks than slots|2|ranks: 3|{}|1|training.ranks 3: the cluster has only 2 task slot(s)",
+      "more ranks than slots|4|ranks: 3|{}|1|training.ranks 3: the cluster has only 2 task slot(s)",
       "dynamic allocation|2|ranks: 0|{spark.dynamicAllocation.enabled: 'true'}|2|"
           + "spark.dynamicAllocation.enabled is true",
       "a rank without data|1|ranks: 2|{}|2|training.ranks 2 is more than the 1 data partitions"})
