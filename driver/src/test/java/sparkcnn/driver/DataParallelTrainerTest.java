@@ -241,6 +241,40 @@ class DataParallelTrainerTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"broadcast", "collective"})
+  void aNonFiniteGradientStopsTrainingBeforeItsUpdateNamingTheStepAndTheLayer(String mode) {
+    TrainConfig.Sync sync = TrainConfig.Sync.parse(mode);
+    float[] two = distributed(2, config(sync), 2);
+    TrainConfig cfg = config(sync);
+    cfg.stepsPerEpoch = 3;
+    cfg.injectNonFiniteAtStep = 2; // the third step
+    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(2), cfg);
+    List<Long> reported = new ArrayList<>();
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> t.run(STEPS, "diverging", r -> reported.add(r.step())));
+    t.close();
+    String layer = t.model().layerAt(0); // a NaN input: the first layer's weight gradient is the first to go
+    assertTrue(e.getMessage().startsWith("step 3 (epoch 1): the gradient of layer " + layer + " is not finite"),
+        e.getMessage());
+    if (sync == TrainConfig.Sync.BROADCAST) {
+      // The driver's model is what two good steps made: the bad one never touched it.
+      assertEquals(2, t.step());
+      float[] now = new float[two.length];
+      System.arraycopy(t.model().params(), 0, now, 0, t.model().paramCount());
+      System.arraycopy(t.model().state(), 0, now, t.model().paramCount(), t.model().state().length);
+      assertArrayEquals(two, now);
+      assertEquals(List.of(1L, 2L), reported);
+    } else {
+      // A session is all or nothing: the model stays at the session's start, the good steps are reported.
+      assertEquals(0, t.step());
+      assertEquals(List.of(1L, 2L), reported);
+      for (float v : t.model().params()) {
+        assertTrue(Float.isFinite(v));
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"broadcast", "collective"})
   void resumeFromACheckpointEqualsAStraightRun(String mode, @org.junit.jupiter.api.io.TempDir Path dir)
       throws Exception {
     TrainConfig.Sync sync = TrainConfig.Sync.parse(mode);

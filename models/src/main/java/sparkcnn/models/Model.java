@@ -71,6 +71,18 @@ public final class Model {
     });
   }
 
+  /** The layer that holds parameter i, described with its parameter range (for error messages). */
+  public String layerAt(int i) {
+    for (java.util.Map.Entry<Layer, Integer> e : paramOffsets.entrySet()) {
+      Layer l = e.getKey();
+      int lo = e.getValue();
+      if (l.children().isEmpty() && i >= lo && i < lo + l.paramCount()) {
+        return "'" + l.describe() + "' (parameters " + lo + "-" + (lo + l.paramCount() - 1) + ")";
+      }
+    }
+    return "parameter " + i;
+  }
+
   /** Visits a layer and everything it contains, parents first, in parameter order. */
   public static void walk(Layer layer, Consumer<Layer> visitor) {
     visitor.accept(layer);

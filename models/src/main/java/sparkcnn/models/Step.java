@@ -37,6 +37,16 @@ public final class Step {
 
   private Step() {}
 
+  /** The first index of a that is NaN or infinite, or -1. */
+  public static int firstNonFinite(float[] a) {
+    for (int i = 0; i < a.length; i++) {
+      if (!Float.isFinite(a[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /**
    * Zeroes the gradients and statistics, then forward and backward of micro-batches 0..count-1 of a global batch;
    * ready (null for none) hears the last micro-batch's gradient-ready signal ({@link Model#backward(Tensor,

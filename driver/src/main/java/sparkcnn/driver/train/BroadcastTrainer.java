@@ -7,6 +7,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.models.Step;
 import sparkcnn.models.Trainer;
 
 /**
@@ -85,6 +86,11 @@ public final class BroadcastTrainer extends DataParallelTrainer {
             m -> Replica.of(cfg, m.partition()).gradients(shared, m.block(), p, m.partition()));
       }).treeAggregate(new GradientSum(), GradientSum::plus, GradientSum::plus, depth());
       tJob = System.nanoTime();
+      double loss = total.counts.lossSum / total.counts.count;
+      int bad = Step.firstNonFinite(total.grads);
+      if (bad >= 0 || !Double.isFinite(loss)) {
+        throw new NonFiniteStep(step + 1, config.stepsPerEpoch, loss, bad, model);
+      }
       trainer.apply(total.partial());
       counts = total.counts;
     }

@@ -50,6 +50,10 @@ final class CollectiveRank {
   private final List<BucketShard> shards = new ArrayList<>();
   /** Training forwards per step over all ranks: what the running statistics are averaged over. */
   private final long forwardsPerStep;
+  /** This step's lowest non-finite gradient index in this rank's chunks (Integer.MAX_VALUE: none). */
+  private volatile int badThisStep = Integer.MAX_VALUE;
+  /** Set when a step was not finite: the session ends there, that step unapplied. */
+  private RankResult stopped;
 
   /** This rank's chunk of one bucket: parameters with an optimizer of their own (elementwise: same result), state. */
   private final class BucketShard {
@@ -84,6 +88,12 @@ final class CollectiveRank {
 
     double squaredNorm() {
       return GradClip.squaredNorm(params.gather(model.grads(), g));
+    }
+
+    /** The lowest parameter index of this chunk whose reduced gradient is not finite, or -1. */
+    int firstNonFinite() {
+      int i = Step.firstNonFinite(params.gather(model.grads(), g));
+      return i < 0 ? -1 : params.ranges().get(0).lo() + i;
     }
 
     /** The second half on this chunk, in place in the model's buffers. */
@@ -198,6 +208,9 @@ final class CollectiveRank {
           throw new IllegalStateException("injected failure at step " + step + " (test)");
         }
         StepReport r = step(ring, comm, ready, step);
+        if (r == null) {
+          break; // not finite: every rank saw the same totals and stops here
+        }
         if (rank == 0) {
           reports.add(StepReports.encode(r));
           if (progress != null) {
@@ -213,7 +226,7 @@ final class CollectiveRank {
         Thread.currentThread().interrupt();
       }
     }
-    RankResult out = new RankResult();
+    RankResult out = stopped != null ? stopped : new RankResult();
     out.rank = rank;
     if (rank == 0) {
       out.params = model.params().clone();
@@ -254,6 +267,7 @@ final class CollectiveRank {
   private StepReport step(Ring ring, ExecutorService comm, ReadyMark ready, long step) throws IOException {
     long t0 = System.nanoTime();
     boolean updateEachBucket = cfg.clipNorm == 0; // clipping needs the global norm before any update
+    badThisStep = Integer.MAX_VALUE;
     Objective.Totals totals;
     long compute; // forward and backward only: the ring's share of the step is what the step costs beyond it
     if (cfg.skipCompute) {
@@ -302,16 +316,27 @@ final class CollectiveRank {
         squared += b.squaredNorm();
       }
     }
-    // loss sum, correct, count, squared gradient norm, compute nanos: summed (and the slowest compute) over ranks
+    // loss sum, correct, count, squared gradient norm, compute nanos: summed (and the slowest compute) over
+    // ranks; and each rank's lowest non-finite gradient index, so that all of them stop at the same step
     double[][] all = ring.allGather(new double[] {totals.lossSum(), totals.correct(), totals.count(), squared,
-        compute});
+        compute, badThisStep});
     double[] sum = new double[5];
     long slowest = 0;
+    int bad = Integer.MAX_VALUE;
     for (double[] a : all) {
       for (int i = 0; i < sum.length; i++) {
         sum[i] += a[i];
       }
       slowest = Math.max(slowest, (long) a[4]);
+      bad = Math.min(bad, (int) a[5]);
+    }
+    double loss = sum[0] / Math.max(1, sum[2]);
+    if (bad != Integer.MAX_VALUE || !Double.isFinite(loss)) {
+      stopped = new RankResult();
+      stopped.badStep = step + 1;
+      stopped.badLoss = loss;
+      stopped.badParameter = bad == Integer.MAX_VALUE ? -1 : bad;
+      return null;
     }
     if (!updateEachBucket) {
       for (BucketShard b : shards) {
@@ -333,8 +358,14 @@ final class CollectiveRank {
     for (BucketShard b : shards) {
       ring.await(ready, b.bucket);
       ring.reduceScatter(reduced, layout, b.bucket);
+      int bad = b.firstNonFinite();
+      if (bad >= 0) {
+        badThisStep = Math.min(badThisStep, bad); // not applied: the session ends at this step
+      }
       if (updateEachBucket) {
-        b.apply(0);
+        if (bad < 0) {
+          b.apply(0);
+        }
         ring.allGather(gathered, layout, b.bucket);
       }
     }

@@ -211,6 +211,10 @@ public final class CollectiveTrainer extends DataParallelTrainer {
     for (double[] a : first.reports) {
       onStep.accept(StepReports.decode(a));
     }
+    if (first.badStep >= 0) {
+      // The steps before it stand in the reports; the model stays at the session's start (nothing non-finite is kept).
+      throw new NonFiniteStep(first.badStep, config.stepsPerEpoch, first.badLoss, first.badParameter, model);
+    }
     model.load(first.params, first.state);
     float[][] state = CollectiveRank.assembleOptimizerState(byRank, model.paramCount(), model.state().length,
         config.bucketFloats);

@@ -12,4 +12,9 @@ public final class RankResult implements java.io.Serializable {
   public float[][] optimizerShard;
   /** StepReports as {@link StepReports#encode} arrays. */
   public double[][] reports;
+  /** The step (1-based) whose loss or gradient was not finite, which ended the session unapplied; -1: none. */
+  public long badStep = -1;
+  public double badLoss;
+  /** The lowest parameter index whose gradient was not finite, or -1. */
+  public int badParameter = -1;
 }

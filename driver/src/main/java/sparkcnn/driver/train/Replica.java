@@ -155,9 +155,15 @@ final class Replica {
     for (int i = 1; i < sizes.length; i++) {
       from[i] = from[i - 1] + sizes[i - 1];
     }
-    return Step.accumulate(model, objective, plan.globalBatch(), sizes.length, i -> new Step.MicroBatch(
-        batches.make(block, shard, from[i], sizes[i], augmentations, config.normalization, config.seed, step,
-            partition), batches.labels(), Trainer.maskSeed(step, first + i)), ready);
+    boolean poison = config.injectNonFiniteAtStep == step && partition == 0;
+    return Step.accumulate(model, objective, plan.globalBatch(), sizes.length, i -> {
+      Tensor x = batches.make(block, shard, from[i], sizes[i], augmentations, config.normalization, config.seed,
+          step, partition);
+      if (poison && i == 0) {
+        x.data[x.offset] = Float.NaN; // tests: one bad input, and the step's loss and gradients go NaN
+      }
+      return new Step.MicroBatch(x, batches.labels(), Trainer.maskSeed(step, first + i));
+    }, ready);
   }
 
   static float[][] copy(float[][] a) {

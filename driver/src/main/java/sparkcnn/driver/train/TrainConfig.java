@@ -57,6 +57,8 @@ public final class TrainConfig implements Serializable {
    * 0's first stage attempt, so the whole session reruns). -1: never.
    */
   public long injectFailureAtStep = -1;
+  /** Fault injection for tests: partition 0's first input pixel is NaN at this step (so is everything after). */
+  public long injectNonFiniteAtStep = -1;
   /** Collective: how many stage attempts of each session job the injected failure hits (more than Spark's 4: all). */
   public int injectFailureAttempts = 1;
 }
