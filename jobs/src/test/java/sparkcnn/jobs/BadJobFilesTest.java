@@ -3,9 +3,6 @@ package sparkcnn.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -97,17 +94,9 @@ class BadJobFilesTest {
   void eachMistakeExitsWithTwoAndNamesTheKey(String name, String yaml, String[] words) throws Exception {
     Path file = dir.resolve(name.replaceAll("[^a-z0-9]+", "-") + ".yaml");
     Files.writeString(file, yaml);
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream saved = System.err;
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = Main.run(new String[] {"train", file.toString()}, new PrintStream(new ByteArrayOutputStream()));
-    } finally {
-      System.setErr(saved);
-    }
-    String message = err.toString(StandardCharsets.UTF_8).strip();
-    assertEquals(2, code, message);
+    CommandRun r = CommandRun.of("train", file.toString());
+    String message = r.err().strip();
+    assertEquals(2, r.code(), message);
     assertTrue(message.contains(file.toString()), "names the file: " + message);
     assertEquals(1, message.lines().count(), "one line: " + message);
     for (String w : words) {

@@ -3,10 +3,7 @@ package sparkcnn.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,18 +53,9 @@ class BadLabelsTest {
         spark: {master: 'local[2]'}
         output: %s
         """.formatted(classes, files[0], files[1], dir.resolve("run")));
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream old = System.err;
-    int code;
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(), true,
-          StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(old);
-    }
-    String printed = err.toString(StandardCharsets.UTF_8);
-    assertEquals(2, code, printed);
+    CommandRun r = CommandRun.of("train", job.toString());
+    String printed = r.err();
+    assertEquals(2, r.code(), printed);
     assertTrue(printed.contains("sparkcnn train: " + files[1] + ": record " + record + ": label " + label
         + " is outside [0, " + classes + ")"), printed);
     assertTrue(!Files.exists(dir.resolve("run/checkpoints")), "nothing trained");
@@ -99,18 +87,9 @@ class BadLabelsTest {
         spark: {master: 'local[2]'}
         output: %s
         """.formatted(dir.resolve("train"), dir.resolve("test"), dir.resolve("run")));
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream old = System.err;
-    int code;
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(), true,
-          StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(old);
-    }
-    String printed = err.toString(StandardCharsets.UTF_8);
-    assertEquals(2, code, printed);
+    CommandRun r = CommandRun.of("train", job.toString());
+    String printed = r.err();
+    assertEquals(2, r.code(), printed);
     assertTrue(printed.contains("the test tree's class folders [cat, cow] differ from the training tree's [cat, dog]"),
         printed);
   }

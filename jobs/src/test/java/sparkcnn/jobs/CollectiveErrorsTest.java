@@ -3,9 +3,6 @@ package sparkcnn.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,19 +35,10 @@ class CollectiveErrorsTest {
         spark: {master: 'local[2]', conf: %s}
         output: %s
         """.formatted(partitions, ranks, conf, dir.resolve("run")));
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream old = System.err;
-    int code;
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      code = Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(), true,
-          StandardCharsets.UTF_8));
-    } finally {
-      System.setErr(old);
-    }
-    String printed = err.toString(StandardCharsets.UTF_8);
-    assertEquals(status, code, printed);
-    String line = printed.lines().filter(l -> l.startsWith("sparkcnn train")).findFirst().orElse("");
+    CommandRun r = CommandRun.of("train", job.toString());
+    String printed = r.err();
+    assertEquals(status, r.code(), printed);
+    String line = r.line("train");
     assertTrue(line.contains(message), "one line naming the problem: " + printed);
   }
 }

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,23 +36,16 @@ class CorruptCheckpointTest {
         log_every_seconds: 1000
         output: %s
         """.formatted(dir.resolve("run")));
-    assertEquals(0, Main.run(new String[] {"train", job.toString()}, new PrintStream(new ByteArrayOutputStream(),
-        true, StandardCharsets.UTF_8)));
+    assertEquals(0, CommandRun.of("train", job.toString()).code());
     try (var files = Files.list(dir.resolve("run/checkpoints"))) {
       good = Files.readAllBytes(files.filter(p -> p.toString().endsWith(".sparkcnn")).findFirst().orElseThrow());
     }
   }
 
   private static String stderrOf(String... args) {
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream old = System.err;
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      assertEquals(1, Main.run(args, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)));
-    } finally {
-      System.setErr(old);
-    }
-    return err.toString(StandardCharsets.UTF_8);
+    CommandRun r = CommandRun.of(args);
+    assertEquals(1, r.code(), r.err());
+    return r.err();
   }
 
   @ParameterizedTest(name = "{0}: {1}")
