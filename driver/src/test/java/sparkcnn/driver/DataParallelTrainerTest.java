@@ -102,9 +102,9 @@ class DataParallelTrainerTest {
     List<SampleBlock> blocks = data(partitions, side).collect();
     int[] sizes = blocks.stream().mapToInt(SampleBlock::size).toArray();
     ShardPlan plan = new ShardPlan(cfg.globalBatch, cfg.microBatch, cfg.seed, sizes);
-    Model model = Zoo.build(cfg.model).init(cfg.initSeed);
+    Model model = cfg.buildModel().init(cfg.initSeed);
     Trainer trainer = new Trainer(model, cfg.optimizer.optimizer(), cfg.optimizer.schedule(cfg.totalSteps),
-        new Trainer.Options(cfg.labelSmoothing, cfg.clipNorm, 0, cfg.microBatch));
+        new Trainer.Options(cfg.labelSmoothing, cfg.clipNorm, cfg.microBatch));
     List<ShardPlan.EpochPermutation> perms = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
       perms.add(new ShardPlan.EpochPermutation());
@@ -208,6 +208,37 @@ class DataParallelTrainerTest {
       moved = Math.max(moved, Math.abs(init[i] - dist[i]));
     }
     assertTrue(moved > 1e-3, "parameters moved by " + moved);
+  }
+
+  /**
+   * training.freeze in every trainer: the ResNet's stem and first stage frozen (batch norm inside: their running
+   * statistics must not move either), the rest trained; broadcast and collective equal the single JVM.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"broadcast", "collective", "local"})
+  void aFrozenBackboneStaysBitIdenticalInEveryTrainer(String mode) {
+    TrainConfig cfg = config(TrainConfig.Sync.parse(mode));
+    if (cfg.sync == TrainConfig.Sync.LOCAL) {
+      cfg.syncEvery = 2;
+    }
+    Model fresh = Zoo.build(cfg.model).init(cfg.initSeed);
+    cfg.frozenParams = sparkcnn.models.zoo.Transfer.frozenParams(cfg.model, fresh, List.of("0", "1"));
+    Model frozenView = cfg.buildModel();
+    assertTrue(cfg.frozenParams > 0 && frozenView.frozenState() > 0, "the frozen part holds batch norms");
+    float[] dist = distributed(2, cfg, STEPS);
+    int np = fresh.paramCount();
+    assertArrayEquals(java.util.Arrays.copyOf(fresh.params(), cfg.frozenParams),
+        java.util.Arrays.copyOf(dist, cfg.frozenParams), "frozen parameters");
+    assertArrayEquals(java.util.Arrays.copyOf(fresh.state(), frozenView.frozenState()),
+        java.util.Arrays.copyOfRange(dist, np, np + frozenView.frozenState()), "frozen running statistics");
+    double moved = 0;
+    for (int i = cfg.frozenParams; i < np; i++) {
+      moved = Math.max(moved, Math.abs(fresh.params()[i] - dist[i]));
+    }
+    assertTrue(moved > 1e-3, "the trained layers moved by " + moved);
+    if (cfg.sync != TrainConfig.Sync.LOCAL) {
+      assertClose(reference(2, cfg, STEPS), dist, mode + " with a frozen backbone vs single JVM");
+    }
   }
 
   @ParameterizedTest

@@ -13,15 +13,7 @@ import sparkcnn.models.zoo.Zoo;
 record Checkpoints(ModelSpec spec, Model model, Normalization normalization, long step) {
   static Checkpoints load(String path, Configuration conf) throws IOException {
     Checkpoint.Contents c = CheckpointStore.read(path, conf);
-    ModelSpec spec;
-    try {
-      spec = ModelSpec.fromMap(c.spec());
-    } catch (IllegalArgumentException e) {
-      throw new IOException(path + ": " + e.getMessage());
-    }
-    Model model = Zoo.build(spec);
-    Checkpoint.restore(c, model, null, path);
-    Normalization norm = Normalization.from(c.spec());
-    return new Checkpoints(spec, model, norm, c.step());
+    Model model = Zoo.restore(c, path);
+    return new Checkpoints(ModelSpec.fromMap(c.spec()), model, Normalization.from(c.spec()), c.step());
   }
 }

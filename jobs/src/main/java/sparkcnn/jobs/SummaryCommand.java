@@ -108,6 +108,7 @@ final class SummaryCommand implements Main.Command {
     List<Object> layers = new ArrayList<>();
     for (Summary.Row r : s.rows()) {
       Map<String, Object> l = new LinkedHashMap<>();
+      l.put("name", r.name());
       l.put("layer", r.layer());
       l.put("output", Shape.show(r.output()));
       l.put("params", r.params());
@@ -123,11 +124,12 @@ final class SummaryCommand implements Main.Command {
     sb.append(String.format(Locale.ROOT, "%s  input %s  classes %d%s%n%n", spec.name(), spec.input(), spec.classes(),
         spec.scaling().isNone() ? "" : String.format(Locale.ROOT, "  width %.3g depth %.3g resolution %.3g",
             spec.scaling().width(), spec.scaling().depth(), spec.scaling().resolution())));
-    sb.append(String.format(Locale.ROOT, "%4s  %-46s %-20s %14s %18s%n", "#", "layer", "output", "params", "mult-adds"));
+    sb.append(String.format(Locale.ROOT, "%4s  %-10s %-46s %-20s %14s %18s%n", "#", "name", "layer", "output",
+        "params", "mult-adds"));
     int i = 0;
     for (Summary.Row r : s.rows()) {
-      sb.append(String.format(Locale.ROOT, "%4d  %-46s %-20s %,14d %,18d%n", ++i, r.layer(), Shape.show(r.output()),
-          r.params(), r.macs()));
+      sb.append(String.format(Locale.ROOT, "%4d  %-10s %-46s %-20s %,14d %,18d%n", ++i, r.name(), r.layer(),
+          Shape.show(r.output()), r.params(), r.macs()));
     }
     sb.append(String.format(Locale.ROOT, "%nparameters        %,d%s%n", s.params(), s.inferenceParams() == s.params()
         ? "" : String.format(Locale.ROOT, " (%,d at inference, without the side outputs)", s.inferenceParams())));

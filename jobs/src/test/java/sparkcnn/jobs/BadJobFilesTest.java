@@ -64,7 +64,23 @@ class BadJobFilesTest {
         Arguments.of("duplicate key", base().replace("  epochs: 1", "  epochs: 1\n  epochs: 2"),
             new String[] {"key 'epochs' appears twice"}),
         Arguments.of("label smoothing out of range", base().replace("  seed: 7", "  seed: 7\n  label_smoothing: 1.5"),
-            new String[] {"training.label_smoothing", "'1.5'", "[0, 0.99]"}));
+            new String[] {"training.label_smoothing", "'1.5'", "[0, 0.99]"}),
+        Arguments.of("freezing a layer after a trained one", base().replace("  seed: 7", "  seed: 7\n  freeze: [\"2\"]"),
+            new String[] {"training.freeze", "a leading run", "layer '0.0'"}),
+        Arguments.of("freezing an unknown layer", base().replace("  seed: 7", "  seed: 7\n  freeze: [stage9]"),
+            new String[] {"training.freeze", "'stage9' names no layer", "summary --model tf_convnet"}),
+        Arguments.of("pre-computed features without a frozen backbone",
+            base().replace("  seed: 7", "  seed: 7\n  features: precompute"),
+            new String[] {"training.features", "'precompute'", "training.freeze"}),
+        Arguments.of("pre-computed features with augmentations",
+            base().replace("  seed: 7", "  seed: 7\n  features: precompute\n  freeze: [all_but_head]"),
+            new String[] {"data.augmentations", "precompute"}),
+        Arguments.of("a features path without pre-computed features",
+            base().replace("checkpoint:\n", "features:\n  path: /tmp/f\ncheckpoint:\n"),
+            new String[] {"features.path", "'/tmp/f'", "only with training.features: precompute"}),
+        Arguments.of("a class selected twice",
+            base().replace("    samples: 256", "    samples: 256\n    select_classes: [1, 1]"),
+            new String[] {"data.train.select_classes", "distinct"}));
   }
 
   static String base() {

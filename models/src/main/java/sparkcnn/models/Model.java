@@ -35,7 +35,25 @@ public final class Model {
   private final boolean[] decay;
   private final List<SideOutput> sideOutputs = new ArrayList<>();
   private final List<Dropout> dropouts = new ArrayList<>();
+  private final List<Part> parts = new ArrayList<>();
   private boolean folded;
+  /** The frozen backbone, or null; see {@link #freeze}. */
+  private FrozenPrefix frozen;
+  /** Whether inputs are the frozen backbone's outputs (pre-computed features) instead of images. */
+  private boolean featureInput;
+
+  /**
+   * A leaf layer that holds parameters or state, named by its path of child indices from the root ("3.0.1"; "" for
+   * a root leaf), with where its parameters and state sit in the flat buffers. Names depend only on the
+   * architecture's structure, so the same layer has the same name in every instance of it (fine-tuning matches
+   * layers by name).
+   */
+  public record Part(String name, Layer layer, int paramOffset, int paramCount, int stateOffset, int stateCount) {
+    /** What a checkpoint's part must match to be copied: the layer's kind and sizes. */
+    public String signature() {
+      return layer.describe() + " (" + paramCount + " parameters, " + stateCount + " state values)";
+    }
+  }
 
   /**
    * @param name what this network is (for summaries, errors and checkpoints)
@@ -69,15 +87,98 @@ public final class Model {
         dropouts.add(d);
       }
     });
+    nameParts(root);
+  }
+
+  /** Lists the leaves holding parameters or state in bind order (the order their buffers are laid out in). */
+  private void nameParts(Layer root) {
+    int[] offsets = {0, 0};
+    forEachLeaf(root, (name, layer) -> {
+      if (layer.paramCount() > 0 || layer.stateCount() > 0) {
+        parts.add(new Part(name, layer, offsets[0], layer.paramCount(), offsets[1], layer.stateCount()));
+      }
+      offsets[0] += layer.paramCount();
+      offsets[1] += layer.stateCount();
+    });
+  }
+
+  /**
+   * Visits the leaves of a layer tree in parameter order with their names: the path of child indices from the
+   * root, "3.0.1" ("" for a root that is a leaf).
+   */
+  public static void forEachLeaf(Layer root, java.util.function.BiConsumer<String, Layer> visitor) {
+    visitLeaves(root, "", visitor);
+  }
+
+  private static void visitLeaves(Layer layer, String name, java.util.function.BiConsumer<String, Layer> visitor) {
+    List<Layer> children = layer.children();
+    if (children.isEmpty()) {
+      visitor.accept(name, layer);
+    }
+    for (int i = 0; i < children.size(); i++) {
+      visitLeaves(children.get(i), name.isEmpty() ? Integer.toString(i) : name + "." + i, visitor);
+    }
+  }
+
+  /** The leaves holding parameters or state, named, in buffer order. */
+  public List<Part> parts() {
+    return List.copyOf(parts);
+  }
+
+  /**
+   * Freezes the layers holding the first frozenParams parameters (a backbone; 0 unfreezes): they run in
+   * evaluation mode and backward stops before them, so they get no gradient and their parameters and running
+   * statistics never change. Fails naming the layer if the cut falls inside a container that is not a sequence.
+   */
+  public Model freeze(int frozenParams) {
+    frozen = frozenParams == 0 ? null : FrozenPrefix.of(this, frozenParams);
+    featureInput = false;
+    return this;
+  }
+
+  /** Parameters of the frozen backbone (0: none); the optimizer leaves them alone. */
+  public int frozenParams() {
+    return frozen == null ? 0 : frozen.params();
+  }
+
+  /** State values (running statistics) of the frozen backbone: they do not move. */
+  public int frozenState() {
+    return frozen == null ? 0 : frozen.state();
+  }
+
+  /**
+   * From now on the model's inputs are the frozen backbone's outputs ({@link #features}, computed once) and
+   * forward runs only the trained layers after them.
+   */
+  public Model takeFeatures() {
+    if (frozen == null) {
+      throw new IllegalStateException(name + ": pre-computed features need a frozen backbone");
+    }
+    featureInput = true;
+    return this;
+  }
+
+  /** The frozen backbone's output for images x (evaluation mode): the features the trained layers see. */
+  public Tensor features(Tensor x) {
+    checkInput(x, inputShape);
+    return frozen.forward(root, x, false, FrozenPrefix.Part.FROZEN);
+  }
+
+  /** One sample's feature shape (the frozen backbone's output), without the batch dimension. */
+  public int[] featureShape() {
+    int[] in = new int[inputShape.length + 1];
+    in[0] = 1;
+    System.arraycopy(inputShape, 0, in, 1, inputShape.length);
+    int[] out = frozen.outputShape(root, in);
+    return Arrays.copyOfRange(out, 1, out.length);
   }
 
   /** The layer that holds parameter i, described with its parameter range (for error messages). */
   public String layerAt(int i) {
-    for (java.util.Map.Entry<Layer, Integer> e : paramOffsets.entrySet()) {
-      Layer l = e.getKey();
-      int lo = e.getValue();
-      if (l.children().isEmpty() && i >= lo && i < lo + l.paramCount()) {
-        return "'" + l.describe() + "' (parameters " + lo + "-" + (lo + l.paramCount() - 1) + ")";
+    for (Part p : parts) {
+      if (i >= p.paramOffset() && i < p.paramOffset() + p.paramCount()) {
+        return "'" + p.layer().describe() + "' (layer " + p.name() + ", parameters " + p.paramOffset() + "-"
+            + (p.paramOffset() + p.paramCount() - 1) + ")";
       }
     }
     return "parameter " + i;
@@ -149,9 +250,9 @@ public final class Model {
     Arrays.fill(stats, 0f);
   }
 
-  /** The auxiliary classifiers, in walk order (empty for most networks). */
+  /** The auxiliary classifiers that train, in walk order (empty for most networks; a frozen one does not). */
   public List<SideOutput> sideOutputs() {
-    return List.copyOf(sideOutputs);
+    return sideOutputs.stream().filter(s -> paramOffsets.get(s) >= frozenParams()).toList();
   }
 
   /** Restarts every dropout layer's masks from seed (each layer its own stream). */
@@ -191,22 +292,57 @@ public final class Model {
     Arrays.fill(grads, 0f);
   }
 
+  /**
+   * Images x (N, C, H, W), or pre-computed features after {@link #takeFeatures}; with a frozen backbone a
+   * training forward runs the backbone in evaluation mode.
+   */
   public Tensor forward(Tensor x, boolean training) {
-    int[] s = x.shape();
-    if (s.length != inputShape.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), inputShape)) {
-      throw new IllegalArgumentException(name + ": expects input (N, " + Shape.show(inputShape).substring(1)
-          + ", got " + Shape.show(s));
+    if (featureInput) {
+      x = asFeatures(x);
     }
-    if (training) {
-      if (folded) {
-        throw new IllegalStateException(name + ": an inference graph (batch norm folded) cannot train");
-      }
+    checkInput(x, featureInput ? featureShape() : inputShape);
+    if (training && folded) {
+      throw new IllegalStateException(name + ": an inference graph (batch norm folded) cannot train");
     }
-    return root.forward(x, training);
+    if (frozen == null) {
+      return root.forward(x, training);
+    }
+    return frozen.forward(root, x, training, featureInput ? FrozenPrefix.Part.TRAINED : FrozenPrefix.Part.ALL);
   }
 
-  /** Back-propagates dL/d(output) of the last training forward; gradients accumulate into {@link #grads()}. */
+  /** Features stored as (N, C, 1, 1) blocks for a (C) feature vector: the same floats, viewed in its shape. */
+  private Tensor asFeatures(Tensor x) {
+    int[] f = featureShape();
+    int per = 1;
+    for (int d : f) {
+      per *= d;
+    }
+    if (x.dim(0) > 0 && x.size() == x.dim(0) * per && x.shape().length != f.length + 1) {
+      int[] shape = new int[f.length + 1];
+      shape[0] = x.dim(0);
+      System.arraycopy(f, 0, shape, 1, f.length);
+      return new Tensor(x.data, x.offset, shape);
+    }
+    return x;
+  }
+
+  private void checkInput(Tensor x, int[] expected) {
+    int[] s = x.shape();
+    if (s.length != expected.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), expected)) {
+      throw new IllegalArgumentException(name + ": expects " + (featureInput ? "features" : "input") + " (N, "
+          + Shape.show(expected).substring(1) + ", got " + Shape.show(s));
+    }
+  }
+
+  /**
+   * Back-propagates dL/d(output) of the last training forward; gradients accumulate into {@link #grads()}.
+   * Returns dL/d(input), or null with a frozen backbone (backward stops where it begins).
+   */
   public Tensor backward(Tensor dy) {
+    if (frozen != null) {
+      frozen.backward(root, dy, l -> { });
+      return null;
+    }
     return root.backward(dy);
   }
 
@@ -216,8 +352,12 @@ public final class Model {
    * caller can start sending them while earlier layers still compute (PyTorch DDP's bucketing).
    */
   public Tensor backward(Tensor dy, java.util.function.IntConsumer ready) {
-    Tensor dx = root instanceof Sequential s ? s.backward(dy, l -> ready.accept(paramOffsets.get(l)))
-        : root.backward(dy);
+    Tensor dx = null;
+    if (frozen != null) {
+      frozen.backward(root, dy, l -> ready.accept(paramOffsets.get(l)));
+    } else {
+      dx = root instanceof Sequential s ? s.backward(dy, l -> ready.accept(paramOffsets.get(l))) : root.backward(dy);
+    }
     ready.accept(0);
     return dx;
   }

@@ -27,11 +27,14 @@ public final class Step {
 
   /**
    * What the second half updates: the whole model's arrays, or a rank's shard of them (the same elements in the
-   * same order, compacted). frozen counts the leading parameters of this slice the optimizer leaves alone.
+   * same order, compacted). frozen counts the leading parameters of this slice the optimizer leaves alone,
+   * frozenState the leading state values (a frozen backbone's running statistics) that do not move.
    */
-  public record Slice(float[] params, float[] grads, boolean[] decay, int frozen, float[] state, float[] statSums) {
-    public static Slice of(Model m, float[] grads, float[] statSums, int frozen) {
-      return new Slice(m.params(), grads, m.decayMask(), frozen, m.state(), statSums);
+  public record Slice(float[] params, float[] grads, boolean[] decay, int frozen, float[] state, float[] statSums,
+      int frozenState) {
+    /** The whole model, its frozen backbone ({@link Model#freeze}) left alone. */
+    public static Slice of(Model m, float[] grads, float[] statSums) {
+      return new Slice(m.params(), grads, m.decayMask(), m.frozenParams(), m.state(), statSums, m.frozenState());
     }
   }
 
@@ -72,7 +75,7 @@ public final class Step {
    */
   public static Trainer.StepResult apply(Slice s, long statBatches, double gradSquaredNorm, Optimizer optimizer,
       Schedule schedule, double clipNorm, Objective.Totals totals) {
-    moveRunningStatistics(s.state(), s.statSums(), statBatches);
+    moveRunningStatistics(s.state(), s.statSums(), statBatches, s.frozenState());
     double norm = Math.sqrt(gradSquaredNorm);
     if (clipNorm > 0) {
       GradClip.clipTo(s.grads(), norm, clipNorm);
@@ -83,11 +86,11 @@ public final class Step {
         clipNorm > 0 ? norm : Double.NaN);
   }
 
-  /** state = (1 - m) state + m sums / batches, elementwise; nothing without batches. */
-  static void moveRunningStatistics(float[] state, float[] sums, long batches) {
+  /** state = (1 - m) state + m sums / batches, elementwise from index from on; nothing without batches. */
+  static void moveRunningStatistics(float[] state, float[] sums, long batches, int from) {
     if (batches > 0) {
       float m = Model.STATISTICS_MOMENTUM;
-      for (int i = 0; i < state.length; i++) {
+      for (int i = from; i < state.length; i++) {
         state[i] = (1 - m) * state[i] + m * (float) (sums[i] / (double) batches);
       }
     }

@@ -12,8 +12,8 @@ import sparkcnn.models.layers.SideOutput;
 public record Summary(String model, int[] input, List<Row> rows, long params, long inferenceParams, long macs,
     int receptiveField, long activationBytes) {
 
-  /** One leaf layer. */
-  public record Row(String layer, int[] output, long params, long macs) {}
+  /** One leaf layer: its name (path in the tree, what training.freeze takes), description, output and cost. */
+  public record Row(String name, String layer, int[] output, long params, long macs) {}
 
   public static Summary of(Model model) {
     List<Row> rows = new ArrayList<>();
@@ -22,6 +22,8 @@ public record Summary(String model, int[] input, List<Row> rows, long params, lo
     int[] in = new int[model.inputShape().length + 1];
     in[0] = 1;
     System.arraycopy(model.inputShape(), 0, in, 1, in.length - 1);
+    java.util.Map<Layer, String> names = new java.util.IdentityHashMap<>();
+    Model.forEachLeaf(model.root(), (name, layer) -> names.put(layer, name));
     ReceptiveField field = model.root().trace(in, ReceptiveField.PIXEL, (layer, i, o) -> {
       long m = layer.macs(i);
       macs[0] += m;
@@ -30,7 +32,7 @@ public record Summary(String model, int[] input, List<Row> rows, long params, lo
         size *= d;
       }
       activations[0] += size * Float.BYTES;
-      rows.add(new Row(layer.describe(), o.clone(), layer.paramCount(), m));
+      rows.add(new Row(names.getOrDefault(layer, ""), layer.describe(), o.clone(), layer.paramCount(), m));
     });
     long side = model.sideOutputs().stream().mapToLong(SideOutput::paramCount).sum();
     int rf = (int) Math.round(Math.min(field.size(), Integer.MAX_VALUE));

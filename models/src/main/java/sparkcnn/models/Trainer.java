@@ -11,21 +11,21 @@ import sparkcnn.models.optim.Schedule;
  * ({@link Objective}); move the batch-norm running statistics by the step's mean batch statistics; clip the
  * global gradient norm if asked; one optimizer step at the schedule's rate. Kernels run multi-threaded on the
  * kernel pool ({@code -Dsparkcnn.threads} or {@link sparkcnn.kernels.Parallel#setThreads}). This is the
- * reference the distributed trainer reproduces step for step.
+ * reference the distributed trainer reproduces step for step. A frozen backbone is the model's
+ * ({@link Model#freeze}): it runs forward only, and the optimizer leaves it alone.
  */
 public final class Trainer {
   /**
    * @param labelSmoothing target mix with the uniform distribution, in [0, 1)
    * @param clipNorm global gradient-norm limit, or 0 for none
-   * @param frozen leading parameters the optimizer leaves alone (a frozen backbone), 0 for none
    * @param microBatch samples per forward / backward (and per batch-norm batch); 0 runs the whole batch at once
    */
-  public record Options(float labelSmoothing, double clipNorm, int frozen, int microBatch) {
-    public static final Options DEFAULT = new Options(0f, 0, 0, 0);
+  public record Options(float labelSmoothing, double clipNorm, int microBatch) {
+    public static final Options DEFAULT = new Options(0f, 0, 0);
 
     public Options {
-      if (clipNorm < 0 || frozen < 0 || microBatch < 0) {
-        throw new IllegalArgumentException("trainer: clip norm, frozen parameters and micro-batch must be >= 0");
+      if (clipNorm < 0 || microBatch < 0) {
+        throw new IllegalArgumentException("trainer: clip norm and micro-batch must be >= 0");
       }
     }
 
@@ -48,10 +48,6 @@ public final class Trainer {
   private final Objective objective;
 
   public Trainer(Model model, Optimizer optimizer, Schedule schedule, Options options) {
-    if (options.frozen() > model.paramCount()) {
-      throw new IllegalArgumentException("trainer: " + options.frozen() + " frozen parameters, but " + model.name()
-          + " has " + model.paramCount());
-    }
     this.model = model;
     this.optimizer = optimizer;
     this.schedule = schedule;
@@ -120,7 +116,7 @@ public final class Trainer {
           + " parameters");
     }
     double squared = options.clipNorm() > 0 ? GradClip.squaredNorm(p.grads()) : 0;
-    return Step.apply(Step.Slice.of(model, p.grads(), p.statistics().sums(), options.frozen()),
+    return Step.apply(Step.Slice.of(model, p.grads(), p.statistics().sums()),
         p.statistics().batches(), squared, optimizer, schedule, options.clipNorm(), p.totals());
   }
 

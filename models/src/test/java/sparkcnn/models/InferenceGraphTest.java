@@ -37,7 +37,7 @@ class InferenceGraphTest {
   void foldedModelMatchesTheEvaluationOutputs() {
     Model trained = network().init(41);
     Trainer trainer = new Trainer(trained, new Sgd(0.9f, false, 1e-4f), s -> 0.05f,
-        new Trainer.Options(0f, 0, 0, 4));
+        new Trainer.Options(0f, 0, 4));
     SplittableRandom rnd = new SplittableRandom(42);
     int[] labels = new int[8];
     for (int step = 0; step < 5; step++) { // moves batch norm's running statistics off their initial 0 / 1

@@ -22,7 +22,7 @@ class MicroBatchTest {
   }
 
   private static Trainer trainer(Model m, int microBatch) {
-    return new Trainer(m, new Sgd(0.9f, true, 0f), s -> 0.1f, new Trainer.Options(0.1f, 0, 0, microBatch));
+    return new Trainer(m, new Sgd(0.9f, true, 0f), s -> 0.1f, new Trainer.Options(0.1f, 0, microBatch));
   }
 
   @Test

@@ -51,7 +51,7 @@ class TrainerTest {
         new Conv2d(8, 16, 3, 1, 1, 1, 1, false), new BatchNorm2d(16), new Activation(Activation.Kind.RELU),
         new GlobalAvgPool(), new Linear(16, 4, true)), 1, SIZE, SIZE).init(11);
     Trainer trainer = new Trainer(model, new Adam(0.9f, 0.999f, 1e-8f, 0f, true),
-        Schedule.cosine(0.02f, 150, 0.001f).withWarmup(10), new Trainer.Options(0f, 5.0, 0, 16));
+        Schedule.cosine(0.02f, 150, 0.001f).withWarmup(10), new Trainer.Options(0f, 5.0, 16));
     SplittableRandom rnd = new SplittableRandom(12);
     int[] testLabels = new int[400];
     Tensor test = bars(rnd, 400, testLabels);

@@ -37,6 +37,12 @@ public final class BatchMaker {
     for (int i = 0; i < n; i++) {
       int s = indices == null ? from + i : indices[from + i];
       int src = s * per;
+      labels[i] = block.labels[s];
+      if (block.features != null) {
+        // Pre-computed features: already what the trained layers take (no augmentation, no normalization).
+        System.arraycopy(block.features, src, batch.data, i * per, per);
+        continue;
+      }
       ImageDecoding.toUnit(block.pixels, src, image, 0, per);
       if (!augmentations.isEmpty()) {
         java.util.SplittableRandom rnd = Augmentations.random(seed, step, partition, from + i);
@@ -48,7 +54,6 @@ public final class BatchMaker {
       if (norm != null) {
         norm.apply(batch.data, i * per, c, h * w);
       }
-      labels[i] = block.labels[s];
     }
     return batch;
   }

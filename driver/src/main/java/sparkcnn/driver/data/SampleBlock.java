@@ -13,6 +13,11 @@ public final class SampleBlock {
   public int[] labels;
   /** Per-sample source (file path or record number) for error reports; may be null. */
   public String[] sources;
+  /**
+   * Pre-computed features of a frozen backbone instead of pixels (null for images): float (C, H, W) per sample,
+   * back to back, the shape in channels / height / width.
+   */
+  public float[] features;
 
   public SampleBlock() {}
 
@@ -23,6 +28,13 @@ public final class SampleBlock {
     this.pixels = pixels;
     this.labels = labels;
     this.sources = sources;
+  }
+
+  /** A block of pre-computed features (see {@link #features}). */
+  public static SampleBlock ofFeatures(int[] shape, float[] features, int[] labels) {
+    SampleBlock b = new SampleBlock(shape[0], shape[1], shape[2], null, labels, null);
+    b.features = features;
+    return b;
   }
 
   public int size() {

@@ -41,6 +41,18 @@ public final class Source implements Serializable {
   public long seed = 1;
   /** Largest share of unreadable images tolerated before the job stops. */
   public double maxBadFraction = 0.01;
+  /** Keep only these labels, renumbered 0, 1, ... in this order; empty: all. */
+  public int[] selectClasses = new int[0];
+  /** Keep this share of the samples (chosen per sample from its pixels and the seed); 1: all. */
+  public double fraction = 1;
+
+  /** The source as its job file says it, for messages and fingerprints. */
+  public String describe() {
+    return format + " " + (path == null ? "" : path) + (labels == null ? "" : " labels " + labels)
+        + (format.equals("generated") ? " samples " + samples + " seed " + seed : "")
+        + (selectClasses.length == 0 ? "" : " classes " + Arrays.toString(selectClasses))
+        + (fraction < 1 ? " fraction " + fraction + " seed " + seed : "");
+  }
 
   /** What loading found: the cached blocks, class names (folders), unreadable paths. */
   public record Loaded(JavaRDD<SampleBlock> blocks, List<String> classes, List<String> bad, long samples) {}
@@ -68,6 +80,14 @@ public final class Source implements Serializable {
       }
       case "parquet", "image" -> rdd = Datasets.cache(table(sc, c, h, w, partitions, bad), path);
       default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
+    }
+    if (selectClasses.length > 0 || fraction < 1) {
+      JavaRDD<SampleBlock> all = rdd;
+      int[] keep = selectClasses;
+      double share = fraction;
+      long pick = seed;
+      rdd = Datasets.cache(all.map(b -> Subset.of(b, keep, share, pick)), describe());
+      all.unpersist(false);
     }
     // One pass counts the samples and finds the first label the model cannot have, before any training.
     List<String[]> scans = rdd.map(b -> {

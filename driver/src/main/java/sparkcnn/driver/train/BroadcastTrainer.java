@@ -28,7 +28,7 @@ public final class BroadcastTrainer extends DataParallelTrainer {
     super(sc, config, ShardPlan.of(data, config));
     this.groups = ExecutorGroups.of(data, ExecutorGroups.executors(sc));
     this.trainer = new Trainer(model, optimizer, config.optimizer.schedule(config.totalSteps),
-        new Trainer.Options(config.labelSmoothing, config.clipNorm, 0, config.microBatch));
+        new Trainer.Options(config.labelSmoothing, config.clipNorm, config.microBatch));
   }
 
   @Override

@@ -81,6 +81,12 @@ final class CollectiveRank {
       this.optimizer = cfg.optimizer.optimizer();
     }
 
+    /** How many leading elements of a contiguous shard lie before index frozen (a frozen backbone's). */
+    private int frozenPart(RingLayout.Shard shard, int frozen) {
+      return shard.size() == 0 ? 0
+          : Math.max(0, Math.min(shard.size(), frozen - shard.ranges().get(0).lo()));
+    }
+
     private RingLayout.Shard slice(int lo, int hi, int base) {
       return lo < hi ? new RingLayout.Shard(List.of(new RingLayout.Range(lo - base, hi - base)), hi - lo)
           : new RingLayout.Shard(List.of(), 0);
@@ -102,7 +108,8 @@ final class CollectiveRank {
       params.gather(model.grads(), g);
       state.gather(model.state(), s);
       state.gather(model.batchStatistics(), stats);
-      Step.apply(new Step.Slice(p, g, decay, 0, s, stats), forwardsPerStep, gradSquaredNorm, optimizer, schedule,
+      Step.apply(new Step.Slice(p, g, decay, frozenPart(params, model.frozenParams()), s, stats,
+          frozenPart(state, model.frozenState())), forwardsPerStep, gradSquaredNorm, optimizer, schedule,
           cfg.clipNorm, Objective.NONE);
       params.scatter(p, model.params());
       state.scatter(s, model.state());

@@ -6,7 +6,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.models.Model;
 import sparkcnn.models.optim.Optimizer;
-import sparkcnn.models.zoo.Zoo;
 
 /**
  * Synchronous data-parallel training on Spark, in one of three modes (training.sync): {@code collective} (long
@@ -27,7 +26,7 @@ public abstract class DataParallelTrainer {
     this.sc = sc;
     this.config = config;
     this.plan = plan;
-    this.model = Zoo.build(config.model).init(config.initSeed);
+    this.model = config.buildModel().init(config.initSeed);
     this.optimizer = config.optimizer.optimizer();
   }
 

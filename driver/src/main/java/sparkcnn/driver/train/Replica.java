@@ -16,7 +16,6 @@ import sparkcnn.models.Step;
 import sparkcnn.models.optim.GradClip;
 import sparkcnn.models.optim.Optimizer;
 import sparkcnn.models.optim.Schedule;
-import sparkcnn.models.zoo.Zoo;
 
 /**
  * An executor's copy of the model for one partition of one run, cached in the executor JVM between steps so
@@ -44,7 +43,7 @@ final class Replica {
 
   private Replica(TrainConfig config) {
     this.config = config;
-    this.model = Zoo.build(config.model);
+    this.model = config.buildModel();
     this.objective = new Objective(model, config.labelSmoothing);
     this.augmentations = Augmentations.parse(config.augmentations);
   }
@@ -131,7 +130,7 @@ final class Replica {
       for (int j = 0; j < g.length; j++) {
         g[j] *= scale;
       }
-      Step.apply(Step.Slice.of(model, g, p.statistics().sums(), 0), p.statistics().batches(),
+      Step.apply(Step.Slice.of(model, g, p.statistics().sums()), p.statistics().batches(),
           config.clipNorm > 0 ? GradClip.squaredNorm(g) : 0, localOptimizer, schedule, config.clipNorm, p.totals());
       totals = totals.plus(p.totals());
     }

@@ -41,6 +41,16 @@ public final class TrainConfig implements Serializable {
   public double peerTimeoutSeconds = 300;
   /** Collective: floats per all-reduce bucket (buckets start reducing as soon as backward has filled them). */
   public int bucketFloats = 1 << 20;
+  /** Leading parameters of a frozen backbone (training.freeze resolved; 0: none): see Model#freeze. */
+  public int frozenParams = 0;
+  /** Samples are the frozen backbone's pre-computed features, not images (training.features: precompute). */
+  public boolean featureInput = false;
+  /** Driver: a checkpoint to start from (init.checkpoint; layers matched by name, see Transfer), or null. */
+  public String initCheckpoint;
+  /** Driver, with featureInput: where the features are cached between runs (features.path), or null. */
+  public String featuresPath;
+  /** Driver, with featureInput: the training data as the job names it (part of the cache's fingerprint). */
+  public String dataDescription = "";
   public List<String> augmentations = new ArrayList<>();
   public Normalization normalization;
   public OptimizerConfig optimizer = new OptimizerConfig();
@@ -59,6 +69,12 @@ public final class TrainConfig implements Serializable {
   public long injectFailureAtStep = -1;
   /** Fault injection for tests: partition 0's first input pixel is NaN at this step (so is everything after). */
   public long injectNonFiniteAtStep = -1;
+  /** The model every trainer trains: the architecture, its backbone frozen and fed features as configured. */
+  public sparkcnn.models.Model buildModel() {
+    sparkcnn.models.Model m = sparkcnn.models.zoo.Zoo.build(model).freeze(frozenParams);
+    return featureInput ? m.takeFeatures() : m;
+  }
+
   /** Collective: how many stage attempts of each session job the injected failure hits (more than Spark's 4: all). */
   public int injectFailureAttempts = 1;
 }

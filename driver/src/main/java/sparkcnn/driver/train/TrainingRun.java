@@ -15,6 +15,9 @@ import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.Checkpoint;
+import sparkcnn.models.Model;
+import sparkcnn.models.zoo.Transfer;
+import sparkcnn.models.zoo.Zoo;
 
 /**
  * A whole training run: epochs of distributed steps with progress on the console (loss, accuracy, images/s, ETA
@@ -48,10 +51,15 @@ public final class TrainingRun {
     if (opt.maxSteps() > 0 && opt.maxSteps() < cfg.totalSteps) {
       cfg.totalSteps = opt.maxSteps();
     }
+    PrintStream log = opt.log();
+    Model initial = startingModel(sc, cfg, log);
+    if (cfg.featureInput) {
+      train = FeatureCache.of(sc, train, cfg, initial, cfg.featuresPath, cfg.dataDescription, log);
+    }
     DataParallelTrainer trainer = DataParallelTrainer.create(sc, train, cfg);
+    trainer.model().load(initial.params(), initial.state());
     CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), opt.keep());
     Map<String, String> spec = spec(cfg);
-    PrintStream log = opt.log();
     List<String> metrics = new ArrayList<>();
     Path metricsPath = new Path(opt.outputDir() + "/metrics.jsonl");
     long resumedFrom = -1;
@@ -139,6 +147,25 @@ public final class TrainingRun {
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
     return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc,
         resumedFrom);
+  }
+
+  /**
+   * The parameters training starts from (before any resume): the seed's initialization, then init.checkpoint's
+   * layers where the job names one (the head it does not fit stays fresh; both are said on the console).
+   */
+  private static Model startingModel(JavaSparkContext sc, TrainConfig cfg, PrintStream log) throws IOException {
+    Model m = Zoo.build(cfg.model).freeze(cfg.frozenParams).init(cfg.initSeed);
+    if (cfg.initCheckpoint != null) {
+      Checkpoint.Contents c = CheckpointStore.read(cfg.initCheckpoint, sc.hadoopConfiguration());
+      Transfer.Report r = Transfer.initFrom(m, cfg.model, c, cfg.initCheckpoint);
+      log.printf(Locale.ROOT, "initialized %d layers from %s (step %d)%s%n", r.copied(), cfg.initCheckpoint, c.step(),
+          r.reinitialized().isEmpty() ? "" : "; re-initialized (new shape): " + String.join(", ", r.reinitialized()));
+    }
+    if (cfg.frozenParams > 0) {
+      log.printf(Locale.ROOT, "frozen backbone: %,d of %,d parameters (%s)%n", cfg.frozenParams, m.paramCount(),
+          cfg.featureInput ? "features pre-computed once" : "forward only, evaluation mode");
+    }
+    return m;
   }
 
   /** Console lines and metrics.jsonl "step" records at a steady cadence, fed one StepReport at a time. */

@@ -10,6 +10,7 @@ import sparkcnn.driver.data.augment.Augmentations;
 import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Scaling;
+import sparkcnn.models.zoo.Transfer;
 import sparkcnn.models.zoo.Zoo;
 
 /**
@@ -33,8 +34,12 @@ public final class TrainJob {
     s.put("image_column", Field.string("image", "encoded-image column (format parquet)"));
     s.put("label_column", Field.string("label", "integer label column (format parquet)"));
     s.put("samples", Field.integer(1000L, 1, "sample count (format generated)"));
-    s.put("seed", Field.integer(1L, 0, "seed (format generated)"));
+    s.put("seed", Field.integer(1L, 0, "seed (format generated; and which samples fraction keeps)"));
     s.put("max_bad_fraction", Field.number(0.01, 0, 1, "share of unreadable images tolerated"));
+    s.put("select_classes", Field.list(List.of(), "keep only these labels, renumbered 0, 1, ... in the order "
+        + "listed (e.g. [5, 6, 7, 8, 9]); empty: all", "non-negative integers", v -> label(v)));
+    s.put("fraction", Field.number(1.0, 1e-6, 1, "keep this share of the samples, chosen per sample from its "
+        + "content and seed (the same samples on any partitioning)"));
     return s;
   }
 
@@ -95,9 +100,21 @@ public final class TrainJob {
     training.put("bucket_mb", Field.number(4.0, 0.001, 1024, "collective: all-reduce bucket size in MB (buckets "
         + "start reducing as soon as backward has filled them)"));
     training.put("seed", Field.integer(1L, 0, "seed of initialization, sampling and augmentation"));
+    training.put("freeze", Field.list(List.of(), "layers whose parameters do not train, a leading run of the "
+        + "network (a backbone): layer names or prefixes as summary lists them (\"0\", \"3.1\"), or stem, head, "
+        + "all_but_head; frozen layers run forward only, in evaluation mode", "layer names", v -> String.valueOf(v)));
+    training.put("features", Field.choice("full", "full: the frozen backbone runs every step; precompute: it runs "
+        + "once over the training set and only the layers after it train on its cached outputs",
+        List.of("full", "precompute")));
     Map<String, Object> checkpoint = new LinkedHashMap<>();
     checkpoint.put("every_steps", Field.integer(0L, 0, "steps between checkpoints (0: at the end only)"));
     checkpoint.put("keep", Field.integer(3L, 1, "checkpoints kept"));
+    Map<String, Object> init = new LinkedHashMap<>();
+    init.put("checkpoint", Field.string(null, "start from this checkpoint (any run of the same architecture "
+        + "family): layers matched by name and shape; a head of another class count starts fresh"));
+    Map<String, Object> features = new LinkedHashMap<>();
+    features.put("path", Field.string(null, "training.features: precompute: cache the features here (any Hadoop "
+        + "path) and reuse them in later runs with the same backbone and data"));
     Map<String, Object> spark = new LinkedHashMap<>();
     spark.put("master", Field.string("local[*]", "master for local runs (ignored under spark-submit)"));
     spark.put("conf", Field.map("extra Spark settings"));
@@ -107,10 +124,19 @@ public final class TrainJob {
     top.put("data", data);
     top.put("training", training);
     top.put("checkpoint", checkpoint);
+    top.put("init", init);
+    top.put("features", features);
     top.put("output", Field.string(null, "output folder (default: runs/NAME)"));
     top.put("log_every_seconds", Field.number(30.0, 0, 1e6, "console progress cadence"));
     top.put("spark", spark);
     return new Schema(top);
+  }
+
+  private static Long label(Object v) {
+    if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && n.longValue() >= 0) {
+      return n.longValue();
+    }
+    throw new IllegalArgumentException("a non-negative integer");
   }
 
   private static Double number(Object v) {
@@ -164,6 +190,8 @@ public final class TrainJob {
     this.train = source(job, "data.train", true);
     this.test = job.has("data.test.path") || "generated".equals(job.string("data.test.format"))
         ? source(job, "data.test", false) : null;
+    transfer(job, model, config);
+    config.dataDescription = train.describe();
     List<Object> mean = job.list("data.normalization.mean");
     List<Object> std = job.list("data.normalization.std");
     if (mean.isEmpty() != std.isEmpty()) {
@@ -185,6 +213,30 @@ public final class TrainJob {
         }
       }
       config.normalization = new Normalization(m, s);
+    }
+  }
+
+  /** init.checkpoint, training.freeze and training.features, checked against the network. */
+  private static void transfer(JobFile job, ModelSpec model, TrainConfig config) {
+    config.initCheckpoint = job.string("init.checkpoint");
+    List<String> freeze = job.list("training.freeze").stream().map(String::valueOf).toList();
+    try {
+      config.frozenParams = Transfer.frozenParams(model, Zoo.build(model), freeze);
+    } catch (IllegalArgumentException e) {
+      throw job.error("training.freeze", freeze, "a leading run of " + model.name() + "'s layers: " + e.getMessage());
+    }
+    config.featureInput = job.string("training.features").equals("precompute");
+    config.featuresPath = job.string("features.path");
+    if (config.featureInput && config.frozenParams == 0) {
+      throw job.error("training.features", "precompute", "training.freeze naming the backbone whose features are "
+          + "computed once");
+    }
+    if (config.featureInput && !config.augmentations.isEmpty()) {
+      throw job.error("data.augmentations", config.augmentations, "none with training.features: precompute (the "
+          + "features are computed once, so per-step augmentations cannot apply)");
+    }
+    if (config.featuresPath != null && !config.featureInput) {
+      throw job.error("features.path", config.featuresPath, "only with training.features: precompute");
     }
   }
 
@@ -235,6 +287,11 @@ public final class TrainJob {
     s.samples = (int) job.integer(prefix + ".samples");
     s.seed = job.integer(prefix + ".seed");
     s.maxBadFraction = job.number(prefix + ".max_bad_fraction");
+    s.selectClasses = job.list(prefix + ".select_classes").stream().mapToInt(o -> ((Long) o).intValue()).toArray();
+    if (java.util.Arrays.stream(s.selectClasses).distinct().count() != s.selectClasses.length) {
+      throw job.error(prefix + ".select_classes", job.list(prefix + ".select_classes"), "distinct labels");
+    }
+    s.fraction = job.number(prefix + ".fraction");
     if (!s.format.equals("generated") && s.path == null) {
       throw job.error(prefix + ".path", "(missing)", "the " + s.format + " data's path"
           + (required ? "" : " (or leave out the whole section)"));

@@ -148,6 +148,26 @@ public final class Zoo {
     }
   }
 
+  /** The model a checkpoint holds, rebuilt from its spec and loaded; source names the file in errors. */
+  public static Model restore(sparkcnn.models.Checkpoint.Contents c, String source) throws java.io.IOException {
+    ModelSpec spec;
+    try {
+      spec = ModelSpec.fromMap(c.spec());
+    } catch (IllegalArgumentException e) {
+      throw new java.io.IOException(source + ": " + e.getMessage());
+    }
+    Model model = build(spec);
+    sparkcnn.models.Checkpoint.restore(c, model, null, source);
+    return model;
+  }
+
+  /** The layer tree of a spec without the model's buffers (cheap: for comparing structures). */
+  static sparkcnn.models.Layer layers(ModelSpec spec) {
+    Entry e = entry(spec.name());
+    Scaling scaling = e.base().times(new Scaling(spec.scaling().width(), spec.scaling().depth(), 1));
+    return e.builder().apply(builder(spec, spec.height(), spec.width(), scaling));
+  }
+
   private static Build builder(ModelSpec spec, int h, int w, Scaling scaling) {
     return new Build(spec.channels(), h, w, spec.classes(), scaling);
   }

@@ -1,0 +1,60 @@
+package sparkcnn.driver.data;
+
+import java.util.Arrays;
+
+/**
+ * A subset of a block's samples: only some classes (renumbered in the order given, for a fine-tuning task made
+ * of some of a data set's classes) and a share of the rest. Whether a sample is kept depends only on its pixels,
+ * its label and the seed, never on which partition holds it, so any partitioning keeps the same samples.
+ */
+final class Subset {
+  private Subset() {}
+
+  /** The samples of b whose label is in classes (all if empty) and whose draw falls under fraction. */
+  static SampleBlock of(SampleBlock b, int[] classes, double fraction, long seed) {
+    int per = b.sampleBytes();
+    byte[] px = new byte[b.pixels.length];
+    int[] y = new int[b.size()];
+    String[] src = b.sources == null ? null : new String[b.size()];
+    int n = 0;
+    for (int i = 0; i < b.size(); i++) {
+      int label = classes.length == 0 ? b.labels[i] : indexOf(classes, b.labels[i]);
+      if (label < 0 || !drawn(b.pixels, i * per, per, b.labels[i], seed, fraction)) {
+        continue;
+      }
+      System.arraycopy(b.pixels, i * per, px, n * per, per);
+      y[n] = label;
+      if (src != null) {
+        src[n] = b.sources[i];
+      }
+      n++;
+    }
+    return new SampleBlock(b.channels, b.height, b.width, Arrays.copyOf(px, n * per), Arrays.copyOf(y, n),
+        src == null ? null : Arrays.copyOf(src, n));
+  }
+
+  private static int indexOf(int[] a, int v) {
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] == v) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A uniform draw in [0, 1) hashed from the sample's content (FNV-1a, then a 64-bit mix), below fraction. */
+  private static boolean drawn(byte[] px, int off, int n, int label, long seed, double fraction) {
+    if (fraction >= 1) {
+      return true;
+    }
+    long h = 0xcbf29ce484222325L ^ seed;
+    for (int i = off; i < off + n; i++) {
+      h = (h ^ (px[i] & 0xff)) * 0x100000001b3L;
+    }
+    h = (h ^ label) * 0x9E3779B97F4A7C15L;
+    h ^= h >>> 31;
+    h *= 0xBF58476D1CE4E5B9L;
+    h ^= h >>> 29;
+    return (h >>> 11) * 0x1.0p-53 < fraction;
+  }
+}
