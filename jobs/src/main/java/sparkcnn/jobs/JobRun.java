@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
+import sparkcnn.driver.train.CheckpointStore;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.config.TrainJob;
 import sparkcnn.kernels.bench.Json;
@@ -41,7 +42,15 @@ final class JobRun {
     if (test != null) {
       reportBad(log, "test", test);
     }
-    if (job.computeNormalization) {
+    if (job.computeNormalization && job.config.initCheckpoint != null) {
+      // Fine-tuning: the pre-trained layers expect the inputs they were trained on.
+      job.config.normalization = Normalization.from(CheckpointStore.readFileOrNewest(job.config.initCheckpoint,
+          sc.hadoopConfiguration(), w -> { }).spec());
+      if (job.config.normalization != null) {
+        log.println("normalization from " + job.config.initCheckpoint + ": " + job.config.normalization);
+      }
+    }
+    if (job.computeNormalization && job.config.normalization == null) {
       job.config.normalization = Normalization.of(train.blocks().map(Normalization::sums).collect());
     }
     TrainingRun.Outcome o = TrainingRun.run(sc, train.blocks(), test == null ? null : test.blocks(), job.config,

@@ -13,11 +13,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import sparkcnn.jobs.config.JobFile;
 import sparkcnn.jobs.config.TrainJob;
 
-/** Every job file shipped in conf/jobs validates (the paths they name need not exist here). */
+/** Every job file shipped under conf/jobs validates (the paths they name need not exist here). */
 class ShippedJobFilesTest {
   static Stream<Path> files() throws Exception {
     Path dir = Path.of("..", "conf", "jobs");
-    return Files.list(dir).filter(p -> p.toString().endsWith(".yaml")).sorted();
+    return Files.walk(dir).filter(p -> p.toString().endsWith(".yaml")).sorted();
   }
 
   @ParameterizedTest(name = "{0}")

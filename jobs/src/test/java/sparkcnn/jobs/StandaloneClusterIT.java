@@ -238,4 +238,49 @@ class StandaloneClusterIT {
           "worker 2 relaunched its killed executor");
     }
   }
+
+  /**
+   * Fine-tuning on the cluster: the first run's checkpoint with a new 3-class head, its backbone frozen and its
+   * features pre-computed by the executors (and written to a cache folder); the backbone comes back bit for bit.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(3)
+  void fineTunesFromTheFirstRunOnTheCluster() throws Exception {
+    assertTrue(straightCheckpoint != null, "the first run ran first");
+    Path job = dir.resolve("fine-tune.yaml");
+    Files.writeString(job, """
+        model: {architecture: tf_convnet, classes: 3, input: 1x16x16}
+        init: {checkpoint: %s}
+        data:
+          train: {format: generated, samples: 768, seed: 9}
+          test: {format: generated, samples: 256, seed: 9}
+          partitions: 2
+        training: {epochs: 1, batch: 64, optimizer: adam, lr: 0.01, seed: 5, freeze: [all_but_head],
+                   features: precompute, peer_timeout_seconds: 60}
+        features: {path: %s}
+        log_every_seconds: 0
+        output: %s
+        """.formatted(straightCheckpoint, dir.resolve("features"), dir.resolve("run-tuned")));
+    Process submit = submit("submit-tuned", job);
+    assertTrue(submit.waitFor(300, TimeUnit.SECONDS), "the fine-tuning job finishes within 5 minutes");
+    String submitLog = log("submit-tuned");
+    assertEquals(0, submit.exitValue(), submitLog);
+    assertTrue(submitLog.contains("re-initialized (new shape): 8 (linear 1024->3)")
+        && submitLog.contains("pre-computed features (1024) of 768 samples") && submitLog.contains("collective, 2 ranks"),
+        submitLog);
+    assertTrue(Files.exists(dir.resolve("features/part-00001.features")), "both executors wrote their features");
+    float[] before = read(straightCheckpoint);
+    float[] after = read(checkpoint(submitLog));
+    int backbone = before.length - (1024 * 4 + 4);
+    assertEquals(backbone + 1024 * 3 + 3, after.length);
+    for (int i = 0; i < backbone; i++) {
+      assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(after[i]), "backbone parameter " + i);
+    }
+  }
+
+  private static float[] read(Path checkpoint) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(checkpoint)) {
+      return sparkcnn.models.Checkpoint.read(in, checkpoint.toString()).blocks().get("params");
+    }
+  }
 }

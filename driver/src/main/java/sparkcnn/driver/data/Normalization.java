@@ -22,6 +22,11 @@ public final class Normalization implements Serializable {
     this.std = std.clone();
   }
 
+  @Override
+  public String toString() {
+    return "mean " + Arrays.toString(mean) + " std " + Arrays.toString(std);
+  }
+
   /** Mean and std per channel of pixel values in [0, 1], over all samples of the blocks. */
   public static Normalization of(List<double[]> channelSums) {
     double[] total = new double[channelSums.get(0).length];

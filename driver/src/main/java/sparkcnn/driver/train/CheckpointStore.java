@@ -76,6 +76,24 @@ public final class CheckpointStore {
     return null;
   }
 
+  /**
+   * A checkpoint file, or the newest valid checkpoint of a run's checkpoints folder (warn hears the ones
+   * skipped); fails naming the path if there is none.
+   */
+  public static Checkpoint.Contents readFileOrNewest(String path, Configuration conf,
+      java.util.function.Consumer<String> warn) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    if (fs.exists(p) && fs.getFileStatus(p).isDirectory()) {
+      Checkpoint.Contents c = new CheckpointStore(path, conf, 1).latest(warn);
+      if (c == null) {
+        throw new IOException(path + ": no valid checkpoint in this folder");
+      }
+      return c;
+    }
+    return read(path, conf);
+  }
+
   /** Reads a checkpoint from any Hadoop path. */
   public static Checkpoint.Contents read(String path, Configuration conf) throws IOException {
     Path p = new Path(path);

@@ -156,7 +156,8 @@ public final class TrainingRun {
   private static Model startingModel(JavaSparkContext sc, TrainConfig cfg, PrintStream log) throws IOException {
     Model m = Zoo.build(cfg.model).freeze(cfg.frozenParams).init(cfg.initSeed);
     if (cfg.initCheckpoint != null) {
-      Checkpoint.Contents c = CheckpointStore.read(cfg.initCheckpoint, sc.hadoopConfiguration());
+      Checkpoint.Contents c = CheckpointStore.readFileOrNewest(cfg.initCheckpoint, sc.hadoopConfiguration(),
+          w -> log.println("warning: " + w));
       Transfer.Report r = Transfer.initFrom(m, cfg.model, c, cfg.initCheckpoint);
       log.printf(Locale.ROOT, "initialized %d layers from %s (step %d)%s%n", r.copied(), cfg.initCheckpoint, c.step(),
           r.reinitialized().isEmpty() ? "" : "; re-initialized (new shape): " + String.join(", ", r.reinitialized()));
