@@ -1,27 +1,34 @@
 package sparkcnn.jobs;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.train.CheckpointStore;
 import sparkcnn.models.Checkpoint;
+import sparkcnn.models.ClassNames;
 import sparkcnn.models.Model;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Zoo;
 
-/** A model rebuilt from a checkpoint file alone: its spec, weights and the normalization it was trained with. */
-record Checkpoints(ModelSpec spec, Model model, Normalization normalization, long step) {
+/**
+ * A model rebuilt from a checkpoint file alone: its spec, weights, the normalization it was trained with and its
+ * class names (0..K-1 for checkpoints written before names were stored).
+ */
+record Checkpoints(ModelSpec spec, Model model, Normalization normalization, long step, List<String> classNames) {
   static Checkpoints load(String path, Configuration conf) throws IOException {
     Checkpoint.Contents c = CheckpointStore.read(path, conf);
     ModelSpec spec;
+    List<String> names;
     try {
       spec = ModelSpec.fromMap(c.spec());
+      names = ClassNames.from(c.spec(), spec.classes());
     } catch (IllegalArgumentException e) {
       throw new IOException(path + ": " + e.getMessage());
     }
     Model model = Zoo.build(spec);
     Checkpoint.restore(c, model, null, path);
     Normalization norm = Normalization.from(c.spec());
-    return new Checkpoints(spec, model, norm, c.step());
+    return new Checkpoints(spec, model, norm, c.step(), names);
   }
 }

@@ -64,7 +64,19 @@ class BadJobFilesTest {
         Arguments.of("duplicate key", base().replace("  epochs: 1", "  epochs: 1\n  epochs: 2"),
             new String[] {"key 'epochs' appears twice"}),
         Arguments.of("label smoothing out of range", base().replace("  seed: 7", "  seed: 7\n  label_smoothing: 1.5"),
-            new String[] {"training.label_smoothing", "'1.5'", "[0, 0.99]"}));
+            new String[] {"training.label_smoothing", "'1.5'", "[0, 0.99]"}),
+        Arguments.of("class names of the wrong length", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: [T-shirt/top, Trouser, Pullover]"),
+            new String[] {"data.class_names", "[T-shirt/top, Trouser, Pullover]", "10 names, one per class", "got 3"}),
+        Arguments.of("an empty class name", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: [a, b, c, d, '', f, g, h, i, j]"),
+            new String[] {"data.class_names", "non-empty name", "not an empty name"}),
+        Arguments.of("a class name twice", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: [a, b, c, d, e, f, g, h, i, a]"),
+            new String[] {"data.class_names", "distinct names ('a' appears twice)"}),
+        Arguments.of("class names not a list", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: cats and dogs"),
+            new String[] {"data.class_names", "'cats and dogs'", "a list of names"}));
   }
 
   static String base() {
