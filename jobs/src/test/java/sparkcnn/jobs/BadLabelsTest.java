@@ -136,5 +136,16 @@ class BadLabelsTest {
     assertTrue(r.out().contains("\"class_names\": [\"cat\", \"dog\", \"h\u00fchner, =wild\", \"3\"]"), r.out());
     assertTrue(r.err().contains("class names (4, the class folders): [\"cat\", \"dog\", \"h\u00fchner, =wild\", \"3\"]"),
         r.err());
+    int at = r.out().indexOf("\"checkpoint\": \"") + 15;
+    String ckpt = r.out().substring(at, r.out().indexOf('"', at));
+    // evaluate on the same folders names the rows; on other folders it would score them against the wrong classes.
+    CommandRun same = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", "folder:" + dir.resolve("train"));
+    assertEquals(0, same.code(), same.err());
+    assertTrue(same.out().contains("\n2 h\u00fchner, =wild |"), same.out());
+    tree(dir.resolve("other"), "cat", "cow");
+    CommandRun other = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", "folder:" + dir.resolve("other"));
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.line("evaluate").contains(dir.resolve("other") + ": the class folders [cat, cow] differ from the "
+        + "checkpoint's class names [cat, dog, h\u00fchner, =wild, 3]"), other.err());
   }
 }
