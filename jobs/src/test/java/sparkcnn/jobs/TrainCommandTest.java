@@ -97,8 +97,10 @@ class TrainCommandTest {
     String report = train(job);
     String names = "[\"T-shirt/top\", \"a,b=c\", \"say \\\"hi\\\"\", \"Katze \u732b with a very long tail\"]";
     assertTrue(report.contains("\"class_names\": " + names), report);
-    String ckpt = Files.list(dir.resolve("named/checkpoints")).filter(p -> p.toString().endsWith(".sparkcnn"))
-        .findFirst().orElseThrow().toString();
+    String ckpt;
+    try (var files = Files.list(dir.resolve("named/checkpoints"))) {
+      ckpt = files.filter(p -> p.toString().endsWith(".sparkcnn")).findFirst().orElseThrow().toString();
+    }
 
     CommandRun json = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", job.toString(), "--json");
     assertEquals(0, json.code(), json.err());
