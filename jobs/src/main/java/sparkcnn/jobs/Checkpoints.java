@@ -1,19 +1,31 @@
 package sparkcnn.jobs;
 
 import java.io.IOException;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.train.CheckpointStore;
 import sparkcnn.models.Checkpoint;
+import sparkcnn.models.ClassNames;
 import sparkcnn.models.Model;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Zoo;
 
-/** A model rebuilt from a checkpoint file alone: its spec, weights and the normalization it was trained with. */
-record Checkpoints(ModelSpec spec, Model model, Normalization normalization, long step) {
+/**
+ * A model rebuilt from a checkpoint file alone: its spec, weights, the normalization it was trained with and its
+ * class names (0..K-1 for checkpoints written before names were stored).
+ */
+record Checkpoints(ModelSpec spec, Model model, Normalization normalization, long step, List<String> classNames) {
   static Checkpoints load(String path, Configuration conf) throws IOException {
     Checkpoint.Contents c = CheckpointStore.read(path, conf);
     Model model = Zoo.restore(c, path);
-    return new Checkpoints(ModelSpec.fromMap(c.spec()), model, Normalization.from(c.spec()), c.step());
+    ModelSpec spec = ModelSpec.fromMap(c.spec());
+    List<String> names;
+    try {
+      names = ClassNames.from(c.spec(), spec.classes());
+    } catch (IllegalArgumentException e) {
+      throw new IOException(path + ": " + e.getMessage());
+    }
+    return new Checkpoints(spec, model, Normalization.from(c.spec()), c.step(), names);
   }
 }

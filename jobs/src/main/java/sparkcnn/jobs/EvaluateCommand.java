@@ -10,16 +10,19 @@ import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.Evaluator;
 import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.ClassNames;
 
 /** {@code evaluate --checkpoint PATH --data SOURCE}: accuracy, loss, top-5 and the confusion matrix. */
 final class EvaluateCommand implements Main.Command {
   static final String HELP = """
       usage: bin/sparkcnn evaluate --checkpoint PATH --data SOURCE [--partitions P] [--json]
 
-      Rebuilds the model from the checkpoint alone (architecture, classes, input, scaling, normalization are in
-      it) and evaluates it with Spark over SOURCE: %s.
-      Prints loss, accuracy, top-5 accuracy and the confusion matrix (rows: true class, columns: predicted);
-      --json prints one object with loss, accuracy, top5, count, confusion, checkpoint, step.
+      Rebuilds the model from the checkpoint alone (architecture, classes, class names, input, scaling,
+      normalization are in it) and evaluates it with Spark over SOURCE: %s.
+      Prints loss, accuracy, top-5 accuracy and the confusion matrix (rows: true class with its name, columns:
+      predicted class by number) with each class's recall and precision; --json prints one object with loss,
+      accuracy, top5, count, confusion, class_names, per_class (class, name, support, predicted, recall,
+      precision), checkpoint, step. A folder tree's class folders must match the checkpoint's class names.
       """.formatted(DataArgs.FORMS);
 
   @Override
@@ -47,6 +50,13 @@ final class EvaluateCommand implements Main.Command {
       Checkpoints c = Checkpoints.load(ckpt, sc.hadoopConfiguration());
       var m = c.spec();
       Source.Loaded loaded = source.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
+      List<String> names = c.classNames();
+      if (loaded.classes() != null && !ClassNames.areDefaults(names)
+          && !names.subList(0, Math.min(names.size(), loaded.classes().size())).equals(loaded.classes())) {
+        // Labels are positions in the sorted folder list: other folders would be scored against the wrong classes.
+        throw new IllegalArgumentException(source.path + ": the class folders " + loaded.classes() + " differ from "
+            + "the checkpoint's class names " + names);
+      }
       Evaluator.Result r = Evaluator.evaluate(sc, loaded.blocks(), m, c.model().params(), c.model().state(),
           c.normalization(), 256);
       Map<String, Object> report = new LinkedHashMap<>();
@@ -67,23 +77,126 @@ final class EvaluateCommand implements Main.Command {
         rows.add(row);
       }
       report.put("confusion", rows);
+      report.put("class_names", names);
+      List<Object> perClass = new ArrayList<>();
+      for (int k = 0; k < r.classes(); k++) {
+        Map<String, Object> one = new LinkedHashMap<>();
+        one.put("class", k);
+        one.put("name", names.get(k));
+        one.put("support", support(r, k));
+        one.put("predicted", predicted(r, k));
+        one.put("recall", recall(r, k));
+        one.put("precision", precision(r, k));
+        perClass.add(one);
+      }
+      report.put("per_class", perClass);
       if (json) {
         out.println(Json.write(report));
       } else {
         out.printf(Locale.ROOT, "%s (step %d) on %d samples: accuracy %.4f  loss %.4f  top-5 %.4f%n", m.name(),
             c.step(), r.count(), r.accuracy(), r.loss(), r.top5());
-        out.println("confusion matrix (rows: true class, columns: predicted):");
-        for (int t = 0; t < r.classes(); t++) {
-          StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%4d |", t));
-          for (int p = 0; p < r.classes(); p++) {
-            sb.append(String.format(Locale.ROOT, " %6d", r.confusion(t, p)));
-          }
-          out.println(sb);
-        }
+        out.print(confusionTable(r, names));
       }
       return 0;
     } finally {
       sc.stop();
     }
+  }
+
+  /** Widest name column of the table; longer names are cut and end in '~' (the number beside them is exact). */
+  static final int NAME_WIDTH = 18;
+
+  /**
+   * The confusion matrix as text: one row per true class (its number and, unless the classes are unnamed, its
+   * name), one column per predicted class (by number, so the columns stay narrow), then the class's recall and
+   * precision ("-" where nothing was true or predicted).
+   */
+  static String confusionTable(Evaluator.Result r, List<String> names) {
+    int k = r.classes();
+    boolean named = !ClassNames.areDefaults(names);
+    int numberWidth = Integer.toString(k - 1).length();
+    int nameWidth = 0;
+    for (String n : names) {
+      nameWidth = Math.max(nameWidth, Math.min(NAME_WIDTH, width(n)));
+    }
+    long most = 0;
+    for (int i = 0; i < k * k; i++) {
+      most = Math.max(most, r.confusion()[i]);
+    }
+    int cell = Math.max(Math.max(6, Long.toString(most).length()), numberWidth);
+    int labelWidth = numberWidth + (named ? 1 + nameWidth : 0);
+    StringBuilder sb = new StringBuilder("confusion matrix (rows: true class, columns: predicted class; recall and "
+        + "precision per class):\n");
+    sb.append(" ".repeat(labelWidth)).append(" |");
+    for (int p = 0; p < k; p++) {
+      sb.append(' ').append(pad(Integer.toString(p), cell, true));
+    }
+    sb.append(" |  recall  precision\n");
+    for (int t = 0; t < k; t++) {
+      String label = pad(Integer.toString(t), numberWidth, true);
+      if (named) {
+        label += " " + pad(abbreviate(names.get(t), nameWidth), nameWidth, false);
+      }
+      sb.append(label).append(" |");
+      for (int p = 0; p < k; p++) {
+        sb.append(' ').append(pad(Long.toString(r.confusion(t, p)), cell, true));
+      }
+      sb.append(" |  ").append(pad(ratio(recall(r, t)), 6, true)).append("  ")
+          .append(pad(ratio(precision(r, t)), 9, true)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  static long support(Evaluator.Result r, int k) {
+    long n = 0;
+    for (int p = 0; p < r.classes(); p++) {
+      n += r.confusion(k, p);
+    }
+    return n;
+  }
+
+  static long predicted(Evaluator.Result r, int k) {
+    long n = 0;
+    for (int t = 0; t < r.classes(); t++) {
+      n += r.confusion(t, k);
+    }
+    return n;
+  }
+
+  /** Share of class k's samples predicted as k; NaN (null in JSON) when the set has none. */
+  static double recall(Evaluator.Result r, int k) {
+    long n = support(r, k);
+    return n == 0 ? Double.NaN : r.confusion(k, k) / (double) n;
+  }
+
+  /** Share of the predictions of k that were right; NaN (null in JSON) when nothing was predicted as k. */
+  static double precision(Evaluator.Result r, int k) {
+    long n = predicted(r, k);
+    return n == 0 ? Double.NaN : r.confusion(k, k) / (double) n;
+  }
+
+  private static String ratio(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  /** Characters as a console shows them: code points (a surrogate pair is one). */
+  private static int width(String s) {
+    return s.codePointCount(0, s.length());
+  }
+
+  /** At most max code points; a cut name keeps its start and ends in '~'. Tabs and other controls become spaces. */
+  static String abbreviate(String name, int max) {
+    StringBuilder clean = new StringBuilder();
+    name.codePoints().forEach(cp -> clean.appendCodePoint(Character.isISOControl(cp) ? ' ' : cp));
+    String s = clean.toString();
+    if (width(s) <= max) {
+      return s;
+    }
+    return s.substring(0, s.offsetByCodePoints(0, max - 1)) + "~";
+  }
+
+  private static String pad(String s, int w, boolean right) {
+    String fill = " ".repeat(Math.max(0, w - width(s)));
+    return right ? fill + s : s + fill;
   }
 }

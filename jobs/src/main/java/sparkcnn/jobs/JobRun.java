@@ -3,7 +3,9 @@ package sparkcnn.jobs;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -14,6 +16,7 @@ import sparkcnn.driver.train.CheckpointStore;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.config.TrainJob;
 import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.ClassNames;
 
 /** One validated training job run on a SparkContext: load data, train, evaluate, write report.json. */
 final class JobRun {
@@ -38,6 +41,11 @@ final class JobRun {
       throw new IllegalArgumentException(job.test.path + ": the test tree's class folders " + test.classes()
           + " differ from the training tree's " + train.classes() + " (" + job.train.path + ")");
     }
+    List<String> names = classNames(job, train, test, m.classes());
+    job.config.classNames = new ArrayList<>(names);
+    log.printf(Locale.ROOT, "class names (%d%s): %s%s%n", names.size(), job.classNames != null ? ", data.class_names"
+        : train.classes() != null ? ", the class folders" : ", none given", Json.write(names.subList(0,
+        Math.min(names.size(), 20))), names.size() > 20 ? " and " + (names.size() - 20) + " more" : "");
     reportBad(log, "training", train);
     if (test != null) {
       reportBad(log, "test", test);
@@ -66,6 +74,7 @@ final class JobRun {
     report.put("job", job.job.file());
     report.put("model", m.name());
     report.put("input", m.input());
+    report.put("class_names", names);
     if (o.test() != null) {
       report.put("test_accuracy", o.test().accuracy());
       report.put("test_loss", o.test().loss());
@@ -88,6 +97,40 @@ final class JobRun {
     HadoopFiles.write(reportPath, sc.hadoopConfiguration(),
         (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));
     return report;
+  }
+
+  /**
+   * The run's class names: data.class_names, else the class folders of a folder tree (then padded with indices
+   * to model.classes), else 0..K-1. Names given and folders found must agree (labels are positions in the sorted
+   * folder list, so a different list would name every class wrongly).
+   */
+  static List<String> classNames(TrainJob job, Source.Loaded train, Source.Loaded test, int classes) {
+    for (Source.Loaded l : new Source.Loaded[] {train, test}) {
+      List<String> folders = l == null ? null : l.classes();
+      if (folders == null) {
+        continue;
+      }
+      String path = l == train ? job.train.path : job.test.path;
+      if (folders.size() > classes) {
+        throw new IllegalArgumentException(path + ": the tree has " + folders.size() + " class folders " + folders
+            + " but model.classes is " + classes);
+      }
+      if (job.classNames != null && !job.classNames.subList(0, folders.size()).equals(folders)) {
+        throw new IllegalArgumentException(job.job.file() + ": data.class_names " + job.classNames + " differ from "
+            + "the class folders of " + path + ": " + folders + " (labels are positions in the sorted folder list)");
+      }
+    }
+    if (job.classNames != null) {
+      return job.classNames;
+    }
+    List<String> folders = train.classes() != null ? train.classes() : test != null ? test.classes() : null;
+    List<String> names = ClassNames.defaults(classes);
+    if (folders != null) {
+      for (int i = 0; i < folders.size(); i++) {
+        names.set(i, folders.get(i));
+      }
+    }
+    return names;
   }
 
   private static void reportBad(PrintStream log, String what, Source.Loaded l) {

@@ -14,6 +14,7 @@ import sparkcnn.jobs.config.Field;
 import sparkcnn.jobs.config.JobFile;
 import sparkcnn.jobs.config.Schema;
 import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.ClassNames;
 
 /** {@code score}: batch scoring of an image set with one checkpoint or an ensemble. */
 final class ScoreCommand implements Main.Command {
@@ -26,9 +27,10 @@ final class ScoreCommand implements Main.Command {
       Scores every image under --input (a folder tree, any depth, of .jpg/.jpeg/.png/.bmp/.gif files; or a
       Parquet table with an encoded-image column) with the checkpoint's model, batch norm folded, inside the
       executors, partition by partition. Writes one row per image to --output (Parquet, or CSV): path,
-      top_class, top_probability, classes (top k), probabilities, error. An unreadable image gets a row with
-      its error; it never fails the job. Several --checkpoint options average their probabilities (an
-      ensemble; inputs and classes must match). --crops 5 or 10 averages corner and centre crops (and their
+      top_class, top_class_name, top_probability, classes (top k), class_names (their names), probabilities,
+      error; names are the checkpoint's class names (in CSV, class_names is a JSON array). An unreadable image
+      gets a row with its error; it never fails the job. Several --checkpoint options average their
+      probabilities (an ensemble; inputs, classes and class names must match). --crops 5 or 10 averages corner and centre crops (and their
       mirrors) of the image resized to 8/7 of the input. --output must not exist (nothing is overwritten).
       Defaults: --format parquet, --top-k 5, --crops 1, --batch 64, --partitions = cores.
       A scoring job file (conf/jobs/score-folders.yaml) gives the same settings as keys: checkpoints (a list),
@@ -114,8 +116,18 @@ final class ScoreCommand implements Main.Command {
     JavaSparkContext sc = Spark.start("sparkcnn score", null, Map.of());
     try {
       List<ScoringModels.Member> members = new ArrayList<>();
+      List<String> names = null;
+      String namedBy = null;
       for (String c : checkpoints) {
         Checkpoints ck = Checkpoints.load(c, sc.hadoopConfiguration());
+        // Checkpoints from before class names were stored (0..K-1) take the others' names.
+        if (names == null || ClassNames.areDefaults(names)) {
+          names = ck.classNames();
+          namedBy = c;
+        } else if (!ClassNames.areDefaults(ck.classNames()) && !ck.classNames().equals(names)) {
+          throw new IllegalArgumentException("the ensemble's checkpoints name their classes differently: " + namedBy
+              + " has " + names + ", " + c + " has " + ck.classNames());
+        }
         members.add(new ScoringModels.Member(ck.spec(), ck.model().params(), ck.model().state(),
             ck.normalization()));
       }
@@ -124,7 +136,7 @@ final class ScoreCommand implements Main.Command {
       (json ? System.err : out).printf(Locale.ROOT, "scoring %s with %s (%d checkpoint(s), %d crop(s)) ...%n", input,
           models.first().name(), members.size(), crops);
       ScoreJob.Result r = ScoreJob.run(sc, input, imageColumn == null ? "image" : imageColumn, idColumn, scorer,
-          output, format, partitions);
+          names, output, format, partitions);
       models.close();
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("output", r.output());

@@ -18,12 +18,15 @@ final class TrainCommand implements Main.Command {
       run from bin/sparkcnn, the given cluster under spark-submit. The job file is validated before Spark
       starts (see conf/jobs/README.md for the schema). Writes OUTPUT/checkpoints/, OUTPUT/metrics.jsonl (one
       line per logged step and per epoch) and OUTPUT/report.json, and prints the test accuracy at the end.
+      Class names (data.class_names, else the class folders of a folder tree, else 0..K-1) are printed
+      first and stored in every checkpoint and in report.json (class_names).
 
       options:
         --set key.path=value  override any field, e.g. --set training.epochs=2 --set data.augmentations=[hflip]
         --resume              continue from the newest valid checkpoint in OUTPUT/checkpoints
         --json                progress to stderr; one JSON object on stdout: test_accuracy, test_loss,
-                              test_top5, checkpoint, metrics, report, seconds, images_per_second, steps
+                              test_top5, checkpoint, metrics, report, seconds, images_per_second, steps,
+                              class_names
       """;
 
   @Override

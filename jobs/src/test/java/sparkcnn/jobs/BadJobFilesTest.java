@@ -80,7 +80,19 @@ class BadJobFilesTest {
             new String[] {"features.path", "'/tmp/f'", "only with training.features: precompute"}),
         Arguments.of("a class selected twice",
             base().replace("    samples: 256", "    samples: 256\n    select_classes: [1, 1]"),
-            new String[] {"data.train.select_classes", "distinct"}));
+            new String[] {"data.train.select_classes", "distinct"}),
+        Arguments.of("class names of the wrong length", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: [T-shirt/top, Trouser, Pullover]"),
+            new String[] {"data.class_names", "[T-shirt/top, Trouser, Pullover]", "10 names, one per class", "got 3"}),
+        Arguments.of("an empty class name", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: [a, b, c, d, '', f, g, h, i, j]"),
+            new String[] {"data.class_names", "non-empty name", "not an empty name"}),
+        Arguments.of("a class name twice", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: [a, b, c, d, e, f, g, h, i, a]"),
+            new String[] {"data.class_names", "distinct names ('a' appears twice)"}),
+        Arguments.of("class names not a list", base().replace("augmentations: [hflip]",
+            "augmentations: [hflip]\n  class_names: cats and dogs"),
+            new String[] {"data.class_names", "'cats and dogs'", "a list of names"}));
   }
 
   static String base() {

@@ -10,7 +10,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** A label the model cannot have stops `train` before its first step: exit 2, the label file and the record. */
+/**
+ * A label the model cannot have stops `train` before its first step: exit 2, the label file and the record. So do
+ * class folders that disagree with each other or with data.class_names; agreeing folders name the classes.
+ */
 class BadLabelsTest {
   @TempDir
   Path dir;
@@ -92,5 +95,57 @@ class BadLabelsTest {
     assertEquals(2, r.code(), printed);
     assertTrue(printed.contains("the test tree's class folders [cat, cow] differ from the training tree's [cat, dog]"),
         printed);
+  }
+
+  @org.junit.jupiter.api.Test
+  void classNamesThatDifferFromTheClassFoldersAreRefusedNamingBoth() throws Exception {
+    tree(dir.resolve("train"), "cat", "dog");
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: 2, input: 1x32x32}
+        data:
+          train: {format: folder, path: %s}
+          class_names: [dog, cat]
+        training: {epochs: 1, batch: 2}
+        spark: {master: 'local[2]'}
+        output: %s
+        """.formatted(dir.resolve("train"), dir.resolve("run")));
+    CommandRun r = CommandRun.of("train", job.toString());
+    String printed = r.err();
+    assertEquals(2, r.code(), printed);
+    assertTrue(printed.contains("sparkcnn train: " + job + ": data.class_names [dog, cat] differ from the class "
+        + "folders of " + dir.resolve("train") + ": [cat, dog]"), printed);
+    assertTrue(!Files.exists(dir.resolve("run/checkpoints")), "nothing trained");
+  }
+
+  @org.junit.jupiter.api.Test
+  void classFoldersNameTheClasses() throws Exception {
+    tree(dir.resolve("train"), "cat", "dog", "h\u00fchner, =wild");
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: 4, input: 1x32x32}
+        data:
+          train: {format: folder, path: %s}
+        training: {epochs: 1, batch: 3, max_steps: 1}
+        spark: {master: 'local[2]'}
+        output: %s
+        """.formatted(dir.resolve("train"), dir.resolve("run")));
+    CommandRun r = CommandRun.of("train", job.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    // Three folders for four classes: the last has no folder and keeps its number.
+    assertTrue(r.out().contains("\"class_names\": [\"cat\", \"dog\", \"h\u00fchner, =wild\", \"3\"]"), r.out());
+    assertTrue(r.err().contains("class names (4, the class folders): [\"cat\", \"dog\", \"h\u00fchner, =wild\", \"3\"]"),
+        r.err());
+    int at = r.out().indexOf("\"checkpoint\": \"") + 15;
+    String ckpt = r.out().substring(at, r.out().indexOf('"', at));
+    // evaluate on the same folders names the rows; on other folders it would score them against the wrong classes.
+    CommandRun same = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", "folder:" + dir.resolve("train"));
+    assertEquals(0, same.code(), same.err());
+    assertTrue(same.out().contains("\n2 h\u00fchner, =wild |"), same.out());
+    tree(dir.resolve("other"), "cat", "cow");
+    CommandRun other = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", "folder:" + dir.resolve("other"));
+    assertEquals(2, other.code(), other.err());
+    assertTrue(other.line("evaluate").contains(dir.resolve("other") + ": the class folders [cat, cow] differ from the "
+        + "checkpoint's class names [cat, dog, h\u00fchner, =wild, 3]"), other.err());
   }
 }

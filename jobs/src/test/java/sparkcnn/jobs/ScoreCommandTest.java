@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,12 +37,22 @@ class ScoreCommandTest {
     return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8));
   }
 
+  /** The checkpoint's class names: a comma, '=', quotes, non-ASCII. */
+  static final List<String> NAMES = List.of("a,b", "x=\"y\"", "\u732b cat");
+
+  private static String checkpoint;
+
+  /** A checkpoint from a short training run (once for the class). */
   private static String checkpoint() throws IOException {
+    if (checkpoint != null) {
+      return checkpoint;
+    }
     Path job = dir.resolve("tiny.yaml");
     Files.writeString(job, """
         model: {architecture: tf_convnet, classes: 3, input: 1x16x16, width: 0.5}
         data:
           train: {format: generated, samples: 256}
+          class_names: ['a,b', 'x="y"', "\u732b cat"]
         training: {epochs: 1, batch: 64, optimizer: adam, lr: 0.001}
         output: %s
         log_every_seconds: 1000
@@ -48,7 +61,8 @@ class ScoreCommandTest {
     assertEquals(0, run(out, "train", job.toString(), "--json"));
     String json = out.toString(StandardCharsets.UTF_8);
     int at = json.indexOf("\"checkpoint\": \"") + 15;
-    return json.substring(at, json.indexOf('"', at));
+    checkpoint = json.substring(at, json.indexOf('"', at));
+    return checkpoint;
   }
 
   /** n images in 10 subfolders, alternating PNG and JPEG, random sizes around 16x16, plus 3 corrupt files. */
@@ -147,5 +161,70 @@ class ScoreCommandTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(1, run(out, "score", "--checkpoint", ckpt, "--input", dir.resolve("small").toString(), "--output",
         dir.resolve("small-out").toString()));
+  }
+
+  @Test
+  void rowsNameTheirClassesInParquetAndCsv() throws Exception {
+    String ckpt = checkpoint();
+    Path input = images("few", 20);
+    for (String format : new String[] {"parquet", "csv"}) {
+      CommandRun r = CommandRun.of("score", "--checkpoint", ckpt, "--input", input.toString(), "--output",
+          dir.resolve("few-" + format).toString(), "--format", format, "--top-k", "2");
+      assertEquals(0, r.code(), r.err());
+    }
+    List<String> csvLines = new ArrayList<>();
+    try (Stream<Path> parts = Files.list(dir.resolve("few-csv"))) {
+      for (Path p : parts.filter(f -> f.getFileName().toString().endsWith(".csv")).toList()) {
+        csvLines.addAll(Files.readAllLines(p));
+      }
+    }
+    assertEquals("path,top_class,top_class_name,top_probability,classes,class_names,probabilities,error",
+        csvLines.get(0));
+    SparkSession spark = SparkSession.builder().master("local[1]").appName("read scores").getOrCreate();
+    try {
+      Dataset<Row> parquet = spark.read().parquet(dir.resolve("few-parquet").toString());
+      Dataset<Row> csv = spark.read().option("header", "true").option("escape", "\"")
+          .csv(dir.resolve("few-csv").toString());
+      for (Dataset<Row> df : List.of(parquet, csv)) {
+        assertEquals(List.of("path", "top_class", "top_class_name", "top_probability", "classes", "class_names",
+            "probabilities", "error"), List.of(df.columns()));
+        List<Row> rows = df.collectAsList();
+        assertEquals(23, rows.size());
+        int named = 0;
+        for (Row row : rows) {
+          if (row.getAs("error") != null) {
+            assertTrue(row.isNullAt(row.fieldIndex("top_class_name")));
+            continue;
+          }
+          boolean isCsv = df == csv;
+          int top = isCsv ? Integer.parseInt(row.getString(row.fieldIndex("top_class"))) : (Integer) row.getAs("top_class");
+          assertEquals(NAMES.get(top), row.getString(row.fieldIndex("top_class_name")));
+          List<Integer> classes = new ArrayList<>();
+          if (isCsv) {
+            for (String c : row.getString(row.fieldIndex("classes")).split(";")) {
+              classes.add(Integer.parseInt(c));
+            }
+          } else {
+            classes.addAll(row.getList(row.fieldIndex("classes")));
+          }
+          assertEquals(2, classes.size());
+          assertEquals(top, classes.get(0));
+          List<String> expected = classes.stream().map(NAMES::get).toList();
+          if (isCsv) {
+            String json = sparkcnn.kernels.bench.Json.write(expected);
+            assertEquals(json, row.getString(row.fieldIndex("class_names")));
+            // RFC 4180 quoting, which any CSV reader understands: the field in quotes, a quote inside it doubled.
+            String quoted = "\"" + json.replace("\"", "\"\"") + "\"";
+            assertTrue(csvLines.stream().anyMatch(l -> l.contains(quoted)), quoted + " in " + csvLines);
+          } else {
+            assertEquals(expected, row.getList(row.fieldIndex("class_names")));
+          }
+          named++;
+        }
+        assertEquals(20, named);
+      }
+    } finally {
+      spark.stop();
+    }
   }
 }

@@ -34,6 +34,11 @@ class ShippedJobFilesTest {
     } else {
       TrainJob job = new TrainJob(text, List.of());
       assertEquals(job.model.classes(), (int) job.job.integer("model.classes"));
+      if (text.contains("fashion-convnet")) {
+        // Fashion-MNIST's labels 0-9, so evaluate's confusion matrix reads as clothes.
+        assertEquals(List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+            "Bag", "Ankle boot"), job.classNames);
+      }
     }
   }
 }

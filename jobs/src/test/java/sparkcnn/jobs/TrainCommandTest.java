@@ -79,4 +79,91 @@ class TrainCommandTest {
     assertTrue(after.get(after.size() - 1).contains("\"step\": 16"), after.toString());
     assertTrue(Files.exists(dir.resolve("run/checkpoints/checkpoint-000000016.sparkcnn")));
   }
+
+  @Test
+  void classNamesGoFromTheJobIntoTheCheckpointReportAndEvaluate() throws Exception {
+    Path job = dir.resolve("named.yaml");
+    // Awkward on purpose: a comma, '=', quotes, non-ASCII, and one name longer than the table's name column.
+    Files.writeString(job, """
+        model: {architecture: tf_convnet, classes: 4, input: 1x12x12, width: 0.25}
+        data:
+          train: {format: generated, samples: 128, seed: 4}
+          test: {format: generated, samples: 64, seed: 4}
+          class_names: ["T-shirt/top", "a,b=c", 'say "hi"', "Katze \u732b with a very long tail"]
+        training: {epochs: 1, batch: 64, optimizer: adam, lr: 0.003}
+        output: %s
+        log_every_seconds: 1000
+        """.formatted(dir.resolve("named")));
+    String report = train(job);
+    String names = "[\"T-shirt/top\", \"a,b=c\", \"say \\\"hi\\\"\", \"Katze \u732b with a very long tail\"]";
+    assertTrue(report.contains("\"class_names\": " + names), report);
+    String ckpt;
+    try (var files = Files.list(dir.resolve("named/checkpoints"))) {
+      ckpt = files.filter(p -> p.toString().endsWith(".sparkcnn")).findFirst().orElseThrow().toString();
+    }
+
+    CommandRun json = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", job.toString(), "--json");
+    assertEquals(0, json.code(), json.err());
+    assertTrue(json.out().contains("\"class_names\": " + names), json.out());
+    assertTrue(json.out().contains("\"per_class\": [{\"class\": 0, \"name\": \"T-shirt/top\", \"support\": "),
+        json.out());
+    for (String key : new String[] {"loss", "accuracy", "top5", "count", "confusion", "checkpoint", "step"}) {
+      assertTrue(json.out().contains("\"" + key + "\": "), key + " in " + json.out());
+    }
+
+    CommandRun text = CommandRun.of("evaluate", "--checkpoint", ckpt, "--data", job.toString());
+    assertEquals(0, text.code(), text.err());
+    System.out.print(text.out());
+    List<String> lines = text.out().lines().toList();
+    int at = lines.indexOf(lines.stream().filter(l -> l.startsWith("confusion matrix")).findFirst().orElseThrow());
+    List<String> table = lines.subList(at + 1, at + 6);
+    assertTrue(table.get(0).endsWith("|  recall  precision"), table.toString());
+    assertTrue(table.get(1).startsWith("0 T-shirt/top        |"), table.toString());
+    assertTrue(table.get(2).startsWith("1 a,b=c              |"), table.toString());
+    assertTrue(table.get(3).startsWith("2 say \"hi\"           |"), table.toString());
+    assertTrue(table.get(4).startsWith("3 Katze \u732b with a ve~ |"), table.toString());
+    // Every row as wide as the header (code points: the CJK name is no wider than the others).
+    for (String row : table) {
+      assertEquals(table.get(0).codePointCount(0, table.get(0).length()), row.codePointCount(0, row.length()),
+          table.toString());
+    }
+  }
+
+  @Test
+  void aCheckpointWithoutClassNamesEvaluatesWithNumbers() throws Exception {
+    Path job = dir.resolve("old.yaml");
+    Files.writeString(job, """
+        model: {architecture: tf_convnet, classes: 3, input: 1x12x12, width: 0.25}
+        data:
+          train: {format: generated, samples: 128, seed: 2}
+          test: {format: generated, samples: 64, seed: 2}
+        training: {epochs: 1, batch: 64, optimizer: adam, lr: 0.003}
+        output: %s
+        log_every_seconds: 1000
+        """.formatted(dir.resolve("old")));
+    assertTrue(train(job).contains("\"class_names\": [\"0\", \"1\", \"2\"]"));
+    Path ckpt;
+    try (var files = Files.list(dir.resolve("old/checkpoints"))) {
+      ckpt = files.filter(p -> p.toString().endsWith(".sparkcnn")).findFirst().orElseThrow();
+    }
+    // Rewrite it as a checkpoint from before class names: the same spec without the key.
+    sparkcnn.models.Checkpoint.Contents c;
+    try (var in = Files.newInputStream(ckpt)) {
+      c = sparkcnn.models.Checkpoint.read(in, ckpt.toString());
+    }
+    java.util.Map<String, String> spec = new java.util.LinkedHashMap<>(c.spec());
+    assertTrue(spec.remove(sparkcnn.models.ClassNames.KEY) != null);
+    sparkcnn.models.Model model = sparkcnn.models.zoo.Zoo.build(sparkcnn.models.zoo.ModelSpec.fromMap(spec));
+    sparkcnn.models.Checkpoint.restore(c, model, null, ckpt.toString());
+    Path old = dir.resolve("old-style.sparkcnn");
+    try (var out = Files.newOutputStream(old)) {
+      sparkcnn.models.Checkpoint.write(out, spec, c.step(), c.epoch(), model, null);
+    }
+    CommandRun r = CommandRun.of("evaluate", "--checkpoint", old.toString(), "--data", job.toString(), "--json");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("\"class_names\": [\"0\", \"1\", \"2\"]"), r.out());
+    CommandRun text = CommandRun.of("evaluate", "--checkpoint", old.toString(), "--data", job.toString());
+    assertEquals(0, text.code(), text.err());
+    assertTrue(text.out().contains("\n0 |"), "numbers only, as before: " + text.out());
+  }
 }

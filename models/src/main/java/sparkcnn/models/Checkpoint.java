@@ -24,7 +24,9 @@ import sparkcnn.models.optim.Optimizer;
  * | int32 blocks | per block: int32 n, n bytes UTF-8 name, int32 floats, floats... | int32 CRC32 of all before
  * </pre>
  *
- * The spec is "key=value" lines (model, input, classes, scaling, optimizer) from which the model can be rebuilt.
+ * The spec is "key=value" lines (model, input, classes, scaling, optimizer, class names: {@link ClassNames}) from
+ * which the model can be rebuilt; no key or value may hold a line break, and a reader ignores keys it does not know
+ * and defaults the ones an older writer did not have.
  * Blocks are "params", "state", then "optimizer.0", "optimizer.1", ... Reading checks magic, version, length,
  * CRC and, on restore, that every block fits the model it is restored into. Streams are given by the caller, so
  * the same code writes to a local file or to any Hadoop FileSystem.
@@ -56,7 +58,13 @@ public final class Checkpoint {
     header.write(MAGIC);
     header.write(ints(VERSION));
     StringBuilder sb = new StringBuilder();
-    spec.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+    spec.forEach((k, v) -> {
+      if (k.isEmpty() || k.indexOf('=') >= 0 || (k + v).indexOf('\n') >= 0 || (k + v).indexOf('\r') >= 0) {
+        throw new IllegalArgumentException("checkpoint spec entry '" + k + "' cannot be stored (keys must be "
+            + "non-empty without '=', and neither keys nor values may hold a line break)");
+      }
+      sb.append(k).append('=').append(v).append('\n');
+    });
     byte[] specBytes = sb.toString().getBytes(StandardCharsets.UTF_8);
     header.write(ints(specBytes.length));
     header.write(specBytes);

@@ -9,6 +9,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -82,5 +84,56 @@ class CheckpointTest {
     e = assertThrows(IOException.class, () -> Checkpoint.restore(c, small(5), null, "good.ckpt"));
     assertTrue(e.getMessage().contains("block 'params' holds") && e.getMessage().contains("another architecture"),
         e.getMessage());
+  }
+
+  /** Names no naive encoding survives: commas, '=', quotes, backslashes, spaces, tabs, non-ASCII, brackets. */
+  static final List<String> AWKWARD = List.of("T-shirt/top", "a,b", "x=y=z", "caf\u00e9 \u732b \ud83d\udc08",
+      "say \"hi\"", "back\\slash", "  spaced  ", "tab\there", "[not, a list]", "Ankle boot");
+
+  @Test
+  void classNamesSurviveTheRoundTripThroughTheSpec() throws IOException {
+    Model model = small(AWKWARD.size()).init(1);
+    Map<String, String> spec = new LinkedHashMap<>();
+    spec.put("architecture", "small");
+    spec.put("classes", Integer.toString(AWKWARD.size()));
+    spec.put(ClassNames.KEY, ClassNames.encode(AWKWARD));
+    spec.put("mean", "0.5");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Checkpoint.write(out, spec, 3, 1, model, null);
+    Checkpoint.Contents c = Checkpoint.read(new ByteArrayInputStream(out.toByteArray()), "mem");
+    assertEquals(spec, c.spec(), "every key, in order, the names' line intact");
+    assertEquals(AWKWARD, ClassNames.from(c.spec(), AWKWARD.size()));
+    assertEquals(List.of(), ClassNames.decode(ClassNames.encode(List.of())));
+    // A newline is escaped by the encoding; a raw one in a spec value is refused rather than written.
+    assertEquals(List.of("two\nlines"), ClassNames.decode(ClassNames.encode(List.of("two\nlines"))));
+    spec.put("optimizer", "adam\nclasses=7");
+    assertThrows(IllegalArgumentException.class, () -> Checkpoint.write(new ByteArrayOutputStream(), spec, 3, 1,
+        model, null));
+  }
+
+  @Test
+  void aSpecWithoutClassNamesReadsAsIndices() throws IOException {
+    // written() stores an old-style spec: no class_names key.
+    Checkpoint.Contents c = Checkpoint.read(new ByteArrayInputStream(written(small(3).init(1),
+        new Adam(0.9f, 0.999f, 1e-8f, 0f, false))), "old.ckpt");
+    assertTrue(!c.spec().containsKey(ClassNames.KEY));
+    assertEquals(List.of("0", "1", "2"), ClassNames.from(c.spec(), 3));
+    assertTrue(ClassNames.areDefaults(ClassNames.from(c.spec(), 3)));
+    assertTrue(!ClassNames.areDefaults(AWKWARD));
+  }
+
+  @Test
+  void malformedOrMiscountedNamesAreErrors() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ClassNames.from(Map.of(ClassNames.KEY, "[\"a\",\"b\"]"), 3));
+    assertTrue(e.getMessage().contains("class_names holds 2 names but the model has 3 classes"), e.getMessage());
+    for (String bad : new String[] {"a,b", "[\"a\"", "[\"a\" \"b\"]", "[\"a\\q\"]", "[\"a\"] x", "[1]"}) {
+      e = assertThrows(IllegalArgumentException.class, () -> ClassNames.decode(bad), bad);
+      assertTrue(e.getMessage().startsWith("model spec: class_names is not a JSON array of strings"), e.getMessage());
+    }
+    assertEquals("an empty name", ClassNames.problem(" "));
+    assertEquals("a name with a line break", ClassNames.problem("a\nb"));
+    assertEquals(null, ClassNames.problem("a=b, c"));
+    assertEquals("b", ClassNames.duplicate(List.of("a", "b", "c", "b")));
   }
 }

@@ -23,9 +23,9 @@ import sparkcnn.driver.data.ImageDecoding;
 
 /**
  * Batch scoring of a large image set: every image file under a folder tree (or every row of a Parquet table with
- * an encoded-image column) in, one row per image out (Parquet or CSV): path, top class, top-k classes and
- * probabilities, error. Files are listed on the driver, read and decoded inside the executors and scored
- * partition by partition as a stream.
+ * an encoded-image column) in, one row per image out (Parquet or CSV): path, top class and its name, top-k
+ * classes, their names and probabilities, error. Files are listed on the driver, read and decoded inside the
+ * executors and scored partition by partition as a stream.
  */
 public final class ScoreJob {
 
@@ -34,8 +34,9 @@ public final class ScoreJob {
   /** What a scoring run wrote. */
   public record Result(long rows, long errors, String output, double seconds) {}
 
+  /** classNames: output i's name (one per class), written beside the class numbers; null: "0".."K-1". */
   public static Result run(JavaSparkContext sc, String input, String imageColumn, String idColumn, Scorer scorer,
-      String output, String outputFormat, int partitions) throws IOException {
+      List<String> classNames, String output, String outputFormat, int partitions) throws IOException {
     long t0 = System.nanoTime();
     Configuration conf = sc.hadoopConfiguration();
     Path out = new Path(output);
@@ -48,7 +49,13 @@ public final class ScoreJob {
     }
     Broadcast<Scorer> shared = sc.broadcast(scorer);
     try {
-      return write(sc, input, imageColumn, idColumn, shared, output, outputFormat, partitions, t0);
+      String[] names = (classNames != null ? classNames
+          : sparkcnn.models.ClassNames.defaults(scorer.classes())).toArray(new String[0]);
+      if (names.length != scorer.classes()) {
+        throw new IllegalArgumentException(names.length + " class names for a model of " + scorer.classes()
+            + " classes");
+      }
+      return write(sc, input, imageColumn, idColumn, shared, names, output, outputFormat, partitions, t0);
     } finally {
       shared.destroy();
     }
@@ -59,7 +66,8 @@ public final class ScoreJob {
    * instead of every task deserializing it from its closure, which for EfficientNet-B7 would be 260 MB a task.
    */
   private static Result write(JavaSparkContext sc, String input, String imageColumn, String idColumn,
-      Broadcast<Scorer> shared, String output, String outputFormat, int partitions, long t0) throws IOException {
+      Broadcast<Scorer> shared, String[] names, String output, String outputFormat, int partitions, long t0)
+      throws IOException {
     Configuration conf = sc.hadoopConfiguration();
     JavaRDD<Scorer.Row> rows;
     Path in = new Path(input);
@@ -87,29 +95,47 @@ public final class ScoreJob {
         return shared.value().score(map(it, p -> read(p, c)));
       });
     }
+    // Each class number has its name beside it: top_class_name, and class_names for the top-k classes (in CSV a
+    // JSON array: names may hold the separators a joined list would need).
     StructType schema = new StructType()
         .add("path", DataTypes.StringType)
         .add("top_class", DataTypes.IntegerType)
+        .add("top_class_name", DataTypes.StringType)
         .add("top_probability", DataTypes.FloatType)
         .add("classes", outputFormat.equals("csv") ? DataTypes.StringType
             : DataTypes.createArrayType(DataTypes.IntegerType))
+        .add("class_names", outputFormat.equals("csv") ? DataTypes.StringType
+            : DataTypes.createArrayType(DataTypes.StringType))
         .add("probabilities", outputFormat.equals("csv") ? DataTypes.StringType
             : DataTypes.createArrayType(DataTypes.FloatType))
         .add("error", DataTypes.StringType);
     boolean csv = outputFormat.equals("csv");
-    JavaRDD<org.apache.spark.sql.Row> sqlRows = rows.map(r -> r.error() != null
-        ? RowFactory.create(r.path(), null, null, null, null, r.error())
-        : RowFactory.create(r.path(), r.classes()[0], r.probabilities()[0],
-            csv ? join(r.classes()) : toList(r.classes()), csv ? join(r.probabilities()) : toList(r.probabilities()),
-            null));
+    JavaRDD<org.apache.spark.sql.Row> sqlRows = rows.map(r -> {
+      if (r.error() != null) {
+        return RowFactory.create(r.path(), null, null, null, null, null, null, r.error());
+      }
+      String[] top = new String[r.classes().length];
+      for (int i = 0; i < top.length; i++) {
+        top[i] = names[r.classes()[i]];
+      }
+      // Array columns take Java arrays (or Scala sequences); a java.util.List fails to encode.
+      return RowFactory.create(r.path(), r.classes()[0], top[0], r.probabilities()[0],
+          csv ? join(r.classes()) : r.classes(), csv ? sparkcnn.kernels.bench.Json.write(List.of(top)) : top,
+          csv ? join(r.probabilities()) : r.probabilities(), null);
+    });
     SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
     Dataset<org.apache.spark.sql.Row> df = spark.createDataFrame(sqlRows, schema);
     if (csv) {
-      df.write().option("header", "true").csv(output);
+      // RFC 4180 quoting (a quote inside a field is doubled), which every CSV reader understands; Spark's default
+      // escapes it with a backslash instead.
+      df.write().option("header", "true").option("escape", "\"").csv(output);
     } else {
       df.write().parquet(output);
     }
-    var written = csv ? spark.read().option("header", "true").csv(output) : spark.read().parquet(output);
+    // Read back with the schema it was written with: inferring a Parquet schema runs a Spark job whose results
+    // (StructTypes) Kryo refuses under spark.kryo.registrationRequired.
+    var written = csv ? spark.read().option("header", "true").option("escape", "\"").csv(output)
+        : spark.read().schema(schema).parquet(output);
     long total = written.count();
     long errors = written.filter("error is not null").count();
     return new Result(total, errors, output, (System.nanoTime() - t0) / 1e9);
@@ -153,22 +179,6 @@ public final class ScoreJob {
         return f.apply(it.next());
       }
     };
-  }
-
-  private static List<Integer> toList(int[] v) {
-    List<Integer> l = new ArrayList<>();
-    for (int x : v) {
-      l.add(x);
-    }
-    return l;
-  }
-
-  private static List<Float> toList(float[] v) {
-    List<Float> l = new ArrayList<>();
-    for (float x : v) {
-      l.add(x);
-    }
-    return l;
   }
 
   private static String join(int[] v) {

@@ -42,6 +42,11 @@ public final class Scorer implements Serializable {
     this.batch = batch;
   }
 
+  /** The model's output classes. */
+  public int classes() {
+    return models.first().classes();
+  }
+
   /** Rows for inputs, computed lazily batch by batch. */
   public Iterator<Row> score(Iterator<Input> inputs) {
     return new Iterator<>() {

@@ -53,6 +53,8 @@ public final class TrainConfig implements Serializable {
   public String dataDescription = "";
   public List<String> augmentations = new ArrayList<>();
   public Normalization normalization;
+  /** Output i's name, one per class, stored in every checkpoint; null: "0".."K-1". */
+  public ArrayList<String> classNames;
   public OptimizerConfig optimizer = new OptimizerConfig();
   public long totalSteps = 100;
   /** Spark job descriptions and log lines use it: 0 = unknown. */

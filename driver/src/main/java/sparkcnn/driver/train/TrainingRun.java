@@ -15,6 +15,7 @@ import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.Checkpoint;
+import sparkcnn.models.ClassNames;
 import sparkcnn.models.Model;
 import sparkcnn.models.zoo.Transfer;
 import sparkcnn.models.zoo.Zoo;
@@ -224,9 +225,15 @@ public final class TrainingRun {
     }
   }
 
-  /** The checkpoint spec: the model spec plus what rebuilding evaluation needs (normalization). */
+  /** The checkpoint spec: the model spec, the class names and what rebuilding evaluation needs (normalization). */
   public static Map<String, String> spec(TrainConfig cfg) {
     Map<String, String> spec = new LinkedHashMap<>(cfg.model.toMap());
+    List<String> names = cfg.classNames != null ? cfg.classNames : ClassNames.defaults(cfg.model.classes());
+    if (names.size() != cfg.model.classes()) {
+      throw new IllegalArgumentException(names.size() + " class names " + names + " for a model of "
+          + cfg.model.classes() + " classes");
+    }
+    spec.put(ClassNames.KEY, ClassNames.encode(names));
     if (cfg.normalization != null) {
       cfg.normalization.putInto(spec);
     }

@@ -8,6 +8,7 @@ import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.data.augment.Augmentations;
 import sparkcnn.driver.train.TrainConfig;
+import sparkcnn.models.ClassNames;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Scaling;
 import sparkcnn.models.zoo.Transfer;
@@ -25,6 +26,8 @@ public final class TrainJob {
   public final Source train;
   public final Source test;
   public final boolean computeNormalization;
+  /** data.class_names, or null when the job gives none (then: the folder tree's, else 0..K-1). */
+  public final List<String> classNames;
 
   static Map<String, Object> sourceSchema() {
     Map<String, Object> s = new LinkedHashMap<>();
@@ -60,6 +63,8 @@ public final class TrainJob {
     data.put("train", sourceSchema());
     data.put("test", sourceSchema());
     data.put("normalization", normalization);
+    data.put("class_names", Field.list(null, "the classes' names in label order, one per model.classes (default: the "
+        + "class folders of a folder tree, else 0..K-1); stored in checkpoints", "names", v -> className(v)));
     data.put("augmentations", Field.list(List.of(), "per-step augmentations: " + Augmentations.ALLOWED,
         "augmentations", v -> {
           Augmentations.parse(String.valueOf(v));
@@ -139,6 +144,22 @@ public final class TrainJob {
     throw new IllegalArgumentException("a non-negative integer");
   }
 
+  /** A class name: text (a plain integer is taken as its digits), not empty, no line break. */
+  private static String className(Object v) {
+    if (v == null) {
+      throw new IllegalArgumentException("a non-empty name on one line, not an empty name");
+    }
+    if (!(v instanceof String) && !(v instanceof Long)) {
+      throw new IllegalArgumentException("a name (quote names that read as numbers, true / false or null)");
+    }
+    String name = v.toString();
+    String problem = ClassNames.problem(name);
+    if (problem != null) {
+      throw new IllegalArgumentException("a non-empty name on one line, not " + problem);
+    }
+    return name;
+  }
+
   private static Double number(Object v) {
     if (v instanceof Number n) {
       return n.doubleValue();
@@ -192,6 +213,20 @@ public final class TrainJob {
         ? source(job, "data.test", false) : null;
     transfer(job, model, config);
     config.dataDescription = train.describe();
+    if (job.has("data.class_names")) {
+      List<String> names = job.list("data.class_names").stream().map(Object::toString).toList();
+      if (names.size() != model.classes()) {
+        throw job.error("data.class_names", names, model.classes() + " names, one per class (model.classes is "
+            + model.classes() + "), got " + names.size());
+      }
+      String twice = ClassNames.duplicate(names);
+      if (twice != null) {
+        throw job.error("data.class_names", names, "distinct names ('" + twice + "' appears twice)");
+      }
+      classNames = names;
+    } else {
+      classNames = null;
+    }
     List<Object> mean = job.list("data.normalization.mean");
     List<Object> std = job.list("data.normalization.std");
     if (mean.isEmpty() != std.isEmpty()) {
