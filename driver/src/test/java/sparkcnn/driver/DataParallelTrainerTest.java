@@ -241,6 +241,21 @@ class DataParallelTrainerTest {
     }
   }
 
+  /** training.lr_multipliers: the same per-parameter rates in the sharded collective update and on the driver. */
+  @ParameterizedTest
+  @ValueSource(strings = {"broadcast", "collective"})
+  void learningRateMultipliersEqualTheSingleJvm(String mode) {
+    TrainConfig cfg = config(TrainConfig.Sync.parse(mode));
+    cfg.lrMultipliers.put("all_but_head", 0.3);
+    cfg.lrMultipliers.put("0", 0.0); // the stem: a later entry overrides an earlier one
+    float[] dist = distributed(2, cfg, STEPS);
+    assertClose(reference(2, cfg, STEPS), dist, mode + " with learning-rate multipliers vs single JVM");
+    Model fresh = Zoo.build(cfg.model).init(cfg.initSeed);
+    int stem = fresh.parts().get(0).paramCount();
+    assertArrayEquals(java.util.Arrays.copyOf(fresh.params(), stem), java.util.Arrays.copyOf(dist, stem),
+        "multiplier 0: the stem's convolution does not move");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"broadcast", "collective"})
   void sameSeedSameParametersAndAFailedTaskChangesNothing(String mode) {

@@ -41,6 +41,8 @@ public final class Model {
   private FrozenPrefix frozen;
   /** Whether inputs are the frozen backbone's outputs (pre-computed features) instead of images. */
   private boolean featureInput;
+  /** Per-parameter learning-rate multipliers, or null (all 1). */
+  private float[] rates;
 
   /**
    * A leaf layer that holds parameters or state, named by its path of child indices from the root ("3.0.1"; "" for
@@ -134,6 +136,24 @@ public final class Model {
     frozen = frozenParams == 0 ? null : FrozenPrefix.of(this, frozenParams);
     featureInput = false;
     return this;
+  }
+
+  /**
+   * Per-parameter learning-rate multipliers (discriminative rates for fine-tuning: a pre-trained backbone
+   * slower than a new head); null for none.
+   */
+  public Model scaleRates(float[] multipliers) {
+    if (multipliers != null && multipliers.length != params.length) {
+      throw new IllegalArgumentException(name + ": " + multipliers.length + " rate multipliers for " + params.length
+          + " parameters");
+    }
+    rates = multipliers;
+    return this;
+  }
+
+  /** The learning-rate multipliers, or null. */
+  public float[] rates() {
+    return rates;
   }
 
   /** Parameters of the frozen backbone (0: none); the optimizer leaves them alone. */

@@ -27,14 +27,15 @@ public final class Step {
 
   /**
    * What the second half updates: the whole model's arrays, or a rank's shard of them (the same elements in the
-   * same order, compacted). frozen counts the leading parameters of this slice the optimizer leaves alone,
+   * same order, compacted). rates scale each parameter's learning rate (null: none). frozen counts the leading parameters of this slice the optimizer leaves alone,
    * frozenState the leading state values (a frozen backbone's running statistics) that do not move.
    */
-  public record Slice(float[] params, float[] grads, boolean[] decay, int frozen, float[] state, float[] statSums,
-      int frozenState) {
-    /** The whole model, its frozen backbone ({@link Model#freeze}) left alone. */
+  public record Slice(float[] params, float[] grads, boolean[] decay, float[] rates, int frozen, float[] state,
+      float[] statSums, int frozenState) {
+    /** The whole model, its frozen backbone ({@link Model#freeze}) left alone, at its rates. */
     public static Slice of(Model m, float[] grads, float[] statSums) {
-      return new Slice(m.params(), grads, m.decayMask(), m.frozenParams(), m.state(), statSums, m.frozenState());
+      return new Slice(m.params(), grads, m.decayMask(), m.rates(), m.frozenParams(), m.state(), statSums,
+          m.frozenState());
     }
   }
 
@@ -81,7 +82,7 @@ public final class Step {
       GradClip.clipTo(s.grads(), norm, clipNorm);
     }
     float lr = schedule.lr(optimizer.steps());
-    optimizer.step(s.params(), s.grads(), s.decay(), s.frozen(), lr);
+    optimizer.step(s.params(), s.grads(), s.decay(), s.rates(), s.frozen(), lr);
     return new Trainer.StepResult(totals.meanLoss(), (int) totals.correct(), (int) totals.count(), lr,
         clipNorm > 0 ? norm : Double.NaN);
   }

@@ -16,7 +16,7 @@ class OptimizerTest {
   private static float[] run(Optimizer opt, float lr, float[]... gradSteps) {
     float[] p = {1f};
     for (float[] g : gradSteps) {
-      opt.step(p, g, new boolean[] {true}, 0, lr);
+      opt.step(p, g, new boolean[] {true}, null, 0, lr);
     }
     return p;
   }
@@ -51,7 +51,7 @@ class OptimizerTest {
     // v = 0.01 * 0.25 = 0.0025 -> p = 1 - 0.01 * 0.5 / 0.05 = 0.9
     assertEquals(0.9f, run(new RmsProp(0.99f, 1e-8f, 0f, 0f), 0.01f, new float[] {0.5f})[0], 1e-5);
     float[] p = {1f, 1f, 1f};
-    new Sgd(0f, false, 0.5f).step(p, new float[] {1f, 1f, 0f}, new boolean[] {true, true, false}, 1, 0.1f);
+    new Sgd(0f, false, 0.5f).step(p, new float[] {1f, 1f, 0f}, new boolean[] {true, true, false}, null, 1, 0.1f);
     assertEquals(1f, p[0]); // frozen
     assertEquals(1f - 0.1f * (1f + 0.5f), p[1], 1e-6); // decayed
     assertEquals(1f, p[2]); // no gradient, no decay (a bias)

@@ -63,6 +63,7 @@ final class CollectiveRank {
     final float[] p;
     final float[] g;
     final boolean[] decay;
+    final float[] rates;
     final float[] s;
     final float[] stats;
     final Optimizer optimizer;
@@ -76,6 +77,7 @@ final class CollectiveRank {
       this.p = new float[params.size()];
       this.g = new float[params.size()];
       this.decay = params.gather(model.decayMask());
+      this.rates = model.rates() == null ? null : params.gather(model.rates(), new float[params.size()]);
       this.s = new float[state.size()];
       this.stats = new float[state.size()];
       this.optimizer = cfg.optimizer.optimizer();
@@ -108,7 +110,7 @@ final class CollectiveRank {
       params.gather(model.grads(), g);
       state.gather(model.state(), s);
       state.gather(model.batchStatistics(), stats);
-      Step.apply(new Step.Slice(p, g, decay, frozenPart(params, model.frozenParams()), s, stats,
+      Step.apply(new Step.Slice(p, g, decay, rates, frozenPart(params, model.frozenParams()), s, stats,
           frozenPart(state, model.frozenState())), forwardsPerStep, gradSquaredNorm, optimizer, schedule,
           cfg.clipNorm, Objective.NONE);
       params.scatter(p, model.params());

@@ -43,6 +43,8 @@ public final class TrainConfig implements Serializable {
   public int bucketFloats = 1 << 20;
   /** Leading parameters of a frozen backbone (training.freeze resolved; 0: none): see Model#freeze. */
   public int frozenParams = 0;
+  /** Learning-rate multipliers by layer name or prefix, in order (training.lr_multipliers); empty: none. */
+  public java.util.LinkedHashMap<String, Double> lrMultipliers = new java.util.LinkedHashMap<>();
   /** Samples are the frozen backbone's pre-computed features, not images (training.features: precompute). */
   public boolean featureInput = false;
   /** Driver: a checkpoint to start from (init.checkpoint; layers matched by name, see Transfer), or null. */
@@ -74,6 +76,7 @@ public final class TrainConfig implements Serializable {
   /** The model every trainer trains: the architecture, its backbone frozen and fed features as configured. */
   public sparkcnn.models.Model buildModel() {
     sparkcnn.models.Model m = sparkcnn.models.zoo.Zoo.build(model).freeze(frozenParams);
+    m.scaleRates(sparkcnn.models.zoo.Transfer.rates(model, m, lrMultipliers));
     return featureInput ? m.takeFeatures() : m;
   }
 

@@ -9,6 +9,7 @@ import sparkcnn.driver.data.Source;
 import sparkcnn.driver.data.augment.Augmentations;
 import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.models.ClassNames;
+import sparkcnn.models.Model;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Scaling;
 import sparkcnn.models.zoo.Transfer;
@@ -108,6 +109,9 @@ public final class TrainJob {
     training.put("freeze", Field.list(List.of(), "layers whose parameters do not train, a leading run of the "
         + "network (a backbone): layer names or prefixes as summary lists them (\"0\", \"3.1\"), or stem, head, "
         + "all_but_head; frozen layers run forward only, in evaluation mode", "layer names", v -> String.valueOf(v)));
+    training.put("lr_multipliers", Field.map("learning-rate multipliers by layer name or prefix (as for freeze), "
+        + "e.g. {\"0\": 0.1, head: 10}; later entries override earlier ones; 0 stops a layer (its gradient is still "
+        + "computed: freeze a leading run instead where you can)"));
     training.put("features", Field.choice("full", "full: the frozen backbone runs every step; precompute: it runs "
         + "once over the training set and only the layers after it train on its cached outputs",
         List.of("full", "precompute")));
@@ -255,10 +259,29 @@ public final class TrainJob {
   private static void transfer(JobFile job, ModelSpec model, TrainConfig config) {
     config.initCheckpoint = job.string("init.checkpoint");
     List<String> freeze = job.list("training.freeze").stream().map(String::valueOf).toList();
+    Model built = freeze.isEmpty() && job.map("training.lr_multipliers").isEmpty() ? null : Zoo.build(model);
     try {
-      config.frozenParams = Transfer.frozenParams(model, Zoo.build(model), freeze);
+      config.frozenParams = Transfer.frozenParams(model, built, freeze);
     } catch (IllegalArgumentException e) {
       throw job.error("training.freeze", freeze, "a leading run of " + model.name() + "'s layers: " + e.getMessage());
+    }
+    job.map("training.lr_multipliers").forEach((name, value) -> {
+      double m;
+      try {
+        m = Double.parseDouble(value);
+      } catch (NumberFormatException e) {
+        throw job.error("training.lr_multipliers." + name, value, "a number >= 0");
+      }
+      if (!(m >= 0) || Double.isInfinite(m)) {
+        throw job.error("training.lr_multipliers." + name, value, "a number >= 0");
+      }
+      config.lrMultipliers.put(name, m);
+    });
+    try {
+      Transfer.rates(model, built, config.lrMultipliers);
+    } catch (IllegalArgumentException e) {
+      throw job.error("training.lr_multipliers", job.map("training.lr_multipliers"), "layer names of "
+          + model.name() + ": " + e.getMessage());
     }
     config.featureInput = job.string("training.features").equals("precompute");
     config.featuresPath = job.string("features.path");

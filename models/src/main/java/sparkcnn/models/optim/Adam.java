@@ -28,7 +28,8 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public void step(float[] params, float[] grads, boolean[] decayMask, int frozen, float lr) {
+  public void step(float[] params, float[] grads, boolean[] decayMask, float[] rates, int frozen,
+      float lr) {
     if (m == null) {
       m = new float[params.length];
       v = new float[params.length];
@@ -37,13 +38,15 @@ public final class Adam implements Optimizer {
     double c1 = 1 - Math.pow(beta1, steps);
     double c2 = 1 - Math.pow(beta2, steps);
     // Millions of independent elements while the executors wait: spread them over the driver's cores.
-    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, frozen + lo,
+    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, rates, frozen + lo,
         frozen + hi, lr, c1, c2));
   }
 
-  private void update(float[] params, float[] grads, boolean[] decayMask, int from, int to, float lr, double c1,
+  private void update(float[] params, float[] grads, boolean[] decayMask, float[] rates, int from, int to,
+      float baseLr, double c1,
       double c2) {
     for (int i = from; i < to; i++) {
+      float lr = rates == null ? baseLr : baseLr * rates[i];
       boolean decay = decayMask[i] && weightDecay != 0f;
       float g = grads[i] + (decay && !decoupled ? weightDecay * params[i] : 0f);
       m[i] = beta1 * m[i] + (1 - beta1) * g;

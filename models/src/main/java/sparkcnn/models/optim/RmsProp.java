@@ -23,19 +23,22 @@ public final class RmsProp implements Optimizer {
   }
 
   @Override
-  public void step(float[] params, float[] grads, boolean[] decayMask, int frozen, float lr) {
+  public void step(float[] params, float[] grads, boolean[] decayMask, float[] rates, int frozen,
+      float lr) {
     if (v == null) {
       v = new float[params.length];
       buf = new float[params.length];
     }
     // Millions of independent elements while the executors wait: spread them over the driver's cores.
-    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, frozen + lo,
+    Parallel.forRange(params.length - frozen, (lo, hi, chunk) -> update(params, grads, decayMask, rates, frozen + lo,
         frozen + hi, lr));
     steps++;
   }
 
-  private void update(float[] params, float[] grads, boolean[] decayMask, int from, int to, float lr) {
+  private void update(float[] params, float[] grads, boolean[] decayMask, float[] rates, int from, int to,
+      float baseLr) {
     for (int i = from; i < to; i++) {
+      float lr = rates == null ? baseLr : baseLr * rates[i];
       float g = grads[i] + (decayMask[i] ? weightDecay * params[i] : 0f);
       v[i] = alpha * v[i] + (1 - alpha) * g * g;
       float update = (float) (g / (Math.sqrt(v[i]) + eps));

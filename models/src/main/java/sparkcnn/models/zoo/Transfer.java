@@ -52,22 +52,9 @@ public final class Transfer {
     List<Model.Part> parts = model.parts().stream().filter(p -> p.paramCount() > 0).toList();
     boolean[] frozen = new boolean[parts.size()];
     for (String n : names) {
-      boolean any = false;
-      for (int i = 0; i < parts.size(); i++) {
-        String layer = parts.get(i).name();
-        boolean match = switch (n) {
-          case "stem" -> under(layer, "0");
-          case "head" -> head.contains(layer);
-          case "all_but_head" -> !head.contains(layer) && i < firstHead(parts, head);
-          default -> under(layer, n);
-        };
-        frozen[i] |= match;
-        any |= match;
-      }
-      if (!any) {
-        throw new IllegalArgumentException("'" + n + "' names no layer with parameters of " + spec.name()
-            + " (names are paths such as " + exampleNames(parts) + ", or stem, head, all_but_head; bin/sparkcnn "
-            + "summary --model " + spec.name() + " lists them)");
+      boolean[] match = select(spec, parts, head, n);
+      for (int i = 0; i < frozen.length; i++) {
+        frozen[i] |= match[i];
       }
     }
     int count = 0;
@@ -86,6 +73,53 @@ public final class Transfer {
     }
     model.freeze(count).freeze(0); // fails, naming the layer, if the cut falls inside a residual block or branches
     return count;
+  }
+
+  /**
+   * Per-parameter learning-rate multipliers from (layer name or prefix, as for freezing) -> multiplier entries,
+   * applied in order so a later entry overrides an earlier one where both match; parameters no entry names keep
+   * 1. Null for no entries. Fails naming a name that matches no layer.
+   */
+  public static float[] rates(ModelSpec spec, Model model, Map<String, Double> multipliers) {
+    if (multipliers.isEmpty()) {
+      return null;
+    }
+    List<String> head = head(spec);
+    List<Model.Part> parts = model.parts().stream().filter(p -> p.paramCount() > 0).toList();
+    float[] rates = new float[model.paramCount()];
+    java.util.Arrays.fill(rates, 1f);
+    multipliers.forEach((n, m) -> {
+      boolean[] match = select(spec, parts, head, n);
+      for (int i = 0; i < match.length; i++) {
+        if (match[i]) {
+          Model.Part p = parts.get(i);
+          java.util.Arrays.fill(rates, p.paramOffset(), p.paramOffset() + p.paramCount(), m.floatValue());
+        }
+      }
+    });
+    return rates;
+  }
+
+  /** Which of parts a name selects: a layer or prefix, or stem, head, all_but_head; fails if none. */
+  private static boolean[] select(ModelSpec spec, List<Model.Part> parts, List<String> head, String n) {
+    boolean[] match = new boolean[parts.size()];
+    boolean any = false;
+    for (int i = 0; i < parts.size(); i++) {
+      String layer = parts.get(i).name();
+      match[i] = switch (n) {
+        case "stem" -> under(layer, "0");
+        case "head" -> head.contains(layer);
+        case "all_but_head" -> !head.contains(layer) && i < firstHead(parts, head);
+        default -> under(layer, n);
+      };
+      any |= match[i];
+    }
+    if (!any) {
+      throw new IllegalArgumentException("'" + n + "' names no layer with parameters of " + spec.name()
+          + " (names are paths such as " + exampleNames(parts) + ", or stem, head, all_but_head; bin/sparkcnn "
+          + "summary --model " + spec.name() + " lists them)");
+    }
+    return match;
   }
 
   /**

@@ -3,6 +3,7 @@ package sparkcnn.models.zoo;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -112,6 +113,34 @@ class TransferTest {
         () -> Transfer.frozenParams(RESNET, r, List.of("0", inside)));
     assertTrue(e.getMessage().contains("residual") && e.getMessage().contains("freeze whole blocks"), e.getMessage());
     assertEquals(0, r.frozenParams());
+  }
+
+  @Test
+  void learningRateMultipliersScaleEachLayersStep() {
+    Model m = Zoo.build(CONVNET).init(3);
+    java.util.LinkedHashMap<String, Double> multipliers = new java.util.LinkedHashMap<>();
+    multipliers.put("all_but_head", 0.1);
+    multipliers.put("2", 0.0); // a later entry overrides an earlier one
+    float[] rates = Transfer.rates(CONVNET, m, multipliers);
+    int head = m.parts().get(3).paramOffset();
+    assertEquals(0.1f, rates[0]);
+    assertEquals(0f, rates[832]);
+    assertEquals(0.1f, rates[head - 1]);
+    assertEquals(1f, rates[head]);
+    assertNull(Transfer.rates(CONVNET, m, new java.util.LinkedHashMap<>()));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> Transfer.rates(CONVNET, m, new java.util.LinkedHashMap<>(java.util.Map.of("7.1", 2.0))))
+        .getMessage().contains("'7.1' names no layer"));
+    // Plain SGD: each parameter moves by lr * its multiplier * its gradient.
+    m.scaleRates(rates);
+    float[] before = m.params().clone();
+    Trainer t = new Trainer(m, new Sgd(0f, false, 0f), s -> 0.5f, Trainer.Options.DEFAULT);
+    int[] y = new int[4];
+    t.step(greyImages(new SplittableRandom(4), 4, y), y);
+    for (int i : new int[] {0, 5, 832, 900, head - 1, head, m.paramCount() - 1}) {
+      assertEquals(before[i] - 0.5f * rates[i] * m.grads()[i], m.params()[i], 1e-7, "parameter " + i);
+    }
+    assertArrayEquals(Arrays.copyOfRange(before, 832, 832 + 51_264), Arrays.copyOfRange(m.params(), 832, 832 + 51_264));
   }
 
   @Test
