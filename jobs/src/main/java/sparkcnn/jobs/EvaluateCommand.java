@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.Evaluator;
+import sparkcnn.driver.train.SegmentationMetrics;
 import sparkcnn.kernels.bench.Json;
 
 /** {@code evaluate --checkpoint PATH --data SOURCE}: accuracy, loss, top-5 and the confusion matrix. */
@@ -20,6 +21,11 @@ final class EvaluateCommand implements Main.Command {
       it) and evaluates it with Spark over SOURCE: %s.
       Prints loss, accuracy, top-5 accuracy and the confusion matrix (rows: true class, columns: predicted);
       --json prints one object with loss, accuracy, top5, count, confusion, checkpoint, step.
+      A segmentation checkpoint (per-pixel output) is scored pixel by pixel (pixels with the training's
+      ignore_index left out): pixel accuracy, IoU per class (TP / (TP + FP + FN) from the pixel confusion
+      matrix) and mean IoU over the classes present in the truth or the predictions (a class absent from both
+      has no IoU and is left out of the mean); --json adds pixel_accuracy, iou (null for absent classes),
+      mean_iou and classes_in_mean, and count is pixels.
       """.formatted(DataArgs.FORMS);
 
   @Override
@@ -46,9 +52,11 @@ final class EvaluateCommand implements Main.Command {
     try {
       Checkpoints c = Checkpoints.load(ckpt, sc.hadoopConfiguration());
       var m = c.spec();
+      source.segmentation = sparkcnn.models.zoo.Zoo.perPixel(m);
+      source.ignoreIndex = c.ignoreIndex();
       Source.Loaded loaded = source.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
       Evaluator.Result r = Evaluator.evaluate(sc, loaded.blocks(), m, c.model().params(), c.model().state(),
-          c.normalization(), 256);
+          c.normalization(), 256, c.ignoreIndex());
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("checkpoint", ckpt);
       report.put("step", c.step());
@@ -67,8 +75,29 @@ final class EvaluateCommand implements Main.Command {
         rows.add(row);
       }
       report.put("confusion", rows);
+      SegmentationMetrics seg = r.perPixel() ? r.segmentation() : null;
+      if (seg != null) {
+        report.put("pixel_accuracy", seg.pixelAccuracy());
+        List<Object> iou = new ArrayList<>();
+        for (double v : seg.iou()) {
+          iou.add(v);
+        }
+        report.put("iou", iou);
+        report.put("mean_iou", seg.meanIou());
+        report.put("classes_in_mean", seg.classesInMean());
+      }
       if (json) {
         out.println(Json.write(report));
+      } else if (seg != null) {
+        out.printf(Locale.ROOT, "%s (step %d) on %d pixels: pixel accuracy %.4f  mean IoU %.4f  loss %.4f%n",
+            m.name(), c.step(), r.count(), seg.pixelAccuracy(), seg.meanIou(), r.loss());
+        out.printf(Locale.ROOT, "mean IoU over the %d of %d classes present in the truth or the predictions (a "
+            + "class absent from both has no IoU)%n", seg.classesInMean(), r.classes());
+        out.println("class    IoU");
+        for (int k = 0; k < r.classes(); k++) {
+          out.printf(Locale.ROOT, "%5d    %s%n", k, Double.isNaN(seg.iou()[k]) ? "absent"
+              : String.format(Locale.ROOT, "%.4f", seg.iou()[k]));
+        }
       } else {
         out.printf(Locale.ROOT, "%s (step %d) on %d samples: accuracy %.4f  loss %.4f  top-5 %.4f%n", m.name(),
             c.step(), r.count(), r.accuracy(), r.loss(), r.top5());

@@ -13,9 +13,15 @@ final class BlockBuilder {
   private final List<Integer> labels = new ArrayList<>();
   private final List<String> sources = new ArrayList<>();
   private final ByteArrayOutputStream masks = new ByteArrayOutputStream();
-  private boolean segmentation;
+  private final boolean segmentation;
 
   BlockBuilder(int channels, int height, int width) {
+    this(channels, height, width, false);
+  }
+
+  /** segmentation: samples come with masks (an empty block then still is a segmentation block). */
+  BlockBuilder(int channels, int height, int width, boolean segmentation) {
+    this.segmentation = segmentation;
     this.channels = channels;
     this.height = height;
     this.width = width;
@@ -29,7 +35,6 @@ final class BlockBuilder {
 
   /** A segmentation sample: its planes and its H * W mask. */
   void add(byte[] planes, byte[] mask, String source) {
-    segmentation = true;
     pixels.write(planes, 0, planes.length);
     masks.write(mask, 0, mask.length);
     labels.add(0);

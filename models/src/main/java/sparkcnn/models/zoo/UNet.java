@@ -16,6 +16,7 @@ import sparkcnn.models.layers.Sequential;
  * each), four 2x2 transposed-conv steps up, each concatenating the encoder's features of the same level, and a
  * 1x1 head giving per-pixel class scores. Unpadded (the paper's: 572x572 in, 388x388 out, skips centre-cropped)
  * or padded (output as large as the input). Width scales the channels, depth is ignored (the levels are fixed).
+ * {@link #small} is a lighter padded variant for small inputs (64x64): three steps down from 32 channels.
  */
 final class UNet {
   private UNet() {}
@@ -23,6 +24,15 @@ final class UNet {
   static Layer build(Build b, boolean padded) {
     int[] c = {b.ch(64), b.ch(128), b.ch(256), b.ch(512), b.ch(1024)};
     return level(b.channels(), c, 0, padded, b.height(), b.width(), b.classes());
+  }
+
+  /**
+   * Padded, three 2x2 steps down (32-64-128-256 channels): the receptive field covers a 64x64 input at a
+   * sixteenth of the full network's cost per pixel, which is what a 2-core machine can train in minutes.
+   */
+  static Layer small(Build b) {
+    int[] c = {b.ch(32), b.ch(64), b.ch(128), b.ch(256)};
+    return level(b.channels(), c, 0, true, b.height(), b.width(), b.classes());
   }
 
   /**
