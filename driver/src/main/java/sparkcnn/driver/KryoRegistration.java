@@ -4,6 +4,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.serializers.JavaSerializer;
 import org.apache.spark.serializer.KryoRegistrator;
 import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.driver.score.MaskScorer;
 import sparkcnn.driver.score.Scorer;
 import sparkcnn.driver.train.EvalPartial;
 import sparkcnn.driver.train.Snapshot;
@@ -29,6 +30,8 @@ public final class KryoRegistration implements KryoRegistrator {
     // Broadcast once per scoring job. Its members are records, which Java serialization rebuilds through their
     // constructors; the weights are float arrays, which it writes in bulk.
     kryo.register(Scorer.class, new JavaSerializer());
+    kryo.register(MaskScorer.class, new JavaSerializer());
+    kryo.register(MaskScorer.Row.class, new JavaSerializer());
     kryo.register(float[].class);
     kryo.register(float[][].class);
     kryo.register(byte[].class);
