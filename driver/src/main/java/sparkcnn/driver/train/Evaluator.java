@@ -38,6 +38,8 @@ public final class Evaluator {
   }
 
   private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+  /** Segmentation: pixels per evaluation forward (16 images of 64x64). */
+  private static final int PIXELS_PER_BATCH = 1 << 16;
 
   /** Drops the evaluation models this JVM keeps (the driver calls it when a run ends in local mode). */
   public static void forget() {
@@ -54,6 +56,11 @@ public final class Evaluator {
   /** ignoreIndex: the mask value whose pixels are not scored (negative: none). */
   public static Result evaluate(JavaSparkContext sc, JavaRDD<SampleBlock> data, ModelSpec spec, float[] params,
       float[] state, Normalization norm, int batch, int ignoreIndex) {
+    if (Zoo.perPixel(spec)) {
+      // Per-pixel logits and probabilities are H * W times a classifier's: keep a batch to about 64K pixels.
+      batch = Math.max(1, Math.min(batch, PIXELS_PER_BATCH / (spec.height() * spec.width())));
+    }
+    int rows = batch;
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(0, params, state, null));
     // Models are kept per (spec, thread) and reloaded from each broadcast: evaluating every epoch reuses them.
     String key = spec.toString();
@@ -64,7 +71,7 @@ public final class Evaluator {
         // One model per (spec, task thread): a thread runs one task at a time, so no model is ever shared.
         Model m = MODELS.computeIfAbsent(key + "/" + Thread.currentThread().getId(), k -> Zoo.build(spec));
         m.load(bc.value().params, bc.value().state);
-        return acc.plus(score(m, block, norm, batch, spec.classes(), ignoreIndex));
+        return acc.plus(score(m, block, norm, rows, spec.classes(), ignoreIndex));
       }, EvalPartial::plus, 2);
       return new Result(total.lossSum / total.count, total.correct / (double) total.count,
           total.top5 / (double) total.count, total.count, spec.classes(), total.confusion, Zoo.perPixel(spec));

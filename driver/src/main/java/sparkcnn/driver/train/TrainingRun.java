@@ -88,6 +88,7 @@ public final class TrainingRun {
         log.println("warning: could not write " + metricsPath + ": " + e.getMessage());
       }
     });
+    progress.lastStep = trainer.step(); // a resumed run counts its images from where it resumed
     String runName = new Path(opt.outputDir()).getName();
     long startStep = trainer.step();
     String checkpoint = null;
@@ -165,6 +166,8 @@ public final class TrainingRun {
     double lastLoss = Double.NaN;
     double lastAcc = Double.NaN;
     float lastLr;
+    private final boolean perPixel;
+    private long lastStep;
 
     Progress(TrainConfig cfg, Options opt, long start, List<String> metrics, Runnable flush) {
       this.flush = flush;
@@ -173,10 +176,13 @@ public final class TrainingRun {
       this.start = start;
       this.lastLog = start;
       this.metrics = metrics;
+      this.perPixel = sparkcnn.models.zoo.Zoo.perPixel(cfg.model);
     }
 
     void step(StepReport r) {
-      imagesSinceLog += r.samples();
+      // A segmentation step counts pixels: images/s comes from the steps done instead.
+      imagesSinceLog += perPixel ? (r.step() - lastStep) * cfg.globalBatch : r.samples();
+      lastStep = r.step();
       lossSinceLog += r.loss();
       accSinceLog += r.accuracy();
       stepsSinceLog++;

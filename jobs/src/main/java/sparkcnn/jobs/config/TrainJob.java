@@ -29,8 +29,8 @@ public final class TrainJob {
 
   static Map<String, Object> sourceSchema() {
     Map<String, Object> s = new LinkedHashMap<>();
-    s.put("format", Field.choice("idx", "where samples come from (segmentation: segfolder, parquet with "
-        + "mask_column, generated)", Source.FORMATS));
+    s.put("format", Field.choice("idx", "where samples come from: " + String.join(", ", Source.FORMATS)
+        + " (with masks, for segmentation: segfolder, parquet with mask_column, generated)", Source.FORMATS));
     s.put("path", Field.string(null, "IDX image file, image folder tree or table (any Hadoop path)"));
     s.put("labels", Field.string(null, "IDX label file (format idx)"));
     s.put("image_column", Field.string("image", "encoded-image column (format parquet)"));
