@@ -9,6 +9,7 @@ import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.Evaluator;
+import sparkcnn.driver.train.SegmentationMetrics;
 import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.ClassNames;
 
@@ -23,6 +24,11 @@ final class EvaluateCommand implements Main.Command {
       predicted class by number) with each class's recall and precision; --json prints one object with loss,
       accuracy, top5, count, confusion, class_names, per_class (class, name, support, predicted, recall,
       precision), checkpoint, step. A folder tree's class folders must match the checkpoint's class names.
+      A segmentation checkpoint (per-pixel output) is scored pixel by pixel (pixels with the training's
+      ignore_index left out): pixel accuracy, IoU per class (TP / (TP + FP + FN) from the pixel confusion
+      matrix) and mean IoU over the classes present in the truth or the predictions (a class absent from both
+      has no IoU and is left out of the mean); --json adds pixel_accuracy, iou (null for absent classes),
+      mean_iou and classes_in_mean, and count is pixels.
       """.formatted(DataArgs.FORMS);
 
   @Override
@@ -49,6 +55,8 @@ final class EvaluateCommand implements Main.Command {
     try {
       Checkpoints c = Checkpoints.load(ckpt, sc.hadoopConfiguration());
       var m = c.spec();
+      source.segmentation = sparkcnn.models.zoo.Zoo.perPixel(m);
+      source.ignoreIndex = c.ignoreIndex();
       Source.Loaded loaded = source.load(sc, m.channels(), m.height(), m.width(), m.classes(), partitions);
       List<String> names = c.classNames();
       if (loaded.classes() != null && !ClassNames.areDefaults(names)
@@ -58,7 +66,7 @@ final class EvaluateCommand implements Main.Command {
             + "the checkpoint's class names " + names);
       }
       Evaluator.Result r = Evaluator.evaluate(sc, loaded.blocks(), m, c.model().params(), c.model().state(),
-          c.normalization(), 256);
+          c.normalization(), 256, c.ignoreIndex());
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("checkpoint", ckpt);
       report.put("step", c.step());
@@ -90,8 +98,29 @@ final class EvaluateCommand implements Main.Command {
         perClass.add(one);
       }
       report.put("per_class", perClass);
+      SegmentationMetrics seg = r.perPixel() ? r.segmentation() : null;
+      if (seg != null) {
+        report.put("pixel_accuracy", seg.pixelAccuracy());
+        List<Object> iou = new ArrayList<>();
+        for (double v : seg.iou()) {
+          iou.add(v);
+        }
+        report.put("iou", iou);
+        report.put("mean_iou", seg.meanIou());
+        report.put("classes_in_mean", seg.classesInMean());
+      }
       if (json) {
         out.println(Json.write(report));
+      } else if (seg != null) {
+        out.printf(Locale.ROOT, "%s (step %d) on %d pixels: pixel accuracy %.4f  mean IoU %.4f  loss %.4f%n",
+            m.name(), c.step(), r.count(), seg.pixelAccuracy(), seg.meanIou(), r.loss());
+        out.printf(Locale.ROOT, "mean IoU over the %d of %d classes present in the truth or the predictions (a "
+            + "class absent from both has no IoU)%n", seg.classesInMean(), r.classes());
+        out.println("class    IoU");
+        for (int k = 0; k < r.classes(); k++) {
+          out.printf(Locale.ROOT, "%5d    %s%n", k, Double.isNaN(seg.iou()[k]) ? "absent"
+              : String.format(Locale.ROOT, "%.4f", seg.iou()[k]));
+        }
       } else {
         out.printf(Locale.ROOT, "%s (step %d) on %d samples: accuracy %.4f  loss %.4f  top-5 %.4f%n", m.name(),
             c.step(), r.count(), r.accuracy(), r.loss(), r.top5());

@@ -79,6 +79,10 @@ final class JobRun {
       report.put("test_accuracy", o.test().accuracy());
       report.put("test_loss", o.test().loss());
       report.put("test_top5", o.test().top5());
+      if (o.test().perPixel()) {
+        report.put("test_pixel_accuracy", o.test().segmentation().pixelAccuracy());
+        report.put("test_mean_iou", o.test().segmentation().meanIou());
+      }
     }
     report.put("train_loss", o.trainLoss());
     report.put("train_accuracy", o.trainAccuracy());

@@ -18,7 +18,8 @@ public final class Main {
   }
 
   static final Map<String, Command> COMMANDS = new TreeMap<>(Map.of("bench", new BenchCommand(),
-      "summary", new SummaryCommand(), "train", new TrainCommand(), "evaluate", new EvaluateCommand(), "score", new ScoreCommand(), "sweep", new SweepCommand()));
+      "summary", new SummaryCommand(), "train", new TrainCommand(), "evaluate", new EvaluateCommand(), "score", new ScoreCommand(), "sweep", new SweepCommand(),
+      "make-dataset", new MakeDatasetCommand()));
 
   private Main() {}
 

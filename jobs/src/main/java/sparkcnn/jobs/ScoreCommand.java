@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.score.MaskScorer;
 import sparkcnn.driver.score.ScoreJob;
 import sparkcnn.driver.score.Scorer;
 import sparkcnn.driver.score.ScoringModels;
@@ -15,6 +16,7 @@ import sparkcnn.jobs.config.JobFile;
 import sparkcnn.jobs.config.Schema;
 import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.ClassNames;
+import sparkcnn.models.zoo.Zoo;
 
 /** {@code score}: batch scoring of an image set with one checkpoint or an ensemble. */
 final class ScoreCommand implements Main.Command {
@@ -22,7 +24,7 @@ final class ScoreCommand implements Main.Command {
       usage: bin/sparkcnn score [SCORE.yaml [--set key=value ...]]
                                 [--checkpoint PATH ...] [--input PATH] [--output PATH]
                                 [--format parquet|csv] [--top-k K] [--crops 1|5|10] [--batch B]
-                                [--partitions P] [--image-column C] [--id-column C] [--json]
+                                [--partitions P] [--image-column C] [--id-column C] [--overlay] [--json]
 
       Scores every image under --input (a folder tree, any depth, of .jpg/.jpeg/.png/.bmp/.gif files; or a
       Parquet table with an encoded-image column) with the checkpoint's model, batch norm folded, inside the
@@ -34,8 +36,15 @@ final class ScoreCommand implements Main.Command {
       mirrors) of the image resized to 8/7 of the input. --output must not exist (nothing is overwritten).
       Defaults: --format parquet, --top-k 5, --crops 1, --batch 64, --partitions = cores.
       A scoring job file (conf/jobs/score-folders.yaml) gives the same settings as keys: checkpoints (a list),
-      input, output, format, top_k, crops, batch, partitions, image_column, id_column; options on the command
-      line win.
+      input, output, format, top_k, crops, batch, partitions, image_column, id_column, overlay; options on the
+      command line win.
+
+      Segmentation checkpoints (the model predicts a class per pixel) write, for every image, its predicted mask
+      as an 8-bit grey PNG of class indices at the model's input size (the image fitted as in training) into
+      OUTPUT/masks/ (named after the image's path under --input, or the table row's id, with .png), with
+      --overlay also the image with the mask blended over it in a fixed palette into OUTPUT/overlays/, and the
+      rows into OUTPUT/predictions (Parquet or CSV): path, mask_path, overlay_path, class_pixels (pixels per
+      class), mean_confidence (mean winning probability), error. --top-k and --crops do not apply.
       """;
 
   static Schema schema() {
@@ -52,6 +61,7 @@ final class ScoreCommand implements Main.Command {
     top.put("partitions", Field.integer(0L, 0, "minimum partitions (0: the cores)"));
     top.put("image_column", Field.string("image", "encoded-image column of a table"));
     top.put("id_column", Field.string(null, "id column of a table (reported as the row's path)"));
+    top.put("overlay", Field.bool(false, "segmentation: also write coloured overlays into OUTPUT/overlays/"));
     return new Schema(top);
   }
 
@@ -78,9 +88,10 @@ final class ScoreCommand implements Main.Command {
     int partitions = args.positiveInt("--partitions", 0);
     String imageColumn = args.option("--image-column");
     String idColumn = args.option("--id-column");
+    boolean overlay = args.flag("--overlay");
     String file = args.positional();
     args.done("SCORE.yaml, --set, --checkpoint, --input, --output, --format, --top-k, --crops, --batch, "
-        + "--partitions, --image-column, --id-column, --json, --help");
+        + "--partitions, --image-column, --id-column, --overlay, --json, --help");
     if (file != null || !sets.isEmpty()) {
       if (file == null) {
         throw new UsageException("sparkcnn score: --set needs a scoring job file");
@@ -98,6 +109,7 @@ final class ScoreCommand implements Main.Command {
       partitions = partitions > 0 ? partitions : (int) job.integer("partitions");
       imageColumn = imageColumn != null ? imageColumn : job.string("image_column");
       idColumn = idColumn != null ? idColumn : job.string("id_column");
+      overlay = overlay || job.bool("overlay");
     }
     topK = topK > 0 ? topK : 5;
     crops = crops > 0 ? crops : 1;
@@ -132,6 +144,10 @@ final class ScoreCommand implements Main.Command {
             ck.normalization()));
       }
       ScoringModels models = new ScoringModels(members);
+      if (Zoo.perPixel(models.first())) {
+        return scoreMasks(sc, models, input, output, format, batch, partitions, imageColumn, idColumn, overlay, crops,
+            json, out);
+      }
       Scorer scorer = new Scorer(models, topK, crops, batch);
       (json ? System.err : out).printf(Locale.ROOT, "scoring %s with %s (%d checkpoint(s), %d crop(s)) ...%n", input,
           models.first().name(), members.size(), crops);
@@ -154,5 +170,38 @@ final class ScoreCommand implements Main.Command {
     } finally {
       sc.stop();
     }
+  }
+
+  /** Scoring with a segmentation model: masks, overlays and one row per image (see the help). */
+  private static int scoreMasks(JavaSparkContext sc, ScoringModels models, String input, String output, String format,
+      int batch, int partitions, String imageColumn, String idColumn, boolean overlay, int crops, boolean json,
+      PrintStream out) throws Exception {
+    if (crops != 1) {
+      throw new UsageException("sparkcnn score: --crops: " + models.first().name() + " predicts a class per pixel; "
+          + "multi-crop applies to classifiers only (expected 1, got " + crops + ")");
+    }
+    (json ? System.err : out).printf(Locale.ROOT, "scoring %s with %s (segmentation, %d checkpoint(s)) ...%n", input,
+        models.first().name(), models.members().size());
+    ScoreJob.Result r = ScoreJob.runMasks(sc, input, imageColumn == null ? "image" : imageColumn, idColumn,
+        new MaskScorer(models, batch, output, overlay), output, format, partitions);
+    models.close();
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("output", r.output());
+    report.put("masks", output + "/masks");
+    if (overlay) {
+      report.put("overlays", output + "/overlays");
+    }
+    report.put("rows", r.rows());
+    report.put("errors", r.errors());
+    report.put("seconds", r.seconds());
+    report.put("images_per_second", r.rows() / r.seconds());
+    if (json) {
+      out.println(Json.write(report));
+    } else {
+      out.printf(Locale.ROOT, "scored %d images (%d unreadable, see the error column) in %.1f s: masks in %s/masks%s, "
+          + "rows in %s%n", r.rows(), r.errors(), r.seconds(), output, overlay ? ", overlays in " + output
+          + "/overlays" : "", r.output());
+    }
+    return 0;
   }
 }

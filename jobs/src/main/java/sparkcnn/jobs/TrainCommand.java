@@ -64,7 +64,11 @@ final class TrainCommand implements Main.Command {
       } else {
         out.printf(Locale.ROOT, "%ndone in %.0f s (%.0f images/s)%n", (Double) report.get("seconds"),
             (Double) report.get("images_per_second"));
-        if (report.containsKey("test_accuracy")) {
+        if (report.containsKey("test_mean_iou")) {
+          out.printf(Locale.ROOT, "test mean IoU %.4f  pixel accuracy %.4f  (loss %.4f)%n",
+              (Double) report.get("test_mean_iou"), (Double) report.get("test_pixel_accuracy"),
+              (Double) report.get("test_loss"));
+        } else if (report.containsKey("test_accuracy")) {
           out.printf(Locale.ROOT, "test accuracy %.4f  (loss %.4f, top-5 %.4f)%n", (Double) report.get("test_accuracy"),
               (Double) report.get("test_loss"), (Double) report.get("test_top5"));
         }

@@ -35,12 +35,21 @@ public final class Objective {
   private final SoftmaxCrossEntropy[] sideLosses;
 
   public Objective(Model model, float labelSmoothing) {
+    this(model, labelSmoothing, -1, null);
+  }
+
+  /**
+   * With an ignore index (negative: none) and class weights (null: none) for per-pixel losses. Each micro-batch
+   * takes its own weighted mean, scaled by its share of the global batch's samples, as data-parallel PyTorch
+   * does per replica; without weights and ignored pixels that is exactly the global mean.
+   */
+  public Objective(Model model, float labelSmoothing, int ignoreIndex, float[] classWeights) {
     this.model = model;
-    this.main = new SoftmaxCrossEntropy(labelSmoothing);
+    this.main = new SoftmaxCrossEntropy(labelSmoothing, ignoreIndex, classWeights);
     this.sides = model.sideOutputs();
     this.sideLosses = new SoftmaxCrossEntropy[sides.size()];
     for (int i = 0; i < sideLosses.length; i++) {
-      sideLosses[i] = new SoftmaxCrossEntropy(labelSmoothing);
+      sideLosses[i] = new SoftmaxCrossEntropy(labelSmoothing, ignoreIndex, classWeights);
     }
   }
 

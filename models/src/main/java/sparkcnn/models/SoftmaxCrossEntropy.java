@@ -6,10 +6,16 @@ import sparkcnn.kernels.Tensor;
 /**
  * The classification loss with label smoothing and mean reduction; keeps the probabilities for backward.
  * Logits (N, K) give one prediction per sample; logits (N, K, H, W) give one per pixel (segmentation), with
- * N * H * W labels in (n, y, x) order, and the mean is over pixels.
+ * N * H * W labels in (n, y, x) order, and the mean is over pixels. Optionally (segmentation) rows labelled
+ * with an ignore index drop out of the loss, the gradient and the counts, and class weights make the mean a
+ * weighted one (see {@link Losses}); with neither, the plain kernels run, bit for bit as before.
  */
 public final class SoftmaxCrossEntropy {
   private final float smoothing;
+  /** Negative: none. */
+  private final int ignoreIndex;
+  /** Null: all 1. */
+  private final float[] weights;
   private Tensor rows;
   private Tensor probs;
   private Tensor dRows;
@@ -18,6 +24,21 @@ public final class SoftmaxCrossEntropy {
   private int[] labels;
 
   public SoftmaxCrossEntropy(float smoothing) {
+    this(smoothing, -1, null);
+  }
+
+  /** ignoreIndex: a label that counts for nothing (negative: none); weights: one per class (null: none). */
+  public SoftmaxCrossEntropy(float smoothing, int ignoreIndex, float[] weights) {
+    if (weights != null) {
+      for (float wt : weights) {
+        if (!(wt >= 0) || Float.isInfinite(wt)) {
+          throw new IllegalArgumentException("class weights: expected finite values >= 0, got "
+              + java.util.Arrays.toString(weights));
+        }
+      }
+    }
+    this.ignoreIndex = ignoreIndex;
+    this.weights = weights == null ? null : weights.clone();
     if (!(smoothing >= 0f && smoothing < 1f)) {
       throw new IllegalArgumentException("label smoothing: expected a value in [0, 1), got " + smoothing);
     }
@@ -45,7 +66,19 @@ public final class SoftmaxCrossEntropy {
     }
     probs = Buffers.ensure(probs, n, k);
     this.labels = labels;
-    return Losses.softmaxCrossEntropy(in.data, in.offset, labels, n, k, smoothing, probs.data, probs.offset);
+    if (plain()) {
+      return Losses.softmaxCrossEntropy(in.data, in.offset, labels, n, k, smoothing, probs.data, probs.offset);
+    }
+    return Losses.softmaxCrossEntropy(in.data, in.offset, labels, n, k, smoothing, ignoreIndex, weights, probs.data,
+        probs.offset);
+  }
+
+  private boolean plain() {
+    return ignoreIndex < 0 && weights == null;
+  }
+
+  private boolean kept(int label) {
+    return ignoreIndex < 0 || label != ignoreIndex;
   }
 
   /** The probabilities of the last forward, one row of K per sample or pixel. */
@@ -56,8 +89,13 @@ public final class SoftmaxCrossEntropy {
   /** dL/dlogits of the last forward, in the logits' shape. */
   public Tensor backward() {
     dRows = Buffers.ensure(dRows, probs.shape());
-    Losses.softmaxCrossEntropyBackward(probs.data, probs.offset, labels, probs.dim(0), probs.dim(1), smoothing,
-        dRows.data, dRows.offset);
+    if (plain()) {
+      Losses.softmaxCrossEntropyBackward(probs.data, probs.offset, labels, probs.dim(0), probs.dim(1), smoothing,
+          dRows.data, dRows.offset);
+    } else {
+      Losses.softmaxCrossEntropyBackward(probs.data, probs.offset, labels, probs.dim(0), probs.dim(1), smoothing,
+          ignoreIndex, weights, dRows.data, dRows.offset);
+    }
     if (shape.length == 2) {
       return dRows;
     }
@@ -66,12 +104,15 @@ public final class SoftmaxCrossEntropy {
     return dlogits;
   }
 
-  /** How many rows (samples or pixels) of the last forward have their label as the arg-max. */
+  /** How many rows (samples or pixels, not ignored) of the last forward have their label as the arg-max. */
   public int correct() {
     int n = probs.dim(0);
     int k = probs.dim(1);
     int right = 0;
     for (int i = 0; i < n; i++) {
+      if (!kept(labels[i])) {
+        continue;
+      }
       int best = 0;
       for (int j = 1; j < k; j++) {
         if (probs.data[probs.offset + i * k + j] > probs.data[probs.offset + i * k + best]) {
@@ -83,9 +124,16 @@ public final class SoftmaxCrossEntropy {
     return right;
   }
 
-  /** Rows the last forward scored: samples, or pixels for per-pixel logits. */
+  /** Rows the last forward scored: samples, or pixels for per-pixel logits; ignored rows do not count. */
   public int count() {
-    return probs.dim(0);
+    if (plain() || ignoreIndex < 0) {
+      return probs.dim(0);
+    }
+    int kept = 0;
+    for (int i = 0; i < probs.dim(0); i++) {
+      kept += labels[i] != ignoreIndex ? 1 : 0;
+    }
+    return kept;
   }
 
   /** Copies between (N, K, H, W) and (N*H*W, K), in the direction toRows says. */

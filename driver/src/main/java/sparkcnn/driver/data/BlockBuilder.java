@@ -12,8 +12,16 @@ final class BlockBuilder {
   private final ByteArrayOutputStream pixels = new ByteArrayOutputStream();
   private final List<Integer> labels = new ArrayList<>();
   private final List<String> sources = new ArrayList<>();
+  private final ByteArrayOutputStream masks = new ByteArrayOutputStream();
+  private final boolean segmentation;
 
   BlockBuilder(int channels, int height, int width) {
+    this(channels, height, width, false);
+  }
+
+  /** segmentation: samples come with masks (an empty block then still is a segmentation block). */
+  BlockBuilder(int channels, int height, int width, boolean segmentation) {
+    this.segmentation = segmentation;
     this.channels = channels;
     this.height = height;
     this.width = width;
@@ -25,7 +33,19 @@ final class BlockBuilder {
     sources.add(source);
   }
 
+  /** A segmentation sample: its planes and its H * W mask. */
+  void add(byte[] planes, byte[] mask, String source) {
+    pixels.write(planes, 0, planes.length);
+    masks.write(mask, 0, mask.length);
+    labels.add(0);
+    sources.add(source);
+  }
+
   SampleBlock build() {
+    if (segmentation) {
+      return new SampleBlock(channels, height, width, pixels.toByteArray(), masks.toByteArray(),
+          sources.toArray(new String[0]));
+    }
     return new SampleBlock(channels, height, width, pixels.toByteArray(),
         labels.stream().mapToInt(Integer::intValue).toArray(), sources.toArray(new String[0]));
   }

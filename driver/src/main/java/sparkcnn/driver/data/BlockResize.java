@@ -3,7 +3,8 @@ package sparkcnn.driver.data;
 /**
  * Fits the samples of a block to a model's input: bilinear scaling so the image covers H x W, the centre cropped
  * (as for decoded images), grey replicated to RGB or RGB averaged to grey. Used when a resolution multiplier
- * asks for another size than the data's own (28x28 Fashion-MNIST into a 32x32 network).
+ * asks for another size than the data's own (28x28 Fashion-MNIST into a 32x32 network). Masks are resized
+ * nearest-neighbour over the same window, since class indices must not be blended.
  */
 public final class BlockResize {
   private BlockResize() {}
@@ -49,7 +50,14 @@ public final class BlockResize {
         }
       }
     }
-    return new SampleBlock(c, h, w, out, b.labels, b.sources);
+    SampleBlock fitted = new SampleBlock(c, h, w, out, b.labels, b.sources);
+    if (b.masks != null) {
+      fitted.masks = new byte[b.size() * h * w];
+      for (int s = 0; s < b.size(); s++) {
+        MaskDecoding.nearest(b.masks, s * b.height * b.width, b.height, b.width, fitted.masks, s * h * w, h, w);
+      }
+    }
+    return fitted;
   }
 
   private static int px(SampleBlock b, int i) {

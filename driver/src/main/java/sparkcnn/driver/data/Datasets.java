@@ -101,6 +101,67 @@ public final class Datasets {
     return new SampleBlock(c, h, w, px, y, null);
   }
 
+  /**
+   * A generated, learnable segmentation task (for tests and trials): on a noisy dark background (class 0), 1 to 3
+   * shapes of random classes 1..classes-1 at random places and sizes; a class has its own brightness per channel
+   * and shape (odd classes disks, even ones squares). The mask is the class of each pixel, later shapes on top.
+   */
+  public static JavaRDD<SampleBlock> generatedSegmentation(JavaSparkContext sc, int n, int c, int h, int w,
+      int classes, int partitions, long seed) {
+    if (classes < 2) {
+      throw new IllegalArgumentException("generated segmentation data needs at least 2 classes (background and "
+          + "one shape), got " + classes);
+    }
+    List<int[]> ranges = ranges(n, partitions);
+    JavaRDD<SampleBlock> rdd = sc.parallelize(ranges, ranges.size()).map(r -> generateSegmentation(r[0], r[1], c,
+        h, w, classes, seed));
+    return cache(rdd, "generated segmentation data");
+  }
+
+  /** Samples [from, to) of the generated segmentation task (the same whatever the partitioning). */
+  public static SampleBlock generateSegmentation(int from, int to, int c, int h, int w, int classes, long seed) {
+    int per = c * h * w;
+    int plane = h * w;
+    byte[] px = new byte[(to - from) * per];
+    byte[] masks = new byte[(to - from) * plane];
+    double[][] colour = new double[classes][c];
+    SplittableRandom pr = new SplittableRandom(seed);
+    for (int k = 1; k < classes; k++) {
+      for (int ch = 0; ch < c; ch++) {
+        // Bright enough to stand out of the background's [0, 0.35]; classes spread over [0.45, 1].
+        colour[k][ch] = c == 1 ? 0.45 + 0.55 * (k - 1) / Math.max(1, classes - 2) : 0.45 + 0.55 * pr.nextDouble();
+      }
+    }
+    for (int s = from; s < to; s++) {
+      SplittableRandom rnd = new SplittableRandom(seed * 31 + s);
+      int o = (s - from) * per;
+      for (int i = 0; i < per; i++) {
+        px[o + i] = (byte) Math.round(rnd.nextDouble() * 0.35 * 255);
+      }
+      int shapes = 1 + rnd.nextInt(3);
+      for (int k = 0; k < shapes; k++) {
+        int cls = 1 + rnd.nextInt(classes - 1);
+        double r = Math.max(2, Math.min(h, w) * (0.12 + rnd.nextDouble() * 0.15));
+        double cy = rnd.nextDouble() * h;
+        double cx = rnd.nextDouble() * w;
+        for (int i = 0; i < h; i++) {
+          for (int j = 0; j < w; j++) {
+            boolean in = cls % 2 == 1 ? (i - cy) * (i - cy) + (j - cx) * (j - cx) <= r * r
+                : Math.abs(i - cy) <= r * 0.9 && Math.abs(j - cx) <= r * 0.9;
+            if (in) {
+              masks[(s - from) * plane + i * w + j] = (byte) cls;
+              for (int ch = 0; ch < c; ch++) {
+                double v = colour[cls][ch] + (rnd.nextDouble() - 0.5) * 0.1;
+                px[o + ch * plane + i * w + j] = (byte) Math.round(Math.min(1, Math.max(0, v)) * 255);
+              }
+            }
+          }
+        }
+      }
+    }
+    return new SampleBlock(c, h, w, px, masks, null);
+  }
+
   /** n samples split into parts contiguous ranges of nearly equal size. */
   static List<int[]> ranges(int n, int parts) {
     if (n <= 0) {

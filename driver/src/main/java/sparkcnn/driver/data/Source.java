@@ -23,11 +23,16 @@ import scala.Tuple2;
 /**
  * Where samples come from, as written in a job file: IDX files, an image folder tree (one subfolder per class),
  * a table (Parquet with an encoded-image column and a label column, or Spark's "image" / "binaryFile" sources
- * over a folder tree), or generated data. load() decodes on the executors into cached blocks of the model's
+ * over a folder tree), or generated data. For segmentation ({@link #segmentation}, set from the model's per-pixel
+ * output) samples carry masks: a "segfolder" (images/ and masks/ with matching names), a Parquet table with a mask
+ * column (encoded PNG class indices), or generated shapes. load() decodes on the executors into cached blocks of the model's
  * input shape; unreadable images are skipped and reported by path.
  */
 public final class Source implements Serializable {
-  public static final List<String> FORMATS = List.of("idx", "folder", "parquet", "image", "binaryFile", "generated");
+  public static final List<String> FORMATS = List.of("idx", "folder", "parquet", "image", "binaryFile", "generated",
+      "segfolder");
+  /** The formats that can carry masks. */
+  public static final List<String> MASK_FORMATS = List.of("segfolder", "parquet", "generated");
 
   public String format = "idx";
   /** folder / table path, or the IDX image file. */
@@ -36,6 +41,12 @@ public final class Source implements Serializable {
   public String labels;
   public String imageColumn = "image";
   public String labelColumn = "label";
+  /** Encoded-mask column (format parquet, segmentation). */
+  public String maskColumn = "mask";
+  /** Samples carry masks (the model predicts a class per pixel) instead of labels. */
+  public boolean segmentation;
+  /** A mask value that means "no label here" (training.ignore_index); negative: none. */
+  public int ignoreIndex = -1;
   /** generated: sample count and seed. */
   public int samples = 1000;
   public long seed = 1;
@@ -61,6 +72,14 @@ public final class Source implements Serializable {
     CollectionAccumulator<String> bad = sc.sc().collectionAccumulator("unreadable images");
     JavaRDD<SampleBlock> rdd;
     List<String> names = null;
+    if (segmentation && !MASK_FORMATS.contains(format)) {
+      throw new IllegalArgumentException((path == null ? format : path) + ": format " + format + " has no masks, "
+          + "but the model predicts a class per pixel (segmentation); expected one of " + MASK_FORMATS);
+    }
+    if (!segmentation && format.equals("segfolder")) {
+      throw new IllegalArgumentException(path + ": format segfolder holds masks, but the model predicts one class "
+          + "per image; use a segmentation model (its output is (N, K, H, W)) or a classification format");
+    }
     switch (format) {
       case "idx" -> {
         rdd = Datasets.idx(sc, path, labels, partitions);
@@ -70,7 +89,14 @@ public final class Source implements Serializable {
           nativeSize.unpersist(false);
         }
       }
-      case "generated" -> rdd = Datasets.generated(sc, samples, c, h, w, classes, partitions, seed);
+      case "generated" -> rdd = segmentation
+          ? Datasets.generatedSegmentation(sc, samples, c, h, w, classes, partitions, seed)
+          : Datasets.generated(sc, samples, c, h, w, classes, partitions, seed);
+      case "segfolder" -> {
+        List<Tuple2<String, String>> pairs = SegFolder.list(path, sc.hadoopConfiguration());
+        rdd = Datasets.cache(sc.parallelize(pairs, Math.max(1, Math.min(partitions, pairs.size())))
+            .mapPartitions(it -> List.of(SegFolder.decode(it, c, h, w, bad)).iterator()), path);
+      }
       case "folder", "binaryFile" -> {
         List<Tuple2<String, Integer>> files = new ArrayList<>();
         names = listFolder(path, sc.hadoopConfiguration(), files);
@@ -78,7 +104,8 @@ public final class Source implements Serializable {
         rdd = Datasets.cache(sc.parallelize(list, Math.max(1, Math.min(partitions, list.size())))
             .mapPartitions(it -> List.of(decodeFiles(it, c, h, w, bad)).iterator()), path);
       }
-      case "parquet", "image" -> rdd = Datasets.cache(table(sc, c, h, w, partitions, bad), path);
+      case "parquet", "image" -> rdd = Datasets.cache(segmentation ? maskTable(sc, c, h, w, partitions, bad)
+          : table(sc, c, h, w, partitions, bad), path);
       default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
     }
     if (selectClasses.length > 0 || fraction < 1) {
@@ -88,6 +115,9 @@ public final class Source implements Serializable {
       long pick = seed;
       rdd = Datasets.cache(all.map(b -> Subset.of(b, keep, share, pick)), describe());
       all.unpersist(false);
+    }
+    if (segmentation) {
+      return checkMasks(rdd, classes, bad.value());
     }
     // One pass counts the samples and finds the first label the model cannot have, before any training.
     List<String[]> scans = rdd.map(b -> {
@@ -110,7 +140,12 @@ public final class Source implements Serializable {
       }
       n += Long.parseLong(scan[0]);
     }
-    List<String> badPaths = bad.value();
+    return checked(rdd, names, bad.value(), n);
+  }
+
+  /** The loaded set once its labels passed: fails if nothing or too much was readable. */
+  private Loaded checked(JavaRDD<SampleBlock> rdd, List<String> names, List<String> badPaths, long n)
+      throws IOException {
     long total = n + badPaths.size();
     if (n == 0) {
       throw new IOException(path + ": no readable samples (" + badPaths.size() + " unreadable)");
@@ -120,6 +155,40 @@ public final class Source implements Serializable {
           + "allowed fraction " + maxBadFraction + " (first: " + badPaths.get(0) + ")");
     }
     return new Loaded(rdd, names, badPaths, n);
+  }
+
+  /**
+   * One pass over the masks: counts the samples and finds the first pixel whose class the model cannot have
+   * (outside [0, classes) and not the ignore index), naming its file and position, before any training.
+   */
+  private Loaded checkMasks(JavaRDD<SampleBlock> rdd, int classes, List<String> badPaths) throws IOException {
+    int ignore = ignoreIndex;
+    List<String[]> scans = rdd.map(b -> {
+      int plane = b.height * b.width;
+      for (int p = 0; p < b.masks.length; p++) {
+        int v = b.masks[p] & 0xff;
+        if (v >= classes && v != ignore) {
+          int sample = p / plane;
+          return new String[] {Integer.toString(b.size()), Integer.toString(sample),
+              Integer.toString(p % plane / b.width), Integer.toString(p % b.width), Integer.toString(v),
+              b.sources == null ? null : b.sources[sample], b.height + "x" + b.width};
+        }
+      }
+      return new String[] {Integer.toString(b.size()), null};
+    }).collect();
+    long n = 0;
+    for (String[] scan : scans) {
+      if (scan[1] != null) {
+        String where = scan[5] != null ? scan[5] : (path == null ? "generated data" : path) + ": sample "
+            + (n + Long.parseLong(scan[1]));
+        throw new IllegalArgumentException(where + ": mask pixel (row " + scan[2] + ", column " + scan[3]
+            + " of the mask fitted to " + scan[6] + ") is " + scan[4] + ", outside [0, " + classes
+            + ") (model.classes is " + classes + "; training.ignore_index is "
+            + (ignoreIndex >= 0 ? Integer.toString(ignoreIndex) : "not set") + ")");
+      }
+      n += Long.parseLong(scan[0]);
+    }
+    return checked(rdd, null, badPaths, n);
   }
 
   /** Files of a class-per-subfolder tree with their labels (subfolders sorted by name); the class names. */
@@ -202,6 +271,45 @@ public final class Source implements Serializable {
               : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
           int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) r.getAs(labelCol)).intValue();
           block.add(planes, label, origin);
+        } catch (IOException | RuntimeException e) {
+          bad.add(origin + ": " + e.getMessage());
+        }
+      }
+      return List.of(block.build()).iterator();
+    });
+  }
+
+  /**
+   * A Parquet table of encoded images and encoded masks (segmentation). A row is named by its "name" column
+   * when the table has one, so errors can point at it.
+   */
+  private JavaRDD<SampleBlock> maskTable(JavaSparkContext sc, int c, int h, int w, int partitions,
+      CollectionAccumulator<String> bad) throws IOException {
+    Path p = new Path(path);
+    if (!p.getFileSystem(sc.hadoopConfiguration()).exists(p)) {
+      throw new IOException(path + ": no such table or folder");
+    }
+    Dataset<Row> df = SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(path);
+    List<String> columns = Arrays.asList(df.columns());
+    for (String col : List.of(imageColumn, maskColumn)) {
+      if (!columns.contains(col)) {
+        throw new IOException(path + ": no column '" + col + "' (columns: " + String.join(", ", columns)
+            + "; a segmentation table needs an image column and a mask column: image_column, mask_column)");
+      }
+    }
+    String imageCol = imageColumn;
+    String maskCol = maskColumn;
+    String table = path;
+    boolean named = columns.contains("name");
+    return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
+      BlockBuilder block = new BlockBuilder(c, h, w, true);
+      while (it.hasNext()) {
+        Row r = it.next();
+        String origin = table + ": row " + (named ? "'" + r.getAs("name") + "'" : "(no name column)");
+        try {
+          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
+          byte[] mask = MaskDecoding.decode((byte[]) r.getAs(maskCol), h, w);
+          block.add(planes, mask, origin);
         } catch (IOException | RuntimeException e) {
           bad.add(origin + ": " + e.getMessage());
         }

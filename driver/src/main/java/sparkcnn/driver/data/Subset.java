@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A subset of a block's samples: only some classes (renumbered in the order given, for a fine-tuning task made
- * of some of a data set's classes) and a share of the rest. Whether a sample is kept depends only on its pixels,
+ * of some of a data set's classes) and a share of the rest; masks travel with their images. Whether a sample is kept depends only on its pixels,
  * its label and the seed, never on which partition holds it, so any partitioning keeps the same samples.
  */
 final class Subset {
@@ -13,7 +13,9 @@ final class Subset {
   /** The samples of b whose label is in classes (all if empty) and whose draw falls under fraction. */
   static SampleBlock of(SampleBlock b, int[] classes, double fraction, long seed) {
     int per = b.sampleBytes();
+    int plane = b.masks == null ? 0 : b.masks.length / Math.max(1, b.size());
     byte[] px = new byte[b.pixels.length];
+    byte[] masks = b.masks == null ? null : new byte[b.masks.length];
     int[] y = new int[b.size()];
     String[] src = b.sources == null ? null : new String[b.size()];
     int n = 0;
@@ -23,14 +25,19 @@ final class Subset {
         continue;
       }
       System.arraycopy(b.pixels, i * per, px, n * per, per);
+      if (masks != null) {
+        System.arraycopy(b.masks, i * plane, masks, n * plane, plane);
+      }
       y[n] = label;
       if (src != null) {
         src[n] = b.sources[i];
       }
       n++;
     }
-    return new SampleBlock(b.channels, b.height, b.width, Arrays.copyOf(px, n * per), Arrays.copyOf(y, n),
+    SampleBlock out = new SampleBlock(b.channels, b.height, b.width, Arrays.copyOf(px, n * per), Arrays.copyOf(y, n),
         src == null ? null : Arrays.copyOf(src, n));
+    out.masks = masks == null ? null : Arrays.copyOf(masks, n * plane);
+    return out;
   }
 
   private static int indexOf(int[] a, int v) {

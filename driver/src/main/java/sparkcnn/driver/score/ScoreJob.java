@@ -141,6 +141,90 @@ public final class ScoreJob {
     return new Result(total, errors, output, (System.nanoTime() - t0) / 1e9);
   }
 
+  /**
+   * Scoring with a segmentation model: masks (and overlays) go to OUTPUT/masks/ (OUTPUT/overlays/), named after
+   * each image's path under the input folder (or a table row's id), and the rows to OUTPUT/predictions (Parquet
+   * or CSV): path, mask_path, overlay_path, class_pixels (pixel count per class), mean_confidence, error.
+   */
+  public static Result runMasks(JavaSparkContext sc, String input, String imageColumn, String idColumn,
+      MaskScorer scorer, String output, String outputFormat, int partitions) throws IOException {
+    long t0 = System.nanoTime();
+    Configuration conf = sc.hadoopConfiguration();
+    Path out = new Path(output);
+    FileSystem outFs = out.getFileSystem(conf);
+    if (outFs.exists(out)) {
+      throw new IOException(output + ": already exists; choose another output (nothing was overwritten)");
+    }
+    Path in = new Path(input);
+    FileSystem fs = in.getFileSystem(conf);
+    if (!fs.exists(in)) {
+      throw new IOException(input + ": no such folder or table");
+    }
+    String table = outFs.makeQualified(out).toString() + "/predictions";
+    Broadcast<MaskScorer> shared = sc.broadcast(scorer);
+    try {
+      JavaRDD<MaskScorer.Row> rows;
+      if (input.endsWith(".parquet") || fs.exists(new Path(in, "_SUCCESS")) && !hasImages(fs, in)) {
+        var df = SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(input);
+        if (!java.util.Arrays.asList(df.columns()).contains(imageColumn)) {
+          throw new IOException(input + ": no column '" + imageColumn + "' (columns: "
+              + String.join(", ", df.columns()) + ")");
+        }
+        boolean hasId = idColumn != null && java.util.Arrays.asList(df.columns()).contains(idColumn);
+        rows = df.javaRDD().repartition(Math.max(1, partitions)).mapPartitionsWithIndex((part, it) -> {
+          int[] position = {0};
+          return shared.value().score(map(it, r -> {
+            String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row-" + part + "-" + position[0];
+            position[0]++;
+            return new MaskScorer.Named(new Scorer.Input(id, r.getAs(imageColumn), null, null), id);
+          }));
+        }, false);
+      } else {
+        List<String> files = list(fs, in);
+        if (files.isEmpty()) {
+          throw new IOException(input + ": no image files (" + String.join(", ", ImageDecoding.EXTENSIONS)
+              + ") under it");
+        }
+        String root = fs.makeQualified(in).toString() + "/";
+        int slices = Math.max(Math.max(1, partitions), (files.size() + 999) / 1000);
+        rows = sc.parallelize(files, slices).mapPartitions(it -> {
+          Configuration c = new Configuration();
+          return shared.value().score(map(it, p -> new MaskScorer.Named(read(p, c),
+              p.startsWith(root) ? p.substring(root.length()) : new Path(p).getName())));
+        });
+      }
+      boolean csv = outputFormat.equals("csv");
+      StructType schema = new StructType()
+          .add("path", DataTypes.StringType)
+          .add("mask_path", DataTypes.StringType)
+          .add("overlay_path", DataTypes.StringType)
+          .add("class_pixels", csv ? DataTypes.StringType : DataTypes.createArrayType(DataTypes.LongType))
+          .add("mean_confidence", DataTypes.FloatType)
+          .add("error", DataTypes.StringType);
+      JavaRDD<org.apache.spark.sql.Row> sqlRows = rows.map(r -> r.error() != null
+          ? RowFactory.create(r.path(), null, null, null, null, r.error())
+          : RowFactory.create(r.path(), r.maskPath(), r.overlayPath(),
+              csv ? join(r.histogram()) : r.histogram(), r.meanConfidence(), null));
+      SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
+      Dataset<org.apache.spark.sql.Row> df = spark.createDataFrame(sqlRows, schema);
+      // Scored once, counted, then written: reading the table back would infer its schema in a Spark job whose
+      // results (StructTypes with array columns) Kryo is not registered for. Recomputing an evicted partition
+      // only rewrites the same mask files.
+      rows.persist(org.apache.spark.storage.StorageLevel.MEMORY_ONLY());
+      long total = rows.count();
+      long errors = rows.filter(r -> r.error() != null).count();
+      if (csv) {
+        df.write().option("header", "true").csv(table);
+      } else {
+        df.write().parquet(table);
+      }
+      rows.unpersist(false);
+      return new Result(total, errors, table, (System.nanoTime() - t0) / 1e9);
+    } finally {
+      shared.destroy();
+    }
+  }
+
   private static boolean hasImages(FileSystem fs, Path p) throws IOException {
     return !list(fs, p).isEmpty();
   }
@@ -179,6 +263,14 @@ public final class ScoreJob {
         return f.apply(it.next());
       }
     };
+  }
+
+  private static String join(long[] v) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < v.length; i++) {
+      sb.append(i > 0 ? ";" : "").append(v[i]);
+    }
+    return sb.toString();
   }
 
   private static String join(int[] v) {

@@ -18,17 +18,28 @@ import sparkcnn.models.zoo.Zoo;
 
 /**
  * Distributed evaluation over a test set: every partition scores its samples in evaluation mode (running batch
- * statistics, no dropout, no side outputs) and returns loss, top-1 and top-5 hits and a confusion matrix.
+ * statistics, no dropout, no side outputs) and returns loss, top-1 and top-5 hits and a confusion matrix. For a
+ * segmentation model (per-pixel output) every pixel counts as a row (pixels with the ignore index do not), and
+ * the confusion matrix is over pixels, from which {@link SegmentationMetrics} follow.
  */
 public final class Evaluator {
   /** The result over the whole set. */
-  public record Result(double loss, double accuracy, double top5, long count, int classes, long[] confusion) {
+  /** count: samples, or pixels for a segmentation model (perPixel). */
+  public record Result(double loss, double accuracy, double top5, long count, int classes, long[] confusion,
+      boolean perPixel) {
     public long confusion(int truth, int predicted) {
       return confusion[truth * classes + predicted];
+    }
+
+    /** Pixel accuracy and IoU from the pixel confusion matrix (meaningful when perPixel). */
+    public SegmentationMetrics segmentation() {
+      return SegmentationMetrics.of(confusion, classes);
     }
   }
 
   private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+  /** Segmentation: pixels per evaluation forward (16 images of 64x64). */
+  private static final int PIXELS_PER_BATCH = 1 << 16;
 
   /** Drops the evaluation models this JVM keeps (the driver calls it when a run ends in local mode). */
   public static void forget() {
@@ -39,6 +50,17 @@ public final class Evaluator {
 
   public static Result evaluate(JavaSparkContext sc, JavaRDD<SampleBlock> data, ModelSpec spec, float[] params,
       float[] state, Normalization norm, int batch) {
+    return evaluate(sc, data, spec, params, state, norm, batch, -1);
+  }
+
+  /** ignoreIndex: the mask value whose pixels are not scored (negative: none). */
+  public static Result evaluate(JavaSparkContext sc, JavaRDD<SampleBlock> data, ModelSpec spec, float[] params,
+      float[] state, Normalization norm, int batch, int ignoreIndex) {
+    if (Zoo.perPixel(spec)) {
+      // Per-pixel logits and probabilities are H * W times a classifier's: keep a batch to about 64K pixels.
+      batch = Math.max(1, Math.min(batch, PIXELS_PER_BATCH / (spec.height() * spec.width())));
+    }
+    int rows = batch;
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(0, params, state, null));
     // Models are kept per (spec, thread) and reloaded from each broadcast: evaluating every epoch reuses them.
     String key = spec.toString();
@@ -49,28 +71,36 @@ public final class Evaluator {
         // One model per (spec, task thread): a thread runs one task at a time, so no model is ever shared.
         Model m = MODELS.computeIfAbsent(key + "/" + Thread.currentThread().getId(), k -> Zoo.build(spec));
         m.load(bc.value().params, bc.value().state);
-        return acc.plus(score(m, block, norm, batch, spec.classes()));
+        return acc.plus(score(m, block, norm, rows, spec.classes(), ignoreIndex));
       }, EvalPartial::plus, 2);
       return new Result(total.lossSum / total.count, total.correct / (double) total.count,
-          total.top5 / (double) total.count, total.count, spec.classes(), total.confusion);
+          total.top5 / (double) total.count, total.count, spec.classes(), total.confusion, Zoo.perPixel(spec));
     } finally {
       bc.destroy();
     }
   }
 
   /** Evaluation totals of one block. */
-  static EvalPartial score(Model m, SampleBlock block, Normalization norm, int batch, int classes) {
+  static EvalPartial score(Model m, SampleBlock block, Normalization norm, int batch, int classes,
+      int ignoreIndex) {
     EvalPartial out = new EvalPartial();
     out.confusion = new long[classes * classes];
     BatchMaker maker = new BatchMaker();
-    SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(0f);
+    SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(0f, ignoreIndex, null);
     for (int from = 0; from < block.size(); from += batch) {
       int n = Math.min(batch, block.size() - from);
       Tensor x = maker.make(block, null, from, n, java.util.List.of(), norm, 0, 0, 0);
       int[] labels = maker.labels();
-      out.lossSum += loss.forward(m.forward(x, false), labels) * n;
+      double mean = loss.forward(m.forward(x, false), labels);
       Tensor p = loss.probabilities();
-      for (int i = 0; i < n; i++) {
+      // Rows: n samples, or n * H * W pixels; counted: those not ignored.
+      int rows = p.dim(0);
+      int counted = block.masks == null ? n : loss.count();
+      out.lossSum += mean * counted;
+      for (int i = 0; i < rows; i++) {
+        if (ignoreIndex >= 0 && labels[i] == ignoreIndex) {
+          continue;
+        }
         int best = 0;
         int above = 0;
         float truth = p.data[p.offset + i * classes + labels[i]];
@@ -87,7 +117,7 @@ public final class Evaluator {
         out.top5 += above < 5 ? 1 : 0;
         out.confusion[labels[i] * classes + best]++;
       }
-      out.count += n;
+      out.count += counted;
     }
     return out;
   }

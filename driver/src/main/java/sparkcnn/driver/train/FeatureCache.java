@@ -38,8 +38,8 @@ import sparkcnn.models.zoo.Zoo;
  * fingerprint of everything they depend on (architecture, cut, backbone weights, normalization, data source),
  * and a later run with the same fingerprint reads them instead of computing them again.
  *
- * <p>A part file: magic "SCNNFEAT", int32 version 1, int32 n, c, h, w, n int32 labels, n*c*h*w float32, int32
- * CRC32 of everything before; little-endian.
+ * <p>A part file: magic "SCNNFEAT", int32 version 1, int32 n, c, h, w, n int32 labels, n*c*h*w float32, int32 m,
+ * m uint8 mask values (segmentation: n masks; 0 for none), int32 CRC32 of everything before; little-endian.
  */
 public final class FeatureCache {
   private static final byte[] MAGIC = "SCNNFEAT".getBytes(StandardCharsets.US_ASCII);
@@ -130,7 +130,9 @@ public final class FeatureCache {
       Tensor y = folded.features(x);
       System.arraycopy(y.data, y.offset, out, from * per, n * per);
     }
-    return SampleBlock.ofFeatures(shape, out, images.labels.clone());
+    SampleBlock b = SampleBlock.ofFeatures(shape, out, images.labels.clone());
+    b.masks = images.masks; // segmentation: the masks stay the images' (the trained layers predict them)
+    return b;
   }
 
   /** Everything the features depend on, as text; a cache is reused only if it matches exactly. */
@@ -177,7 +179,8 @@ public final class FeatureCache {
 
   static byte[] encode(SampleBlock b) {
     int n = b.size();
-    ByteBuffer buf = ByteBuffer.allocate(MAGIC.length + 20 + 4 * n + 4 * b.features.length + 4)
+    int m = b.masks == null ? 0 : b.masks.length;
+    ByteBuffer buf = ByteBuffer.allocate(MAGIC.length + 20 + 4 * n + 4 * b.features.length + 4 + m + 4)
         .order(ByteOrder.LITTLE_ENDIAN);
     buf.put(MAGIC).putInt(1).putInt(n).putInt(b.channels).putInt(b.height).putInt(b.width);
     for (int y : b.labels) {
@@ -185,6 +188,10 @@ public final class FeatureCache {
     }
     for (float v : b.features) {
       buf.putFloat(v);
+    }
+    buf.putInt(m);
+    if (m > 0) {
+      buf.put(b.masks);
     }
     CRC32 crc = new CRC32();
     crc.update(buf.array(), 0, buf.position());
@@ -203,7 +210,7 @@ public final class FeatureCache {
       int n = buf.getInt();
       int[] shape = {buf.getInt(), buf.getInt(), buf.getInt()};
       long floats = (long) n * shape[0] * shape[1] * shape[2];
-      if (n < 0 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0 || 4 * (n + floats) + 4 != buf.remaining()) {
+      if (n < 0 || shape[0] <= 0 || shape[1] <= 0 || shape[2] <= 0 || 4 * (n + floats) + 8 > buf.remaining()) {
         throw new IOException(source + ": damaged feature file (sizes do not match its length)");
       }
       int[] labels = new int[n];
@@ -212,12 +219,23 @@ public final class FeatureCache {
       float[] features = new float[(int) floats];
       buf.asFloatBuffer().get(features);
       buf.position(buf.position() + 4 * (int) floats);
+      int m = buf.getInt();
+      if (m < 0 || m + 4 != buf.remaining()) {
+        throw new IOException(source + ": damaged feature file (sizes do not match its length)");
+      }
+      byte[] masks = null;
+      if (m > 0) {
+        masks = new byte[m];
+        buf.get(masks);
+      }
       CRC32 crc = new CRC32();
       crc.update(bytes, 0, buf.position());
       if (buf.getInt() != (int) crc.getValue()) {
         throw new IOException(source + ": damaged feature file (CRC mismatch)");
       }
-      return SampleBlock.ofFeatures(shape, features, labels);
+      SampleBlock b = SampleBlock.ofFeatures(shape, features, labels);
+      b.masks = masks;
+      return b;
     } catch (java.nio.BufferUnderflowException e) {
       throw new IOException(source + ": truncated feature file", e);
     }

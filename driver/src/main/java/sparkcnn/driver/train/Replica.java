@@ -31,7 +31,7 @@ final class Replica {
   private final TrainConfig config;
   private final Model model;
   private final Objective objective;
-  private final BatchMaker batches = new BatchMaker();
+  private final BatchMaker batches;
   private final ShardPlan.EpochPermutation permutation = new ShardPlan.EpochPermutation();
   private final List<Augmentation> augmentations;
   /**
@@ -44,7 +44,9 @@ final class Replica {
   private Replica(TrainConfig config) {
     this.config = config;
     this.model = config.buildModel();
-    this.objective = new Objective(model, config.labelSmoothing);
+    this.objective = new Objective(model, config.labelSmoothing, config.ignoreIndex, config.classWeights);
+    // Mask pixels an augmentation brings in from outside the image are unknown: ignored if the job says how.
+    this.batches = new BatchMaker(Math.max(0, config.ignoreIndex));
     this.augmentations = Augmentations.parse(config.augmentations);
   }
 

@@ -19,6 +19,10 @@ public final class TrainConfig implements Serializable {
   public int globalBatch = 128;
   public int microBatch = 32;
   public float labelSmoothing = 0f;
+  /** Segmentation: the mask value that counts for nothing (training.ignore_index); negative: none. */
+  public int ignoreIndex = -1;
+  /** Segmentation: per-class loss weights (training.class_weights); null: none. */
+  public float[] classWeights;
   public double clipNorm = 0;
   public long seed = 1;
   /** How replicas agree each step (training.sync): see {@link DataParallelTrainer}. */

@@ -97,6 +97,7 @@ public final class TrainingRun {
         log.println("warning: could not write " + metricsPath + ": " + e.getMessage());
       }
     });
+    progress.lastStep = trainer.step(); // a resumed run counts its images from where it resumed
     String runName = new Path(opt.outputDir()).getName();
     long startStep = trainer.step();
     String checkpoint = null;
@@ -119,15 +120,24 @@ public final class TrainingRun {
         }
         if (epochEnd && test != null) {
           eval = Evaluator.evaluate(sc, test, cfg.model, trainer.model().params(), trainer.model().state(),
-              cfg.normalization, opt.evalBatch());
+              cfg.normalization, opt.evalBatch(), cfg.ignoreIndex);
           double seconds = (System.nanoTime() - progress.start) / 1e9;
-          log.printf(Locale.ROOT, "epoch %d/%d  test loss %.4f  test accuracy %.4f  top-5 %.4f  (%.0f s)%n", epoch,
-              opt.epochs(), eval.loss(), eval.accuracy(), eval.top5(), seconds);
           Map<String, Object> m = line("epoch", at, epoch, progress.lastLoss, progress.lastAcc, progress.lastLr,
               Double.NaN);
           m.put("test_loss", eval.loss());
           m.put("test_accuracy", eval.accuracy());
           m.put("test_top5", eval.top5());
+          if (eval.perPixel()) {
+            SegmentationMetrics seg = eval.segmentation();
+            log.printf(Locale.ROOT, "epoch %d/%d  test loss %.4f  pixel accuracy %.4f  mean IoU %.4f (%d classes)  "
+                + "(%.0f s)%n", epoch, opt.epochs(), eval.loss(), seg.pixelAccuracy(), seg.meanIou(),
+                seg.classesInMean(), seconds);
+            m.put("test_pixel_accuracy", seg.pixelAccuracy());
+            m.put("test_mean_iou", seg.meanIou());
+          } else {
+            log.printf(Locale.ROOT, "epoch %d/%d  test loss %.4f  test accuracy %.4f  top-5 %.4f  (%.0f s)%n", epoch,
+                opt.epochs(), eval.loss(), eval.accuracy(), eval.top5(), seconds);
+          }
           m.put("seconds", seconds);
           metrics.add(Json.write(m));
           writeLines(sc, metricsPath, metrics);
@@ -185,6 +195,8 @@ public final class TrainingRun {
     double lastLoss = Double.NaN;
     double lastAcc = Double.NaN;
     float lastLr;
+    private final boolean perPixel;
+    private long lastStep;
 
     Progress(TrainConfig cfg, Options opt, long start, List<String> metrics, Runnable flush) {
       this.flush = flush;
@@ -193,10 +205,13 @@ public final class TrainingRun {
       this.start = start;
       this.lastLog = start;
       this.metrics = metrics;
+      this.perPixel = sparkcnn.models.zoo.Zoo.perPixel(cfg.model);
     }
 
     void step(StepReport r) {
-      imagesSinceLog += r.samples();
+      // A segmentation step counts pixels: images/s comes from the steps done instead.
+      imagesSinceLog += perPixel ? (r.step() - lastStep) * cfg.globalBatch : r.samples();
+      lastStep = r.step();
       lossSinceLog += r.loss();
       accSinceLog += r.accuracy();
       stepsSinceLog++;
@@ -238,6 +253,9 @@ public final class TrainingRun {
       cfg.normalization.putInto(spec);
     }
     spec.put("optimizer", cfg.optimizer.describe());
+    if (cfg.ignoreIndex >= 0) {
+      spec.put("ignore_index", Integer.toString(cfg.ignoreIndex)); // evaluate and score leave those pixels out
+    }
     return spec;
   }
 

@@ -29,14 +29,19 @@ public final class TrainJob {
   public final boolean computeNormalization;
   /** data.class_names, or null when the job gives none (then: the folder tree's, else 0..K-1). */
   public final List<String> classNames;
+  /** The model predicts a class per pixel: samples carry masks. */
+  public final boolean segmentation;
 
   static Map<String, Object> sourceSchema() {
     Map<String, Object> s = new LinkedHashMap<>();
-    s.put("format", Field.choice("idx", "where samples come from", Source.FORMATS));
+    s.put("format", Field.choice("idx", "where samples come from: " + String.join(", ", Source.FORMATS)
+        + " (with masks, for segmentation: segfolder, parquet with mask_column, generated)", Source.FORMATS));
     s.put("path", Field.string(null, "IDX image file, image folder tree or table (any Hadoop path)"));
     s.put("labels", Field.string(null, "IDX label file (format idx)"));
     s.put("image_column", Field.string("image", "encoded-image column (format parquet)"));
     s.put("label_column", Field.string("label", "integer label column (format parquet)"));
+    s.put("mask_column", Field.string("mask", "encoded-mask column: PNG of class indices (format parquet, "
+        + "segmentation)"));
     s.put("samples", Field.integer(1000L, 1, "sample count (format generated)"));
     s.put("seed", Field.integer(1L, 0, "seed (format generated; and which samples fraction keeps)"));
     s.put("max_bad_fraction", Field.number(0.01, 0, 1, "share of unreadable images tolerated"));
@@ -91,6 +96,11 @@ public final class TrainJob {
     training.put("gamma", Field.number(0.1, 0, 1, "decay factor (step, multistep)"));
     training.put("min_lr", Field.number(0.0, 0, 10, "final rate (cosine)"));
     training.put("label_smoothing", Field.number(0.0, 0, 0.99, "label smoothing"));
+    training.put("ignore_index", Field.integer(null, 0, "segmentation: the mask value (0..255) whose pixels count "
+        + "for nothing (no loss, no gradient, not in the metrics); also fills mask pixels augmentations bring in "
+        + "from outside the image"));
+    training.put("class_weights", Field.list(List.of(), "segmentation: loss weight per class (model.classes "
+        + "numbers >= 0; a weighted mean like PyTorch's CrossEntropyLoss weight=)", "numbers", v -> number(v)));
     training.put("clip_norm", Field.number(0.0, 0, 1e9, "global gradient-norm clip (0: none)"));
     training.put("sync", Field.choice(null, "how replicas agree each step: collective (ring all-reduce between "
         + "the tasks of long barrier stages, sharded optimizer; the default), broadcast (a Spark job per step "
@@ -212,6 +222,8 @@ public final class TrainJob {
     config.optimizer.milestones = job.list("training.milestones").stream().mapToDouble(o -> (Double) o).toArray();
     config.optimizer.gamma = (float) job.number("training.gamma");
     config.optimizer.minLr = (float) job.number("training.min_lr");
+    this.segmentation = perPixel(job, model);
+    segmentationKeys();
     this.train = source(job, "data.train", true);
     this.test = job.has("data.test.path") || "generated".equals(job.string("data.test.format"))
         ? source(job, "data.test", false) : null;
@@ -230,6 +242,23 @@ public final class TrainJob {
       classNames = names;
     } else {
       classNames = null;
+    }
+    for (String prefix : test == null ? List.of("data.train") : List.of("data.train", "data.test")) {
+      Source s = prefix.equals("data.train") ? train : test;
+      if (segmentation && !Source.MASK_FORMATS.contains(s.format)) {
+        throw job.error(prefix + ".format", s.format, "a format with masks, since " + model.name() + " predicts a "
+            + "class per pixel: " + String.join(", ", Source.MASK_FORMATS));
+      }
+      if (!segmentation && s.format.equals("segfolder")) {
+        throw job.error(prefix + ".format", s.format, "a classification format, since " + model.name()
+            + " predicts one class per image (segfolder is for segmentation models)");
+      }
+      s.segmentation = segmentation;
+      s.ignoreIndex = config.ignoreIndex;
+      if (segmentation && s.selectClasses.length > 0) {
+        throw job.error(prefix + ".select_classes", job.list(prefix + ".select_classes"), "none for segmentation "
+            + "(every pixel has a class; fraction still applies)");
+      }
     }
     List<Object> mean = job.list("data.normalization.mean");
     List<Object> std = job.list("data.normalization.std");
@@ -298,6 +327,62 @@ public final class TrainJob {
     }
   }
 
+  /**
+   * Whether the job is a segmentation job: the architecture's output is (N, K, H, W). Its masks are the input's
+   * size, so the output must be too.
+   */
+  private static boolean perPixel(JobFile job, ModelSpec model) {
+    int[] out = Zoo.outputShape(model);
+    if (out.length != 3) {
+      return false;
+    }
+    if (out[1] != model.height() || out[2] != model.width()) {
+      throw new ConfigException(job.file() + ": model.architecture: " + model.name() + " predicts " + out[1] + "x"
+          + out[2] + " masks for " + model.height() + "x" + model.width() + " inputs; segmentation training needs "
+          + "masks as large as the input (a padded network such as unet_padded or unet_small)");
+    }
+    return true;
+  }
+
+  /** training.ignore_index and training.class_weights: checked, and only for segmentation. */
+  private void segmentationKeys() {
+    List<Object> weights = job.list("training.class_weights");
+    if (!segmentation && (job.has("training.ignore_index") || !weights.isEmpty())) {
+      String key = job.has("training.ignore_index") ? "training.ignore_index" : "training.class_weights";
+      throw job.error(key, job.has("training.ignore_index") ? job.integer(key) : weights, "no value: it applies "
+          + "to segmentation models (per-pixel output), and " + model.name() + " predicts one class per image");
+    }
+    if (job.has("training.ignore_index")) {
+      long ignore = job.integer("training.ignore_index");
+      if (ignore > 255) {
+        throw job.error("training.ignore_index", ignore, "a mask value 0..255 (masks are 8-bit)");
+      }
+      if (ignore < model.classes()) {
+        throw job.error("training.ignore_index", ignore, "a value that is not a class (>= model.classes, "
+            + model.classes() + "), e.g. 255");
+      }
+      config.ignoreIndex = (int) ignore;
+    }
+    if (!weights.isEmpty()) {
+      if (weights.size() != model.classes()) {
+        throw job.error("training.class_weights", weights, model.classes() + " numbers (one per class)");
+      }
+      config.classWeights = new float[weights.size()];
+      double sum = 0;
+      for (int i = 0; i < weights.size(); i++) {
+        double v = (Double) weights.get(i);
+        if (!(v >= 0) || Double.isInfinite(v)) {
+          throw job.error("training.class_weights", weights, "finite numbers >= 0");
+        }
+        config.classWeights[i] = (float) v;
+        sum += v;
+      }
+      if (sum == 0) {
+        throw job.error("training.class_weights", weights, "at least one positive weight");
+      }
+    }
+  }
+
   /** The model of a job file's "model" section, built once to check that the input fits the network. */
   public static ModelSpec modelSpec(JobFile job) {
     String arch = job.string("model.architecture");
@@ -342,6 +427,7 @@ public final class TrainJob {
     s.labels = job.string(prefix + ".labels");
     s.imageColumn = job.string(prefix + ".image_column");
     s.labelColumn = job.string(prefix + ".label_column");
+    s.maskColumn = job.string(prefix + ".mask_column");
     s.samples = (int) job.integer(prefix + ".samples");
     s.seed = job.integer(prefix + ".seed");
     s.maxBadFraction = job.number(prefix + ".max_bad_fraction");

@@ -86,6 +86,7 @@ public final class Zoo {
     }
     add("unet", "unet", 2, new int[] {1, 572, 572}, Scaling.NONE, b -> UNet.build(b, false));
     add("unet_padded", "unet", 2, new int[] {1, 512, 512}, Scaling.NONE, b -> UNet.build(b, true));
+    add("unet_small", "unet", 11, new int[] {1, 64, 64}, Scaling.NONE, UNet::small);
     // The two graphs of the Inception paper's cost argument (192 channels at 28x28 to 32 channels, 5x5).
     add("example_conv5x5", "example", 32, new int[] {192, 28, 28}, Scaling.NONE,
         b -> Sequential.of(new Conv2d(b.channels(), b.ch(32), 5, 1, 2, 1, 1, false)));
@@ -166,6 +167,23 @@ public final class Zoo {
     Entry e = entry(spec.name());
     Scaling scaling = e.base().times(new Scaling(spec.scaling().width(), spec.scaling().depth(), 1));
     return e.builder().apply(builder(spec, spec.height(), spec.width(), scaling));
+  }
+
+  /**
+   * One sample's output shape: (K) for a classifier, (K, H, W) for a network that predicts a class per pixel
+   * (segmentation). Shape inference only: no parameters are allocated.
+   */
+  public static int[] outputShape(ModelSpec spec) {
+    Entry e = entry(spec.name());
+    Scaling scaling = e.base().times(new Scaling(spec.scaling().width(), spec.scaling().depth(), 1));
+    int[] out = e.builder().apply(builder(spec, spec.height(), spec.width(), scaling))
+        .outputShape(new int[] {1, spec.channels(), spec.height(), spec.width()});
+    return java.util.Arrays.copyOfRange(out, 1, out.length);
+  }
+
+  /** Whether the network predicts a class per pixel: its output is (N, K, H, W) rather than (N, K). */
+  public static boolean perPixel(ModelSpec spec) {
+    return outputShape(spec).length == 3;
   }
 
   private static Build builder(ModelSpec spec, int h, int w, Scaling scaling) {

@@ -20,14 +20,13 @@ public final class AffineWarp implements Augmentation {
   }
 
   @Override
-  public void apply(float[] img, int c, int h, int w, SplittableRandom rnd, float[] scratch) {
+  public Drawn draw(SplittableRandom rnd, int c, int h, int w) {
     double a = Math.toRadians((rnd.nextDouble() * 2 - 1) * rotate);
     double s = Math.tan(Math.toRadians((rnd.nextDouble() * 2 - 1) * shear));
     double cos = Math.cos(a);
     double sin = Math.sin(a);
     double cy = (h - 1) / 2.0;
     double cx = (w - 1) / 2.0;
-    int n = c * h * w;
     float[] ys = new float[h * w];
     float[] xs = new float[h * w];
     for (int i = 0; i < h; i++) {
@@ -39,7 +38,7 @@ public final class AffineWarp implements Augmentation {
         xs[i * w + j] = (float) (cx + sin * y + cos * x);
       }
     }
-    Warp.resample(img, c, h, w, ys, xs, scratch);
+    return Warp.through(ys, xs);
   }
 
   @Override

@@ -23,12 +23,16 @@ public final class ColorJitter implements Augmentation {
   }
 
   @Override
-  public void apply(float[] img, int c, int h, int w, SplittableRandom rnd, float[] scratch) {
-    int n = c * h * w;
-    int plane = h * w;
+  public Drawn draw(SplittableRandom rnd, int c, int h, int w) {
     float add = (float) ((rnd.nextDouble() * 2 - 1) * brightness);
     float scale = (float) (1 + (rnd.nextDouble() * 2 - 1) * contrast);
     float sat = (float) (1 + (rnd.nextDouble() * 2 - 1) * saturation);
+    return (Photometric) (img, ch, ih, iw, scratch) -> jitter(img, ch, ih, iw, add, scale, sat);
+  }
+
+  private void jitter(float[] img, int c, int h, int w, float add, float scale, float sat) {
+    int n = c * h * w;
+    int plane = h * w;
     double mean = 0;
     for (int i = 0; i < n; i++) {
       mean += img[i];

@@ -20,7 +20,7 @@ public final class ElasticWarp implements Augmentation {
   }
 
   @Override
-  public void apply(float[] img, int c, int h, int w, SplittableRandom rnd, float[] scratch) {
+  public Drawn draw(SplittableRandom rnd, int c, int h, int w) {
     int gh = (int) Math.ceil((h - 1) / sigma) + 2;
     int gw = (int) Math.ceil((w - 1) / sigma) + 2;
     double[] gy = new double[gh * gw];
@@ -46,7 +46,7 @@ public final class ElasticWarp implements Augmentation {
         xs[i * w + j] = (float) (j + dx);
       }
     }
-    Warp.resample(img, c, h, w, ys, xs, scratch);
+    return Warp.through(ys, xs);
   }
 
   @Override

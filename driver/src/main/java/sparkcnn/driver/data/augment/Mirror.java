@@ -11,10 +11,31 @@ public final class Mirror implements Augmentation {
   }
 
   @Override
-  public void apply(float[] img, int c, int h, int w, SplittableRandom rnd, float[] scratch) {
-    if (!rnd.nextBoolean()) {
-      return;
-    }
+  public Drawn draw(SplittableRandom rnd, int c, int h, int w) {
+    boolean flip = rnd.nextBoolean();
+    return new Drawn() {
+      @Override
+      public void image(float[] img, int ch, int ih, int iw, float[] scratch) {
+        if (flip) {
+          mirror(img, ch, ih, iw);
+        }
+      }
+
+      @Override
+      public void mask(int[] mask, int ih, int iw, int fill) {
+        if (flip) {
+          int[] src = mask.clone();
+          for (int i = 0; i < ih; i++) {
+            for (int j = 0; j < iw; j++) {
+              mask[i * iw + j] = horizontal ? src[i * iw + iw - 1 - j] : src[(ih - 1 - i) * iw + j];
+            }
+          }
+        }
+      }
+    };
+  }
+
+  private void mirror(float[] img, int c, int h, int w) {
     for (int ch = 0; ch < c; ch++) {
       int base = ch * h * w;
       if (horizontal) {

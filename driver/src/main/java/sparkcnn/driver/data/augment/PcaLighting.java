@@ -21,8 +21,12 @@ public final class PcaLighting implements Augmentation {
   }
 
   @Override
-  public void apply(float[] img, int c, int h, int w, SplittableRandom rnd, float[] scratch) {
+  public Drawn draw(SplittableRandom rnd, int c, int h, int w) {
     double[] alpha = {rnd.nextGaussian() * std, rnd.nextGaussian() * std, rnd.nextGaussian() * std};
+    return (Photometric) (img, ch, ih, iw, scratch) -> shift(img, ch, ih, iw, alpha);
+  }
+
+  private static void shift(float[] img, int c, int h, int w, double[] alpha) {
     int plane = h * w;
     double[] shift = new double[3];
     for (int ch = 0; ch < 3; ch++) {

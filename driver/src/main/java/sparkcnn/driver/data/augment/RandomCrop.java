@@ -14,9 +14,30 @@ public final class RandomCrop implements Augmentation {
   }
 
   @Override
-  public void apply(float[] img, int c, int h, int w, SplittableRandom rnd, float[] scratch) {
+  public Drawn draw(SplittableRandom rnd, int c, int h, int w) {
     int dy = rnd.nextInt(2 * pad + 1) - pad;
     int dx = rnd.nextInt(2 * pad + 1) - pad;
+    return new Drawn() {
+      @Override
+      public void image(float[] img, int ch, int ih, int iw, float[] scratch) {
+        shift(img, ch, ih, iw, dy, dx, scratch);
+      }
+
+      @Override
+      public void mask(int[] mask, int ih, int iw, int fill) {
+        int[] src = mask.clone();
+        for (int i = 0; i < ih; i++) {
+          for (int j = 0; j < iw; j++) {
+            int si = i + dy;
+            int sj = j + dx;
+            mask[i * iw + j] = si >= 0 && si < ih && sj >= 0 && sj < iw ? src[si * iw + sj] : fill;
+          }
+        }
+      }
+    };
+  }
+
+  private static void shift(float[] img, int c, int h, int w, int dy, int dx, float[] scratch) {
     int n = c * h * w;
     System.arraycopy(img, 0, scratch, 0, n);
     for (int ch = 0; ch < c; ch++) {
