@@ -64,6 +64,7 @@ public final class KryoRegistration implements KryoRegistrator {
       "org.apache.spark.sql.types.DateType$", "org.apache.spark.sql.types.TimestampType$",
       "org.apache.spark.sql.types.TimestampNTZType$",
       "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",
-      "org.apache.spark.sql.catalyst.expressions.GenericRow", "scala.collection.immutable.Map$EmptyMap$", "scala.collection.immutable.Map$Map1",
+      "org.apache.spark.sql.catalyst.expressions.GenericRow", "scala.collection.immutable.Map$EmptyMap$",
+      "scala.collection.immutable.Map$Map1",
       "scala.collection.immutable.Map$Map2", "scala.collection.immutable.HashMap"};
 }

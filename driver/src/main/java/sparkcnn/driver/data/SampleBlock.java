@@ -2,7 +2,8 @@ package sparkcnn.driver.data;
 
 /**
  * One partition's decoded samples, kept compact: uint8 pixels (C, H, W) per sample back to back, one label each
- * (classification) or one mask each (segmentation), and optionally where each came from. A cached training set is one block per partition: no per-sample objects.
+ * (classification) or one mask each (segmentation), and optionally where each came from. A cached training set
+ * is one block per partition: no per-sample objects.
  * A plain class rather than a record so Kryo can rebuild it.
  */
 public final class SampleBlock {

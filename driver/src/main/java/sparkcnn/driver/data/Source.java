@@ -23,10 +23,10 @@ import scala.Tuple2;
 /**
  * Where samples come from, as written in a job file: IDX files, an image folder tree (one subfolder per class),
  * a table (Parquet with an encoded-image column and a label column, or Spark's "image" / "binaryFile" sources
- * over a folder tree), or generated data. For segmentation ({@link #segmentation}, set from the model's per-pixel
- * output) samples carry masks: a "segfolder" (images/ and masks/ with matching names), a Parquet table with a mask
- * column (encoded PNG class indices), or generated shapes. load() decodes on the executors into cached blocks of the model's
- * input shape; unreadable images are skipped and reported by path.
+ * over a folder tree), or generated data. For segmentation ({@link #segmentation}, set from the model's
+ * per-pixel output) samples carry masks: a "segfolder" (images/ and masks/ with matching names), a Parquet table
+ * with a mask column (encoded PNG class indices), or generated shapes. load() decodes on the executors into
+ * cached blocks of the model's input shape; unreadable images are skipped and reported by path.
  */
 public final class Source implements Serializable {
   public static final List<String> FORMATS = List.of("idx", "folder", "parquet", "image", "binaryFile", "generated",
