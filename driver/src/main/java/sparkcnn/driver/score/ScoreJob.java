@@ -100,8 +100,8 @@ public final class ScoreJob {
     JavaRDD<org.apache.spark.sql.Row> sqlRows = rows.map(r -> r.error() != null
         ? RowFactory.create(r.path(), null, null, null, null, r.error())
         : RowFactory.create(r.path(), r.classes()[0], r.probabilities()[0],
-            csv ? join(r.classes()) : toList(r.classes()), csv ? join(r.probabilities()) : toList(r.probabilities()),
-            null));
+            // Spark takes Java arrays for array columns (a java.util.List fails its row encoder).
+            csv ? join(r.classes()) : r.classes(), csv ? join(r.probabilities()) : r.probabilities(), null));
     SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
     Dataset<org.apache.spark.sql.Row> df = spark.createDataFrame(sqlRows, schema);
     if (csv) {
@@ -237,22 +237,6 @@ public final class ScoreJob {
         return f.apply(it.next());
       }
     };
-  }
-
-  private static List<Integer> toList(int[] v) {
-    List<Integer> l = new ArrayList<>();
-    for (int x : v) {
-      l.add(x);
-    }
-    return l;
-  }
-
-  private static List<Float> toList(float[] v) {
-    List<Float> l = new ArrayList<>();
-    for (float x : v) {
-      l.add(x);
-    }
-    return l;
   }
 
   private static String join(long[] v) {
