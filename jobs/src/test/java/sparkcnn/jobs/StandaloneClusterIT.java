@@ -255,8 +255,15 @@ class StandaloneClusterIT {
           train: {format: generated, samples: 768, seed: 9}
           test: {format: generated, samples: 256, seed: 9}
           partitions: 2
-        training: {epochs: 1, batch: 64, optimizer: adam, lr: 0.01, seed: 5, freeze: [all_but_head],
-                   features: precompute, peer_timeout_seconds: 60}
+        training:
+          epochs: 1
+          batch: 64
+          optimizer: adam
+          lr: 0.01
+          seed: 5
+          freeze: [all_but_head]
+          features: precompute
+          peer_timeout_seconds: 60
         features: {path: %s}
         log_every_seconds: 0
         output: %s
