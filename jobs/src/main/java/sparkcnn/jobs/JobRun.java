@@ -13,6 +13,7 @@ import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.CheckpointStore;
+import sparkcnn.models.Checkpoint;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.config.TrainJob;
 import sparkcnn.kernels.bench.Json;
@@ -50,12 +51,19 @@ final class JobRun {
     if (test != null) {
       reportBad(log, "test", test);
     }
-    if (job.computeNormalization && job.config.initCheckpoint != null) {
-      // Fine-tuning: the pre-trained layers expect the inputs they were trained on.
-      job.config.normalization = Normalization.from(CheckpointStore.readFileOrNewest(job.config.initCheckpoint,
-          sc.hadoopConfiguration(), w -> { }).spec());
+    if (job.computeNormalization) {
+      // A resumed run keeps the normalization it was trained with; a fine-tuning run takes its pre-trained
+      // layers' (they expect the inputs they were trained on); otherwise it is computed from the data.
+      Checkpoint.Contents from = resume ? new CheckpointStore(job.output() + "/checkpoints", sc.hadoopConfiguration(),
+          1).latest(w -> { }) : null;
+      String source = job.output() + "/checkpoints";
+      if (from == null && job.config.initCheckpoint != null) {
+        from = CheckpointStore.readFileOrNewest(job.config.initCheckpoint, sc.hadoopConfiguration(), w -> { });
+        source = job.config.initCheckpoint;
+      }
+      job.config.normalization = from == null ? null : Normalization.from(from.spec());
       if (job.config.normalization != null) {
-        log.println("normalization from " + job.config.initCheckpoint + ": " + job.config.normalization);
+        log.println("normalization from " + source + ": " + job.config.normalization);
       }
     }
     if (job.computeNormalization && job.config.normalization == null) {

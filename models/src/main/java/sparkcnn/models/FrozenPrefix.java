@@ -98,6 +98,21 @@ final class FrozenPrefix {
     return x;
   }
 
+  /**
+   * Whether the cut separates a convolution from the batch norm right after it: folding the inference graph
+   * would then move a trained batch norm into the frozen convolution.
+   */
+  boolean splitsConvolutionAndNorm(Layer root) {
+    Layer layer = root;
+    for (int depth = 0; depth < cut.length - 1; depth++) {
+      layer = layer.children().get(cut[depth]);
+    }
+    List<Layer> children = layer.children();
+    int c = cut[cut.length - 1];
+    return c > 0 && c < children.size() && children.get(c - 1) instanceof sparkcnn.models.layers.Conv2d
+        && children.get(c) instanceof sparkcnn.models.layers.BatchNorm2d;
+  }
+
   /** The frozen side's output shape for a model input shape (with the batch dimension). */
   int[] outputShape(Layer root, int[] in) {
     int[] s = in;

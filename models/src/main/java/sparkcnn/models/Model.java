@@ -184,6 +184,14 @@ public final class Model {
     return frozen.forward(root, x, false, FrozenPrefix.Part.FROZEN);
   }
 
+  /**
+   * Whether the frozen backbone's features may come from the inference graph ({@link #foldForInference}): not when
+   * the cut separates a convolution from its batch norm (the fold would move a trained batch norm into it).
+   */
+  public boolean backboneFoldable() {
+    return frozen != null && !frozen.splitsConvolutionAndNorm(root);
+  }
+
   /** One sample's feature shape (the frozen backbone's output), without the batch dimension. */
   public int[] featureShape() {
     int[] in = new int[inputShape.length + 1];

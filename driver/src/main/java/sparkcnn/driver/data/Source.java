@@ -108,8 +108,12 @@ public final class Source implements Serializable {
           : table(sc, c, h, w, partitions, bad), path);
       default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
     }
+    // Unreadable files are a share of everything decoded, before any subset.
+    long decoded = -1;
     if (selectClasses.length > 0 || fraction < 1) {
       JavaRDD<SampleBlock> all = rdd;
+      decoded = all.map(SampleBlock::size).reduce(Integer::sum);
+      names = names == null || selectClasses.length == 0 ? names : selected(names, selectClasses);
       int[] keep = selectClasses;
       double share = fraction;
       long pick = seed;
@@ -117,7 +121,7 @@ public final class Source implements Serializable {
       all.unpersist(false);
     }
     if (segmentation) {
-      return checkMasks(rdd, classes, bad.value());
+      return checkMasks(rdd, classes, bad.value(), decoded);
     }
     // One pass counts the samples and finds the first label the model cannot have, before any training.
     List<String[]> scans = rdd.map(b -> {
@@ -140,13 +144,29 @@ public final class Source implements Serializable {
       }
       n += Long.parseLong(scan[0]);
     }
-    return checked(rdd, names, bad.value(), n);
+    return checked(rdd, names, bad.value(), n, decoded);
   }
 
-  /** The loaded set once its labels passed: fails if nothing or too much was readable. */
-  private Loaded checked(JavaRDD<SampleBlock> rdd, List<String> names, List<String> badPaths, long n)
+  /** The class folders select_classes keeps, in its order: what the renumbered labels 0, 1, ... are. */
+  private List<String> selected(List<String> folders, int[] keep) {
+    List<String> out = new ArrayList<>();
+    for (int k : keep) {
+      if (k >= folders.size()) {
+        throw new IllegalArgumentException(path + ": select_classes names label " + k + " but the tree has "
+            + folders.size() + " class folders " + folders);
+      }
+      out.add(folders.get(k));
+    }
+    return out;
+  }
+
+  /**
+   * The loaded set once its labels passed: fails if nothing or too much was readable. decoded: samples read
+   * before a subset was taken (-1: no subset, n).
+   */
+  private Loaded checked(JavaRDD<SampleBlock> rdd, List<String> names, List<String> badPaths, long n, long decoded)
       throws IOException {
-    long total = n + badPaths.size();
+    long total = (decoded >= 0 ? decoded : n) + badPaths.size();
     if (n == 0) {
       throw new IOException(path + ": no readable samples (" + badPaths.size() + " unreadable)");
     }
@@ -161,7 +181,8 @@ public final class Source implements Serializable {
    * One pass over the masks: counts the samples and finds the first pixel whose class the model cannot have
    * (outside [0, classes) and not the ignore index), naming its file and position, before any training.
    */
-  private Loaded checkMasks(JavaRDD<SampleBlock> rdd, int classes, List<String> badPaths) throws IOException {
+  private Loaded checkMasks(JavaRDD<SampleBlock> rdd, int classes, List<String> badPaths, long decoded)
+      throws IOException {
     int ignore = ignoreIndex;
     List<String[]> scans = rdd.map(b -> {
       int plane = b.height * b.width;
@@ -188,7 +209,7 @@ public final class Source implements Serializable {
       }
       n += Long.parseLong(scan[0]);
     }
-    return checked(rdd, null, badPaths, n);
+    return checked(rdd, null, badPaths, n, decoded);
   }
 
   /** Files of a class-per-subfolder tree with their labels (subfolders sorted by name); the class names. */

@@ -150,7 +150,7 @@ public final class MaskScorer implements Serializable {
         histogram[best]++;
         confidence += mean[row + best];
       }
-      String file = named.name().replaceAll("\\.[A-Za-z0-9]+$", "") + ".png";
+      String file = maskFile(named.name());
       String maskPath = output + "/masks/" + file;
       String overlayPath = overlays ? output + "/overlays/" + file : null;
       try {
@@ -169,5 +169,20 @@ public final class MaskScorer implements Serializable {
 
   private static Row error(String path, Exception e) {
     return new Row(path, null, null, null, Float.NaN, e.getMessage() == null ? e.toString() : e.getMessage());
+  }
+
+  /**
+   * The mask's file name for an input's name: a PNG's own name, any other name with ".png" appended (so a.jpg and
+   * a.png do not collide), sub-folders kept, and nothing that could leave the output folder ("..", a leading "/").
+   */
+  static String maskFile(String name) {
+    StringBuilder out = new StringBuilder();
+    for (String part : name.replace('\\', '/').split("/")) {
+      if (!part.isEmpty() && !part.equals(".")) {
+        out.append(out.length() > 0 ? "/" : "").append(part.equals("..") ? "_" : part);
+      }
+    }
+    String file = out.length() == 0 ? "_" : out.toString();
+    return file.toLowerCase(java.util.Locale.ROOT).endsWith(".png") ? file : file + ".png";
   }
 }

@@ -171,14 +171,14 @@ public final class ScoreJob {
               + String.join(", ", df.columns()) + ")");
         }
         boolean hasId = idColumn != null && java.util.Arrays.asList(df.columns()).contains(idColumn);
-        rows = df.javaRDD().repartition(Math.max(1, partitions)).mapPartitionsWithIndex((part, it) -> {
-          int[] position = {0};
-          return shared.value().score(map(it, r -> {
-            String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row-" + part + "-" + position[0];
-            position[0]++;
-            return new MaskScorer.Named(new Scorer.Input(id, r.getAs(imageColumn), null, null), id);
-          }));
-        }, false);
+        // Rows without an id are numbered in the table's own order, before any shuffle, so a recomputed
+        // partition names every mask as before.
+        rows = df.javaRDD().zipWithIndex().repartition(Math.max(1, partitions)).mapPartitions(it ->
+            shared.value().score(map(it, t -> {
+              org.apache.spark.sql.Row r = t._1();
+              String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row-" + t._2();
+              return new MaskScorer.Named(new Scorer.Input(id, r.getAs(imageColumn), null, null), id);
+            })));
       } else {
         List<String> files = list(fs, in);
         if (files.isEmpty()) {

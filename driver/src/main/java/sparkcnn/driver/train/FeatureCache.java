@@ -32,7 +32,8 @@ import sparkcnn.models.zoo.Zoo;
 
 /**
  * training.features: precompute. The frozen backbone runs once over the training set (its inference graph:
- * batch norm folded into the convolutions, evaluation mode) and its outputs become the training set of the
+ * batch norm folded into the convolutions, unless the cut falls between a convolution and its batch norm;
+ * evaluation mode, in micro-batches) and its outputs become the training set of the
  * trained layers: one cached block of float features per partition, the labels alongside. With a path
  * (features.path, any Hadoop file system) the blocks are also written there, one file per partition plus a
  * fingerprint of everything they depend on (architecture, cut, backbone weights, normalization, data source),
@@ -44,7 +45,8 @@ import sparkcnn.models.zoo.Zoo;
 public final class FeatureCache {
   private static final byte[] MAGIC = "SCNNFEAT".getBytes(StandardCharsets.US_ASCII);
   static final String FINGERPRINT = "_sparkcnn_features";
-  private static final int BATCH = 256;
+  /** Samples per backbone forward when the job's micro-batch is 0 (the shard). */
+  private static final int BATCH = 64;
 
   private FeatureCache() {}
 
@@ -79,12 +81,13 @@ public final class FeatureCache {
     ModelSpec spec = cfg.model;
     int frozen = cfg.frozenParams;
     Normalization norm = cfg.normalization;
+    int batch = cfg.microBatch > 0 ? cfg.microBatch : BATCH;
     JavaRDD<SampleBlock> features = images.map(b -> {
       TaskContext task = TaskContext.get();
       Parallel.setThreads(Math.max(1, task == null ? 1 : task.cpus()));
       Model m = Zoo.build(spec).freeze(frozen);
       m.load(bc.value().params, bc.value().state);
-      return compute(m.foldForInference(), b, norm);
+      return compute(m.backboneFoldable() ? m.foldForInference() : m, b, norm, batch);
     });
     if (path != null) {
       Path dir = new Path(path);
@@ -116,16 +119,16 @@ public final class FeatureCache {
     return features;
   }
 
-  /** The features of one block's samples through a folded model's frozen backbone. */
-  static SampleBlock compute(Model folded, SampleBlock images, Normalization norm) {
+  /** The features of one block's samples through a model's frozen backbone (folded where it can be). */
+  static SampleBlock compute(Model folded, SampleBlock images, Normalization norm, int batchSize) {
     int[] f = folded.featureShape();
     // Blocks are (C, H, W) per sample: a feature vector (C) is kept as (C, 1, 1), the model views it back.
     int[] shape = f.length == 3 ? f : new int[] {f[0], 1, 1};
     int per = shape[0] * shape[1] * shape[2];
     float[] out = new float[images.size() * per];
     BatchMaker batches = new BatchMaker();
-    for (int from = 0; from < images.size(); from += BATCH) {
-      int n = Math.min(BATCH, images.size() - from);
+    for (int from = 0; from < images.size(); from += batchSize) {
+      int n = Math.min(batchSize, images.size() - from);
       Tensor x = batches.make(images, null, from, n, List.of(), norm, 0, 0, 0);
       Tensor y = folded.features(x);
       System.arraycopy(y.data, y.offset, out, from * per, n * per);

@@ -53,19 +53,20 @@ public final class TrainingRun {
       cfg.totalSteps = opt.maxSteps();
     }
     PrintStream log = opt.log();
-    Model initial = startingModel(sc, cfg, log);
-    if (cfg.featureInput) {
-      train = FeatureCache.of(sc, train, cfg, initial, cfg.featuresPath, cfg.dataDescription, log);
-    }
-    DataParallelTrainer trainer = DataParallelTrainer.create(sc, train, cfg);
-    trainer.model().load(initial.params(), initial.state());
     CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), opt.keep());
+    // A run being resumed continues from its own checkpoint: init.checkpoint only starts fresh runs.
+    Checkpoint.Contents resumeFrom = opt.resume() ? store.latest(w -> log.println("warning: " + w)) : null;
+    Model initial = startingModel(sc, cfg, resumeFrom, log);
+    JavaRDD<SampleBlock> features = cfg.featureInput
+        ? FeatureCache.of(sc, train, cfg, initial, cfg.featuresPath, cfg.dataDescription, log) : null;
+    DataParallelTrainer trainer = DataParallelTrainer.create(sc, features != null ? features : train, cfg);
+    trainer.model().load(initial.params(), initial.state());
     Map<String, String> spec = spec(cfg);
     List<String> metrics = new ArrayList<>();
     Path metricsPath = new Path(opt.outputDir() + "/metrics.jsonl");
     long resumedFrom = -1;
     if (opt.resume()) {
-      Checkpoint.Contents c = store.latest(w -> log.println("warning: " + w));
+      Checkpoint.Contents c = resumeFrom;
       if (c != null) {
         Checkpoint.restore(c, trainer.model(), trainer.optimizer(), "checkpoint");
         log.printf(Locale.ROOT, "resumed from step %d (epoch %d)%n", c.step(), c.epoch());
@@ -145,6 +146,9 @@ public final class TrainingRun {
       }
     } finally {
       trainer.close();
+      if (features != null) {
+        features.unpersist(false);
+      }
     }
     long start = progress.start;
     double lastLoss = progress.lastLoss;
@@ -161,12 +165,16 @@ public final class TrainingRun {
   }
 
   /**
-   * The parameters training starts from (before any resume): the seed's initialization, then init.checkpoint's
-   * layers where the job names one (the head it does not fit stays fresh; both are said on the console).
+   * The parameters training starts from: a resumed run's own checkpoint; else the seed's initialization, then
+   * init.checkpoint's layers where the job names one (the head it does not fit stays fresh; both are said on the
+   * console). The frozen backbone's features are computed from them.
    */
-  private static Model startingModel(JavaSparkContext sc, TrainConfig cfg, PrintStream log) throws IOException {
+  private static Model startingModel(JavaSparkContext sc, TrainConfig cfg, Checkpoint.Contents resumeFrom,
+      PrintStream log) throws IOException {
     Model m = Zoo.build(cfg.model).freeze(cfg.frozenParams).init(cfg.initSeed);
-    if (cfg.initCheckpoint != null) {
+    if (resumeFrom != null) {
+      Checkpoint.restore(resumeFrom, m, null, "checkpoint");
+    } else if (cfg.initCheckpoint != null) {
       Checkpoint.Contents c = CheckpointStore.readFileOrNewest(cfg.initCheckpoint, sc.hadoopConfiguration(),
           w -> log.println("warning: " + w));
       Transfer.Report r = Transfer.initFrom(m, cfg.model, c, cfg.initCheckpoint);

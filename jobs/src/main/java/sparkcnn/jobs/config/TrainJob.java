@@ -255,6 +255,10 @@ public final class TrainJob {
       }
       s.segmentation = segmentation;
       s.ignoreIndex = config.ignoreIndex;
+      if (s.selectClasses.length > model.classes()) {
+        throw job.error(prefix + ".select_classes", job.list(prefix + ".select_classes"), "at most model.classes ("
+            + model.classes() + ") labels: they become labels 0, 1, ...");
+      }
       if (segmentation && s.selectClasses.length > 0) {
         throw job.error(prefix + ".select_classes", job.list(prefix + ".select_classes"), "none for segmentation "
             + "(every pixel has a class; fraction still applies)");

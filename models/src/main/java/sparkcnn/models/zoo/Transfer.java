@@ -52,7 +52,7 @@ public final class Transfer {
     List<Model.Part> parts = model.parts().stream().filter(p -> p.paramCount() > 0).toList();
     boolean[] frozen = new boolean[parts.size()];
     for (String n : names) {
-      boolean[] match = select(spec, parts, head, n);
+      boolean[] match = select(spec, model, parts, head, n);
       for (int i = 0; i < frozen.length; i++) {
         frozen[i] |= match[i];
       }
@@ -89,7 +89,7 @@ public final class Transfer {
     float[] rates = new float[model.paramCount()];
     java.util.Arrays.fill(rates, 1f);
     multipliers.forEach((n, m) -> {
-      boolean[] match = select(spec, parts, head, n);
+      boolean[] match = select(spec, model, parts, head, n);
       for (int i = 0; i < match.length; i++) {
         if (match[i]) {
           Model.Part p = parts.get(i);
@@ -101,7 +101,11 @@ public final class Transfer {
   }
 
   /** Which of parts a name selects: a layer or prefix, or stem, head, all_but_head; fails if none. */
-  private static boolean[] select(ModelSpec spec, List<Model.Part> parts, List<String> head, String n) {
+  private static boolean[] select(ModelSpec spec, Model model, List<Model.Part> parts, List<String> head, String n) {
+    // all_but_head stops at the main classifier: auxiliary side heads (GoogLeNet's) come earlier and are kept.
+    List<String> sides = new ArrayList<>();
+    sideOutputs(model.root(), "", sides);
+    List<String> mainHead = head.stream().filter(h -> sides.stream().noneMatch(p -> under(h, p))).toList();
     boolean[] match = new boolean[parts.size()];
     boolean any = false;
     for (int i = 0; i < parts.size(); i++) {
@@ -109,7 +113,7 @@ public final class Transfer {
       match[i] = switch (n) {
         case "stem" -> under(layer, "0");
         case "head" -> head.contains(layer);
-        case "all_but_head" -> !head.contains(layer) && i < firstHead(parts, head);
+        case "all_but_head" -> i < firstHead(parts, mainHead);
         default -> under(layer, n);
       };
       any |= match[i];
@@ -175,6 +179,18 @@ public final class Transfer {
       }
     }
     return parts.size();
+  }
+
+  /** The names of the side outputs in a layer tree (paths as {@link Model#forEachLeaf} names leaves). */
+  private static void sideOutputs(Layer layer, String name, List<String> out) {
+    if (layer instanceof sparkcnn.models.layers.SideOutput) {
+      out.add(name);
+      return;
+    }
+    List<Layer> children = layer.children();
+    for (int i = 0; i < children.size(); i++) {
+      sideOutputs(children.get(i), name.isEmpty() ? Integer.toString(i) : name + "." + i, out);
+    }
   }
 
   private static boolean under(String layer, String prefix) {

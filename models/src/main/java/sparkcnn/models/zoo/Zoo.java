@@ -174,10 +174,7 @@ public final class Zoo {
    * (segmentation). Shape inference only: no parameters are allocated.
    */
   public static int[] outputShape(ModelSpec spec) {
-    Entry e = entry(spec.name());
-    Scaling scaling = e.base().times(new Scaling(spec.scaling().width(), spec.scaling().depth(), 1));
-    int[] out = e.builder().apply(builder(spec, spec.height(), spec.width(), scaling))
-        .outputShape(new int[] {1, spec.channels(), spec.height(), spec.width()});
+    int[] out = layers(spec).outputShape(new int[] {1, spec.channels(), spec.height(), spec.width()});
     return java.util.Arrays.copyOfRange(out, 1, out.length);
   }
 

@@ -116,6 +116,19 @@ class TransferTest {
   }
 
   @Test
+  void allButHeadStopsAtTheMainClassifierNotAtASideHead() {
+    ModelSpec spec = Zoo.spec("googlenet", 5, new int[] {3, 64, 64}, new Scaling(0.25, 1, 1));
+    Model m = Zoo.build(spec);
+    assertEquals(2, m.sideOutputs().size());
+    List<String> head = Transfer.head(spec);
+    assertEquals(3, head.size(), "the main classifier and the two side classifiers follow the class count");
+    Model.Part main = m.parts().get(m.parts().size() - 1);
+    assertEquals(main.paramOffset(), Transfer.frozenParams(spec, m, List.of("all_but_head")));
+    m.freeze(main.paramOffset());
+    assertTrue(m.sideOutputs().isEmpty(), "the frozen side heads do not train");
+  }
+
+  @Test
   void learningRateMultipliersScaleEachLayersStep() {
     Model m = Zoo.build(CONVNET).init(3);
     java.util.LinkedHashMap<String, Double> multipliers = new java.util.LinkedHashMap<>();
