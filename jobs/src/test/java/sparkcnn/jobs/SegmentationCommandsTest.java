@@ -108,6 +108,30 @@ class SegmentationCommandsTest {
     try (Stream<Path> files = Files.list(out.resolve("predictions"))) {
       assertTrue(files.anyMatch(f -> f.toString().endsWith(".parquet")));
     }
+
+    // A table without an id column: rows are named row-N in the table's order, through the shuffle.
+    Path table = dir.resolve("images.parquet");
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder().master("local[1]")
+        .appName("write images").getOrCreate();
+    try {
+      List<org.apache.spark.sql.Row> rows = List.of(
+          org.apache.spark.sql.RowFactory.create((Object) Files.readAllBytes(test.resolve("images/s000.png"))),
+          org.apache.spark.sql.RowFactory.create((Object) "not a png".getBytes()),
+          org.apache.spark.sql.RowFactory.create((Object) Files.readAllBytes(test.resolve("images/s002.png"))));
+      spark.createDataFrame(rows, new org.apache.spark.sql.types.StructType().add("image",
+          org.apache.spark.sql.types.DataTypes.BinaryType)).coalesce(1).write().parquet(table.toString());
+    } finally {
+      spark.stop();
+    }
+    Path fromTable = dir.resolve("scored-table");
+    CommandRun scoredTable = CommandRun.of("score", "--checkpoint", checkpoint, "--input", table.toString(),
+        "--output", fromTable.toString(), "--format", "csv", "--json");
+    assertEquals(0, scoredTable.code(), scoredTable.err());
+    assertTrue(scoredTable.out().contains("\"rows\": 3") && scoredTable.out().contains("\"errors\": 1"),
+        scoredTable.out());
+    for (String name : List.of("row-0.png", "row-2.png")) {
+      assertEquals(16, ImageIO.read(fromTable.resolve("masks").resolve(name).toFile()).getWidth(), name);
+    }
   }
 
   @Test

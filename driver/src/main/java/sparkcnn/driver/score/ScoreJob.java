@@ -38,15 +38,7 @@ public final class ScoreJob {
   public static Result run(JavaSparkContext sc, String input, String imageColumn, String idColumn, Scorer scorer,
       List<String> classNames, String output, String outputFormat, int partitions) throws IOException {
     long t0 = System.nanoTime();
-    Configuration conf = sc.hadoopConfiguration();
-    Path out = new Path(output);
-    if (out.getFileSystem(conf).exists(out)) {
-      throw new IOException(output + ": already exists; choose another output (nothing was overwritten)");
-    }
-    Path in = new Path(input);
-    if (!in.getFileSystem(conf).exists(in)) {
-      throw new IOException(input + ": no such folder or table");
-    }
+    checkPaths(sc, input, output);
     Broadcast<Scorer> shared = sc.broadcast(scorer);
     try {
       String[] names = (classNames != null ? classNames
@@ -68,33 +60,8 @@ public final class ScoreJob {
   private static Result write(JavaSparkContext sc, String input, String imageColumn, String idColumn,
       Broadcast<Scorer> shared, String[] names, String output, String outputFormat, int partitions, long t0)
       throws IOException {
-    Configuration conf = sc.hadoopConfiguration();
-    JavaRDD<Scorer.Row> rows;
-    Path in = new Path(input);
-    FileSystem fs = in.getFileSystem(conf);
-    if (input.endsWith(".parquet") || fs.exists(new Path(in, "_SUCCESS")) && !hasImages(fs, in)) {
-      SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
-      var df = spark.read().parquet(input);
-      if (!java.util.Arrays.asList(df.columns()).contains(imageColumn)) {
-        throw new IOException(input + ": no column '" + imageColumn + "' (columns: " + String.join(", ", df.columns())
-            + ")");
-      }
-      boolean hasId = idColumn != null && java.util.Arrays.asList(df.columns()).contains(idColumn);
-      rows = df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> shared.value().score(map(it, r -> {
-        String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row";
-        return new Scorer.Input(id, r.getAs(imageColumn), null, null);
-      })));
-    } else {
-      List<String> files = list(fs, in);
-      if (files.isEmpty()) {
-        throw new IOException(input + ": no image files (" + String.join(", ", ImageDecoding.EXTENSIONS) + ") under it");
-      }
-      int slices = Math.max(Math.max(1, partitions), (files.size() + 999) / 1000);
-      rows = sc.parallelize(files, slices).mapPartitions(it -> {
-        Configuration c = new Configuration();
-        return shared.value().score(map(it, p -> read(p, c)));
-      });
-    }
+    JavaRDD<Scorer.Row> rows = inputs(sc, input, imageColumn, idColumn, partitions)
+        .mapPartitions(it -> shared.value().score(map(it, MaskScorer.Named::input)));
     // Each class number has its name beside it: top_class_name, and class_names for the top-k classes (in CSV a
     // JSON array: names may hold the separators a joined list would need).
     StructType schema = new StructType()
@@ -149,50 +116,14 @@ public final class ScoreJob {
   public static Result runMasks(JavaSparkContext sc, String input, String imageColumn, String idColumn,
       MaskScorer scorer, String output, String outputFormat, int partitions) throws IOException {
     long t0 = System.nanoTime();
-    Configuration conf = sc.hadoopConfiguration();
+    checkPaths(sc, input, output);
     Path out = new Path(output);
-    FileSystem outFs = out.getFileSystem(conf);
-    if (outFs.exists(out)) {
-      throw new IOException(output + ": already exists; choose another output (nothing was overwritten)");
-    }
-    Path in = new Path(input);
-    FileSystem fs = in.getFileSystem(conf);
-    if (!fs.exists(in)) {
-      throw new IOException(input + ": no such folder or table");
-    }
+    FileSystem outFs = out.getFileSystem(sc.hadoopConfiguration());
     String table = outFs.makeQualified(out).toString() + "/predictions";
     Broadcast<MaskScorer> shared = sc.broadcast(scorer);
     try {
-      JavaRDD<MaskScorer.Row> rows;
-      if (input.endsWith(".parquet") || fs.exists(new Path(in, "_SUCCESS")) && !hasImages(fs, in)) {
-        var df = SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(input);
-        if (!java.util.Arrays.asList(df.columns()).contains(imageColumn)) {
-          throw new IOException(input + ": no column '" + imageColumn + "' (columns: "
-              + String.join(", ", df.columns()) + ")");
-        }
-        boolean hasId = idColumn != null && java.util.Arrays.asList(df.columns()).contains(idColumn);
-        // Rows without an id are numbered in the table's own order, before any shuffle, so a recomputed
-        // partition names every mask as before.
-        rows = df.javaRDD().zipWithIndex().repartition(Math.max(1, partitions)).mapPartitions(it ->
-            shared.value().score(map(it, t -> {
-              org.apache.spark.sql.Row r = t._1();
-              String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row-" + t._2();
-              return new MaskScorer.Named(new Scorer.Input(id, r.getAs(imageColumn), null, null), id);
-            })));
-      } else {
-        List<String> files = list(fs, in);
-        if (files.isEmpty()) {
-          throw new IOException(input + ": no image files (" + String.join(", ", ImageDecoding.EXTENSIONS)
-              + ") under it");
-        }
-        String root = fs.makeQualified(in).toString() + "/";
-        int slices = Math.max(Math.max(1, partitions), (files.size() + 999) / 1000);
-        rows = sc.parallelize(files, slices).mapPartitions(it -> {
-          Configuration c = new Configuration();
-          return shared.value().score(map(it, p -> new MaskScorer.Named(read(p, c),
-              p.startsWith(root) ? p.substring(root.length()) : new Path(p).getName())));
-        });
-      }
+      JavaRDD<MaskScorer.Row> rows = inputs(sc, input, imageColumn, idColumn, partitions)
+          .mapPartitions(it -> shared.value().score(it));
       boolean csv = outputFormat.equals("csv");
       StructType schema = new StructType()
           .add("path", DataTypes.StringType)
@@ -241,6 +172,53 @@ public final class ScoreJob {
     }
     out.sort(null);
     return out;
+  }
+
+  /** The input must exist and the output must not: scoring never overwrites. */
+  private static void checkPaths(JavaSparkContext sc, String input, String output) throws IOException {
+    Path out = new Path(output);
+    if (out.getFileSystem(sc.hadoopConfiguration()).exists(out)) {
+      throw new IOException(output + ": already exists; choose another output (nothing was overwritten)");
+    }
+    Path in = new Path(input);
+    if (!in.getFileSystem(sc.hadoopConfiguration()).exists(in)) {
+      throw new IOException(input + ": no such folder or table");
+    }
+  }
+
+  /**
+   * The images to score, read lazily as the scorer pulls them: a Parquet table's rows (named by the id column,
+   * else row-N in the table's own order, numbered before the shuffle so a recomputed partition names them the
+   * same), or the image files under a folder (named by their path under it; a row's path is the full one).
+   */
+  private static JavaRDD<MaskScorer.Named> inputs(JavaSparkContext sc, String input, String imageColumn,
+      String idColumn, int partitions) throws IOException {
+    Path in = new Path(input);
+    FileSystem fs = in.getFileSystem(sc.hadoopConfiguration());
+    if (input.endsWith(".parquet") || fs.exists(new Path(in, "_SUCCESS")) && !hasImages(fs, in)) {
+      var df = SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(input);
+      if (!java.util.Arrays.asList(df.columns()).contains(imageColumn)) {
+        throw new IOException(input + ": no column '" + imageColumn + "' (columns: " + String.join(", ", df.columns())
+            + ")");
+      }
+      boolean hasId = idColumn != null && java.util.Arrays.asList(df.columns()).contains(idColumn);
+      return df.javaRDD().zipWithIndex().repartition(Math.max(1, partitions)).mapPartitions(it -> map(it, t -> {
+        org.apache.spark.sql.Row r = t._1();
+        String id = hasId ? String.valueOf((Object) r.getAs(idColumn)) : "row-" + t._2();
+        return new MaskScorer.Named(new Scorer.Input(id, r.getAs(imageColumn), null, null), id);
+      }));
+    }
+    List<String> files = list(fs, in);
+    if (files.isEmpty()) {
+      throw new IOException(input + ": no image files (" + String.join(", ", ImageDecoding.EXTENSIONS) + ") under it");
+    }
+    String root = fs.makeQualified(in).toString() + "/";
+    int slices = Math.max(Math.max(1, partitions), (files.size() + 999) / 1000);
+    return sc.parallelize(files, slices).mapPartitions(it -> {
+      Configuration c = new Configuration();
+      return map(it, p -> new MaskScorer.Named(read(p, c),
+          p.startsWith(root) ? p.substring(root.length()) : new Path(p).getName()));
+    });
   }
 
   private static Scorer.Input read(String path, Configuration conf) {
