@@ -5,7 +5,8 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * How a vector of length L is cut for a ring of n ranks: into buckets of at most B floats from the END down
+ * How a vector of length L (or its elements from a start on) is cut for a ring of n ranks: into buckets of at
+ * most B floats from the END down
  * (backward fills gradients from the last layer to the first, so the last bucket is ready first), each bucket
  * into n chunks of near-equal size. Rank r owns chunk r of every bucket: it receives their full sums in the
  * reduce-scatter, updates them (its shard of the parameters and of the optimizer state) and sends them out in
@@ -24,13 +25,21 @@ public final class RingLayout {
   private final List<Range> buckets = new ArrayList<>();
 
   public RingLayout(int length, int bucketFloats, int ranks) {
-    if (bucketFloats < 1 || ranks < 1) {
-      throw new IllegalArgumentException("ring layout: bucket size and ranks must be positive");
+    this(0, length, bucketFloats, ranks);
+  }
+
+  /**
+   * Only elements [start, length) travel: the ones before start (a frozen backbone's gradients and parameters,
+   * which stay zero and unchanged) are left out of every bucket.
+   */
+  public RingLayout(int start, int length, int bucketFloats, int ranks) {
+    if (bucketFloats < 1 || ranks < 1 || start < 0 || start > length) {
+      throw new IllegalArgumentException("ring layout: bucket size and ranks must be positive, 0 <= start <= length");
     }
     this.length = length;
     this.ranks = ranks;
-    for (int hi = length; hi > 0; hi -= bucketFloats) {
-      buckets.add(new Range(Math.max(0, hi - bucketFloats), hi));
+    for (int hi = length; hi > start; hi -= bucketFloats) {
+      buckets.add(new Range(Math.max(start, hi - bucketFloats), hi));
     }
   }
 

@@ -132,7 +132,8 @@ final class CollectiveRank {
     this.model = replicas[0].model();
     this.reduced = new SplitVector(model.grads(), model.batchStatistics());
     this.gathered = new SplitVector(model.params(), model.state());
-    this.layout = new RingLayout(reduced.length(), cfg.bucketFloats, ranks);
+    // A frozen backbone's gradients are zero and its parameters fixed: they stay out of the ring.
+    this.layout = new RingLayout(model.frozenParams(), reduced.length(), cfg.bucketFloats, ranks);
     this.schedule = cfg.optimizer.schedule(cfg.totalSteps);
     long forwards = 0;
     for (int q = 0; q < plan.partitions(); q++) {
@@ -394,10 +395,14 @@ final class CollectiveRank {
     }
   }
 
-  /** The driver's side of the sharding: each rank's optimizer shard put back at its place in full arrays. */
-  static float[][] assembleOptimizerState(List<RankResult> results, int paramCount, int stateCount, int bucketFloats) {
+  /**
+   * The driver's side of the sharding: each rank's optimizer shard put back at its place in full arrays (a frozen
+   * backbone's part, which no rank holds, stays zero: the optimizer never touches it).
+   */
+  static float[][] assembleOptimizerState(List<RankResult> results, int frozenParams, int paramCount, int stateCount,
+      int bucketFloats) {
     int ranks = results.size();
-    RingLayout layout = new RingLayout(paramCount + stateCount, bucketFloats, ranks);
+    RingLayout layout = new RingLayout(frozenParams, paramCount + stateCount, bucketFloats, ranks);
     float[][] full = null;
     for (RankResult r : results) {
       if (r.optimizerShard == null) {

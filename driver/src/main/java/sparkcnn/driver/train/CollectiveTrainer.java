@@ -216,8 +216,8 @@ public final class CollectiveTrainer extends DataParallelTrainer {
       throw new NonFiniteStep(first.badStep, config.stepsPerEpoch, first.badLoss, first.badParameter, model);
     }
     model.load(first.params, first.state);
-    float[][] state = CollectiveRank.assembleOptimizerState(byRank, model.paramCount(), model.state().length,
-        config.bucketFloats);
+    float[][] state = CollectiveRank.assembleOptimizerState(byRank, model.frozenParams(), model.paramCount(),
+        model.state().length, config.bucketFloats);
     if (state != null) {
       optimizer.setState(state);
     }

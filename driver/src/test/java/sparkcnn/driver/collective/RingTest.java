@@ -165,6 +165,26 @@ class RingTest {
     assertArrayEquals(params, copy);
   }
 
+  /** A frozen backbone's elements (the vector's start) stay out of every bucket and every shard. */
+  @Test
+  void aLayoutFromAStartLeavesTheElementsBeforeItOut() {
+    RingLayout layout = new RingLayout(400, 1037, 300, 3);
+    int[] seen = new int[1037];
+    for (int r = 0; r < 3; r++) {
+      for (RingLayout.Range c : layout.owned(r)) {
+        for (int i = c.lo(); i < c.hi(); i++) {
+          seen[i]++;
+        }
+      }
+    }
+    for (int i = 0; i < seen.length; i++) {
+      assertEquals(i < 400 ? 0 : 1, seen[i], "element " + i);
+    }
+    assertEquals(400, layout.buckets().get(layout.buckets().size() - 1).lo());
+    assertEquals(3, layout.buckets().size()); // 637 elements in buckets of 300: 300, 300, 37
+    assertEquals(0, layout.shard(1, 0, 400).size());
+  }
+
   @Test
   void aPeerThatNeverConnectsTimesOutNamingIt() throws Exception {
     ServerSocketChannel[] servers = new ServerSocketChannel[1];
