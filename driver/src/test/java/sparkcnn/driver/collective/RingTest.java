@@ -144,14 +144,7 @@ class RingTest {
   @Test
   void layoutCutsTheVectorIntoShardsThatCoverItOnce() {
     RingLayout layout = new RingLayout(1037, 300, 3);
-    int[] seen = new int[1037];
-    for (int r = 0; r < 3; r++) {
-      for (RingLayout.Range c : layout.owned(r)) {
-        for (int i = c.lo(); i < c.hi(); i++) {
-          seen[i]++;
-        }
-      }
-    }
+    int[] seen = owners(layout);
     for (int i = 0; i < seen.length; i++) {
       assertEquals(1, seen[i], "element " + i);
     }
@@ -165,18 +158,24 @@ class RingTest {
     assertArrayEquals(params, copy);
   }
 
-  /** A frozen backbone's elements (the vector's start) stay out of every bucket and every shard. */
-  @Test
-  void aLayoutFromAStartLeavesTheElementsBeforeItOut() {
-    RingLayout layout = new RingLayout(400, 1037, 300, 3);
-    int[] seen = new int[1037];
-    for (int r = 0; r < 3; r++) {
+  /** How many ranks own each element of the layout's vector. */
+  private static int[] owners(RingLayout layout) {
+    int[] seen = new int[layout.length()];
+    for (int r = 0; r < layout.ranks(); r++) {
       for (RingLayout.Range c : layout.owned(r)) {
         for (int i = c.lo(); i < c.hi(); i++) {
           seen[i]++;
         }
       }
     }
+    return seen;
+  }
+
+  /** A frozen backbone's elements (the vector's start) stay out of every bucket and every shard. */
+  @Test
+  void aLayoutFromAStartLeavesTheElementsBeforeItOut() {
+    RingLayout layout = new RingLayout(400, 1037, 300, 3);
+    int[] seen = owners(layout);
     for (int i = 0; i < seen.length; i++) {
       assertEquals(i < 400 ? 0 : 1, seen[i], "element " + i);
     }
