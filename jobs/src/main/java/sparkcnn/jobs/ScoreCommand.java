@@ -154,12 +154,7 @@ final class ScoreCommand implements Main.Command {
       ScoreJob.Result r = ScoreJob.run(sc, input, imageColumn == null ? "image" : imageColumn, idColumn, scorer,
           names, output, format, partitions);
       models.close();
-      Map<String, Object> report = new LinkedHashMap<>();
-      report.put("output", r.output());
-      report.put("rows", r.rows());
-      report.put("errors", r.errors());
-      report.put("seconds", r.seconds());
-      report.put("images_per_second", r.rows() / r.seconds());
+      Map<String, Object> report = report(r, Map.of());
       if (json) {
         out.println(Json.write(report));
       } else {
@@ -185,16 +180,12 @@ final class ScoreCommand implements Main.Command {
     ScoreJob.Result r = ScoreJob.runMasks(sc, input, imageColumn == null ? "image" : imageColumn, idColumn,
         new MaskScorer(models, batch, output, overlay), output, format, partitions);
     models.close();
-    Map<String, Object> report = new LinkedHashMap<>();
-    report.put("output", r.output());
-    report.put("masks", output + "/masks");
+    Map<String, Object> written = new LinkedHashMap<>();
+    written.put("masks", output + "/masks");
     if (overlay) {
-      report.put("overlays", output + "/overlays");
+      written.put("overlays", output + "/overlays");
     }
-    report.put("rows", r.rows());
-    report.put("errors", r.errors());
-    report.put("seconds", r.seconds());
-    report.put("images_per_second", r.rows() / r.seconds());
+    Map<String, Object> report = report(r, written);
     if (json) {
       out.println(Json.write(report));
     } else {
@@ -203,5 +194,17 @@ final class ScoreCommand implements Main.Command {
           + "/overlays" : "", r.output());
     }
     return 0;
+  }
+
+  /** The --json report of a scoring job: its output, what else it wrote (in order), rows, errors and speed. */
+  private static Map<String, Object> report(ScoreJob.Result r, Map<String, Object> written) {
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("output", r.output());
+    report.putAll(written);
+    report.put("rows", r.rows());
+    report.put("errors", r.errors());
+    report.put("seconds", r.seconds());
+    report.put("images_per_second", r.rows() / r.seconds());
+    return report;
   }
 }

@@ -72,35 +72,12 @@ public final class ClassNames {
     return names;
   }
 
-  /** A JSON array of strings on one line; non-ASCII text is kept as it is (the spec is UTF-8). */
+  /**
+   * A JSON array of strings on one line (the project's one JSON writer: quotes, backslashes and control characters
+   * escaped; non-ASCII text kept as it is, the spec is UTF-8).
+   */
   public static String encode(List<String> names) {
-    StringBuilder sb = new StringBuilder("[");
-    for (int i = 0; i < names.size(); i++) {
-      if (i > 0) {
-        sb.append(',');
-      }
-      sb.append('"');
-      String s = names.get(i);
-      for (int j = 0; j < s.length(); j++) {
-        char c = s.charAt(j);
-        switch (c) {
-          case '"' -> sb.append("\\\"");
-          case '\\' -> sb.append("\\\\");
-          case '\n' -> sb.append("\\n");
-          case '\r' -> sb.append("\\r");
-          case '\t' -> sb.append("\\t");
-          default -> {
-            if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
-              sb.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-              sb.append(c);
-            }
-          }
-        }
-      }
-      sb.append('"');
-    }
-    return sb.append(']').toString();
+    return sparkcnn.kernels.bench.Json.write(names);
   }
 
   /** The inverse of {@link #encode} (any JSON array of strings); fails naming the position of what is wrong. */

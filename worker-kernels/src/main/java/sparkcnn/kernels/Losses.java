@@ -23,27 +23,35 @@ public final class Losses {
         throw new IllegalArgumentException("softmax cross-entropy: label " + label + " of row " + i
             + " is outside [0, " + classes + ")");
       }
-      int o = lOff + i * classes;
-      float max = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < classes; j++) {
-        max = Math.max(max, logits[o + j]);
-      }
-      double sum = 0;
-      for (int j = 0; j < classes; j++) {
-        double e = Math.exp(logits[o + j] - max);
-        probs[pOff + i * classes + j] = (float) e;
-        sum += e;
-      }
-      double logSum = Math.log(sum) + max;
-      double loss = 0;
-      for (int j = 0; j < classes; j++) {
-        probs[pOff + i * classes + j] /= (float) sum;
-        double target = (j == label ? 1 - eps : 0) + eps / classes;
-        loss -= target * (logits[o + j] - logSum);
-      }
+      double loss = row(logits, lOff + i * classes, probs, pOff + i * classes, classes, label, eps);
       total += loss;
     }
     return total / n;
+  }
+
+  /**
+   * One row: softmax of logits[o, o + classes) into probs[p, p + classes), and its cross-entropy against label
+   * with smoothing eps (a label outside [0, classes) gives the loss of an all-smoothing target).
+   */
+  private static double row(float[] logits, int o, float[] probs, int p, int classes, int label, float eps) {
+    float max = Float.NEGATIVE_INFINITY;
+    for (int j = 0; j < classes; j++) {
+      max = Math.max(max, logits[o + j]);
+    }
+    double sum = 0;
+    for (int j = 0; j < classes; j++) {
+      double e = Math.exp(logits[o + j] - max);
+      probs[p + j] = (float) e;
+      sum += e;
+    }
+    double logSum = Math.log(sum) + max;
+    double loss = 0;
+    for (int j = 0; j < classes; j++) {
+      probs[p + j] /= (float) sum;
+      double target = (j == label ? 1 - eps : 0) + eps / classes;
+      loss -= target * (logits[o + j] - logSum);
+    }
+    return loss;
   }
 
   /** dlogits (overwritten) = (probs - target) / n. */
@@ -81,24 +89,7 @@ public final class Losses {
             + " is outside [0, " + classes + ")" + (ignoreIndex >= 0 ? " and is not the ignore index "
             + ignoreIndex : ""));
       }
-      int o = lOff + i * classes;
-      float max = Float.NEGATIVE_INFINITY;
-      for (int j = 0; j < classes; j++) {
-        max = Math.max(max, logits[o + j]);
-      }
-      double sum = 0;
-      for (int j = 0; j < classes; j++) {
-        double e = Math.exp(logits[o + j] - max);
-        probs[pOff + i * classes + j] = (float) e;
-        sum += e;
-      }
-      double logSum = Math.log(sum) + max;
-      double loss = 0;
-      for (int j = 0; j < classes; j++) {
-        probs[pOff + i * classes + j] /= (float) sum;
-        double target = (j == label ? 1 - eps : 0) + eps / classes;
-        loss -= target * (logits[o + j] - logSum);
-      }
+      double loss = row(logits, lOff + i * classes, probs, pOff + i * classes, classes, label, eps);
       if (kept) {
         double wi = weights == null ? 1 : weights[label];
         total += wi * loss;

@@ -5,7 +5,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.apache.hadoop.conf.Configuration;
 import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.GreyPng;
@@ -45,35 +44,7 @@ public final class MaskScorer implements Serializable {
    */
   public Iterator<Row> score(Iterator<Named> inputs) {
     Configuration conf = new Configuration();
-    return new Iterator<>() {
-      private final List<Row> ready = new ArrayList<>();
-      private int next;
-
-      @Override
-      public boolean hasNext() {
-        if (next < ready.size()) {
-          return true;
-        }
-        ready.clear();
-        next = 0;
-        List<Named> chunk = new ArrayList<>();
-        while (chunk.size() < batch && inputs.hasNext()) {
-          chunk.add(inputs.next());
-        }
-        if (!chunk.isEmpty()) {
-          ready.addAll(scoreBatch(chunk, conf));
-        }
-        return !ready.isEmpty();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return ready.get(next++);
-      }
-    };
+    return Batched.lazily(inputs, batch, chunk -> scoreBatch(chunk, conf));
   }
 
   /** An input with the name its outputs get. */

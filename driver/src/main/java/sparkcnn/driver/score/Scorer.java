@@ -7,7 +7,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import javax.imageio.ImageIO;
 import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.kernels.Tensor;
@@ -49,35 +48,7 @@ public final class Scorer implements Serializable {
 
   /** Rows for inputs, computed lazily batch by batch. */
   public Iterator<Row> score(Iterator<Input> inputs) {
-    return new Iterator<>() {
-      private final List<Row> ready = new ArrayList<>();
-      private int next;
-
-      @Override
-      public boolean hasNext() {
-        if (next < ready.size()) {
-          return true;
-        }
-        ready.clear();
-        next = 0;
-        List<Input> chunk = new ArrayList<>();
-        while (chunk.size() < batch && inputs.hasNext()) {
-          chunk.add(inputs.next());
-        }
-        if (!chunk.isEmpty()) {
-          ready.addAll(scoreBatch(chunk));
-        }
-        return !ready.isEmpty();
-      }
-
-      @Override
-      public Row next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return ready.get(next++);
-      }
-    };
+    return Batched.lazily(inputs, batch, this::scoreBatch);
   }
 
   /** Scores one batch of inputs: decode and crop each, run the ensemble, average, take the top k. */
