@@ -8,9 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.CheckpointStore;
 import sparkcnn.models.Checkpoint;
@@ -20,7 +22,7 @@ import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.ClassNames;
 
 /** One validated training job run on a SparkContext: load data, train, evaluate, write report.json. */
-final class JobRun {
+public final class JobRun {
   private JobRun() {}
 
   /** Runs the job; returns its report (also written to OUTPUT/report.json). */
@@ -51,24 +53,7 @@ final class JobRun {
     if (test != null) {
       reportBad(log, "test", test);
     }
-    if (job.computeNormalization) {
-      // A resumed run keeps the normalization it was trained with; a fine-tuning run takes its pre-trained
-      // layers' (they expect the inputs they were trained on); otherwise it is computed from the data.
-      Checkpoint.Contents from = resume ? new CheckpointStore(job.output() + "/checkpoints", sc.hadoopConfiguration(),
-          1).latest(w -> { }) : null;
-      String source = job.output() + "/checkpoints";
-      if (from == null && job.config.initCheckpoint != null) {
-        from = CheckpointStore.readFileOrNewest(job.config.initCheckpoint, sc.hadoopConfiguration(), w -> { });
-        source = job.config.initCheckpoint;
-      }
-      job.config.normalization = from == null ? null : Normalization.from(from.spec());
-      if (job.config.normalization != null) {
-        log.println("normalization from " + source + ": " + job.config.normalization);
-      }
-    }
-    if (job.computeNormalization && job.config.normalization == null) {
-      job.config.normalization = Normalization.of(train.blocks().map(Normalization::sums).collect());
-    }
+    normalize(sc, job, train.blocks(), resume, log);
     TrainingRun.Outcome o = TrainingRun.run(sc, train.blocks(), test == null ? null : test.blocks(), job.config,
         new TrainingRun.Options((int) job.job.integer("training.epochs"), job.output(),
             job.job.integer("checkpoint.every_steps"), (int) job.job.integer("checkpoint.keep"), resume,
@@ -109,6 +94,33 @@ final class JobRun {
     HadoopFiles.write(reportPath, sc.hadoopConfiguration(),
         (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));
     return report;
+  }
+
+  /**
+   * Sets the job's normalization when the job file gives none: a resumed run keeps the one it was trained with, a
+   * fine-tuning run takes its pre-trained layers' (they expect the inputs they were trained on), otherwise it is
+   * computed from the training blocks. The Spark ML estimator calls this too, so both normalize alike.
+   */
+  public static void normalize(JavaSparkContext sc, TrainJob job, JavaRDD<SampleBlock> train, boolean resume,
+      PrintStream log) throws IOException {
+    if (job.computeNormalization) {
+      // A resumed run keeps the normalization it was trained with; a fine-tuning run takes its pre-trained
+      // layers' (they expect the inputs they were trained on); otherwise it is computed from the data.
+      Checkpoint.Contents from = resume ? new CheckpointStore(job.output() + "/checkpoints", sc.hadoopConfiguration(),
+          1).latest(w -> { }) : null;
+      String source = job.output() + "/checkpoints";
+      if (from == null && job.config.initCheckpoint != null) {
+        from = CheckpointStore.readFileOrNewest(job.config.initCheckpoint, sc.hadoopConfiguration(), w -> { });
+        source = job.config.initCheckpoint;
+      }
+      job.config.normalization = from == null ? null : Normalization.from(from.spec());
+      if (job.config.normalization != null) {
+        log.println("normalization from " + source + ": " + job.config.normalization);
+      }
+    }
+    if (job.computeNormalization && job.config.normalization == null) {
+      job.config.normalization = Normalization.of(train.map(Normalization::sums).collect());
+    }
   }
 
   /**

@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Collects decoded samples one by one into a {@link SampleBlock}. */
-final class BlockBuilder {
+public final class BlockBuilder {
   private final int channels;
   private final int height;
   private final int width;
@@ -15,7 +15,7 @@ final class BlockBuilder {
   private final ByteArrayOutputStream masks = new ByteArrayOutputStream();
   private final boolean segmentation;
 
-  BlockBuilder(int channels, int height, int width) {
+  public BlockBuilder(int channels, int height, int width) {
     this(channels, height, width, false);
   }
 
@@ -27,7 +27,7 @@ final class BlockBuilder {
     this.width = width;
   }
 
-  void add(byte[] planes, int label, String source) {
+  public void add(byte[] planes, int label, String source) {
     pixels.write(planes, 0, planes.length);
     labels.add(label);
     sources.add(source);
@@ -41,7 +41,7 @@ final class BlockBuilder {
     sources.add(source);
   }
 
-  SampleBlock build() {
+  public SampleBlock build() {
     if (segmentation) {
       return new SampleBlock(channels, height, width, pixels.toByteArray(), masks.toByteArray(),
           sources.toArray(new String[0]));

@@ -176,7 +176,7 @@ public final class Datasets {
   }
 
   /** Caches and materializes blocks, failing with the source's name if it is empty. */
-  static JavaRDD<SampleBlock> cache(JavaRDD<SampleBlock> rdd, String source) {
+  public static JavaRDD<SampleBlock> cache(JavaRDD<SampleBlock> rdd, String source) {
     rdd.persist(StorageLevel.MEMORY_ONLY());
     long samples;
     try {

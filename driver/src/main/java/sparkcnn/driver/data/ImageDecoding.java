@@ -80,4 +80,32 @@ public final class ImageDecoding {
     }
     return out;
   }
+
+  /**
+   * A row of Spark's image data source schema (origin, height, width, nChannels, mode, data: 8-bit, row-major,
+   * BGR(A) order) fitted and converted like a decoded file: the same planes whichever way an image arrives.
+   */
+  public static byte[] fromSparkImage(org.apache.spark.sql.Row s, int c, int h, int w) throws IOException {
+    if (s == null) {
+      throw new IOException("no image (null)");
+    }
+    int ih = s.getInt(1);
+    int iw = s.getInt(2);
+    int nc = s.getInt(3);
+    byte[] data = (byte[]) s.get(5);
+    if (ih <= 0 || iw <= 0 || data == null || data.length < ih * iw * nc) {
+      throw new IOException("invalid image (Spark's image source could not decode it)");
+    }
+    BufferedImage img = new BufferedImage(iw, ih, BufferedImage.TYPE_INT_RGB);
+    for (int i = 0; i < ih; i++) {
+      for (int j = 0; j < iw; j++) {
+        int o = (i * iw + j) * nc;
+        int b = data[o] & 0xff;
+        int g = nc > 1 ? data[o + 1] & 0xff : b;
+        int r = nc > 2 ? data[o + 2] & 0xff : b;
+        img.setRGB(j, i, (r << 16) | (g << 8) | b);
+      }
+    }
+    return fit(img, c, h, w);
+  }
 }

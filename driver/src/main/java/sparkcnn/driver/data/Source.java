@@ -288,7 +288,7 @@ public final class Source implements Serializable {
         Row r = it.next();
         String origin = imageSource ? r.getStruct(0).getString(0) : "row";
         try {
-          byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
+          byte[] planes = imageSource ? ImageDecoding.fromSparkImage(r.getStruct(0), c, h, w)
               : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
           int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) r.getAs(labelCol)).intValue();
           block.add(planes, label, origin);
@@ -342,28 +342,5 @@ public final class Source implements Serializable {
   private static String parent(String path) {
     int slash = path.lastIndexOf('/');
     return slash < 0 ? "" : path.substring(0, slash);
-  }
-
-  /** Spark's image source struct (origin, height, width, nChannels, mode, data in BGR order) to our planes. */
-  private static byte[] fromImageStruct(Row s, int c, int h, int w) throws IOException {
-    int ih = s.getInt(1);
-    int iw = s.getInt(2);
-    int nc = s.getInt(3);
-    byte[] data = (byte[]) s.get(5);
-    if (ih <= 0 || iw <= 0 || data == null || data.length < ih * iw * nc) {
-      throw new IOException("invalid image (Spark's image source could not decode it)");
-    }
-    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(iw, ih,
-        java.awt.image.BufferedImage.TYPE_INT_RGB);
-    for (int i = 0; i < ih; i++) {
-      for (int j = 0; j < iw; j++) {
-        int o = (i * iw + j) * nc;
-        int b = data[o] & 0xff;
-        int g = nc > 1 ? data[o + 1] & 0xff : b;
-        int r = nc > 2 ? data[o + 2] & 0xff : b;
-        img.setRGB(j, i, (r << 16) | (g << 8) | b);
-      }
-    }
-    return ImageDecoding.fit(img, c, h, w);
   }
 }

@@ -10,10 +10,10 @@ import java.util.function.Function;
  * Results of inputs computed lazily, batch by batch, as the caller pulls them: a partition of millions of images
  * never holds more than one batch of inputs and results, which keeps a scoring executor's heap flat.
  */
-final class Batched {
+public final class Batched {
   private Batched() {}
 
-  static <A, B> Iterator<B> lazily(Iterator<A> inputs, int batch, Function<List<A>, List<B>> scoreBatch) {
+  public static <A, B> Iterator<B> lazily(Iterator<A> inputs, int batch, Function<List<A>, List<B>> scoreBatch) {
     return new Iterator<>() {
       private final List<B> ready = new ArrayList<>();
       private int next;

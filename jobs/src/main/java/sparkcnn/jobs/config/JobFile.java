@@ -34,6 +34,11 @@ public final class JobFile {
     return new JobFile(file, schema.validate(file, doc));
   }
 
+  /** A job given as a parsed document instead of a file (the Spark ML params); name stands for the file in errors. */
+  public static JobFile of(String name, Schema schema, Map<String, Object> doc) {
+    return new JobFile(name, schema.validate(name, doc));
+  }
+
   public String file() {
     return file;
   }

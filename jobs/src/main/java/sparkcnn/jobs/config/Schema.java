@@ -80,6 +80,24 @@ public final class Schema {
     m.put(keys[keys.length - 1], parsed);
   }
 
+  /** Every key path with its field, in schema order ("training.lr" -> its Field). */
+  public Map<String, Field> fields() {
+    Map<String, Field> out = new LinkedHashMap<>();
+    fields("", tree, out);
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void fields(String prefix, Map<String, Object> schema, Map<String, Field> out) {
+    schema.forEach((k, v) -> {
+      if (v instanceof Field f) {
+        out.put(prefix + k, f);
+      } else {
+        fields(prefix + k + ".", (Map<String, Object>) v, out);
+      }
+    });
+  }
+
   /** The documentation of a schema: one line per key with its type and default. */
   public String describe() {
     StringBuilder sb = new StringBuilder();

@@ -24,6 +24,7 @@ public final class TrainJob {
   public final JobFile job;
   public final ModelSpec model;
   public final TrainConfig config;
+  /** The training samples; null for a job without sources ({@link #withoutSources}). */
   public final Source train;
   public final Source test;
   public final boolean computeNormalization;
@@ -182,7 +183,19 @@ public final class TrainJob {
   }
 
   public TrainJob(String file, List<String> overrides) {
-    this.job = JobFile.load(file, schema(), overrides);
+    this(JobFile.load(file, schema(), overrides), true);
+  }
+
+  /**
+   * A job whose samples come from elsewhere (a DataFrame: the Spark ML estimator), described by a parsed document
+   * of the same schema; data.train and data.test are not read. name stands for the file in error messages.
+   */
+  public static TrainJob withoutSources(String name, Map<String, Object> doc) {
+    return new TrainJob(JobFile.of(name, schema(), doc), false);
+  }
+
+  private TrainJob(JobFile job, boolean sources) {
+    this.job = job;
     this.model = modelSpec(job);
     this.config = new TrainConfig();
     config.model = model;
@@ -224,11 +237,11 @@ public final class TrainJob {
     config.optimizer.minLr = (float) job.number("training.min_lr");
     this.segmentation = perPixel(job, model);
     segmentationKeys();
-    this.train = source(job, "data.train", true);
-    this.test = job.has("data.test.path") || "generated".equals(job.string("data.test.format"))
+    this.train = sources ? source(job, "data.train", true) : null;
+    this.test = sources && (job.has("data.test.path") || "generated".equals(job.string("data.test.format")))
         ? source(job, "data.test", false) : null;
     transfer(job, model, config);
-    config.dataDescription = train.describe();
+    config.dataDescription = train != null ? train.describe() : job.file();
     if (job.has("data.class_names")) {
       List<String> names = job.list("data.class_names").stream().map(Object::toString).toList();
       if (names.size() != model.classes()) {
@@ -243,7 +256,8 @@ public final class TrainJob {
     } else {
       classNames = null;
     }
-    for (String prefix : test == null ? List.of("data.train") : List.of("data.train", "data.test")) {
+    for (String prefix : train == null ? List.<String>of() : test == null ? List.of("data.train")
+        : List.of("data.train", "data.test")) {
       Source s = prefix.equals("data.train") ? train : test;
       if (segmentation && !Source.MASK_FORMATS.contains(s.format)) {
         throw job.error(prefix + ".format", s.format, "a format with masks, since " + model.name() + " predicts a "
