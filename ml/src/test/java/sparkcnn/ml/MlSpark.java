@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -33,7 +35,10 @@ final class MlSpark {
 
   static synchronized SparkSession get() {
     if (spark == null) {
-      var sc = SparkSetup.local("local[2]", "sparkcnn-ml-tests");
+      // SparkCNN's settings, as the README tells Spark ML users: registration stays optional because Spark ML's
+      // own algorithms (LogisticRegression's summarizer, ...) ship classes nobody registers.
+      var sc = new JavaSparkContext(SparkSetup.local(SparkSetup.conf(new SparkConf().setAppName("sparkcnn-ml-tests")),
+          "local[2]").set("spark.kryo.registrationRequired", "false").set("spark.sql.shuffle.partitions", "4"));
       sc.setLogLevel("ERROR");
       sc.sc().addSparkListener(new SparkListener() {
         @Override
