@@ -26,7 +26,7 @@ public final class JobRun {
   private JobRun() {}
 
   /** Runs the job; returns its report (also written to OUTPUT/report.json). */
-  static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
+  public static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
       throws IOException {
     var m = job.model;
     int partitions = (int) job.job.integer("data.partitions");

@@ -120,12 +120,19 @@ class CnnClassifierTest {
   }
 
   @Test
-  void vectorColumnPipelineWithValidationAndErrorRows() {
+  void vectorColumnPipelineWithValidationAndErrorRows() throws Exception {
     SampleBlock data = MlSpark.samples(90, 12, 9);
     Dataset<Row> df = MlSpark.vectors(data);
     CnnClassifier cnn = tiny().setValidationFraction(0.3).setSync("broadcast");
-    PipelineModel fitted = new Pipeline().setStages(new PipelineStage[] {
-        new StringIndexer().setInputCol("name").setOutputCol("label"), cnn}).fit(df);
+    Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {
+        new StringIndexer().setInputCol("name").setOutputCol("label"), cnn});
+    // The estimator saves and loads as Spark ML params (the unfitted pipeline round trip).
+    pipeline.write().save(tmp.resolve("unfitted").toString());
+    CnnClassifier loaded = (CnnClassifier) Pipeline.load(tmp.resolve("unfitted").toString()).getStages()[1];
+    assertEquals(cnn.uid(), loaded.uid());
+    assertEquals(cnn.extractParamMap().toString(), loaded.extractParamMap().toString());
+    assertArrayEquals(cnn.getJobSettings(), loaded.getJobSettings());
+    PipelineModel fitted = pipeline.fit(df);
     CnnClassificationModel model = (CnnClassificationModel) fitted.stages()[1];
     TrainingSummary s = model.summary();
     assertEquals(4, s.epochs());
