@@ -118,6 +118,11 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
     return checkpoint;
   }
 
+  /** The checkpoint's running statistics (batch norm). */
+  float[] checkpointState() {
+    return contents.blocks().getOrDefault("state", new float[0]);
+  }
+
   /** The checkpoint's spec: model, class names, normalization. */
   Map<String, String> checkpointSpec() {
     return contents.spec();
@@ -187,7 +192,10 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
     return outputSchema(WHO, this, schema, classNames);
   }
 
-  /** The input schema plus the output columns; fails naming the param of an output column that exists. */
+  /**
+   * The input schema plus the output columns; fails naming the param of an output column that exists. names: the
+   * class names, or null when not known yet (an estimator's schema before fitting).
+   */
   static StructType outputSchema(String who, CnnParams p, StructType schema, List<String> names) {
     List<String> columns = Arrays.asList(schema.fieldNames());
     String[][] outputs = {{"predictionCol", p.getPredictionCol()}, {"probabilityCol", p.getProbabilityCol()},
@@ -198,15 +206,20 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
             + "choose another name");
       }
     }
-    Metadata prediction = NominalAttribute.defaultAttr().withName(p.getPredictionCol())
-        .withValues(names.toArray(new String[0])).toMetadata();
-    Metadata vectors = new AttributeGroup(p.getProbabilityCol(), names.size()).toMetadata();
+    NominalAttribute nominal = NominalAttribute.defaultAttr().withName(p.getPredictionCol());
+    Metadata prediction = (names == null ? nominal : nominal.withValues(names.toArray(new String[0]))).toMetadata();
     return schema
         .add(new StructField(p.getPredictionCol(), DataTypes.DoubleType, true, prediction))
-        .add(new StructField(p.getProbabilityCol(), SQLDataTypes.VectorType(), true, vectors))
+        .add(new StructField(p.getProbabilityCol(), SQLDataTypes.VectorType(), true,
+            vectors(p.getProbabilityCol(), names)))
         .add(new StructField(p.getRawPredictionCol(), SQLDataTypes.VectorType(), true,
-            new AttributeGroup(p.getRawPredictionCol(), names.size()).toMetadata()))
+            vectors(p.getRawPredictionCol(), names)))
         .add(new StructField(p.getErrorCol(), DataTypes.StringType, true, Metadata.empty()));
+  }
+
+  /** A vector column's metadata: its size, one per class, when known. */
+  private static Metadata vectors(String column, List<String> names) {
+    return (names == null ? new AttributeGroup(column) : new AttributeGroup(column, names.size())).toMetadata();
   }
 
   @Override

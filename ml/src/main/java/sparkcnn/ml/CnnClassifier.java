@@ -81,9 +81,12 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
   @Override
   public StructType transformSchema(StructType schema) {
     FeaturesColumn.of(WHO, schema, "featuresCol", getFeaturesCol());
-    LabelColumn.check(WHO, schema, getLabelCol());
-    job(getClassesOrNull(), null);
-    return CnnClassificationModel.outputSchema(WHO, this, schema, ClassNames.defaults(1));
+    List<String> names = LabelColumn.names(LabelColumn.check(WHO, schema, getLabelCol()));
+    Integer classes = getClassesOrNull();
+    job(classes != null ? classes : names != null ? Integer.valueOf(names.size()) : null, null);
+    // Before fitting, the classes are known from the label metadata or the classes param, if at all.
+    return CnnClassificationModel.outputSchema(WHO, this, schema, names != null ? names
+        : classes != null ? ClassNames.defaults(classes) : null);
   }
 
   private Integer getClassesOrNull() {

@@ -94,6 +94,18 @@ class FashionMeasurements {
     CnnClassificationModel model = CnnClassificationModel.fromCheckpoint(System.getProperty("sparkcnn.checkpoint"));
     int repeats = Integer.getInteger("sparkcnn.repeats", 1);
     for (int r = 0; r < repeats; r++) {
+      // What bin/sparkcnn score runs (ScoreJob with the checkpoint's Scorer, top 5, one crop, batch 64, as many
+      // partitions as cores), in this JVM and session, right before the transform: the same images, minutes apart.
+      Path scored = OUT.resolve("score-job-out");
+      deleteTree(scored);
+      var member = new sparkcnn.driver.score.ScoringModels.Member(model.spec(), model.parameters(),
+          model.checkpointState(), sparkcnn.driver.data.Normalization.from(model.checkpointSpec()));
+      var scorer = new sparkcnn.driver.score.Scorer(new sparkcnn.driver.score.ScoringModels(List.of(member)), 5, 1,
+          64);
+      var job = sparkcnn.driver.score.ScoreJob.run(JavaSparkContext.fromSparkContext(MlSpark.get().sparkContext()),
+          images, "image", null, scorer, model.classNames(), scored.toString(), "parquet", partitions);
+      System.out.printf(Locale.ROOT, "MEASURE score-job images=%d seconds=%.2f images_per_second=%.0f%n", job.rows(),
+          job.seconds(), job.rows() / job.seconds());
       Path out = OUT.resolve("transform-out");
       deleteTree(out);
       long t0 = System.nanoTime();
