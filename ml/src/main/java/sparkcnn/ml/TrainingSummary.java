@@ -1,17 +1,16 @@
 package sparkcnn.ml;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import sparkcnn.models.Json;
 
 /**
  * What fitting a {@link CnnClassificationModel} did, per epoch: the training loss and accuracy (means over the
  * epoch's steps, as the trainer measured them on augmented batches) and, with a validation fraction, the loss
- * and accuracy on the held-out rows after the epoch. Read from the run's metrics.jsonl, the same records
- * bin/sparkcnn train writes. NaN where there was no validation set.
+ * and accuracy on the held-out rows after the epoch. Read from the run's metrics.jsonl (the same records bin/sparkcnn train
+ * writes) with the project's Json. NaN where there was no validation set.
  */
 public final class TrainingSummary implements Serializable {
   private final double[] loss;
@@ -35,14 +34,13 @@ public final class TrainingSummary implements Serializable {
    * From metrics.jsonl text: per epoch, the "epoch" record when there is one (it carries the validation figures),
    * else the epoch's last "step" record (logged at every epoch end).
    */
-  static TrainingSummary parse(String jsonl, long steps, double seconds) throws IOException {
-    ObjectMapper json = new ObjectMapper();
+  static TrainingSummary parse(String jsonl, long steps, double seconds) {
     List<JsonNode> perEpoch = new ArrayList<>();
     for (String line : jsonl.split("\n")) {
       if (line.isBlank()) {
         continue;
       }
-      JsonNode n = json.readTree(line);
+      JsonNode n = Json.tree(line);
       String kind = n.path("kind").asText();
       if (!kind.equals("step") && !kind.equals("epoch")) {
         continue;
