@@ -3,13 +3,13 @@ package sparkcnn.jobs;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
-import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.driver.bench.AllReduceBench;
 import sparkcnn.driver.bench.ScoreBench;
 import sparkcnn.driver.bench.TrainBench;
+import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.kernels.Parallel;
-import sparkcnn.kernels.bench.Json;
 import sparkcnn.kernels.bench.KernelBench;
+import sparkcnn.models.Json;
 import sparkcnn.models.zoo.ModelSpec;
 
 /** {@code bench [kernels]}: measured kernel throughput against this machine's own FMA peak. */
