@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
 import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Model;
@@ -22,6 +23,12 @@ public final class Scorer implements Serializable {
 
   /** An image to score: its path and either its bytes or an error from reading them. */
   public record Input(String path, byte[] bytes, float[] planes, String error) {}
+
+  /**
+   * Sees every decoded input (its crops' planes) scored in this JVM; null except in tests. The heap test counts
+   * images with it, and keeps them all once to prove that its measure catches a scorer that leaks.
+   */
+  static volatile Consumer<float[]> decodedProbe;
 
   private final ScoringModels models;
   private final int topK;
@@ -71,6 +78,10 @@ public final class Scorer implements Serializable {
           throw new IOException(in.error());
         }
         float[] views = in.planes() != null ? in.planes() : crops(in.bytes(), c, h, w);
+        Consumer<float[]> probe = decodedProbe;
+        if (probe != null) {
+          probe.accept(views);
+        }
         System.arraycopy(views, 0, pixels, ok.size() * crops * per, crops * per);
         ok.add(i);
         rows.add(null);
