@@ -22,8 +22,8 @@ import scala.Tuple2;
 
 /**
  * Where samples come from, as written in a job file: IDX files, an image folder tree (one subfolder per class),
- * a table (Parquet with an encoded-image column and a label column, or Spark's "image" / "binaryFile" sources
- * over a folder tree), or generated data. For segmentation ({@link #segmentation}, set from the model's
+ * a table (Parquet with an encoded-image column and a label column), Spark's own "image" or "binaryFile" source over
+ * a folder tree (the class is the file's folder, as for "folder"), or generated data. For segmentation ({@link #segmentation}, set from the model's
  * per-pixel output) samples carry masks: a "segfolder" (images/ and masks/ with matching names), a Parquet table
  * with a mask column (encoded PNG class indices), or generated shapes. load() decodes on the executors into
  * cached blocks of the model's input shape; unreadable images are skipped and reported by path.
@@ -52,6 +52,8 @@ public final class Source implements Serializable {
   public long seed = 1;
   /** Largest share of unreadable images tolerated before the job stops. */
   public double maxBadFraction = 0.01;
+  /** Largest width x height decoded; a larger image is unreadable (refused from its header). */
+  public long maxPixels = ImageDecoding.DEFAULT_MAX_PIXELS;
   /** Keep only these labels, renumbered 0, 1, ... in this order; empty: all. */
   public int[] selectClasses = new int[0];
   /** Keep this share of the samples (chosen per sample from its pixels and the seed); 1: all. */
@@ -80,6 +82,7 @@ public final class Source implements Serializable {
       throw new IllegalArgumentException(path + ": format segfolder holds masks, but the model predicts one class "
           + "per image; use a segmentation model (its output is (N, K, H, W)) or a classification format");
     }
+    long maxPx = maxPixels;
     switch (format) {
       case "idx" -> {
         rdd = Datasets.idx(sc, path, labels, partitions);
@@ -95,16 +98,20 @@ public final class Source implements Serializable {
       case "segfolder" -> {
         List<Tuple2<String, String>> pairs = SegFolder.list(path, sc.hadoopConfiguration());
         rdd = Datasets.cache(sc.parallelize(pairs, Math.max(1, Math.min(partitions, pairs.size())))
-            .mapPartitions(it -> List.of(SegFolder.decode(it, c, h, w, bad)).iterator()), path);
+            .mapPartitions(it -> List.of(SegFolder.decode(it, c, h, w, maxPx, bad)).iterator()), path);
       }
-      case "folder", "binaryFile" -> {
+      case "folder" -> {
         List<Tuple2<String, Integer>> files = new ArrayList<>();
         names = listFolder(path, sc.hadoopConfiguration(), files);
         List<Tuple2<String, Integer>> list = files;
         rdd = Datasets.cache(sc.parallelize(list, Math.max(1, Math.min(partitions, list.size())))
-            .mapPartitions(it -> List.of(decodeFiles(it, c, h, w, bad)).iterator()), path);
+            .mapPartitions(it -> List.of(decodeFiles(it, c, h, w, maxPx, bad)).iterator()), path);
       }
-      case "parquet", "image" -> rdd = Datasets.cache(segmentation ? maskTable(sc, c, h, w, partitions, bad)
+      case "image", "binaryFile" -> {
+        names = listFolder(path, sc.hadoopConfiguration(), new ArrayList<>());
+        rdd = Datasets.cache(SparkFileSources.read(sc, format, path, names, c, h, w, maxPx, partitions, bad), path);
+      }
+      case "parquet" -> rdd = Datasets.cache(segmentation ? maskTable(sc, c, h, w, partitions, bad)
           : table(sc, c, h, w, partitions, bad), path);
       default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
     }
@@ -246,13 +253,13 @@ public final class Source implements Serializable {
   }
 
   private static SampleBlock decodeFiles(java.util.Iterator<Tuple2<String, Integer>> it, int c, int h, int w,
-      CollectionAccumulator<String> bad) {
+      long maxPixels, CollectionAccumulator<String> bad) {
     Configuration conf = new Configuration();
     BlockBuilder block = new BlockBuilder(c, h, w);
     while (it.hasNext()) {
       Tuple2<String, Integer> f = it.next();
       try {
-        block.add(ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w), f._2(), f._1());
+        block.add(ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w, maxPixels), f._2(), f._1());
       } catch (IOException e) {
         bad.add(f._1() + ": " + e.getMessage());
       }
@@ -266,34 +273,25 @@ public final class Source implements Serializable {
     if (!p.getFileSystem(sc.hadoopConfiguration()).exists(p)) {
       throw new IOException(path + ": no such table or folder");
     }
-    SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
-    Dataset<Row> df = format.equals("image")
-        ? spark.read().format("image").option("recursiveFileLookup", "true").load(path)
-        : spark.read().parquet(path);
+    Dataset<Row> df = SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(path);
     String imageCol = imageColumn;
     String labelCol = labelColumn;
-    boolean imageSource = format.equals("image");
-    // Spark's image source has no labels: the class is the image's parent folder, folders sorted by name.
-    List<String> folders = imageSource ? df.select("image.origin").javaRDD().map(r -> parent(r.getString(0)))
-        .distinct().collect().stream().sorted().toList() : List.of();
-    if (!imageSource && !Arrays.asList(df.columns()).contains(imageCol)) {
-      throw new IOException(path + ": no column '" + imageCol + "' (columns: " + String.join(", ", df.columns()) + ")");
+    for (String col : List.of(imageCol, labelCol)) {
+      if (!Arrays.asList(df.columns()).contains(col)) {
+        throw new IOException(path + ": no column '" + col + "' (columns: " + String.join(", ", df.columns()) + ")");
+      }
     }
-    if (!imageSource && !Arrays.asList(df.columns()).contains(labelCol)) {
-      throw new IOException(path + ": no column '" + labelCol + "' (columns: " + String.join(", ", df.columns()) + ")");
-    }
+    String table = path;
+    long maxPx = maxPixels;
     return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
       BlockBuilder block = new BlockBuilder(c, h, w);
       while (it.hasNext()) {
         Row r = it.next();
-        String origin = imageSource ? r.getStruct(0).getString(0) : "row";
         try {
-          byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
-              : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
-          int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) r.getAs(labelCol)).intValue();
-          block.add(planes, label, origin);
+          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w, maxPx);
+          block.add(planes, ((Number) r.getAs(labelCol)).intValue(), "row");
         } catch (IOException | RuntimeException e) {
-          bad.add(origin + ": " + e.getMessage());
+          bad.add(table + ": row: " + e.getMessage());
         }
       }
       return List.of(block.build()).iterator();
@@ -321,6 +319,7 @@ public final class Source implements Serializable {
     String imageCol = imageColumn;
     String maskCol = maskColumn;
     String table = path;
+    long maxPx = maxPixels;
     boolean named = columns.contains("name");
     return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
       BlockBuilder block = new BlockBuilder(c, h, w, true);
@@ -328,7 +327,7 @@ public final class Source implements Serializable {
         Row r = it.next();
         String origin = table + ": row " + (named ? "'" + r.getAs("name") + "'" : "(no name column)");
         try {
-          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
+          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w, maxPx);
           byte[] mask = MaskDecoding.decode((byte[]) r.getAs(maskCol), h, w);
           block.add(planes, mask, origin);
         } catch (IOException | RuntimeException e) {
@@ -337,33 +336,5 @@ public final class Source implements Serializable {
       }
       return List.of(block.build()).iterator();
     });
-  }
-
-  private static String parent(String path) {
-    int slash = path.lastIndexOf('/');
-    return slash < 0 ? "" : path.substring(0, slash);
-  }
-
-  /** Spark's image source struct (origin, height, width, nChannels, mode, data in BGR order) to our planes. */
-  private static byte[] fromImageStruct(Row s, int c, int h, int w) throws IOException {
-    int ih = s.getInt(1);
-    int iw = s.getInt(2);
-    int nc = s.getInt(3);
-    byte[] data = (byte[]) s.get(5);
-    if (ih <= 0 || iw <= 0 || data == null || data.length < ih * iw * nc) {
-      throw new IOException("invalid image (Spark's image source could not decode it)");
-    }
-    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(iw, ih,
-        java.awt.image.BufferedImage.TYPE_INT_RGB);
-    for (int i = 0; i < ih; i++) {
-      for (int j = 0; j < iw; j++) {
-        int o = (i * iw + j) * nc;
-        int b = data[o] & 0xff;
-        int g = nc > 1 ? data[o + 1] & 0xff : b;
-        int r = nc > 2 ? data[o + 2] & 0xff : b;
-        img.setRGB(j, i, (r << 16) | (g << 8) | b);
-      }
-    }
-    return ImageDecoding.fit(img, c, h, w);
   }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.data.augment.Augmentations;
@@ -45,6 +46,8 @@ public final class TrainJob {
     s.put("samples", Field.integer(1000L, 1, "sample count (format generated)"));
     s.put("seed", Field.integer(1L, 0, "seed (format generated; and which samples fraction keeps)"));
     s.put("max_bad_fraction", Field.number(0.01, 0, 1, "share of unreadable images tolerated"));
+    s.put("max_pixels", Field.integer(ImageDecoding.DEFAULT_MAX_PIXELS, 1, "largest width x height decoded (Pillow's "
+        + "limit by default); a larger image is unreadable, refused from its header before decoding"));
     s.put("select_classes", Field.list(List.of(), "keep only these labels, renumbered 0, 1, ... in the order "
         + "listed (e.g. [5, 6, 7, 8, 9]); empty: all", "non-negative integers", v -> label(v)));
     s.put("fraction", Field.number(1.0, 1e-6, 1, "keep this share of the samples, chosen per sample from its "
@@ -435,6 +438,7 @@ public final class TrainJob {
     s.samples = (int) job.integer(prefix + ".samples");
     s.seed = job.integer(prefix + ".seed");
     s.maxBadFraction = job.number(prefix + ".max_bad_fraction");
+    s.maxPixels = job.integer(prefix + ".max_pixels");
     s.selectClasses = job.list(prefix + ".select_classes").stream().mapToInt(o -> ((Long) o).intValue()).toArray();
     if (java.util.Arrays.stream(s.selectClasses).distinct().count() != s.selectClasses.length) {
       throw job.error(prefix + ".select_classes", job.list(prefix + ".select_classes"), "distinct labels");
