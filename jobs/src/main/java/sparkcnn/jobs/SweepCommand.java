@@ -1,6 +1,5 @@
 package sparkcnn.jobs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -203,9 +202,9 @@ final class SweepCommand implements Main.Command {
     }
     String text = new String(HadoopFiles.readAll(path, sc.hadoopConfiguration()), StandardCharsets.UTF_8);
     try {
-      return new ObjectMapper().readValue(text, Map.class);
-    } catch (java.io.IOException e) {
-      throw new java.io.IOException(path + ": not a sweep's results.json (" + e.getMessage() + ")");
+      return (Map<String, Object>) sparkcnn.models.Json.read(text);
+    } catch (RuntimeException e) {
+      throw new java.io.IOException(path + ": not a sweep's results.json (" + Main.rootMessage(e) + ")");
     }
   }
 

@@ -1,6 +1,5 @@
 package sparkcnn.jobs;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -218,13 +217,12 @@ final class SweepRun {
   @SuppressWarnings("unchecked")
   private List<Map<String, Object>> curve(String metrics) throws IOException {
     List<Map<String, Object>> out = new ArrayList<>();
-    ObjectMapper json = new ObjectMapper();
     for (String line : new String(HadoopFiles.readAll(metrics, sc.hadoopConfiguration()), StandardCharsets.UTF_8)
         .split("\n")) {
       if (line.isBlank()) {
         continue;
       }
-      Map<String, Object> m = json.readValue(line, Map.class);
+      Map<String, Object> m = (Map<String, Object>) sparkcnn.models.Json.read(line);
       if ("epoch".equals(m.get("kind")) && m.containsKey("validation_accuracy")) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("epoch", m.get("epoch"));

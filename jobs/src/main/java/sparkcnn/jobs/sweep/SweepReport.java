@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.Json;
 
 /**
  * A sweep's outputs: results.json (everything), results.csv (one row per trial) and report.html, one page that
