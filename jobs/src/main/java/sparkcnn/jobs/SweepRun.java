@@ -186,8 +186,9 @@ final class SweepRun {
     }
     for (int t : trials) {
       TrialRecord r = records.get(t);
-      if (r.status.equals("paused")) {
-        r.status = "stopped";
+      // Paused between rungs, or (resumed) interrupted on the way to a rung the scheduler no longer gives it.
+      if (r.status.equals("paused") || r.status.equals("running")) {
+        r.status = r.rungs.isEmpty() ? "pending" : "stopped";
       }
     }
   }
