@@ -17,6 +17,7 @@ import sparkcnn.driver.HadoopFiles;
 import sparkcnn.jobs.config.TrainJob;
 import sparkcnn.jobs.sweep.Candidate;
 import sparkcnn.jobs.sweep.PrefixedLog;
+import sparkcnn.jobs.sweep.RunToEnd;
 import sparkcnn.jobs.sweep.SweepReport;
 import sparkcnn.jobs.sweep.TrialRecord;
 import sparkcnn.jobs.sweep.TrialScheduler;
@@ -138,7 +139,7 @@ final class SweepRun {
   /** Trains the given trials under the sweep's scheduler (stage 2: to the end), concurrently, until none is left. */
   private void train(List<Integer> trials) throws Exception {
     boolean stageTwo = !trials.isEmpty() && records.get(trials.get(0)).candidate.stage() == 2;
-    TrialScheduler scheduler = stageTwo ? new sparkcnn.jobs.sweep.RunToEnd(trials, plan.epochs)
+    TrialScheduler scheduler = stageTwo ? new RunToEnd(trials, plan.epochs)
         : plan.scheduler(trials);
     int top = scheduler.rungEpochs().size() - 1;
     for (List<Object> e : events) {
