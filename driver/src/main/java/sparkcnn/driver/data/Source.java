@@ -58,19 +58,60 @@ public final class Source implements Serializable {
   public int[] selectClasses = new int[0];
   /** Keep this share of the samples (chosen per sample from its pixels and the seed); 1: all. */
   public double fraction = 1;
+  /** Hold out this share of the samples, stratified by class, as a validation set (0: none). */
+  public double validationFraction;
+  /** Which samples are held out (see {@link ValidationSplit}). */
+  public long validationSeed = 1;
 
   /** The source as its job file says it, for messages and fingerprints. */
   public String describe() {
     return format + " " + (path == null ? "" : path) + (labels == null ? "" : " labels " + labels)
         + (format.equals("generated") ? " samples " + samples + " seed " + seed : "")
         + (selectClasses.length == 0 ? "" : " classes " + Arrays.toString(selectClasses))
-        + (fraction < 1 ? " fraction " + fraction + " seed " + seed : "");
+        + (fraction < 1 ? " fraction " + fraction + " seed " + seed : "")
+        + (validationFraction > 0 ? " validation " + validationFraction + " seed " + validationSeed : "");
   }
 
-  /** What loading found: the cached blocks, class names (folders), unreadable paths. */
-  public record Loaded(JavaRDD<SampleBlock> blocks, List<String> classes, List<String> bad, long samples) {}
+  /**
+   * What loading found: the cached blocks, class names (folders), unreadable paths, and the held-out validation
+   * blocks (null without validationFraction).
+   */
+  public record Loaded(JavaRDD<SampleBlock> blocks, List<String> classes, List<String> bad, long samples,
+      JavaRDD<SampleBlock> validation, long validationSamples) {}
 
+  /**
+   * The samples at the model's input size: decoded, subset, checked, split into training and validation; IDX
+   * images are resized last, so the subset and the split are the same at every resolution.
+   */
   public Loaded load(JavaSparkContext sc, int c, int h, int w, int classes, int partitions) throws IOException {
+    Loaded l = loadChecked(sc, c, h, w, classes, partitions);
+    JavaRDD<SampleBlock> train = l.blocks();
+    JavaRDD<SampleBlock> validation = null;
+    long n = l.samples();
+    long held = 0;
+    if (validationFraction > 0) {
+      ValidationSplit.Split split = ValidationSplit.of(train, validationFraction, validationSeed, describe());
+      train.unpersist(false);
+      train = split.train();
+      validation = split.validation();
+      n = split.trainSamples();
+      held = split.validationSamples();
+    }
+    if (!BlockResize.fits(train.first(), c, h, w)) {
+      train = resized(train, c, h, w);
+      validation = validation == null ? null : resized(validation, c, h, w);
+    }
+    return new Loaded(train, l.classes(), l.bad(), n, validation, held);
+  }
+
+  private JavaRDD<SampleBlock> resized(JavaRDD<SampleBlock> nativeSize, int c, int h, int w) {
+    JavaRDD<SampleBlock> out = Datasets.cache(nativeSize.map(b -> BlockResize.fit(b, c, h, w)), describe());
+    nativeSize.unpersist(false);
+    return out;
+  }
+
+  private Loaded loadChecked(JavaSparkContext sc, int c, int h, int w, int classes, int partitions)
+      throws IOException {
     CollectionAccumulator<String> bad = sc.sc().collectionAccumulator("unreadable images");
     JavaRDD<SampleBlock> rdd;
     List<String> names = null;
@@ -85,12 +126,7 @@ public final class Source implements Serializable {
     long maxPx = maxPixels;
     switch (format) {
       case "idx" -> {
-        rdd = Datasets.idx(sc, path, labels, partitions);
-        if (!BlockResize.fits(rdd.first(), c, h, w)) {
-          JavaRDD<SampleBlock> nativeSize = rdd;
-          rdd = Datasets.cache(nativeSize.map(b -> BlockResize.fit(b, c, h, w)), path);
-          nativeSize.unpersist(false);
-        }
+        rdd = Datasets.idx(sc, path, labels, partitions); // at its own size: load() resizes at the end
       }
       case "generated" -> rdd = segmentation
           ? Datasets.generatedSegmentation(sc, samples, c, h, w, classes, partitions, seed)
@@ -181,7 +217,7 @@ public final class Source implements Serializable {
       throw new IOException(path + ": " + badPaths.size() + " of " + total + " images are unreadable, more than the "
           + "allowed fraction " + maxBadFraction + " (first: " + badPaths.get(0) + ")");
     }
-    return new Loaded(rdd, names, badPaths, n);
+    return new Loaded(rdd, names, badPaths, n, null, 0);
   }
 
   /**

@@ -71,6 +71,12 @@ public final class TrainJob {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("train", sourceSchema());
     data.put("test", sourceSchema());
+    Map<String, Object> validation = new LinkedHashMap<>();
+    validation.put("fraction", Field.number(0.0, 0, 0.9, "hold out this share of the training samples, stratified "
+        + "by class, as a validation set evaluated every epoch (the test set then only at the end); 0: none"));
+    validation.put("seed", Field.integer(1L, 0, "which samples are held out (the same for every run and trial "
+        + "with this seed)"));
+    data.put("validation", validation);
     data.put("normalization", normalization);
     data.put("class_names", Field.list(null, "the classes' names in label order, one per model.classes (default: the "
         + "class folders of a folder tree, else 0..K-1); stored in checkpoints", "names", v -> className(v)));
@@ -228,6 +234,8 @@ public final class TrainJob {
     this.segmentation = perPixel(job, model);
     segmentationKeys();
     this.train = source(job, "data.train", true);
+    train.validationFraction = job.number("data.validation.fraction");
+    train.validationSeed = job.integer("data.validation.seed");
     this.test = job.has("data.test.path") || "generated".equals(job.string("data.test.format"))
         ? source(job, "data.test", false) : null;
     transfer(job, model, config);
