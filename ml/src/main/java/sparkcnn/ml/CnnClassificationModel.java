@@ -228,7 +228,8 @@ public final class CnnClassificationModel extends Model<CnnClassificationModel> 
     FeaturesColumn kind = FeaturesColumn.of(WHO, dataset.schema(), "featuresCol", getFeaturesCol());
     int index = dataset.schema().fieldIndex(getFeaturesCol());
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
-    Broadcast<Scorer> scorer = sc.broadcast(new Scorer(scoringModels(), spec.classes(), 1, getScoreBatchSize()));
+    Broadcast<Scorer> scorer = sc.broadcast(new Scorer(scoringModels(), spec.classes(), 1, getScoreBatchSize(),
+        sparkcnn.driver.data.ImageDecoding.DEFAULT_MAX_PIXELS));
     ModelSpec s = spec;
     return OutputRows.map(dataset, out, rows -> ScoredRows.of(rows, scorer.value(), kind, index, s.channels(),
         s.height(), s.width(), s.classes()));

@@ -25,6 +25,7 @@ import org.apache.spark.sql.types.StructType;
 import org.slf4j.LoggerFactory;
 import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.driver.data.ValidationSplit;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.JobRun;
 import sparkcnn.jobs.config.ConfigException;
@@ -144,31 +145,30 @@ public final class CnnClassifier extends Estimator<CnnClassificationModel>
       throws IOException {
     PrintStream log = LogStream.to(LoggerFactory.getLogger(CnnClassifier.class));
     ModelSpec m = job.model;
-    Dataset<Row> train = df;
-    Dataset<Row> validation = null;
-    if (getValidationFraction() > 0) {
-      Dataset<Row>[] split = df.randomSplit(new double[] {1 - getValidationFraction(), getValidationFraction()},
-          getSeed());
-      train = split[0];
-      validation = split[1];
-    }
     int partitions = (int) job.job.integer("data.partitions");
     partitions = partitions > 0 ? partitions : sc.defaultParallelism();
-    JavaRDD<SampleBlock> trainBlocks = DataFrameBlocks.of(train, kind, getFeaturesCol(), getLabelCol(), m.channels(),
+    JavaRDD<SampleBlock> trainBlocks = DataFrameBlocks.of(df, kind, getFeaturesCol(), getLabelCol(), m.channels(),
         m.height(), m.width(), m.classes(), partitions, WHO + " training rows");
-    JavaRDD<SampleBlock> validationBlocks = validation == null ? null : DataFrameBlocks.of(validation, kind,
-        getFeaturesCol(), getLabelCol(), m.channels(), m.height(), m.width(), m.classes(), partitions,
-        WHO + " validation rows");
+    JavaRDD<SampleBlock> validationBlocks = null;
+    double fraction = job.job.number("data.validation.fraction");
+    if (fraction > 0) {
+      // The job files' split: stratified by class, chosen per sample, the same on any partitioning.
+      ValidationSplit.Split split = ValidationSplit.of(trainBlocks, fraction, job.job.integer("data.validation.seed"),
+          WHO + " training rows");
+      trainBlocks.unpersist(false);
+      trainBlocks = split.train();
+      validationBlocks = split.validation();
+    }
     job.config.classNames = new ArrayList<>(job.classNames != null ? job.classNames
         : ClassNames.defaults(m.classes()));
     boolean temporary = !isDefined(checkpointDir());
     String out = temporary ? Files.createTempDirectory("sparkcnn-fit-").toUri().toString() : getCheckpointDir();
     try {
       JobRun.normalize(sc, job, trainBlocks, false, log);
-      TrainingRun.Outcome o = TrainingRun.run(sc, trainBlocks, validationBlocks, job.config,
+      TrainingRun.Outcome o = TrainingRun.run(sc, trainBlocks, validationBlocks, null, job.config,
           new TrainingRun.Options((int) job.job.integer("training.epochs"), out,
               job.job.integer("checkpoint.every_steps"), (int) job.job.integer("checkpoint.keep"), false,
-              job.job.number("log_every_seconds"), 256, log, job.job.integer("training.max_steps")));
+              job.job.number("log_every_seconds"), 256, log, job.job.integer("training.max_steps"), 0));
       byte[] checkpoint = HadoopFiles.readAll(o.checkpoint(), sc.hadoopConfiguration());
       TrainingSummary summary = TrainingSummary.parse(new String(HadoopFiles.readAll(o.metrics(),
           sc.hadoopConfiguration()), java.nio.charset.StandardCharsets.UTF_8), o.steps(), o.seconds());

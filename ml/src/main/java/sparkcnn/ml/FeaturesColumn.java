@@ -60,7 +60,7 @@ enum FeaturesColumn {
     }
     return switch (this) {
       case IMAGE -> ImageDecoding.fromSparkImage((Row) value, c, h, w);
-      case BYTES -> ImageDecoding.decode((byte[]) value, c, h, w);
+      case BYTES -> ImageDecoding.decode((byte[]) value, c, h, w, ImageDecoding.DEFAULT_MAX_PIXELS);
       case VECTOR -> quantize(((Vector) value).toArray(), c, h, w);
       case FLOATS -> quantize(floats(value), c, h, w);
     };

@@ -60,8 +60,7 @@ final class JobParams {
       job("seed", "training.seed", Kind.LONG),
       job("freeze", "training.freeze", Kind.STRINGS),
       job("initCheckpoint", "init.checkpoint", Kind.STRING),
-      own("validationFraction", Kind.DOUBLE, "share of the rows held out (randomSplit with seed) and evaluated "
-          + "after every epoch into the training summary; 0: none", 0.0),
+      job("validationFraction", "data.validation.fraction", Kind.DOUBLE),
       own("checkpointDir", Kind.STRING, "where training writes checkpoints/ and metrics.jsonl (any Hadoop path); "
           + "unset: a temporary folder removed after fit", null),
       own("scoreBatchSize", Kind.INT, "images per forward when transforming (as score's --batch)", 64),
@@ -185,9 +184,6 @@ final class JobParams {
         throw new IllegalArgumentException(who + ": param " + d.name() + " (job key " + d.jobKey() + "): got '"
             + show(v) + "', expected " + e.getMessage());
       }
-    } else if (d.name().equals("validationFraction") && !((Double) v >= 0 && (Double) v < 1)) {
-      throw new IllegalArgumentException(who + ": param validationFraction: got " + v + ", expected a number in "
-          + "[0, 1)");
     } else if (d.name().equals("scoreBatchSize") && (Integer) v < 1) {
       throw new IllegalArgumentException(who + ": param scoreBatchSize: got " + v + ", expected an integer >= 1");
     } else if (d.name().equals(SETTINGS)) {

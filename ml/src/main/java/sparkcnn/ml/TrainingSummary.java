@@ -63,8 +63,8 @@ public final class TrainingSummary implements Serializable {
       JsonNode n = perEpoch.get(i);
       loss[i] = number(n, "train_loss");
       acc[i] = number(n, "train_accuracy");
-      vloss[i] = number(n, "test_loss");
-      vacc[i] = number(n, "test_accuracy");
+      vloss[i] = number(n, "validation_loss");
+      vacc[i] = number(n, "validation_accuracy");
     }
     return new TrainingSummary(loss, acc, vloss, vacc, steps, seconds);
   }

@@ -56,7 +56,7 @@ class FashionMeasurements {
     long t0 = System.nanoTime();
     TrainJob job = new TrainJob("../conf/jobs/fashion-convnet.yaml", List.of("training.epochs=" + epochs,
         "output=" + jobOut, "checkpoint.every_steps=0"));
-    Map<String, Object> report = JobRun.run(sc, job, false, System.out);
+    Map<String, Object> report = JobRun.run(sc, job, false, 0, System.out);
     double jobSeconds = (System.nanoTime() - t0) / 1e9;
 
     int partitions = sc.defaultParallelism();
@@ -101,7 +101,7 @@ class FashionMeasurements {
       var member = new sparkcnn.driver.score.ScoringModels.Member(model.spec(), model.parameters(),
           model.checkpointState(), sparkcnn.driver.data.Normalization.from(model.checkpointSpec()));
       var scorer = new sparkcnn.driver.score.Scorer(new sparkcnn.driver.score.ScoringModels(List.of(member)), 5, 1,
-          64);
+          64, sparkcnn.driver.data.ImageDecoding.DEFAULT_MAX_PIXELS);
       var job = sparkcnn.driver.score.ScoreJob.run(JavaSparkContext.fromSparkContext(MlSpark.get().sparkContext()),
           images, "image", null, scorer, model.classNames(), scored.toString(), "parquet", partitions);
       System.out.printf(Locale.ROOT, "MEASURE score-job images=%d seconds=%.2f images_per_second=%.0f%n", job.rows(),
