@@ -79,24 +79,41 @@ final class DepthwiseRowMath {
         a2.intoArray(dst, dstOff + j + 2 * l);
         a3.intoArray(dst, dstOff + j + 3 * l);
       }
-      for (; j + l <= count; j += l) {
-        FloatVector a = FloatVector.zero(S);
+      // The rest (under four vectors) two at a time, the last one partial if the row ends inside it: computed
+      // whole (src is padded) and spilled. Two chains, not one: rows of 28 or 56 columns live here, and a single
+      // accumulator would wait on the FMA latency at every tap.
+      for (; count - j > l; ) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
         for (int t = 0; t < nt; t++) {
-          a = FloatVector.fromArray(S, src, offs[t] + j).fma(FloatVector.broadcast(S, wts[t]), a);
+          FloatVector wv = FloatVector.broadcast(S, wts[t]);
+          int o = offs[t] + j;
+          a0 = FloatVector.fromArray(S, src, o).fma(wv, a0);
+          a1 = FloatVector.fromArray(S, src, o + l).fma(wv, a1);
         }
-        a.intoArray(dst, dstOff + j);
+        j = store(a0, dst, dstOff, j, count, spill);
+        j = store(a1, dst, dstOff, j, count, spill);
       }
-      // The last, partial vector computed whole (src is padded) and spilled: rows of 28 or 56 columns would
-      // otherwise spend much of their time in a scalar tail, and masked memory access is slow before JDK 19.
       if (j < count) {
         FloatVector a = FloatVector.zero(S);
         for (int t = 0; t < nt; t++) {
           a = FloatVector.fromArray(S, src, offs[t] + j).fma(FloatVector.broadcast(S, wts[t]), a);
         }
+        store(a, dst, dstOff, j, count, spill);
+      }
+      return count;
+    }
+
+    /** Stores the vector at column j (through spill when the row ends inside it); returns the next column. */
+    private static int store(FloatVector a, float[] dst, int dstOff, int j, int count, float[] spill) {
+      int l = S.length();
+      if (j + l <= count) {
+        a.intoArray(dst, dstOff + j);
+      } else {
         a.intoArray(spill, 0);
         System.arraycopy(spill, 0, dst, dstOff + j, count - j);
       }
-      return count;
+      return j + l;
     }
 
     static int dots(float[] src, int[] offs, int[] taps, int nt, float[] dy, int dyOff, int count, float[] acc,
