@@ -55,7 +55,16 @@ public final class TrainingRun {
     PrintStream log = opt.log();
     CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), opt.keep());
     // A run being resumed continues from its own checkpoint: init.checkpoint only starts fresh runs.
-    Checkpoint.Contents resumeFrom = opt.resume() ? store.latest(w -> log.println("warning: " + w)) : null;
+    List<String> damaged = new ArrayList<>();
+    Checkpoint.Contents resumeFrom = opt.resume() ? store.latest(w -> {
+      damaged.add(w);
+      log.println("warning: " + w);
+    }) : null;
+    if (resumeFrom == null && !damaged.isEmpty()) {
+      // Checkpoints exist but none reads back: starting over would silently discard the run.
+      throw new IOException("--resume: no valid checkpoint in " + opt.outputDir() + "/checkpoints; newest: "
+          + damaged.get(0).substring(damaged.get(0).indexOf(": ") + 2));
+    }
     Model initial = startingModel(sc, cfg, resumeFrom, log);
     JavaRDD<SampleBlock> features = cfg.featureInput
         ? FeatureCache.of(sc, train, cfg, initial, cfg.featuresPath, cfg.dataDescription, log) : null;
