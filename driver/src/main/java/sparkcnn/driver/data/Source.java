@@ -282,15 +282,22 @@ public final class Source implements Serializable {
     if (!imageSource && !Arrays.asList(df.columns()).contains(labelCol)) {
       throw new IOException(path + ": no column '" + labelCol + "' (columns: " + String.join(", ", df.columns()) + ")");
     }
-    return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
+    String table = path;
+    // Rows are numbered in the table's order before the shuffle, so an error names a row the user can find.
+    return df.javaRDD().zipWithIndex().repartition(Math.max(1, partitions)).mapPartitions(it -> {
       BlockBuilder block = new BlockBuilder(c, h, w);
       while (it.hasNext()) {
-        Row r = it.next();
-        String origin = imageSource ? r.getStruct(0).getString(0) : "row";
+        Tuple2<Row, Long> numbered = it.next();
+        Row r = numbered._1();
+        String origin = imageSource ? r.getStruct(0).getString(0) : table + ": row " + numbered._2();
         try {
           byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
               : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
-          int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) r.getAs(labelCol)).intValue();
+          Object y = imageSource ? null : r.getAs(labelCol);
+          if (!imageSource && !(y instanceof Number)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' holds " + y + ", not a number");
+          }
+          int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) y).intValue();
           block.add(planes, label, origin);
         } catch (IOException | RuntimeException e) {
           bad.add(origin + ": " + e.getMessage());
