@@ -13,6 +13,7 @@ import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.CheckpointStore;
+import sparkcnn.driver.train.RunLock;
 import sparkcnn.models.Checkpoint;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.config.TrainJob;
@@ -25,6 +26,14 @@ final class JobRun {
 
   /** Runs the job; returns its report (also written to OUTPUT/report.json). */
   static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
+      throws IOException {
+    // Before any data is read: a second run into the same output would interleave checkpoints and metrics.
+    try (RunLock lock = RunLock.acquire(job.output(), sc.hadoopConfiguration(), log::println)) {
+      return locked(sc, job, resume, log);
+    }
+  }
+
+  private static Map<String, Object> locked(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
       throws IOException {
     var m = job.model;
     int partitions = (int) job.job.integer("data.partitions");
