@@ -59,7 +59,10 @@ class StandaloneClusterIT {
     Path jars = Files.createDirectories(home.resolve("jars"));
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       Path p = Path.of(entry);
-      if (entry.endsWith(".jar") && Files.isRegularFile(p) && !p.getFileName().toString().startsWith("sparkcnn")) {
+      // Not the in-process HDFS of HdfsIT (a test dependency, no part of a Spark installation).
+      String name = p.getFileName().toString();
+      if (entry.endsWith(".jar") && Files.isRegularFile(p) && !name.startsWith("sparkcnn")
+          && !name.startsWith("hadoop-client-minicluster")) {
         Path link = jars.resolve(p.getFileName());
         if (!Files.exists(link)) {
           Files.createSymbolicLink(link, p.toAbsolutePath());
