@@ -114,6 +114,8 @@ final class JobRun {
     if (o.resumedFrom() >= 0) {
       report.put("resumed_from_step", o.resumedFrom());
     }
+    report.put("skipped_nonfinite", o.skipped().size());
+    report.put("skipped_nonfinite_steps", o.skipped());
     report.put("unreadable_images", train.bad().size() + (test == null ? 0 : test.bad().size()));
     HadoopFiles.write(reportPath, sc.hadoopConfiguration(),
         (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -38,9 +38,9 @@ public final class TrainingRun {
       double logEverySeconds, int evalBatch, PrintStream log, long maxSteps) {}
 
   /** How the run ended. */
-  /** resumedFrom: the step a resumed run continued from, or -1. */
+  /** resumedFrom: the step a resumed run continued from, or -1; skipped: non-finite steps skipped. */
   public record Outcome(Evaluator.Result test, String checkpoint, String metrics, long steps, double seconds,
-      double imagesPerSecond, double trainLoss, double trainAccuracy, long resumedFrom) {}
+      double imagesPerSecond, double trainLoss, double trainAccuracy, long resumedFrom, List<Long> skipped) {}
 
   private TrainingRun() {}
 
@@ -170,7 +170,7 @@ public final class TrainingRun {
     double seconds = (System.nanoTime() - start) / 1e9;
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
     return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc,
-        resumedFrom);
+        resumedFrom, trainer.skippedSteps());
   }
 
   /**
