@@ -69,6 +69,11 @@ final class Replica {
     CACHE.keySet().removeIf(k -> k.startsWith(runId + "/"));
   }
 
+  /** Replicas this JVM holds, over all runs. */
+  static int cached() {
+    return CACHE.size();
+  }
+
   Model model() {
     return model;
   }

@@ -155,6 +155,7 @@ public final class TrainingRun {
       }
     } finally {
       trainer.close();
+      releaseOnExecutors(train, test, cfg);
       if (features != null) {
         features.unpersist(false);
       }
@@ -162,7 +163,6 @@ public final class TrainingRun {
     long start = progress.start;
     double lastLoss = progress.lastLoss;
     double lastAcc = progress.lastAcc;
-    Evaluator.forget();
     if (checkpoint == null) {
       checkpoint = store.save(spec, trainer.step(), opt.epochs(), trainer.model(), trainer.optimizer());
     }
@@ -171,6 +171,23 @@ public final class TrainingRun {
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
     return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc,
         resumedFrom, trainer.skippedSteps());
+  }
+
+  /**
+   * What executors keep for a run (its replicas, its evaluation models) is dropped when it ends, where they are:
+   * one small job over the run's cached data, whose partitions live on every executor that trained or evaluated
+   * (in local mode, this JVM). Without it an executor kept them until later runs pushed them out.
+   */
+  private static void releaseOnExecutors(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> test, TrainConfig cfg) {
+    String runId = cfg.runId;
+    sparkcnn.models.zoo.ModelSpec spec = cfg.model;
+    for (JavaRDD<SampleBlock> data : test == null ? List.of(train) : List.of(train, test)) {
+      data.context().setJobDescription("release the run's replicas and evaluation models");
+      data.foreachPartition(it -> {
+        Replica.forget(runId);
+        Evaluator.forget(spec);
+      });
+    }
   }
 
   /**
