@@ -3,13 +3,13 @@ package sparkcnn.jobs;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
-import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.driver.bench.AllReduceBench;
 import sparkcnn.driver.bench.ScoreBench;
 import sparkcnn.driver.bench.TrainBench;
+import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.kernels.Parallel;
-import sparkcnn.kernels.bench.Json;
 import sparkcnn.kernels.bench.KernelBench;
+import sparkcnn.models.Json;
 import sparkcnn.models.zoo.ModelSpec;
 
 /** {@code bench [kernels]}: measured kernel throughput against this machine's own FMA peak. */
@@ -26,17 +26,28 @@ final class BenchCommand implements Main.Command {
         peak_gflops_per_core  FP32 FMA peak of one core (independent FMA chains, same vector width as the kernels)
         gemm                  SGEMM m=n=k in {256, 512, 1024, 2048} on 1 thread and on all threads:
                               {m, n, k, threads, gflops, fraction_of_peak}
-        conv                  forward, backward_data and backward_weights of 3x3 64->64 56x56 b8,
-                              1x1 256->64 56x56 b8, depthwise 3x3 32ch 112x112 b8, 5x5 32->64 14x14 b128:
-                              {name, pass, threads, gflops, fraction_of_peak, naive_ratio}
-      fraction_of_peak is GFLOP/s over (peak of one core x threads); naive_ratio is the speed over a direct
-      seven-loop convolution of the same layer on one image, timed in the same run.
+        memory                one thread's read, write and copy bandwidth over arrays larger than the
+                              last-level cache and an L2-resident copy (bytes read + written per second):
+                              {read_gb_per_second, write_gb_per_second, copy_gb_per_second,
+                               cache_copy_gb_per_second, l2_bytes, last_level_cache_bytes}
+        conv                  forward, backward_data and backward_weights of the dense layers (3x3 64->64
+                              56x56 b8, 1x1 256->64 56x56 b8, 5x5 32->64 14x14 b128) and the efficient nets'
+                              (depthwise 3x3 / 5x5 at stride 1 and 2, 1x1 expand and project), depthwise also
+                              with the previous kernel (kernel: reference) as a baseline:
+                              {name, pass, [kernel], threads, gflops, fraction_of_peak,
+                               intensity_flops_per_byte, roofline_gflops, fraction_of_roofline, gb_per_second,
+                               naive_ratio}
+        elementwise           batch norm + relu6 (inference), with the same roofline fields
+      fraction_of_peak is GFLOP/s over (peak of one core x threads); fraction_of_roofline is GFLOP/s over
+      min(peak, bandwidth x FLOPs per byte the kernel must touch), where a working set larger than half the
+      last-level cache streams at the copy bandwidth and a smaller one at the cache's; naive_ratio is the speed
+      over a direct seven-loop convolution of the same layer on one image, timed in the same run.
 
       options:
         --json       print one JSON object on stdout (progress goes to stderr)
         --quick      shorter warm-up and fewer timed runs: faster, noisier
         --threads N  use N threads as "all" (default: the cores this JVM may use, or -Dsparkcnn.threads)
-      Takes about a minute on 2 cores.
+      Takes about two minutes on 2 cores.
 
       bench train: trains on generated data through the real Spark path (local mode): first 1 partition on
       1 core, then P partitions (default: the cores) on P cores, each after 5 warm-up steps for at least

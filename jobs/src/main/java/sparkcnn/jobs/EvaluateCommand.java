@@ -10,8 +10,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.Evaluator;
 import sparkcnn.driver.train.SegmentationMetrics;
-import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.ClassNames;
+import sparkcnn.models.Json;
 
 /** {@code evaluate --checkpoint PATH --data SOURCE}: accuracy, loss, top-5 and the confusion matrix. */
 final class EvaluateCommand implements Main.Command {

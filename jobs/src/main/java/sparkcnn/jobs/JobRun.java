@@ -14,11 +14,11 @@ import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.CheckpointStore;
 import sparkcnn.driver.train.RunLock;
-import sparkcnn.models.Checkpoint;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.config.TrainJob;
-import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.Checkpoint;
 import sparkcnn.models.ClassNames;
+import sparkcnn.models.Json;
 
 /** One validated training job run on a SparkContext: load data, train, evaluate, write report.json. */
 final class JobRun {

@@ -14,8 +14,8 @@ import sparkcnn.driver.score.ScoringModels;
 import sparkcnn.jobs.config.Field;
 import sparkcnn.jobs.config.JobFile;
 import sparkcnn.jobs.config.Schema;
-import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.ClassNames;
+import sparkcnn.models.Json;
 import sparkcnn.models.zoo.Zoo;
 
 /** {@code score}: batch scoring of an image set with one checkpoint or an ensemble. */

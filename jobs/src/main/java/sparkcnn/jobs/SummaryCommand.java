@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import sparkcnn.kernels.Shape;
-import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.Json;
 import sparkcnn.models.Summary;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Scaling;

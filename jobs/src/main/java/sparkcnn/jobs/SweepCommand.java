@@ -17,7 +17,7 @@ import sparkcnn.jobs.config.Field;
 import sparkcnn.jobs.config.JobFile;
 import sparkcnn.jobs.config.Schema;
 import sparkcnn.jobs.config.TrainJob;
-import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.Json;
 import sparkcnn.models.Summary;
 import sparkcnn.models.zoo.Scaling;
 import sparkcnn.models.zoo.Zoo;

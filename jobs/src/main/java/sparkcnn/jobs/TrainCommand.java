@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.jobs.config.TrainJob;
-import sparkcnn.kernels.bench.Json;
+import sparkcnn.models.Json;
 
 /** {@code train JOB.yaml}: a training job end to end, locally or under spark-submit. */
 final class TrainCommand implements Main.Command {

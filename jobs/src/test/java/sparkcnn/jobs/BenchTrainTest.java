@@ -3,13 +3,13 @@ package sparkcnn.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import sparkcnn.models.Json;
 
 /**
  * bench train through the command on a small model, for both synchronous trainers: every key the issue names,
@@ -18,16 +18,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class BenchTrainTest {
   private static double number(String json, String key) {
-    Matcher m = Pattern.compile("\"" + key + "\": ([-0-9.eE]+)").matcher(json);
-    assertTrue(m.find(), key + " in " + json);
-    return Double.parseDouble(m.group(1));
+    JsonNode value = Json.tree(json).path(key);
+    assertTrue(value.isNumber(), key + " in " + json);
+    return value.asDouble();
   }
 
   /** The value of key inside the object under section. */
   private static double number(String json, String section, String key) {
-    int at = json.indexOf("\"" + section + "\": {");
-    assertTrue(at >= 0, section + " in " + json);
-    return number(json.substring(at, json.indexOf('}', at)), key);
+    JsonNode value = Json.tree(json).path(section).path(key);
+    assertTrue(value.isNumber(), section + "." + key + " in " + json);
+    return value.asDouble();
   }
 
   @ParameterizedTest
@@ -46,7 +46,7 @@ class BenchTrainTest {
     }
     assertEquals(0, code);
     String json = out.toString(StandardCharsets.UTF_8);
-    assertTrue(json.contains("\"sync\": \"" + sync + "\""), json);
+    assertEquals(sync, Json.tree(json).path("sync").asText(), json);
     assertTrue(number(json, "images_per_second") > 0);
     double overhead = number(json, "overhead_fraction");
     assertTrue(overhead > 0 && overhead < 1, "overhead_fraction " + overhead);

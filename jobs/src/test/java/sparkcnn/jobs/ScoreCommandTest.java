@@ -22,6 +22,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sparkcnn.models.Json;
 
 /**
  * Scoring through the command: a checkpoint from a short training run, then 1,000 and 10,000 generated PNG and
@@ -60,8 +61,7 @@ class ScoreCommandTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(0, run(out, "train", job.toString(), "--json"));
     String json = out.toString(StandardCharsets.UTF_8);
-    int at = json.indexOf("\"checkpoint\": \"") + 15;
-    checkpoint = json.substring(at, json.indexOf('"', at));
+    checkpoint = Json.tree(json).path("checkpoint").asText();
     return checkpoint;
   }
 
@@ -211,7 +211,7 @@ class ScoreCommandTest {
           assertEquals(top, classes.get(0));
           List<String> expected = classes.stream().map(NAMES::get).toList();
           if (isCsv) {
-            String json = sparkcnn.kernels.bench.Json.write(expected);
+            String json = Json.write(expected);
             assertEquals(json, row.getString(row.fieldIndex("class_names")));
             // RFC 4180 quoting, which any CSV reader understands: the field in quotes, a quote inside it doubled.
             String quoted = "\"" + json.replace("\"", "\"\"") + "\"";

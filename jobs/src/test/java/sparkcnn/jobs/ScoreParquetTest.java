@@ -42,6 +42,7 @@ class ScoreParquetTest {
     CommandRun r = CommandRun.of("score", "--checkpoint", checkpoint, "--input", input.toString(), "--output",
         dir.resolve("out").toString(), "--json");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("\"rows\": 4") && r.out().contains("\"errors\": 1"), r.out());
+    assertEquals(4, r.json().path("rows").asInt(), r.out());
+    assertEquals(1, r.json().path("errors").asInt(), r.out());
   }
 }

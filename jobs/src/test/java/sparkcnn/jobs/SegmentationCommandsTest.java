@@ -3,12 +3,11 @@ package sparkcnn.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sparkcnn.driver.data.Datasets;
 import sparkcnn.driver.data.GreyPng;
 import sparkcnn.driver.data.SampleBlock;
+import sparkcnn.models.Json;
 
 /**
  * Segmentation through the command line: a segfolder written here trains a small U-Net (`train`), whose
@@ -64,23 +64,18 @@ class SegmentationCommandsTest {
     assertEquals(0, t.code(), t.err() + t.out());
     assertTrue(t.out().contains("test mean IoU"), t.out());
     assertTrue(t.out().contains("pixel accuracy"), t.out());
-    String report = Files.readString(dir.resolve("run/report.json"));
-    assertTrue(report.contains("\"test_mean_iou\""), report);
-    Matcher ck = Pattern.compile("\"checkpoint\": \"([^\"]+)\"").matcher(report);
-    assertTrue(ck.find(), report);
-    String checkpoint = ck.group(1);
+    JsonNode report = Json.tree(Files.readString(dir.resolve("run/report.json")));
+    assertTrue(report.path("test_mean_iou").isNumber(), report.toString());
+    String checkpoint = report.path("checkpoint").asText();
 
     CommandRun e = CommandRun.of("evaluate", "--checkpoint", checkpoint, "--data", "segfolder:" + test, "--json");
     assertEquals(0, e.code(), e.err());
-    Matcher iou = Pattern.compile("\"mean_iou\": ([0-9.]+)").matcher(e.out());
-    assertTrue(iou.find(), e.out());
-    assertTrue(Double.parseDouble(iou.group(1)) > 0.4, "mean IoU " + iou.group(1));
-    Matcher trained = Pattern.compile("\"test_mean_iou\": ([0-9.]+)").matcher(report);
-    assertTrue(trained.find(), report);
-    assertEquals(Double.parseDouble(trained.group(1)), Double.parseDouble(iou.group(1)), 1e-5,
-        "evaluate reproduces the training's last evaluation");
-    assertTrue(e.out().contains("\"pixel_accuracy\"") && e.out().contains("\"iou\": [")
-        && e.out().contains("\"count\": " + 24 * 256), e.out());
+    JsonNode evaluated = e.json();
+    double iou = evaluated.path("mean_iou").asDouble();
+    assertTrue(iou > 0.4, "mean IoU " + iou);
+    assertEquals(report.path("test_mean_iou").asDouble(), iou, 1e-5, "evaluate reproduces the training's last evaluation");
+    assertTrue(evaluated.path("pixel_accuracy").isNumber() && evaluated.path("iou").isArray(), e.out());
+    assertEquals(24 * 256, evaluated.path("count").asInt(), e.out());
     CommandRun text = CommandRun.of("evaluate", "--checkpoint", checkpoint, "--data", "segfolder:" + test);
     assertTrue(text.out().contains("mean IoU over the"), text.out());
 
@@ -93,7 +88,7 @@ class SegmentationCommandsTest {
     CommandRun s = CommandRun.of("score", "--checkpoint", checkpoint, "--input", input.toString(), "--output",
         out.toString(), "--overlay", "--json");
     assertEquals(0, s.code(), s.err());
-    assertTrue(s.out().contains("\"rows\": 3") && s.out().contains("\"errors\": 1"), s.out());
+    assertEquals(List.of(3, 1), List.of(s.json().path("rows").asInt(), s.json().path("errors").asInt()), s.out());
     for (String name : List.of("a.png", "sub/b.png")) {
       BufferedImage mask = ImageIO.read(out.resolve("masks").resolve(name).toFile());
       assertEquals(16, mask.getWidth());
@@ -127,8 +122,8 @@ class SegmentationCommandsTest {
     CommandRun scoredTable = CommandRun.of("score", "--checkpoint", checkpoint, "--input", table.toString(),
         "--output", fromTable.toString(), "--format", "csv", "--json");
     assertEquals(0, scoredTable.code(), scoredTable.err());
-    assertTrue(scoredTable.out().contains("\"rows\": 3") && scoredTable.out().contains("\"errors\": 1"),
-        scoredTable.out());
+    assertEquals(List.of(3, 1), List.of(scoredTable.json().path("rows").asInt(),
+        scoredTable.json().path("errors").asInt()), scoredTable.out());
     for (String name : List.of("row-0.png", "row-2.png")) {
       assertEquals(16, ImageIO.read(fromTable.resolve("masks").resolve(name).toFile()).getWidth(), name);
     }

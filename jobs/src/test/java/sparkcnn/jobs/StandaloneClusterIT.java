@@ -3,6 +3,7 @@ package sparkcnn.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -20,6 +21,7 @@ import org.apache.spark.launcher.JavaModuleOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sparkcnn.models.Json;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1: a Master and two Workers (one core each) as separate JVMs from
@@ -238,16 +240,23 @@ class StandaloneClusterIT {
     System.out.printf("broadcast run + driver kill + resume: %.0f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
+  /** The --json report of `train`: the log's one line that is a JSON object. */
+  private static JsonNode report(String submitLog) {
+    String line = submitLog.lines().filter(l -> l.startsWith("{\"")).reduce((a, b) -> b).orElse(null);
+    assertTrue(line != null, "a JSON report in " + submitLog);
+    return Json.tree(line);
+  }
+
   private static double reportedAccuracy(String submitLog) {
-    Matcher acc = Pattern.compile("\"test_accuracy\": ([0-9.]+)").matcher(submitLog);
-    assertTrue(acc.find(), submitLog);
-    return Double.parseDouble(acc.group(1));
+    JsonNode acc = report(submitLog).path("test_accuracy");
+    assertTrue(acc.isNumber(), submitLog);
+    return acc.asDouble();
   }
 
   private static Path checkpoint(String submitLog) {
-    Matcher ckpt = Pattern.compile("\"checkpoint\": \"([^\"]+)\"").matcher(submitLog);
-    assertTrue(ckpt.find(), submitLog);
-    return Path.of(java.net.URI.create(ckpt.group(1).startsWith("file:") ? ckpt.group(1) : "file://" + ckpt.group(1)));
+    String ckpt = report(submitLog).path("checkpoint").asText();
+    assertTrue(!ckpt.isEmpty(), submitLog);
+    return Path.of(java.net.URI.create(ckpt.startsWith("file:") ? ckpt : "file://" + ckpt));
   }
 
   @Test
@@ -279,9 +288,9 @@ class StandaloneClusterIT {
     int code = Main.run(new String[] {"evaluate", "--checkpoint", straightCheckpoint.toString(), "--data",
         job.toString(), "--json"}, new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
     assertEquals(0, code);
-    Matcher eval = Pattern.compile("\"accuracy\": ([0-9.]+)").matcher(buf.toString(StandardCharsets.UTF_8));
-    assertTrue(eval.find(), buf.toString(StandardCharsets.UTF_8));
-    assertEquals(reported, Double.parseDouble(eval.group(1)), 1e-9);
+    JsonNode eval = Json.tree(buf.toString(StandardCharsets.UTF_8)).path("accuracy");
+    assertTrue(eval.isNumber(), buf.toString(StandardCharsets.UTF_8));
+    assertEquals(reported, eval.asDouble(), 1e-9);
   }
 
   /**

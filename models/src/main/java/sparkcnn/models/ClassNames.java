@@ -72,100 +72,33 @@ public final class ClassNames {
     return names;
   }
 
-  /**
-   * A JSON array of strings on one line (the project's one JSON writer: quotes, backslashes and control characters
-   * escaped; non-ASCII text kept as it is, the spec is UTF-8).
-   */
+  /** A JSON array of strings on one line ({@link Json}: non-ASCII text kept as it is, the spec is UTF-8). */
   public static String encode(List<String> names) {
-    return sparkcnn.kernels.bench.Json.write(names);
+    return Json.write(names);
   }
 
-  /** The inverse of {@link #encode} (any JSON array of strings); fails naming the position of what is wrong. */
+  /** The inverse of {@link #encode} (any JSON array of strings); fails saying what is wrong. */
   public static List<String> decode(String text) {
-    List<String> names = new ArrayList<>();
-    int[] at = {0};
-    skipSpace(text, at);
-    expect(text, at, '[');
-    skipSpace(text, at);
-    if (at[0] < text.length() && text.charAt(at[0]) == ']') {
-      at[0]++;
-    } else {
-      while (true) {
-        skipSpace(text, at);
-        names.add(string(text, at));
-        skipSpace(text, at);
-        if (at[0] < text.length() && text.charAt(at[0]) == ',') {
-          at[0]++;
-          continue;
-        }
-        expect(text, at, ']');
-        break;
-      }
+    Object value;
+    try {
+      value = Json.read(text);
+    } catch (IllegalArgumentException e) {
+      throw notNames(e.getMessage());
     }
-    skipSpace(text, at);
-    if (at[0] != text.length()) {
-      throw malformed(text, at[0], "text after the closing ']'");
+    if (!(value instanceof List<?> list)) {
+      throw notNames("not an array");
+    }
+    List<String> names = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.get(i) instanceof String name)) {
+        throw notNames("element " + i + " is " + list.get(i) + ", not a string");
+      }
+      names.add(name);
     }
     return names;
   }
 
-  private static String string(String text, int[] at) {
-    expect(text, at, '"');
-    StringBuilder sb = new StringBuilder();
-    while (true) {
-      if (at[0] >= text.length()) {
-        throw malformed(text, at[0], "an unclosed string");
-      }
-      char c = text.charAt(at[0]++);
-      if (c == '"') {
-        return sb.toString();
-      }
-      if (c != '\\') {
-        sb.append(c);
-        continue;
-      }
-      if (at[0] >= text.length()) {
-        throw malformed(text, at[0], "an unfinished escape");
-      }
-      char e = text.charAt(at[0]++);
-      switch (e) {
-        case '"', '\\', '/' -> sb.append(e);
-        case 'n' -> sb.append('\n');
-        case 'r' -> sb.append('\r');
-        case 't' -> sb.append('\t');
-        case 'b' -> sb.append('\b');
-        case 'f' -> sb.append('\f');
-        case 'u' -> {
-          if (at[0] + 4 > text.length()) {
-            throw malformed(text, at[0], "an unfinished \\u escape");
-          }
-          try {
-            sb.append((char) Integer.parseInt(text.substring(at[0], at[0] + 4), 16));
-          } catch (NumberFormatException ex) {
-            throw malformed(text, at[0], "a bad \\u escape");
-          }
-          at[0] += 4;
-        }
-        default -> throw malformed(text, at[0] - 1, "an unknown escape '\\" + e + "'");
-      }
-    }
-  }
-
-  private static void expect(String text, int[] at, char c) {
-    if (at[0] >= text.length() || text.charAt(at[0]) != c) {
-      throw malformed(text, at[0], "expected '" + c + "'");
-    }
-    at[0]++;
-  }
-
-  private static void skipSpace(String text, int[] at) {
-    while (at[0] < text.length() && Character.isWhitespace(text.charAt(at[0]))) {
-      at[0]++;
-    }
-  }
-
-  private static IllegalArgumentException malformed(String text, int at, String what) {
-    return new IllegalArgumentException("model spec: " + KEY + " is not a JSON array of strings (" + what
-        + " at character " + at + " of " + text.length() + ")");
+  private static IllegalArgumentException notNames(String what) {
+    return new IllegalArgumentException("model spec: " + KEY + " is not a JSON array of strings (" + what + ")");
   }
 }

@@ -16,6 +16,7 @@ import java.util.concurrent.Future;
 import sparkcnn.driver.collective.Ring;
 import sparkcnn.driver.collective.RingLayout;
 import sparkcnn.driver.collective.SplitVector;
+import sparkcnn.kernels.bench.MemoryBandwidth;
 
 /**
  * The ring all-reduce on its own: 2..N ranks as threads of this JVM, linked in-JVM and over loopback TCP, message
@@ -37,7 +38,7 @@ public final class AllReduceBench {
   }
 
   public Map<String, Object> run() throws Exception {
-    double copy = copyBandwidth();
+    double copy = MemoryBandwidth.arraycopy();
     progress.printf(Locale.ROOT, "bench allreduce: memory copy %.2f GB/s%n", copy / 1e9);
     List<Map<String, Object>> entries = new ArrayList<>();
     for (boolean inJvm : new boolean[] {true, false}) {
@@ -67,21 +68,6 @@ public final class AllReduceBench {
         + "over loopback (as ranks on different executors), ranks as threads of one JVM either way");
     r.put("entries", entries);
     return r;
-  }
-
-  /** System.arraycopy of 64 MB, bytes copied per second (best of several). */
-  static double copyBandwidth() {
-    float[] a = new float[16 << 20];
-    float[] b = new float[a.length];
-    java.util.Arrays.fill(a, 1f);
-    double best = 0;
-    for (int i = 0; i < 12; i++) {
-      long t0 = System.nanoTime();
-      System.arraycopy(a, 0, b, 0, a.length);
-      long t = System.nanoTime() - t0;
-      best = Math.max(best, a.length * 4.0 / (t / 1e9));
-    }
-    return best;
   }
 
   /** Seconds per all-reduce of floats floats on n ranks: the slowest rank, after warm-up, over enough repeats. */

@@ -20,6 +20,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.ImageDecoding;
+import sparkcnn.models.Json;
 
 /**
  * Batch scoring of a large image set: every image file under a folder tree (or every row of a Parquet table with
@@ -87,7 +88,7 @@ public final class ScoreJob {
       }
       // Array columns take Java arrays (or Scala sequences); a java.util.List fails to encode.
       return RowFactory.create(r.path(), r.classes()[0], top[0], r.probabilities()[0],
-          csv ? join(r.classes()) : r.classes(), csv ? sparkcnn.kernels.bench.Json.write(List.of(top)) : top,
+          csv ? join(r.classes()) : r.classes(), csv ? Json.write(List.of(top)) : top,
           csv ? join(r.probabilities()) : r.probabilities(), null);
     });
     SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();

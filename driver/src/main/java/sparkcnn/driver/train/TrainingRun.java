@@ -1,5 +1,6 @@
 package sparkcnn.driver.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +14,9 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import sparkcnn.driver.HadoopFiles;
 import sparkcnn.driver.data.SampleBlock;
-import sparkcnn.kernels.bench.Json;
 import sparkcnn.models.Checkpoint;
 import sparkcnn.models.ClassNames;
+import sparkcnn.models.Json;
 import sparkcnn.models.Model;
 import sparkcnn.models.zoo.Transfer;
 import sparkcnn.models.zoo.Zoo;
@@ -317,11 +318,16 @@ public final class TrainingRun {
     if (!path.getFileSystem(sc.hadoopConfiguration()).exists(path)) {
       return kept;
     }
-    java.util.regex.Pattern stepOf = java.util.regex.Pattern.compile("\"step\": (\\d+)");
     for (String line : new String(HadoopFiles.readAll(path.toString(), sc.hadoopConfiguration()),
         StandardCharsets.UTF_8).split("\n")) {
-      java.util.regex.Matcher m = stepOf.matcher(line);
-      if (m.find() && Long.parseLong(m.group(1)) <= step) {
+      // A line torn by the kill that interrupted the run is not a record: dropped, like the steps after it.
+      JsonNode record;
+      try {
+        record = Json.tree(line);
+      } catch (IllegalArgumentException torn) {
+        continue;
+      }
+      if (record != null && record.path("step").canConvertToLong() && record.path("step").asLong() <= step) {
         kept.add(line);
       }
     }

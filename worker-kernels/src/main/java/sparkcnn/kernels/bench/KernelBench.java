@@ -7,9 +7,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import sparkcnn.kernels.Activations;
+import sparkcnn.kernels.BatchNormKernels;
+import sparkcnn.kernels.CacheSizes;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.Conv2dNaive;
 import sparkcnn.kernels.ConvGeom;
+import sparkcnn.kernels.DepthwiseReference;
 import sparkcnn.kernels.Gemm;
 import sparkcnn.kernels.Parallel;
 import sparkcnn.kernels.Simd;
@@ -20,14 +24,27 @@ import sparkcnn.kernels.Simd;
  * that peak and against a naive direct loop timed in the same run. Every figure is measured here.
  */
 public final class KernelBench {
-  /** A benchmarked convolution. */
-  record ConvCase(String name, ConvGeom geom) {}
+  /** A benchmarked convolution; reference: also time the kernel it replaced, as a baseline in the same run. */
+  record ConvCase(String name, ConvGeom geom, boolean reference) {
+    ConvCase(String name, ConvGeom geom) {
+      this(name, geom, false);
+    }
+  }
 
   static final List<ConvCase> CONVS = List.of(
       new ConvCase("3x3 64->64 56x56 b8 (ResNet)", ConvGeom.of(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1)),
       new ConvCase("1x1 256->64 56x56 b8 (bottleneck)", ConvGeom.of(8, 256, 56, 56, 64, 1, 1, 1, 0, 1, 1)),
-      new ConvCase("dw 3x3 32 112x112 b8 (MobileNet)", ConvGeom.of(8, 32, 112, 112, 32, 3, 3, 1, 1, 1, 32)),
-      new ConvCase("5x5 32->64 14x14 b128 (tf_convnet)", ConvGeom.same(128, 32, 14, 14, 64, 5, 5, 1, 1, 1)));
+      new ConvCase("5x5 32->64 14x14 b128 (tf_convnet)", ConvGeom.same(128, 32, 14, 14, 64, 5, 5, 1, 1, 1)),
+      // The efficient networks' layers: MobileNet-v2 and EfficientNet-B0 shapes at 224.
+      new ConvCase("dw 3x3 32 112x112 b8 (MobileNet)", ConvGeom.of(8, 32, 112, 112, 32, 3, 3, 1, 1, 1, 32), true),
+      new ConvCase("dw 3x3 s2 96 112x112 b4 (MobileNet-v2)", ConvGeom.of(4, 96, 112, 112, 96, 3, 3, 2, 1, 1, 96),
+          true),
+      new ConvCase("dw 5x5 240 28x28 b16 (EfficientNet-B0)", ConvGeom.of(16, 240, 28, 28, 240, 5, 5, 1, 2, 1, 240),
+          true),
+      new ConvCase("dw 5x5 s2 144 56x56 b8 (EfficientNet-B0)", ConvGeom.same(8, 144, 56, 56, 144, 5, 5, 2, 1, 144),
+          true),
+      new ConvCase("1x1 24->144 56x56 b8 (expand)", ConvGeom.of(8, 24, 56, 56, 144, 1, 1, 1, 0, 1, 1)),
+      new ConvCase("1x1 144->24 56x56 b8 (project)", ConvGeom.of(8, 144, 56, 56, 24, 1, 1, 1, 0, 1, 1)));
 
   static final String[] PASSES = {"forward", "backward_data", "backward_weights"};
   static final int[] GEMM_SIZES = {256, 512, 1024, 2048};
@@ -53,12 +70,24 @@ public final class KernelBench {
     out.put("threads", allThreads);
     out.put("vector_api", Simd.AVAILABLE);
     out.put("vector_lanes", Simd.LANES);
+    progress.println("bench: measuring memory bandwidth (one thread) ...");
+    MemoryBandwidth.Figures bw = MemoryBandwidth.measure();
+    Map<String, Object> memory = new LinkedHashMap<>();
+    memory.put("read_gb_per_second", bw.read() / 1e9);
+    memory.put("write_gb_per_second", bw.write() / 1e9);
+    memory.put("copy_gb_per_second", bw.copy() / 1e9);
+    memory.put("cache_copy_gb_per_second", bw.cacheCopy() / 1e9);
+    memory.put("l2_bytes", CacheSizes.l2());
+    memory.put("last_level_cache_bytes", bw.lastLevelCache());
+    out.put("memory", memory);
+    Roofline roof = new Roofline(peak, bw);
     int[] threadCounts = allThreads > 1 ? new int[] {1, allThreads} : new int[] {1};
     progress.println("bench: warming up the JIT ...");
     warmUp();
     try {
       out.put("gemm", gemm(peak, threadCounts));
-      out.put("conv", conv(peak, threadCounts));
+      out.put("conv", conv(roof, threadCounts));
+      out.put("elementwise", elementwise(roof));
     } finally {
       Parallel.setThreads(allThreads);
     }
@@ -123,7 +152,7 @@ public final class KernelBench {
     return rows;
   }
 
-  private List<Map<String, Object>> conv(double peak, int[] threadCounts) {
+  private List<Map<String, Object>> conv(Roofline roof, int[] threadCounts) {
     List<Map<String, Object>> rows = new ArrayList<>();
     SplittableRandom rnd = new SplittableRandom(2);
     for (ConvCase cc : CONVS) {
@@ -136,28 +165,83 @@ public final class KernelBench {
       float[] dw = new float[g.weightSize()];
       progress.printf(Locale.ROOT, "bench: naive %s (one image) ...%n", cc.name());
       double[] naive = naiveGflops(g, x, w, b, y);
+      // Bytes each pass must touch: its inputs read once, its output written once.
+      long in = 4L * g.inputSize();
+      long wt = 4L * g.weightSize();
+      long outBytes = 4L * g.outputSize();
+      long[] bytes = {in + wt + outBytes, outBytes + wt + in, in + outBytes + 2 * wt};
+      Runnable[] pass = {
+          () -> Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g),
+          () -> Conv2dKernels.backwardInput(y, 0, w, 0, dx, 0, g),
+          () -> Conv2dKernels.backwardWeights(x, 0, y, 0, dw, 0, g)};
+      Runnable[] reference = {
+          () -> DepthwiseReference.forward(x, 0, w, 0, y, 0, g),
+          () -> DepthwiseReference.backwardInput(y, 0, w, 0, dx, 0, g),
+          () -> DepthwiseReference.backwardWeights(x, 0, y, 0, dw, 0, g)};
       for (int t : threadCounts) {
         Parallel.setThreads(t);
-        Runnable[] pass = {
-            () -> Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g),
-            () -> Conv2dKernels.backwardInput(y, 0, w, 0, dx, 0, g),
-            () -> Conv2dKernels.backwardWeights(x, 0, y, 0, dw, 0, g)};
         for (int p = 0; p < PASSES.length; p++) {
-          progress.printf(Locale.ROOT, "bench: %s %s on %d thread(s) ...%n", cc.name(), PASSES[p], t);
-          double s = Timer.median(pass[p], warmup, runs);
-          double gflops = 2.0 * g.macs() / s / 1e9;
-          Map<String, Object> row = new LinkedHashMap<>();
-          row.put("name", cc.name());
-          row.put("pass", PASSES[p]);
-          row.put("threads", t);
-          row.put("gflops", gflops);
-          row.put("fraction_of_peak", gflops / (peak * t));
-          row.put("naive_ratio", gflops / naive[p]);
-          rows.add(row);
+          rows.add(convRow(cc, p, t, pass[p], cc.reference() ? "rows" : null, bytes[p], naive[p], roof));
+          if (cc.reference() && t == 1) {
+            rows.add(convRow(cc, p, t, reference[p], "reference", bytes[p], naive[p], roof));
+          }
         }
       }
     }
     return rows;
+  }
+
+  private Map<String, Object> convRow(ConvCase cc, int p, int threads, Runnable work, String kernel, long bytes,
+      double naive, Roofline roof) {
+    progress.printf(Locale.ROOT, "bench: %s %s%s on %d thread(s) ...%n", cc.name(), PASSES[p],
+        kernel == null ? "" : " (" + kernel + ")", threads);
+    double s = Timer.median(work, warmup, runs);
+    double flops = 2.0 * cc.geom().macs();
+    double gflops = flops / s / 1e9;
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("name", cc.name());
+    row.put("pass", PASSES[p]);
+    if (kernel != null) {
+      row.put("kernel", kernel);
+    }
+    row.put("threads", threads);
+    row.put("gflops", gflops);
+    row.put("fraction_of_peak", gflops / (roof.peak() * threads));
+    roof.put(row, flops, bytes, s, threads);
+    row.put("naive_ratio", gflops / naive);
+    return row;
+  }
+
+  /**
+   * Batch norm (inference form) followed by ReLU6 over a MobileNet-v2 activation: two passes over memory as
+   * the layers run them today, against the bound of one fused pass (read x, write y once).
+   */
+  private List<Map<String, Object>> elementwise(Roofline roof) {
+    int n = 8;
+    int c = 144;
+    int hw = 56 * 56;
+    SplittableRandom rnd = new SplittableRandom(5);
+    float[] x = random(rnd, n * c * hw);
+    float[] y = new float[x.length];
+    float[] gamma = random(rnd, c);
+    float[] beta = random(rnd, c);
+    float[] mean = random(rnd, c);
+    float[] var = new float[c];
+    java.util.Arrays.fill(var, 1f);
+    Parallel.setThreads(1);
+    progress.println("bench: batch norm + relu6 (inference) on 1 thread ...");
+    double s = Timer.median(() -> {
+      BatchNormKernels.inferForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, 1e-5f, mean, 0, var, 0);
+      Activations.relu6(y, 0, y, 0, y.length);
+    }, warmup, runs);
+    double flops = 2.0 * x.length + 2.0 * x.length; // scale-and-shift, then min-max
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("name", "batch norm + relu6 144 56x56 b8 (inference, two passes)");
+    row.put("threads", 1);
+    row.put("gflops", flops / s / 1e9);
+    row.put("fraction_of_peak", flops / s / 1e9 / roof.peak());
+    roof.put(row, flops, 8L * x.length, s, 1);
+    return List.of(row);
   }
 
   /** GFLOP/s of the direct-loop convolution, per pass, on one image of the same layer. */
@@ -189,22 +273,32 @@ public final class KernelBench {
   public static String table(Map<String, Object> r) {
     StringBuilder sb = new StringBuilder();
     double peak = (Double) r.get("peak_gflops_per_core");
-    sb.append(String.format(Locale.ROOT, "FP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d lanes); %d thread(s)%n%n",
+    Map<String, Object> mem = (Map<String, Object>) r.get("memory");
+    sb.append(String.format(Locale.ROOT, "FP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d lanes); %d thread(s)%n",
         peak, r.get("vector_api"), (Integer) r.get("vector_lanes"), (Integer) r.get("threads")));
+    sb.append(String.format(Locale.ROOT, "memory, one thread: read %.1f, write %.1f, copy %.1f GB/s; L2-resident copy"
+        + " %.1f GB/s (bytes read + written per second)%n%n", (Double) mem.get("read_gb_per_second"),
+        (Double) mem.get("write_gb_per_second"), (Double) mem.get("copy_gb_per_second"),
+        (Double) mem.get("cache_copy_gb_per_second")));
     sb.append(String.format(Locale.ROOT, "%-10s %7s %9s %16s%n", "sgemm", "threads", "GFLOP/s", "fraction of peak"));
     for (Map<String, Object> g : (List<Map<String, Object>>) r.get("gemm")) {
       sb.append(String.format(Locale.ROOT, "%-10s %7d %9.1f %16.2f%n", g.get("m") + "^3", (Integer) g.get("threads"),
           (Double) g.get("gflops"), (Double) g.get("fraction_of_peak")));
     }
-    sb.append(String.format(Locale.ROOT, "%n%-36s %-17s %7s %9s %16s %11s%n", "convolution", "pass", "threads", "GFLOP/s",
-        "fraction of peak", "x naive"));
+    sb.append(String.format(Locale.ROOT, "%n%-42s %-17s %-9s %7s %9s %8s %9s %8s%n", "convolution", "pass", "kernel",
+        "threads", "GFLOP/s", "of peak", "of roof", "x naive"));
     for (Map<String, Object> c : (List<Map<String, Object>>) r.get("conv")) {
-      sb.append(String.format(Locale.ROOT, "%-36s %-17s %7d %9.1f %16.2f %11.1f%n", c.get("name"), c.get("pass"),
-          (Integer) c.get("threads"), (Double) c.get("gflops"), (Double) c.get("fraction_of_peak"),
-          (Double) c.get("naive_ratio")));
+      sb.append(String.format(Locale.ROOT, "%-42s %-17s %-9s %7d %9.1f %8.2f %9.2f %8.1f%n", c.get("name"), c.get("pass"),
+          c.getOrDefault("kernel", ""), (Integer) c.get("threads"), (Double) c.get("gflops"),
+          (Double) c.get("fraction_of_peak"), (Double) c.get("fraction_of_roofline"), (Double) c.get("naive_ratio")));
     }
-    sb.append("\nfraction of peak = GFLOP/s / (one core's peak x threads); x naive = over a direct 7-loop convolution"
-        + " on one thread, timed in this run.\n");
+    for (Map<String, Object> e : (List<Map<String, Object>>) r.get("elementwise")) {
+      sb.append(String.format(Locale.ROOT, "%n%-60s %7d %9.1f GFLOP/s %6.1f GB/s, %.2f of roofline%n", e.get("name"),
+          (Integer) e.get("threads"), (Double) e.get("gflops"), (Double) e.get("gb_per_second"),
+          (Double) e.get("fraction_of_roofline")));
+    }
+    sb.append("\nof peak = GFLOP/s / (one core's peak x threads); of roof = GFLOP/s / min(peak, bandwidth x FLOPs per byte"
+        + " the kernel must touch); x naive = over a direct 7-loop convolution on one thread, timed in this run.\n");
     return sb.toString();
   }
 }

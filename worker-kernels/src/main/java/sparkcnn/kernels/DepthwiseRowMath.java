@@ -1,0 +1,131 @@
+package sparkcnn.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two inner loops of {@link DepthwiseRows}, over rows already in L1: a weighted sum of shifted runs (an
+ * output row from its taps) and running dot products (the weight gradient). Vector code when the Vector API is
+ * present, the same loops in scalar code otherwise.
+ */
+final class DepthwiseRowMath {
+  private DepthwiseRowMath() {}
+
+  /** Floats per accumulator in {@link #dots}: the vector length, or 1 on the scalar path. */
+  static int lanes() {
+    return Simd.AVAILABLE ? Vec.S.length() : 1;
+  }
+
+  /**
+   * dst[dstOff + j] = sum over t < nt of wts[t] * src[offs[t] + j], for j < count (zeros when nt = 0). src must
+   * be readable (and finite) up to count rounded up to {@link #lanes()}; spill holds lanes() floats of scratch.
+   */
+  static void combine(float[] src, int[] offs, float[] wts, int nt, float[] dst, int dstOff, int count,
+      float[] spill) {
+    int j = Simd.AVAILABLE ? Vec.combine(src, offs, wts, nt, dst, dstOff, count, spill) : 0;
+    for (; j < count; j++) {
+      float sum = 0;
+      for (int t = 0; t < nt; t++) {
+        sum += wts[t] * src[offs[t] + j];
+      }
+      dst[dstOff + j] = sum;
+    }
+  }
+
+  /**
+   * acc[taps[t] * lanes() + l] += partial sums of dy[dyOff + j] * src[offs[t] + j] over j < count, for t < nt;
+   * the caller adds the lanes up at the end. src as in {@link #combine}; spill holds lanes() floats of scratch.
+   */
+  static void dots(float[] src, int[] offs, int[] taps, int nt, float[] dy, int dyOff, int count, float[] acc,
+      float[] spill) {
+    int j = Simd.AVAILABLE ? Vec.dots(src, offs, taps, nt, dy, dyOff, count, acc, spill) : 0;
+    if (j == count) {
+      return;
+    }
+    int lanes = lanes();
+    for (int t = 0; t < nt; t++) {
+      float sum = 0;
+      for (int i = j; i < count; i++) {
+        sum += dy[dyOff + i] * src[offs[t] + i];
+      }
+      acc[taps[t] * lanes] += sum;
+    }
+  }
+
+  /** Loaded only when the Vector API is present. Both loops return the first column they left to the caller. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    static int combine(float[] src, int[] offs, float[] wts, int nt, float[] dst, int dstOff, int count,
+        float[] spill) {
+      int l = S.length();
+      int j = 0;
+      // Four output vectors at once: four independent FMA chains hide the FMA latency.
+      for (; j + 4 * l <= count; j += 4 * l) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int t = 0; t < nt; t++) {
+          FloatVector wv = FloatVector.broadcast(S, wts[t]);
+          int o = offs[t] + j;
+          a0 = FloatVector.fromArray(S, src, o).fma(wv, a0);
+          a1 = FloatVector.fromArray(S, src, o + l).fma(wv, a1);
+          a2 = FloatVector.fromArray(S, src, o + 2 * l).fma(wv, a2);
+          a3 = FloatVector.fromArray(S, src, o + 3 * l).fma(wv, a3);
+        }
+        a0.intoArray(dst, dstOff + j);
+        a1.intoArray(dst, dstOff + j + l);
+        a2.intoArray(dst, dstOff + j + 2 * l);
+        a3.intoArray(dst, dstOff + j + 3 * l);
+      }
+      for (; j + l <= count; j += l) {
+        FloatVector a = FloatVector.zero(S);
+        for (int t = 0; t < nt; t++) {
+          a = FloatVector.fromArray(S, src, offs[t] + j).fma(FloatVector.broadcast(S, wts[t]), a);
+        }
+        a.intoArray(dst, dstOff + j);
+      }
+      // The last, partial vector computed whole (src is padded) and spilled: rows of 28 or 56 columns would
+      // otherwise spend much of their time in a scalar tail, and masked memory access is slow before JDK 19.
+      if (j < count) {
+        FloatVector a = FloatVector.zero(S);
+        for (int t = 0; t < nt; t++) {
+          a = FloatVector.fromArray(S, src, offs[t] + j).fma(FloatVector.broadcast(S, wts[t]), a);
+        }
+        a.intoArray(spill, 0);
+        System.arraycopy(spill, 0, dst, dstOff + j, count - j);
+      }
+      return count;
+    }
+
+    static int dots(float[] src, int[] offs, int[] taps, int nt, float[] dy, int dyOff, int count, float[] acc,
+        float[] spill) {
+      int l = S.length();
+      int end = count - count % l;
+      // dy's partial last vector, zero-padded once for all taps (src is padded with zeros itself).
+      java.util.Arrays.fill(spill, 0, l, 0f);
+      System.arraycopy(dy, dyOff + end, spill, 0, count - end);
+      FloatVector dyTail = FloatVector.fromArray(S, spill, 0);
+      for (int t = 0; t < nt; t++) {
+        int o = offs[t];
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = a0;
+        int j = 0;
+        for (; j + 2 * l <= end; j += 2 * l) {
+          a0 = FloatVector.fromArray(S, dy, dyOff + j).fma(FloatVector.fromArray(S, src, o + j), a0);
+          a1 = FloatVector.fromArray(S, dy, dyOff + j + l).fma(FloatVector.fromArray(S, src, o + j + l), a1);
+        }
+        if (j < end) {
+          a0 = FloatVector.fromArray(S, dy, dyOff + j).fma(FloatVector.fromArray(S, src, o + j), a0);
+        }
+        if (end < count) {
+          a1 = dyTail.fma(FloatVector.fromArray(S, src, o + end), a1);
+        }
+        int at = taps[t] * l;
+        FloatVector.fromArray(S, acc, at).add(a0).add(a1).intoArray(acc, at);
+      }
+      return count;
+    }
+  }
+}
