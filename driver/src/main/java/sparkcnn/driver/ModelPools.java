@@ -54,6 +54,12 @@ public final class ModelPools<V> {
     pools.clear();
   }
 
+  /** Idle objects held for key. */
+  public synchronized int size(String key) {
+    ConcurrentLinkedQueue<V> pool = pools.get(key);
+    return pool == null ? 0 : pool.size();
+  }
+
   /** Idle objects held, over all keys. */
   public synchronized int size() {
     return pools.values().stream().mapToInt(ConcurrentLinkedQueue::size).sum();

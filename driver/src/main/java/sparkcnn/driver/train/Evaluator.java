@@ -46,9 +46,9 @@ public final class Evaluator {
     MODELS.forget(spec.toString());
   }
 
-  /** Idle evaluation models this JVM holds. */
-  public static int cachedModels() {
-    return MODELS.size();
+  /** Idle evaluation models this JVM holds for spec. */
+  public static int cachedModels(ModelSpec spec) {
+    return MODELS.size(spec.toString());
   }
 
   private Evaluator() {}

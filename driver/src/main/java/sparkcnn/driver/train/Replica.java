@@ -69,9 +69,9 @@ final class Replica {
     CACHE.keySet().removeIf(k -> k.startsWith(runId + "/"));
   }
 
-  /** Replicas this JVM holds, over all runs. */
-  static int cached() {
-    return CACHE.size();
+  /** Replicas this JVM holds for a run. */
+  static long cached(String runId) {
+    return CACHE.keySet().stream().filter(k -> k.startsWith(runId + "/")).count();
   }
 
   Model model() {

@@ -39,8 +39,8 @@ class RunReleaseTest {
           dir.resolve(sync.toString()).toString(), 0, 1, false, 1000, 64, new PrintStream(
           java.io.OutputStream.nullOutputStream()), 0));
       assertTrue(o.test() != null && o.steps() == 8, sync + ": trained and evaluated twice");
-      assertEquals(0, Replica.cached(), sync + ": replicas released");
-      assertEquals(0, Evaluator.cachedModels(), sync + ": evaluation models released");
+      assertEquals(0, Replica.cached(cfg.runId), sync + ": replicas released");
+      assertEquals(0, Evaluator.cachedModels(cfg.model), sync + ": evaluation models released");
     }
   }
 }
