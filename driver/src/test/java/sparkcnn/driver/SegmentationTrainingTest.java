@@ -58,8 +58,8 @@ class SegmentationTrainingTest {
     cfg.optimizer.schedule = "constant";
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     PrintStream log = new PrintStream(printed, true, StandardCharsets.UTF_8);
-    TrainingRun.Outcome o = TrainingRun.run(SparkTestContext.get(), train, test, cfg, new TrainingRun.Options(4,
-        dir.resolve("run").toString(), 0, 1, false, 0, 16, log, 0));
+    TrainingRun.Outcome o = TrainingRun.run(SparkTestContext.get(), train, null, test, cfg,
+        new TrainingRun.Options(4, dir.resolve("run").toString(), 0, 1, false, 0, 16, log, 0, 0));
     String text = printed.toString(StandardCharsets.UTF_8);
     List<Double> losses = new ArrayList<>();
     for (String line : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {

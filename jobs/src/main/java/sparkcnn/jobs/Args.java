@@ -15,6 +15,11 @@ final class Args {
     }
   }
 
+  /** True if {@code --name} is present (nothing consumed). */
+  boolean has(String name) {
+    return rest.contains(name);
+  }
+
   /** True (and consumed) if {@code --name} is present. */
   boolean flag(String name) {
     return rest.remove(name);

@@ -6,12 +6,12 @@ import sparkcnn.jobs.config.TrainJob;
 
 /**
  * A data source named on the command line: a job file (its data.test section), or FORMAT:PATH with
- * idx:IMAGES,LABELS, folder:DIR, parquet:TABLE, image:DIR, and for segmentation segfolder:DIR (images/ and
+ * idx:IMAGES,LABELS, folder:DIR, parquet:TABLE, image:DIR, binaryFile:DIR, and for segmentation segfolder:DIR (images/ and
  * masks/) or parquet:TABLE with a "mask" column.
  */
 final class DataArgs {
   static final String FORMS = "JOB.yaml (its test data), idx:IMAGES,LABELS, folder:DIR, parquet:TABLE, image:DIR, "
-      + "or for segmentation segfolder:DIR (images/ and masks/) or parquet:TABLE (with a mask column)";
+      + "binaryFile:DIR, or for segmentation segfolder:DIR (images/ and masks/) or parquet:TABLE (with a mask column)";
 
   private DataArgs() {}
 

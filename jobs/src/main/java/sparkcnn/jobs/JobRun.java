@@ -24,17 +24,20 @@ import sparkcnn.models.Json;
 final class JobRun {
   private JobRun() {}
 
-  /** Runs the job; returns its report (also written to OUTPUT/report.json). */
-  static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
-      throws IOException {
+  /**
+   * Runs the job; returns its report (also written to OUTPUT/report.json). pauseAtEpoch: stop after that epoch,
+   * resumable (0: run to the end).
+   */
+  static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, int pauseAtEpoch,
+      PrintStream log) throws IOException {
     // Before any data is read: a second run into the same output would interleave checkpoints and metrics.
     try (RunLock lock = RunLock.acquire(job.output(), sc.hadoopConfiguration(), log::println)) {
-      return locked(sc, job, resume, log);
+      return locked(sc, job, resume, pauseAtEpoch, log);
     }
   }
 
-  private static Map<String, Object> locked(JavaSparkContext sc, TrainJob job, boolean resume, PrintStream log)
-      throws IOException {
+  private static Map<String, Object> locked(JavaSparkContext sc, TrainJob job, boolean resume, int pauseAtEpoch,
+      PrintStream log) throws IOException {
     var m = job.model;
     int partitions = (int) job.job.integer("data.partitions");
     if (partitions == 0) {
@@ -56,6 +59,11 @@ final class JobRun {
     log.printf(Locale.ROOT, "class names (%d%s): %s%s%n", names.size(), job.classNames != null ? ", data.class_names"
         : train.classes() != null ? ", the class folders" : ", none given", Json.write(names.subList(0,
         Math.min(names.size(), 20))), names.size() > 20 ? " and " + (names.size() - 20) + " more" : "");
+    if (train.validation() != null) {
+      log.printf(Locale.ROOT, "validation: %d samples held out of the training data (%.3g of each class, seed %d); "
+          + "%d left to train on%n", train.validationSamples(), job.train.validationFraction,
+          job.train.validationSeed, train.samples());
+    }
     reportBad(log, "training", train);
     if (test != null) {
       reportBad(log, "test", test);
@@ -78,12 +86,16 @@ final class JobRun {
     if (job.computeNormalization && job.config.normalization == null) {
       job.config.normalization = Normalization.of(train.blocks().map(Normalization::sums).collect());
     }
-    TrainingRun.Outcome o = TrainingRun.run(sc, train.blocks(), test == null ? null : test.blocks(), job.config,
+    TrainingRun.Outcome o = TrainingRun.run(sc, train.blocks(), train.validation(),
+        test == null ? null : test.blocks(), job.config,
         new TrainingRun.Options((int) job.job.integer("training.epochs"), job.output(),
             job.job.integer("checkpoint.every_steps"), (int) job.job.integer("checkpoint.keep"), resume,
             job.job.number("log_every_seconds"), 256, log,
-            job.job.integer("training.max_steps")));
+            job.job.integer("training.max_steps"), pauseAtEpoch));
     train.blocks().unpersist(false);
+    if (train.validation() != null) {
+      train.validation().unpersist(false);
+    }
     if (test != null) {
       test.blocks().unpersist(false);
     }
@@ -92,6 +104,16 @@ final class JobRun {
     report.put("model", m.name());
     report.put("input", m.input());
     report.put("class_names", names);
+    if (o.validation() != null) {
+      report.put("validation_accuracy", o.validation().accuracy());
+      report.put("validation_loss", o.validation().loss());
+      report.put("validation_top5", o.validation().top5());
+      report.put("validation_samples", train.validationSamples());
+      if (o.validation().perPixel()) {
+        report.put("validation_pixel_accuracy", o.validation().segmentation().pixelAccuracy());
+        report.put("validation_mean_iou", o.validation().segmentation().meanIou());
+      }
+    }
     if (o.test() != null) {
       report.put("test_accuracy", o.test().accuracy());
       report.put("test_loss", o.test().loss());
@@ -110,6 +132,7 @@ final class JobRun {
     report.put("seconds", o.seconds());
     report.put("images_per_second", o.imagesPerSecond());
     report.put("steps", o.steps());
+    report.put("finished", o.finished());
     report.put("resumed", o.resumedFrom() >= 0);
     if (o.resumedFrom() >= 0) {
       report.put("resumed_from_step", o.resumedFrom());

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.driver.score.MaskScorer;
 import sparkcnn.driver.score.ScoreJob;
 import sparkcnn.driver.score.Scorer;
@@ -24,7 +25,8 @@ final class ScoreCommand implements Main.Command {
       usage: bin/sparkcnn score [SCORE.yaml [--set key=value ...]]
                                 [--checkpoint PATH ...] [--input PATH] [--output PATH]
                                 [--format parquet|csv] [--top-k K] [--crops 1|5|10] [--batch B]
-                                [--partitions P] [--image-column C] [--id-column C] [--overlay] [--json]
+                                [--partitions P] [--image-column C] [--id-column C] [--overlay]
+                                [--max-pixels N] [--json]
 
       Scores every image under --input (a folder tree, any depth, of .jpg/.jpeg/.png/.bmp/.gif files; or a
       Parquet table with an encoded-image column) with the checkpoint's model, batch norm folded, inside the
@@ -34,10 +36,13 @@ final class ScoreCommand implements Main.Command {
       gets a row with its error; it never fails the job. Several --checkpoint options average their
       probabilities (an ensemble; inputs, classes and class names must match). --crops 5 or 10 averages corner and centre crops (and their
       mirrors) of the image resized to 8/7 of the input. --output must not exist (nothing is overwritten).
-      Defaults: --format parquet, --top-k 5, --crops 1, --batch 64, --partitions = cores.
+      An image whose header declares more than --max-pixels pixels (width x height) is refused before decoding
+      (an error row). EXIF orientation is applied, CMYK JPEGs are converted, alpha is dropped.
+      Defaults: --format parquet, --top-k 5, --crops 1, --batch 64, --partitions = cores,
+      --max-pixels 89478485 (Pillow's limit).
       A scoring job file (conf/jobs/score-folders.yaml) gives the same settings as keys: checkpoints (a list),
-      input, output, format, top_k, crops, batch, partitions, image_column, id_column, overlay; options on the
-      command line win.
+      input, output, format, top_k, crops, batch, partitions, image_column, id_column, overlay, max_pixels;
+      options on the command line win.
 
       Segmentation checkpoints (the model predicts a class per pixel) write, for every image, its predicted mask
       as an 8-bit grey PNG of class indices at the model's input size (the image fitted as in training) into
@@ -62,6 +67,8 @@ final class ScoreCommand implements Main.Command {
     top.put("image_column", Field.string("image", "encoded-image column of a table"));
     top.put("id_column", Field.string(null, "id column of a table (reported as the row's path)"));
     top.put("overlay", Field.bool(false, "segmentation: also write coloured overlays into OUTPUT/overlays/"));
+    top.put("max_pixels", Field.integer(ImageDecoding.DEFAULT_MAX_PIXELS, 1, "largest width x height decoded; a "
+        + "larger image is an error row, refused from its header"));
     return new Schema(top);
   }
 
@@ -89,9 +96,10 @@ final class ScoreCommand implements Main.Command {
     String imageColumn = args.option("--image-column");
     String idColumn = args.option("--id-column");
     boolean overlay = args.flag("--overlay");
+    long maxPixels = args.positiveInt("--max-pixels", 0);
     String file = args.positional();
     args.done("SCORE.yaml, --set, --checkpoint, --input, --output, --format, --top-k, --crops, --batch, "
-        + "--partitions, --image-column, --id-column, --overlay, --json, --help");
+        + "--partitions, --image-column, --id-column, --overlay, --max-pixels, --json, --help");
     if (file != null || !sets.isEmpty()) {
       if (file == null) {
         throw new UsageException("sparkcnn score: --set needs a scoring job file");
@@ -110,10 +118,12 @@ final class ScoreCommand implements Main.Command {
       imageColumn = imageColumn != null ? imageColumn : job.string("image_column");
       idColumn = idColumn != null ? idColumn : job.string("id_column");
       overlay = overlay || job.bool("overlay");
+      maxPixels = maxPixels > 0 ? maxPixels : job.integer("max_pixels");
     }
     topK = topK > 0 ? topK : 5;
     crops = crops > 0 ? crops : 1;
     batch = batch > 0 ? batch : 64;
+    maxPixels = maxPixels > 0 ? maxPixels : ImageDecoding.DEFAULT_MAX_PIXELS;
     partitions = partitions > 0 ? partitions : Runtime.getRuntime().availableProcessors();
     if (checkpoints.isEmpty() || input == null || output == null) {
       throw new UsageException("sparkcnn score: --checkpoint, --input and --output are required");
@@ -146,9 +156,9 @@ final class ScoreCommand implements Main.Command {
       ScoringModels models = new ScoringModels(members);
       if (Zoo.perPixel(models.first())) {
         return scoreMasks(sc, models, input, output, format, batch, partitions, imageColumn, idColumn, overlay, crops,
-            json, out);
+            maxPixels, json, out);
       }
-      Scorer scorer = new Scorer(models, topK, crops, batch);
+      Scorer scorer = new Scorer(models, topK, crops, batch, maxPixels);
       (json ? System.err : out).printf(Locale.ROOT, "scoring %s with %s (%d checkpoint(s), %d crop(s)) ...%n", input,
           models.first().name(), members.size(), crops);
       ScoreJob.Result r = ScoreJob.run(sc, input, imageColumn == null ? "image" : imageColumn, idColumn, scorer,
@@ -169,8 +179,8 @@ final class ScoreCommand implements Main.Command {
 
   /** Scoring with a segmentation model: masks, overlays and one row per image (see the help). */
   private static int scoreMasks(JavaSparkContext sc, ScoringModels models, String input, String output, String format,
-      int batch, int partitions, String imageColumn, String idColumn, boolean overlay, int crops, boolean json,
-      PrintStream out) throws Exception {
+      int batch, int partitions, String imageColumn, String idColumn, boolean overlay, int crops, long maxPixels,
+      boolean json, PrintStream out) throws Exception {
     if (crops != 1) {
       throw new UsageException("sparkcnn score: --crops: " + models.first().name() + " predicts a class per pixel; "
           + "multi-crop applies to classifiers only (expected 1, got " + crops + ")");
@@ -178,7 +188,7 @@ final class ScoreCommand implements Main.Command {
     (json ? System.err : out).printf(Locale.ROOT, "scoring %s with %s (segmentation, %d checkpoint(s)) ...%n", input,
         models.first().name(), models.members().size());
     ScoreJob.Result r = ScoreJob.runMasks(sc, input, imageColumn == null ? "image" : imageColumn, idColumn,
-        new MaskScorer(models, batch, output, overlay), output, format, partitions);
+        new MaskScorer(models, batch, output, overlay, maxPixels), output, format, partitions);
     models.close();
     Map<String, Object> written = new LinkedHashMap<>();
     written.put("masks", output + "/masks");

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import sparkcnn.kernels.ConvAlgorithm;
+import sparkcnn.kernels.ConvTuner;
 import sparkcnn.kernels.Shape;
 import sparkcnn.models.Json;
 import sparkcnn.models.Summary;
@@ -17,7 +19,8 @@ import sparkcnn.models.zoo.Zoo;
 final class SummaryCommand implements Main.Command {
   static final String HELP = """
       usage: bin/sparkcnn summary --model NAME [--classes N] [--input CxHxW]
-                                  [--phi P | --width W --depth D --resolution R] [--json]
+                                  [--phi P | --width W --depth D --resolution R]
+                                  [--algorithms [--batch B]] [--json]
 
       Prints every layer of a zoo network with its output shape (batch of one), parameters and multiply-adds,
       then the totals, the receptive field and the activation memory of one forward pass for a batch of one.
@@ -32,8 +35,14 @@ final class SummaryCommand implements Main.Command {
         --phi P             compound scaling: width 1.1^P, depth 1.2^P, resolution 1.15^P
         --width W --depth D --resolution R
                             explicit multipliers (each defaults to 1)
+        --algorithms        also time every convolution algorithm for each conv layer's three passes on this
+                            machine (as -Dsparkcnn.tune=true does at training time) and show the fastest:
+                            implicit-gemm, im2col-gemm, depthwise-rows, depthwise-taps or fft (takes seconds
+                            to minutes: every candidate runs on the layer's real shape)
+        --batch B           the batch the algorithms are timed at (default 1)
         --json              one JSON object: model, input, classes, params, inference_params, macs,
-                            receptive_field, activation_bytes, layers [{layer, output, params, macs}]
+                            receptive_field, activation_bytes, layers [{name, layer, output, params, macs,
+                            [algorithms {forward, backward_data, backward_weights}]}]
         --list              print the registry names and exit
       """;
 
@@ -55,11 +64,39 @@ final class SummaryCommand implements Main.Command {
       return 0;
     }
     boolean json = args.flag("--json");
+    boolean algorithms = args.flag("--algorithms");
+    boolean batchGiven = args.has("--batch");
+    int batch = args.positiveInt("--batch", 1);
     ModelSpec spec = modelSpec(args, "sparkcnn summary");
-    args.done("--model, --classes, --input, --phi, --width, --depth, --resolution, --json, --list, --help");
+    args.done("--model, --classes, --input, --phi, --width, --depth, --resolution, --algorithms, --batch, --json, "
+        + "--list, --help");
+    if (batchGiven && !algorithms) {
+      throw new UsageException("sparkcnn summary: --batch goes with --algorithms (the batch they are timed at)");
+    }
     Summary s = Summary.of(Zoo.build(spec));
-    out.print(json ? Json.write(toJson(spec, s)) + "\n" : table(spec, s));
+    Map<Summary.Row, List<ConvAlgorithm>> chosen = algorithms ? tune(s, batch) : Map.of();
+    out.print(json ? Json.write(toJson(spec, s, chosen)) + "\n" : table(spec, s, chosen));
     return 0;
+  }
+
+  /** Each conv layer's fastest algorithm per pass, timed here (progress on stderr: big networks take a while). */
+  private static Map<Summary.Row, List<ConvAlgorithm>> tune(Summary s, int batch) {
+    Map<Summary.Row, List<ConvAlgorithm>> chosen = new java.util.IdentityHashMap<>();
+    long convs = s.rows().stream().filter(r -> r.conv() != null).count();
+    int done = 0;
+    for (Summary.Row r : s.rows()) {
+      if (r.conv() == null) {
+        continue;
+      }
+      System.err.printf(Locale.ROOT, "summary: timing the algorithms of conv layer %d/%d (%s) ...%n", ++done, convs,
+          r.name());
+      List<ConvAlgorithm> perPass = new ArrayList<>();
+      for (ConvAlgorithm.Pass pass : ConvAlgorithm.Pass.values()) {
+        perPass.add(ConvTuner.tune(r.conv().withBatch(batch), pass).chosen());
+      }
+      chosen.put(r, perPass);
+    }
+    return chosen;
   }
 
   /** The model options shared by the commands that name a zoo network. */
@@ -90,7 +127,7 @@ final class SummaryCommand implements Main.Command {
     return Zoo.spec(name, n, input == null ? null : ModelSpec.parseInput(input, "--input"), scaling);
   }
 
-  static Map<String, Object> toJson(ModelSpec spec, Summary s) {
+  static Map<String, Object> toJson(ModelSpec spec, Summary s, Map<Summary.Row, List<ConvAlgorithm>> chosen) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("model", spec.name());
     m.put("input", spec.input());
@@ -113,23 +150,33 @@ final class SummaryCommand implements Main.Command {
       l.put("output", Shape.show(r.output()));
       l.put("params", r.params());
       l.put("macs", r.macs());
+      List<ConvAlgorithm> a = chosen.get(r);
+      if (a != null) {
+        Map<String, Object> passes = new LinkedHashMap<>();
+        passes.put("forward", a.get(0).label());
+        passes.put("backward_data", a.get(1).label());
+        passes.put("backward_weights", a.get(2).label());
+        l.put("algorithms", passes);
+      }
       layers.add(l);
     }
     m.put("layers", layers);
     return m;
   }
 
-  static String table(ModelSpec spec, Summary s) {
+  static String table(ModelSpec spec, Summary s, Map<Summary.Row, List<ConvAlgorithm>> chosen) {
     StringBuilder sb = new StringBuilder();
     sb.append(String.format(Locale.ROOT, "%s  input %s  classes %d%s%n%n", spec.name(), spec.input(), spec.classes(),
         spec.scaling().isNone() ? "" : String.format(Locale.ROOT, "  width %.3g depth %.3g resolution %.3g",
             spec.scaling().width(), spec.scaling().depth(), spec.scaling().resolution())));
-    sb.append(String.format(Locale.ROOT, "%4s  %-10s %-46s %-20s %14s %18s%n", "#", "name", "layer", "output",
-        "params", "mult-adds"));
+    sb.append(String.format(Locale.ROOT, "%4s  %-10s %-46s %-20s %14s %18s%s%n", "#", "name", "layer", "output",
+        "params", "mult-adds", chosen.isEmpty() ? "" : "  algorithm: forward / backward data / backward weights"));
     int i = 0;
     for (Summary.Row r : s.rows()) {
-      sb.append(String.format(Locale.ROOT, "%4d  %-10s %-46s %-20s %,14d %,18d%n", ++i, r.name(), r.layer(),
-          Shape.show(r.output()), r.params(), r.macs()));
+      List<ConvAlgorithm> a = chosen.get(r);
+      sb.append(String.format(Locale.ROOT, "%4d  %-10s %-46s %-20s %,14d %,18d%s%n", ++i, r.name(), r.layer(),
+          Shape.show(r.output()), r.params(), r.macs(), a == null ? "" : "  " + a.get(0).label() + " / "
+          + a.get(1).label() + " / " + a.get(2).label()));
     }
     sb.append(String.format(Locale.ROOT, "%nparameters        %,d%s%n", s.params(), s.inferenceParams() == s.params()
         ? "" : String.format(Locale.ROOT, " (%,d at inference, without the side outputs)", s.inferenceParams())));

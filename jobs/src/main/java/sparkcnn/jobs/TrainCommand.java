@@ -18,6 +18,8 @@ final class TrainCommand implements Main.Command {
       run from bin/sparkcnn, the given cluster under spark-submit. The job file is validated before Spark
       starts (see conf/jobs/README.md for the schema). Writes OUTPUT/checkpoints/, OUTPUT/metrics.jsonl (one
       line per logged step and per epoch) and OUTPUT/report.json, and prints the test accuracy at the end.
+      With data.validation.fraction, a stratified share of the training data is held out and evaluated every
+      epoch (console, metrics.jsonl, report.json); the test set is then evaluated once, at the end.
       Class names (data.class_names, else the class folders of a folder tree, else 0..K-1) are printed
       first and stored in every checkpoint and in report.json (class_names).
 
@@ -26,7 +28,8 @@ final class TrainCommand implements Main.Command {
         --resume              continue from the newest valid checkpoint in OUTPUT/checkpoints
         --json                progress to stderr; one JSON object on stdout: test_accuracy, test_loss,
                               test_top5, checkpoint, metrics, report, seconds, images_per_second, steps,
-                              class_names
+                              class_names; with data.validation: validation_accuracy, validation_loss,
+                              validation_top5, validation_samples
       """;
 
   @Override
@@ -58,12 +61,17 @@ final class TrainCommand implements Main.Command {
     JavaSparkContext sc = Spark.start("sparkcnn train " + job.name(), job.job.string("spark.master"),
         job.job.map("spark.conf"));
     try {
-      Map<String, Object> report = JobRun.run(sc, job, resume, log);
+      Map<String, Object> report = JobRun.run(sc, job, resume, 0, log);
       if (json) {
         out.println(Json.write(report));
       } else {
         out.printf(Locale.ROOT, "%ndone in %.0f s (%.0f images/s)%n", (Double) report.get("seconds"),
             (Double) report.get("images_per_second"));
+        if (report.containsKey("validation_accuracy")) {
+          out.printf(Locale.ROOT, "validation accuracy %.4f  (loss %.4f, %d held-out samples)%n",
+              (Double) report.get("validation_accuracy"), (Double) report.get("validation_loss"),
+              (Long) report.get("validation_samples"));
+        }
         if (report.containsKey("test_mean_iou")) {
           out.printf(Locale.ROOT, "test mean IoU %.4f  pixel accuracy %.4f  (loss %.4f)%n",
               (Double) report.get("test_mean_iou"), (Double) report.get("test_pixel_accuracy"),

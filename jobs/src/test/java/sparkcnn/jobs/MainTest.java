@@ -55,6 +55,40 @@ class MainTest {
   }
 
   @Test
+  void summaryShowsTheTimedAlgorithmOfEveryConvLayer() {
+    CommandRun r = CommandRun.of("summary", "--model", "mobilenet_v2", "--input", "3x32x32", "--algorithms", "--json");
+    assertEquals(0, r.code(), r.err());
+    java.util.Set<String> labels = new java.util.HashSet<>();
+    for (sparkcnn.kernels.ConvAlgorithm a : sparkcnn.kernels.ConvAlgorithm.values()) {
+      labels.add(a.label());
+    }
+    int convs = 0;
+    for (JsonNode layer : r.json().path("layers")) {
+      String kind = layer.path("layer").asText();
+      boolean conv = kind.startsWith("conv ") || kind.startsWith("depthwise conv ");
+      assertEquals(conv, layer.has("algorithms"), layer.toString());
+      if (conv) {
+        convs++;
+        for (String pass : new String[] {"forward", "backward_data", "backward_weights"}) {
+          assertTrue(labels.contains(layer.path("algorithms").path(pass).asText()), layer.toString());
+        }
+        if (kind.startsWith("depthwise")) {
+          assertTrue(layer.path("algorithms").path("forward").asText().startsWith("depthwise")
+              || layer.path("algorithms").path("forward").asText().equals("im2col-gemm"), layer.toString());
+        }
+      }
+    }
+    assertEquals(52, convs, "MobileNet v2's convolutions");
+    assertTrue(r.err().contains("timing the algorithms of conv layer 52/52"), r.err());
+    CommandRun text = CommandRun.of("summary", "--model", "lenet5", "--algorithms", "--batch", "4");
+    assertEquals(0, text.code(), text.err());
+    assertTrue(text.out().contains("algorithm: forward / backward data / backward weights"), text.out());
+    CommandRun lonely = CommandRun.of("summary", "--model", "lenet5", "--batch", "4");
+    assertEquals(2, lonely.code());
+    assertTrue(lonely.err().contains("--batch goes with --algorithms"), lonely.err());
+  }
+
+  @Test
   void summaryJsonHasTheDocumentedKeys() {
     assertEquals(0, run("summary", "--model", "resnet50", "--json"));
     String json = out.toString(StandardCharsets.UTF_8);

@@ -178,4 +178,37 @@ class TrainCommandTest {
     assertEquals(0, text.code(), text.err());
     assertTrue(text.out().contains("\n0 |"), "numbers only, as before: " + text.out());
   }
+
+  @Test
+  void aValidationSplitIsEvaluatedEveryEpochAndTheTestSetOnceAtTheEnd() throws Exception {
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(job, """
+        model: {architecture: tf_convnet, classes: 4, input: 1x12x12, width: 0.125}
+        data:
+          train: {format: generated, samples: 200, seed: 4}
+          test: {format: generated, samples: 64, seed: 4}
+          validation: {fraction: 0.2, seed: 3}
+        training: {epochs: 2, batch: 32, micro_batch: 32, optimizer: adam, lr: 0.003}
+        output: %s
+        log_every_seconds: 100
+        """.formatted(dir.resolve("run")));
+    com.fasterxml.jackson.databind.JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        train(job));
+    // 200 generated samples of 4 classes: the rounded fifth of each class held out, about 40 in all.
+    long held = report.get("validation_samples").asLong();
+    assertTrue(held >= 38 && held <= 42, report.toString());
+    assertTrue(report.get("validation_accuracy").asDouble() > 0.25, report.toString());
+    assertTrue(report.has("test_accuracy"));
+    List<com.fasterxml.jackson.databind.JsonNode> epochs = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(dir.resolve("run/metrics.jsonl"))) {
+      com.fasterxml.jackson.databind.JsonNode m = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+      if (m.get("kind").asText().equals("epoch")) {
+        epochs.add(m);
+      }
+    }
+    assertEquals(2, epochs.size());
+    assertTrue(epochs.get(0).has("validation_accuracy") && !epochs.get(0).has("test_accuracy"), epochs.toString());
+    assertTrue(epochs.get(1).has("validation_accuracy") && epochs.get(1).has("test_accuracy"), epochs.toString());
+    assertEquals(report.get("validation_accuracy"), epochs.get(1).get("validation_accuracy"));
+  }
 }

@@ -2,6 +2,8 @@ package sparkcnn.models;
 
 import java.util.ArrayList;
 import java.util.List;
+import sparkcnn.kernels.ConvGeom;
+import sparkcnn.models.layers.Conv2d;
 import sparkcnn.models.layers.SideOutput;
 
 /**
@@ -12,8 +14,11 @@ import sparkcnn.models.layers.SideOutput;
 public record Summary(String model, int[] input, List<Row> rows, long params, long inferenceParams, long macs,
     int receptiveField, long activationBytes) {
 
-  /** One leaf layer: its name (path in the tree, what training.freeze takes), description, output and cost. */
-  public record Row(String name, String layer, int[] output, long params, long macs) {}
+  /**
+   * One leaf layer: its name (path in the tree, what training.freeze takes), description, output and cost, and
+   * for a 2D convolution its geometry for a batch of one (null otherwise).
+   */
+  public record Row(String name, String layer, int[] output, long params, long macs, ConvGeom conv) {}
 
   public static Summary of(Model model) {
     List<Row> rows = new ArrayList<>();
@@ -32,7 +37,8 @@ public record Summary(String model, int[] input, List<Row> rows, long params, lo
         size *= d;
       }
       activations[0] += size * Float.BYTES;
-      rows.add(new Row(names.getOrDefault(layer, ""), layer.describe(), o.clone(), layer.paramCount(), m));
+      ConvGeom conv = layer instanceof Conv2d c ? c.geometry(i) : null;
+      rows.add(new Row(names.getOrDefault(layer, ""), layer.describe(), o.clone(), layer.paramCount(), m, conv));
     });
     long side = model.sideOutputs().stream().mapToLong(SideOutput::paramCount).sum();
     int rf = (int) Math.round(Math.min(field.size(), Integer.MAX_VALUE));

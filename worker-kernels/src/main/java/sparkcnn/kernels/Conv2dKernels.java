@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.function.IntConsumer;
 
 /**
@@ -9,8 +10,9 @@ import java.util.function.IntConsumer;
  * plain GEMMs on the image).
  * Otherwise: im2col of a block of output rows, then GEMM; the block is sized to stay in L2.
  * A pointwise (1x1, stride 1, unpadded) convolution is a GEMM on the image itself; a depthwise one goes
- * to {@link DepthwiseKernels}. Images run in parallel when the batch covers the pool, otherwise GEMM
- * itself goes parallel.
+ * to the depthwise kernels. Images run in parallel when the batch covers the pool, otherwise GEMM
+ * itself goes parallel. That is {@link ConvAlgorithm#heuristic}; {@link ConvTuner} can time the alternatives
+ * instead, and each pass also takes an explicit {@link ConvAlgorithm}.
  *
  * <p>Operands: x (N, C, H, W), w (K, C/groups, R, S), b (K) or null, y and dy (N, K, P, Q).
  * Forward and backwardInput overwrite their output; backwardWeights and backwardBias accumulate (+=).
@@ -21,45 +23,75 @@ public final class Conv2dKernels {
 
   private Conv2dKernels() {}
 
-  /** y = conv(x, w) + b. */
+  /** y = conv(x, w) + b, with the algorithm {@link ConvTuner} chooses. */
   public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
       ConvGeom g) {
+    forward(x, xOff, w, wOff, b, bOff, y, yOff, g, ConvTuner.choose(g, ConvAlgorithm.Pass.FORWARD));
+  }
+
+  /** y = conv(x, w) + b with the given algorithm, which must {@link ConvAlgorithm#supports support} the pass. */
+  public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
+      ConvGeom g, ConvAlgorithm a) {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
-    if (g.isDepthwise() && !g.isPointwise()) {
-      DepthwiseKernels.forward(x, xOff, w, wOff, y, yOff, g);
-    } else if (!g.isPointwise() && ImplicitConv.supportsForward(g)) {
-      ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
-    } else {
-      eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
+    require(a, g, ConvAlgorithm.Pass.FORWARD);
+    switch (a) {
+      case DEPTHWISE_ROWS -> DepthwiseRows.forward(x, xOff, w, wOff, y, yOff, g);
+      case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
+      case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
+      case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
+      case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
     }
     if (b != null) {
       addPerChannel(b, bOff, y, yOff, g.n(), g.k(), g.p() * g.q());
     }
   }
 
-  /** dx = the adjoint of forward applied to dy (overwrites dx). */
+  /** dx = the adjoint of forward applied to dy (overwrites dx), with the algorithm {@link ConvTuner} chooses. */
   public static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    backwardInput(dy, dyOff, w, wOff, dx, dxOff, g, ConvTuner.choose(g, ConvAlgorithm.Pass.BACKWARD_DATA));
+  }
+
+  /** dx = the adjoint of forward applied to dy (overwrites dx), with the given algorithm. */
+  public static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g,
+      ConvAlgorithm a) {
     g.checkOperands("conv2d backwardInput", dx, dxOff, w, wOff, null, 0, dy, dyOff);
-    if (g.isDepthwise() && !g.isPointwise()) {
-      DepthwiseKernels.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
-    } else if (!g.isPointwise() && ImplicitConv.supportsBackwardInput(g)) {
-      ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
-    } else {
-      eachImage(g.n(), i -> backwardInputImage(dy, dyOff, w, wOff, dx, dxOff, g, i));
+    require(a, g, ConvAlgorithm.Pass.BACKWARD_DATA);
+    switch (a) {
+      case DEPTHWISE_ROWS -> DepthwiseRows.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case DEPTHWISE_TAPS -> DepthwiseReference.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case FFT -> FftConv2d.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case IM2COL_GEMM -> eachImage(g.n(), i -> backwardInputImage(dy, dyOff, w, wOff, dx, dxOff, g, i));
     }
   }
 
-  /** dw += dL/dw for input x and output gradient dy. */
+  /** dw += dL/dw for input x and output gradient dy, with the algorithm {@link ConvTuner} chooses. */
   public static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g, ConvTuner.choose(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS));
+  }
+
+  /** dw += dL/dw for input x and output gradient dy, with the given algorithm. */
+  public static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g,
+      ConvAlgorithm a) {
     g.checkOperands("conv2d backwardWeights", x, xOff, dw, dwOff, null, 0, dy, dyOff);
-    if (g.isDepthwise() && !g.isPointwise()) {
-      DepthwiseKernels.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
-      return;
+    require(a, g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS);
+    switch (a) {
+      case DEPTHWISE_ROWS -> DepthwiseRows.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case FFT -> FftConv2d.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case IM2COL_GEMM -> im2colWeights(x, xOff, dy, dyOff, dw, dwOff, g);
     }
-    if (ImplicitConv.supportsForward(g)) { // every stride-1 layer, 1x1 included
-      ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
-      return;
+  }
+
+  private static void require(ConvAlgorithm a, ConvGeom g, ConvAlgorithm.Pass pass) {
+    if (!a.supports(g, pass)) {
+      throw new IllegalArgumentException(a.label() + " cannot compute the " + pass.name().toLowerCase(Locale.ROOT)
+          + " pass of " + g);
     }
+  }
+
+  private static void im2colWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     if (g.n() < Parallel.threads() || Parallel.inWorker()) {
       for (int i = 0; i < g.n(); i++) {
         weightsImage(x, xOff, dy, dyOff, dw, dwOff, g, i);

@@ -59,7 +59,9 @@ final class Im2col {
             } else {
               Arrays.fill(col, dst, dst + qlo, 0f);
               if (sw == 1) {
-                System.arraycopy(x, src + qlo, col, dst + qlo, qhi - qlo);
+                if (qhi > qlo) { // an empty run may start before the array (a padded 1-pixel image)
+                  System.arraycopy(x, src + qlo, col, dst + qlo, qhi - qlo);
+                }
               } else {
                 for (int j = qlo; j < qhi; j++) {
                   col[dst + j] = x[src + j * sw];

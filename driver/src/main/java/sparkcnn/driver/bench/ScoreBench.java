@@ -53,7 +53,7 @@ public final class ScoreBench {
       ScoringModels models = new ScoringModels(List.of(new ScoringModels.Member(spec, m.params(), m.state(),
           new Normalization(new float[] {0.5f}, new float[] {0.25f}))));
       // Broadcast as in the scoring job, so the weights are not in every task's closure.
-      Broadcast<Scorer> scorer = sc.broadcast(new Scorer(models, 5, 1, batch));
+      Broadcast<Scorer> scorer = sc.broadcast(new Scorer(models, 5, 1, batch, ImageDecoding.DEFAULT_MAX_PIXELS));
       pass(data, scorer); // warm-up: JIT and the executors' model pools
       long images = 0;
       long t0 = System.nanoTime();

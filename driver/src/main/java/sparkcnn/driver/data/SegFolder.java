@@ -65,7 +65,7 @@ final class SegFolder {
   }
 
   /** Decodes pairs into one segmentation block; unreadable images or masks are reported, not fatal. */
-  static SampleBlock decode(Iterator<Tuple2<String, String>> it, int c, int h, int w,
+  static SampleBlock decode(Iterator<Tuple2<String, String>> it, int c, int h, int w, long maxPixels,
       CollectionAccumulator<String> bad) {
     Configuration conf = new Configuration();
     BlockBuilder block = new BlockBuilder(c, h, w, true);
@@ -73,7 +73,7 @@ final class SegFolder {
       Tuple2<String, String> f = it.next();
       byte[] planes;
       try {
-        planes = ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w);
+        planes = ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w, maxPixels);
       } catch (IOException e) {
         bad.add(f._1() + ": " + e.getMessage());
         continue;

@@ -22,8 +22,8 @@ import scala.Tuple2;
 
 /**
  * Where samples come from, as written in a job file: IDX files, an image folder tree (one subfolder per class),
- * a table (Parquet with an encoded-image column and a label column, or Spark's "image" / "binaryFile" sources
- * over a folder tree), or generated data. For segmentation ({@link #segmentation}, set from the model's
+ * a table (Parquet with an encoded-image column and a label column), Spark's own "image" or "binaryFile" source over
+ * a folder tree (the class is the file's folder, as for "folder"), or generated data. For segmentation ({@link #segmentation}, set from the model's
  * per-pixel output) samples carry masks: a "segfolder" (images/ and masks/ with matching names), a Parquet table
  * with a mask column (encoded PNG class indices), or generated shapes. load() decodes on the executors into
  * cached blocks of the model's input shape; unreadable images are skipped and reported by path.
@@ -52,23 +52,66 @@ public final class Source implements Serializable {
   public long seed = 1;
   /** Largest share of unreadable images tolerated before the job stops. */
   public double maxBadFraction = 0.01;
+  /** Largest width x height decoded; a larger image is unreadable (refused from its header). */
+  public long maxPixels = ImageDecoding.DEFAULT_MAX_PIXELS;
   /** Keep only these labels, renumbered 0, 1, ... in this order; empty: all. */
   public int[] selectClasses = new int[0];
   /** Keep this share of the samples (chosen per sample from its pixels and the seed); 1: all. */
   public double fraction = 1;
+  /** Hold out this share of the samples, stratified by class, as a validation set (0: none). */
+  public double validationFraction;
+  /** Which samples are held out (see {@link ValidationSplit}). */
+  public long validationSeed = 1;
 
   /** The source as its job file says it, for messages and fingerprints. */
   public String describe() {
     return format + " " + (path == null ? "" : path) + (labels == null ? "" : " labels " + labels)
         + (format.equals("generated") ? " samples " + samples + " seed " + seed : "")
         + (selectClasses.length == 0 ? "" : " classes " + Arrays.toString(selectClasses))
-        + (fraction < 1 ? " fraction " + fraction + " seed " + seed : "");
+        + (fraction < 1 ? " fraction " + fraction + " seed " + seed : "")
+        + (validationFraction > 0 ? " validation " + validationFraction + " seed " + validationSeed : "");
   }
 
-  /** What loading found: the cached blocks, class names (folders), unreadable paths. */
-  public record Loaded(JavaRDD<SampleBlock> blocks, List<String> classes, List<String> bad, long samples) {}
+  /**
+   * What loading found: the cached blocks, class names (folders), unreadable paths, and the held-out validation
+   * blocks (null without validationFraction).
+   */
+  public record Loaded(JavaRDD<SampleBlock> blocks, List<String> classes, List<String> bad, long samples,
+      JavaRDD<SampleBlock> validation, long validationSamples) {}
 
+  /**
+   * The samples at the model's input size: decoded, subset, checked, split into training and validation; IDX
+   * images are resized last, so the subset and the split are the same at every resolution.
+   */
   public Loaded load(JavaSparkContext sc, int c, int h, int w, int classes, int partitions) throws IOException {
+    Loaded l = loadChecked(sc, c, h, w, classes, partitions);
+    JavaRDD<SampleBlock> train = l.blocks();
+    JavaRDD<SampleBlock> validation = null;
+    long n = l.samples();
+    long held = 0;
+    if (validationFraction > 0) {
+      ValidationSplit.Split split = ValidationSplit.of(train, validationFraction, validationSeed, describe());
+      train.unpersist(false);
+      train = split.train();
+      validation = split.validation();
+      n = split.trainSamples();
+      held = split.validationSamples();
+    }
+    if (!BlockResize.fits(train.first(), c, h, w)) {
+      train = resized(train, c, h, w);
+      validation = validation == null ? null : resized(validation, c, h, w);
+    }
+    return new Loaded(train, l.classes(), l.bad(), n, validation, held);
+  }
+
+  private JavaRDD<SampleBlock> resized(JavaRDD<SampleBlock> nativeSize, int c, int h, int w) {
+    JavaRDD<SampleBlock> out = Datasets.cache(nativeSize.map(b -> BlockResize.fit(b, c, h, w)), describe());
+    nativeSize.unpersist(false);
+    return out;
+  }
+
+  private Loaded loadChecked(JavaSparkContext sc, int c, int h, int w, int classes, int partitions)
+      throws IOException {
     CollectionAccumulator<String> bad = sc.sc().collectionAccumulator("unreadable images");
     JavaRDD<SampleBlock> rdd;
     List<String> names = null;
@@ -80,14 +123,10 @@ public final class Source implements Serializable {
       throw new IllegalArgumentException(path + ": format segfolder holds masks, but the model predicts one class "
           + "per image; use a segmentation model (its output is (N, K, H, W)) or a classification format");
     }
+    long maxPx = maxPixels;
     switch (format) {
       case "idx" -> {
-        rdd = Datasets.idx(sc, path, labels, partitions);
-        if (!BlockResize.fits(rdd.first(), c, h, w)) {
-          JavaRDD<SampleBlock> nativeSize = rdd;
-          rdd = Datasets.cache(nativeSize.map(b -> BlockResize.fit(b, c, h, w)), path);
-          nativeSize.unpersist(false);
-        }
+        rdd = Datasets.idx(sc, path, labels, partitions); // at its own size: load() resizes at the end
       }
       case "generated" -> rdd = segmentation
           ? Datasets.generatedSegmentation(sc, samples, c, h, w, classes, partitions, seed)
@@ -95,16 +134,20 @@ public final class Source implements Serializable {
       case "segfolder" -> {
         List<Tuple2<String, String>> pairs = SegFolder.list(path, sc.hadoopConfiguration());
         rdd = Datasets.cache(sc.parallelize(pairs, Math.max(1, Math.min(partitions, pairs.size())))
-            .mapPartitions(it -> List.of(SegFolder.decode(it, c, h, w, bad)).iterator()), path);
+            .mapPartitions(it -> List.of(SegFolder.decode(it, c, h, w, maxPx, bad)).iterator()), path);
       }
-      case "folder", "binaryFile" -> {
+      case "folder" -> {
         List<Tuple2<String, Integer>> files = new ArrayList<>();
         names = listFolder(path, sc.hadoopConfiguration(), files);
         List<Tuple2<String, Integer>> list = files;
         rdd = Datasets.cache(sc.parallelize(list, Math.max(1, Math.min(partitions, list.size())))
-            .mapPartitions(it -> List.of(decodeFiles(it, c, h, w, bad)).iterator()), path);
+            .mapPartitions(it -> List.of(decodeFiles(it, c, h, w, maxPx, bad)).iterator()), path);
       }
-      case "parquet", "image" -> rdd = Datasets.cache(segmentation ? maskTable(sc, c, h, w, partitions, bad)
+      case "image", "binaryFile" -> {
+        names = listFolder(path, sc.hadoopConfiguration(), new ArrayList<>());
+        rdd = Datasets.cache(SparkFileSources.read(sc, format, path, names, c, h, w, maxPx, partitions, bad), path);
+      }
+      case "parquet" -> rdd = Datasets.cache(segmentation ? maskTable(sc, c, h, w, partitions, bad)
           : table(sc, c, h, w, partitions, bad), path);
       default -> throw new IllegalArgumentException("data format '" + format + "': expected one of " + FORMATS);
     }
@@ -174,7 +217,7 @@ public final class Source implements Serializable {
       throw new IOException(path + ": " + badPaths.size() + " of " + total + " images are unreadable, more than the "
           + "allowed fraction " + maxBadFraction + " (first: " + badPaths.get(0) + ")");
     }
-    return new Loaded(rdd, names, badPaths, n);
+    return new Loaded(rdd, names, badPaths, n, null, 0);
   }
 
   /**
@@ -246,13 +289,13 @@ public final class Source implements Serializable {
   }
 
   private static SampleBlock decodeFiles(java.util.Iterator<Tuple2<String, Integer>> it, int c, int h, int w,
-      CollectionAccumulator<String> bad) {
+      long maxPixels, CollectionAccumulator<String> bad) {
     Configuration conf = new Configuration();
     BlockBuilder block = new BlockBuilder(c, h, w);
     while (it.hasNext()) {
       Tuple2<String, Integer> f = it.next();
       try {
-        block.add(ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w), f._2(), f._1());
+        block.add(ImageDecoding.decode(HadoopFiles.readAll(f._1(), conf), c, h, w, maxPixels), f._2(), f._1());
       } catch (IOException e) {
         bad.add(f._1() + ": " + e.getMessage());
       }
@@ -266,39 +309,30 @@ public final class Source implements Serializable {
     if (!p.getFileSystem(sc.hadoopConfiguration()).exists(p)) {
       throw new IOException(path + ": no such table or folder");
     }
-    SparkSession spark = SparkSession.builder().sparkContext(sc.sc()).getOrCreate();
-    Dataset<Row> df = format.equals("image")
-        ? spark.read().format("image").option("recursiveFileLookup", "true").load(path)
-        : spark.read().parquet(path);
+    Dataset<Row> df = SparkSession.builder().sparkContext(sc.sc()).getOrCreate().read().parquet(path);
     String imageCol = imageColumn;
     String labelCol = labelColumn;
-    boolean imageSource = format.equals("image");
-    // Spark's image source has no labels: the class is the image's parent folder, folders sorted by name.
-    List<String> folders = imageSource ? df.select("image.origin").javaRDD().map(r -> parent(r.getString(0)))
-        .distinct().collect().stream().sorted().toList() : List.of();
-    if (!imageSource && !Arrays.asList(df.columns()).contains(imageCol)) {
-      throw new IOException(path + ": no column '" + imageCol + "' (columns: " + String.join(", ", df.columns()) + ")");
-    }
-    if (!imageSource && !Arrays.asList(df.columns()).contains(labelCol)) {
-      throw new IOException(path + ": no column '" + labelCol + "' (columns: " + String.join(", ", df.columns()) + ")");
+    for (String col : List.of(imageCol, labelCol)) {
+      if (!Arrays.asList(df.columns()).contains(col)) {
+        throw new IOException(path + ": no column '" + col + "' (columns: " + String.join(", ", df.columns()) + ")");
+      }
     }
     String table = path;
+    long maxPx = maxPixels;
     // Rows are numbered in the table's order before the shuffle, so an error names a row the user can find.
     return df.javaRDD().zipWithIndex().repartition(Math.max(1, partitions)).mapPartitions(it -> {
       BlockBuilder block = new BlockBuilder(c, h, w);
       while (it.hasNext()) {
         Tuple2<Row, Long> numbered = it.next();
         Row r = numbered._1();
-        String origin = imageSource ? r.getStruct(0).getString(0) : table + ": row " + numbered._2();
+        String origin = table + ": row " + numbered._2();
         try {
-          byte[] planes = imageSource ? fromImageStruct(r.getStruct(0), c, h, w)
-              : ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
-          Object y = imageSource ? null : r.getAs(labelCol);
-          if (!imageSource && !(y instanceof Number)) {
+          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w, maxPx);
+          Object y = r.getAs(labelCol);
+          if (!(y instanceof Number)) {
             throw new IllegalArgumentException("label column '" + labelCol + "' holds " + y + ", not a number");
           }
-          int label = imageSource ? folders.indexOf(parent(origin)) : ((Number) y).intValue();
-          block.add(planes, label, origin);
+          block.add(planes, ((Number) y).intValue(), origin);
         } catch (IOException | RuntimeException e) {
           bad.add(origin + ": " + e.getMessage());
         }
@@ -328,6 +362,7 @@ public final class Source implements Serializable {
     String imageCol = imageColumn;
     String maskCol = maskColumn;
     String table = path;
+    long maxPx = maxPixels;
     boolean named = columns.contains("name");
     return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
       BlockBuilder block = new BlockBuilder(c, h, w, true);
@@ -335,7 +370,7 @@ public final class Source implements Serializable {
         Row r = it.next();
         String origin = table + ": row " + (named ? "'" + r.getAs("name") + "'" : "(no name column)");
         try {
-          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w);
+          byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w, maxPx);
           byte[] mask = MaskDecoding.decode((byte[]) r.getAs(maskCol), h, w);
           block.add(planes, mask, origin);
         } catch (IOException | RuntimeException e) {
@@ -344,33 +379,5 @@ public final class Source implements Serializable {
       }
       return List.of(block.build()).iterator();
     });
-  }
-
-  private static String parent(String path) {
-    int slash = path.lastIndexOf('/');
-    return slash < 0 ? "" : path.substring(0, slash);
-  }
-
-  /** Spark's image source struct (origin, height, width, nChannels, mode, data in BGR order) to our planes. */
-  private static byte[] fromImageStruct(Row s, int c, int h, int w) throws IOException {
-    int ih = s.getInt(1);
-    int iw = s.getInt(2);
-    int nc = s.getInt(3);
-    byte[] data = (byte[]) s.get(5);
-    if (ih <= 0 || iw <= 0 || data == null || data.length < ih * iw * nc) {
-      throw new IOException("invalid image (Spark's image source could not decode it)");
-    }
-    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(iw, ih,
-        java.awt.image.BufferedImage.TYPE_INT_RGB);
-    for (int i = 0; i < ih; i++) {
-      for (int j = 0; j < iw; j++) {
-        int o = (i * iw + j) * nc;
-        int b = data[o] & 0xff;
-        int g = nc > 1 ? data[o + 1] & 0xff : b;
-        int r = nc > 2 ? data[o + 2] & 0xff : b;
-        img.setRGB(j, i, (r << 16) | (g << 8) | b);
-      }
-    }
-    return ImageDecoding.fit(img, c, h, w);
   }
 }

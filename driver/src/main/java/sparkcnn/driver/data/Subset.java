@@ -13,6 +13,19 @@ final class Subset {
   /** The samples of b whose label is in classes (all if empty) and whose draw falls under fraction. */
   static SampleBlock of(SampleBlock b, int[] classes, double fraction, long seed) {
     int per = b.sampleBytes();
+    return where(b, i -> {
+      int label = classes.length == 0 ? b.labels[i] : indexOf(classes, b.labels[i]);
+      return label >= 0 && (fraction >= 1 || unit(hash(b.pixels, i * per, per, b.labels[i], seed)) < fraction)
+          ? label : -1;
+    });
+  }
+
+  /**
+   * The samples i of b for which label(i) is not negative, with that label; masks and sources travel with their
+   * images.
+   */
+  static SampleBlock where(SampleBlock b, java.util.function.IntUnaryOperator label) {
+    int per = b.sampleBytes();
     int plane = b.masks == null ? 0 : b.masks.length / Math.max(1, b.size());
     byte[] px = new byte[b.pixels.length];
     byte[] masks = b.masks == null ? null : new byte[b.masks.length];
@@ -20,15 +33,15 @@ final class Subset {
     String[] src = b.sources == null ? null : new String[b.size()];
     int n = 0;
     for (int i = 0; i < b.size(); i++) {
-      int label = classes.length == 0 ? b.labels[i] : indexOf(classes, b.labels[i]);
-      if (label < 0 || !drawn(b.pixels, i * per, per, b.labels[i], seed, fraction)) {
+      int l = label.applyAsInt(i);
+      if (l < 0) {
         continue;
       }
       System.arraycopy(b.pixels, i * per, px, n * per, per);
       if (masks != null) {
         System.arraycopy(b.masks, i * plane, masks, n * plane, plane);
       }
-      y[n] = label;
+      y[n] = l;
       if (src != null) {
         src[n] = b.sources[i];
       }
@@ -49,11 +62,8 @@ final class Subset {
     return -1;
   }
 
-  /** A uniform draw in [0, 1) hashed from the sample's content (FNV-1a, then a 64-bit mix), below fraction. */
-  private static boolean drawn(byte[] px, int off, int n, int label, long seed, double fraction) {
-    if (fraction >= 1) {
-      return true;
-    }
+  /** A 64-bit hash of a sample's bytes, its label and a seed (FNV-1a, then a 64-bit mix). */
+  static long hash(byte[] px, int off, int n, int label, long seed) {
     long h = 0xcbf29ce484222325L ^ seed;
     for (int i = off; i < off + n; i++) {
       h = (h ^ (px[i] & 0xff)) * 0x100000001b3L;
@@ -62,6 +72,11 @@ final class Subset {
     h ^= h >>> 31;
     h *= 0xBF58476D1CE4E5B9L;
     h ^= h >>> 29;
-    return (h >>> 11) * 0x1.0p-53 < fraction;
+    return h;
+  }
+
+  /** A hash as a uniform draw in [0, 1). */
+  static double unit(long h) {
+    return (h >>> 11) * 0x1.0p-53;
   }
 }

@@ -26,13 +26,16 @@ public final class MaskScorer implements Serializable {
       String error) implements Serializable {}
 
   private final ScoringModels models;
+  /** The largest image decoded (see ImageDecoding.read). */
+  private final long maxPixels;
   private final int batch;
   private final String output;
   private final boolean overlays;
 
   /** output: the scoring job's output folder (masks/ and overlays/ go under it; any Hadoop path). */
-  public MaskScorer(ScoringModels models, int batch, String output, boolean overlays) {
+  public MaskScorer(ScoringModels models, int batch, String output, boolean overlays, long maxPixels) {
     this.models = models;
+    this.maxPixels = maxPixels;
     this.batch = batch;
     this.output = output;
     this.overlays = overlays;
@@ -67,7 +70,7 @@ public final class MaskScorer implements Serializable {
         if (in.error() != null) {
           throw new IOException(in.error());
         }
-        planes.add(ImageDecoding.decode(in.bytes(), c, h, w));
+        planes.add(ImageDecoding.decode(in.bytes(), c, h, w, maxPixels));
         ok.add(i);
         rows.add(null);
       } catch (IOException | RuntimeException e) {

@@ -1,13 +1,12 @@
 package sparkcnn.driver.score;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import javax.imageio.ImageIO;
+import java.util.function.Consumer;
 import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Model;
@@ -25,13 +24,23 @@ public final class Scorer implements Serializable {
   /** An image to score: its path and either its bytes or an error from reading them. */
   public record Input(String path, byte[] bytes, float[] planes, String error) {}
 
+  /**
+   * Sees every decoded input (its crops' planes) scored in this JVM; null except in tests. The heap test counts
+   * images with it, and keeps them all once to prove that its measure catches a scorer that leaks.
+   */
+  static volatile Consumer<float[]> decodedProbe;
+
   private final ScoringModels models;
   private final int topK;
   private final int crops;
   private final int batch;
+  private final long maxPixels;
 
-  /** crops: 1 (centre), 5 (corners and centre) or 10 (those and their mirrors). */
-  public Scorer(ScoringModels models, int topK, int crops, int batch) {
+  /**
+   * crops: 1 (centre), 5 (corners and centre) or 10 (those and their mirrors); maxPixels: the largest image decoded
+   * (see {@link ImageDecoding#read}).
+   */
+  public Scorer(ScoringModels models, int topK, int crops, int batch, long maxPixels) {
     if (crops != 1 && crops != 5 && crops != 10) {
       throw new IllegalArgumentException("crops: expected 1, 5 or 10, got " + crops);
     }
@@ -39,6 +48,7 @@ public final class Scorer implements Serializable {
     this.topK = Math.min(topK, models.first().classes());
     this.crops = crops;
     this.batch = batch;
+    this.maxPixels = maxPixels;
   }
 
   /** The model's output classes. */
@@ -68,6 +78,10 @@ public final class Scorer implements Serializable {
           throw new IOException(in.error());
         }
         float[] views = in.planes() != null ? in.planes() : crops(in.bytes(), c, h, w);
+        Consumer<float[]> probe = decodedProbe;
+        if (probe != null) {
+          probe.accept(views);
+        }
         System.arraycopy(views, 0, pixels, ok.size() * crops * per, crops * per);
         ok.add(i);
         rows.add(null);
@@ -131,15 +145,9 @@ public final class Scorer implements Serializable {
 
   /** The crops of one encoded image as [0, 1] planes, crops x (C, H, W). */
   float[] crops(byte[] bytes, int c, int h, int w) throws IOException {
+    BufferedImage img = ImageDecoding.read(bytes, maxPixels);
     if (crops == 1) {
-      return toFloats(ImageDecoding.decode(bytes, c, h, w));
-    }
-    if (bytes == null || bytes.length == 0) {
-      throw new IOException("empty file");
-    }
-    BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
-    if (img == null) {
-      throw new IOException("not an image ImageIO can read");
+      return toFloats(ImageDecoding.fit(img, c, h, w));
     }
     // The usual protocol: resize to 8/7 of the input (256 for 224), take the corners and the centre.
     int bh = Math.round(h * 8f / 7f);

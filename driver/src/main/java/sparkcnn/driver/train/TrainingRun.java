@@ -25,7 +25,8 @@ import sparkcnn.models.zoo.Zoo;
  * A whole training run: epochs of distributed steps with progress on the console (loss, accuracy, images/s, ETA
  * at a steady cadence) and as Spark job descriptions, evaluation after every epoch, checkpoints every N steps and
  * at the end, metrics.jsonl (one line per logged step and per epoch), and resume from the newest valid
- * checkpoint.
+ * checkpoint. With a validation set, every epoch is evaluated on it and the test set only once, at the end of the
+ * run: choices made from the epochs' figures (a sweep's) never see the test set.
  */
 public final class TrainingRun {
   /**
@@ -34,19 +35,26 @@ public final class TrainingRun {
    * @param keep checkpoints kept (the newest; at least 1)
    * @param logEverySeconds console cadence
    * @param maxSteps stop after this many steps (0: every epoch)
+   * @param pauseAtEpoch stop after this epoch with a checkpoint (0: never), as if interrupted there: the schedule
+   *     still spans every epoch, so a resumed run ends exactly as an uninterrupted one (a sweep's rungs)
    */
   public record Options(int epochs, String outputDir, long checkpointEvery, int keep, boolean resume,
-      double logEverySeconds, int evalBatch, PrintStream log, long maxSteps) {}
+      double logEverySeconds, int evalBatch, PrintStream log, long maxSteps, int pauseAtEpoch) {}
 
-  /** How the run ended. */
-  /** resumedFrom: the step a resumed run continued from, or -1; skipped: non-finite steps skipped. */
-  public record Outcome(Evaluator.Result test, String checkpoint, String metrics, long steps, double seconds,
-      double imagesPerSecond, double trainLoss, double trainAccuracy, long resumedFrom, List<Long> skipped) {}
+  /**
+   * How the run ended. test: null while paused or without a test set; validation: the last epoch's, or null.
+   * resumedFrom: the step a resumed run continued from, or -1. finished: every step ran (not paused). skipped:
+   * the non-finite steps skipped (training.skip_nonfinite).
+   */
+  public record Outcome(Evaluator.Result test, Evaluator.Result validation, String checkpoint, String metrics,
+      long steps, double seconds, double imagesPerSecond, double trainLoss, double trainAccuracy, long resumedFrom,
+      boolean finished, List<Long> skipped) {}
 
   private TrainingRun() {}
 
-  public static Outcome run(JavaSparkContext sc, JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> test,
-      TrainConfig cfg, Options opt) throws IOException {
+  /** validation, test: null when the job has none. */
+  public static Outcome run(JavaSparkContext sc, JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> validation,
+      JavaRDD<SampleBlock> test, TrainConfig cfg, Options opt) throws IOException {
     long samples = train.map(SampleBlock::size).reduce(Integer::sum);
     cfg.stepsPerEpoch = Math.max(1, samples / cfg.globalBatch);
     cfg.totalSteps = cfg.stepsPerEpoch * opt.epochs();
@@ -111,10 +119,13 @@ public final class TrainingRun {
     progress.lastStep = trainer.step(); // a resumed run counts its images from where it resumed
     String runName = new Path(opt.outputDir()).getName();
     long startStep = trainer.step();
+    long stopAt = opt.pauseAtEpoch() > 0 ? Math.min(cfg.totalSteps, opt.pauseAtEpoch() * cfg.stepsPerEpoch)
+        : cfg.totalSteps;
     String checkpoint = null;
     Evaluator.Result eval = null;
+    Evaluator.Result held = null;
     try {
-      while (trainer.step() < cfg.totalSteps) {
+      while (trainer.step() < stopAt) {
         long step = trainer.step();
         int epoch = (int) (step / cfg.stepsPerEpoch) + 1;
         // The next stop: the end of this epoch (evaluation), the next checkpoint, or the end of the run.
@@ -126,15 +137,36 @@ public final class TrainingRun {
             opt.epochs()), progress::step);
         long at = trainer.step();
         boolean epochEnd = at % cfg.stepsPerEpoch == 0 || at >= cfg.totalSteps;
-        if (opt.checkpointEvery() > 0 && at % opt.checkpointEvery() == 0 || at >= cfg.totalSteps) {
+        if (opt.checkpointEvery() > 0 && at % opt.checkpointEvery() == 0 || at >= stopAt) {
           checkpoint = store.save(spec, at, epoch, trainer.model(), trainer.optimizer());
         }
-        if (epochEnd && test != null) {
+        boolean testNow = test != null && (validation == null || at >= cfg.totalSteps);
+        if (epochEnd && (testNow || validation != null)) {
+          Map<String, Object> m = line("epoch", at, epoch, progress.lastLoss, progress.lastAcc, progress.lastLr,
+              Double.NaN);
+          if (validation != null) {
+            held = Evaluator.evaluate(sc, validation, cfg.model, trainer.model().params(), trainer.model().state(),
+                cfg.normalization, opt.evalBatch(), cfg.ignoreIndex);
+            log.printf(Locale.ROOT, "epoch %d/%d  validation loss %.4f  validation accuracy %.4f%s%n", epoch,
+                opt.epochs(), held.loss(), held.accuracy(), held.perPixel() ? String.format(Locale.ROOT,
+                "  mean IoU %.4f", held.segmentation().meanIou()) : "");
+            m.put("validation_loss", held.loss());
+            m.put("validation_accuracy", held.accuracy());
+            m.put("validation_top5", held.top5());
+            if (held.perPixel()) {
+              m.put("validation_pixel_accuracy", held.segmentation().pixelAccuracy());
+              m.put("validation_mean_iou", held.segmentation().meanIou());
+            }
+          }
+          if (!testNow) {
+            m.put("seconds", (System.nanoTime() - progress.start) / 1e9);
+            metrics.add(Json.write(m));
+            writeLines(sc, metricsPath, metrics);
+            continue;
+          }
           eval = Evaluator.evaluate(sc, test, cfg.model, trainer.model().params(), trainer.model().state(),
               cfg.normalization, opt.evalBatch(), cfg.ignoreIndex);
           double seconds = (System.nanoTime() - progress.start) / 1e9;
-          Map<String, Object> m = line("epoch", at, epoch, progress.lastLoss, progress.lastAcc, progress.lastLr,
-              Double.NaN);
           m.put("test_loss", eval.loss());
           m.put("test_accuracy", eval.accuracy());
           m.put("test_top5", eval.top5());
@@ -156,7 +188,6 @@ public final class TrainingRun {
       }
     } finally {
       trainer.close();
-      releaseOnExecutors(train, test, cfg);
       if (features != null) {
         features.unpersist(false);
       }
@@ -164,25 +195,39 @@ public final class TrainingRun {
     long start = progress.start;
     double lastLoss = progress.lastLoss;
     double lastAcc = progress.lastAcc;
+    // A resumed run that had nothing left to train still reports its figures (a sweep resumed at a rung's end).
+    if (held == null && validation != null) {
+      held = Evaluator.evaluate(sc, validation, cfg.model, trainer.model().params(), trainer.model().state(),
+          cfg.normalization, opt.evalBatch(), cfg.ignoreIndex);
+    }
+    if (eval == null && test != null && trainer.step() >= cfg.totalSteps) {
+      eval = Evaluator.evaluate(sc, test, cfg.model, trainer.model().params(), trainer.model().state(),
+          cfg.normalization, opt.evalBatch(), cfg.ignoreIndex);
+    }
+    releaseOnExecutors(cfg, train, test, validation);
     if (checkpoint == null) {
       checkpoint = store.save(spec, trainer.step(), opt.epochs(), trainer.model(), trainer.optimizer());
     }
     writeLines(sc, metricsPath, metrics);
     double seconds = (System.nanoTime() - start) / 1e9;
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
-    return new Outcome(eval, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss, lastAcc,
-        resumedFrom, trainer.skippedSteps());
+    return new Outcome(eval, held, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss,
+        lastAcc, resumedFrom, trainer.step() >= cfg.totalSteps, trainer.skippedSteps());
   }
 
   /**
    * What executors keep for a run (its replicas, its evaluation models) is dropped when it ends, where they are:
-   * one small job over the run's cached data, whose partitions live on every executor that trained or evaluated
-   * (in local mode, this JVM). Without it an executor kept them until later runs pushed them out.
+   * one small job over each of the run's cached data sets, whose partitions live on every executor that trained
+   * or evaluated (in local mode, this JVM). Without it an executor kept them until later runs pushed them out.
    */
-  private static void releaseOnExecutors(JavaRDD<SampleBlock> train, JavaRDD<SampleBlock> test, TrainConfig cfg) {
+  @SafeVarargs
+  private static void releaseOnExecutors(TrainConfig cfg, JavaRDD<SampleBlock>... sets) {
     String runId = cfg.runId;
     sparkcnn.models.zoo.ModelSpec spec = cfg.model;
-    for (JavaRDD<SampleBlock> data : test == null ? List.of(train) : List.of(train, test)) {
+    for (JavaRDD<SampleBlock> data : sets) {
+      if (data == null) {
+        continue;
+      }
       data.context().setJobDescription("release the run's replicas and evaluation models");
       data.foreachPartition(it -> {
         Replica.forget(runId);

@@ -29,7 +29,7 @@ class ScorerBroadcastTest {
     Model m = Zoo.build(spec).init(3);
     ScoringModels models = new ScoringModels(List.of(new ScoringModels.Member(spec, m.params(), m.state(),
         new Normalization(new float[] {0.5f}, new float[] {0.25f}))));
-    Scorer original = new Scorer(models, 3, 1, 8);
+    Scorer original = new Scorer(models, 3, 1, 8, sparkcnn.driver.data.ImageDecoding.DEFAULT_MAX_PIXELS);
     SerializerInstance kryo = SparkEnv.get().serializer().newInstance();
     ClassTag<Scorer> tag = ClassTag$.MODULE$.apply(Scorer.class);
     ByteBuffer bytes = kryo.serialize(original, tag);

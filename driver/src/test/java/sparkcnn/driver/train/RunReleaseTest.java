@@ -35,9 +35,9 @@ class RunReleaseTest {
       cfg.model = Zoo.spec("tf_convnet", 4, new int[] {1, 12, 12}, new Scaling(0.25, 1, 1));
       cfg.globalBatch = 24;
       cfg.peerTimeoutSeconds = 60;
-      TrainingRun.Outcome o = TrainingRun.run(sc, train, test, cfg, new TrainingRun.Options(2,
+      TrainingRun.Outcome o = TrainingRun.run(sc, train, null, test, cfg, new TrainingRun.Options(2,
           dir.resolve(sync.toString()).toString(), 0, 1, false, 1000, 64, new PrintStream(
-          java.io.OutputStream.nullOutputStream()), 0));
+          java.io.OutputStream.nullOutputStream()), 0, 0));
       assertTrue(o.test() != null && o.steps() == 8, sync + ": trained and evaluated twice");
       assertEquals(0, Replica.cached(cfg.runId), sync + ": replicas released");
       assertEquals(0, Evaluator.cachedModels(cfg.model), sync + ": evaluation models released");

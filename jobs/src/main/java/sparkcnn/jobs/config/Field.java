@@ -95,6 +95,28 @@ public record Field(String type, Object dflt, String description, Check check) {
     });
   }
 
+  /**
+   * A mapping of free keys (e.g. job keys of a sweep) to lists whose items pass an item check; the values keep
+   * their parsed types.
+   */
+  public static Field lists(String description, String itemKind, Check item) {
+    Field list = list(null, description, itemKind, item);
+    return new Field("mapping of keys to lists of " + itemKind, Map.of(), description, v -> {
+      if (!(v instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException("a mapping of keys to lists of " + itemKind + " (e.g. {key: [a, b]})");
+      }
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        try {
+          out.put(String.valueOf(e.getKey()), list.check().apply(e.getValue()));
+        } catch (IllegalArgumentException ex) {
+          throw new IllegalArgumentException("for key '" + e.getKey() + "' " + ex.getMessage());
+        }
+      }
+      return out;
+    });
+  }
+
   private static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
   }

@@ -76,6 +76,13 @@ public final class JobFile {
     return v == null ? Map.of() : (Map<String, String>) v;
   }
 
+  /** A {@link Field#lists} value: key -> list. */
+  @SuppressWarnings("unchecked")
+  public Map<String, List<Object>> lists(String key) {
+    Object v = values.get(key);
+    return v == null ? Map.of() : (Map<String, List<Object>>) v;
+  }
+
   /** A failure about one key, worded like the schema's. */
   public ConfigException error(String key, Object value, String expected) {
     return new ConfigException(file + ": " + key + ": got '" + value + "', expected " + expected);

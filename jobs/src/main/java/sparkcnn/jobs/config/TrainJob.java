@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.data.augment.Augmentations;
@@ -45,6 +46,8 @@ public final class TrainJob {
     s.put("samples", Field.integer(1000L, 1, "sample count (format generated)"));
     s.put("seed", Field.integer(1L, 0, "seed (format generated; and which samples fraction keeps)"));
     s.put("max_bad_fraction", Field.number(0.01, 0, 1, "share of unreadable images tolerated"));
+    s.put("max_pixels", Field.integer(ImageDecoding.DEFAULT_MAX_PIXELS, 1, "largest width x height decoded (Pillow's "
+        + "limit by default); a larger image is unreadable, refused from its header before decoding"));
     s.put("select_classes", Field.list(List.of(), "keep only these labels, renumbered 0, 1, ... in the order "
         + "listed (e.g. [5, 6, 7, 8, 9]); empty: all", "non-negative integers", v -> label(v)));
     s.put("fraction", Field.number(1.0, 1e-6, 1, "keep this share of the samples, chosen per sample from its "
@@ -68,6 +71,12 @@ public final class TrainJob {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("train", sourceSchema());
     data.put("test", sourceSchema());
+    Map<String, Object> validation = new LinkedHashMap<>();
+    validation.put("fraction", Field.number(0.0, 0, 0.9, "hold out this share of the training samples, stratified "
+        + "by class, as a validation set evaluated every epoch (the test set then only at the end); 0: none"));
+    validation.put("seed", Field.integer(1L, 0, "which samples are held out (the same for every run and trial "
+        + "with this seed)"));
+    data.put("validation", validation);
     data.put("normalization", normalization);
     data.put("class_names", Field.list(null, "the classes' names in label order, one per model.classes (default: the "
         + "class folders of a folder tree, else 0..K-1); stored in checkpoints", "names", v -> className(v)));
@@ -228,6 +237,8 @@ public final class TrainJob {
     this.segmentation = perPixel(job, model);
     segmentationKeys();
     this.train = source(job, "data.train", true);
+    train.validationFraction = job.number("data.validation.fraction");
+    train.validationSeed = job.integer("data.validation.seed");
     this.test = job.has("data.test.path") || "generated".equals(job.string("data.test.format"))
         ? source(job, "data.test", false) : null;
     transfer(job, model, config);
@@ -438,6 +449,7 @@ public final class TrainJob {
     s.samples = (int) job.integer(prefix + ".samples");
     s.seed = job.integer(prefix + ".seed");
     s.maxBadFraction = job.number(prefix + ".max_bad_fraction");
+    s.maxPixels = job.integer(prefix + ".max_pixels");
     s.selectClasses = job.list(prefix + ".select_classes").stream().mapToInt(o -> ((Long) o).intValue()).toArray();
     if (java.util.Arrays.stream(s.selectClasses).distinct().count() != s.selectClasses.length) {
       throw job.error(prefix + ".select_classes", job.list(prefix + ".select_classes"), "distinct labels");

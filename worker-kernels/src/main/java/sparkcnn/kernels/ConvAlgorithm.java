@@ -1,0 +1,63 @@
+package sparkcnn.kernels;
+
+/**
+ * The ways {@link Conv2dKernels} can compute a convolution pass. Every one gives the same result up to float
+ * rounding; which is fastest depends on the geometry and the machine, so {@link ConvTuner} can time them.
+ */
+public enum ConvAlgorithm {
+  /** GEMM reading the zero-padded image in place through per-tap offsets ({@link ImplicitConv}; stride 1). */
+  IMPLICIT_GEMM("implicit-gemm"),
+  /** im2col of L2-sized blocks of output rows, then GEMM (any geometry; 1x1 stride 1: GEMM on the image). */
+  IM2COL_GEMM("im2col-gemm"),
+  /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
+  DEPTHWISE_ROWS("depthwise-rows"),
+  /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
+  DEPTHWISE_TAPS("depthwise-taps"),
+  /** Through the FFT ({@link FftConv2d}; stride 1, undilated, one group); tried for kernels of 5x5 and up. */
+  FFT("fft");
+
+  /** The three passes of a convolution. */
+  public enum Pass {
+    FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS
+  }
+
+  private final String label;
+
+  ConvAlgorithm(String label) {
+    this.label = label;
+  }
+
+  /** The short name summary and bench print. */
+  public String label() {
+    return label;
+  }
+
+  /** Whether this algorithm can compute the pass of g. */
+  public boolean supports(ConvGeom g, Pass pass) {
+    boolean depthwise = g.isDepthwise() && !g.isPointwise();
+    return switch (this) {
+      case IMPLICIT_GEMM -> !depthwise && switch (pass) {
+        case FORWARD -> !g.isPointwise() && ImplicitConv.supportsForward(g);
+        case BACKWARD_DATA -> !g.isPointwise() && ImplicitConv.supportsBackwardInput(g);
+        case BACKWARD_WEIGHTS -> ImplicitConv.supportsForward(g);
+      };
+      case IM2COL_GEMM -> true;
+      case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
+      case DEPTHWISE_TAPS -> depthwise;
+      case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
+    };
+  }
+
+  /**
+   * What runs when nothing was timed: depthwise layers stream rows; stride-1 layers use the implicit GEMM;
+   * the rest im2col. Measured over the zoo's layers on the development machine, and deterministic.
+   */
+  public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
+    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
+      if (a.supports(g, pass)) {
+        return a;
+      }
+    }
+    return IM2COL_GEMM;
+  }
+}

@@ -1,0 +1,127 @@
+package sparkcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import sparkcnn.kernels.ConvAlgorithm.Pass;
+
+/** Every algorithm on every geometry it supports equals the naive loops; the tuner picks among those only. */
+class ConvTunerTest {
+  static Stream<ConvGeom> geometries() {
+    return Stream.of(
+        ConvGeom.of(2, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1),        // implicit, im2col
+        ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: im2col only
+        ConvGeom.of(2, 8, 7, 6, 12, 1, 1, 1, 0, 1, 1),        // pointwise
+        ConvGeom.of(2, 6, 8, 7, 9, 3, 3, 1, 1, 1, 3),         // groups
+        ConvGeom.of(2, 3, 14, 13, 4, 5, 5, 1, 2, 1, 1),       // 5x5: FFT too
+        ConvGeom.of(1, 2, 16, 16, 3, 7, 7, 1, 3, 1, 1),       // 7x7: FFT too
+        ConvGeom.of(2, 5, 9, 8, 5, 3, 3, 1, 1, 1, 5),         // depthwise: rows, taps, im2col
+        ConvGeom.same(1, 4, 11, 13, 4, 5, 5, 2, 1, 4),        // depthwise 5x5 stride 2
+        ConvGeom.of(1, 3, 8, 8, 3, 3, 3, 1, 2, 2, 3),         // dilated depthwise: taps, im2col
+        ConvGeom.of(2, 6, 1, 1, 5, 3, 3, 1, 1, 1, 1),         // a 1-pixel image, padded (the zoo's last stages)
+        ConvGeom.of(2, 6, 1, 1, 5, 5, 5, 1, 2, 1, 1));        // 5x5 on 1 pixel: runs that start before the image
+  }
+
+  @ParameterizedTest
+  @MethodSource("geometries")
+  void everySupportedAlgorithmMatchesTheNaiveLoops(ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] b = Rand.floats(rnd, g.k());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    float[] y = new float[g.outputSize()];
+    float[] dx = new float[g.inputSize()];
+    float[] dw0 = Rand.floats(rnd, g.weightSize());
+    float[] yRef = new float[g.outputSize()];
+    float[] dxRef = new float[g.inputSize()];
+    float[] dwRef = dw0.clone();
+    Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
+    Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+    Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
+    for (ConvAlgorithm a : ConvAlgorithm.values()) {
+      // FFT rounds more: its sums go through transforms of the padded planes.
+      double tol = a == ConvAlgorithm.FFT ? 1e-4 : 1e-5;
+      if (a.supports(g, Pass.FORWARD)) {
+        Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, a);
+        Rand.assertClose(yRef, y, tol, a + " forward " + g);
+      }
+      if (a.supports(g, Pass.BACKWARD_DATA)) {
+        Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
+        Rand.assertClose(dxRef, dx, tol, a + " backwardInput " + g);
+      }
+      if (a.supports(g, Pass.BACKWARD_WEIGHTS)) {
+        float[] dw = dw0.clone();
+        Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, a);
+        Rand.assertClose(dwRef, dw, tol, a + " backwardWeights " + g);
+      }
+    }
+  }
+
+  @Test
+  void theGeometriesAboveExerciseEveryAlgorithmInEveryPass() {
+    for (ConvAlgorithm a : ConvAlgorithm.values()) {
+      for (Pass pass : Pass.values()) {
+        assertTrue(geometries().anyMatch(g -> a.supports(g, pass)), a + " " + pass);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("geometries")
+  void theTunerChoosesASupportedAlgorithmAndTheTunedKernelsAgree(ConvGeom g) {
+    for (Pass pass : Pass.values()) {
+      ConvTuner.Choice c = ConvTuner.tune(g, pass);
+      assertTrue(c.chosen().supports(g, pass), c + " for " + pass + " " + g);
+      for (ConvTuner.Timing t : c.timings()) {
+        assertTrue(t.algorithm().supports(g, pass), t + " timed for " + pass + " " + g);
+      }
+      assertEquals(c, ConvTuner.tune(g, pass), "remembered, not measured again");
+    }
+    boolean was = ConvTuner.enabled();
+    ConvTuner.setEnabled(true);
+    try {
+      SplittableRandom rnd = new SplittableRandom(7);
+      float[] x = Rand.floats(rnd, g.inputSize());
+      float[] w = Rand.floats(rnd, g.weightSize());
+      float[] y = new float[g.outputSize()];
+      float[] yRef = new float[g.outputSize()];
+      Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g);
+      Conv2dNaive.forward(x, 0, w, 0, null, 0, yRef, 0, g);
+      Rand.assertClose(yRef, y, 1e-4, "tuned forward " + g);
+    } finally {
+      ConvTuner.setEnabled(was);
+    }
+  }
+
+  @Test
+  void theHeuristicIsWhatRanBeforeTheTuner() {
+    assertEquals(ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 2, 1, 1, 4),
+        Pass.FORWARD));
+    assertEquals(ConvAlgorithm.DEPTHWISE_TAPS, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 2, 2, 4),
+        Pass.BACKWARD_DATA));
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 1, 1, 1, 1),
+        Pass.FORWARD));
+    assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1),
+        Pass.FORWARD));
+    assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 1, 1, 1, 0, 1, 1),
+        Pass.FORWARD), "pointwise forward: one GEMM on the image");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 1, 1, 1, 0, 1, 1),
+        Pass.BACKWARD_WEIGHTS));
+  }
+
+  @Test
+  void anUnsupportedAlgorithmIsRefusedNamingIt() {
+    ConvGeom strided = ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2dKernels.forward(
+        new float[strided.inputSize()], 0, new float[strided.weightSize()], 0, null, 0,
+        new float[strided.outputSize()], 0, strided, ConvAlgorithm.IMPLICIT_GEMM));
+    assertTrue(e.getMessage().startsWith("implicit-gemm cannot compute the forward pass"), e.getMessage());
+  }
+}
