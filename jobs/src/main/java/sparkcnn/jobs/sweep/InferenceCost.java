@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import sparkcnn.driver.data.ImageDecoding;
 import sparkcnn.driver.score.Scorer;
 import sparkcnn.driver.score.ScoringModels;
 import sparkcnn.kernels.Parallel;
@@ -27,7 +28,7 @@ public final class InferenceCost {
     int threads = Parallel.threads();
     try {
       for (int batch : new int[] {1, 64}) {
-        Scorer scorer = new Scorer(models, 5, 1, batch);
+        Scorer scorer = new Scorer(models, 5, 1, batch, ImageDecoding.DEFAULT_MAX_PIXELS); // inputs are tensors
         List<Scorer.Input> inputs = inputs(member, batch);
         for (int i = 0; i < 3; i++) {
           drain(scorer.score(inputs.iterator())); // warm-up: JIT, the model pool
