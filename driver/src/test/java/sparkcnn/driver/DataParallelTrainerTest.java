@@ -319,6 +319,41 @@ class DataParallelTrainerTest {
     }
   }
 
+  /**
+   * training.skip_nonfinite: 1 and a NaN input at step 3: that step changes nothing (the model after it is
+   * bit-identical to two good steps), the run goes on to step 4, and both modes end at the same model.
+   */
+  @Test
+  void aSkippedNonFiniteStepChangesNothingAndTrainingGoesOnInBothModes() {
+    float[][] ends = new float[2][];
+    for (TrainConfig.Sync sync : new TrainConfig.Sync[] {TrainConfig.Sync.BROADCAST, TrainConfig.Sync.COLLECTIVE}) {
+      float[] two = distributed(2, config(sync), 2);
+      TrainConfig cfg = config(sync);
+      cfg.stepsPerEpoch = 3;
+      cfg.injectNonFiniteAtStep = 2; // the third step
+      cfg.skipNonFinite = 1;
+      DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(2), cfg);
+      List<Long> reported = new ArrayList<>();
+      t.run(3, "skipping", r -> reported.add(r.step()));
+      assertEquals(3, t.step(), sync + ": the counter moved past the skipped step");
+      float[] now = new float[two.length];
+      System.arraycopy(t.model().params(), 0, now, 0, t.model().paramCount());
+      System.arraycopy(t.model().state(), 0, now, t.model().paramCount(), t.model().state().length);
+      assertArrayEquals(two, now, sync + ": the skipped step changed nothing");
+      t.run(STEPS, "skipping", r -> reported.add(r.step()));
+      t.close();
+      assertEquals(List.of(1L, 2L, 4L), reported, sync.toString());
+      assertEquals(List.of(3L), t.skippedSteps(), sync.toString());
+      System.arraycopy(t.model().params(), 0, now, 0, t.model().paramCount());
+      System.arraycopy(t.model().state(), 0, now, t.model().paramCount(), t.model().state().length);
+      for (int i = 0; i < now.length; i++) {
+        assertTrue(Float.isFinite(now[i]), sync + ": parameter or state " + i + " of " + now.length + " is " + now[i]);
+      }
+      ends[sync == TrainConfig.Sync.BROADCAST ? 0 : 1] = now;
+    }
+    assertClose(ends[0], ends[1], "collective against broadcast after a skipped step");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"broadcast", "collective"})
   void resumeFromACheckpointEqualsAStraightRun(String mode, @org.junit.jupiter.api.io.TempDir Path dir)

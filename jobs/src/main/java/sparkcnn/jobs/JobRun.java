@@ -15,6 +15,7 @@ import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.SampleBlock;
 import sparkcnn.driver.data.Source;
 import sparkcnn.driver.train.CheckpointStore;
+import sparkcnn.driver.train.RunLock;
 import sparkcnn.driver.train.TrainingRun;
 import sparkcnn.jobs.config.TrainJob;
 import sparkcnn.models.Checkpoint;
@@ -30,6 +31,14 @@ public final class JobRun {
    * resumable (0: run to the end).
    */
   public static Map<String, Object> run(JavaSparkContext sc, TrainJob job, boolean resume, int pauseAtEpoch,
+      PrintStream log) throws IOException {
+    // Before any data is read: a second run into the same output would interleave checkpoints and metrics.
+    try (RunLock lock = RunLock.acquire(job.output(), sc.hadoopConfiguration(), log::println)) {
+      return locked(sc, job, resume, pauseAtEpoch, log);
+    }
+  }
+
+  private static Map<String, Object> locked(JavaSparkContext sc, TrainJob job, boolean resume, int pauseAtEpoch,
       PrintStream log) throws IOException {
     var m = job.model;
     int partitions = (int) job.job.integer("data.partitions");
@@ -113,6 +122,8 @@ public final class JobRun {
     if (o.resumedFrom() >= 0) {
       report.put("resumed_from_step", o.resumedFrom());
     }
+    report.put("skipped_nonfinite", o.skipped().size());
+    report.put("skipped_nonfinite_steps", o.skipped());
     report.put("unreadable_images", train.bad().size() + (test == null ? 0 : test.bad().size()));
     HadoopFiles.write(reportPath, sc.hadoopConfiguration(),
         (Json.write(report) + "\n").getBytes(StandardCharsets.UTF_8));

@@ -59,26 +59,42 @@ public final class Main {
    * What to tell the user about a failure: the outermost message that is not a wrapper's (Spark's job failure,
    * an ExecutionException, an UncheckedIOException or a RuntimeException around its cause). A reader's own
    * message ("PATH: truncated checkpoint ...") wins over the EOFException it wraps, whose message is null.
-   * Never "null" or a bare class name: without any message it says what was thrown where.
+   * Never "null" or a bare class name: a message that is only a class name ("java.io.EOFException", what
+   * {@code new RuntimeException(cause)} carries) does not count, and without any message it names the innermost
+   * exception's class and where it was thrown.
    */
   static String rootMessage(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String m = t.getMessage();
+    for (Throwable t = e; t != null; t = next(t)) {
       boolean wrapper = t instanceof org.apache.spark.SparkException
-          || t instanceof java.util.concurrent.ExecutionException || t instanceof java.io.UncheckedIOException
-          || t.getCause() != null && m != null && m.equals(t.getCause().toString());
-      if (m != null && !m.isBlank() && !wrapper) {
-        return m;
+          || t instanceof java.util.concurrent.ExecutionException || t instanceof java.io.UncheckedIOException;
+      if (says(t) && !wrapper) {
+        return t.getMessage();
       }
     }
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+    for (Throwable t = e; t != null; t = next(t)) {
+      if (says(t)) {
         return t.getMessage().lines().findFirst().orElse(""); // a wrapper's text is all there is (first line)
       }
     }
-    StackTraceElement[] at = e.getStackTrace();
-    return "internal error: " + e.getClass().getSimpleName() + (at.length > 0 ? " at " + at[0] : "")
+    Throwable inner = e;
+    while (next(inner) != null) {
+      inner = next(inner);
+    }
+    StackTraceElement[] at = inner.getStackTrace();
+    return "internal error: " + inner.getClass().getSimpleName() + (at.length > 0 ? " at " + at[0] : "")
         + " (please report it with the command that caused it)";
+  }
+
+  private static Throwable next(Throwable t) {
+    return t.getCause() == t ? null : t.getCause();
+  }
+
+  /** A message that explains something: not missing, not "null", not merely an exception's class name. */
+  private static boolean says(Throwable t) {
+    String m = t.getMessage();
+    return m != null && !m.isBlank() && !m.strip().equals("null")
+        && !m.strip().matches("([\\w$]+\\.)*[\\w$]*(Exception|Error|Throwable)")
+        && !(t.getCause() != null && m.equals(t.getCause().toString()));
   }
 
   static String usage() {

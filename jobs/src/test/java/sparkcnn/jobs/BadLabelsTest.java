@@ -149,4 +149,80 @@ class BadLabelsTest {
     assertTrue(other.line("evaluate").contains(dir.resolve("other") + ": the class folders [cat, cow] differ from the "
         + "checkpoint's class names [cat, dog, h\u00fchner, =wild, 3]"), other.err());
   }
+
+  private CommandRun trainIdx(Path images, Path labels) throws Exception {
+    Path job = dir.resolve("short.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: 10, input: 1x32x32}
+        data:
+          train: {format: idx, path: %s, labels: %s}
+        training: {epochs: 1, batch: 8}
+        spark: {master: 'local[2]'}
+        output: %s
+        """.formatted(images, labels, dir.resolve("run")));
+    return CommandRun.of("train", job.toString());
+  }
+
+  /** A label file shorter than its image file: by its header (fewer labels) or cut short (fewer bytes). */
+  @org.junit.jupiter.api.Test
+  void anIdxLabelFileShorterThanItsImagesIsRefusedNamingTheFirstRecordWithoutALabel() throws Exception {
+    Path[] files = idx(-1, 0);
+    byte[] labels = Files.readAllBytes(files[1]);
+    Path fewer = dir.resolve("fewer-labels.idx");
+    byte[] header37 = labels.clone();
+    header37[7] = 37; // the count's low byte: 40 -> 37
+    Files.write(fewer, java.util.Arrays.copyOf(header37, 8 + 37));
+    CommandRun r = trainIdx(files[0], fewer);
+    assertEquals(2, r.code(), r.err());
+    assertEquals("sparkcnn train: " + fewer + " holds 37 labels but " + files[0] + " holds 40 images: record 37 has "
+        + "no label", r.line("train"));
+    Path cut = dir.resolve("cut-labels.idx");
+    Files.write(cut, java.util.Arrays.copyOf(labels, 8 + 37));
+    r = trainIdx(files[0], cut);
+    assertEquals(2, r.code(), r.err());
+    assertEquals("sparkcnn train: " + cut + ": truncated IDX file: its header declares 40 records but the file ends "
+        + "in record 37 (records 37-39 are missing)", r.line("train"));
+    assertTrue(!Files.exists(dir.resolve("run/checkpoints")), "nothing trained");
+  }
+
+  /** A negative label (a table's int column can hold one; IDX bytes cannot) names the table and its row. */
+  @org.junit.jupiter.api.Test
+  void aNegativeLabelInATableIsRefusedNamingTheRow() throws Exception {
+    Path table = dir.resolve("table.parquet");
+    org.apache.spark.sql.SparkSession spark = org.apache.spark.sql.SparkSession.builder()
+        .config(sparkcnn.driver.SparkSetup.local(new org.apache.spark.SparkConf().setAppName("table"), "local[1]"))
+        .getOrCreate();
+    try {
+      java.util.List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(8, 8,
+            java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        img.getRaster().setSample(i % 8, i % 8, 0, 200);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "png", png);
+        rows.add(org.apache.spark.sql.RowFactory.create(png.toByteArray(), i == 7 ? -1 : i % 4));
+      }
+      org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+          .add("image", org.apache.spark.sql.types.DataTypes.BinaryType)
+          .add("label", org.apache.spark.sql.types.DataTypes.IntegerType);
+      spark.createDataFrame(rows, schema).coalesce(1).write().parquet(table.toString());
+    } finally {
+      spark.stop();
+    }
+    Path job = dir.resolve("table.yaml");
+    Files.writeString(job, """
+        model: {architecture: lenet5, classes: 4, input: 1x32x32}
+        data:
+          train: {format: parquet, path: %s}
+          partitions: 3
+        training: {epochs: 1, batch: 4}
+        spark: {master: 'local[2]'}
+        output: %s
+        """.formatted(table, dir.resolve("run")));
+    CommandRun r = CommandRun.of("train", job.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(r.line("train").startsWith("sparkcnn train: " + table + ": row 7: label -1 is outside [0, 4)"),
+        r.err());
+    assertTrue(!Files.exists(dir.resolve("run/checkpoints")), "nothing trained");
+  }
 }

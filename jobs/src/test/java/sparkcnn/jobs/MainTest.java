@@ -111,4 +111,21 @@ class MainTest {
     assertEquals(2, run("summary", "--model", "resnet18", "--phi", "1", "--width", "2"));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("either --phi or"), err.toString());
   }
+
+  /** What a failure prints is never "null" or a bare exception class, however the exception was built. */
+  @Test
+  void failureMessagesAreNeverNullOrABareClassName() {
+    java.io.IOException reader = new java.io.IOException("/x/c.sparkcnn: truncated checkpoint",
+        new java.io.EOFException());
+    assertEquals("/x/c.sparkcnn: truncated checkpoint", Main.rootMessage(new RuntimeException(reader)));
+    assertEquals("/x/c.sparkcnn: truncated checkpoint", Main.rootMessage(
+        new org.apache.spark.SparkException("Job aborted", new java.io.UncheckedIOException(reader))));
+    // new RuntimeException(cause) carries the cause's class name as its message: not an explanation.
+    String bare = Main.rootMessage(new RuntimeException(new java.io.EOFException()));
+    assertTrue(bare.startsWith("internal error: EOFException at "), bare);
+    String nul = Main.rootMessage(new IllegalStateException("null", new NullPointerException()));
+    assertTrue(nul.startsWith("internal error: NullPointerException at "), nul);
+    assertEquals("disk full", Main.rootMessage(new RuntimeException("java.lang.RuntimeException",
+        new java.io.IOException("disk full"))));
+  }
 }

@@ -61,7 +61,10 @@ class StandaloneClusterIT {
     Path jars = Files.createDirectories(home.resolve("jars"));
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       Path p = Path.of(entry);
-      if (entry.endsWith(".jar") && Files.isRegularFile(p) && !p.getFileName().toString().startsWith("sparkcnn")) {
+      // Not the in-process HDFS of HdfsIT (a test dependency, no part of a Spark installation).
+      String name = p.getFileName().toString();
+      if (entry.endsWith(".jar") && Files.isRegularFile(p) && !name.startsWith("sparkcnn")
+          && !name.startsWith("hadoop-client-minicluster")) {
         Path link = jars.resolve(p.getFileName());
         if (!Files.exists(link)) {
           Files.createSymbolicLink(link, p.toAbsolutePath());
@@ -147,14 +150,94 @@ class StandaloneClusterIT {
     return job;
   }
 
-  private static Process submit(String name, Path job) throws IOException {
+  /** train JOB --json [extra...] submitted to the cluster in client mode: the returned process is the driver. */
+  private static Process submit(String name, Path job, String... extra) throws IOException {
     // No spark.scheduler.minRegisteredResourcesRatio: the trainer itself waits for the cores the application
     // asked for (spark.cores.max) before it starts a session.
-    return start(home, name, List.of("org.apache.spark.deploy.SparkSubmit", "--master", master,
+    List<String> args = new ArrayList<>(List.of("org.apache.spark.deploy.SparkSubmit", "--master", master,
         "--deploy-mode", "client", "--class", "sparkcnn.jobs.Main",
         "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--conf", "spark.cores.max=2", "--conf", "spark.executor.memory=1g",
         System.getProperty("sparkcnn.jar"), "train", job.toString(), "--json"));
+    args.addAll(Arrays.asList(extra));
+    return start(home, name, args);
+  }
+
+  /** Waits until the submitted run's log shows a step of epoch 1 at or past `step` (of `steps`); returns it. */
+  private static int awaitStep(String name, Process submit, int epochs, int steps, int step) throws Exception {
+    long deadline = System.nanoTime() + 240_000_000_000L;
+    Pattern at = Pattern.compile("epoch 1/" + epochs + " step (\\d+)/" + steps);
+    int seen = 0;
+    while (seen < step && System.nanoTime() < deadline && submit.isAlive()) {
+      Matcher m = at.matcher(log(name));
+      while (m.find()) {
+        seen = Math.max(seen, Integer.parseInt(m.group(1)));
+      }
+      Thread.sleep(20);
+    }
+    return seen;
+  }
+
+  /**
+   * The driver JVM (client mode: SparkSubmit itself) killed with SIGKILL mid-epoch, after its step-8 checkpoint;
+   * `train --resume` of the same job (and options) then ends with the final checkpoint of an uninterrupted run
+   * of it, byte for byte. Returns the resumed run's log.
+   */
+  private static String killDriverAndResume(String name, Path job, Path straight, int epochs, String... options)
+      throws Exception {
+    // Checkpoints every 8 steps in the killed run only: the uninterrupted run's sessions are whole epochs, so
+    // this also checks that where the sessions end changes nothing.
+    List<String> every8 = new ArrayList<>(Arrays.asList(options));
+    every8.addAll(List.of("--set", "checkpoint.every_steps=8"));
+    options = every8.toArray(String[]::new);
+    Process driver = submit(name, job, options);
+    int seen = awaitStep(name, driver, epochs, 32, 12);
+    assertTrue(seen >= 12 && seen < 32, "the kill lands mid-epoch, after the step-8 checkpoint (step " + seen + ")");
+    new ProcessBuilder("kill", "-9", Long.toString(driver.pid())).inheritIO().start().waitFor();
+    assertTrue(driver.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(137, driver.exitValue(), "killed by SIGKILL");
+    List<String> resume = new ArrayList<>(Arrays.asList(options));
+    resume.add("--resume");
+    Process resumed = submit(name + "-resumed", job, resume.toArray(String[]::new));
+    assertTrue(resumed.waitFor(300, TimeUnit.SECONDS), "the resumed run finishes within 5 minutes");
+    String resumedLog = log(name + "-resumed");
+    assertEquals(0, resumed.exitValue(), resumedLog);
+    Matcher from = Pattern.compile("\"resumed_from_step\": (\\d+)").matcher(resumedLog);
+    assertTrue(from.find() && Integer.parseInt(from.group(1)) >= 8 && Integer.parseInt(from.group(1)) <= seen,
+        "resumed from a checkpoint of the killed run: " + resumedLog);
+    assertTrue(resumedLog.contains("that process no longer runs"), "the dead driver's lock taken over");
+    assertEquals(-1L, Files.mismatch(straight, checkpoint(resumedLog)), "final checkpoint byte-identical to the "
+        + "uninterrupted run's (" + straight + ")");
+    return resumedLog;
+  }
+
+  /** The driver killed mid-epoch, collective (the default): resumed to the first test's checkpoint, byte for byte. */
+  @Test
+  @org.junit.jupiter.api.Order(4)
+  void aKilledDriverResumesToTheSameCheckpointCollective() throws Exception {
+    assertTrue(straightCheckpoint != null, "the uninterrupted run ran first");
+    long t0 = System.nanoTime();
+    String resumed = killDriverAndResume("driver-killed", job("driver-kill-job", dir.resolve("run-driver-killed")),
+        straightCheckpoint, 2);
+    assertTrue(resumed.contains("collective, 2 ranks"), resumed);
+    System.out.printf("driver kill + resume, collective: %.0f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The same in broadcast mode (one epoch), against an uninterrupted broadcast run on the cluster. */
+  @Test
+  @org.junit.jupiter.api.Order(5)
+  void aKilledDriverResumesToTheSameCheckpointBroadcast() throws Exception {
+    cluster();
+    long t0 = System.nanoTime();
+    String[] broadcast = {"--set", "training.sync=broadcast", "--set", "training.epochs=1"};
+    Process straight = submit("broadcast", job("broadcast-job", dir.resolve("run-broadcast")), broadcast);
+    assertTrue(straight.waitFor(300, TimeUnit.SECONDS), "the broadcast run finishes within 5 minutes");
+    String straightLog = log("broadcast");
+    assertEquals(0, straight.exitValue(), straightLog);
+    assertTrue(straightLog.contains("broadcast, 2 partitions"), straightLog);
+    killDriverAndResume("broadcast-killed", job("broadcast-kill-job", dir.resolve("run-broadcast-killed")),
+        checkpoint(straightLog), 1, broadcast);
+    System.out.printf("broadcast run + driver kill + resume: %.0f s%n", (System.nanoTime() - t0) / 1e9);
   }
 
   /** The --json report of `train`: the log's one line that is a JSON object. */
@@ -220,16 +303,7 @@ class StandaloneClusterIT {
     assertTrue(straightCheckpoint != null, "the uninterrupted run ran first");
     Path job = job("kill-job", dir.resolve("run-killed"));
     Process submit = submit("submit-killed", job);
-    long deadline = System.nanoTime() + 240_000_000_000L;
-    Pattern step = Pattern.compile("epoch 1/2 step (\\d+)/32");
-    int seen = 0;
-    while (seen < 8 && System.nanoTime() < deadline && submit.isAlive()) {
-      Matcher m = step.matcher(log("submit-killed"));
-      while (m.find()) {
-        seen = Math.max(seen, Integer.parseInt(m.group(1)));
-      }
-      Thread.sleep(20);
-    }
+    int seen = awaitStep("submit-killed", submit, 2, 32, 8);
     assertTrue(seen >= 8 && seen < 32, "the kill lands mid-session (step " + seen + " of 32)");
     ProcessHandle executor = WORKERS.get(1).descendants()
         .filter(h -> h.info().commandLine().orElse("").contains("CoarseGrainedExecutorBackend")).findFirst()

@@ -75,4 +75,27 @@ class MicroBatchTest {
       assertEquals(0.1 * mean[c], m.state()[bn.stateOffset() + c], 1e-5, "running mean of channel " + c);
     }
   }
+
+  /**
+   * A forward over a NaN input leaves nothing behind: the next batch's statistics are what a fresh model's are
+   * (they stayed NaN: the kernel's "0 * old + batch" kept the old NaN), so a skipped non-finite step heals.
+   */
+  @Test
+  void batchStatisticsAfterANonFiniteBatchAreTheNextBatchsOwn() {
+    Model hit = net(true);
+    Model fresh = net(true);
+    SplittableRandom rnd = new SplittableRandom(54);
+    Tensor bad = ModelGradientTest.randomInput(rnd, 4, 2, 6, 6);
+    bad.data[bad.offset] = Float.NaN;
+    Tensor good = ModelGradientTest.randomInput(rnd, 4, 2, 6, 6);
+    hit.clearBatchStatistics();
+    hit.forward(bad, true);
+    hit.clearBatchStatistics();
+    hit.forward(good, true);
+    fresh.clearBatchStatistics();
+    fresh.forward(good, true);
+    for (int i = 0; i < fresh.batchStatistics().length; i++) {
+      assertEquals(fresh.batchStatistics()[i], hit.batchStatistics()[i], 0f, "batch statistic " + i);
+    }
+  }
 }

@@ -22,14 +22,17 @@ public final class Datasets {
   public static JavaRDD<SampleBlock> idx(JavaSparkContext sc, String images, String labels, int partitions)
       throws IOException {
     Configuration conf = sc.hadoopConfiguration();
-    int[] dims = IdxFiles.dims(images, conf);
-    int[] ldims = IdxFiles.dims(labels, conf);
+    int[] dims = IdxFiles.checkedDims(images, conf);
+    int[] ldims = IdxFiles.checkedDims(labels, conf);
     if (dims.length != 3 || ldims.length != 1) {
-      throw new IOException(images + ": expected an IDX image file (n, rows, cols) and " + labels
+      throw new IllegalArgumentException(images + ": expected an IDX image file (n, rows, cols) and " + labels
           + " an IDX label file (n); got " + Arrays.toString(dims) + " and " + Arrays.toString(ldims));
     }
     if (dims[0] != ldims[0]) {
-      throw new IOException(images + " holds " + dims[0] + " images but " + labels + " holds " + ldims[0] + " labels");
+      // What the files say, before any step: a pairing of images and labels that cannot be right.
+      int first = Math.min(dims[0], ldims[0]);
+      throw new IllegalArgumentException(labels + " holds " + ldims[0] + " labels but " + images + " holds "
+          + dims[0] + " images: record " + first + " has no " + (ldims[0] < dims[0] ? "label" : "image"));
     }
     int n = dims[0];
     int h = dims[1];

@@ -25,6 +25,37 @@ public final class IdxFiles {
     }
   }
 
+  /**
+   * The dimensions, after checking that a plain (not gzip) file holds every record its header declares: a file
+   * cut short is refused naming the first record it lacks (a gzip file is only found short while it is read).
+   */
+  public static int[] checkedDims(String path, Configuration conf) throws IOException {
+    int[] d;
+    boolean gzip;
+    try (DataInputStream in = open(path, conf)) {
+      d = header(in, path);
+    }
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    try (InputStream raw = fs.open(p)) {
+      gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+    }
+    if (!gzip) {
+      long record = 1;
+      for (int i = 1; i < d.length; i++) {
+        record *= d[i];
+      }
+      long body = fs.getFileStatus(p).getLen() - 4 - 4L * d.length;
+      if (body < d[0] * record) {
+        long present = Math.max(0, body / record);
+        throw new IllegalArgumentException(path + ": truncated IDX file: its header declares " + d[0]
+            + " records but the file ends in record " + present + " (records " + present + "-" + (d[0] - 1)
+            + " are missing)");
+      }
+    }
+    return d;
+  }
+
   /** Records [from, to) of an IDX file as bytes (record size = product of the dimensions after the first). */
   public static byte[] read(String path, Configuration conf, int from, int to) throws IOException {
     try (DataInputStream in = open(path, conf)) {

@@ -319,15 +319,22 @@ public final class Source implements Serializable {
     }
     String table = path;
     long maxPx = maxPixels;
-    return df.javaRDD().repartition(Math.max(1, partitions)).mapPartitions(it -> {
+    // Rows are numbered in the table's order before the shuffle, so an error names a row the user can find.
+    return df.javaRDD().zipWithIndex().repartition(Math.max(1, partitions)).mapPartitions(it -> {
       BlockBuilder block = new BlockBuilder(c, h, w);
       while (it.hasNext()) {
-        Row r = it.next();
+        Tuple2<Row, Long> numbered = it.next();
+        Row r = numbered._1();
+        String origin = table + ": row " + numbered._2();
         try {
           byte[] planes = ImageDecoding.decode((byte[]) r.getAs(imageCol), c, h, w, maxPx);
-          block.add(planes, ((Number) r.getAs(labelCol)).intValue(), "row");
+          Object y = r.getAs(labelCol);
+          if (!(y instanceof Number)) {
+            throw new IllegalArgumentException("label column '" + labelCol + "' holds " + y + ", not a number");
+          }
+          block.add(planes, ((Number) y).intValue(), origin);
         } catch (IOException | RuntimeException e) {
-          bad.add(table + ": row: " + e.getMessage());
+          bad.add(origin + ": " + e.getMessage());
         }
       }
       return List.of(block.build()).iterator();

@@ -2,9 +2,7 @@ package sparkcnn.driver.score;
 
 import java.io.Serializable;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import sparkcnn.driver.ModelPools;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.models.Model;
 import sparkcnn.models.zoo.ModelSpec;
@@ -20,7 +18,8 @@ public final class ScoringModels implements Serializable {
   public record Member(ModelSpec spec, float[] params, float[] state, Normalization normalization)
       implements Serializable {}
 
-  private static final Map<String, ConcurrentLinkedQueue<Model[]>> POOLS = new ConcurrentHashMap<>();
+  /** Folded graphs per scoring job; an executor keeps the two jobs used last (close() reaches only the driver). */
+  private static final ModelPools<Model[]> POOLS = new ModelPools<>(2);
 
   private final String id = java.util.UUID.randomUUID().toString();
   private final List<Member> members;
@@ -51,26 +50,24 @@ public final class ScoringModels implements Serializable {
 
   /** Folded models for one task, from this JVM's pool; give them back with {@link #release}. */
   Model[] acquire() {
-    Model[] ms = POOLS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).poll();
-    if (ms != null) {
+    return POOLS.acquire(id, () -> {
+      Model[] ms = new Model[members.size()];
+      for (int i = 0; i < ms.length; i++) {
+        Member m = members.get(i);
+        ms[i] = Zoo.build(m.spec());
+        ms[i].load(m.params(), m.state());
+        ms[i].foldForInference();
+      }
       return ms;
-    }
-    ms = new Model[members.size()];
-    for (int i = 0; i < ms.length; i++) {
-      Member m = members.get(i);
-      ms[i] = Zoo.build(m.spec());
-      ms[i].load(m.params(), m.state());
-      ms[i].foldForInference();
-    }
-    return ms;
+    });
   }
 
   void release(Model[] ms) {
-    POOLS.computeIfAbsent(id, k -> new ConcurrentLinkedQueue<>()).add(ms);
+    POOLS.release(id, ms);
   }
 
   /** Drops this job's pooled models in this JVM. */
   public void close() {
-    POOLS.remove(id);
+    POOLS.forget(id);
   }
 }

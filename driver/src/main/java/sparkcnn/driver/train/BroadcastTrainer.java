@@ -34,11 +34,14 @@ public final class BroadcastTrainer extends DataParallelTrainer {
   @Override
   public void run(long until, String description, Consumer<StepReport> onStep) {
     while (step() < until) {
-      onStep.accept(step(description + " step " + (step() + 1), until));
+      StepReport r = step(description + " step " + (step() + 1), until);
+      if (r != null) { // null: a non-finite step skipped
+        onStep.accept(r);
+      }
     }
   }
 
-  /** One synchronous step, or one round of K local steps (never past totalSteps). */
+  /** One synchronous step, or one round of K local steps (never past totalSteps); null for a skipped step. */
   public StepReport step(String description) {
     return step(description, config.totalSteps);
   }
@@ -89,7 +92,9 @@ public final class BroadcastTrainer extends DataParallelTrainer {
       double loss = total.counts.lossSum / total.counts.count;
       int bad = Step.firstNonFinite(total.grads);
       if (bad >= 0 || !Double.isFinite(loss)) {
-        throw new NonFiniteStep(step + 1, config.stepsPerEpoch, loss, bad, model);
+        bc.destroy();
+        skipOrStop(new NonFiniteStep(step + 1, config.stepsPerEpoch, loss, bad, model));
+        return null;
       }
       trainer.apply(total.partial());
       counts = total.counts;

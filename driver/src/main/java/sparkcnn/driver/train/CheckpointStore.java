@@ -70,7 +70,7 @@ public final class CheckpointStore {
       try {
         return read(all.get(i).toString(), fs.getConf());
       } catch (IOException e) {
-        warn.accept("skipping " + all.get(i) + ": " + e.getMessage());
+        warn.accept("skipping a damaged checkpoint: " + e.getMessage()); // the reader's message names the file
       }
     }
     return null;

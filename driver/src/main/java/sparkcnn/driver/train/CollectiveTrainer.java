@@ -109,22 +109,41 @@ public final class CollectiveTrainer extends DataParallelTrainer {
 
   @Override
   public void run(long until, String description, Consumer<StepReport> onStep) {
-    long from = optimizer.steps();
-    if (from >= until) {
-      return;
-    }
-    long[] reported = {from};
+    long[] reported = {optimizer.steps()};
     Consumer<StepReport> once = r -> {
       if (r.step() > reported[0]) { // a rerun session replays the steps already reported
         reported[0] = r.step();
         onStep.accept(r);
       }
     };
+    while (optimizer.steps() < until) {
+      long from = optimizer.steps();
+      NonFiniteStep bad = retried(from, until, description, once);
+      if (bad == null) {
+        return;
+      }
+      // The session ended at the bad step with the driver's model at its start. Skipping it (within
+      // training.skip_nonfinite) replays the good steps before it, bit for bit, then moves the counter past it.
+      if (!maySkip()) {
+        skipOrStop(bad); // stops: the model stays at the session's start
+      }
+      if (bad.step - 1 > from && retried(from, bad.step - 1, description, once) != null) {
+        throw new IllegalStateException("collective: steps " + (from + 1) + "-" + (bad.step - 1) + " were finite, "
+            + "then not when replayed");
+      }
+      skipOrStop(bad);
+    }
+  }
+
+  /** Sessions from..until, rerun when they fail; the non-finite step that ended one early, or null. */
+  private NonFiniteStep retried(long from, long until, String description, Consumer<StepReport> once) {
+    if (from >= until) {
+      return null;
+    }
     for (int attempt = 0; ; attempt++) {
       try {
         List<RankResult> results = session(from, until, description, once);
-        finish(results, until, once);
-        return;
+        return finish(results, until, once);
       } catch (ExecutionException e) {
         String why = rootMessage(e);
         if (attempt >= config.sessionRetries) {
@@ -192,7 +211,8 @@ public final class CollectiveTrainer extends DataParallelTrainer {
     }
   }
 
-  private void finish(List<RankResult> results, long until, Consumer<StepReport> onStep) {
+  /** Takes the session's results into the driver's model, or returns the non-finite step that ended it early. */
+  private NonFiniteStep finish(List<RankResult> results, long until, Consumer<StepReport> onStep) {
     List<RankResult> byRank = new ArrayList<>(results);
     byRank.sort(Comparator.comparingInt(r -> r.rank));
     if (byRank.size() != ranks) {
@@ -213,7 +233,7 @@ public final class CollectiveTrainer extends DataParallelTrainer {
     }
     if (first.badStep >= 0) {
       // The steps before it stand in the reports; the model stays at the session's start (nothing non-finite is kept).
-      throw new NonFiniteStep(first.badStep, config.stepsPerEpoch, first.badLoss, first.badParameter, model);
+      return new NonFiniteStep(first.badStep, config.stepsPerEpoch, first.badLoss, first.badParameter, model);
     }
     model.load(first.params, first.state);
     float[][] state = CollectiveRank.assembleOptimizerState(byRank, model.frozenParams(), model.paramCount(),
@@ -222,6 +242,7 @@ public final class CollectiveTrainer extends DataParallelTrainer {
       optimizer.setState(state);
     }
     optimizer.setSteps(until);
+    return null;
   }
 
   private static String rootMessage(Throwable e) {

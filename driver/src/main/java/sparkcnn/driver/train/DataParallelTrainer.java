@@ -1,5 +1,7 @@
 package sparkcnn.driver.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -21,6 +23,8 @@ public abstract class DataParallelTrainer {
   /** The driver's copy of the model and optimizer, initialized from config.initSeed. */
   protected final Model model;
   protected final Optimizer optimizer;
+  /** Non-finite steps skipped so far (training.skip_nonfinite), 1-based. */
+  private final List<Long> skipped = new ArrayList<>();
 
   protected DataParallelTrainer(JavaSparkContext sc, TrainConfig config, ShardPlan plan) {
     this.sc = sc;
@@ -46,6 +50,31 @@ public abstract class DataParallelTrainer {
   /** Optimizer steps taken so far (restored from checkpoints). */
   public long step() {
     return optimizer.steps();
+  }
+
+  /** The non-finite steps skipped (training.skip_nonfinite), in order. */
+  public List<Long> skippedSteps() {
+    return List.copyOf(skipped);
+  }
+
+  /** Whether training.skip_nonfinite allows one more skip. */
+  protected boolean maySkip() {
+    return skipped.size() < config.skipNonFinite;
+  }
+
+  /**
+   * A non-finite step: skipped while training.skip_nonfinite allows (the model, its running statistics and the
+   * optimizer state stay as they were; the step counter, and with it the schedule and the next batch, moves on),
+   * else the run stops with it. The caller has the model at the state before the step.
+   */
+  protected void skipOrStop(NonFiniteStep e) {
+    if (!maySkip()) {
+      throw skipped.isEmpty() && config.skipNonFinite == 0 ? e : e.afterSkipping(skipped, config.skipNonFinite);
+    }
+    skipped.add(e.step);
+    optimizer.setSteps(e.step);
+    System.err.printf(java.util.Locale.ROOT, "sparkcnn: warning: %s; skipped (%d of training.skip_nonfinite: %d)%n",
+        e.what, skipped.size(), config.skipNonFinite);
   }
 
   /**

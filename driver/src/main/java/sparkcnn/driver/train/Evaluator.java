@@ -1,11 +1,10 @@
 package sparkcnn.driver.train;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import sparkcnn.driver.ModelPools;
 import sparkcnn.driver.data.BatchMaker;
 import sparkcnn.driver.data.Normalization;
 import sparkcnn.driver.data.SampleBlock;
@@ -37,13 +36,19 @@ public final class Evaluator {
     }
   }
 
-  private static final Map<String, Model> MODELS = new ConcurrentHashMap<>();
+  /** Evaluation models by spec: one per concurrent task, for the four specs used last (sweeps interleave). */
+  private static final ModelPools<Model> MODELS = new ModelPools<>(4);
   /** Segmentation: pixels per evaluation forward (16 images of 64x64). */
   private static final int PIXELS_PER_BATCH = 1 << 16;
 
-  /** Drops the evaluation models this JVM keeps (the driver calls it when a run ends in local mode). */
-  public static void forget() {
-    MODELS.clear();
+  /** Drops the evaluation models this JVM keeps for spec (on every executor when a run ends: RunCleanup). */
+  public static void forget(ModelSpec spec) {
+    MODELS.forget(spec.toString());
+  }
+
+  /** Idle evaluation models this JVM holds for spec. */
+  public static int cachedModels(ModelSpec spec) {
+    return MODELS.size(spec.toString());
   }
 
   private Evaluator() {}
@@ -62,16 +67,21 @@ public final class Evaluator {
     }
     int rows = batch;
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(0, params, state, null));
-    // Models are kept per (spec, thread) and reloaded from each broadcast: evaluating every epoch reuses them.
+    // Models are pooled per spec and reloaded from each broadcast: evaluating every epoch reuses them.
     String key = spec.toString();
     try {
       EvalPartial total = data.treeAggregate(new EvalPartial(), (acc, block) -> {
         TaskContext task = TaskContext.get();
         Parallel.setThreads(Math.max(1, task.cpus()));
-        // One model per (spec, task thread): a thread runs one task at a time, so no model is ever shared.
-        Model m = MODELS.computeIfAbsent(key + "/" + Thread.currentThread().getId(), k -> Zoo.build(spec));
-        m.load(bc.value().params, bc.value().state);
-        return acc.plus(score(m, block, norm, rows, spec.classes(), ignoreIndex));
+        // A task takes a model from the pool and gives it back: never shared, never more than the tasks at once
+        // (a pool keyed by thread id grew with every new task thread of the executor).
+        Model m = MODELS.acquire(key, () -> Zoo.build(spec));
+        try {
+          m.load(bc.value().params, bc.value().state);
+          return acc.plus(score(m, block, norm, rows, spec.classes(), ignoreIndex));
+        } finally {
+          MODELS.release(key, m);
+        }
       }, EvalPartial::plus, 2);
       return new Result(total.lossSum / total.count, total.correct / (double) total.count,
           total.top5 / (double) total.count, total.count, spec.classes(), total.confusion, Zoo.perPixel(spec));

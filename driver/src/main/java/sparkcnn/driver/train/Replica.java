@@ -69,6 +69,11 @@ final class Replica {
     CACHE.keySet().removeIf(k -> k.startsWith(runId + "/"));
   }
 
+  /** Replicas this JVM holds for a run. */
+  static long cached(String runId) {
+    return CACHE.keySet().stream().filter(k -> k.startsWith(runId + "/")).count();
+  }
+
   Model model() {
     return model;
   }

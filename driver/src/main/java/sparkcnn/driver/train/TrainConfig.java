@@ -70,6 +70,8 @@ public final class TrainConfig implements Serializable {
    * step costs exactly what Spark and the driver add (broadcast, job, results, optimizer) and nothing else.
    */
   public boolean skipCompute = false;
+  /** Non-finite steps skipped (no update) before one stops the run (training.skip_nonfinite). */
+  public int skipNonFinite;
   /**
    * Fault injection for tests: partition 0's first attempt at this step throws (Spark retries it; collective: rank
    * 0's first stage attempt, so the whole session reruns). -1: never.

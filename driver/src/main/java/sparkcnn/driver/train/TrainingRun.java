@@ -43,11 +43,12 @@ public final class TrainingRun {
 
   /**
    * How the run ended. test: null while paused or without a test set; validation: the last epoch's, or null.
-   * resumedFrom: the step a resumed run continued from, or -1. finished: every step ran (not paused).
+   * resumedFrom: the step a resumed run continued from, or -1. finished: every step ran (not paused). skipped:
+   * the non-finite steps skipped (training.skip_nonfinite).
    */
   public record Outcome(Evaluator.Result test, Evaluator.Result validation, String checkpoint, String metrics,
       long steps, double seconds, double imagesPerSecond, double trainLoss, double trainAccuracy, long resumedFrom,
-      boolean finished) {}
+      boolean finished, List<Long> skipped) {}
 
   private TrainingRun() {}
 
@@ -63,7 +64,16 @@ public final class TrainingRun {
     PrintStream log = opt.log();
     CheckpointStore store = new CheckpointStore(opt.outputDir() + "/checkpoints", sc.hadoopConfiguration(), opt.keep());
     // A run being resumed continues from its own checkpoint: init.checkpoint only starts fresh runs.
-    Checkpoint.Contents resumeFrom = opt.resume() ? store.latest(w -> log.println("warning: " + w)) : null;
+    List<String> damaged = new ArrayList<>();
+    Checkpoint.Contents resumeFrom = opt.resume() ? store.latest(w -> {
+      damaged.add(w);
+      log.println("warning: " + w);
+    }) : null;
+    if (resumeFrom == null && !damaged.isEmpty()) {
+      // Checkpoints exist but none reads back: starting over would silently discard the run.
+      throw new IOException("--resume: no valid checkpoint in " + opt.outputDir() + "/checkpoints; newest: "
+          + damaged.get(0).substring(damaged.get(0).indexOf(": ") + 2));
+    }
     Model initial = startingModel(sc, cfg, resumeFrom, log);
     JavaRDD<SampleBlock> features = cfg.featureInput
         ? FeatureCache.of(sc, train, cfg, initial, cfg.featuresPath, cfg.dataDescription, log) : null;
@@ -194,7 +204,7 @@ public final class TrainingRun {
       eval = Evaluator.evaluate(sc, test, cfg.model, trainer.model().params(), trainer.model().state(),
           cfg.normalization, opt.evalBatch(), cfg.ignoreIndex);
     }
-    Evaluator.forget();
+    releaseOnExecutors(cfg, train, test, validation);
     if (checkpoint == null) {
       checkpoint = store.save(spec, trainer.step(), opt.epochs(), trainer.model(), trainer.optimizer());
     }
@@ -202,7 +212,28 @@ public final class TrainingRun {
     double seconds = (System.nanoTime() - start) / 1e9;
     double ips = (trainer.step() - startStep) * (double) cfg.globalBatch / seconds;
     return new Outcome(eval, held, checkpoint, metricsPath.toString(), trainer.step(), seconds, ips, lastLoss,
-        lastAcc, resumedFrom, trainer.step() >= cfg.totalSteps);
+        lastAcc, resumedFrom, trainer.step() >= cfg.totalSteps, trainer.skippedSteps());
+  }
+
+  /**
+   * What executors keep for a run (its replicas, its evaluation models) is dropped when it ends, where they are:
+   * one small job over each of the run's cached data sets, whose partitions live on every executor that trained
+   * or evaluated (in local mode, this JVM). Without it an executor kept them until later runs pushed them out.
+   */
+  @SafeVarargs
+  private static void releaseOnExecutors(TrainConfig cfg, JavaRDD<SampleBlock>... sets) {
+    String runId = cfg.runId;
+    sparkcnn.models.zoo.ModelSpec spec = cfg.model;
+    for (JavaRDD<SampleBlock> data : sets) {
+      if (data == null) {
+        continue;
+      }
+      data.context().setJobDescription("release the run's replicas and evaluation models");
+      data.foreachPartition(it -> {
+        Replica.forget(runId);
+        Evaluator.forget(spec);
+      });
+    }
   }
 
   /**

@@ -112,6 +112,8 @@ public final class TrainJob {
     training.put("class_weights", Field.list(List.of(), "segmentation: loss weight per class (model.classes "
         + "numbers >= 0; a weighted mean like PyTorch's CrossEntropyLoss weight=)", "numbers", v -> number(v)));
     training.put("clip_norm", Field.number(0.0, 0, 1e9, "global gradient-norm clip (0: none)"));
+    training.put("skip_nonfinite", Field.integer(0L, 0, "steps whose loss or gradient is NaN or infinite that are "
+        + "skipped (no update; counted in report.json) before the next one stops the run (0: the first stops it)"));
     training.put("sync", Field.choice(null, "how replicas agree each step: collective (ring all-reduce between "
         + "the tasks of long barrier stages, sharded optimizer; the default), broadcast (a Spark job per step "
         + "through the driver; the reference), local (local SGD: average every sync_every steps; the default "
@@ -226,6 +228,7 @@ public final class TrainJob {
     config.sync = TrainConfig.Sync.parse(sync);
     config.ranks = (int) job.integer("training.ranks");
     config.sessionRetries = (int) job.integer("training.session_retries");
+    config.skipNonFinite = (int) job.integer("training.skip_nonfinite");
     config.peerTimeoutSeconds = job.number("training.peer_timeout_seconds");
     config.bucketFloats = (int) Math.max(1, Math.round(job.number("training.bucket_mb") * (1 << 20) / 4));
     config.augmentations = new ArrayList<>();

@@ -86,6 +86,10 @@ public final class BatchNorm2d implements Layer {
     y = Buffers.ensure(y, input.shape());
     // gamma at pOff, beta at pOff + C; running mean at sOff, running variance at sOff + C.
     if (training) {
+      // The kernel moves "running" averages by momentum 1: 0 * old + batch. An old NaN (a step that went
+      // non-finite and was skipped) would survive that product into every later step, so start from zero.
+      Arrays.fill(batchMean, 0f);
+      Arrays.fill(batchVar, 0f);
       BatchNormKernels.trainForward(input.data, input.offset, params, pOff, params, pOff + channels, y.data, y.offset,
           n, channels, hw, EPS, 1f, batchMean, 0, batchVar, 0, saveMean, saveInvStd);
       for (int c = 0; c < channels; c++) {
