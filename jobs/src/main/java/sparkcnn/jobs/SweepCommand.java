@@ -56,8 +56,9 @@ final class SweepCommand implements Main.Command {
                         compound.phi (phi 1 is the stage-1 trial itself).
 
       Trials hold out data.validation.fraction of the training data (the sweep's validation key when the base
-      job holds out none), stratified by class and the same for every trial; they are ranked and stopped on its
-      accuracy alone. scheduler: successive_halving stops trials early (asynchronous successive halving, ASHA):
+      job holds out none), stratified by class and the same for every trial; they are ranked and stopped on it
+      alone: on its accuracy, or with metric: validation_loss on its loss (continuous, so less noisy on a small
+      validation set, where accuracies move in steps of one image). scheduler: successive_halving stops trials early (asynchronous successive halving, ASHA):
       rungs end at halving.min_epochs * eta^k epochs and at training.epochs; whenever a worker is free, a trial
       in the top 1/eta of a rung moves on to the next, resuming from its own checkpoint, else a new trial starts.
       scheduler: none trains every trial to the end. A finished trial (all of training.epochs) is evaluated on
@@ -119,6 +120,8 @@ final class SweepCommand implements Main.Command {
     top.put("scheduler", Field.choice("none", "early stopping across trials",
         List.of("none", "successive_halving")));
     top.put("halving", halving);
+    top.put("metric", Field.choice("validation_accuracy", "what ranks, promotes and chooses trials (higher "
+        + "accuracy, lower loss)", List.of("validation_accuracy", "validation_loss")));
     top.put("validation", Field.number(0.1, 0.001, 0.9, "data.validation.fraction for trials whose base job "
         + "holds out none"));
     top.put("latency_seconds", Field.number(1.0, 0, 60, "measuring time per batch size of each trial's inference "
@@ -177,8 +180,9 @@ final class SweepCommand implements Main.Command {
         run.records().stream().filter(r -> r.error != null).forEach(r -> out.printf(Locale.ROOT,
             "trial %d failed: %s%n", r.candidate.index(), r.error));
         TrialRecord c = run.chosen();
-        out.printf(Locale.ROOT, "chosen (best validation accuracy): trial %d, %s: validation %.4f, test %s%n",
-            c.candidate.index(), c.candidate.label(), c.validationAccuracy(),
+        out.printf(Locale.ROOT, "chosen (best %s): trial %d, %s: validation accuracy %.4f, loss %.4f, test %s%n",
+            plan.metric.replace('_', ' '), c.candidate.index(), c.candidate.label(), c.validationAccuracy(),
+            c.validationLoss(),
             c.testAccuracy == null ? "-" : String.format(Locale.ROOT, "%.4f", c.testAccuracy));
         Map<?, ?> compute = (Map<?, ?>) report.get("compute");
         out.printf(Locale.ROOT, "training compute: %,d images, %s multiply-adds, %.0f s of trial time%n",
@@ -221,11 +225,13 @@ final class SweepCommand implements Main.Command {
     final Scaling baseScaling;
     final int epochs;
     final List<Integer> rungEpochs;
+    final String metric;
 
     private Plan(String file, List<String> sets) {
       this.file = file;
       sweep = JobFile.load(file, schema(), sets);
       base = sweep.string("base");
+      metric = sweep.string("metric");
       if (base == null) {
         throw new ConfigException(file + ": base is required (a training job file)");
       }
@@ -330,17 +336,16 @@ final class SweepCommand implements Main.Command {
 
   static String table(List<TrialRecord> records) {
     StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-        "%n%5s %5s %-8s %5s %6s %6s %6s %9s %10s %9s %6s %8s %8s %8s %8s %s%n", "trial", "stage", "status", "phi",
-        "alpha", "beta", "gamma", "input", "params", "mult-adds", "epochs", "val acc", "test acc", "ms/img", "seconds",
-        "keys"));
+        "%n%5s %5s %-8s %5s %6s %6s %6s %9s %10s %9s %6s %8s %8s %8s %8s %8s %s%n", "trial", "stage", "status",
+        "phi", "alpha", "beta", "gamma", "input", "params", "mult-adds", "epochs", "val acc", "val loss", "test acc",
+        "ms/img", "seconds", "keys"));
     for (TrialRecord r : records) {
       Candidate c = r.candidate;
       Object latency = r.inference.get("latency_ms_batch1");
       sb.append(String.format(Locale.ROOT,
-          "%5d %5d %-8s %5.2f %6.3f %6.3f %6.3f %9s %,10d %9s %6d %8s %8s %8s %8.0f %s%s%n", c.index(), c.stage(),
-          r.status, c.phi(), c.alpha(), c.beta(), c.gamma(), r.input, r.params, SweepReport.human(r.macs),
-          r.epochs(), Double.isNaN(r.validationAccuracy()) ? "-" : String.format(Locale.ROOT, "%.4f",
-          r.validationAccuracy()), r.testAccuracy == null ? "-" : String.format(Locale.ROOT, "%.4f", r.testAccuracy),
+          "%5d %5d %-8s %5.2f %6.3f %6.3f %6.3f %9s %,10d %9s %6d %8s %8s %8s %8s %8.0f %s%s%n", c.index(),
+          c.stage(), r.status, c.phi(), c.alpha(), c.beta(), c.gamma(), r.input, r.params, SweepReport.human(r.macs),
+          r.epochs(), fourDigits(r.validationAccuracy()), fourDigits(r.validationLoss()), r.testAccuracy == null ? "-" : String.format(Locale.ROOT, "%.4f", r.testAccuracy),
           latency == null ? "-" : String.format(Locale.ROOT, "%.2f", ((Number) latency).doubleValue()), r.seconds,
           String.join(" ", c.assignments()), r.paretoMacs ? " *" : ""));
     }
@@ -348,10 +353,14 @@ final class SweepCommand implements Main.Command {
     return sb.toString();
   }
 
-  /** The best of the given trials by validation accuracy (ties: the lower index). */
-  static TrialRecord best(List<TrialRecord> finished) {
-    return finished.stream().min(Comparator.comparingDouble((TrialRecord r) -> -r.validationAccuracy())
-        .thenComparingInt(r -> r.candidate.index())).orElse(null);
+  private static String fourDigits(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  /** The best of the given trials by the metric (ties: the lower index). */
+  static TrialRecord best(List<TrialRecord> finished, String metric) {
+    return finished.stream().min(Comparator.comparingDouble((TrialRecord r) -> -TrialRecord.score(metric,
+        r.metric(metric))).thenComparingInt(r -> r.candidate.index())).orElse(null);
   }
 
   /** Inference cost of every trial with a checkpoint that has none measured yet, one at a time. */

@@ -24,7 +24,7 @@ import sparkcnn.jobs.sweep.TrialScheduler;
 
 /**
  * One run of a sweep on a SparkContext: the trials' rungs as concurrent Spark jobs (a thread per running trial,
- * each in its own FAIR pool and job group), the scheduler fed each rung's validation accuracy on the driver
+ * each in its own FAIR pool and job group), the scheduler fed each rung's validation metric on the driver
  * thread, results.json rewritten after every rung so that {@code --resume} can continue, then compound stage 2,
  * inference cost, Pareto fronts and the report.
  */
@@ -33,7 +33,7 @@ final class SweepRun {
   private final SweepCommand.Plan plan;
   private final PrintStream log;
   private final List<TrialRecord> records = new ArrayList<>();
-  /** [trial, rung, validation accuracy] in the order the rungs finished: replayed by --resume. */
+  /** [trial, rung, value of the sweep's metric] in the order the rungs finished: replayed by --resume. */
   private final List<List<Object>> events = new ArrayList<>();
   private boolean resuming;
   private Map<String, Object> previous;
@@ -67,6 +67,11 @@ final class SweepRun {
   void restore(Map<String, Object> saved) {
     resuming = true;
     previous = saved;
+    Object metric = saved.getOrDefault("metric", "validation_accuracy");
+    if (!plan.metric.equals(metric)) {
+      throw new IllegalArgumentException(plan.output + "/results.json: the sweep ranked on " + metric + " but the "
+          + "sweep file now says metric: " + plan.metric + "; resume with the same metric, or choose another output");
+    }
     List<Map<String, Object>> trials = (List<Map<String, Object>>) saved.get("trials");
     for (Map<String, Object> t : trials) {
       int index = ((Number) t.get("trial")).intValue();
@@ -101,9 +106,9 @@ final class SweepRun {
       throw new IllegalStateException("every trial failed (first: " + records.stream().filter(r -> r.error != null)
           .map(r -> r.error).findFirst().orElse("no error recorded") + ")");
     }
-    chosen = SweepCommand.best(finished);
-    log.printf(Locale.ROOT, "chosen on validation accuracy: trial %d (%s) %.4f%n", chosen.candidate.index(),
-        chosen.candidate.label(), chosen.validationAccuracy());
+    chosen = SweepCommand.best(finished, plan.metric);
+    log.printf(Locale.ROOT, "chosen on %s: trial %d (%s) %.4f%n", plan.metric.replace('_', ' '),
+        chosen.candidate.index(), chosen.candidate.label(), chosen.metric(plan.metric));
     if (plan.space.compound()) {
       stageTwo();
     }
@@ -145,7 +150,8 @@ final class SweepRun {
     for (List<Object> e : events) {
       int t = ((Number) e.get(0)).intValue();
       if (trials.contains(t)) {
-        scheduler.reported(t, ((Number) e.get(1)).intValue(), ((Number) e.get(2)).doubleValue());
+        scheduler.reported(t, ((Number) e.get(1)).intValue(), TrialRecord.score(plan.metric,
+            ((Number) e.get(2)).doubleValue()));
       }
     }
     int concurrent = (int) plan.sweep.integer("grid.concurrent");
@@ -178,7 +184,8 @@ final class SweepRun {
         if (d.error() != null) {
           scheduler.failed(d.work().trial());
         } else {
-          scheduler.reported(d.work().trial(), d.work().rung(), records.get(d.work().trial()).validationAccuracy());
+          scheduler.reported(d.work().trial(), d.work().rung(),
+              TrialRecord.score(plan.metric, records.get(d.work().trial()).metric(plan.metric)));
         }
         save(false);
       }
@@ -263,7 +270,7 @@ final class SweepRun {
     rung.put("validation_loss", TrialRecord.rounded((Double) rep.get("validation_loss")));
     r.rungs.removeIf(x -> ((Number) x.get("rung")).intValue() >= d.work().rung());
     r.rungs.add(rung);
-    events.add(List.of(d.work().trial(), d.work().rung(), rung.get("validation_accuracy")));
+    events.add(List.of(d.work().trial(), d.work().rung(), rung.get(plan.metric)));
     if (d.work().rung() == top) {
       r.status = "finished";
       r.testAccuracy = (Double) rep.get("test_accuracy");
@@ -271,9 +278,10 @@ final class SweepRun {
     } else {
       r.status = "paused";
     }
-    log.printf(Locale.ROOT, "%s: rung %d (epoch %d) validation accuracy %.4f%s%n", name, d.work().rung() + 1,
-        d.work().epochs(), r.validationAccuracy(), r.testAccuracy != null && r.status.equals("finished")
-        ? String.format(Locale.ROOT, ", test accuracy %.4f (reported, not used to choose)", r.testAccuracy) : "");
+    log.printf(Locale.ROOT, "%s: rung %d (epoch %d) validation accuracy %.4f, loss %.4f%s%n", name,
+        d.work().rung() + 1, d.work().epochs(), r.validationAccuracy(), r.validationLoss(),
+        r.testAccuracy != null && r.status.equals("finished") ? String.format(Locale.ROOT,
+        ", test accuracy %.4f (reported, not used to choose)", r.testAccuracy) : "");
   }
 
   /** Writes results.json (and, at the end, results.csv and report.html); returns the report. */
@@ -286,7 +294,7 @@ final class SweepRun {
     report.put("scheduler", plan.sweep.string("scheduler"));
     report.put("rung_epochs", plan.rungEpochs);
     report.put("eta", plan.sweep.string("scheduler").equals("none") ? null : plan.sweep.integer("halving.eta"));
-    report.put("metric", "validation_accuracy");
+    report.put("metric", plan.metric);
     report.put("concurrent", plan.sweep.integer("grid.concurrent"));
     report.put("complete", last);
     report.put("chosen", chosen == null ? null : chosen.candidate.index());

@@ -290,5 +290,26 @@ class SweepCommandTest {
     assertEquals(0, best(after, 4, "test_accuracy"), "the constructed case: the test set would choose trial 0");
     assertTrue(trial(after, 1).get("validation_accuracy").asDouble()
         > trial(after, 0).get("validation_accuracy").asDouble() + 0.2, after.toString());
+
+    // Resuming under another metric would mix rankings: refused, naming both.
+    CommandRun otherMetric = CommandRun.of("sweep", sweep.toString(), "--resume", "--set", "metric=validation_loss");
+    assertEquals(2, otherMetric.code(), otherMetric.err());
+    assertTrue(otherMetric.line("sweep").contains("ranked on validation_accuracy")
+        && otherMetric.line("sweep").contains("metric: validation_loss"), otherMetric.err());
+    // Ranked on loss: the lowest validation loss is chosen, and results.json says so.
+    Path byLoss = dir.resolve("by-loss");
+    CommandRun loss = CommandRun.of("sweep", sweep.toString(), "--set", "metric=validation_loss", "--set",
+        "output=" + byLoss);
+    assertEquals(0, loss.code(), loss.err() + loss.out());
+    JsonNode l = results(byLoss);
+    assertEquals("validation_loss", l.get("metric").asText());
+    int lowest = 0;
+    for (int i = 1; i < 4; i++) {
+      if (trial(l, i).get("validation_loss").asDouble() < trial(l, lowest).get("validation_loss").asDouble()) {
+        lowest = i;
+      }
+    }
+    assertEquals(lowest, l.get("chosen").asInt(), l.toString());
+    assertTrue(loss.out().contains("chosen (best validation loss): trial " + lowest), loss.out());
   }
 }

@@ -26,12 +26,20 @@ public final class Activations {
 
   /** min(max(x, 0), 6): MobileNet v2's activation. */
   public static void relu6(float[] x, int xOff, float[] y, int yOff, int n) {
+    if (Simd.AVAILABLE) {
+      ElementwiseVectorKernel.relu6(x, xOff, y, yOff, n);
+      return;
+    }
     for (int i = 0; i < n; i++) {
       y[yOff + i] = Math.min(Math.max(x[xOff + i], 0f), 6f);
     }
   }
 
   public static void relu6Backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    if (Simd.AVAILABLE) {
+      ElementwiseVectorKernel.relu6Backward(x, xOff, dy, dyOff, dx, dxOff, n);
+      return;
+    }
     for (int i = 0; i < n; i++) {
       float v = x[xOff + i];
       dx[dxOff + i] = v > 0f && v < 6f ? dy[dyOff + i] : 0f;
@@ -72,6 +80,10 @@ public final class Activations {
 
   /** SiLU / swish: x sigmoid(x) (EfficientNet's activation). */
   public static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
+    if (Simd.AVAILABLE) {
+      ElementwiseVectorKernel.silu(x, xOff, y, yOff, n);
+      return;
+    }
     for (int i = 0; i < n; i++) {
       float v = x[xOff + i];
       y[yOff + i] = v * sigmoid(v);
@@ -80,6 +92,10 @@ public final class Activations {
 
   /** From the input x: dx = dy s (1 + x (1 - s)), s = sigmoid(x). */
   public static void siluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    if (Simd.AVAILABLE) {
+      ElementwiseVectorKernel.siluBackward(x, xOff, dy, dyOff, dx, dxOff, n);
+      return;
+    }
     for (int i = 0; i < n; i++) {
       float v = x[xOff + i];
       float s = sigmoid(v);

@@ -31,7 +31,42 @@ public final class Broadcast {
 
   public static void multiply(float[] a, int aOff, int[] aShape, float[] b, int bOff, int[] bShape, float[] y,
       int yOff) {
+    int plane = gatePlane(aShape, bShape);
+    if (plane > 0) {
+      ConvGeom.operand("broadcast", "a", aShape, a, aOff);
+      ConvGeom.operand("broadcast", "b", bShape, b, bOff);
+      ConvGeom.operand("broadcast", "y", aShape, y, yOff);
+      int planes = Shape.size(bShape);
+      for (int p = 0; p < planes; p++) {
+        float g = b[bOff + p];
+        int o = p * plane;
+        for (int j = 0; j < plane; j++) {
+          y[yOff + o + j] = a[aOff + o + j] * g;
+        }
+      }
+      return;
+    }
     apply(a, aOff, aShape, b, bOff, bShape, y, yOff, true);
+  }
+
+  /**
+   * The plane size when b gates a plane by plane, as squeeze-and-excitation's (N, C, 1, 1) does (N, C, H, W): b's
+   * shape is a's first dimensions followed by ones, at a's rank. 0 otherwise (the general broadcast).
+   */
+  private static int gatePlane(int[] aShape, int[] bShape) {
+    if (aShape.length != bShape.length) {
+      return 0;
+    }
+    int d = 0;
+    while (d < aShape.length && aShape[d] == bShape[d]) {
+      d++;
+    }
+    for (int i = d; i < bShape.length; i++) {
+      if (bShape[i] != 1) {
+        return 0;
+      }
+    }
+    return Shape.size(aShape) / Math.max(1, Shape.size(bShape));
   }
 
   /** da = reduce(dy), db = reduce(dy) to each operand's shape (either may be null to skip it). */
@@ -50,11 +85,48 @@ public final class Broadcast {
   public static void multiplyBackward(float[] dy, int dyOff, float[] a, int aOff, int[] aShape, float[] b, int bOff,
       int[] bShape, float[] da, int daOff, float[] db, int dbOff) {
     int[] out = shape(aShape, bShape);
+    int plane = gatePlane(aShape, bShape);
+    if (plane > 0) {
+      gateBackward(dy, dyOff, a, aOff, b, bOff, Shape.size(bShape), plane, da, daOff, db, dbOff);
+      return;
+    }
     if (da != null) {
       reduce(dy, dyOff, b, bOff, bShape, out, da, daOff, aShape);
     }
     if (db != null) {
       reduce(dy, dyOff, a, aOff, aShape, out, db, dbOff, bShape);
+    }
+  }
+
+  /** multiplyBackward of a plane gate: da = dy b per plane, db = the dot of dy and a over each plane. */
+  private static void gateBackward(float[] dy, int dyOff, float[] a, int aOff, float[] b, int bOff, int planes,
+      int plane, float[] da, int daOff, float[] db, int dbOff) {
+    for (int p = 0; p < planes; p++) {
+      int o = p * plane;
+      if (da != null) {
+        float g = b[bOff + p];
+        for (int j = 0; j < plane; j++) {
+          da[daOff + o + j] = dy[dyOff + o + j] * g;
+        }
+      }
+      if (db != null) {
+        // Four running sums: one would wait on each add's latency.
+        float s0 = 0;
+        float s1 = 0;
+        float s2 = 0;
+        float s3 = 0;
+        int j = 0;
+        for (; j + 3 < plane; j += 4) {
+          s0 += dy[dyOff + o + j] * a[aOff + o + j];
+          s1 += dy[dyOff + o + j + 1] * a[aOff + o + j + 1];
+          s2 += dy[dyOff + o + j + 2] * a[aOff + o + j + 2];
+          s3 += dy[dyOff + o + j + 3] * a[aOff + o + j + 3];
+        }
+        for (; j < plane; j++) {
+          s0 += dy[dyOff + o + j] * a[aOff + o + j];
+        }
+        db[dbOff + p] = (s0 + s1) + (s2 + s3);
+      }
     }
   }
 

@@ -40,6 +40,7 @@ public final class Conv2dKernels {
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
       case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
       case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
+      case POINTWISE_BATCHED -> PointwiseBatched.forward(x, xOff, w, wOff, y, yOff, g);
     }
     if (b != null) {
       addPerChannel(b, bOff, y, yOff, g.n(), g.k(), g.p() * g.q());
@@ -62,6 +63,7 @@ public final class Conv2dKernels {
       case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case FFT -> FftConv2d.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IM2COL_GEMM -> eachImage(g.n(), i -> backwardInputImage(dy, dyOff, w, wOff, dx, dxOff, g, i));
+      case POINTWISE_BATCHED -> PointwiseBatched.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
     }
   }
 
@@ -81,6 +83,7 @@ public final class Conv2dKernels {
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case FFT -> FftConv2d.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IM2COL_GEMM -> im2colWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case POINTWISE_BATCHED -> PointwiseBatched.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
     }
   }
 

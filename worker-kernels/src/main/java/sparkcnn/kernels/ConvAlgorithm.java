@@ -9,6 +9,8 @@ public enum ConvAlgorithm {
   IMPLICIT_GEMM("implicit-gemm"),
   /** im2col of L2-sized blocks of output rows, then GEMM (any geometry; 1x1 stride 1: GEMM on the image). */
   IM2COL_GEMM("im2col-gemm"),
+  /** Pointwise, the images of a run side by side as the columns of one GEMM ({@link PointwiseBatched}). */
+  POINTWISE_BATCHED("pointwise-batched"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
@@ -42,6 +44,7 @@ public enum ConvAlgorithm {
         case BACKWARD_WEIGHTS -> ImplicitConv.supportsForward(g);
       };
       case IM2COL_GEMM -> true;
+      case POINTWISE_BATCHED -> g.isPointwise();
       case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
@@ -49,10 +52,14 @@ public enum ConvAlgorithm {
   }
 
   /**
-   * What runs when nothing was timed: depthwise layers stream rows; stride-1 layers use the implicit GEMM;
-   * the rest im2col. Measured over the zoo's layers on the development machine, and deterministic.
+   * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
+   * batch); depthwise layers stream rows; stride-1 layers use the implicit GEMM; the rest im2col. Measured over the
+   * zoo's layers on the development machine, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
+    if (g.isPointwise() && g.n() > 1) {
+      return POINTWISE_BATCHED;
+    }
     for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
       if (a.supports(g, pass)) {
         return a;

@@ -28,6 +28,70 @@ final class ElementwiseVectorKernel {
     }
   }
 
+  /** y = min(max(x, 0), 6); x == y allowed. */
+  static void relu6(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).max(0f).min(6f).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = Math.min(Math.max(x[xOff + i], 0f), 6f);
+    }
+  }
+
+  /** dx = 0 < x < 6 ? dy : 0, the same values as the scalar loop. */
+  static void relu6Backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    FloatVector zero = FloatVector.zero(S);
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector xv = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector g = FloatVector.fromArray(S, dy, dyOff + i);
+      zero.blend(g, xv.compare(VectorOperators.GT, 0f).and(xv.compare(VectorOperators.LT, 6f)))
+          .intoArray(dx, dxOff + i);
+    }
+    for (; i < n; i++) {
+      float v = x[xOff + i];
+      dx[dxOff + i] = v > 0f && v < 6f ? dy[dyOff + i] : 0f;
+    }
+  }
+
+  /**
+   * y = x sigmoid(x) in float lanes (the scalar loop takes exp in double; the two agree to a few float ulps).
+   * Where exp(-x) overflows, sigmoid is 0 and so is y.
+   */
+  static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.mul(sigmoid(v)).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      float v = x[xOff + i];
+      y[yOff + i] = v * Activations.sigmoid(v);
+    }
+  }
+
+  /** dx = dy s (1 + x (1 - s)), s = sigmoid(x). */
+  static void siluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector s = sigmoid(v);
+      FloatVector g = FloatVector.fromArray(S, dy, dyOff + i).mul(s);
+      g.mul(v.mul(s.neg().add(1f)).add(1f)).intoArray(dx, dxOff + i);
+    }
+    for (; i < n; i++) {
+      float v = x[xOff + i];
+      float s = Activations.sigmoid(v);
+      dx[dxOff + i] = dy[dyOff + i] * s * (1f + v * (1f - s));
+    }
+  }
+
+  private static FloatVector sigmoid(FloatVector v) {
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    return one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+  }
+
   /**
    * Adds sum(dy) and sum(dy (x - mean)) over n floats into out[0] and out[1]: float lanes over the run, then the
    * lanes' totals in double, so a lane never sums more than n / lanes terms.

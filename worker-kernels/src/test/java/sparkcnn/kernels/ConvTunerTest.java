@@ -18,6 +18,8 @@ class ConvTunerTest {
         ConvGeom.of(2, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1),        // implicit, im2col
         ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: im2col only
         ConvGeom.of(2, 8, 7, 6, 12, 1, 1, 1, 0, 1, 1),        // pointwise
+        ConvGeom.of(3, 12, 2, 3, 9, 1, 1, 1, 0, 1, 3),        // grouped pointwise on small planes (ShuffleNet)
+        ConvGeom.of(3, 64, 96, 96, 5, 1, 1, 1, 0, 1, 1),      // pointwise, one image per batched run
         ConvGeom.of(2, 6, 8, 7, 9, 3, 3, 1, 1, 1, 3),         // groups
         ConvGeom.of(2, 3, 14, 13, 4, 5, 5, 1, 2, 1, 1),       // 5x5: FFT too
         ConvGeom.of(1, 2, 16, 16, 3, 7, 7, 1, 3, 1, 1),       // 7x7: FFT too
@@ -114,6 +116,10 @@ class ConvTunerTest {
         Pass.FORWARD), "pointwise forward: one GEMM on the image");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 1, 1, 1, 0, 1, 1),
         Pass.BACKWARD_WEIGHTS));
+    for (Pass pass : Pass.values()) {
+      assertEquals(ConvAlgorithm.POINTWISE_BATCHED, ConvAlgorithm.heuristic(ConvGeom.of(2, 4, 9, 9, 8, 1, 1, 1, 0, 1,
+          1), pass), "pointwise, two images: " + pass);
+    }
   }
 
   @Test

@@ -35,24 +35,47 @@ class ElementwiseTest {
     void run(float[] saved, int sOff, float[] dy, int dyOff, float[] dx, int dxOff, int n);
   }
 
+  /** 67 values: whole vectors (of 4, 8 or 16 lanes) and a tail, read and written at offsets. */
   private void activation(String name, Kernel f, Backward b, boolean fromOutput, DoubleUnaryOperator formula) {
-    float[] x = awayFromKinks(64);
-    float[] y = new float[64];
-    f.run(x, 0, y, 0, 64);
-    for (int i = 0; i < 64; i++) {
-      assertEquals(formula.applyAsDouble(x[i]), y[i], 1e-6 * (1 + Math.abs(y[i])), name + "(" + x[i] + ")");
+    int n = 67;
+    float[] x = awayFromKinks(n + 3);
+    float[] y = new float[n + 1];
+    f.run(x, 3, y, 1, n);
+    for (int i = 0; i < n; i++) {
+      assertEquals(formula.applyAsDouble(x[3 + i]), y[1 + i], 1e-6 * (1 + Math.abs(y[1 + i])),
+          name + "(" + x[3 + i] + ")");
     }
     float[] inPlace = x.clone();
-    f.run(inPlace, 0, inPlace, 0, 64);
-    assertArrayEquals(y, inPlace, name + " in place");
-    float[] dy = Rand.floats(rnd, 64);
-    float[] dx = new float[64];
-    b.run(fromOutput ? y : x, 0, dy, 0, dx, 0, 64);
+    f.run(inPlace, 3, inPlace, 3, n);
+    assertArrayEquals(java.util.Arrays.copyOfRange(y, 1, n + 1), java.util.Arrays.copyOfRange(inPlace, 3, n + 3),
+        name + " in place");
+    float[] dy = Rand.floats(rnd, n);
+    float[] dx = new float[n];
+    float[] xs0 = java.util.Arrays.copyOfRange(x, 3, n + 3);
+    float[] ys0 = java.util.Arrays.copyOfRange(y, 1, n + 1);
+    b.run(fromOutput ? ys0 : xs0, 0, dy, 0, dx, 0, n);
     GradCheck.check(name, xs -> {
-      float[] out = new float[64];
-      f.run(xs, 0, out, 0, 64);
+      float[] out = new float[n];
+      f.run(xs, 0, out, 0, n);
       return out;
-    }, x, dy, dx, 2e-3);
+    }, xs0, dy, dx, 2e-3);
+  }
+
+  @Test
+  void siluStaysFiniteAndExactWhereExpOverflows() {
+    float[] x = {-1000f, -200f, -90f, -20f, 20f, 90f, 200f, 1000f, -0f, 0f, 1e-30f, -1e-30f, 3f, -3f, 88f, -88f,
+        -89f};
+    float[] y = new float[x.length];
+    float[] dx = new float[x.length];
+    float[] dy = new float[x.length];
+    java.util.Arrays.fill(dy, 1f);
+    Activations.silu(x, 0, y, 0, x.length);
+    Activations.siluBackward(x, 0, dy, 0, dx, 0, x.length);
+    for (int i = 0; i < x.length; i++) {
+      double s = 1 / (1 + Math.exp(-x[i]));
+      assertEquals(x[i] * s, y[i], 1e-6 * (1 + Math.abs(x[i])), "silu(" + x[i] + ")");
+      assertEquals(s * (1 + x[i] * (1 - s)), dx[i], 1e-6, "silu'(" + x[i] + ")");
+    }
   }
 
   @Test
@@ -155,7 +178,8 @@ class ElementwiseTest {
 
   @Test
   void broadcastingAddAndMultiply() {
-    int[][][] pairs = {{{2, 3, 4, 5}, {2, 3, 1, 1}}, {{2, 1, 3}, {4, 1}}, {{3}, {2, 3}}, {{2, 3}, {2, 3}}};
+    int[][][] pairs = {{{2, 3, 4, 5}, {2, 3, 1, 1}}, {{3, 2, 7}, {3, 2, 1}}, {{2, 3, 5, 3}, {2, 1, 1, 1}},
+        {{2, 1, 3}, {4, 1}}, {{3}, {2, 3}}, {{2, 3}, {2, 3}}, {{2, 1}, {2, 3}}};
     for (int[][] pr : pairs) {
       int[] as = pr[0];
       int[] bs = pr[1];

@@ -27,7 +27,7 @@ public final class SweepReport {
   public static String csv(List<TrialRecord> trials) {
     List<String> header = new ArrayList<>(List.of("trial", "stage", "status", "phi", "alpha", "beta", "gamma",
         "keys", "width", "depth", "resolution", "input", "params", "macs", "epochs", "validation_accuracy",
-        "test_accuracy", "test_loss", "seconds", "train_images", "train_macs", "latency_ms_batch1",
+        "validation_loss", "test_accuracy", "test_loss", "seconds", "train_images", "train_macs", "latency_ms_batch1",
         "images_per_second_batch1", "latency_ms_batch64", "images_per_second_batch64", "pareto_macs",
         "pareto_latency", "checkpoint", "error"));
     StringBuilder sb = new StringBuilder(String.join(",", header)).append('\n');

@@ -46,6 +46,22 @@ public final class TrialRecord {
         .doubleValue();
   }
 
+  /** The validation loss of the last rung finished (NaN before any). */
+  public double validationLoss() {
+    Object v = rungs.isEmpty() ? null : rungs.get(rungs.size() - 1).get("validation_loss");
+    return v == null ? Double.NaN : ((Number) v).doubleValue();
+  }
+
+  /** The last rung's value of the sweep's metric (validation_accuracy or validation_loss). */
+  public double metric(String metric) {
+    return metric.equals("validation_loss") ? validationLoss() : validationAccuracy();
+  }
+
+  /** A metric value as the schedulers rank it, higher better: the loss negated. */
+  public static double score(String metric, double value) {
+    return metric.equals("validation_loss") ? -value : value;
+  }
+
   public int lastRung() {
     return rungs.isEmpty() ? -1 : ((Number) rungs.get(rungs.size() - 1).get("rung")).intValue();
   }
@@ -84,6 +100,7 @@ public final class TrialRecord {
     m.put("macs", macs);
     m.put("epochs", epochs());
     m.put("validation_accuracy", rungs.isEmpty() ? null : validationAccuracy());
+    m.put("validation_loss", rungs.isEmpty() ? null : validationLoss());
     m.put("test_accuracy", testAccuracy);
     m.put("test_loss", testLoss);
     m.put("seconds", seconds);

@@ -1,0 +1,117 @@
+package sparkcnn.kernels;
+
+/**
+ * Pointwise (1x1, stride 1, unpadded) convolution as GEMMs over many images at once: the planes of a run of images
+ * are laid side by side as the columns of one (channels, images x H x W) matrix.
+ *
+ * <p>Why: one GEMM per image is wasteful when planes are small, as in the last stages of MobileNet and EfficientNet
+ * (2x2 to 8x8). Its register tiles are mostly edge padding (a 2x2 plane fills 4 of a tile's 16 or 32 columns), it
+ * repacks the weights for every image, and the weight gradient's inner dimension is one plane, so each tile loads
+ * and stores its accumulators after a handful of FMAs. Batched, the columns number images x H x W, the weights are
+ * packed once per column block, and GEMM splits the work over threads by itself. The price is one copy of the input
+ * and one of the output through scratch, which is why large planes keep the per-image GEMM.
+ */
+final class PointwiseBatched {
+  /** Floats of gathered columns per run of images (4 MB): bounds the scratch, still thousands of columns. */
+  private static final int BLOCK_FLOATS = 1 << 20;
+
+  private PointwiseBatched() {}
+
+  /** y = w x per image and group (no bias). */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+    int pq = g.p() * g.q();
+    int run = imagesPerRun(g);
+    for (int i0 = 0; i0 < g.n(); i0 += run) {
+      int images = Math.min(run, g.n() - i0);
+      int cols = images * pq;
+      for (int gi = 0; gi < g.groups(); gi++) {
+        float[] in = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
+        float[] out = Scratch.floats(Scratch.PADDED, g.kg() * cols);
+        gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, in);
+        Gemm.gemm(false, false, g.kg(), cols, g.cg(), 1f, w, wOff + gi * g.kg() * g.cg(), g.cg(), in, 0, cols,
+            0f, out, 0, cols);
+        scatter(out, g.k(), gi * g.kg(), g.kg(), i0, images, pq, y, yOff);
+      }
+    }
+  }
+
+  /** dx = w^T dy per image and group (overwrites dx). */
+  static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    int pq = g.p() * g.q();
+    int run = imagesPerRun(g);
+    for (int i0 = 0; i0 < g.n(); i0 += run) {
+      int images = Math.min(run, g.n() - i0);
+      int cols = images * pq;
+      for (int gi = 0; gi < g.groups(); gi++) {
+        float[] in = Scratch.floats(Scratch.COLUMNS, g.kg() * cols);
+        float[] out = Scratch.floats(Scratch.PADDED, g.cg() * cols);
+        gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, in);
+        Gemm.gemm(true, false, g.cg(), cols, g.kg(), 1f, w, wOff + gi * g.kg() * g.cg(), g.cg(), in, 0, cols,
+            0f, out, 0, cols);
+        scatter(out, g.c(), gi * g.cg(), g.cg(), i0, images, pq, dx, dxOff);
+      }
+    }
+  }
+
+  /** dw += sum over images of dy x^T, per group: one GEMM whose inner dimension is images x H x W. */
+  static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    int pq = g.p() * g.q();
+    int run = imagesPerRun(g);
+    for (int i0 = 0; i0 < g.n(); i0 += run) {
+      int images = Math.min(run, g.n() - i0);
+      int cols = images * pq;
+      for (int gi = 0; gi < g.groups(); gi++) {
+        float[] xs = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
+        float[] dys = Scratch.floats(Scratch.PADDED, g.kg() * cols);
+        gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, xs);
+        gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, dys);
+        Gemm.gemm(false, true, g.kg(), g.cg(), cols, 1f, dys, 0, cols, xs, 0, cols, 1f, dw,
+            dwOff + gi * g.kg() * g.cg(), g.cg());
+      }
+    }
+  }
+
+  /** Images per GEMM: as many as keep the larger gathered operand within BLOCK_FLOATS, at least one. */
+  private static int imagesPerRun(ConvGeom g) {
+    long perImage = (long) Math.max(g.cg(), g.kg()) * g.p() * g.q();
+    return (int) Math.max(1, Math.min(g.n(), BLOCK_FLOATS / Math.max(1, perImage)));
+  }
+
+  /**
+   * dst (channels x images*plane) = channels [c0, c0 + channels) of images [i0, i0 + images) of an NCHW tensor of
+   * totalChannels channels.
+   */
+  private static void gather(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0, int images,
+      int plane, float[] dst) {
+    int cols = images * plane;
+    for (int i = 0; i < images; i++) {
+      int from = srcOff + ((i0 + i) * totalChannels + c0) * plane;
+      for (int c = 0; c < channels; c++) {
+        copy(src, from + c * plane, dst, c * cols + i * plane, plane);
+      }
+    }
+  }
+
+  /** The inverse of {@link #gather}: writes the rows of src back into the images' channel planes. */
+  private static void scatter(float[] src, int totalChannels, int c0, int channels, int i0, int images, int plane,
+      float[] dst, int dstOff) {
+    int cols = images * plane;
+    for (int i = 0; i < images; i++) {
+      int to = dstOff + ((i0 + i) * totalChannels + c0) * plane;
+      for (int c = 0; c < channels; c++) {
+        copy(src, c * cols + i * plane, dst, to + c * plane, plane);
+      }
+    }
+  }
+
+  /** A plane's copy: a plain loop for the tiny planes this class is for, where an arraycopy call costs more. */
+  private static void copy(float[] src, int from, float[] dst, int to, int n) {
+    if (n >= 32) {
+      System.arraycopy(src, from, dst, to, n);
+      return;
+    }
+    for (int j = 0; j < n; j++) {
+      dst[to + j] = src[from + j];
+    }
+  }
+}
