@@ -36,6 +36,7 @@ public final class Conv2dKernels {
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
       case DEPTHWISE_ROWS -> DepthwiseRows.forward(x, xOff, w, wOff, y, yOff, g);
+      case DEPTHWISE_PLANES -> DepthwisePlanes.forward(x, xOff, w, wOff, y, yOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
       case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
@@ -59,6 +60,7 @@ public final class Conv2dKernels {
     require(a, g, ConvAlgorithm.Pass.BACKWARD_DATA);
     switch (a) {
       case DEPTHWISE_ROWS -> DepthwiseRows.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case DEPTHWISE_PLANES -> DepthwisePlanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case FFT -> FftConv2d.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
@@ -79,6 +81,7 @@ public final class Conv2dKernels {
     require(a, g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS);
     switch (a) {
       case DEPTHWISE_ROWS -> DepthwiseRows.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case DEPTHWISE_PLANES -> DepthwisePlanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case FFT -> FftConv2d.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);

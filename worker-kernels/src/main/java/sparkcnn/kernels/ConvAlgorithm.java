@@ -11,6 +11,8 @@ public enum ConvAlgorithm {
   IM2COL_GEMM("im2col-gemm"),
   /** Pointwise, the images of a run side by side as the columns of one GEMM ({@link PointwiseBatched}). */
   POINTWISE_BATCHED("pointwise-batched"),
+  /** Depthwise stride 1, whole padded planes flattened into one run ({@link DepthwisePlanes}). */
+  DEPTHWISE_PLANES("depthwise-planes"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
@@ -46,6 +48,7 @@ public enum ConvAlgorithm {
       case IM2COL_GEMM -> true;
       case POINTWISE_BATCHED -> g.isPointwise();
       case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
+      case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
     };
@@ -53,14 +56,15 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise layers stream rows; stride-1 layers use the implicit GEMM; the rest im2col. Measured over the
-   * zoo's layers on the development machine, and deterministic.
+   * batch); depthwise layers run on flattened planes at stride 1 and stream rows otherwise; other stride-1 layers
+   * use the implicit GEMM; the rest im2col. Measured over the zoo's layers on the development machines, and
+   * deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
     if (g.isPointwise() && g.n() > 1) {
       return POINTWISE_BATCHED;
     }
-    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
+    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_PLANES, DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
       if (a.supports(g, pass)) {
         return a;
       }

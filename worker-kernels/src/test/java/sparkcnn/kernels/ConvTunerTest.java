@@ -106,6 +106,8 @@ class ConvTunerTest {
   void theHeuristicIsWhatRanBeforeTheTuner() {
     assertEquals(ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 2, 1, 1, 4),
         Pass.FORWARD));
+    assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 1, 1, 4),
+        Pass.BACKWARD_WEIGHTS));
     assertEquals(ConvAlgorithm.DEPTHWISE_TAPS, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 2, 2, 4),
         Pass.BACKWARD_DATA));
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 1, 1, 1, 1),

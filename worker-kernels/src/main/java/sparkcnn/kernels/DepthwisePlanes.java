@@ -1,0 +1,157 @@
+package sparkcnn.kernels;
+
+/**
+ * Stride-1 depthwise convolution on whole zero-padded planes, flattened: one weighted sum of shifted runs per plane
+ * instead of one per output row.
+ *
+ * <p>In a plane padded to width Wp and flattened, output (i, j) is the sum over taps (a, b) of
+ * w[a][b] * xp[i * Wp + j + a * Wp + b]: every tap is the same run shifted by a * Wp + b, so the whole plane is one
+ * {@link DepthwiseRowMath#combine} over (P - 1) * Wp + Q positions. The Wp - Q positions past each row's end are
+ * computed and dropped. On the small planes of the efficient nets' later stages (2x2 to 16x16, where a row is a
+ * fraction of a vector) this keeps the vectors full and pays the per-call setup once per plane instead of once
+ * per row; {@link DepthwiseRows} stays for strided layers. Backward-data is the same sum over dy padded the other
+ * way with the filter flipped; the weight gradient is one running dot product per tap over the plane, dy laid out
+ * in the padded width with zeros past each row. Needs padding of at most the filter size minus one on each side.
+ */
+final class DepthwisePlanes {
+  private DepthwisePlanes() {}
+
+  static boolean applies(ConvGeom g) {
+    return g.isDepthwise() && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+        && g.padTop() < g.r() && g.padBottom() < g.r() && g.padLeft() < g.s() && g.padRight() < g.s();
+  }
+
+  /** y = depthwise(x, w), overwriting y. Planes (image, channel) run in parallel. */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+    int r = g.r();
+    int s = g.s();
+    int wp = g.w() + g.padLeft() + g.padRight();
+    int hp = g.h() + g.padTop() + g.padBottom();
+    int p = g.p();
+    int q = g.q();
+    int count = (p - 1) * wp + q;
+    int lanes = DepthwiseRowMath.lanes();
+    Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
+      float[] xp = Scratch.floats(Scratch.PADDED, hp * wp + lanes);
+      float[] z = Scratch.floats(Scratch.COLUMNS, count + lanes);
+      float[] spill = new float[lanes];
+      int[] offs = new int[r * s];
+      float[] wts = new float[r * s];
+      for (int a = 0; a < r; a++) {
+        for (int b = 0; b < s; b++) {
+          offs[a * s + b] = a * wp + b;
+        }
+      }
+      for (int plane = lo; plane < hi; plane++) {
+        pad(x, xOff + plane * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), hp, wp, xp);
+        System.arraycopy(w, wOff + (plane % g.c()) * r * s, wts, 0, r * s);
+        DepthwiseRowMath.combine(xp, offs, wts, r * s, z, 0, count, spill);
+        unpad(z, wp, p, q, y, yOff + plane * p * q);
+      }
+    });
+  }
+
+  /** dx = adjoint of forward applied to dy, overwriting dx: dy padded by the filter's overhang, filter flipped. */
+  static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    int r = g.r();
+    int s = g.s();
+    int p = g.p();
+    int q = g.q();
+    int top = r - 1 - g.padTop();
+    int left = s - 1 - g.padLeft();
+    int wd = g.w() + s - 1;
+    int hd = g.h() + r - 1;
+    int count = (g.h() - 1) * wd + g.w();
+    int lanes = DepthwiseRowMath.lanes();
+    Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
+      float[] dyp = Scratch.floats(Scratch.PADDED, hd * wd + lanes);
+      float[] z = Scratch.floats(Scratch.COLUMNS, count + lanes);
+      float[] spill = new float[lanes];
+      int[] offs = new int[r * s];
+      float[] wts = new float[r * s];
+      for (int a = 0; a < r; a++) {
+        for (int b = 0; b < s; b++) {
+          offs[a * s + b] = a * wd + b;
+        }
+      }
+      for (int plane = lo; plane < hi; plane++) {
+        pad(dy, dyOff + plane * p * q, p, q, top, left, hd, wd, dyp);
+        int wPlane = wOff + (plane % g.c()) * r * s;
+        for (int k = 0; k < r * s; k++) {
+          wts[k] = w[wPlane + r * s - 1 - k]; // flipped: tap (a, b) takes w[r - 1 - a][s - 1 - b]
+        }
+        DepthwiseRowMath.combine(dyp, offs, wts, r * s, z, 0, count, spill);
+        unpad(z, wd, g.h(), g.w(), dx, dxOff + plane * g.h() * g.w());
+      }
+    });
+  }
+
+  /** dw += dL/dw. Channels run in parallel, each thread owning its filters' accumulators across the images. */
+  static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    int r = g.r();
+    int s = g.s();
+    int wp = g.w() + g.padLeft() + g.padRight();
+    int hp = g.h() + g.padTop() + g.padBottom();
+    int p = g.p();
+    int q = g.q();
+    int count = (p - 1) * wp + q;
+    int lanes = DepthwiseRowMath.lanes();
+    Parallel.forRange(g.c(), (lo, hi, t) -> {
+      float[] xp = Scratch.floats(Scratch.PADDED, hp * wp + lanes);
+      float[] dyz = Scratch.floats(Scratch.COLUMNS, p * wp + lanes);
+      float[] acc = Scratch.floats(Scratch.PARTIAL, r * s * lanes);
+      float[] spill = new float[lanes];
+      int[] offs = new int[r * s];
+      int[] taps = new int[r * s];
+      for (int a = 0; a < r; a++) {
+        for (int b = 0; b < s; b++) {
+          offs[a * s + b] = a * wp + b;
+          taps[a * s + b] = a * s + b;
+        }
+      }
+      // Past each dy row's q values, zeros: the dropped positions add nothing.
+      java.util.Arrays.fill(dyz, 0, p * wp + lanes, 0f);
+      for (int c = lo; c < hi; c++) {
+        java.util.Arrays.fill(acc, 0, r * s * lanes, 0f);
+        for (int img = 0; img < g.n(); img++) {
+          int plane = img * g.c() + c;
+          pad(x, xOff + plane * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), hp, wp, xp);
+          for (int i = 0; i < p; i++) {
+            System.arraycopy(dy, dyOff + (plane * p + i) * q, dyz, i * wp, q);
+          }
+          DepthwiseRowMath.dots(xp, offs, taps, r * s, dyz, 0, count, acc, spill);
+        }
+        for (int k = 0; k < r * s; k++) {
+          float sum = 0;
+          for (int l = 0; l < lanes; l++) {
+            sum += acc[k * lanes + l];
+          }
+          dw[dwOff + c * r * s + k] += sum;
+        }
+      }
+    });
+  }
+
+  /**
+   * A rows x cols plane into dst as a (hp x wp) frame with top rows and left columns of zeros before it, zeros
+   * after it, and a vector of zeros past the frame (combine reads whole vectors).
+   */
+  private static void pad(float[] src, int srcOff, int rows, int cols, int top, int left, int hp, int wp, float[] dst) {
+    int lanes = DepthwiseRowMath.lanes();
+    java.util.Arrays.fill(dst, 0, top * wp + left, 0f);
+    for (int i = 0; i < rows; i++) {
+      int d = (top + i) * wp + left;
+      System.arraycopy(src, srcOff + i * cols, dst, d, cols);
+      // The gap to the next row's first value: this row's right padding and the next one's left.
+      int next = i + 1 < rows ? d + wp : hp * wp + lanes;
+      java.util.Arrays.fill(dst, d + cols, Math.min(next, hp * wp + lanes), 0f);
+    }
+  }
+
+  /** dst (rows x cols, dense) = the first cols of each width-long row of z. */
+  private static void unpad(float[] z, int width, int rows, int cols, float[] dst, int dstOff) {
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(z, i * width, dst, dstOff + i * cols, cols);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package sparkcnn.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The depthwise kernels (row streaming; flattened planes) against the naive loops and the reference kernels, on
+ * randomized geometries: odd sizes, batch 1, strides 1-3, kernels 1-7 (non-square too), asymmetric padding up to
+ * past the kernel's reach, widths below and above a vector's lanes, planes from 1x1 up.
+ */
+class DepthwiseKernelsTest {
+  /** Every geometry with each fast algorithm that supports it. */
+  static Stream<Arguments> cases() {
+    List<Arguments> out = new ArrayList<>();
+    geometries().forEach(g -> {
+      for (ConvAlgorithm a : new ConvAlgorithm[] {ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_PLANES}) {
+        if (a.supports(g, ConvAlgorithm.Pass.FORWARD)) {
+          out.add(Arguments.of(a, g));
+        }
+      }
+    });
+    return out.stream();
+  }
+
+  static Stream<ConvGeom> geometries() {
+    List<ConvGeom> gs = new ArrayList<>();
+    // The shapes the efficient networks use, at small sizes: 3x3 and 5x5, stride 1 and 2, "same" padding.
+    gs.add(ConvGeom.of(1, 3, 9, 9, 3, 3, 3, 1, 1, 1, 3));
+    gs.add(ConvGeom.of(2, 4, 12, 13, 4, 3, 3, 2, 1, 1, 4));
+    gs.add(ConvGeom.of(1, 5, 17, 15, 5, 5, 5, 1, 2, 1, 5));
+    gs.add(ConvGeom.same(2, 3, 19, 21, 3, 5, 5, 2, 1, 3));
+    gs.add(ConvGeom.of(1, 2, 70, 69, 2, 3, 3, 1, 1, 1, 2)); // rows longer than four vectors
+    gs.add(ConvGeom.of(1, 2, 33, 67, 2, 5, 5, 2, 2, 1, 2));
+    SplittableRandom rnd = new SplittableRandom(16);
+    for (int i = 0; i < 24; i++) {
+      int r = 1 + rnd.nextInt(7);
+      int s = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(7) : r;
+      int sh = 1 + rnd.nextInt(3);
+      int sw = rnd.nextInt(2) == 0 ? sh : 1 + rnd.nextInt(3);
+      int pt = rnd.nextInt(r + 1);
+      int pl = rnd.nextInt(s + 1);
+      int pb = rnd.nextInt(r + 1);
+      int pr = rnd.nextInt(s + 1);
+      int h = Math.max(1, r - pt - pb) + rnd.nextInt(30);
+      int w = Math.max(1, s - pl - pr) + rnd.nextInt(50);
+      int c = 1 + rnd.nextInt(5);
+      gs.add(new ConvGeom(1 + rnd.nextInt(3), c, h, w, c, r, s, sh, sw, pt, pl, pb, pr, 1, 1, c));
+    }
+    // Stride 1 with padding inside the filter's reach (what the flattened planes take), planes from 1x1 to wide.
+    gs.add(ConvGeom.of(3, 4, 1, 1, 4, 3, 3, 1, 1, 1, 4));
+    gs.add(ConvGeom.of(2, 3, 2, 2, 3, 5, 5, 1, 2, 1, 3));
+    gs.add(ConvGeom.of(1, 2, 4, 4, 2, 3, 3, 1, 1, 1, 2));
+    for (int i = 0; i < 16; i++) {
+      int r = 1 + rnd.nextInt(7);
+      int s = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(7) : r;
+      int pt = rnd.nextInt(r);
+      int pl = rnd.nextInt(s);
+      int pb = rnd.nextInt(r);
+      int pr = rnd.nextInt(s);
+      int h = Math.max(1, r - pt - pb) + rnd.nextInt(i < 8 ? 6 : 40);
+      int w = Math.max(1, s - pl - pr) + rnd.nextInt(i < 8 ? 6 : 60);
+      int c = 1 + rnd.nextInt(5);
+      gs.add(new ConvGeom(1 + rnd.nextInt(3), c, h, w, c, r, s, 1, 1, pt, pl, pb, pr, 1, 1, c));
+    }
+    return gs.stream();
+  }
+
+  @Test
+  void everyGeometryHasTheRowKernelsAndTheStrideOneOnesTheFlattenedPlanesToo() {
+    // (A 1x1 unpadded stride-1 filter is pointwise: the GEMM paths take it.)
+    geometries().filter(g -> !g.isPointwise()).forEach(g -> {
+      assertTrue(ConvAlgorithm.DEPTHWISE_ROWS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+      boolean inReach = g.padTop() < g.r() && g.padBottom() < g.r() && g.padLeft() < g.s() && g.padRight() < g.s();
+      assertEquals(g.strideH() == 1 && g.strideW() == 1 && inReach,
+          ConvAlgorithm.DEPTHWISE_PLANES.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+    });
+    assertTrue(cases().filter(c -> c.get()[0] == ConvAlgorithm.DEPTHWISE_PLANES).count() >= 18);
+  }
+
+  @ParameterizedTest
+  @MethodSource("cases")
+  void allPassesMatchTheNaiveLoopsAndTheReference(ConvAlgorithm a, ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    float[] noBias = new float[g.k()];
+
+    float[] y = Rand.floats(rnd, g.outputSize()); // garbage: forward overwrites
+    float[] naive = new float[g.outputSize()];
+    float[] reference = new float[g.outputSize()];
+    Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g, a);
+    Conv2dNaive.forward(x, 0, w, 0, noBias, 0, naive, 0, g);
+    DepthwiseReference.forward(x, 0, w, 0, reference, 0, g);
+    Rand.assertClose(naive, y, 1e-5, a + " " + "forward " + g);
+    Rand.assertClose(reference, y, 1e-5, a + " " + "forward vs reference " + g);
+
+    float[] dx = Rand.floats(rnd, g.inputSize());
+    float[] dxNaive = new float[g.inputSize()];
+    float[] dxReference = new float[g.inputSize()];
+    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
+    Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+    DepthwiseReference.backwardInput(dy, 0, w, 0, dxReference, 0, g);
+    Rand.assertClose(dxNaive, dx, 1e-5, a + " " + "backwardInput " + g);
+    Rand.assertClose(dxReference, dx, 1e-5, a + " " + "backwardInput vs reference " + g);
+
+    float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
+    float[] dwNaive = dw.clone();
+    float[] dwReference = dw.clone();
+    Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, a);
+    Conv2dNaive.backwardWeights(x, 0, dy, 0, dwNaive, 0, g);
+    DepthwiseReference.backwardWeights(x, 0, dy, 0, dwReference, 0, g);
+    Rand.assertClose(dwNaive, dw, 1e-5, a + " " + "backwardWeights " + g);
+    Rand.assertClose(dwReference, dw, 1e-5, a + " " + "backwardWeights vs reference " + g);
+  }
+}
