@@ -9,44 +9,46 @@ package sparkcnn.kernels;
  * {@link DepthwiseRowMath#combine} over (P - 1) * Wp + Q positions. The Wp - Q positions past each row's end are
  * computed and dropped. On the small planes of the efficient nets' later stages (2x2 to 16x16, where a row is a
  * fraction of a vector) this keeps the vectors full and pays the per-call setup once per plane instead of once
- * per row; {@link DepthwiseRows} stays for strided layers. Backward-data is the same sum over dy padded the other
- * way with the filter flipped; the weight gradient is one running dot product per tap over the plane, dy laid out
- * in the padded width with zeros past each row. Needs padding of at most the filter size minus one on each side.
+ * per row. With a stride the padded plane is split into stride phases ({@link Frame}), and each tap is again one
+ * shifted run. Backward-data (stride 1; {@link DepthwiseRows} does strided ones) is the same sum over dy padded the
+ * other way with the filter flipped; the weight gradient is one running dot product per tap over the plane, dy
+ * laid out in the frame's width with zeros past each row. Needs padding of at most the filter size minus one on
+ * each side.
  */
 final class DepthwisePlanes {
   private DepthwisePlanes() {}
 
+  /** Forward and weight gradient: undilated, padding inside the filter's reach, any stride. */
   static boolean applies(ConvGeom g) {
-    return g.isDepthwise() && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
-        && g.padTop() < g.r() && g.padBottom() < g.r() && g.padLeft() < g.s() && g.padRight() < g.s();
+    return g.isDepthwise() && g.dilationH() == 1 && g.dilationW() == 1 && g.padTop() < g.r()
+        && g.padBottom() < g.r() && g.padLeft() < g.s() && g.padRight() < g.s();
+  }
+
+  /** Backward-data: as {@link #applies}, at stride 1. */
+  static boolean appliesBackwardInput(ConvGeom g) {
+    return applies(g) && g.strideH() == 1 && g.strideW() == 1;
   }
 
   /** y = depthwise(x, w), overwriting y. Planes (image, channel) run in parallel. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
     int r = g.r();
     int s = g.s();
-    int wp = g.w() + g.padLeft() + g.padRight();
-    int hp = g.h() + g.padTop() + g.padBottom();
+    Frame f = new Frame(g);
     int p = g.p();
     int q = g.q();
-    int count = (p - 1) * wp + q;
+    int count = (p - 1) * f.width + q;
     int lanes = DepthwiseRowMath.lanes();
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, hp * wp + lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
       float[] z = Scratch.floats(Scratch.COLUMNS, count + lanes);
       float[] spill = new float[lanes];
-      int[] offs = new int[r * s];
+      int[] offs = f.offsets();
       float[] wts = new float[r * s];
-      for (int a = 0; a < r; a++) {
-        for (int b = 0; b < s; b++) {
-          offs[a * s + b] = a * wp + b;
-        }
-      }
       for (int plane = lo; plane < hi; plane++) {
-        pad(x, xOff + plane * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), hp, wp, xp);
+        f.fill(x, xOff + plane * g.h() * g.w(), xp);
         System.arraycopy(w, wOff + (plane % g.c()) * r * s, wts, 0, r * s);
         DepthwiseRowMath.combine(xp, offs, wts, r * s, z, 0, count, spill);
-        unpad(z, wp, p, q, y, yOff + plane * p * q);
+        unpad(z, f.width, p, q, y, yOff + plane * p * q);
       }
     });
   }
@@ -90,34 +92,30 @@ final class DepthwisePlanes {
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     int r = g.r();
     int s = g.s();
-    int wp = g.w() + g.padLeft() + g.padRight();
-    int hp = g.h() + g.padTop() + g.padBottom();
+    Frame f = new Frame(g);
     int p = g.p();
     int q = g.q();
-    int count = (p - 1) * wp + q;
+    int count = (p - 1) * f.width + q;
     int lanes = DepthwiseRowMath.lanes();
     Parallel.forRange(g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, hp * wp + lanes);
-      float[] dyz = Scratch.floats(Scratch.COLUMNS, p * wp + lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
+      float[] dyz = Scratch.floats(Scratch.COLUMNS, p * f.width + lanes);
       float[] acc = Scratch.floats(Scratch.PARTIAL, r * s * lanes);
       float[] spill = new float[lanes];
-      int[] offs = new int[r * s];
+      int[] offs = f.offsets();
       int[] taps = new int[r * s];
-      for (int a = 0; a < r; a++) {
-        for (int b = 0; b < s; b++) {
-          offs[a * s + b] = a * wp + b;
-          taps[a * s + b] = a * s + b;
-        }
+      for (int k = 0; k < r * s; k++) {
+        taps[k] = k;
       }
       // Past each dy row's q values, zeros: the dropped positions add nothing.
-      java.util.Arrays.fill(dyz, 0, p * wp + lanes, 0f);
+      java.util.Arrays.fill(dyz, 0, p * f.width + lanes, 0f);
       for (int c = lo; c < hi; c++) {
         java.util.Arrays.fill(acc, 0, r * s * lanes, 0f);
         for (int img = 0; img < g.n(); img++) {
           int plane = img * g.c() + c;
-          pad(x, xOff + plane * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), hp, wp, xp);
+          f.fill(x, xOff + plane * g.h() * g.w(), xp);
           for (int i = 0; i < p; i++) {
-            System.arraycopy(dy, dyOff + (plane * p + i) * q, dyz, i * wp, q);
+            System.arraycopy(dy, dyOff + (plane * p + i) * q, dyz, i * f.width, q);
           }
           DepthwiseRowMath.dots(xp, offs, taps, r * s, dyz, 0, count, acc, spill);
         }
@@ -130,6 +128,62 @@ final class DepthwisePlanes {
         }
       }
     });
+  }
+
+  /**
+   * The zero-padded input plane split into stride phases: phase (a, b) is the sub-plane of padded rows a, a + sh,
+   * ... and columns b, b + sw, ..., each phase a rows x width block, so tap (a, b) of output (i, j) sits at
+   * phase(a % sh, b % sw) + (i + a / sh) * width + j + b / sw, and each tap is one shifted run again. At stride 1
+   * there is one phase, the padded plane itself.
+   */
+  private static final class Frame {
+    final ConvGeom g;
+    final int rows;
+    final int width;
+    final int size;
+
+    Frame(ConvGeom g) {
+      this.g = g;
+      rows = ceilDiv(g.h() + g.padTop() + g.padBottom(), g.strideH());
+      width = ceilDiv(g.w() + g.padLeft() + g.padRight(), g.strideW());
+      size = g.strideH() * g.strideW() * rows * width;
+    }
+
+    /** Per tap a * s + b, its run's start in the frame for output (0, 0). */
+    int[] offsets() {
+      int[] offs = new int[g.r() * g.s()];
+      for (int a = 0; a < g.r(); a++) {
+        for (int b = 0; b < g.s(); b++) {
+          int phase = (a % g.strideH()) * g.strideW() + b % g.strideW();
+          offs[a * g.s() + b] = phase * rows * width + (a / g.strideH()) * width + b / g.strideW();
+        }
+      }
+      return offs;
+    }
+
+    /** One input plane into dst, zeros everywhere else, and a vector of zeros past the frame. */
+    void fill(float[] x, int plane, float[] dst) {
+      int sh = g.strideH();
+      int sw = g.strideW();
+      if (sh == 1 && sw == 1) {
+        pad(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), rows, width, dst);
+        return;
+      }
+      java.util.Arrays.fill(dst, 0, size + DepthwiseRowMath.lanes(), 0f);
+      for (int ih = 0; ih < g.h(); ih++) {
+        int u = ih + g.padTop();
+        int rowBase = ((u % sh) * sw) * rows * width + (u / sh) * width;
+        int src = plane + ih * g.w();
+        for (int iw = 0; iw < g.w(); iw++) {
+          int v = iw + g.padLeft();
+          dst[rowBase + (v % sw) * rows * width + v / sw] = x[src + iw];
+        }
+      }
+    }
+
+    private static int ceilDiv(int a, int b) {
+      return (a + b - 1) / b;
+    }
   }
 
   /**

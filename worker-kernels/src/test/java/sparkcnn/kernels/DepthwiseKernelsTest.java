@@ -75,15 +75,17 @@ class DepthwiseKernelsTest {
   }
 
   @Test
-  void everyGeometryHasTheRowKernelsAndTheStrideOneOnesTheFlattenedPlanesToo() {
+  void everyGeometryHasTheRowKernelsAndThoseInTheFiltersReachTheFlattenedPlanesToo() {
     // (A 1x1 unpadded stride-1 filter is pointwise: the GEMM paths take it.)
     geometries().filter(g -> !g.isPointwise()).forEach(g -> {
       assertTrue(ConvAlgorithm.DEPTHWISE_ROWS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
       boolean inReach = g.padTop() < g.r() && g.padBottom() < g.r() && g.padLeft() < g.s() && g.padRight() < g.s();
+      assertEquals(inReach, ConvAlgorithm.DEPTHWISE_PLANES.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+      assertEquals(inReach, ConvAlgorithm.DEPTHWISE_PLANES.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS));
       assertEquals(g.strideH() == 1 && g.strideW() == 1 && inReach,
-          ConvAlgorithm.DEPTHWISE_PLANES.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+          ConvAlgorithm.DEPTHWISE_PLANES.supports(g, ConvAlgorithm.Pass.BACKWARD_DATA), g.toString());
     });
-    assertTrue(cases().filter(c -> c.get()[0] == ConvAlgorithm.DEPTHWISE_PLANES).count() >= 18);
+    assertTrue(cases().filter(c -> c.get()[0] == ConvAlgorithm.DEPTHWISE_PLANES).count() >= 20);
   }
 
   @ParameterizedTest
@@ -104,6 +106,10 @@ class DepthwiseKernelsTest {
     Rand.assertClose(naive, y, 1e-5, a + " " + "forward " + g);
     Rand.assertClose(reference, y, 1e-5, a + " " + "forward vs reference " + g);
 
+    if (!a.supports(g, ConvAlgorithm.Pass.BACKWARD_DATA)) {
+      weights(a, g, x, dy, rnd);
+      return;
+    }
     float[] dx = Rand.floats(rnd, g.inputSize());
     float[] dxNaive = new float[g.inputSize()];
     float[] dxReference = new float[g.inputSize()];
@@ -113,6 +119,10 @@ class DepthwiseKernelsTest {
     Rand.assertClose(dxNaive, dx, 1e-5, a + " " + "backwardInput " + g);
     Rand.assertClose(dxReference, dx, 1e-5, a + " " + "backwardInput vs reference " + g);
 
+    weights(a, g, x, dy, rnd);
+  }
+
+  private static void weights(ConvAlgorithm a, ConvGeom g, float[] x, float[] dy, SplittableRandom rnd) {
     float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
     float[] dwNaive = dw.clone();
     float[] dwReference = dw.clone();
