@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.layers.Activation;
 import sparkcnn.models.layers.BatchNorm2d;
@@ -18,6 +20,8 @@ import sparkcnn.models.layers.Residual;
 import sparkcnn.models.layers.Sequential;
 import sparkcnn.models.layers.SideOutput;
 import sparkcnn.models.optim.Sgd;
+import sparkcnn.models.zoo.ModelSpec;
+import sparkcnn.models.zoo.Zoo;
 
 /** The inference graph (batch norm folded, dropout and side outputs removed) computes the evaluation outputs. */
 class InferenceGraphTest {
@@ -31,6 +35,42 @@ class InferenceGraphTest {
         new Conv2d(3, 8, 3, 1, 1, 1, 1, false), new BatchNorm2d(8), new Activation(Activation.Kind.RELU),
         new SideOutput(Sequential.of(new GlobalAvgPool(), new Linear(8, 5, true)), 0.3f),
         block, new BatchNorm2d(12), new GlobalAvgPool(), new Dropout(0.5f, 1), new Linear(12, 5, true)), 3, 10, 10);
+  }
+
+  /**
+   * Zoo networks whose blocks are conv, batch norm, activation (ReLU, ReLU6, SiLU; depthwise and pointwise; with
+   * squeeze-and-excitation and residuals): with random running statistics and affine parameters, the folded graph
+   * (batch norm folded, activations in the convolutions' bias passes) gives the evaluation outputs, at batch 1
+   * and batch 3.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tf_convnet", "mobilenet_v2", "efficientnet_b0", "shufflenet_v1", "cifar_resnet20"})
+  void foldedZooNetworksMatchTheirEvaluationOutputs(String name) {
+    ModelSpec own = Zoo.spec(name);
+    int size = Math.min(own.height(), 64);
+    ModelSpec spec = new ModelSpec(own.name(), 10, own.channels(), size, size, own.scaling());
+    Model eval = Zoo.build(spec).init(3);
+    SplittableRandom rnd = new SplittableRandom(9);
+    float[] state = eval.state();
+    for (int i = 0; i < state.length; i++) {
+      state[i] = 0.5f + (float) rnd.nextDouble(); // positive: variances too
+    }
+    float[] params = eval.params();
+    Model folded = Zoo.build(spec);
+    System.arraycopy(params, 0, folded.params(), 0, params.length);
+    System.arraycopy(state, 0, folded.state(), 0, state.length);
+    folded.foldForInference();
+    int[] fused = {0};
+    Model.walk(folded.root(), l -> fused[0] += l.describe().contains(" + ") ? 1 : 0);
+    assertTrue(fused[0] > 0, name + ": no activation was fused");
+    for (int n : new int[] {1, 3}) {
+      Tensor x = ModelGradientTest.randomInput(rnd, n, own.channels(), size, size);
+      float[] expected = eval.forward(x, false).toArray();
+      float[] actual = folded.forward(x, false).toArray();
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], actual[i], 1e-3 * (1 + Math.abs(expected[i])), name + " batch " + n + " logit " + i);
+      }
+    }
   }
 
   @Test
@@ -57,10 +97,11 @@ class InferenceGraphTest {
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), "logit " + i);
     }
-    // Three conv + batch norm pairs (one with a bias), dropout and the side output are gone from the graph.
+    // Three conv + batch norm pairs (one with a bias), the two ReLUs right after them (applied in the convolutions
+    // bias passes), dropout and the side output are gone from the graph.
     int[] identities = {0};
     Model.walk(folded.root(), l -> identities[0] += l instanceof Identity ? 1 : 0);
-    assertEquals(4 + 2, identities[0]);
+    assertEquals(4 + 2 + 2, identities[0]);
     assertTrue(folded.sideOutputs().stream().allMatch(s -> s.logits() == null));
     assertThrows(IllegalStateException.class, () -> folded.forward(x, true));
   }

@@ -7,6 +7,24 @@ package sparkcnn.kernels;
 public final class Activations {
   private Activations() {}
 
+  /** An activation applied in place, as a convolution's epilogue in an inference graph. */
+  public enum Fn {
+    NONE, RELU, RELU6, SIGMOID, TANH, SILU;
+
+    /** y[off, off + n) = f(y[off, off + n)). */
+    public void apply(float[] y, int off, int n) {
+      switch (this) {
+        case NONE -> { }
+        case RELU -> relu(y, off, y, off, n);
+        case RELU6 -> relu6(y, off, y, off, n);
+        case SIGMOID -> sigmoid(y, off, y, off, n);
+        case TANH -> tanh(y, off, y, off, n);
+        case SILU -> silu(y, off, y, off, n);
+        default -> throw new IllegalStateException(name());
+      }
+    }
+  }
+
   public static void relu(float[] x, int xOff, float[] y, int yOff, int n) {
     for (int i = 0; i < n; i++) {
       y[yOff + i] = Math.max(x[xOff + i], 0f);

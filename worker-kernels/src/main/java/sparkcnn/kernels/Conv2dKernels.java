@@ -29,9 +29,24 @@ public final class Conv2dKernels {
     forward(x, xOff, w, wOff, b, bOff, y, yOff, g, ConvTuner.choose(g, ConvAlgorithm.Pass.FORWARD));
   }
 
+  /**
+   * y = act(conv(x, w) + b), the algorithm {@link ConvTuner} chooses: an inference graph's convolution with its
+   * activation fused, applied plane by plane in the same pass as the bias instead of a pass of its own.
+   */
+  public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
+      ConvGeom g, Activations.Fn act) {
+    forward(x, xOff, w, wOff, b, bOff, y, yOff, g, ConvTuner.choose(g, ConvAlgorithm.Pass.FORWARD), act);
+  }
+
   /** y = conv(x, w) + b with the given algorithm, which must {@link ConvAlgorithm#supports support} the pass. */
   public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
       ConvGeom g, ConvAlgorithm a) {
+    forward(x, xOff, w, wOff, b, bOff, y, yOff, g, a, Activations.Fn.NONE);
+  }
+
+  /** y = act(conv(x, w) + b) with the given algorithm. */
+  public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
+      ConvGeom g, ConvAlgorithm a, Activations.Fn act) {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
@@ -43,9 +58,26 @@ public final class Conv2dKernels {
       case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
       case POINTWISE_BATCHED -> PointwiseBatched.forward(x, xOff, w, wOff, y, yOff, g);
     }
-    if (b != null) {
-      addPerChannel(b, bOff, y, yOff, g.n(), g.k(), g.p() * g.q());
+    if (b != null || act != Activations.Fn.NONE) {
+      epilogue(b, bOff, act, y, yOff, g.n(), g.k(), g.p() * g.q());
     }
+  }
+
+  /** Per plane: y += b[channel] (b may be null), then y = act(y), while the plane is in cache. */
+  private static void epilogue(float[] b, int bOff, Activations.Fn act, float[] y, int yOff, int n, int c,
+      int plane) {
+    Parallel.forRange(n * c, (lo, hi, t) -> {
+      for (int pl = lo; pl < hi; pl++) {
+        int o = yOff + pl * plane;
+        if (b != null) {
+          float v = b[bOff + pl % c];
+          for (int j = 0; j < plane; j++) {
+            y[o + j] += v;
+          }
+        }
+        act.apply(y, o, plane);
+      }
+    });
   }
 
   /** dx = the adjoint of forward applied to dy (overwrites dx), with the algorithm {@link ConvTuner} chooses. */

@@ -2,6 +2,7 @@ package sparkcnn.models.layers;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import sparkcnn.kernels.Activations;
 import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.ConvGeom;
@@ -29,6 +30,8 @@ public final class Conv2d implements Layer {
   private final boolean bias;
   private final WeightsAndBias wb;
   private float[] biasData;
+  /** The activation an inference graph fused into this convolution's bias pass (NONE in training graphs). */
+  private Activations.Fn epilogue = Activations.Fn.NONE;
   private ConvGeom geom;
   private Tensor x;
   private Tensor y;
@@ -102,7 +105,8 @@ public final class Conv2d implements Layer {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, biasData, wb.bOff, y.data, y.offset, geom);
+    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, biasData, wb.bOff, y.data, y.offset, geom,
+        epilogue);
     x = input;
     return y;
   }
@@ -123,6 +127,11 @@ public final class Conv2d implements Layer {
    * buffer; a convolution without a bias gets a private one). Only for inference graphs: training would then
    * update folded weights.
    */
+  /** Applies the activation that follows in this convolution's bias pass. Only for inference graphs. */
+  void fuseActivation(Activation act) {
+    epilogue = Activations.Fn.valueOf(act.kind().name());
+  }
+
   void foldBatchNorm(BatchNorm2d bn) {
     if (bn.channels() != out) {
       throw new IllegalArgumentException(describe() + ": cannot fold " + bn.describe());
@@ -157,6 +166,7 @@ public final class Conv2d implements Layer {
     String kind = groups == in && groups == out && groups > 1 ? "depthwise conv " : "conv ";
     return kind + kernel + "x" + kernel + " " + in + "->" + out + " stride " + stride
         + (padding == SAME ? " same" : padding > 0 ? " pad " + padding : "") + (dilation > 1 ? " dilation " + dilation : "")
-        + (groups > 1 && kind.startsWith("conv") ? " groups " + groups : "");
+        + (groups > 1 && kind.startsWith("conv") ? " groups " + groups : "")
+        + (epilogue == Activations.Fn.NONE ? "" : " + " + epilogue.name().toLowerCase(java.util.Locale.ROOT));
   }
 }

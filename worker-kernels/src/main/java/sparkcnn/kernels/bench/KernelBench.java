@@ -12,8 +12,8 @@ import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.CacheSizes;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.Conv2dNaive;
+import sparkcnn.kernels.ConvAlgorithm;
 import sparkcnn.kernels.ConvGeom;
-import sparkcnn.kernels.DepthwiseReference;
 import sparkcnn.kernels.Gemm;
 import sparkcnn.kernels.Parallel;
 import sparkcnn.kernels.Simd;
@@ -24,27 +24,41 @@ import sparkcnn.kernels.Simd;
  * that peak and against a naive direct loop timed in the same run. Every figure is measured here.
  */
 public final class KernelBench {
-  /** A benchmarked convolution; reference: also time the kernel it replaced, as a baseline in the same run. */
-  record ConvCase(String name, ConvGeom geom, boolean reference) {
+  /**
+   * A benchmarked convolution, timed with the algorithm the layers run by default and, on one thread, with the
+   * baselines too (the kernels it replaced), in the same run.
+   */
+  record ConvCase(String name, ConvGeom geom, List<ConvAlgorithm> baselines) {
     ConvCase(String name, ConvGeom geom) {
-      this(name, geom, false);
+      this(name, geom, List.of());
     }
   }
 
+  private static final List<ConvAlgorithm> DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_ROWS,
+      ConvAlgorithm.DEPTHWISE_TAPS);
+
   static final List<ConvCase> CONVS = List.of(
       new ConvCase("3x3 64->64 56x56 b8 (ResNet)", ConvGeom.of(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1)),
-      new ConvCase("1x1 256->64 56x56 b8 (bottleneck)", ConvGeom.of(8, 256, 56, 56, 64, 1, 1, 1, 0, 1, 1)),
+      new ConvCase("1x1 256->64 56x56 b8 (bottleneck)", ConvGeom.of(8, 256, 56, 56, 64, 1, 1, 1, 0, 1, 1),
+          List.of(ConvAlgorithm.IM2COL_GEMM)),
       new ConvCase("5x5 32->64 14x14 b128 (tf_convnet)", ConvGeom.same(128, 32, 14, 14, 64, 5, 5, 1, 1, 1)),
-      // The efficient networks' layers: MobileNet-v2 and EfficientNet-B0 shapes at 224.
-      new ConvCase("dw 3x3 32 112x112 b8 (MobileNet)", ConvGeom.of(8, 32, 112, 112, 32, 3, 3, 1, 1, 1, 32), true),
+      // The efficient networks' layers: MobileNet-v2 and EfficientNet-B0 shapes at 224, and late-stage small planes.
+      new ConvCase("dw 3x3 32 112x112 b8 (MobileNet)", ConvGeom.of(8, 32, 112, 112, 32, 3, 3, 1, 1, 1, 32),
+          DEPTHWISE_BASELINES),
       new ConvCase("dw 3x3 s2 96 112x112 b4 (MobileNet-v2)", ConvGeom.of(4, 96, 112, 112, 96, 3, 3, 2, 1, 1, 96),
-          true),
+          DEPTHWISE_BASELINES),
+      new ConvCase("dw 3x3 576 14x14 b32 (MobileNet-v2)", ConvGeom.of(32, 576, 14, 14, 576, 3, 3, 1, 1, 1, 576),
+          DEPTHWISE_BASELINES),
       new ConvCase("dw 5x5 240 28x28 b16 (EfficientNet-B0)", ConvGeom.of(16, 240, 28, 28, 240, 5, 5, 1, 2, 1, 240),
-          true),
+          DEPTHWISE_BASELINES),
       new ConvCase("dw 5x5 s2 144 56x56 b8 (EfficientNet-B0)", ConvGeom.same(8, 144, 56, 56, 144, 5, 5, 2, 1, 144),
-          true),
-      new ConvCase("1x1 24->144 56x56 b8 (expand)", ConvGeom.of(8, 24, 56, 56, 144, 1, 1, 1, 0, 1, 1)),
-      new ConvCase("1x1 144->24 56x56 b8 (project)", ConvGeom.of(8, 144, 56, 56, 24, 1, 1, 1, 0, 1, 1)));
+          DEPTHWISE_BASELINES),
+      new ConvCase("1x1 24->144 56x56 b8 (expand)", ConvGeom.of(8, 24, 56, 56, 144, 1, 1, 1, 0, 1, 1),
+          List.of(ConvAlgorithm.IM2COL_GEMM)),
+      new ConvCase("1x1 144->24 56x56 b8 (project)", ConvGeom.of(8, 144, 56, 56, 24, 1, 1, 1, 0, 1, 1),
+          List.of(ConvAlgorithm.IM2COL_GEMM)),
+      new ConvCase("1x1 960->160 7x7 b32 (MobileNet-v2 project)", ConvGeom.of(32, 960, 7, 7, 160, 1, 1, 1, 0, 1, 1),
+          List.of(ConvAlgorithm.IM2COL_GEMM)));
 
   static final String[] PASSES = {"forward", "backward_data", "backward_weights"};
   static final int[] GEMM_SIZES = {256, 512, 1024, 2048};
@@ -170,20 +184,23 @@ public final class KernelBench {
       long wt = 4L * g.weightSize();
       long outBytes = 4L * g.outputSize();
       long[] bytes = {in + wt + outBytes, outBytes + wt + in, in + outBytes + 2 * wt};
-      Runnable[] pass = {
-          () -> Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g),
-          () -> Conv2dKernels.backwardInput(y, 0, w, 0, dx, 0, g),
-          () -> Conv2dKernels.backwardWeights(x, 0, y, 0, dw, 0, g)};
-      Runnable[] reference = {
-          () -> DepthwiseReference.forward(x, 0, w, 0, y, 0, g),
-          () -> DepthwiseReference.backwardInput(y, 0, w, 0, dx, 0, g),
-          () -> DepthwiseReference.backwardWeights(x, 0, y, 0, dw, 0, g)};
       for (int t : threadCounts) {
         Parallel.setThreads(t);
         for (int p = 0; p < PASSES.length; p++) {
-          rows.add(convRow(cc, p, t, pass[p], cc.reference() ? "rows" : null, bytes[p], naive[p], roof));
-          if (cc.reference() && t == 1) {
-            rows.add(convRow(cc, p, t, reference[p], "reference", bytes[p], naive[p], roof));
+          ConvAlgorithm.Pass pass = ConvAlgorithm.Pass.values()[p];
+          List<ConvAlgorithm> kernels = new ArrayList<>(List.of(ConvAlgorithm.heuristic(g, pass)));
+          if (t == 1) {
+            cc.baselines().stream().filter(a -> !kernels.contains(a) && a.supports(g, pass)).forEach(kernels::add);
+          }
+          for (ConvAlgorithm a : kernels) {
+            Runnable run = switch (pass) {
+              case FORWARD -> () -> Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, a);
+              case BACKWARD_DATA -> () -> Conv2dKernels.backwardInput(y, 0, w, 0, dx, 0, g, a);
+              case BACKWARD_WEIGHTS -> () -> Conv2dKernels.backwardWeights(x, 0, y, 0, dw, 0, g, a);
+            };
+            Map<String, Object> row = convRow(cc, p, t, run, a.label(), bytes[p], naive[p], roof);
+            row.put("baseline", a != kernels.get(0));
+            rows.add(row);
           }
         }
       }
@@ -285,11 +302,11 @@ public final class KernelBench {
       sb.append(String.format(Locale.ROOT, "%-10s %7d %9.1f %16.2f%n", g.get("m") + "^3", (Integer) g.get("threads"),
           (Double) g.get("gflops"), (Double) g.get("fraction_of_peak")));
     }
-    sb.append(String.format(Locale.ROOT, "%n%-42s %-17s %-9s %7s %9s %8s %9s %8s%n", "convolution", "pass", "kernel",
+    sb.append(String.format(Locale.ROOT, "%n%-44s %-17s %-19s %7s %9s %8s %9s %8s%n", "convolution", "pass", "kernel",
         "threads", "GFLOP/s", "of peak", "of roof", "x naive"));
     for (Map<String, Object> c : (List<Map<String, Object>>) r.get("conv")) {
-      sb.append(String.format(Locale.ROOT, "%-42s %-17s %-9s %7d %9.1f %8.2f %9.2f %8.1f%n", c.get("name"), c.get("pass"),
-          c.getOrDefault("kernel", ""), (Integer) c.get("threads"), (Double) c.get("gflops"),
+      sb.append(String.format(Locale.ROOT, "%-44s %-17s %-19s %7d %9.1f %8.2f %9.2f %8.1f%n", c.get("name"),
+          c.get("pass"), (Boolean.TRUE.equals(c.get("baseline")) ? "~" : "") + c.get("kernel"), (Integer) c.get("threads"), (Double) c.get("gflops"),
           (Double) c.get("fraction_of_peak"), (Double) c.get("fraction_of_roofline"), (Double) c.get("naive_ratio")));
     }
     for (Map<String, Object> e : (List<Map<String, Object>>) r.get("elementwise")) {
@@ -297,7 +314,8 @@ public final class KernelBench {
           (Integer) e.get("threads"), (Double) e.get("gflops"), (Double) e.get("gb_per_second"),
           (Double) e.get("fraction_of_roofline")));
     }
-    sb.append("\nof peak = GFLOP/s / (one core's peak x threads); of roof = GFLOP/s / min(peak, bandwidth x FLOPs per byte"
+    sb.append("\nkernel: the algorithm the layers run by default; ~ marks a baseline timed in the same run (the kernel"
+        + " it replaced).\nof peak = GFLOP/s / (one core's peak x threads); of roof = GFLOP/s / min(peak, bandwidth x FLOPs per byte"
         + " the kernel must touch); x naive = over a direct 7-loop convolution on one thread, timed in this run.\n");
     return sb.toString();
   }
