@@ -9,8 +9,9 @@ import java.util.Arrays;
  * <p>Goto/BLIS blocking: a KC x NC block of B and an MC x KC block of A are packed into panels of
  * {@link #NR} columns and {@link #MR} rows (alpha folded into A, edges zero-padded), and an MR x NR
  * register tile walks them ({@link GemmVectorKernel}, or {@link GemmScalarKernel} without the Vector
- * API). A B micro-panel (KC x NR, 32 KB) stays in L1 while the MC x KC block of A (120 KB) streams from L2 and
- * the KC x NC block of B (2 MB with 16 lanes) from L3; B rows are packed with vector moves. Large products are
+ * API). The block sizes come from this machine's caches ({@link CacheSizes}): a B micro-panel (KC x NR) stays in
+ * half of L1 while the MC x KC block of A streams from half of L2 and the KC x NC block of B from the last-level
+ * cache; B rows are packed with vector moves. Large products are
  * split over the kernel pool, by rows of C when there are enough; each thread packs its own panels.
  */
 public final class Gemm {
@@ -18,13 +19,36 @@ public final class Gemm {
   public static final int MR = 6;
   /** Columns of the register tile: two vectors. */
   public static final int NR = 2 * Simd.LANES;
-  private static final int KC = 256;
-  private static final int MC = 20 * MR;
-  private static final int NC = 64 * NR;
+  /** Depth of a packed block: a KC x NR micro-panel of B fills half of L1 (the other half for A and C). */
+  static final int KC = blocking("kc", roundDown(CacheSizes.l1() / 2 / (4L * NR), 16, 64, 512));
+  /** Rows of A per packed block: MC x KC fills half of L2. */
+  static final int MC = blocking("mc", roundDown(CacheSizes.l2() / 2 / (4L * KC), MR, 4 * MR, 80 * MR));
+  /** Columns of B per packed block: KC x NC within a quarter of the last-level cache. */
+  static final int NC = blocking("nc", roundDown(CacheSizes.lastLevel() / 4 / (4L * KC), NR, 8 * NR, 256 * NR));
   /** Below this many multiply-adds, splitting across threads costs more than it gains. */
   private static final long PARALLEL_MACS = 1L << 20;
 
   private Gemm() {}
+
+  /** v rounded down to a multiple of unit, within [lo, hi]. */
+  static int roundDown(long v, int unit, int lo, int hi) {
+    return (int) Math.max(lo, Math.min(hi, v / unit * unit));
+  }
+
+  /** A blocking size: -Dsparkcnn.gemm.NAME=N when given (experiments; rounded as the derived ones), else derived. */
+  private static int blocking(String name, int derived) {
+    String v = System.getProperty("sparkcnn.gemm." + name);
+    if (v == null) {
+      return derived;
+    }
+    int unit = name.equals("mc") ? MR : name.equals("nc") ? NR : 16;
+    return roundDown(Integer.parseInt(v.trim()), unit, unit, 1 << 16);
+  }
+
+  /** The blocking in use, for bench reports: {kc, mc, nc, mr, nr}. */
+  public static int[] blocking() {
+    return new int[] {KC, MC, NC, MR, NR};
+  }
 
   /** C = alpha * op(A) op(B) + beta * C. Multithreaded on the kernel pool when large enough. */
   public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
