@@ -6,13 +6,12 @@ import java.util.function.IntConsumer;
 
 /**
  * 2D convolution (cross-correlation, as in every framework) with stride, padding, dilation and groups.
- * Stride 1: an implicit GEMM on the padded image ({@link ImplicitConv}; 1x1 forward and backward-data stay
- * plain GEMMs on the image).
- * Otherwise: im2col of a block of output rows, then GEMM; the block is sized to stay in L2.
- * A pointwise (1x1, stride 1, unpadded) convolution is a GEMM on the image itself; a depthwise one goes
- * to the depthwise kernels. Images run in parallel when the batch covers the pool, otherwise GEMM
- * itself goes parallel. That is {@link ConvAlgorithm#heuristic}; {@link ConvTuner} can time the alternatives
- * instead, and each pass also takes an explicit {@link ConvAlgorithm}.
+ * Stride 1: an implicit GEMM on the padded image ({@link ImplicitConv}). Otherwise: im2col of a block of output
+ * rows, then GEMM; the block is sized to stay in L2. A pointwise (1x1, stride 1, unpadded) convolution is one
+ * GEMM over the batch's planes side by side ({@link PointwiseBatched}; one image: a GEMM on the image itself); a
+ * depthwise one goes to the depthwise kernels ({@link DepthwisePlanes}). Images run in parallel when the batch
+ * covers the pool, otherwise GEMM itself goes parallel. That is {@link ConvAlgorithm#heuristic}; {@link ConvTuner}
+ * can time the alternatives instead, and each pass also takes an explicit {@link ConvAlgorithm}.
  *
  * <p>Operands: x (N, C, H, W), w (K, C/groups, R, S), b (K) or null, y and dy (N, K, P, Q).
  * Forward and backwardInput overwrite their output; backwardWeights and backwardBias accumulate (+=).

@@ -11,7 +11,7 @@ public enum ConvAlgorithm {
   IM2COL_GEMM("im2col-gemm"),
   /** Pointwise, the images of a run side by side as the columns of one GEMM ({@link PointwiseBatched}). */
   POINTWISE_BATCHED("pointwise-batched"),
-  /** Depthwise, whole padded planes flattened into one run ({@link DepthwisePlanes}; backward-data stride 1). */
+  /** Depthwise, whole padded planes flattened into one run per tap ({@link DepthwisePlanes}). */
   DEPTHWISE_PLANES("depthwise-planes"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),
@@ -48,8 +48,7 @@ public enum ConvAlgorithm {
       case IM2COL_GEMM -> true;
       case POINTWISE_BATCHED -> g.isPointwise();
       case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
-      case DEPTHWISE_PLANES -> depthwise && (pass == Pass.BACKWARD_DATA ? DepthwisePlanes.appliesBackwardInput(g)
-          : DepthwisePlanes.applies(g));
+      case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
     };
@@ -57,7 +56,7 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise layers run on flattened planes (backward-data at stride 2 streams rows); other stride-1 layers
+   * batch); depthwise layers run on flattened planes when their padding is within the filter (else rows); other stride-1 layers
    * use the implicit GEMM; the rest im2col. Measured over the zoo's layers on the development machines, and
    * deterministic.
    */

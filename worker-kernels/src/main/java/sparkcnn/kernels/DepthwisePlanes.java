@@ -10,24 +10,21 @@ package sparkcnn.kernels;
  * computed and dropped. On the small planes of the efficient nets' later stages (2x2 to 16x16, where a row is a
  * fraction of a vector) this keeps the vectors full and pays the per-call setup once per plane instead of once
  * per row. With a stride the padded plane is split into stride phases ({@link Frame}), and each tap is again one
- * shifted run. Backward-data (stride 1; {@link DepthwiseRows} does strided ones) is the same sum over dy padded the
- * other way with the filter flipped; the weight gradient is one running dot product per tap over the plane, dy
- * laid out in the frame's width with zeros past each row. Needs padding of at most the filter size minus one on
- * each side.
+ * shifted run. Backward-data is the same kind of sum over dy padded the other way, the filter flipped, one
+ * stride phase of dx at a time; the weight gradient is one running dot product per tap over the plane, dy laid
+ * out in the frame's width with zeros past each row. Needs padding of at most the filter size minus one on each
+ * side.
  */
 final class DepthwisePlanes {
   private DepthwisePlanes() {}
 
-  /** Forward and weight gradient: undilated, padding inside the filter's reach, any stride. */
+  /** Undilated, padding inside the filter's reach, any stride. */
   static boolean applies(ConvGeom g) {
     return g.isDepthwise() && g.dilationH() == 1 && g.dilationW() == 1 && g.padTop() < g.r()
         && g.padBottom() < g.r() && g.padLeft() < g.s() && g.padRight() < g.s();
   }
 
-  /** Backward-data: as {@link #applies}, at stride 1. */
-  static boolean appliesBackwardInput(ConvGeom g) {
-    return applies(g) && g.strideH() == 1 && g.strideW() == 1;
-  }
+
 
   /** y = depthwise(x, w), overwriting y. Planes (image, channel) run in parallel. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
@@ -53,37 +50,68 @@ final class DepthwisePlanes {
     });
   }
 
-  /** dx = adjoint of forward applied to dy, overwriting dx: dy padded by the filter's overhang, filter flipped. */
+  /**
+   * dx = adjoint of forward applied to dy, overwriting dx. For each stride phase (e, f) of dx (padded rows
+   * e, e + sh, ..., columns f, f + sw, ...) only the taps (e + sh k, f + sw l) reach it, each from dy shifted by
+   * (k, l): a stride-1 sum over dy, padded above and left by the longest such sub-filter, with one shifted run per
+   * tap, scattered back into the phase's positions.
+   */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     int r = g.r();
     int s = g.s();
+    int sh = g.strideH();
+    int sw = g.strideW();
     int p = g.p();
     int q = g.q();
-    int top = r - 1 - g.padTop();
-    int left = s - 1 - g.padLeft();
-    int wd = g.w() + s - 1;
-    int hd = g.h() + r - 1;
-    int count = (g.h() - 1) * wd + g.w();
+    int kMax = (r + sh - 1) / sh;
+    int lMax = (s + sw - 1) / sw;
+    int mEnd = Math.floorDiv(g.padTop() + g.h() - 1, sh) + 1;
+    int nEnd = Math.floorDiv(g.padLeft() + g.w() - 1, sw) + 1;
+    int wd = Math.max(q, nEnd) + lMax - 1;
+    int hd = Math.max(p, mEnd) + kMax - 1;
     int lanes = DepthwiseRowMath.lanes();
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] dyp = Scratch.floats(Scratch.PADDED, hd * wd + lanes);
-      float[] z = Scratch.floats(Scratch.COLUMNS, count + lanes);
+      float[] z = Scratch.floats(Scratch.COLUMNS, hd * wd + lanes);
       float[] spill = new float[lanes];
       int[] offs = new int[r * s];
       float[] wts = new float[r * s];
-      for (int a = 0; a < r; a++) {
-        for (int b = 0; b < s; b++) {
-          offs[a * s + b] = a * wd + b;
-        }
-      }
       for (int plane = lo; plane < hi; plane++) {
-        pad(dy, dyOff + plane * p * q, p, q, top, left, hd, wd, dyp);
+        pad(dy, dyOff + plane * p * q, p, q, kMax - 1, lMax - 1, hd, wd, dyp);
         int wPlane = wOff + (plane % g.c()) * r * s;
-        for (int k = 0; k < r * s; k++) {
-          wts[k] = w[wPlane + r * s - 1 - k]; // flipped: tap (a, b) takes w[r - 1 - a][s - 1 - b]
+        int dxPlane = dxOff + plane * g.h() * g.w();
+        for (int e = 0; e < sh; e++) {
+          // Padded rows u = sh m + e inside the image: m in [m0, m1].
+          int m0 = Math.max(0, Math.floorDiv(g.padTop() - e + sh - 1, sh));
+          int m1 = Math.floorDiv(g.padTop() + g.h() - 1 - e, sh);
+          for (int f = 0; f < sw; f++) {
+            int n0 = Math.max(0, Math.floorDiv(g.padLeft() - f + sw - 1, sw));
+            int n1 = Math.floorDiv(g.padLeft() + g.w() - 1 - f, sw);
+            if (m1 < m0 || n1 < n0) {
+              continue;
+            }
+            int nt = 0;
+            for (int k = 0; e + sh * k < r; k++) {
+              for (int l = 0; f + sw * l < s; l++) {
+                offs[nt] = (m0 - k + kMax - 1) * wd + n0 - l + lMax - 1;
+                wts[nt++] = w[wPlane + (e + sh * k) * s + f + sw * l];
+              }
+            }
+            int cols = n1 - n0 + 1;
+            DepthwiseRowMath.combine(dyp, offs, wts, nt, z, 0, (m1 - m0) * wd + cols, spill);
+            for (int m = m0; m <= m1; m++) {
+              int row = dxPlane + (sh * m + e - g.padTop()) * g.w() + sw * n0 + f - g.padLeft();
+              int from = (m - m0) * wd;
+              if (sw == 1) {
+                System.arraycopy(z, from, dx, row, cols);
+              } else {
+                for (int n = 0; n < cols; n++) {
+                  dx[row + sw * n] = z[from + n];
+                }
+              }
+            }
+          }
         }
-        DepthwiseRowMath.combine(dyp, offs, wts, r * s, z, 0, count, spill);
-        unpad(z, wd, g.h(), g.w(), dx, dxOff + plane * g.h() * g.w());
       }
     });
   }
