@@ -56,7 +56,9 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise layers run on flattened planes when their padding is within the filter (else rows); other stride-1 layers
+   * batch); depthwise layers run on flattened planes when their padding is within the filter and, forward and
+   * for the weights, their padded plane fits in L1 (larger ones stream rows, which keep their working set there);
+   * other stride-1 layers
    * use the implicit GEMM; the rest im2col. Measured over the zoo's layers on the development machines, and
    * deterministic.
    */
@@ -64,7 +66,10 @@ public enum ConvAlgorithm {
     if (g.isPointwise() && g.n() > 1) {
       return POINTWISE_BATCHED;
     }
-    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_PLANES, DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
+    if (DEPTHWISE_PLANES.supports(g, pass) && (pass == Pass.BACKWARD_DATA || DepthwisePlanes.fitsL1(g))) {
+      return DEPTHWISE_PLANES;
+    }
+    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
       if (a.supports(g, pass)) {
         return a;
       }

@@ -14,8 +14,8 @@ class GemmTest {
       "false,false,1,1,1", "false,false,7,13,5", "true,false,37,41,300", "false,true,6,32,256",
       "true,true,65,97,513", "false,false,130,70,1", "true,false,1,200,33", "false,true,250,3,600",
       "true,true,11,1100,40", "false,false,300,300,300",
-      // Past one block of A rows (MC, up to 480) and of B columns (NC, up to 8192): the block loops' edges.
-      "true,false,500,40,150", "false,false,7,8300,130"})
+      // Past one block of A rows (MC, up to 480), of depth (KC, up to 384) and of B columns (NC, up to 8192).
+      "true,false,500,40,400", "false,false,7,8300,130"})
   void matchesNaiveWithOffsetsStridesAlphaBeta(boolean transA, boolean transB, int m, int n, int k) {
     SplittableRandom rnd = new SplittableRandom(m * 31L + n * 7L + k);
     int lda = (transA ? m : k) + 3;
@@ -42,11 +42,11 @@ class GemmTest {
   @Test
   void blockingFollowsThisMachinesCaches() {
     int[] b = Gemm.blocking(); // kc, mc, nc, mr, nr
-    assertTrue(b[0] % 16 == 0 && b[0] >= 64 && b[0] <= 512, "kc " + b[0]);
+    assertTrue(b[0] % 16 == 0 && b[0] >= 128 && b[0] <= 384, "kc " + b[0]);
     assertTrue(b[1] % b[3] == 0 && b[2] % b[4] == 0, "mc, nc in whole register tiles");
-    // A B micro-panel in half of L1 and an A block in half of L2, unless the floor of 64 / 4 tiles wins.
-    assertTrue(b[0] == 64 || 4L * b[0] * b[4] <= CacheSizes.l1() / 2, "kc x nr in half of L1");
-    assertTrue(b[1] == 4 * b[3] || 4L * b[1] * b[0] <= CacheSizes.l2() / 2, "mc x kc in half of L2");
+    // A B micro-panel within L1 and an A block within an eighth of L2, unless the floors (128, 4 tiles) win.
+    assertTrue(b[0] == 128 || 4L * b[0] * b[4] <= CacheSizes.l1(), "kc x nr within L1");
+    assertTrue(b[1] == 4 * b[3] || 4L * b[1] * b[0] <= CacheSizes.l2() / 8, "mc x kc in an eighth of L2");
     assertTrue(Gemm.roundDown(1000, 16, 64, 512) == 512 && Gemm.roundDown(100, 16, 64, 512) == 96
         && Gemm.roundDown(10, 16, 64, 512) == 64);
   }
