@@ -12,7 +12,9 @@ public final class BatchNormKernels {
 
   /**
    * Per channel: sum[c] = sum of x, sumSq[c] = sum of x^2 over (N, H, W) (overwritten), in double across rows
-   * (with the Vector API, each row in float lanes first).
+   * (with the Vector API, each plane of at least a vector in float lanes first; smaller planes, as in the late
+   * stages of the efficient nets, go straight to double: a vector loop that never runs would still pay its two
+   * lane reductions per plane).
    */
   public static void sums(float[] x, int xOff, int n, int c, int hw, double[] sum, double[] sumSq) {
     ConvGeom.operand("batch norm", "x", new int[] {n, c, hw}, x, xOff);
@@ -21,7 +23,7 @@ public final class BatchNormKernels {
         double[] sums = new double[2];
         for (int i = 0; i < n; i++) {
           int o = xOff + (i * c + ch) * hw;
-          if (Simd.AVAILABLE) {
+          if (Simd.AVAILABLE && hw >= Simd.LANES) {
             ElementwiseVectorKernel.sums(x, o, hw, sums);
           } else {
             for (int j = o; j < o + hw; j++) {
@@ -102,7 +104,7 @@ public final class BatchNormKernels {
         double[] sums = new double[2]; // sum dy, sum dy (x - mean)
         for (int i = 0; i < n; i++) {
           int o = (i * c + ch) * hw;
-          if (Simd.AVAILABLE) {
+          if (Simd.AVAILABLE && hw >= Simd.LANES) {
             ElementwiseVectorKernel.dySums(x, xOff + o, dy, dyOff + o, hw, mean, sums);
           } else {
             for (int j = 0; j < hw; j++) {
