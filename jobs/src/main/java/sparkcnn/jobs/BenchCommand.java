@@ -6,11 +6,16 @@ import java.util.Map;
 import sparkcnn.driver.bench.AllReduceBench;
 import sparkcnn.driver.bench.ScoreBench;
 import sparkcnn.driver.bench.TrainBench;
+import sparkcnn.driver.data.Normalization;
+import sparkcnn.driver.score.ScoringModels;
 import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.kernels.Parallel;
 import sparkcnn.kernels.bench.KernelBench;
+import sparkcnn.jobs.sweep.InferenceCost;
 import sparkcnn.models.Json;
+import sparkcnn.models.Model;
 import sparkcnn.models.zoo.ModelSpec;
+import sparkcnn.models.zoo.Zoo;
 
 /** {@code bench [kernels]}: measured kernel throughput against this machine's own FMA peak. */
 final class BenchCommand implements Main.Command {
@@ -71,7 +76,8 @@ final class BenchCommand implements Main.Command {
 
       bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
       in memory, all cores, for at least --seconds (default 10). Prints images_per_second. Decoding files is
-      not included. --batch defaults to 256.
+      not included. --batch defaults to 256. Then latency_ms_batch1: the median time of one image through the
+      same path on the driver (latency_threads cores), after a warm-up, over up to 5 seconds.
       """;
 
   @Override
@@ -113,7 +119,15 @@ final class BenchCommand implements Main.Command {
     ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench score");
     args.done("--model, --batch, --partitions, --input, --classes, --phi, --width, --depth, --resolution, "
         + "--seconds, --json, --help");
-    print(new ScoreBench(spec, batch, partitions, seconds, System.err).run(), json, out);
+    Map<String, Object> report = new ScoreBench(spec, batch, partitions, seconds, System.err).run();
+    // Latency: one image at a time through the same scoring path, on the driver, all its cores.
+    System.err.printf(java.util.Locale.ROOT, "bench score: %s batch-1 latency on the driver ...%n", spec.name());
+    Model m = Zoo.build(spec).init(1);
+    Map<String, Object> latency = InferenceCost.measure(new ScoringModels.Member(spec, m.params(), m.state(),
+        new Normalization(new float[] {0.5f}, new float[] {0.25f})), Math.min(seconds, 5), 1);
+    report.put("latency_ms_batch1", latency.get("latency_ms_batch1"));
+    report.put("latency_threads", latency.get("threads"));
+    print(report, json, out);
     return 0;
   }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import sparkcnn.models.Json;
@@ -56,5 +57,27 @@ class BenchTrainTest {
     double realCompute = number(json, "2_partitions", "compute_seconds");
     double emptyCompute = number(json, "empty_steps", "compute_seconds");
     assertTrue(emptyCompute < 0.5 * realCompute, "empty steps computed " + emptyCompute + " s vs " + realCompute);
+  }
+
+  @Test
+  void benchScoreReportsThroughputAndBatchOneLatency() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream savedErr = System.err;
+    System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run(new String[] {"bench", "score", "--model", "lenet5", "--batch", "64", "--partitions", "2",
+          "--seconds", "1", "--json"}, new PrintStream(out, true, StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(savedErr);
+    }
+    assertEquals(0, code);
+    String json = out.toString(StandardCharsets.UTF_8);
+    double throughput = number(json, "images_per_second");
+    double latency = number(json, "latency_ms_batch1");
+    assertTrue(throughput > 0 && latency > 0, json);
+    // One image at a time cannot beat the batched throughput by much: a sanity bound on the units (ms vs s).
+    assertTrue(1000 / latency < 10 * throughput, json);
+    assertTrue(number(json, "latency_threads") >= 1);
   }
 }

@@ -23,11 +23,16 @@ public final class InferenceCost {
 
   /** latency_ms_batch1, images_per_second_batch1, latency_ms_batch64, images_per_second_batch64, threads. */
   public static Map<String, Object> measure(ScoringModels.Member member, double seconds) {
+    return measure(member, seconds, 1, 64);
+  }
+
+  /** latency_ms_batchB and images_per_second_batchB for each batch size B, and threads. */
+  public static Map<String, Object> measure(ScoringModels.Member member, double seconds, int... batches) {
     ScoringModels models = new ScoringModels(List.of(member));
     Map<String, Object> out = new LinkedHashMap<>();
     int threads = Parallel.threads();
     try {
-      for (int batch : new int[] {1, 64}) {
+      for (int batch : batches) {
         Scorer scorer = new Scorer(models, 5, 1, batch, ImageDecoding.DEFAULT_MAX_PIXELS); // inputs are tensors
         List<Scorer.Input> inputs = inputs(member, batch);
         for (int i = 0; i < 3; i++) {
