@@ -159,17 +159,9 @@ public final class Conv2dKernels {
     sumPlanes(dy, dyOff, g.n(), g.k(), g.p() * g.q(), db, dbOff);
   }
 
-  /** y[n][c][...] += b[c] over n images of c planes of the given size. */
+  /** y[n][c][...] += b[c] over n images of c planes of the given size: the epilogue without an activation. */
   static void addPerChannel(float[] b, int bOff, float[] y, int yOff, int n, int c, int plane) {
-    for (int i = 0; i < n; i++) {
-      for (int ch = 0; ch < c; ch++) {
-        int o = yOff + (i * c + ch) * plane;
-        float v = b[bOff + ch];
-        for (int j = 0; j < plane; j++) {
-          y[o + j] += v;
-        }
-      }
-    }
+    epilogue(b, bOff, Activations.Fn.NONE, y, yOff, n, c, plane);
   }
 
   /** db[c] += sum of dy[n][c][...] over n images of c planes of the given size. */

@@ -41,7 +41,7 @@ final class DepthwisePlanes {
     Frame f = new Frame(g);
     int p = g.p();
     int q = g.q();
-    int count = (p - 1) * f.width + q;
+    int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
@@ -131,7 +131,7 @@ final class DepthwisePlanes {
     Frame f = new Frame(g);
     int p = g.p();
     int q = g.q();
-    int count = (p - 1) * f.width + q;
+    int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
@@ -155,13 +155,7 @@ final class DepthwisePlanes {
           }
           DepthwiseRowMath.dots(xp, offs, taps, r * s, dyz, 0, count, acc, spill);
         }
-        for (int k = 0; k < r * s; k++) {
-          float sum = 0;
-          for (int l = 0; l < lanes; l++) {
-            sum += acc[k * lanes + l];
-          }
-          dw[dwOff + c * r * s + k] += sum;
-        }
+        DepthwiseRowMath.addLanes(acc, r * s, dw, dwOff + c * r * s);
       }
     });
   }
@@ -177,12 +171,15 @@ final class DepthwisePlanes {
     final int rows;
     final int width;
     final int size;
+    /** Positions one flattened pass computes: every output row at the frame's width, the last one to q. */
+    final int count;
 
     Frame(ConvGeom g) {
       this.g = g;
       rows = ceilDiv(g.h() + g.padTop() + g.padBottom(), g.strideH());
       width = ceilDiv(g.w() + g.padLeft() + g.padRight(), g.strideW());
       size = g.strideH() * g.strideW() * rows * width;
+      count = (g.p() - 1) * width + g.q();
     }
 
     /** Per tap a * s + b, its run's start in the frame for output (0, 0). */

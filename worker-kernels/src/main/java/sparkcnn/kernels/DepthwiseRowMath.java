@@ -52,6 +52,18 @@ final class DepthwiseRowMath {
     }
   }
 
+  /** dst[dstOff + k] += the lanes() partial sums {@link #dots} left in acc for tap k, for k < taps. */
+  static void addLanes(float[] acc, int taps, float[] dst, int dstOff) {
+    int lanes = lanes();
+    for (int k = 0; k < taps; k++) {
+      float sum = 0;
+      for (int l = 0; l < lanes; l++) {
+        sum += acc[k * lanes + l];
+      }
+      dst[dstOff + k] += sum;
+    }
+  }
+
   /** Loaded only when the Vector API is present. Both loops return the first column they left to the caller. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -152,13 +152,7 @@ final class DepthwiseRows {
             DepthwiseRowMath.dots(ring, offs, taps, nt, dy, dyOff + (plane * p + i) * q, q, acc, spill);
           }
         }
-        for (int k = 0; k < r * s; k++) {
-          float sum = 0;
-          for (int l = 0; l < lanes; l++) {
-            sum += acc[k * lanes + l];
-          }
-          dw[dwOff + c * r * s + k] += sum;
-        }
+        DepthwiseRowMath.addLanes(acc, r * s, dw, dwOff + c * r * s);
       }
     });
   }

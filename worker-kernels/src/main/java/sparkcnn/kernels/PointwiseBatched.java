@@ -19,36 +19,32 @@ final class PointwiseBatched {
 
   /** y = w x per image and group (no bias). */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
-    int pq = g.p() * g.q();
-    int run = imagesPerRun(g);
-    for (int i0 = 0; i0 < g.n(); i0 += run) {
-      int images = Math.min(run, g.n() - i0);
-      int cols = images * pq;
-      for (int gi = 0; gi < g.groups(); gi++) {
-        float[] in = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
-        float[] out = Scratch.floats(Scratch.PADDED, g.kg() * cols);
-        gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, in);
-        Gemm.gemm(false, false, g.kg(), cols, g.cg(), 1f, w, wOff + gi * g.kg() * g.cg(), g.cg(), in, 0, cols,
-            0f, out, 0, cols);
-        scatter(out, g.k(), gi * g.kg(), g.kg(), i0, images, pq, y, yOff);
-      }
-    }
+    byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, y, yOff, g.k(), g.kg(), g);
   }
 
   /** dx = w^T dy per image and group (overwrites dx). */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    byWeights(true, dy, dyOff, g.k(), g.kg(), w, wOff, dx, dxOff, g.c(), g.cg(), g);
+  }
+
+  /**
+   * dst = op(w) src per run of images and group, where w is each group's (kg x cg) block and op transposes it
+   * for backward-data: src has srcChannels channels (srcPerGroup a group), dst dstChannels (dstPerGroup).
+   */
+  private static void byWeights(boolean transW, float[] src, int srcOff, int srcChannels, int srcPerGroup,
+      float[] w, int wOff, float[] dst, int dstOff, int dstChannels, int dstPerGroup, ConvGeom g) {
     int pq = g.p() * g.q();
     int run = imagesPerRun(g);
     for (int i0 = 0; i0 < g.n(); i0 += run) {
       int images = Math.min(run, g.n() - i0);
       int cols = images * pq;
       for (int gi = 0; gi < g.groups(); gi++) {
-        float[] in = Scratch.floats(Scratch.COLUMNS, g.kg() * cols);
-        float[] out = Scratch.floats(Scratch.PADDED, g.cg() * cols);
-        gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, in);
-        Gemm.gemm(true, false, g.cg(), cols, g.kg(), 1f, w, wOff + gi * g.kg() * g.cg(), g.cg(), in, 0, cols,
-            0f, out, 0, cols);
-        scatter(out, g.c(), gi * g.cg(), g.cg(), i0, images, pq, dx, dxOff);
+        float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * cols);
+        float[] out = Scratch.floats(Scratch.PADDED, dstPerGroup * cols);
+        gather(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
+        Gemm.gemm(transW, false, dstPerGroup, cols, srcPerGroup, 1f, w, wOff + gi * g.kg() * g.cg(), g.cg(), in, 0,
+            cols, 0f, out, 0, cols);
+        scatter(out, dstChannels, gi * dstPerGroup, dstPerGroup, i0, images, pq, dst, dstOff);
       }
     }
   }
