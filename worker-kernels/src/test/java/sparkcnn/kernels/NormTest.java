@@ -11,7 +11,7 @@ class NormTest {
   private final SplittableRandom rnd = new SplittableRandom(31);
   private static final float EPS = 1e-5f;
 
-  /** hw 10 runs the scalar tails only; hw 40 also the vector loops (8 or 16 lanes) with a tail. */
+  /** Against the definition and finite differences; both sizes leave a scalar tail after the vector loops. */
   @ParameterizedTest
   @ValueSource(ints = {10, 40})
   void batchNormTrainingNormalizesAndMovesRunningAverages(int hw) {
@@ -59,6 +59,75 @@ class NormTest {
     GradCheck.check("bn dx", xs -> bn(xs, gamma, beta, n, c, hw), x, dy, dx, 2e-3);
     GradCheck.check("bn dgamma", gs -> bn(x, gs, beta, n, c, hw), gamma, dy, dg, 2e-3);
     GradCheck.check("bn dbeta", bs -> bn(x, gamma, bs, n, c, hw), beta, dy, db, 2e-3);
+  }
+
+  /**
+   * Forward and backward against the textbook formulas in double, from 1x1 planes to planes larger than a block
+   * of channels: several blocks and a partial last one, more images than are summed in float before a flush,
+   * planes that are not a multiple of the vector, a mean well away from zero.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 3, 4, 16, 49, 64, 127, 128, 130})
+  void batchNormMatchesDoubleReferenceOnSmallAndLargePlanes(int hw) {
+    int n = 70;
+    int c = 2 * BatchNormKernels.channelsPerBlock(hw) + 3;
+    float[] x = Rand.floats(rnd, n * c * hw);
+    for (int i = 0; i < x.length; i++) {
+      x[i] += 2f; // a mean well away from zero, as after a convolution with bias
+    }
+    float[] gamma = Rand.floats(rnd, c);
+    float[] beta = Rand.floats(rnd, c);
+    float[] y = new float[x.length];
+    float[] mean = new float[c];
+    float[] inv = new float[c];
+    BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0,
+        new float[c], 0, mean, inv);
+    float[] dy = Rand.floats(rnd, x.length);
+    float[] dx = new float[x.length];
+    float[] dg = new float[c];
+    float[] db = new float[c];
+    BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, mean, inv, dx, 0, dg, 0, db, 0, n, c, hw);
+    double m = (double) n * hw;
+    for (int ch = 0; ch < c; ch++) {
+      double s = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          s += x[(i * c + ch) * hw + j];
+        }
+      }
+      double mu = s / m;
+      double v = 0;
+      double sdy = 0;
+      double sdyh = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          int k = (i * c + ch) * hw + j;
+          v += (x[k] - mu) * (x[k] - mu);
+        }
+      }
+      double is = 1 / Math.sqrt(v / m + EPS);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          int k = (i * c + ch) * hw + j;
+          sdy += dy[k];
+          sdyh += dy[k] * (x[k] - mu) * is;
+        }
+      }
+      String at = "hw " + hw + " channel " + ch;
+      assertEquals(mu, mean[ch], 1e-5, at);
+      assertEquals(is, inv[ch], 2e-4 * is, at);
+      assertEquals(sdy, db[ch], 1e-3, at);
+      assertEquals(sdyh, dg[ch], 1e-3, at);
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < hw; j++) {
+          int k = (i * c + ch) * hw + j;
+          double xh = (x[k] - mu) * is;
+          assertEquals(gamma[ch] * xh + beta[ch], y[k], 1e-4, at);
+          double ref = gamma[ch] * is / m * (m * dy[k] - sdy - xh * sdyh);
+          assertEquals(ref, dx[k], 1e-4, at);
+        }
+      }
+    }
   }
 
   private static float[] bn(float[] x, float[] gamma, float[] beta, int n, int c, int hw) {

@@ -1,0 +1,154 @@
+package sparkcnn.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Batch norm's passes over small planes (the late stages of MobileNet and EfficientNet: 2x2 to 8x8), image by
+ * image over a block of channels. In (N, C, H, W) one image's planes of channels c0..c1 are one contiguous run,
+ * so a pass streams it in full vectors whatever the plane size, where plane-by-plane loops would spend a vector
+ * loop, its lane reductions and its scalar tail on every plane of a few floats. Per-channel factors are spread
+ * over the block once (one value per float of the run), and per-position partial sums are kept in float for at
+ * most {@link #FLUSH} images, then added to the channel's double total in position order: the same figures on
+ * any number of threads. Only loaded when {@link Simd#AVAILABLE}.
+ */
+final class BatchNormBlocks {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /** Images summed in float per position before the partial goes into double. */
+  static final int FLUSH = 32;
+
+  private BatchNormBlocks() {}
+
+  /** sum[ch] = sum x and sumSq[ch] = sum x^2 over the n images' planes of channels c0..c1 (overwritten). */
+  static void sums(float[] x, int xOff, int n, int c, int hw, int c0, int c1, double[] sum, double[] sumSq) {
+    int len = (c1 - c0) * hw;
+    float[] s = new float[len];
+    float[] s2 = new float[len];
+    for (int ch = c0; ch < c1; ch++) {
+      sum[ch] = 0;
+      sumSq[ch] = 0;
+    }
+    for (int i = 0; i < n; i++) {
+      int o = xOff + (i * c + c0) * hw;
+      int j = 0;
+      for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+        FloatVector v = FloatVector.fromArray(S, x, o + j);
+        FloatVector.fromArray(S, s, j).add(v).intoArray(s, j);
+        v.fma(v, FloatVector.fromArray(S, s2, j)).intoArray(s2, j);
+      }
+      for (; j < len; j++) {
+        float v = x[o + j];
+        s[j] += v;
+        s2[j] = Math.fma(v, v, s2[j]);
+      }
+      if ((i + 1) % FLUSH == 0 || i == n - 1) {
+        flush(s, sum, c0, hw);
+        flush(s2, sumSq, c0, hw);
+      }
+    }
+  }
+
+  /**
+   * sumDy[ch] = sum dy and sumDyXc[ch] = sum dy (x - mean[ch]) over the planes of channels c0..c1 (overwritten);
+   * the centred product keeps the float partials small, as the plane-by-plane loop does.
+   */
+  static void dySums(float[] x, int xOff, float[] dy, int dyOff, float[] mean, int n, int c, int hw, int c0,
+      int c1, double[] sumDy, double[] sumDyXc) {
+    int len = (c1 - c0) * hw;
+    float[] m = spread(mean, c0, c1, hw);
+    float[] a = new float[len];
+    float[] b = new float[len];
+    for (int ch = c0; ch < c1; ch++) {
+      sumDy[ch] = 0;
+      sumDyXc[ch] = 0;
+    }
+    for (int i = 0; i < n; i++) {
+      int o = (i * c + c0) * hw;
+      int j = 0;
+      for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+        FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + j);
+        FloatVector xc = FloatVector.fromArray(S, x, xOff + o + j).sub(FloatVector.fromArray(S, m, j));
+        FloatVector.fromArray(S, a, j).add(d).intoArray(a, j);
+        d.fma(xc, FloatVector.fromArray(S, b, j)).intoArray(b, j);
+      }
+      for (; j < len; j++) {
+        float d = dy[dyOff + o + j];
+        a[j] += d;
+        b[j] = Math.fma(d, x[xOff + o + j] - m[j], b[j]);
+      }
+      if ((i + 1) % FLUSH == 0 || i == n - 1) {
+        flush(a, sumDy, c0, hw);
+        flush(b, sumDyXc, c0, hw);
+      }
+    }
+  }
+
+  /** y = x scale[ch] + shift[ch] over the planes of channels c0..c1 of every image. */
+  static void scaleShift(float[] x, int xOff, float[] scale, float[] shift, float[] y, int yOff, int n, int c,
+      int hw, int c0, int c1) {
+    int len = (c1 - c0) * hw;
+    float[] sc = spread(scale, c0, c1, hw);
+    float[] sh = spread(shift, c0, c1, hw);
+    for (int i = 0; i < n; i++) {
+      int o = (i * c + c0) * hw;
+      int j = 0;
+      for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+        FloatVector.fromArray(S, x, xOff + o + j)
+            .fma(FloatVector.fromArray(S, sc, j), FloatVector.fromArray(S, sh, j))
+            .intoArray(y, yOff + o + j);
+      }
+      for (; j < len; j++) {
+        y[yOff + o + j] = Math.fma(x[xOff + o + j], sc[j], sh[j]);
+      }
+    }
+  }
+
+  /**
+   * dx = p[ch] dy + q[ch] + r[ch] (x - mean[ch]) over the planes of channels c0..c1 of every image: batch norm's
+   * input gradient with its per-channel factors gathered by the caller.
+   */
+  static void inputGradient(float[] x, int xOff, float[] dy, int dyOff, float[] mean, float[] p, float[] q,
+      float[] r, float[] dx, int dxOff, int n, int c, int hw, int c0, int c1) {
+    int len = (c1 - c0) * hw;
+    float[] m = spread(mean, c0, c1, hw);
+    float[] pv = spread(p, c0, c1, hw);
+    float[] qv = spread(q, c0, c1, hw);
+    float[] rv = spread(r, c0, c1, hw);
+    for (int i = 0; i < n; i++) {
+      int o = (i * c + c0) * hw;
+      int j = 0;
+      for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+        FloatVector xc = FloatVector.fromArray(S, x, xOff + o + j).sub(FloatVector.fromArray(S, m, j));
+        FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + j);
+        d.fma(FloatVector.fromArray(S, pv, j), FloatVector.fromArray(S, qv, j))
+            .add(xc.mul(FloatVector.fromArray(S, rv, j)))
+            .intoArray(dx, dxOff + o + j);
+      }
+      for (; j < len; j++) {
+        dx[dxOff + o + j] = Math.fma(dy[dyOff + o + j], pv[j], qv[j]) + (x[xOff + o + j] - m[j]) * rv[j];
+      }
+    }
+  }
+
+  /** One value per float of the block: v[ch] repeated hw times for ch in c0..c1. */
+  private static float[] spread(float[] v, int c0, int c1, int hw) {
+    float[] out = new float[(c1 - c0) * hw];
+    for (int ch = c0; ch < c1; ch++) {
+      java.util.Arrays.fill(out, (ch - c0) * hw, (ch - c0 + 1) * hw, v[ch]);
+    }
+    return out;
+  }
+
+  /** Adds each channel's float partials to its double total, in position order, and clears them. */
+  private static void flush(float[] partial, double[] total, int c0, int hw) {
+    int channels = partial.length / hw;
+    for (int k = 0; k < channels; k++) {
+      double t = 0;
+      for (int j = k * hw; j < (k + 1) * hw; j++) {
+        t += partial[j];
+        partial[j] = 0;
+      }
+      total[c0 + k] += t;
+    }
+  }
+}
