@@ -23,6 +23,24 @@ public final class Activations {
         default -> throw new IllegalStateException(name());
       }
     }
+
+    /**
+     * Whether the derivative comes from the activation's input alone, so a layer that can recompute that input
+     * (batch norm, from its own input and statistics) may run the activation inside its passes in training.
+     */
+    public boolean backwardFromInput() {
+      return this == RELU || this == RELU6 || this == SILU;
+    }
+
+    /** dx = f'(x) dy for an activation whose {@link #backwardFromInput derivative comes from its input}. */
+    public void backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
+      switch (this) {
+        case RELU -> reluBackward(x, xOff, dy, dyOff, dx, dxOff, n);
+        case RELU6 -> relu6Backward(x, xOff, dy, dyOff, dx, dxOff, n);
+        case SILU -> siluBackward(x, xOff, dy, dyOff, dx, dxOff, n);
+        default -> throw new IllegalStateException(name() + ": its derivative needs the output");
+      }
+    }
   }
 
   public static void relu(float[] x, int xOff, float[] y, int yOff, int n) {

@@ -43,6 +43,18 @@ public final class BatchNormKernels {
   public static void trainForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
       float[] y, int yOff, int n, int c, int hw, float eps, float momentum, float[] runMean, int meanOff,
       float[] runVar, int varOff, float[] saveMean, float[] saveInvStd) {
+    trainForward(x, xOff, gamma, gammaOff, beta, betaOff, y, yOff, n, c, hw, eps, momentum, runMean, meanOff, runVar,
+        varOff, saveMean, saveInvStd, Activations.Fn.NONE);
+  }
+
+  /**
+   * Training forward with the activation that follows applied in the same pass: y = act(batch norm(x)). Its
+   * backward is {@link #backward(float[], int, float[], int, float[], int, float[], int, float[], float[],
+   * Activations.Fn, float[], int, float[], int, float[], int, int, int, int) backward with the same act}.
+   */
+  public static void trainForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
+      float[] y, int yOff, int n, int c, int hw, float eps, float momentum, float[] runMean, int meanOff,
+      float[] runVar, int varOff, float[] saveMean, float[] saveInvStd, Activations.Fn act) {
     double[] sum = new double[c];
     double[] sumSq = new double[c];
     sums(x, xOff, n, c, hw, sum, sumSq);
@@ -56,7 +68,7 @@ public final class BatchNormKernels {
       runVar[varOff + ch] = (1 - momentum) * runVar[varOff + ch]
           + momentum * (float) (m > 1 ? var * m / (m - 1) : var);
     }
-    normalize(x, xOff, gamma, gammaOff, beta, betaOff, saveMean, 0, saveInvStd, y, yOff, n, c, hw);
+    normalize(x, xOff, gamma, gammaOff, beta, betaOff, saveMean, 0, saveInvStd, y, yOff, n, c, hw, act);
   }
 
   /** Inference forward with the running statistics. */
@@ -66,27 +78,43 @@ public final class BatchNormKernels {
     for (int ch = 0; ch < c; ch++) {
       inv[ch] = (float) (1 / Math.sqrt(runVar[varOff + ch] + eps));
     }
-    normalize(x, xOff, gamma, gammaOff, beta, betaOff, runMean, meanOff, inv, y, yOff, n, c, hw);
+    normalize(x, xOff, gamma, gammaOff, beta, betaOff, runMean, meanOff, inv, y, yOff, n, c, hw,
+        Activations.Fn.NONE);
   }
 
-  /** y = gamma (x - mean) invStd + beta per channel. */
+  /** y = act(gamma (x - mean) invStd + beta) per channel. */
   static void normalize(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff, float[] mean,
-      int mOff, float[] invStd, float[] y, int yOff, int n, int c, int hw) {
+      int mOff, float[] invStd, float[] y, int yOff, int n, int c, int hw, Activations.Fn act) {
     ConvGeom.operand("batch norm", "y", new int[] {n, c, hw}, y, yOff);
+    float[][] affine = affine(gamma, gammaOff, beta, betaOff, mean, mOff, invStd, c);
     if (Simd.AVAILABLE) {
-      float[] scale = new float[c];
-      float[] shift = new float[c];
-      for (int ch = 0; ch < c; ch++) {
-        scale[ch] = gamma[gammaOff + ch] * invStd[ch];
-        shift[ch] = beta[betaOff + ch] - mean[mOff + ch] * scale[ch];
-      }
-      forBlocks(c, hw, (c0, c1) -> BatchNormBlocks.scaleShift(x, xOff, scale, shift, y, yOff, n, c, hw, c0, c1));
+      forBlocks(c, hw, (c0, c1) ->
+          BatchNormBlocks.scaleShift(x, xOff, affine[0], affine[1], act, y, yOff, n, c, hw, c0, c1));
       return;
     }
+    scaleShiftPlanes(x, xOff, affine, y, yOff, n, c, hw);
+    act.apply(y, yOff, n * c * hw);
+  }
+
+  /** {scale, shift} per channel: y = x scale + shift is gamma (x - mean) invStd + beta. */
+  private static float[][] affine(float[] gamma, int gammaOff, float[] beta, int betaOff, float[] mean, int mOff,
+      float[] invStd, int c) {
+    float[] scale = new float[c];
+    float[] shift = new float[c];
+    for (int ch = 0; ch < c; ch++) {
+      scale[ch] = gamma[gammaOff + ch] * invStd[ch];
+      shift[ch] = beta[betaOff + ch] - mean[mOff + ch] * scale[ch];
+    }
+    return new float[][] {scale, shift};
+  }
+
+  /** The scalar path's y = x scale + shift, plane by plane. */
+  private static void scaleShiftPlanes(float[] x, int xOff, float[][] affine, float[] y, int yOff, int n, int c,
+      int hw) {
     Parallel.forRange(c, (lo, hi, t) -> {
       for (int ch = lo; ch < hi; ch++) {
-        float scale = gamma[gammaOff + ch] * invStd[ch];
-        float shift = beta[betaOff + ch] - mean[mOff + ch] * scale;
+        float scale = affine[0][ch];
+        float shift = affine[1][ch];
         for (int i = 0; i < n; i++) {
           int o = (i * c + ch) * hw;
           for (int j = 0; j < hw; j++) {
@@ -104,15 +132,45 @@ public final class BatchNormKernels {
   public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int gammaOff,
       float[] saveMean, float[] saveInvStd, float[] dx, int dxOff, float[] dgamma, int dgammaOff, float[] dbeta,
       int dbetaOff, int n, int c, int hw) {
+    backward(x, xOff, dy, dyOff, gamma, gammaOff, null, 0, saveMean, saveInvStd, Activations.Fn.NONE, dx, dxOff,
+        dgamma, dgammaOff, dbeta, dbetaOff, n, c, hw);
+  }
+
+  /**
+   * Backward of {@link #trainForward(float[], int, float[], int, float[], int, float[], int, int, int, int, float,
+   * float, float[], int, float[], int, float[], float[], Activations.Fn) y = act(batch norm(x))}, dy at y: the
+   * activation's input is recomputed from x and the saved statistics (beta is needed for that; it may be null
+   * without an activation), whose derivative {@link Activations.Fn#backwardFromInput must come from it}.
+   */
+  public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int gammaOff, float[] beta,
+      int betaOff, float[] saveMean, float[] saveInvStd, Activations.Fn act, float[] dx, int dxOff, float[] dgamma,
+      int dgammaOff, float[] dbeta, int dbetaOff, int n, int c, int hw) {
     long m = (long) n * hw;
+    if (act != Activations.Fn.NONE && !act.backwardFromInput()) {
+      throw new IllegalArgumentException("batch norm: cannot run " + act + " inside its passes (its derivative"
+          + " needs its output)");
+    }
+    float[][] affine = act == Activations.Fn.NONE ? null
+        : affine(gamma, gammaOff, beta, betaOff, saveMean, 0, saveInvStd, c);
+    if (!Simd.AVAILABLE && affine != null) {
+      // The scalar path: the activation's input and the gradient there as whole tensors, then as without it.
+      float[] z = new float[n * c * hw];
+      scaleShiftPlanes(x, xOff, affine, z, 0, n, c, hw);
+      act.backward(z, 0, dy, dyOff, z, 0, z.length);
+      backward(x, xOff, z, 0, gamma, gammaOff, saveMean, saveInvStd, dx, dxOff, dgamma, dgammaOff, dbeta, dbetaOff,
+          n, c, hw);
+      return;
+    }
     if (Simd.AVAILABLE) {
+      BatchNormBlocks.Activation fused = affine == null ? BatchNormBlocks.Activation.NONE
+          : new BatchNormBlocks.Activation(act, affine[0], affine[1]);
       double[] sdy = new double[c];
       double[] sdyxc = new double[c];
       float[] p = new float[c];
       float[] q = new float[c];
       float[] r = new float[c];
       forBlocks(c, hw, (c0, c1) -> {
-        BatchNormBlocks.dySums(x, xOff, dy, dyOff, saveMean, n, c, hw, c0, c1, sdy, sdyxc);
+        BatchNormBlocks.dySums(x, xOff, dy, dyOff, saveMean, fused, n, c, hw, c0, c1, sdy, sdyxc);
         for (int ch = c0; ch < c1; ch++) {
           float inv = saveInvStd[ch];
           double sdyx = sdyxc[ch] * inv;
@@ -124,7 +182,8 @@ public final class BatchNormKernels {
           q[ch] = -k * (float) sdy[ch];
           r[ch] = -k * (float) sdyx * inv;
         }
-        BatchNormBlocks.inputGradient(x, xOff, dy, dyOff, saveMean, p, q, r, dx, dxOff, n, c, hw, c0, c1);
+        BatchNormBlocks.inputGradient(x, xOff, dy, dyOff, saveMean, fused, p, q, r, dx, dxOff, n, c, hw, c0,
+            c1);
       });
       return;
     }

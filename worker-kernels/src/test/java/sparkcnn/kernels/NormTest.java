@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -128,6 +129,53 @@ class NormTest {
         }
       }
     }
+  }
+
+  /**
+   * Batch norm with the activation run inside its passes equals batch norm, then the activation, then their
+   * backwards one after the other (on the vector path and, in the second surefire run, the scalar one).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"RELU", "RELU6", "SILU"})
+  void batchNormWithActivationInsideEqualsTheTwoInTurn(String name) {
+    Activations.Fn act = Activations.Fn.valueOf(name);
+    int n = 5, c = 7, hw = 13;
+    float[] x = Rand.floats(rnd, n * c * hw);
+    float[] gamma = new float[c];
+    java.util.Arrays.fill(gamma, 4f); // past ReLU6's cap too
+    float[] beta = Rand.floats(rnd, c);
+    float[] dy = Rand.floats(rnd, x.length);
+    float[] mean = new float[c];
+    float[] inv = new float[c];
+    float[] y = new float[x.length];
+    BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0,
+        new float[c], 0, mean, inv, act);
+    float[] dx = new float[x.length];
+    float[] dg = new float[c];
+    float[] db = new float[c];
+    BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, beta, 0, mean, inv, act, dx, 0, dg, 0, db, 0, n, c, hw);
+
+    float[] z = new float[x.length];
+    BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, z, 0, n, c, hw, EPS, 0.1f, new float[c], 0,
+        new float[c], 0, mean, inv);
+    float[] expected = new float[x.length];
+    System.arraycopy(z, 0, expected, 0, z.length);
+    act.apply(expected, 0, expected.length);
+    Rand.assertClose(expected, y, 1e-6, name + " forward");
+    float[] dz = new float[x.length];
+    act.backward(z, 0, dy, 0, dz, 0, dz.length);
+    float[] dx2 = new float[x.length];
+    float[] dg2 = new float[c];
+    float[] db2 = new float[c];
+    BatchNormKernels.backward(x, 0, dz, 0, gamma, 0, mean, inv, dx2, 0, dg2, 0, db2, 0, n, c, hw);
+    Rand.assertClose(dx2, dx, 1e-5, name + " dx");
+    Rand.assertClose(dg2, dg, 1e-5, name + " dgamma");
+    Rand.assertClose(db2, db, 1e-5, name + " dbeta");
+    int capped = 0;
+    for (float v : y) {
+      capped += v == 6f ? 1 : 0;
+    }
+    assertTrue(act != Activations.Fn.RELU6 || capped > 0, "some outputs at ReLU6's cap");
   }
 
   private static float[] bn(float[] x, float[] gamma, float[] beta, int n, int c, int hw) {

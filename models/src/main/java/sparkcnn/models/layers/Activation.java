@@ -14,6 +14,8 @@ public final class Activation implements Layer {
   private Tensor x;
   private Tensor y;
   private Tensor dx;
+  /** The last forward ran inside the batch norm before it ({@link Sequential}), which also takes the derivative. */
+  private boolean absorbed;
 
   public Activation(Kind kind) {
     this.kind = kind;
@@ -23,6 +25,16 @@ public final class Activation implements Layer {
     return kind;
   }
 
+  /** The kernels' form of this function. */
+  public Activations.Fn fn() {
+    return Activations.Fn.valueOf(kind.name());
+  }
+
+  /** Called instead of forward when the batch norm before this activation applied it: backward passes dy on. */
+  void absorb() {
+    absorbed = true;
+  }
+
   @Override
   public int[] outputShape(int[] in) {
     return in.clone();
@@ -30,6 +42,7 @@ public final class Activation implements Layer {
 
   @Override
   public Tensor forward(Tensor input, boolean training) {
+    absorbed = false;
     y = Buffers.ensure(y, input.shape());
     int n = input.size();
     switch (kind) {
@@ -46,6 +59,9 @@ public final class Activation implements Layer {
 
   @Override
   public Tensor backward(Tensor dy) {
+    if (absorbed) {
+      return dy;
+    }
     dx = Buffers.ensure(dx, x.shape());
     int n = x.size();
     switch (kind) {

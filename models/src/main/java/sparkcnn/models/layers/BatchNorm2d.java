@@ -2,6 +2,7 @@ package sparkcnn.models.layers;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import sparkcnn.kernels.Activations;
 import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Binder;
@@ -32,6 +33,8 @@ public final class BatchNorm2d implements Layer {
   private Tensor x;
   private Tensor y;
   private Tensor dx;
+  /** The activation the last training forward applied in its own pass, which backward then goes through. */
+  private Activations.Fn activation = Activations.Fn.NONE;
 
   public BatchNorm2d(int channels) {
     if (channels <= 0) {
@@ -80,6 +83,18 @@ public final class BatchNorm2d implements Layer {
 
   @Override
   public Tensor forward(Tensor input, boolean training) {
+    return forward(input, training, Activations.Fn.NONE);
+  }
+
+  /**
+   * Training forward with the activation after it applied in the same pass ({@link Sequential} asks for it): one
+   * pass over memory and one buffer fewer. The next backward takes dy at the activation's output.
+   */
+  Tensor forwardActivated(Tensor input, Activations.Fn act) {
+    return forward(input, true, act);
+  }
+
+  private Tensor forward(Tensor input, boolean training, Activations.Fn act) {
     outputShape(input.shape());
     int n = input.dim(0);
     int hw = input.dim(2) * input.dim(3);
@@ -91,7 +106,8 @@ public final class BatchNorm2d implements Layer {
       Arrays.fill(batchMean, 0f);
       Arrays.fill(batchVar, 0f);
       BatchNormKernels.trainForward(input.data, input.offset, params, pOff, params, pOff + channels, y.data, y.offset,
-          n, channels, hw, EPS, 1f, batchMean, 0, batchVar, 0, saveMean, saveInvStd);
+          n, channels, hw, EPS, 1f, batchMean, 0, batchVar, 0, saveMean, saveInvStd, act);
+      activation = act;
       for (int c = 0; c < channels; c++) {
         stats[sOff + c] += batchMean[c];
         stats[sOff + channels + c] += batchVar[c];
@@ -109,8 +125,8 @@ public final class BatchNorm2d implements Layer {
     int n = x.dim(0);
     int hw = x.dim(2) * x.dim(3);
     dx = Buffers.ensure(dx, x.shape());
-    BatchNormKernels.backward(x.data, x.offset, dy.data, dy.offset, params, pOff, saveMean, saveInvStd, dx.data,
-        dx.offset, grads, pOff, grads, pOff + channels, n, channels, hw);
+    BatchNormKernels.backward(x.data, x.offset, dy.data, dy.offset, params, pOff, params, pOff + channels, saveMean,
+        saveInvStd, activation, dx.data, dx.offset, grads, pOff, grads, pOff + channels, n, channels, hw);
     return dx;
   }
 

@@ -49,10 +49,24 @@ public final class Sequential implements Layer {
     return field;
   }
 
+  /**
+   * In training, a batch norm followed by an activation whose derivative comes from its input (ReLU, ReLU6, SiLU)
+   * runs as one layer: the norm applies the activation in its normalizing pass and, in backward, recomputes the
+   * activation's input from its own input and takes the derivative inside its two passes. That saves the
+   * activation's passes over memory (two forward, three backward) and its buffers; the floats are the same.
+   */
   @Override
   public Tensor forward(Tensor x, boolean training) {
-    for (Layer l : layers) {
-      x = l.forward(x, training);
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      if (training && l instanceof BatchNorm2d bn && i + 1 < layers.size()
+          && layers.get(i + 1) instanceof Activation act && act.fn().backwardFromInput()) {
+        x = bn.forwardActivated(x, act.fn());
+        act.absorb();
+        i++;
+      } else {
+        x = l.forward(x, training);
+      }
     }
     return x;
   }

@@ -1,0 +1,80 @@
+package sparkcnn.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.layers.Activation;
+import sparkcnn.models.layers.BatchNorm2d;
+import sparkcnn.models.layers.Conv2d;
+import sparkcnn.models.layers.Sequential;
+
+/**
+ * A training sequence runs batch norm and the activation after it as one layer (for activations whose derivative
+ * comes from their input). The same layers run one by one, each with its own passes, are the reference: outputs,
+ * parameter gradients and input gradients must agree. Sigmoid, whose derivative needs its output, stays unfused.
+ */
+class BatchNormActivationFusionTest {
+  private static List<Layer> layers(Activation.Kind kind) {
+    return List.of(new Conv2d(3, 5, 3, 1, 1, 1, 1, false), new BatchNorm2d(5), new Activation(kind),
+        new Conv2d(5, 40, 3, 2, 1, 1, 1, false), new BatchNorm2d(40), new Activation(kind));
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Activation.Kind.class, names = {"RELU", "RELU6", "SILU", "SIGMOID"})
+  void fusedSequenceMatchesTheLayersRunOneByOne(Activation.Kind kind) {
+    Model fused = new Model("fused", new Sequential(layers(kind)), 3, 9, 7).init(5);
+    Model separate = new Model("separate", new Sequential(layers(kind)), 3, 9, 7).init(5);
+    for (Model m : List.of(fused, separate)) {
+      for (Layer l : m.root().children()) {
+        if (l instanceof BatchNorm2d bn) { // gamma 4: ReLU6's upper kink is reached too
+          java.util.Arrays.fill(m.params(), bn.paramOffset(), bn.paramOffset() + bn.channels(), 4f);
+        }
+      }
+    }
+    SplittableRandom rnd = new SplittableRandom(6);
+    Tensor x = ModelGradientTest.randomInput(rnd, 4, 3, 9, 7);
+    Tensor dy = ModelGradientTest.randomInput(rnd, fused.outputShape(4));
+
+    fused.zeroGrad();
+    float[] yFused = fused.forward(x, true).toArray();
+    float[] dxFused = fused.backward(dy).toArray();
+
+    separate.zeroGrad();
+    Tensor t = x;
+    List<Layer> children = separate.root().children();
+    for (Layer l : children) {
+      t = l.forward(t, true);
+    }
+    float[] ySeparate = t.toArray();
+    Tensor d = dy;
+    for (int i = children.size() - 1; i >= 0; i--) {
+      d = children.get(i).backward(d);
+    }
+    close("output", ySeparate, yFused);
+    close("input gradient", d.toArray(), dxFused);
+    close("parameter gradients", separate.grads(), fused.grads());
+    if (kind == Activation.Kind.RELU6) {
+      int capped = 0;
+      for (float v : yFused) {
+        capped += v == 6f ? 1 : 0;
+      }
+      assertTrue(capped > 0, "some outputs at ReLU6's cap");
+    }
+  }
+
+  private static void close(String what, float[] expected, float[] actual) {
+    assertEquals(expected.length, actual.length, what);
+    double scale = 1e-6;
+    for (float e : expected) {
+      scale = Math.max(scale, Math.abs(e));
+    }
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-5 * scale, what + " at " + i);
+    }
+  }
+}
