@@ -52,30 +52,35 @@ final class BatchNormBlocks {
    * sumDy[ch] = sum dy and sumDyXc[ch] = sum dy (x - mean[ch]) over the planes of channels c0..c1 (overwritten);
    * the centred product keeps the float partials small, as the plane-by-plane loop does.
    */
-  static void dySums(float[] x, int xOff, float[] dy, int dyOff, float[] mean, Activation act, int n, int c, int hw,
-      int c0, int c1, double[] sumDy, double[] sumDyXc) {
+  static void dySums(float[] x, int xOff, float[] dy, int dyOff, float[] mean, Activation act, float[] g, int gOff,
+      int n, int c, int hw, int c0, int c1, double[] sumDy, double[] sumDyXc) {
     int len = (c1 - c0) * hw;
     float[] m = spread(mean, c0, c1, hw);
     float[] a = new float[len];
     float[] b = new float[len];
-    Activation.Block fused = act.block(c0, c1, hw);
+    Activation.Block fused = act == Activation.NONE ? null : act.block(c0, c1, hw);
     for (int ch = c0; ch < c1; ch++) {
       sumDy[ch] = 0;
       sumDyXc[ch] = 0;
     }
     for (int i = 0; i < n; i++) {
       int o = (i * c + c0) * hw;
-      float[] g = fused.gradient(x, xOff + o, dy, dyOff + o);
-      int go = g == dy ? dyOff + o : 0;
+      float[] d0 = dy;
+      int go = dyOff + o;
+      if (fused != null) {
+        fused.gradient(x, xOff + o, dy, dyOff + o, g, gOff + o);
+        d0 = g;
+        go = gOff + o;
+      }
       int j = 0;
       for (int bound = S.loopBound(len); j < bound; j += S.length()) {
-        FloatVector d = FloatVector.fromArray(S, g, go + j);
+        FloatVector d = FloatVector.fromArray(S, d0, go + j);
         FloatVector xc = FloatVector.fromArray(S, x, xOff + o + j).sub(FloatVector.fromArray(S, m, j));
         FloatVector.fromArray(S, a, j).add(d).intoArray(a, j);
         d.fma(xc, FloatVector.fromArray(S, b, j)).intoArray(b, j);
       }
       for (; j < len; j++) {
-        float d = g[go + j];
+        float d = d0[go + j];
         a[j] += d;
         b[j] = Math.fma(d, x[xOff + o + j] - m[j], b[j]);
       }
@@ -111,37 +116,35 @@ final class BatchNormBlocks {
    * dx = p[ch] dy + q[ch] + r[ch] (x - mean[ch]) over the planes of channels c0..c1 of every image: batch norm's
    * input gradient with its per-channel factors gathered by the caller.
    */
-  static void inputGradient(float[] x, int xOff, float[] dy, int dyOff, float[] mean, Activation act, float[] p,
-      float[] q, float[] r, float[] dx, int dxOff, int n, int c, int hw, int c0, int c1) {
+  static void inputGradient(float[] x, int xOff, float[] dy, int dyOff, float[] mean, float[] p, float[] q,
+      float[] r, float[] dx, int dxOff, int n, int c, int hw, int c0, int c1) {
     int len = (c1 - c0) * hw;
-    Activation.Block fused = act.block(c0, c1, hw);
     float[] m = spread(mean, c0, c1, hw);
     float[] pv = spread(p, c0, c1, hw);
     float[] qv = spread(q, c0, c1, hw);
     float[] rv = spread(r, c0, c1, hw);
     for (int i = 0; i < n; i++) {
       int o = (i * c + c0) * hw;
-      float[] g = fused.gradient(x, xOff + o, dy, dyOff + o);
-      int go = g == dy ? dyOff + o : 0;
       int j = 0;
       for (int bound = S.loopBound(len); j < bound; j += S.length()) {
         FloatVector xc = FloatVector.fromArray(S, x, xOff + o + j).sub(FloatVector.fromArray(S, m, j));
-        FloatVector d = FloatVector.fromArray(S, g, go + j);
+        FloatVector d = FloatVector.fromArray(S, dy, dyOff + o + j);
         d.fma(FloatVector.fromArray(S, pv, j), FloatVector.fromArray(S, qv, j))
             .add(xc.mul(FloatVector.fromArray(S, rv, j)))
             .intoArray(dx, dxOff + o + j);
       }
       for (; j < len; j++) {
-        dx[dxOff + o + j] = Math.fma(g[go + j], pv[j], qv[j]) + (x[xOff + o + j] - m[j]) * rv[j];
+        dx[dxOff + o + j] = Math.fma(dy[dyOff + o + j], pv[j], qv[j]) + (x[xOff + o + j] - m[j]) * rv[j];
       }
     }
   }
 
   /**
    * The activation that follows batch norm in training, run inside its passes: forward applies it to each run
-   * while it is in L1; backward recomputes the activation's input x scale + shift from batch norm's input (the
-   * same operations, so the same floats, as forward) and takes the gradient through it, so the activation needs
-   * no pass and no buffer of its own.
+   * while it is in L1; backward's first pass recomputes the activation's input x scale + shift from batch norm's
+   * input (the same operations, so the same floats, as forward) and writes the gradient through it into dx,
+   * which the second pass reads as its dy and overwrites (the block is still in cache by then): the activation
+   * needs no pass and no buffer of its own, and its derivative (SiLU's exp) is computed once.
    */
   static final class Activation {
     static final Activation NONE = new Activation(Activations.Fn.NONE, null, null);
@@ -157,9 +160,7 @@ final class BatchNormBlocks {
     }
 
     Block block(int c0, int c1, int hw) {
-      return fn == Activations.Fn.NONE ? new Block(null, null, null, null)
-          : new Block(spread(scale, c0, c1, hw), spread(shift, c0, c1, hw), new float[(c1 - c0) * hw],
-              new float[(c1 - c0) * hw]);
+      return new Block(spread(scale, c0, c1, hw), spread(shift, c0, c1, hw), new float[(c1 - c0) * hw]);
     }
 
     /** One block of channels' spread factors and scratch runs. */
@@ -167,20 +168,15 @@ final class BatchNormBlocks {
       private final float[] sc;
       private final float[] sh;
       private final float[] z;
-      private final float[] g;
 
-      private Block(float[] sc, float[] sh, float[] z, float[] g) {
+      private Block(float[] sc, float[] sh, float[] z) {
         this.sc = sc;
         this.sh = sh;
         this.z = z;
-        this.g = g;
       }
 
-      /** dy itself without an activation; else the gradient at the activation's input, in a scratch run. */
-      float[] gradient(float[] x, int xo, float[] dy, int dyo) {
-        if (sc == null) {
-          return dy;
-        }
+      /** out[outOff ...] = the gradient at the activation's input, for one image's run of the block. */
+      void gradient(float[] x, int xo, float[] dy, int dyo, float[] out, int outOff) {
         int len = z.length;
         int j = 0;
         for (int bound = S.loopBound(len); j < bound; j += S.length()) {
@@ -190,8 +186,7 @@ final class BatchNormBlocks {
         for (; j < len; j++) {
           z[j] = Math.fma(x[xo + j], sc[j], sh[j]);
         }
-        fn.backward(z, 0, dy, dyo, g, 0, len);
-        return g;
+        fn.backward(z, 0, dy, dyo, out, outOff, len);
       }
     }
   }

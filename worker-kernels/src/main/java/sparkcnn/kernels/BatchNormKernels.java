@@ -170,7 +170,7 @@ public final class BatchNormKernels {
       float[] q = new float[c];
       float[] r = new float[c];
       forBlocks(c, hw, (c0, c1) -> {
-        BatchNormBlocks.dySums(x, xOff, dy, dyOff, saveMean, fused, n, c, hw, c0, c1, sdy, sdyxc);
+        BatchNormBlocks.dySums(x, xOff, dy, dyOff, saveMean, fused, dx, dxOff, n, c, hw, c0, c1, sdy, sdyxc);
         for (int ch = c0; ch < c1; ch++) {
           float inv = saveInvStd[ch];
           double sdyx = sdyxc[ch] * inv;
@@ -182,8 +182,10 @@ public final class BatchNormKernels {
           q[ch] = -k * (float) sdy[ch];
           r[ch] = -k * (float) sdyx * inv;
         }
-        BatchNormBlocks.inputGradient(x, xOff, dy, dyOff, saveMean, fused, p, q, r, dx, dxOff, n, c, hw, c0,
-            c1);
+        // With an activation, the first pass left the gradient at its input in dx.
+        float[] d = affine == null ? dy : dx;
+        int dOff = affine == null ? dyOff : dxOff;
+        BatchNormBlocks.inputGradient(x, xOff, d, dOff, saveMean, p, q, r, dx, dxOff, n, c, hw, c0, c1);
       });
       return;
     }
