@@ -37,6 +37,8 @@ public final class Model {
   private final List<Dropout> dropouts = new ArrayList<>();
   private final List<Part> parts = new ArrayList<>();
   private boolean folded;
+  /** Folds the loaded raw parameters into the folded convolutions again (set by foldForInference). */
+  private Runnable refold;
   /** The frozen backbone, or null; see {@link #freeze}. */
   private FrozenPrefix frozen;
   /** Whether inputs are the frozen backbone's outputs (pre-computed features) instead of images. */
@@ -267,6 +269,9 @@ public final class Model {
     }
     System.arraycopy(newParams, 0, params, 0, params.length);
     System.arraycopy(newState, 0, state, 0, state.length);
+    if (folded) {
+      refold.run();
+    }
   }
 
   /** Where training forwards add their batch statistics (layout of the state); summed until cleared. */
@@ -293,11 +298,13 @@ public final class Model {
   /**
    * Turns this model into its inference graph, in place: every batch norm that directly follows a convolution
    * is folded into it, dropout and side outputs are removed. Outputs equal this model's evaluation-mode outputs
-   * up to float rounding. The parameter buffer then holds folded weights, so the model can no longer train.
+   * up to float rounding. The parameter buffer then holds folded weights, so the model can no longer train;
+   * {@link #load} takes raw parameters and state (a checkpoint's, a broadcast's) and folds them again, so an
+   * evaluation model is folded once and reloaded every epoch.
    */
   public Model foldForInference() {
     if (!folded) {
-      InferenceGraph.fold(root);
+      refold = InferenceGraph.fold(root);
       folded = true;
     }
     return this;

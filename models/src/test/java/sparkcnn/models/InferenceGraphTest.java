@@ -105,4 +105,29 @@ class InferenceGraphTest {
     assertTrue(folded.sideOutputs().stream().allMatch(s -> s.logits() == null));
     assertThrows(IllegalStateException.class, () -> folded.forward(x, true));
   }
+
+  /**
+   * A folded model reloaded with raw parameters and statistics (the evaluator reloads its pooled, folded models
+   * every epoch) folds them again: the outputs are the evaluation outputs of a model holding those raw values,
+   * for a bias-free convolution (whose folded bias lives outside the buffer) and one with a bias alike.
+   */
+  @Test
+  void foldedModelReloadedWithNewParametersFoldsThemAgain() {
+    Model pooled = network().init(1).foldForInference();
+    SplittableRandom rnd = new SplittableRandom(3);
+    for (int round = 0; round < 2; round++) {
+      Model source = network().init(10 + round);
+      float[] state = source.state();
+      for (int i = 0; i < state.length; i++) {
+        state[i] = 0.5f + (float) rnd.nextDouble();
+      }
+      pooled.load(source.params(), source.state());
+      Tensor x = ModelGradientTest.randomInput(rnd, 4, 3, 10, 10);
+      float[] expected = source.forward(x, false).toArray();
+      float[] actual = pooled.forward(x, false).toArray();
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])), "round " + round + " logit " + i);
+      }
+    }
+  }
 }

@@ -16,8 +16,8 @@ import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Zoo;
 
 /**
- * Distributed evaluation over a test set: every partition scores its samples in evaluation mode (running batch
- * statistics, no dropout, no side outputs) and returns loss, top-1 and top-5 hits and a confusion matrix. For a
+ * Distributed evaluation over a test set: every partition scores its samples with the model's inference graph
+ * (running batch statistics folded into the convolutions, no dropout, no side outputs) and returns loss, top-1 and top-5 hits and a confusion matrix. For a
  * segmentation model (per-pixel output) every pixel counts as a row (pixels with the ignore index do not), and
  * the confusion matrix is over pixels, from which {@link SegmentationMetrics} follow.
  */
@@ -67,7 +67,9 @@ public final class Evaluator {
     }
     int rows = batch;
     Broadcast<Snapshot> bc = sc.broadcast(new Snapshot(0, params, state, null));
-    // Models are pooled per spec and reloaded from each broadcast: evaluating every epoch reuses them.
+    // Models are pooled per spec, folded into their inference graph (batch norm in the convolutions, activations
+    // in their bias pass) once, and reloaded from each broadcast, which folds the new parameters again: evaluating
+    // every epoch reuses them, and evaluation runs what score runs.
     String key = spec.toString();
     try {
       EvalPartial total = data.treeAggregate(new EvalPartial(), (acc, block) -> {
@@ -75,7 +77,7 @@ public final class Evaluator {
         Parallel.setThreads(Math.max(1, task.cpus()));
         // A task takes a model from the pool and gives it back: never shared, never more than the tasks at once
         // (a pool keyed by thread id grew with every new task thread of the executor).
-        Model m = MODELS.acquire(key, () -> Zoo.build(spec));
+        Model m = MODELS.acquire(key, () -> Zoo.build(spec).foldForInference());
         try {
           m.load(bc.value().params, bc.value().state);
           return acc.plus(score(m, block, norm, rows, spec.classes(), ignoreIndex));

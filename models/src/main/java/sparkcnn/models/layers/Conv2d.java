@@ -140,7 +140,8 @@ public final class Conv2d implements Layer {
     int bo = bias ? wb.bOff : 0;
     int g = bn.paramOffset();
     int s = bn.stateOffset();
-    BatchNormKernels.foldIntoConv(wb.params, wb.wOff, biasData, wb.bOff, out, (in / groups) * kernel * kernel,
+    // From the raw bias (a refold after Model.load starts again from raw parameters), never an earlier fold's.
+    BatchNormKernels.foldIntoConv(wb.params, wb.wOff, wb.biasArray(), wb.bOff, out, (in / groups) * kernel * kernel,
         bn.params(), g, bn.params(), g + out, bn.state(), s, bn.state(), s + out, BatchNorm2d.EPS, wb.params,
             wb.wOff, b, bo);
     biasData = b;

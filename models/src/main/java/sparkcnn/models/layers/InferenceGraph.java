@@ -1,5 +1,6 @@
 package sparkcnn.models.layers;
 
+import java.util.ArrayList;
 import java.util.List;
 import sparkcnn.models.Layer;
 
@@ -12,7 +13,17 @@ import sparkcnn.models.Layer;
 public final class InferenceGraph {
   private InferenceGraph() {}
 
-  public static void fold(Layer layer) {
+  /**
+   * Rewrites the tree and returns what folds the batch norms again: after new raw parameters and statistics
+   * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them.
+   */
+  public static Runnable fold(Layer layer) {
+    List<Runnable> refolds = new ArrayList<>();
+    fold(layer, refolds);
+    return () -> refolds.forEach(Runnable::run);
+  }
+
+  private static void fold(Layer layer, List<Runnable> refolds) {
     if (layer instanceof Sequential seq) {
       List<Layer> layers = seq.children();
       for (int i = 0; i < layers.size(); i++) {
@@ -21,6 +32,7 @@ public final class InferenceGraph {
           seq.replace(i, new Identity());
         } else if (l instanceof Conv2d conv && i + 1 < layers.size() && layers.get(i + 1) instanceof BatchNorm2d bn) {
           conv.foldBatchNorm(bn);
+          refolds.add(() -> conv.foldBatchNorm(bn));
           seq.replace(i + 1, new Identity());
         }
       }
@@ -38,7 +50,7 @@ public final class InferenceGraph {
       }
     }
     for (Layer child : layer.children()) {
-      fold(child);
+      fold(child, refolds);
     }
   }
 }
