@@ -61,7 +61,8 @@ public final class PoolKernels {
 
   /**
    * maxForward for plain 2x2 windows over planes [lo, hi): four loads and three compares per output, without the
-   * general loop's bounds tests. Ties and NaN resolve as there (the first of equal values; a NaN is kept only if
+   * general loop's bounds tests, a vector of outputs at a time where the Vector API is present
+   * ({@link MaxPoolVectorKernel}). Ties and NaN resolve as there (the first of equal values; a NaN is kept only if
    * it comes first).
    */
   private static void max2x2(float[] x, int xOff, float[] y, int yOff, int[] argmax, ConvGeom g, int lo, int hi) {
@@ -73,7 +74,9 @@ public final class PoolKernels {
       int o = plane * pq;
       for (int p = 0; p < g.p(); p++) {
         int top = 2 * p * w;
-        for (int q = 0; q < g.q(); q++, o++) {
+        int done = Simd.AVAILABLE ? MaxPoolVectorKernel.row(x, xp, top, w, y, yOff + o, argmax, o, g.q()) : 0;
+        o += done;
+        for (int q = done; q < g.q(); q++, o++) {
           int at = top + 2 * q;
           float best = x[xp + at];
           int where = at;

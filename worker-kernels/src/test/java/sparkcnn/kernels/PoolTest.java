@@ -38,6 +38,43 @@ class PoolTest {
     }
   }
 
+  /**
+   * Rows long enough for the vector path (up to 40 outputs, with a tail): values from a small set, so most
+   * windows hold ties, and NaNs here and there; the value and the position are the scalar rule's (the first of
+   * equal values wins, a NaN only when it comes first).
+   */
+  @Test
+  void maxPool2x2OnLongRowsKeepsTheScalarRuleForTiesAndNaN() {
+    for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 34, 37, 2, 2, 2, 0), ConvGeom.pool(1, 2, 9, 80, 2, 2, 2, 0),
+        ConvGeom.pool(3, 1, 64, 64, 2, 2, 2, 0)}) {
+      float[] x = new float[g.inputSize() + 5];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = rnd.nextInt(20) == 0 ? Float.NaN : rnd.nextInt(4);
+      }
+      float[] y = new float[g.outputSize() + 3];
+      int[] arg = new int[g.outputSize()];
+      PoolKernels.maxForward(x, 2, y, 3, arg, g);
+      int o = 0;
+      for (int plane = 0; plane < g.n() * g.c(); plane++) {
+        int base = 2 + plane * g.h() * g.w();
+        for (int p = 0; p < g.p(); p++) {
+          for (int q = 0; q < g.q(); q++, o++) {
+            int at = 2 * p * g.w() + 2 * q;
+            int where = at;
+            for (int cand : new int[] {at + 1, at + g.w(), at + g.w() + 1}) {
+              if (x[base + cand] > x[base + where]) {
+                where = cand;
+              }
+            }
+            String ctx = g + " plane " + plane + " at " + p + "," + q;
+            assertEquals(where, arg[o], ctx);
+            assertEquals(Float.floatToIntBits(x[base + where]), Float.floatToIntBits(y[3 + o]), ctx);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void maxPoolMatchesDirectLoopAndGradient() {
     for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 7, 8, 3, 3, 2, 1), ConvGeom.pool(1, 2, 6, 6, 2, 2, 2, 0),
