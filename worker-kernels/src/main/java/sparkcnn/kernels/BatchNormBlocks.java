@@ -52,13 +52,13 @@ final class BatchNormBlocks {
    * sumDy[ch] = sum dy and sumDyXc[ch] = sum dy (x - mean[ch]) over the planes of channels c0..c1 (overwritten);
    * the centred product keeps the float partials small, as the plane-by-plane loop does.
    */
-  static void dySums(float[] x, int xOff, float[] dy, int dyOff, float[] mean, Activation act, float[] g, int gOff,
+  static void dySums(float[] x, int xOff, float[] dy, int dyOff, float[] mean, FusedActivation act, float[] g, int gOff,
       int n, int c, int hw, int c0, int c1, double[] sumDy, double[] sumDyXc) {
     int len = (c1 - c0) * hw;
     float[] m = spread(mean, c0, c1, hw);
     float[] a = new float[len];
     float[] b = new float[len];
-    Activation.Block fused = act == Activation.NONE ? null : act.block(c0, c1, hw);
+    FusedActivation.Block fused = act == FusedActivation.NONE ? null : act.block(c0, c1, hw);
     for (int ch = c0; ch < c1; ch++) {
       sumDy[ch] = 0;
       sumDyXc[ch] = 0;
@@ -146,14 +146,14 @@ final class BatchNormBlocks {
    * which the second pass reads as its dy and overwrites (the block is still in cache by then): the activation
    * needs no pass and no buffer of its own, and its derivative (SiLU's exp) is computed once.
    */
-  static final class Activation {
-    static final Activation NONE = new Activation(Activations.Fn.NONE, null, null);
+  static final class FusedActivation {
+    static final FusedActivation NONE = new FusedActivation(Activations.Fn.NONE, null, null);
     final Activations.Fn fn;
     private final float[] scale;
     private final float[] shift;
 
     /** scale and shift per channel: batch norm's gamma invStd and beta - mean gamma invStd. */
-    Activation(Activations.Fn fn, float[] scale, float[] shift) {
+    FusedActivation(Activations.Fn fn, float[] scale, float[] shift) {
       this.fn = fn;
       this.scale = scale;
       this.shift = shift;

@@ -162,8 +162,8 @@ public final class BatchNormKernels {
       return;
     }
     if (Simd.AVAILABLE) {
-      BatchNormBlocks.Activation fused = affine == null ? BatchNormBlocks.Activation.NONE
-          : new BatchNormBlocks.Activation(act, affine[0], affine[1]);
+      BatchNormBlocks.FusedActivation fused = affine == null ? BatchNormBlocks.FusedActivation.NONE
+          : new BatchNormBlocks.FusedActivation(act, affine[0], affine[1]);
       double[] sdy = new double[c];
       double[] sdyxc = new double[c];
       float[] p = new float[c];
