@@ -409,7 +409,10 @@ class DataParallelTrainerTest {
     List<SampleBlock> blocks = data(1).collect();
     BatchMaker maker = new BatchMaker();
     Tensor x = maker.make(blocks.get(0), null, 0, blocks.get(0).size(), List.of(), cfg.normalization, 0, 0, 0);
-    Trainer single = new Trainer(t.model(), cfg.optimizer.optimizer(), s -> 0f, Trainer.Options.DEFAULT);
+    // The evaluator runs the folded inference graph: so does the reference, on the same parameters.
+    sparkcnn.models.Model folded = sparkcnn.models.zoo.Zoo.build(cfg.model).foldForInference();
+    folded.load(t.model().params(), t.model().state());
+    Trainer single = new Trainer(folded, cfg.optimizer.optimizer(), s -> 0f, Trainer.Options.DEFAULT);
     Trainer.Evaluation e = single.evaluate(x, maker.labels().clone(), 16);
     assertEquals(e.accuracy(), r.accuracy(), 1e-12);
     assertEquals(e.loss(), r.loss(), 1e-5);

@@ -300,7 +300,8 @@ public final class Model {
    * is folded into it, dropout and side outputs are removed. Outputs equal this model's evaluation-mode outputs
    * up to float rounding. The parameter buffer then holds folded weights, so the model can no longer train;
    * {@link #load} takes raw parameters and state (a checkpoint's, a broadcast's) and folds them again, so an
-   * evaluation model is folded once and reloaded every epoch.
+   * evaluation model is folded once and reloaded every epoch (never its own folded {@link #params}: they would
+   * be folded twice).
    */
   public Model foldForInference() {
     if (!folded) {

@@ -117,6 +117,10 @@ class InferenceGraphTest {
     SplittableRandom rnd = new SplittableRandom(3);
     for (int round = 0; round < 2; round++) {
       Model source = network().init(10 + round);
+      float[] params = source.params();
+      for (int i = 0; i < params.length; i++) {
+        params[i] += (float) (rnd.nextDouble() - 0.5) * 0.2f; // biases, gamma and beta away from 0, 1, 0
+      }
       float[] state = source.state();
       for (int i = 0; i < state.length; i++) {
         state[i] = 0.5f + (float) rnd.nextDouble();

@@ -55,6 +55,7 @@ public final class BatchNormKernels {
   public static void trainForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
       float[] y, int yOff, int n, int c, int hw, float eps, float momentum, float[] runMean, int meanOff,
       float[] runVar, int varOff, float[] saveMean, float[] saveInvStd, Activations.Fn act) {
+    requireFusable(act);
     double[] sum = new double[c];
     double[] sumSq = new double[c];
     sums(x, xOff, n, c, hw, sum, sumSq);
@@ -140,16 +141,14 @@ public final class BatchNormKernels {
    * Backward of {@link #trainForward(float[], int, float[], int, float[], int, float[], int, int, int, int, float,
    * float, float[], int, float[], int, float[], float[], Activations.Fn) y = act(batch norm(x))}, dy at y: the
    * activation's input is recomputed from x and the saved statistics (beta is needed for that; it may be null
-   * without an activation), whose derivative {@link Activations.Fn#backwardFromInput must come from it}.
+   * without an activation), whose derivative {@link Activations.Fn#backwardFromInput must come from it}. dx may
+   * be dy itself but must not overlap x: with an activation, the first pass writes dx before the second reads x.
    */
   public static void backward(float[] x, int xOff, float[] dy, int dyOff, float[] gamma, int gammaOff, float[] beta,
       int betaOff, float[] saveMean, float[] saveInvStd, Activations.Fn act, float[] dx, int dxOff, float[] dgamma,
       int dgammaOff, float[] dbeta, int dbetaOff, int n, int c, int hw) {
     long m = (long) n * hw;
-    if (act != Activations.Fn.NONE && !act.backwardFromInput()) {
-      throw new IllegalArgumentException("batch norm: cannot run " + act + " inside its passes (its derivative"
-          + " needs its output)");
-    }
+    requireFusable(act);
     float[][] affine = act == Activations.Fn.NONE ? null
         : affine(gamma, gammaOff, beta, betaOff, saveMean, 0, saveInvStd, c);
     if (!Simd.AVAILABLE && affine != null) {
@@ -220,6 +219,13 @@ public final class BatchNormKernels {
     });
   }
 
+
+  private static void requireFusable(Activations.Fn act) {
+    if (act != Activations.Fn.NONE && !act.backwardFromInput()) {
+      throw new IllegalArgumentException("batch norm: cannot run " + act + " inside its passes (its derivative"
+          + " needs its output)");
+    }
+  }
 
   /** Floats per image in a block of channels: the run and its spread factors stay in L1 while the images go by. */
   private static final int BLOCK_FLOATS = 512;

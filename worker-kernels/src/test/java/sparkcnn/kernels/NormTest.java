@@ -139,7 +139,8 @@ class NormTest {
   @ValueSource(strings = {"RELU", "RELU6", "SILU"})
   void batchNormWithActivationInsideEqualsTheTwoInTurn(String name) {
     Activations.Fn act = Activations.Fn.valueOf(name);
-    int n = 5, c = 7, hw = 13;
+    int n = 35, hw = 13;
+    int c = BatchNormKernels.channelsPerBlock(hw) + 6; // two blocks, the second partial; more images than a flush
     float[] x = Rand.floats(rnd, n * c * hw);
     float[] gamma = new float[c];
     java.util.Arrays.fill(gamma, 4f); // past ReLU6's cap too

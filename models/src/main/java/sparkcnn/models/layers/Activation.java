@@ -30,6 +30,11 @@ public final class Activation implements Layer {
     return Activations.Fn.valueOf(kind.name());
   }
 
+  /** Whether the last forward ran inside the batch norm before it (see {@link Sequential#forward}). */
+  public boolean ranInsideNorm() {
+    return absorbed;
+  }
+
   /** Called instead of forward when the batch norm before this activation applied it: backward passes dy on. */
   void absorb() {
     absorbed = true;

@@ -53,7 +53,8 @@ public final class Sequential implements Layer {
    * In training, a batch norm followed by an activation whose derivative comes from its input (ReLU, ReLU6, SiLU)
    * runs as one layer: the norm applies the activation in its normalizing pass and, in backward, recomputes the
    * activation's input from its own input and takes the derivative inside its two passes. That saves the
-   * activation's passes over memory (two forward, three backward) and its buffers; the floats are the same.
+   * activation's passes over memory (two forward, three backward) and its buffers; the floats are the same
+   * (up to SiLU's scalar tails, which fall at other positions: a few ulps).
    */
   @Override
   public Tensor forward(Tensor x, boolean training) {
