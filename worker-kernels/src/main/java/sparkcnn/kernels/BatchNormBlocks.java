@@ -99,16 +99,23 @@ final class BatchNormBlocks {
     float[] sh = spread(shift, c0, c1, hw);
     for (int i = 0; i < n; i++) {
       int o = (i * c + c0) * hw;
-      int j = 0;
-      for (int bound = S.loopBound(len); j < bound; j += S.length()) {
-        FloatVector.fromArray(S, x, xOff + o + j)
-            .fma(FloatVector.fromArray(S, sc, j), FloatVector.fromArray(S, sh, j))
-            .intoArray(y, yOff + o + j);
-      }
-      for (; j < len; j++) {
-        y[yOff + o + j] = Math.fma(x[xOff + o + j], sc[j], sh[j]);
-      }
+      affine(x, xOff + o, sc, sh, y, yOff + o, len);
       act.apply(y, yOff + o, len); // while the run is in L1
+    }
+  }
+
+  /**
+   * out[oo + j] = fma(x[xo + j], sc[j], sh[j]) for j < len: the normalized run, computed the same way forward and
+   * when backward recomputes an activation's input, so both see the same floats.
+   */
+  private static void affine(float[] x, int xo, float[] sc, float[] sh, float[] out, int oo, int len) {
+    int j = 0;
+    for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+      FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, sc, j), FloatVector.fromArray(S, sh, j))
+          .intoArray(out, oo + j);
+    }
+    for (; j < len; j++) {
+      out[oo + j] = Math.fma(x[xo + j], sc[j], sh[j]);
     }
   }
 
@@ -177,16 +184,8 @@ final class BatchNormBlocks {
 
       /** out[outOff ...] = the gradient at the activation's input, for one image's run of the block. */
       void gradient(float[] x, int xo, float[] dy, int dyo, float[] out, int outOff) {
-        int len = z.length;
-        int j = 0;
-        for (int bound = S.loopBound(len); j < bound; j += S.length()) {
-          FloatVector.fromArray(S, x, xo + j).fma(FloatVector.fromArray(S, sc, j), FloatVector.fromArray(S, sh, j))
-              .intoArray(z, j);
-        }
-        for (; j < len; j++) {
-          z[j] = Math.fma(x[xo + j], sc[j], sh[j]);
-        }
-        fn.backward(z, 0, dy, dyo, out, outOff, len);
+        affine(x, xo, sc, sh, z, 0, z.length);
+        fn.backward(z, 0, dy, dyo, out, outOff, z.length);
       }
     }
   }

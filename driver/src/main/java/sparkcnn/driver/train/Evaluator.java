@@ -17,9 +17,10 @@ import sparkcnn.models.zoo.Zoo;
 
 /**
  * Distributed evaluation over a test set: every partition scores its samples with the model's inference graph
- * (running batch statistics folded into the convolutions, no dropout, no side outputs) and returns loss, top-1 and top-5 hits and a confusion matrix. For a
- * segmentation model (per-pixel output) every pixel counts as a row (pixels with the ignore index do not), and
- * the confusion matrix is over pixels, from which {@link SegmentationMetrics} follow.
+ * (running batch statistics folded into the convolutions, no dropout, no side outputs) and returns loss, top-1
+ * and top-5 hits and a confusion matrix. For a segmentation model (per-pixel output) every pixel counts as a row
+ * (pixels with the ignore index do not), and the confusion matrix is over pixels, from which
+ * {@link SegmentationMetrics} follow.
  */
 public final class Evaluator {
   /** The result over the whole set. */
