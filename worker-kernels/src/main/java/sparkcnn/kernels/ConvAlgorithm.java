@@ -56,17 +56,19 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise layers run on flattened planes when their padding is within the filter and, forward and
-   * for the weights, their padded plane fits in L1 (larger ones stream rows, which keep their working set there);
-   * other stride-1 layers
-   * use the implicit GEMM; the rest im2col. Measured over the zoo's layers on the development machines, and
+   * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
+   * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
+   * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
+   * set in L1; other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on the development machines, and
    * deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
     if (g.isPointwise() && g.n() > 1) {
       return POINTWISE_BATCHED;
     }
-    if (DEPTHWISE_PLANES.supports(g, pass) && (pass == Pass.BACKWARD_DATA || DepthwisePlanes.fitsL1(g))) {
+    boolean strided = g.strideH() > 1 || g.strideW() > 1;
+    if (DEPTHWISE_PLANES.supports(g, pass)
+        && (DepthwisePlanes.fitsL1(g) || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
     }
     for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {

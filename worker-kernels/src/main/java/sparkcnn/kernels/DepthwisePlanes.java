@@ -52,8 +52,8 @@ final class DepthwisePlanes {
       for (int plane = lo; plane < hi; plane++) {
         f.fill(x, xOff + plane * g.h() * g.w(), xp);
         System.arraycopy(w, wOff + (plane % g.c()) * r * s, wts, 0, r * s);
-        DepthwiseRowMath.combine(xp, offs, wts, r * s, z, 0, count, spill);
-        unpad(z, f.width, p, q, y, yOff + plane * p * q);
+        DepthwiseRowMath.combineWhole(xp, offs, wts, r * s, z, 0, count, spill);
+        FramedPlanes.unpad(z, 0, f.width, p, q, y, yOff + plane * p * q);
       }
     });
   }
@@ -78,23 +78,29 @@ final class DepthwisePlanes {
     int wd = Math.max(q, nEnd) + lMax - 1;
     int hd = Math.max(p, mEnd) + kMax - 1;
     int lanes = DepthwiseRowMath.lanes();
+    int phaseSize = hd * wd;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] dyp = Scratch.floats(Scratch.PADDED, hd * wd + lanes);
-      float[] z = Scratch.floats(Scratch.COLUMNS, hd * wd + lanes);
+      // One region per stride phase (e, f), each laid out like dyp: row m of the phase at (m - m0) * wd.
+      float[] z = Scratch.floats(Scratch.COLUMNS, sh * sw * phaseSize + lanes);
       float[] spill = new float[lanes];
       int[] offs = new int[r * s];
       float[] wts = new float[r * s];
+      int[] rowFirst = new int[sh];
+      int[] colFirst = new int[sw];
       for (int plane = lo; plane < hi; plane++) {
-        pad(dy, dyOff + plane * p * q, p, q, kMax - 1, lMax - 1, hd, wd, dyp);
+        FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, kMax - 1, lMax - 1, hd, wd, dyp);
         int wPlane = wOff + (plane % g.c()) * r * s;
         int dxPlane = dxOff + plane * g.h() * g.w();
         for (int e = 0; e < sh; e++) {
           // Padded rows u = sh m + e inside the image: m in [m0, m1].
           int m0 = Math.max(0, Math.floorDiv(g.padTop() - e + sh - 1, sh));
           int m1 = Math.floorDiv(g.padTop() + g.h() - 1 - e, sh);
+          rowFirst[e] = m0;
           for (int f = 0; f < sw; f++) {
             int n0 = Math.max(0, Math.floorDiv(g.padLeft() - f + sw - 1, sw));
             int n1 = Math.floorDiv(g.padLeft() + g.w() - 1 - f, sw);
+            colFirst[f] = n0;
             if (m1 < m0 || n1 < n0) {
               continue;
             }
@@ -106,28 +112,51 @@ final class DepthwisePlanes {
               }
             }
             int cols = n1 - n0 + 1;
-            DepthwiseRowMath.combine(dyp, offs, wts, nt, z, 0, (m1 - m0) * wd + cols, spill);
-            for (int m = m0; m <= m1; m++) {
-              int row = dxPlane + (sh * m + e - g.padTop()) * g.w() + sw * n0 + f - g.padLeft();
-              int from = (m - m0) * wd;
-              if (sw == 1) {
-                System.arraycopy(z, from, dx, row, cols);
+            int at = (e * sw + f) * phaseSize;
+            // Rounded up to whole vectors, a phase may spill into the next one's start, computed after it.
+            DepthwiseRowMath.combineWhole(dyp, offs, wts, nt, z, at, (m1 - m0) * wd + cols, spill);
+            if (sw == 1) {
+              if (sh == 1) {
+                // One phase, every dx row whole: a dense plane.
+                FramedPlanes.unpad(z, 0, wd, m1 - m0 + 1, cols, dx, dxPlane + (m0 - g.padTop()) * g.w());
               } else {
+                for (int m = m0; m <= m1; m++) {
+                  System.arraycopy(z, at + (m - m0) * wd, dx, dxPlane + (sh * m + e - g.padTop()) * g.w(), cols);
+                }
+              }
+            } else if (sw > 2) {
+              for (int m = m0; m <= m1; m++) {
+                int row = dxPlane + (sh * m + e - g.padTop()) * g.w() + sw * n0 + f - g.padLeft();
                 for (int n = 0; n < cols; n++) {
-                  dx[row + sw * n] = z[from + n];
+                  dx[row + sw * n] = z[at + (m - m0) * wd + n];
                 }
               }
             }
+          }
+        }
+        if (sw == 2) {
+          // Each dx row interleaves its two column phases: padded column k from phase k % 2, index k / 2.
+          for (int hh = 0; hh < g.h(); hh++) {
+            int u = hh + g.padTop();
+            int e = u % sh;
+            int row = (e * 2) * phaseSize + (u / sh - rowFirst[e]) * wd;
+            FramedPlanes.mergeRow(z, row - colFirst[0], row + phaseSize - colFirst[1], g.padLeft(), g.w(), dx,
+                dxPlane + hh * g.w());
           }
         }
       }
     });
   }
 
-  /** dw += dL/dw. Channels run in parallel, each thread owning its filters' accumulators across the images. */
+  /**
+   * dw += dL/dw. Channels run in parallel, each thread owning its filters' accumulators across the images. The
+   * images are the outer loop: a thread's planes of one image lie next to each other in memory, so they stream
+   * (a small plane per channel, images apart, is too short for the prefetcher: measured 2x slower on 14x14).
+   */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     int r = g.r();
     int s = g.s();
+    int taps = r * s;
     Frame f = new Frame(g);
     int p = g.p();
     int q = g.q();
@@ -136,26 +165,25 @@ final class DepthwisePlanes {
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
       float[] dyz = Scratch.floats(Scratch.COLUMNS, p * f.width + lanes);
-      float[] acc = Scratch.floats(Scratch.PARTIAL, r * s * lanes);
+      float[] acc = Scratch.floats(Scratch.PARTIAL, (hi - lo) * taps * lanes);
       float[] spill = new float[lanes];
       int[] offs = f.offsets();
-      int[] taps = new int[r * s];
-      for (int k = 0; k < r * s; k++) {
-        taps[k] = k;
-      }
-      // Past each dy row's q values, zeros: the dropped positions add nothing.
-      java.util.Arrays.fill(dyz, 0, p * f.width + lanes, 0f);
-      for (int c = lo; c < hi; c++) {
-        java.util.Arrays.fill(acc, 0, r * s * lanes, 0f);
-        for (int img = 0; img < g.n(); img++) {
+      int[] at = new int[taps];
+      java.util.Arrays.fill(acc, 0, (hi - lo) * taps * lanes, 0f);
+      for (int img = 0; img < g.n(); img++) {
+        for (int c = lo; c < hi; c++) {
           int plane = img * g.c() + c;
           f.fill(x, xOff + plane * g.h() * g.w(), xp);
-          for (int i = 0; i < p; i++) {
-            System.arraycopy(dy, dyOff + (plane * p + i) * q, dyz, i * f.width, q);
+          // Past each dy row's q values, zeros: the dropped positions add nothing.
+          FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, p, f.width, dyz);
+          for (int k = 0; k < taps; k++) {
+            at[k] = (c - lo) * taps + k;
           }
-          DepthwiseRowMath.dots(xp, offs, taps, r * s, dyz, 0, count, acc, spill);
+          DepthwiseRowMath.dots(xp, offs, at, taps, dyz, 0, count, acc, spill);
         }
-        DepthwiseRowMath.addLanes(acc, r * s, dw, dwOff + c * r * s);
+      }
+      for (int c = lo; c < hi; c++) {
+        DepthwiseRowMath.addLanes(acc, (c - lo) * taps, taps, dw, dwOff + c * taps);
       }
     });
   }
@@ -199,7 +227,11 @@ final class DepthwisePlanes {
       int sh = g.strideH();
       int sw = g.strideW();
       if (sh == 1 && sw == 1) {
-        pad(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), rows, width, dst);
+        FramedPlanes.pad(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), rows, width, dst);
+        return;
+      }
+      if (sw == 2) {
+        FramedPlanes.padStride2(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), sh, rows, width, dst);
         return;
       }
       java.util.Arrays.fill(dst, 0, size + DepthwiseRowMath.lanes(), 0f);
@@ -221,29 +253,6 @@ final class DepthwisePlanes {
 
     private static int ceilDiv(int a, int b) {
       return (a + b - 1) / b;
-    }
-  }
-
-  /**
-   * A rows x cols plane into dst as a (hp x wp) frame with top rows and left columns of zeros before it, zeros
-   * after it, and a vector of zeros past the frame (combine reads whole vectors).
-   */
-  private static void pad(float[] src, int srcOff, int rows, int cols, int top, int left, int hp, int wp, float[] dst) {
-    int lanes = DepthwiseRowMath.lanes();
-    java.util.Arrays.fill(dst, 0, top * wp + left, 0f);
-    for (int i = 0; i < rows; i++) {
-      int d = (top + i) * wp + left;
-      System.arraycopy(src, srcOff + i * cols, dst, d, cols);
-      // The gap to the next row's first value: this row's right padding and the next one's left.
-      int next = i + 1 < rows ? d + wp : hp * wp + lanes;
-      java.util.Arrays.fill(dst, d + cols, Math.min(next, hp * wp + lanes), 0f);
-    }
-  }
-
-  /** dst (rows x cols, dense) = the first cols of each width-long row of z. */
-  private static void unpad(float[] z, int width, int rows, int cols, float[] dst, int dstOff) {
-    for (int i = 0; i < rows; i++) {
-      System.arraycopy(z, i * width, dst, dstOff + i * cols, cols);
     }
   }
 }

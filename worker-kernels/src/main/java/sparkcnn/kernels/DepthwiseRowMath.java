@@ -33,6 +33,16 @@ final class DepthwiseRowMath {
   }
 
   /**
+   * {@link #combine} into scratch: dst must have room for count rounded up to {@link #lanes()}, and the
+   * positions past count receive whatever the padded src gives there. Saves the partial last vector's spill.
+   */
+  static void combineWhole(float[] src, int[] offs, float[] wts, int nt, float[] dst, int dstOff, int count,
+      float[] spill) {
+    int lanes = lanes();
+    combine(src, offs, wts, nt, dst, dstOff, (count + lanes - 1) / lanes * lanes, spill);
+  }
+
+  /**
    * acc[taps[t] * lanes() + l] += partial sums of dy[dyOff + j] * src[offs[t] + j] over j < count, for t < nt;
    * the caller adds the lanes up at the end. src as in {@link #combine}; spill holds lanes() floats of scratch.
    */
@@ -52,13 +62,15 @@ final class DepthwiseRowMath {
     }
   }
 
-  /** dst[dstOff + k] += the lanes() partial sums {@link #dots} left in acc for tap k, for k < taps. */
-  static void addLanes(float[] acc, int taps, float[] dst, int dstOff) {
+  /**
+   * dst[dstOff + k] += the lanes() partial sums {@link #dots} left in acc for tap first + k, for k < taps.
+   */
+  static void addLanes(float[] acc, int first, int taps, float[] dst, int dstOff) {
     int lanes = lanes();
     for (int k = 0; k < taps; k++) {
       float sum = 0;
       for (int l = 0; l < lanes; l++) {
-        sum += acc[k * lanes + l];
+        sum += acc[(first + k) * lanes + l];
       }
       dst[dstOff + k] += sum;
     }
@@ -128,6 +140,10 @@ final class DepthwiseRowMath {
       return j + l;
     }
 
+    /**
+     * Taps four at a time: each dy vector is loaded once for four taps (1.25 loads per FMA instead of 2), and two
+     * positions per step keep eight independent sums in flight. The one to three taps left over run alone.
+     */
     static int dots(float[] src, int[] offs, int[] taps, int nt, float[] dy, int dyOff, int count, float[] acc,
         float[] spill) {
       int l = S.length();
@@ -136,7 +152,12 @@ final class DepthwiseRowMath {
       java.util.Arrays.fill(spill, 0, l, 0f);
       System.arraycopy(dy, dyOff + end, spill, 0, count - end);
       FloatVector dyTail = FloatVector.fromArray(S, spill, 0);
-      for (int t = 0; t < nt; t++) {
+      int t = 0;
+      for (; t + 4 <= nt; t += 4) {
+        dots4(src, offs[t], offs[t + 1], offs[t + 2], offs[t + 3], dy, dyOff, end, count, dyTail, acc,
+            taps[t] * l, taps[t + 1] * l, taps[t + 2] * l, taps[t + 3] * l);
+      }
+      for (; t < nt; t++) {
         int o = offs[t];
         FloatVector a0 = FloatVector.zero(S);
         FloatVector a1 = a0;
@@ -155,6 +176,49 @@ final class DepthwiseRowMath {
         FloatVector.fromArray(S, acc, at).add(a0).add(a1).intoArray(acc, at);
       }
       return count;
+    }
+
+    private static void dots4(float[] src, int o0, int o1, int o2, int o3, float[] dy, int dyOff, int end,
+        int count, FloatVector dyTail, float[] acc, int at0, int at1, int at2, int at3) {
+      int l = S.length();
+      FloatVector s0 = FloatVector.zero(S);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      FloatVector u0 = s0;
+      FloatVector u1 = s0;
+      FloatVector u2 = s0;
+      FloatVector u3 = s0;
+      int j = 0;
+      for (; j + 2 * l <= end; j += 2 * l) {
+        FloatVector d = FloatVector.fromArray(S, dy, dyOff + j);
+        FloatVector e = FloatVector.fromArray(S, dy, dyOff + j + l);
+        s0 = FloatVector.fromArray(S, src, o0 + j).fma(d, s0);
+        s1 = FloatVector.fromArray(S, src, o1 + j).fma(d, s1);
+        s2 = FloatVector.fromArray(S, src, o2 + j).fma(d, s2);
+        s3 = FloatVector.fromArray(S, src, o3 + j).fma(d, s3);
+        u0 = FloatVector.fromArray(S, src, o0 + j + l).fma(e, u0);
+        u1 = FloatVector.fromArray(S, src, o1 + j + l).fma(e, u1);
+        u2 = FloatVector.fromArray(S, src, o2 + j + l).fma(e, u2);
+        u3 = FloatVector.fromArray(S, src, o3 + j + l).fma(e, u3);
+      }
+      if (j < end) {
+        FloatVector d = FloatVector.fromArray(S, dy, dyOff + j);
+        s0 = FloatVector.fromArray(S, src, o0 + j).fma(d, s0);
+        s1 = FloatVector.fromArray(S, src, o1 + j).fma(d, s1);
+        s2 = FloatVector.fromArray(S, src, o2 + j).fma(d, s2);
+        s3 = FloatVector.fromArray(S, src, o3 + j).fma(d, s3);
+      }
+      if (end < count) {
+        u0 = FloatVector.fromArray(S, src, o0 + end).fma(dyTail, u0);
+        u1 = FloatVector.fromArray(S, src, o1 + end).fma(dyTail, u1);
+        u2 = FloatVector.fromArray(S, src, o2 + end).fma(dyTail, u2);
+        u3 = FloatVector.fromArray(S, src, o3 + end).fma(dyTail, u3);
+      }
+      FloatVector.fromArray(S, acc, at0).add(s0).add(u0).intoArray(acc, at0);
+      FloatVector.fromArray(S, acc, at1).add(s1).add(u1).intoArray(acc, at1);
+      FloatVector.fromArray(S, acc, at2).add(s2).add(u2).intoArray(acc, at2);
+      FloatVector.fromArray(S, acc, at3).add(s3).add(u3).intoArray(acc, at3);
     }
   }
 }

@@ -152,7 +152,7 @@ final class DepthwiseRows {
             DepthwiseRowMath.dots(ring, offs, taps, nt, dy, dyOff + (plane * p + i) * q, q, acc, spill);
           }
         }
-        DepthwiseRowMath.addLanes(acc, r * s, dw, dwOff + c * r * s);
+        DepthwiseRowMath.addLanes(acc, 0, r * s, dw, dwOff + c * r * s);
       }
     });
   }
@@ -201,6 +201,10 @@ final class DepthwiseRows {
    * m * sw + ph - padL, or 0 where that lies outside the row.
    */
   private static void fillPhases(float[] x, int row, int width, int padL, int sw, int len, float[] buf, int base) {
+    if (sw == 2) {
+      FramedPlanes.splitRow(x, row, width, padL, len, buf, base, base + len);
+      return;
+    }
     for (int ph = 0; ph < sw; ph++) {
       int b = base + ph * len;
       int mlo = Math.min(len, Math.max(0, Math.floorDiv(padL - ph + sw - 1, sw)));

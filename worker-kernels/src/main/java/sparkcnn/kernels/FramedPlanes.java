@@ -1,0 +1,318 @@
+package sparkcnn.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Copies between dense planes and zero-padded frames, a vector at a time.
+ *
+ * <p>The depthwise kernels on flattened planes copy every plane into a frame with zeros around it, and copy the
+ * result back out of a frame. The planes of the efficient nets' later stages are 7 to 28 floats wide, so a copy
+ * made of one {@code System.arraycopy} and one {@code Arrays.fill} per row cost more than the convolution itself
+ * (half of the forward pass on 14x14 planes, measured). Here a frame row is built from whole-vector loads of the
+ * plane, the lanes outside the row blended to zero, and a row is copied out with whole-vector stores. The last
+ * vector of a row may reach into the next row only where the next row is written afterwards.
+ */
+final class FramedPlanes {
+  private FramedPlanes() {}
+
+  /**
+   * A rows x cols plane (dense, at srcOff) into dst as an hp x wp frame: top rows and left columns of zeros
+   * before it, zeros after it, and up to {@link Simd#LANES} zeros past the frame (the kernels read whole
+   * vectors), as far as dst reaches.
+   */
+  static void pad(float[] src, int srcOff, int rows, int cols, int top, int left, int hp, int wp, float[] dst) {
+    int from = 0;
+    int to = 0;
+    if (Simd.AVAILABLE) {
+      // Rows whose vectors would read outside src (at the ends of the array) take the scalar path below.
+      int span = Math.max(wp, Simd.LANES);
+      from = Math.min(rows, Math.max(0, Math.floorDiv(left - srcOff + cols - 1, cols)));
+      to = Math.max(from, Math.min(rows, Math.floorDiv(src.length - srcOff + left - span, cols) + 1));
+      Vec.pad(src, srcOff, from, to, cols, top, left, wp, dst);
+    }
+    for (int i = 0; i < rows; i++) {
+      if (i >= from && i < to) {
+        continue;
+      }
+      int d = (top + i) * wp;
+      java.util.Arrays.fill(dst, d, d + left, 0f);
+      System.arraycopy(src, srcOff + i * cols, dst, d + left, cols);
+      java.util.Arrays.fill(dst, d + left + cols, d + wp, 0f);
+    }
+    // Last: a narrow row's vector reaches into the row below, and the last one into the bottom padding.
+    java.util.Arrays.fill(dst, 0, top * wp, 0f);
+    java.util.Arrays.fill(dst, (top + rows) * wp, Math.min(dst.length, hp * wp + Simd.LANES), 0f);
+  }
+
+  /**
+   * A rows x cols plane into dst as the stride phases of its zero-padded frame, for a column stride of 2 and a
+   * row stride of sh: padded row u, column k (the plane's row u - top, column k - left, or zero outside it)
+   * lands in phase (u % sh, k % 2) at row u / sh, column k / 2, phase (a, b) being the frameRows x width block at
+   * (a * 2 + b) * frameRows * width. Then up to {@link Simd#LANES} zeros past the phases, as far as dst reaches.
+   * Each phase row is one pair of vector loads split into even or odd columns per vector of output.
+   */
+  static void padStride2(float[] src, int srcOff, int rows, int cols, int top, int left, int sh, int frameRows,
+      int width, float[] dst) {
+    int phaseSize = frameRows * width;
+    if (width >= Simd.LANES) {
+      // Row by row in memory order, both column phases from each pair of loads: the plane streams once.
+      for (int u = 0; u < sh * frameRows; u++) {
+        int even = (u % sh) * 2 * phaseSize + (u / sh) * width;
+        int ih = u - top;
+        if (ih >= 0 && ih < rows) {
+          splitRow(src, srcOff + ih * cols, cols, left, width, dst, even, even + phaseSize);
+        } else {
+          java.util.Arrays.fill(dst, even, even + width, 0f);
+          java.util.Arrays.fill(dst, even + phaseSize, even + phaseSize + width, 0f);
+        }
+      }
+    } else {
+      // Narrow rows: a vector reaches past its row, so each phase is written in order, row by row.
+      for (int a = 0; a < sh; a++) {
+        for (int b = 0; b < 2; b++) {
+          int phase = (a * 2 + b) * phaseSize;
+          // Phase rows m holding plane rows (m * sh + a - top in [0, rows)): [mLo, mHi).
+          int mLo = Math.min(frameRows, Math.max(0, Math.floorDiv(top - a + sh - 1, sh)));
+          int mHi = Math.max(mLo, Math.min(frameRows, Math.floorDiv(rows + top - a + sh - 1, sh)));
+          java.util.Arrays.fill(dst, phase, phase + mLo * width, 0f);
+          int done = Simd.AVAILABLE ? Vec.evenOdd(src, srcOff, cols, top, left, sh, a, b, mLo, mHi, width, dst,
+              phase) : mLo;
+          for (int m = done; m < mHi; m++) {
+            int d = phase + m * width;
+            int row = srcOff + (m * sh + a - top) * cols;
+            for (int n = 0; n < width; n++) {
+              int k = 2 * n + b - left;
+              dst[d + n] = k >= 0 && k < cols ? src[row + k] : 0f;
+            }
+          }
+          // After the data rows: the last one's vector may reach into these.
+          java.util.Arrays.fill(dst, phase + mHi * width, phase + frameRows * width, 0f);
+        }
+      }
+    }
+    int end = 2 * sh * phaseSize;
+    java.util.Arrays.fill(dst, end, Math.min(dst.length, end + Simd.LANES), 0f);
+  }
+
+  /**
+   * One row of cols floats at src[row], zero-padded by left zeros before it and zeros after it, split into its
+   * even and odd columns: dst[even + m] = padded[2m], dst[odd + m] = padded[2m + 1] for m < n.
+   */
+  static void splitRow(float[] src, int row, int cols, int left, int n, float[] dst, int even, int odd) {
+    if (Simd.AVAILABLE && n >= Simd.LANES && row - left >= 0 && row - left + 2 * n <= src.length) {
+      Vec.splitRow(src, row, cols, left, n, dst, even, odd);
+      return;
+    }
+    for (int m = 0; m < n; m++) {
+      int k = 2 * m - left;
+      dst[even + m] = k >= 0 && k < cols ? src[row + k] : 0f;
+      dst[odd + m] = k + 1 >= 0 && k + 1 < cols ? src[row + k + 1] : 0f;
+    }
+  }
+
+  /**
+   * The inverse of {@link #splitRow}, without the padding: dst[dstOff + c] = src[even + k / 2] for even k and
+   * src[odd + k / 2] for odd k, where k = c + left, for c < cols. Only those indexes of src are read.
+   */
+  static void mergeRow(float[] src, int even, int odd, int left, int cols, float[] dst, int dstOff) {
+    int c = 0;
+    if (Simd.AVAILABLE) {
+      c = Vec.mergeRow(src, even, odd, left, cols, dst, dstOff);
+    }
+    for (; c < cols; c++) {
+      int k = c + left;
+      dst[dstOff + c] = src[(k % 2 == 0 ? even : odd) + k / 2];
+    }
+  }
+
+  /**
+   * dst[dstOff + i * cols + j] = src[srcOff + i * srcStride + j] for i < rows, j < cols: rows spaced srcStride
+   * apart into a dense plane. src must be readable a vector past each row.
+   */
+  static void unpad(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff) {
+    int done = Simd.AVAILABLE ? Vec.unpad(src, srcOff, srcStride, rows, cols, dst, dstOff) : 0;
+    for (int i = done; i < rows; i++) {
+      System.arraycopy(src, srcOff + i * srcStride, dst, dstOff + i * cols, cols);
+    }
+  }
+
+  /** Loaded only when the Vector API is present. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+    static final IntVector IOTA = IntVector.zero(I).addIndex(1);
+
+    /**
+     * Frame rows top + from .. top + to - 1. With wp of a vector or more, a row is covered by vectors at 0, L,
+     * 2L, ... and a last one ending at wp (overlapping, never past the row). A narrower row is one vector
+     * reaching into the next row, which is written after it (by the caller if it is past to).
+     */
+    static void pad(float[] src, int srcOff, int from, int to, int cols, int top, int left, int wp, float[] dst) {
+      int l = S.length();
+      int chunks = wp >= l ? (wp + l - 1) / l : 1;
+      FloatVector zero = FloatVector.zero(S);
+      for (int c = 0; c < chunks; c++) {
+        int c0 = wp >= l ? Math.min(c * l, wp - l) : 0;
+        IntVector col = IOTA.add(c0);
+        VectorMask<Float> inside = col.compare(VectorOperators.GE, left)
+            .and(col.compare(VectorOperators.LT, left + cols)).cast(S);
+        for (int i = from; i < to; i++) {
+          FloatVector v = FloatVector.fromArray(S, src, srcOff + i * cols + c0 - left);
+          zero.blend(v, inside).intoArray(dst, (top + i) * wp + c0);
+        }
+      }
+    }
+
+    /**
+     * Lane i takes lane 2i mod L (ODD: 2i + 1): the even lanes of one vector into the low half, of the next one into the high
+     * half. Two one-vector rearranges and a blend: the two-vector rearrange was not compiled to vector code on
+     * JDK 17 in this kernel (81% of the time in AbstractShuffle.wrapAndRebuild, measured).
+     */
+    static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
+    static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
+    static final VectorMask<Float> HIGH = IOTA.compare(VectorOperators.GE, S.length() / 2).cast(S);
+
+    /**
+     * Phase (a, b) rows mLo .. mHi - 1 of {@link #padStride2}, vector rows from mLo on while their loads stay
+     * inside src; returns the first row left to the caller (which writes it after these, as a narrow row's
+     * vector reaches into the next). Columns in whole vectors at 0, L, ... and a last one ending at width, or
+     * one vector when width is narrower.
+     */
+    static int evenOdd(float[] src, int srcOff, int cols, int top, int left, int sh, int a, int b, int mLo,
+        int mHi, int width, float[] dst, int phase) {
+      int l = S.length();
+      int span = 2 * Math.max(width, l);
+      // Vector rows: the first and last loads of the row inside src.
+      int m = mLo;
+      for (; m < mHi; m++) {
+        int start = srcOff + (m * sh + a - top) * cols + b - left;
+        if (start >= 0) {
+          break;
+        }
+      }
+      if (m > mLo) {
+        return mLo;
+      }
+      int end = mHi;
+      while (end > mLo && srcOff + ((end - 1) * sh + a - top) * cols + b - left + span > src.length) {
+        end--;
+      }
+      int chunks = width >= l ? (width + l - 1) / l : 1;
+      FloatVector zero = FloatVector.zero(S);
+      for (int c = 0; c < chunks; c++) {
+        int n0 = width >= l ? Math.min(c * l, width - l) : 0;
+        // Padded columns 2 n0 + b + i of the two loads: inside the plane when in [left, left + cols).
+        IntVector k0 = IOTA.add(2 * n0 + b);
+        IntVector k1 = k0.add(l);
+        VectorMask<Float> in0 = k0.compare(VectorOperators.GE, left).and(k0.compare(VectorOperators.LT, left + cols))
+            .cast(S);
+        VectorMask<Float> in1 = k1.compare(VectorOperators.GE, left).and(k1.compare(VectorOperators.LT, left + cols))
+            .cast(S);
+        for (int r = mLo; r < end; r++) {
+          int at = srcOff + (r * sh + a - top) * cols + 2 * n0 + b - left;
+          FloatVector v0 = zero.blend(FloatVector.fromArray(S, src, at), in0);
+          FloatVector v1 = zero.blend(FloatVector.fromArray(S, src, at + l), in1);
+          v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, phase + r * width + n0);
+        }
+      }
+      return end;
+    }
+
+    /** {@link FramedPlanes#splitRow} for n of a vector or more, its loads inside src: vectors at 0, L, ... n - L. */
+    static void splitRow(float[] src, int row, int cols, int left, int n, float[] dst, int even, int odd) {
+      int l = S.length();
+      FloatVector zero = FloatVector.zero(S);
+      for (int c = 0; ; c += l) {
+        int n0 = Math.min(c, n - l);
+        int at = row + 2 * n0 - left;
+        FloatVector v0 = FloatVector.fromArray(S, src, at);
+        FloatVector v1 = FloatVector.fromArray(S, src, at + l);
+        // Only the row's ends have padding in them; the masks cost more than the loads, so test first.
+        if (2 * n0 < left || 2 * n0 + 2 * l > left + cols) {
+          IntVector k0 = IOTA.add(2 * n0);
+          IntVector k1 = k0.add(l);
+          v0 = zero.blend(v0, k0.compare(VectorOperators.GE, left).and(k0.compare(VectorOperators.LT, left + cols))
+              .cast(S));
+          v1 = zero.blend(v1, k1.compare(VectorOperators.GE, left).and(k1.compare(VectorOperators.LT, left + cols))
+              .cast(S));
+        }
+        v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, even + n0);
+        v0.rearrange(ODD).blend(v1.rearrange(ODD), HIGH).intoArray(dst, odd + n0);
+        if (n0 == n - l) {
+          return;
+        }
+      }
+    }
+
+    /** Lane i takes lane i / 2 (ZIP_HIGH: L / 2 + i / 2): with a blend on the odd lanes, two vectors zipped. */
+    static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i / 2);
+    static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> S.length() / 2 + i / 2);
+    static final VectorMask<Float> ODD_LANES = IOTA.and(1).compare(VectorOperators.EQ, 1).cast(S);
+
+    /**
+     * {@link FramedPlanes#mergeRow} by pairs of vectors: from the first even k at or past left, 2L columns per
+     * step (the last step overlapping the one before it), from one vector of each phase; the column before the
+     * first step (when left is odd) one by one. Returns the first column left to the caller (0 when the row is
+     * too short for a step).
+     */
+    static int mergeRow(float[] src, int even, int odd, int left, int cols, float[] dst, int dstOff) {
+      int l = S.length();
+      int first = (left + 1) & ~1;
+      int last = (left + cols - 2 * l) & ~1;
+      if (last < first || even + first / 2 < 0 || odd + first / 2 < 0) {
+        return 0;
+      }
+      for (int k = first; ; k += 2 * l) {
+        int k0 = Math.min(k, last);
+        FloatVector e = FloatVector.fromArray(S, src, even + k0 / 2);
+        FloatVector o = FloatVector.fromArray(S, src, odd + k0 / 2);
+        int d = dstOff + k0 - left;
+        e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES).intoArray(dst, d);
+        e.rearrange(ZIP_HIGH).blend(o.rearrange(ZIP_HIGH), ODD_LANES).intoArray(dst, d + l);
+        if (k0 == last) {
+          break;
+        }
+      }
+      if (first > left) {
+        int k = left;
+        dst[dstOff] = src[(k % 2 == 0 ? even : odd) + k / 2];
+      }
+      return last + 2 * l - left;
+    }
+
+    /**
+     * Rows of at least a vector: vectors at 0, L, ... and one ending at cols. Narrower rows: one vector each,
+     * reaching into the next rows, which are written after it; the rows whose vector would end past the plane
+     * are left to the caller. Returns
+     * the number of rows copied.
+     */
+    static int unpad(float[] src, int srcOff, int srcStride, int rows, int cols, float[] dst, int dstOff) {
+      int l = S.length();
+      if (cols >= l) {
+        for (int i = 0; i < rows; i++) {
+          int s = srcOff + i * srcStride;
+          int d = dstOff + i * cols;
+          for (int c = 0; ; c += l) {
+            int c0 = Math.min(c, cols - l);
+            FloatVector.fromArray(S, src, s + c0).intoArray(dst, d + c0);
+            if (c0 == cols - l) {
+              break;
+            }
+          }
+        }
+        return rows;
+      }
+      int i = 0;
+      // A vector may reach several rows ahead; it must end inside the plane.
+      for (; i * cols + l <= rows * cols; i++) {
+        FloatVector.fromArray(S, src, srcOff + i * srcStride).intoArray(dst, dstOff + i * cols);
+      }
+      return i;
+    }
+  }
+}
