@@ -6,6 +6,7 @@ import sparkcnn.kernels.Activations;
 import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.ConvGeom;
+import sparkcnn.kernels.Gemm;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Binder;
 import sparkcnn.models.Buffers;
@@ -146,6 +147,49 @@ public final class Conv2d implements Layer {
             wb.wOff, b, bo);
     biasData = b;
     wb.bOff = bo;
+  }
+
+  /**
+   * Inference: y = act(conv(x, w) + b) on a geometry of the caller's (a band of rows of the input, say), with
+   * this layer's weights, bias and fused activation.
+   */
+  void forwardOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
+    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, biasData, wb.bOff, y, yOff, g, epilogue);
+  }
+
+  /**
+   * Inference, a 1x1 convolution without groups on columns of the caller's: y (out x cols, rows ldy apart) =
+   * act(w x + b) for x (in x cols, rows ldx apart), so a band of an image's rows is convolved in place.
+   */
+  void pointwiseOn(float[] x, int xOff, int ldx, int cols, float[] y, int yOff, int ldy) {
+    if (kernel != 1 || stride != 1 || groups != 1 || (padding != 0 && padding != SAME)) {
+      throw new IllegalStateException(describe() + ": not a plain 1x1 convolution");
+    }
+    Gemm.gemm(false, false, out, cols, in, 1f, wb.params, wb.wOff, in, x, xOff, ldx, 0f, y, yOff, ldy);
+    for (int k = 0; k < out; k++) {
+      int o = yOff + k * ldy;
+      if (biasData != null) {
+        float v = biasData[wb.bOff + k];
+        for (int j = 0; j < cols; j++) {
+          y[o + j] += v;
+        }
+      }
+      epilogue.apply(y, o, cols);
+    }
+  }
+
+  /** Whether this is a 1x1 convolution without stride, padding or groups. */
+  boolean isPlainPointwise() {
+    return kernel == 1 && stride == 1 && groups == 1 && dilation == 1 && (padding == 0 || padding == SAME);
+  }
+
+  /** Whether this is a depthwise convolution (one filter per channel). */
+  boolean isDepthwise() {
+    return groups == in && groups == out && groups > 1;
+  }
+
+  int inChannels() {
+    return in;
   }
 
   /** Offset of the weights (out, in / groups, k, k) in the flat parameter buffer. */

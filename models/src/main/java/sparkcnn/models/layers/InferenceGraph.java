@@ -9,6 +9,8 @@ import sparkcnn.models.Layer;
  * convolution is folded into the convolution (one pass over the output instead of two), the activation that then
  * follows is applied in the convolution's bias pass (one pass fewer again, and no buffer of its own), and dropout
  * and side outputs become identities. Batch norms elsewhere (pre-activation blocks) stay and use running statistics.
+ * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
+ * in L2 ({@link InvertedResidualBands}).
  */
 public final class InferenceGraph {
   private InferenceGraph() {}
@@ -52,5 +54,56 @@ public final class InferenceGraph {
     for (Layer child : layer.children()) {
       fold(child, refolds);
     }
+    if (BANDS && layer instanceof Sequential seq) {
+      fuseInvertedResidual(seq);
+    }
+  }
+
+  /**
+   * Whether inverted residual bodies run in row bands ({@link InvertedResidualBands}); the system property
+   * {@code sparkcnn.inference.bands=false} keeps them layer by layer, as a baseline to measure against.
+   */
+  static final boolean BANDS = Boolean.parseBoolean(System.getProperty("sparkcnn.inference.bands", "true"));
+
+  /**
+   * A sequence whose (folded) layers are exactly expand 1x1, depthwise, project 1x1 (or the last two) becomes one
+   * {@link InvertedResidualBands}; the convolutions keep their parameters and refolds.
+   */
+  private static void fuseInvertedResidual(Sequential seq) {
+    List<Conv2d> chain = new ArrayList<>();
+    if (!convChain(seq, chain) || chain.size() < 2 || chain.size() > 3) {
+      return;
+    }
+    Conv2d expand = chain.size() == 3 ? chain.get(0) : null;
+    Conv2d dw = chain.get(chain.size() - 2);
+    Conv2d project = chain.get(chain.size() - 1);
+    if ((expand != null && !expand.isPlainPointwise()) || !dw.isDepthwise() || !project.isPlainPointwise()) {
+      return;
+    }
+    List<Layer> layers = seq.children();
+    seq.replace(0, new InvertedResidualBands(expand, dw, project));
+    for (int i = 1; i < layers.size(); i++) {
+      seq.replace(i, new Identity());
+    }
+  }
+
+  /** Adds the convolutions of a tree of sequences, convolutions and identities; false if it holds anything else. */
+  private static boolean convChain(Layer layer, List<Conv2d> chain) {
+    if (layer instanceof Conv2d conv) {
+      chain.add(conv);
+      return true;
+    }
+    if (layer instanceof Identity) {
+      return true;
+    }
+    if (layer instanceof Sequential seq) {
+      for (Layer child : seq.children()) {
+        if (!convChain(child, chain)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 }

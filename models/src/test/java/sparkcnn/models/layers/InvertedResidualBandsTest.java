@@ -1,0 +1,91 @@
+package sparkcnn.models.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Model;
+
+/**
+ * The inverted residual body in row bands equals the same block run layer by layer in evaluation mode: 3x3 and
+ * 5x5 depthwise at stride 1 and 2, with and without the expansion, odd image sizes, bands of one row up to the
+ * whole image, batch 1 (kernels in parallel) and batch 3 (images in parallel).
+ */
+class InvertedResidualBandsTest {
+  private static Model block(int in, int hidden, int out, int k, int stride, boolean expand, int h, int w) {
+    Sequential body = expand
+        ? Sequential.of(
+            Sequential.of(new Conv2d(in, hidden, 1, 1, 0, 1, 1, false), new BatchNorm2d(hidden),
+                new Activation(Activation.Kind.RELU6)),
+            Sequential.of(new Conv2d(hidden, hidden, k, stride, (k - 1) / 2, 1, hidden, false), new BatchNorm2d(hidden),
+                new Activation(Activation.Kind.RELU6)),
+            Sequential.of(new Conv2d(hidden, out, 1, 1, 0, 1, 1, false), new BatchNorm2d(out)))
+        : Sequential.of(
+            Sequential.of(new Conv2d(in, in, k, stride, (k - 1) / 2, 1, in, false), new BatchNorm2d(in),
+                new Activation(Activation.Kind.RELU6)),
+            Sequential.of(new Conv2d(in, out, 1, 1, 0, 1, 1, false), new BatchNorm2d(out)));
+    return new Model("block", body, in, h, w);
+  }
+
+  @Test
+  void bandsMatchTheLayersRunOneByOne() {
+    SplittableRandom rnd = new SplittableRandom(12);
+    int[][] cases = {
+        // in, hidden, out, k, stride, expand, h, w
+        {4, 24, 4, 3, 1, 1, 13, 11}, {5, 30, 7, 3, 2, 1, 15, 9}, {6, 36, 6, 5, 1, 1, 9, 17}, {4, 24, 8, 5, 2, 1, 14, 14},
+        {8, 8, 5, 3, 1, 0, 10, 7}, {3, 18, 3, 3, 2, 1, 1, 1}, {4, 16, 4, 3, 1, 1, 40, 33}};
+    try {
+      for (int[] c : cases) {
+        Model eval = block(c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7]).init(5);
+        float[] state = eval.state();
+        for (int i = 0; i < state.length; i++) {
+          state[i] = 0.5f + (float) rnd.nextDouble();
+        }
+        float[] params = eval.params();
+        for (int i = 0; i < params.length; i++) {
+          params[i] += 0.1f * (float) rnd.nextGaussian(); // nonzero betas and means
+        }
+        Model folded = block(c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7]);
+        System.arraycopy(params, 0, folded.params(), 0, params.length);
+        System.arraycopy(state, 0, folded.state(), 0, state.length);
+        folded.foldForInference();
+        assertInstanceOf(InvertedResidualBands.class, folded.root().children().get(0), "the body was fused");
+        for (int limit : new int[] {1, 2, 3, Integer.MAX_VALUE}) {
+          InvertedResidualBands.bandLimit = limit;
+          for (int n : new int[] {1, 3}) {
+            Tensor x = Tensor.zeros(n, c[0], c[6], c[7]);
+            for (int i = 0; i < x.data.length; i++) {
+              x.data[i] = (float) rnd.nextGaussian();
+            }
+            float[] expected = eval.forward(x, false).toArray();
+            float[] actual = folded.forward(x, false).toArray();
+            assertEquals(expected.length, actual.length);
+            for (int i = 0; i < expected.length; i++) {
+              assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
+                  java.util.Arrays.toString(c) + " band " + limit + " batch " + n + " at " + i);
+            }
+          }
+        }
+      }
+    } finally {
+      InvertedResidualBands.bandLimit = Integer.MAX_VALUE;
+    }
+  }
+
+  @Test
+  void aBlockWithAnythingElseInsideIsNotFused() {
+    Model m = new Model("se", Sequential.of(
+        Sequential.of(new Conv2d(4, 8, 1, 1, 0, 1, 1, false), new BatchNorm2d(8)),
+        Sequential.of(new Conv2d(8, 8, 3, 1, 1, 1, 8, false), new BatchNorm2d(8)),
+        new Activation(Activation.Kind.SIGMOID),
+        Sequential.of(new Conv2d(8, 4, 1, 1, 0, 1, 1, false), new BatchNorm2d(4))), 4, 6, 6).init(1);
+    m.foldForInference();
+    m.root().children().forEach(l -> assertEquals(false, l instanceof InvertedResidualBands, l.describe()));
+    InvertedResidualBands fused = new InvertedResidualBands(null, new Conv2d(4, 4, 3, 1, 1, 1, 4, false),
+        new Conv2d(4, 4, 1, 1, 0, 1, 1, false));
+    assertThrows(IllegalStateException.class, () -> fused.forward(Tensor.zeros(1, 4, 3, 3), true));
+  }
+}
