@@ -49,8 +49,15 @@ public final class Conv2dKernels {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
-      case DEPTHWISE_ROWS -> DepthwiseRows.forward(x, xOff, w, wOff, y, yOff, g);
-      case DEPTHWISE_PLANES -> DepthwisePlanes.forward(x, xOff, w, wOff, y, yOff, g);
+      // The depthwise kernels apply bias and activation themselves, to each plane or row while it is in L1.
+      case DEPTHWISE_ROWS -> {
+        DepthwiseRows.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        return;
+      }
+      case DEPTHWISE_PLANES -> {
+        DepthwisePlanes.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        return;
+      }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
       case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
@@ -67,16 +74,20 @@ public final class Conv2dKernels {
       int plane) {
     Parallel.forRange(n * c, (lo, hi, t) -> {
       for (int pl = lo; pl < hi; pl++) {
-        int o = yOff + pl * plane;
-        if (b != null) {
-          float v = b[bOff + pl % c];
-          for (int j = 0; j < plane; j++) {
-            y[o + j] += v;
-          }
-        }
-        act.apply(y, o, plane);
+        biasAct(b, bOff + pl % c, act, y, yOff + pl * plane, plane);
       }
     });
+  }
+
+  /** y[off, off + n) = act(y + b[bAt]) (no bias when b is null): one channel's epilogue on one run. */
+  static void biasAct(float[] b, int bAt, Activations.Fn act, float[] y, int off, int n) {
+    if (b != null) {
+      float v = b[bAt];
+      for (int j = 0; j < n; j++) {
+        y[off + j] += v;
+      }
+    }
+    act.apply(y, off, n);
   }
 
   /** dx = the adjoint of forward applied to dy (overwrites dx), with the algorithm {@link ConvTuner} chooses. */

@@ -34,8 +34,12 @@ final class DepthwisePlanes {
     return 4L * new Frame(g).size <= CacheSizes.l1();
   }
 
-  /** y = depthwise(x, w), overwriting y. Planes (image, channel) run in parallel. */
-  static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+  /**
+   * y = act(depthwise(x, w) + b), overwriting y (b may be null, act NONE): bias and activation on each plane
+   * while it is in L1. Planes (image, channel) run in parallel.
+   */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activations.Fn act, float[] y,
+      int yOff, ConvGeom g) {
     int r = g.r();
     int s = g.s();
     Frame f = new Frame(g);
@@ -53,6 +57,9 @@ final class DepthwisePlanes {
         f.fill(x, xOff + plane * g.h() * g.w(), xp);
         System.arraycopy(w, wOff + (plane % g.c()) * r * s, wts, 0, r * s);
         DepthwiseRowMath.combineWhole(xp, offs, wts, r * s, z, 0, count, spill);
+        if (b != null || act != Activations.Fn.NONE) {
+          Conv2dKernels.biasAct(b, bOff + plane % g.c(), act, z, 0, count);
+        }
         FramedPlanes.unpad(z, 0, f.width, p, q, y, yOff + plane * p * q);
       }
     });

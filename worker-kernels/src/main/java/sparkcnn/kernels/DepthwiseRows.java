@@ -24,8 +24,12 @@ final class DepthwiseRows {
     return g.isDepthwise() && g.dilationH() == 1 && g.dilationW() == 1;
   }
 
-  /** y = depthwise(x, w), overwriting y. Planes (image, channel) run in parallel. */
-  static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+  /**
+   * y = act(depthwise(x, w) + b), overwriting y (b may be null, act NONE): bias and activation on each row as
+   * it is written. Planes (image, channel) run in parallel.
+   */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activations.Fn act, float[] y,
+      int yOff, ConvGeom g) {
     int r = g.r();
     int s = g.s();
     int p = g.p();
@@ -50,6 +54,9 @@ final class DepthwiseRows {
             wts[k] = w[wPlane + taps[k]];
           }
           DepthwiseRowMath.combine(ring, offs, wts, nt, y, yOff + (plane * p + i) * q, q, spill);
+          if (b != null || act != Activations.Fn.NONE) {
+            Conv2dKernels.biasAct(b, bOff + plane % g.c(), act, y, yOff + (plane * p + i) * q, q);
+          }
         }
       }
     });

@@ -87,6 +87,33 @@ class DepthwiseKernelsTest {
     assertTrue(cases().filter(c -> c.get()[0] == ConvAlgorithm.DEPTHWISE_PLANES).count() >= 20);
   }
 
+  /**
+   * Inference's epilogue inside the depthwise kernels (bias and activation on each plane or row while in L1)
+   * equals the kernel without it followed by the bias and the activation over the whole output.
+   */
+  @ParameterizedTest
+  @MethodSource("cases")
+  void biasAndActivationInsideTheKernelMatchThemAfterIt(ConvAlgorithm a, ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode() + 1);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] b = Rand.floats(rnd, g.k() + 2);
+    for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU6, Activations.Fn.SILU}) {
+      float[] fused = Rand.floats(rnd, g.outputSize());
+      Conv2dKernels.forward(x, 0, w, 0, b, 2, fused, 0, g, a, act);
+      float[] after = new float[g.outputSize()];
+      Conv2dKernels.forward(x, 0, w, 0, null, 0, after, 0, g, a);
+      int plane = g.p() * g.q();
+      for (int pl = 0; pl < g.n() * g.k(); pl++) {
+        for (int j = 0; j < plane; j++) {
+          after[pl * plane + j] += b[2 + pl % g.k()];
+        }
+      }
+      act.apply(after, 0, after.length);
+      Rand.assertClose(after, fused, 1e-6, a + " " + act + " " + g);
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("cases")
   void allPassesMatchTheNaiveLoopsAndTheReference(ConvAlgorithm a, ConvGeom g) {
