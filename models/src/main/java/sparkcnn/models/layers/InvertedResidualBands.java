@@ -43,6 +43,18 @@ final class InvertedResidualBands implements Layer {
   }
 
   @Override
+  public long macs(int[] in) {
+    long m = 0;
+    int[] s = in;
+    if (expand != null) {
+      m += expand.macs(s);
+      s = expand.outputShape(s);
+    }
+    m += depthwise.macs(s);
+    return m + project.macs(depthwise.outputShape(s));
+  }
+
+  @Override
   public Tensor forward(Tensor x, boolean training) {
     if (training) {
       throw new IllegalStateException(describe() + ": an inference graph's layer cannot train");

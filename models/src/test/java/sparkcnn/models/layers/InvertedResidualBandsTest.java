@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Layer;
 import sparkcnn.models.Model;
 
 /**
@@ -52,7 +53,16 @@ class InvertedResidualBandsTest {
         System.arraycopy(params, 0, folded.params(), 0, params.length);
         System.arraycopy(state, 0, folded.state(), 0, state.length);
         folded.foldForInference();
-        assertInstanceOf(InvertedResidualBands.class, folded.root().children().get(0), "the body was fused");
+        Layer fused = folded.root().children().get(0);
+        assertInstanceOf(InvertedResidualBands.class, fused, "the body was fused");
+        int[] shape = {2, c[0], c[6], c[7]};
+        int pad = (c[3] - 1) / 2;
+        long p = (c[6] + 2 * pad - c[3]) / c[4] + 1;
+        long q = (c[7] + 2 * pad - c[3]) / c[4] + 1;
+        int hidden = c[5] == 1 ? c[1] : c[0];
+        long macs = (c[5] == 1 ? 2L * hidden * c[0] * c[6] * c[7] : 0) + 2L * hidden * c[3] * c[3] * p * q
+            + 2L * c[2] * hidden * p * q;
+        assertEquals(macs, fused.macs(shape), "multiply-adds");
         for (int limit : new int[] {1, 2, 3, Integer.MAX_VALUE}) {
           InvertedResidualBands.bandLimit = limit;
           for (int n : new int[] {1, 3}) {
