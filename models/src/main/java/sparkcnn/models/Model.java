@@ -305,7 +305,9 @@ public final class Model {
    */
   public Model foldForInference() {
     if (!folded) {
-      refold = InferenceGraph.fold(root);
+      // With a frozen prefix, no row bands: the prefix cuts the tree by child position, and its cut may fall
+      // inside a body the bands would merge into one layer.
+      refold = frozen == null ? InferenceGraph.fold(root) : InferenceGraph.fold(root, false);
       folded = true;
     }
     return this;

@@ -120,7 +120,8 @@ final class DepthwisePlanes {
             }
             int cols = n1 - n0 + 1;
             int at = (e * sw + f) * phaseSize;
-            // Rounded up to whole vectors, a phase may spill into the next one's start, computed after it.
+            // Rounded up to whole vectors, a phase may spill into the next one's start, computed after it (a phase
+            // skipped for having no positions is never read).
             DepthwiseRowMath.combineWhole(dyp, offs, wts, nt, z, at, (m1 - m0) * wd + cols, spill);
             if (sw == 1) {
               if (sh == 1) {

@@ -23,7 +23,8 @@ final class FramedPlanes {
   /**
    * A rows x cols plane (dense, at srcOff) into dst as an hp x wp frame: top rows and left columns of zeros
    * before it, zeros after it, and up to {@link Simd#LANES} zeros past the frame (the kernels read whole
-   * vectors), as far as dst reaches.
+   * vectors), as far as dst reaches. dst must hold the frame and a vector past it: a narrow row's vector store
+   * reaches that far.
    */
   static void pad(float[] src, int srcOff, int rows, int cols, int top, int left, int hp, int wp, float[] dst) {
     int from = 0;

@@ -162,7 +162,7 @@ public final class Conv2d implements Layer {
    * act(w x + b) for x (in x cols, rows ldx apart), so a band of an image's rows is convolved in place.
    */
   void pointwiseOn(float[] x, int xOff, int ldx, int cols, float[] y, int yOff, int ldy) {
-    if (kernel != 1 || stride != 1 || groups != 1 || (padding != 0 && padding != SAME)) {
+    if (!isPlainPointwise()) {
       throw new IllegalStateException(describe() + ": not a plain 1x1 convolution");
     }
     Gemm.gemm(false, false, out, cols, in, 1f, wb.params, wb.wOff, in, x, xOff, ldx, 0f, y, yOff, ldy);
@@ -183,9 +183,9 @@ public final class Conv2d implements Layer {
     return kernel == 1 && stride == 1 && groups == 1 && dilation == 1 && (padding == 0 || padding == SAME);
   }
 
-  /** Whether this is a depthwise convolution (one filter per channel). */
-  boolean isDepthwise() {
-    return groups == in && groups == out && groups > 1;
+  /** Whether this is a depthwise convolution (one filter per channel) without dilation. */
+  boolean isUndilatedDepthwise() {
+    return groups == in && groups == out && groups > 1 && dilation == 1;
   }
 
   int inChannels() {

@@ -20,12 +20,17 @@ public final class InferenceGraph {
    * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them.
    */
   public static Runnable fold(Layer layer) {
+    return fold(layer, BANDS);
+  }
+
+  /** {@link #fold(Layer)}, with the inverted residual bodies in row bands or not. */
+  public static Runnable fold(Layer layer, boolean bands) {
     List<Runnable> refolds = new ArrayList<>();
-    fold(layer, refolds);
+    fold(layer, refolds, bands);
     return () -> refolds.forEach(Runnable::run);
   }
 
-  private static void fold(Layer layer, List<Runnable> refolds) {
+  private static void fold(Layer layer, List<Runnable> refolds, boolean bands) {
     if (layer instanceof Sequential seq) {
       List<Layer> layers = seq.children();
       for (int i = 0; i < layers.size(); i++) {
@@ -52,9 +57,9 @@ public final class InferenceGraph {
       }
     }
     for (Layer child : layer.children()) {
-      fold(child, refolds);
+      fold(child, refolds, bands);
     }
-    if (BANDS && layer instanceof Sequential seq) {
+    if (bands && layer instanceof Sequential seq) {
       fuseInvertedResidual(seq);
     }
   }
@@ -77,7 +82,7 @@ public final class InferenceGraph {
     Conv2d expand = chain.size() == 3 ? chain.get(0) : null;
     Conv2d dw = chain.get(chain.size() - 2);
     Conv2d project = chain.get(chain.size() - 1);
-    if ((expand != null && !expand.isPlainPointwise()) || !dw.isDepthwise() || !project.isPlainPointwise()) {
+    if ((expand != null && !expand.isPlainPointwise()) || !dw.isUndilatedDepthwise() || !project.isPlainPointwise()) {
       return;
     }
     List<Layer> layers = seq.children();

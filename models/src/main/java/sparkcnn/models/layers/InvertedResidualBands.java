@@ -103,7 +103,7 @@ final class InvertedResidualBands implements Layer {
     int w = dg.w();
     int p = dg.p();
     int q = dg.q();
-    int s = dg.strideH();
+    int stride = dg.strideH();
     int r = dg.r();
     int cin = x.shape()[1];
     int cout = project.outChannels();
@@ -112,21 +112,21 @@ final class InvertedResidualBands implements Layer {
     float[][] buf = scratch.get();
     int p1 = Math.min(p, p0 + band);
     // The input rows the band's outputs read, inside the image; the rest is the layer's zero padding.
-    int top = p0 * s - dg.padTop();
+    int top = p0 * stride - dg.padTop();
     int h0 = Math.max(0, top);
-    int h1 = Math.min(h, (p1 - 1) * s - dg.padTop() + r);
-    int rows = h1 - h0;
+    int h1 = Math.min(h, (p1 - 1) * stride - dg.padTop() + r);
+    int inRows = h1 - h0;
     int padTop = h0 - top;
-    int padBottom = Math.max(0, (p1 - 1 - p0) * s + r - rows - padTop);
-    float[] e = buf[0] = grow(buf[0], c * rows * w);
+    int padBottom = Math.max(0, (p1 - 1 - p0) * stride + r - inRows - padTop);
+    float[] e = buf[0] = grow(buf[0], c * inRows * w);
     if (expand != null) {
-      expand.pointwiseOn(x.data, xImg + h0 * w, h * w, rows * w, e, 0, rows * w);
+      expand.pointwiseOn(x.data, xImg + h0 * w, h * w, inRows * w, e, 0, inRows * w);
     } else {
       for (int ch = 0; ch < c; ch++) {
-        System.arraycopy(x.data, xImg + ch * h * w + h0 * w, e, ch * rows * w, rows * w);
+        System.arraycopy(x.data, xImg + ch * h * w + h0 * w, e, ch * inRows * w, inRows * w);
       }
     }
-    ConvGeom bg = new ConvGeom(1, c, rows, w, c, r, dg.s(), s, dg.strideW(), padTop, dg.padLeft(), padBottom,
+    ConvGeom bg = new ConvGeom(1, c, inRows, w, c, r, dg.s(), stride, dg.strideW(), padTop, dg.padLeft(), padBottom,
         dg.padRight(), 1, 1, c);
     int cols = (p1 - p0) * q;
     float[] d = buf[1] = grow(buf[1], c * cols);

@@ -98,4 +98,22 @@ class InvertedResidualBandsTest {
         new Conv2d(4, 4, 1, 1, 0, 1, 1, false));
     assertThrows(IllegalStateException.class, () -> fused.forward(Tensor.zeros(1, 4, 3, 3), true));
   }
+
+  @Test
+  void aDilatedDepthwiseOrAFrozenPrefixKeepsTheLayers() {
+    Model dilated = new Model("dilated", Sequential.of(
+        Sequential.of(new Conv2d(4, 8, 1, 1, 0, 1, 1, false), new BatchNorm2d(8)),
+        Sequential.of(new Conv2d(8, 8, 3, 1, 2, 2, 8, false), new BatchNorm2d(8)),
+        Sequential.of(new Conv2d(8, 4, 1, 1, 0, 1, 1, false), new BatchNorm2d(4))), 4, 9, 9).init(1);
+    dilated.foldForInference();
+    assertEquals(false, dilated.root().children().get(0) instanceof InvertedResidualBands, "dilated depthwise");
+    // A frozen prefix cuts the tree by child position: a cut inside a body must still find its layers.
+    Model frozen = new Model("frozen", Sequential.of(
+        Sequential.of(new Conv2d(4, 8, 1, 1, 0, 1, 1, false), new BatchNorm2d(8)),
+        Sequential.of(new Conv2d(8, 8, 3, 1, 1, 1, 8, false), new BatchNorm2d(8)),
+        Sequential.of(new Conv2d(8, 4, 1, 1, 0, 1, 1, false), new BatchNorm2d(4))), 4, 9, 9).init(1);
+    frozen.freeze(4 * 8 + 2 * 8); // the expansion and its batch norm
+    frozen.foldForInference();
+    assertEquals(false, frozen.root().children().get(0) instanceof InvertedResidualBands, "frozen prefix");
+  }
 }
