@@ -80,7 +80,7 @@ public final class Conv2dKernels {
   }
 
   /** y[off, off + n) = act(y + b[bAt]) (no bias when b is null): one channel's epilogue on one run. */
-  static void biasAct(float[] b, int bAt, Activations.Fn act, float[] y, int off, int n) {
+  public static void biasAct(float[] b, int bAt, Activations.Fn act, float[] y, int off, int n) {
     if (b != null) {
       float v = b[bAt];
       for (int j = 0; j < n; j++) {

@@ -59,8 +59,8 @@ public enum ConvAlgorithm {
    * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
-   * set in L1; other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on the development machines, and
-   * deterministic.
+   * set in L1; other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on
+   * the development machines, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
     if (g.isPointwise() && g.n() > 1) {

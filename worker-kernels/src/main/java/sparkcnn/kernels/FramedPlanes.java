@@ -81,8 +81,8 @@ final class FramedPlanes {
           int mLo = Math.min(frameRows, Math.max(0, Math.floorDiv(top - a + sh - 1, sh)));
           int mHi = Math.max(mLo, Math.min(frameRows, Math.floorDiv(rows + top - a + sh - 1, sh)));
           java.util.Arrays.fill(dst, phase, phase + mLo * width, 0f);
-          int done = Simd.AVAILABLE ? Vec.evenOdd(src, srcOff, cols, top, left, sh, a, b, mLo, mHi, width, dst,
-              phase) : mLo;
+          int done = Simd.AVAILABLE ? Vec.evenOdd(src, srcOff, cols, top, left, sh, a, b, mLo, mHi, dst, phase,
+              width) : mLo;
           for (int m = done; m < mHi; m++) {
             int d = phase + m * width;
             int row = srcOff + (m * sh + a - top) * cols;
@@ -148,6 +148,12 @@ final class FramedPlanes {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
     static final IntVector IOTA = IntVector.zero(I).addIndex(1);
 
+    /** The lanes i whose column first + i lies in [left, left + cols): a row's values, not its padding. */
+    static VectorMask<Float> inside(int first, int left, int cols) {
+      IntVector k = IOTA.add(first);
+      return k.compare(VectorOperators.GE, left).and(k.compare(VectorOperators.LT, left + cols)).cast(S);
+    }
+
     /**
      * Frame rows top + from .. top + to - 1. With wp of a vector or more, a row is covered by vectors at 0, L,
      * 2L, ... and a last one ending at wp (overlapping, never past the row). A narrower row is one vector
@@ -159,9 +165,7 @@ final class FramedPlanes {
       FloatVector zero = FloatVector.zero(S);
       for (int c = 0; c < chunks; c++) {
         int c0 = wp >= l ? Math.min(c * l, wp - l) : 0;
-        IntVector col = IOTA.add(c0);
-        VectorMask<Float> inside = col.compare(VectorOperators.GE, left)
-            .and(col.compare(VectorOperators.LT, left + cols)).cast(S);
+        VectorMask<Float> inside = inside(c0, left, cols);
         for (int i = from; i < to; i++) {
           FloatVector v = FloatVector.fromArray(S, src, srcOff + i * cols + c0 - left);
           zero.blend(v, inside).intoArray(dst, (top + i) * wp + c0);
@@ -170,56 +174,39 @@ final class FramedPlanes {
     }
 
     /**
-     * Lane i takes lane 2i mod L (ODD: 2i + 1): the even lanes of one vector into the low half, of the next one into the high
-     * half. Two one-vector rearranges and a blend: the two-vector rearrange was not compiled to vector code on
-     * JDK 17 in this kernel (81% of the time in AbstractShuffle.wrapAndRebuild, measured).
+     * Lane i takes lane 2i mod L (ODD: 2i + 1): the even lanes of one vector into the low half, of the next one
+     * into the high half. Two one-vector rearranges and a blend: the two-vector rearrange was not compiled to
+     * vector code on JDK 17 in this kernel (81% of the time in AbstractShuffle.wrapAndRebuild, measured).
      */
     static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
     static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
     static final VectorMask<Float> HIGH = IOTA.compare(VectorOperators.GE, S.length() / 2).cast(S);
 
     /**
-     * Phase (a, b) rows mLo .. mHi - 1 of {@link #padStride2}, vector rows from mLo on while their loads stay
-     * inside src; returns the first row left to the caller (which writes it after these, as a narrow row's
-     * vector reaches into the next). Columns in whole vectors at 0, L, ... and a last one ending at width, or
-     * one vector when width is narrower.
+     * Phase (a, b) rows mLo .. mHi - 1 of {@link #padStride2} for a width under a vector: one vector per row, from
+     * mLo on while the row's two loads stay inside src; returns the first row left to the caller (which writes it
+     * after these, as each row's vector reaches into the next).
      */
     static int evenOdd(float[] src, int srcOff, int cols, int top, int left, int sh, int a, int b, int mLo,
-        int mHi, int width, float[] dst, int phase) {
+        int mHi, float[] dst, int phase, int width) {
       int l = S.length();
-      int span = 2 * Math.max(width, l);
-      // Vector rows: the first and last loads of the row inside src.
-      int m = mLo;
-      for (; m < mHi; m++) {
-        int start = srcOff + (m * sh + a - top) * cols + b - left;
-        if (start >= 0) {
-          break;
-        }
-      }
-      if (m > mLo) {
+      // Load starts grow with the row: only the first row can start before src, only the last ones end past it.
+      if (srcOff + (mLo * sh + a - top) * cols + b - left < 0) {
         return mLo;
       }
       int end = mHi;
-      while (end > mLo && srcOff + ((end - 1) * sh + a - top) * cols + b - left + span > src.length) {
+      while (end > mLo && srcOff + ((end - 1) * sh + a - top) * cols + b - left + 2 * l > src.length) {
         end--;
       }
-      int chunks = width >= l ? (width + l - 1) / l : 1;
       FloatVector zero = FloatVector.zero(S);
-      for (int c = 0; c < chunks; c++) {
-        int n0 = width >= l ? Math.min(c * l, width - l) : 0;
-        // Padded columns 2 n0 + b + i of the two loads: inside the plane when in [left, left + cols).
-        IntVector k0 = IOTA.add(2 * n0 + b);
-        IntVector k1 = k0.add(l);
-        VectorMask<Float> in0 = k0.compare(VectorOperators.GE, left).and(k0.compare(VectorOperators.LT, left + cols))
-            .cast(S);
-        VectorMask<Float> in1 = k1.compare(VectorOperators.GE, left).and(k1.compare(VectorOperators.LT, left + cols))
-            .cast(S);
-        for (int r = mLo; r < end; r++) {
-          int at = srcOff + (r * sh + a - top) * cols + 2 * n0 + b - left;
-          FloatVector v0 = zero.blend(FloatVector.fromArray(S, src, at), in0);
-          FloatVector v1 = zero.blend(FloatVector.fromArray(S, src, at + l), in1);
-          v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, phase + r * width + n0);
-        }
+      // Padded columns b + i of the two loads: inside the plane when in [left, left + cols).
+      VectorMask<Float> in0 = inside(b, left, cols);
+      VectorMask<Float> in1 = inside(b + l, left, cols);
+      for (int r = mLo; r < end; r++) {
+        int at = srcOff + (r * sh + a - top) * cols + b - left;
+        FloatVector v0 = zero.blend(FloatVector.fromArray(S, src, at), in0);
+        FloatVector v1 = zero.blend(FloatVector.fromArray(S, src, at + l), in1);
+        v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, phase + r * width);
       }
       return end;
     }
@@ -235,12 +222,8 @@ final class FramedPlanes {
         FloatVector v1 = FloatVector.fromArray(S, src, at + l);
         // Only the row's ends have padding in them; the masks cost more than the loads, so test first.
         if (2 * n0 < left || 2 * n0 + 2 * l > left + cols) {
-          IntVector k0 = IOTA.add(2 * n0);
-          IntVector k1 = k0.add(l);
-          v0 = zero.blend(v0, k0.compare(VectorOperators.GE, left).and(k0.compare(VectorOperators.LT, left + cols))
-              .cast(S));
-          v1 = zero.blend(v1, k1.compare(VectorOperators.GE, left).and(k1.compare(VectorOperators.LT, left + cols))
-              .cast(S));
+          v0 = zero.blend(v0, inside(2 * n0, left, cols));
+          v1 = zero.blend(v1, inside(2 * n0 + l, left, cols));
         }
         v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, even + n0);
         v0.rearrange(ODD).blend(v1.rearrange(ODD), HIGH).intoArray(dst, odd + n0);

@@ -167,14 +167,7 @@ public final class Conv2d implements Layer {
     }
     Gemm.gemm(false, false, out, cols, in, 1f, wb.params, wb.wOff, in, x, xOff, ldx, 0f, y, yOff, ldy);
     for (int k = 0; k < out; k++) {
-      int o = yOff + k * ldy;
-      if (biasData != null) {
-        float v = biasData[wb.bOff + k];
-        for (int j = 0; j < cols; j++) {
-          y[o + j] += v;
-        }
-      }
-      epilogue.apply(y, o, cols);
+      Conv2dKernels.biasAct(biasData, wb.bOff + k, epilogue, y, yOff + k * ldy, cols);
     }
   }
 
