@@ -17,6 +17,8 @@ public enum ConvAlgorithm {
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
   DEPTHWISE_TAPS("depthwise-taps"),
+  /** Winograd F(2x2, 3x3): 16 GEMMs on transformed tiles ({@link WinogradConv}; 3x3 stride 1; not weights). */
+  WINOGRAD("winograd"),
   /** Through the FFT ({@link FftConv2d}; stride 1, undilated, one group); tried for kernels of 5x5 and up. */
   FFT("fft");
 
@@ -24,6 +26,14 @@ public enum ConvAlgorithm {
   public enum Pass {
     FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS
   }
+
+  /**
+   * Whether the heuristic takes Winograd for 3x3 layers of 64 channels and more on planes 28 wide and wider,
+   * where it measured 1.3-1.7 times the implicit GEMM's speed (its transforms cost as much as its GEMMs save on
+   * fewer channels, and narrow planes waste tiles). {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM,
+   * the baseline the figures compare against.
+   */
+  static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
 
   private final String label;
 
@@ -50,6 +60,7 @@ public enum ConvAlgorithm {
       case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
       case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
+      case WINOGRAD -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.supports(g);
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
     };
   }
@@ -59,7 +70,8 @@ public enum ConvAlgorithm {
    * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
-   * set in L1; other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on
+   * set in L1; 3x3 stride-1 layers with many channels on wide planes use Winograd ({@link #WINOGRAD_BY_DEFAULT});
+   * other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on
    * the development machines, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
@@ -70,6 +82,9 @@ public enum ConvAlgorithm {
     if (DEPTHWISE_PLANES.supports(g, pass)
         && (DepthwisePlanes.fitsL1(g) || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
+    }
+    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && Math.min(g.c(), g.k()) >= 64 && g.q() >= 28) {
+      return WINOGRAD;
     }
     for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
       if (a.supports(g, pass)) {

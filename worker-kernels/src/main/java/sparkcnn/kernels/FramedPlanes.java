@@ -61,10 +61,21 @@ final class FramedPlanes {
       int width, float[] dst) {
     int phaseSize = frameRows * width;
     if (width >= Simd.LANES) {
-      // Row by row in memory order, both column phases from each pair of loads: the plane streams once.
+      // Row by row in memory order, both column phases from each pair of loads: the plane streams once. The
+      // rows whose loads stay inside src go through the vector loop, which builds its edge masks once.
+      int vFrom = 0;
+      int vTo = 0;
+      if (Simd.AVAILABLE) {
+        vFrom = Math.min(rows, Math.max(0, Math.floorDiv(left - srcOff + cols - 1, cols)));
+        vTo = Math.max(vFrom, Math.min(rows, Math.floorDiv(src.length - srcOff + left - 2 * width, cols) + 1));
+        Vec.splitRows(src, srcOff, cols, left, width, vFrom, vTo, top, sh, phaseSize, dst);
+      }
       for (int u = 0; u < sh * frameRows; u++) {
         int even = (u % sh) * 2 * phaseSize + (u / sh) * width;
         int ih = u - top;
+        if (ih >= vFrom && ih < vTo) {
+          continue;
+        }
         if (ih >= 0 && ih < rows) {
           splitRow(src, srcOff + ih * cols, cols, left, width, dst, even, even + phaseSize);
         } else {
@@ -229,6 +240,48 @@ final class FramedPlanes {
         v0.rearrange(ODD).blend(v1.rearrange(ODD), HIGH).intoArray(dst, odd + n0);
         if (n0 == n - l) {
           return;
+        }
+      }
+    }
+
+    /**
+     * {@link #splitRow} for plane rows [from, to) of {@link #padStride2} (their loads inside src), the masks of a
+     * row's first and last vectors built once for all rows.
+     */
+    static void splitRows(float[] src, int srcOff, int cols, int left, int n, int from, int to, int top, int sh,
+        int phaseSize, float[] dst) {
+      int l = S.length();
+      int last = n - l;
+      FloatVector zero = FloatVector.zero(S);
+      VectorMask<Float> first0 = inside(0, left, cols);
+      VectorMask<Float> first1 = inside(l, left, cols);
+      VectorMask<Float> last0 = inside(2 * last, left, cols);
+      VectorMask<Float> last1 = inside(2 * last + l, left, cols);
+      for (int ih = from; ih < to; ih++) {
+        int u = ih + top;
+        int even = (u % sh) * 2 * phaseSize + (u / sh) * n;
+        int odd = even + phaseSize;
+        int row = srcOff + ih * cols;
+        for (int c = 0; ; c += l) {
+          int n0 = Math.min(c, last);
+          int at = row + 2 * n0 - left;
+          FloatVector v0 = FloatVector.fromArray(S, src, at);
+          FloatVector v1 = FloatVector.fromArray(S, src, at + l);
+          if (n0 == 0) {
+            v0 = zero.blend(v0, first0);
+            v1 = zero.blend(v1, first1);
+          } else if (n0 == last) {
+            v0 = zero.blend(v0, last0);
+            v1 = zero.blend(v1, last1);
+          } else if (2 * n0 < left || 2 * n0 + 2 * l > left + cols) {
+            v0 = zero.blend(v0, inside(2 * n0, left, cols));
+            v1 = zero.blend(v1, inside(2 * n0 + l, left, cols));
+          }
+          v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, even + n0);
+          v0.rearrange(ODD).blend(v1.rearrange(ODD), HIGH).intoArray(dst, odd + n0);
+          if (n0 == last) {
+            break;
+          }
         }
       }
     }

@@ -418,6 +418,11 @@ public final class Gemm {
 
   /** Writes (add: adds) the valid rows x cols of an edge tile computed into scratch to C. */
   private static void storeEdge(float[] tile, int rows, int cols, float[] c, int cOff, int ldc, boolean add) {
+    if (cols == NR && Simd.AVAILABLE) {
+      // Rows short of a panel (a layer's last few output channels): whole rows, a vector at a time.
+      GemmVectorKernel.storeRows(tile, rows, c, cOff, ldc, add);
+      return;
+    }
     for (int r = 0; r < rows; r++) {
       int dst = cOff + r * ldc;
       for (int col = 0; col < cols; col++) {

@@ -164,6 +164,14 @@ final class GemmVectorKernel {
     }
   }
 
+  /** The first rows of an MR x NR scratch tile into C (add: added to it). */
+  static void storeRows(float[] tile, int rows, float[] c, int co, int ldc, boolean add) {
+    for (int r = 0; r < rows; r++) {
+      store(FloatVector.fromArray(S, tile, r * 2 * L), FloatVector.fromArray(S, tile, r * 2 * L + L), c, co + r * ldc,
+          add);
+    }
+  }
+
   private static void store(FloatVector v0, FloatVector v1, float[] c, int co, boolean add) {
     if (add) {
       v0 = v0.add(FloatVector.fromArray(S, c, co));

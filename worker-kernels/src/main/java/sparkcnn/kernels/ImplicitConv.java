@@ -40,11 +40,25 @@ final class ImplicitConv {
 
   /** dx = the adjoint of forward applied to dy, dx overwritten; needs {@link #supportsBackwardInput}. */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    forward(dy, dyOff, flippedWeights(w, wOff, g), 0, dx, dxOff, flippedGeometry(g));
+  }
+
+  /**
+   * The convolution whose forward pass is g's backward-data pass (stride 1): of dy (K channels, P x Q) to dx,
+   * padded by the dilated kernel's reach less g's padding on each side.
+   */
+  static ConvGeom flippedGeometry(ConvGeom g) {
     int reachH = g.dilationH() * (g.r() - 1);
     int reachW = g.dilationW() * (g.s() - 1);
-    ConvGeom flipped = new ConvGeom(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, 1, reachH - g.padTop(),
+    return new ConvGeom(g.n(), g.k(), g.p(), g.q(), g.c(), g.r(), g.s(), 1, 1, reachH - g.padTop(),
         reachW - g.padLeft(), reachH - g.padBottom(), reachW - g.padRight(), g.dilationH(), g.dilationW(), g.groups());
-    // W'[gi cg + c][k][r][s] = W[gi kg + k][c][R-1-r][S-1-s]: shape (C, K / groups, R, S).
+  }
+
+  /**
+   * The flipped geometry's weights, in this thread's FLIPPED_W scratch:
+   * W'[gi cg + c][k][r][s] = W[gi kg + k][c][R-1-r][S-1-s], shape (C, K / groups, R, S).
+   */
+  static float[] flippedWeights(float[] w, int wOff, ConvGeom g) {
     int rs = g.r() * g.s();
     float[] wt = Scratch.floats(Scratch.FLIPPED_W, g.weightSize());
     for (int gi = 0; gi < g.groups(); gi++) {
@@ -58,7 +72,7 @@ final class ImplicitConv {
         }
       }
     }
-    forward(dy, dyOff, wt, 0, dx, dxOff, flipped);
+    return wt;
   }
 
   /**

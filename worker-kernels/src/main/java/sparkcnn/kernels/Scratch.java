@@ -22,7 +22,11 @@ public final class Scratch {
   static final int FLIPPED_W = 6;
   /** Convolutions: a zero-padded image. */
   static final int PADDED = 7;
-  private static final int SLOTS = 8;
+  /** Winograd: a block's transformed input tiles. */
+  static final int TRANSFORMED_IN = 8;
+  /** Winograd: a block's products before the output transform. */
+  static final int TRANSFORMED_OUT = 9;
+  private static final int SLOTS = 10;
 
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
   private static final ThreadLocal<int[]> INTS = new ThreadLocal<>();
