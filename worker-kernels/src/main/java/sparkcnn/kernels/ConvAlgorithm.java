@@ -28,9 +28,9 @@ public enum ConvAlgorithm {
   }
 
   /**
-   * Whether the heuristic takes Winograd for 3x3 layers of 64 channels and more on planes 28 wide and wider,
-   * where it measured 1.3-1.7 times the implicit GEMM's speed (its transforms cost as much as its GEMMs save on
-   * fewer channels, and narrow planes waste tiles). {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM,
+   * Whether the heuristic takes Winograd for 3x3 layers of 128 channels and more on planes 14 wide and wider
+   * (ResNet's and VGG's middle stages), where it measured 1.3-1.5 times the implicit GEMM's speed. With fewer
+   * channels its transforms cost about what its GEMMs save, and narrow planes waste tiles. {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM,
    * the baseline the figures compare against.
    */
   static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
@@ -70,7 +70,7 @@ public enum ConvAlgorithm {
    * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
-   * set in L1; 3x3 stride-1 layers with many channels on wide planes use Winograd ({@link #WINOGRAD_BY_DEFAULT});
+   * set in L1; 3x3 stride-1 layers of many channels on planes not too narrow use Winograd ({@link #WINOGRAD_BY_DEFAULT});
    * other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on
    * the development machines, and deterministic.
    */
@@ -83,7 +83,7 @@ public enum ConvAlgorithm {
         && (DepthwisePlanes.fitsL1(g) || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
     }
-    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && Math.min(g.c(), g.k()) >= 64 && g.q() >= 28) {
+    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && Math.min(g.c(), g.k()) >= 128 && g.q() >= 14) {
       return WINOGRAD;
     }
     for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
