@@ -28,12 +28,19 @@ public enum ConvAlgorithm {
   }
 
   /**
-   * Whether the heuristic takes Winograd for 3x3 layers of 128 channels and more on planes 14 wide and wider
-   * (ResNet's and VGG's middle stages), where it measured 1.3-1.5 times the implicit GEMM's speed. With fewer
+   * Whether the heuristic takes Winograd for 3x3 layers of many channels on planes not too narrow
+   * ({@link #winogradPays}: ResNet's and VGG's first stages at 224), where it measured 1.2-1.6 times the implicit
+   * GEMM's speed. With fewer
    * channels its transforms cost about what its GEMMs save, and narrow planes waste tiles. {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM,
    * the baseline the figures compare against.
    */
   static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
+
+  /** 128 channels and more on planes 14 wide and wider, or 64 and more on planes 28 wide and wider. */
+  private static boolean winogradPays(ConvGeom g) {
+    int channels = Math.min(g.c(), g.k());
+    return channels >= 128 && g.q() >= 14 || channels >= 64 && g.q() >= 28;
+  }
 
   private final String label;
 
@@ -83,7 +90,7 @@ public enum ConvAlgorithm {
         && (DepthwisePlanes.fitsL1(g) || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
     }
-    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && Math.min(g.c(), g.k()) >= 128 && g.q() >= 14) {
+    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && winogradPays(g)) {
       return WINOGRAD;
     }
     for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {

@@ -133,8 +133,12 @@ class ConvTunerTest {
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(resnet, Pass.BACKWARD_WEIGHTS));
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 256, 7, 7, 256, 3, 3, 1, 1, 1,
         1), Pass.FORWARD), "narrow planes: implicit");
-    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 56, 56, 64, 3, 3, 1, 1, 1,
-        1), Pass.FORWARD), "fewer channels: implicit");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 14, 14, 64, 3, 3, 1, 1, 1,
+        1), Pass.FORWARD), "fewer channels on narrow planes: implicit");
+    assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1),
+        Pass.FORWARD), "64 channels on wide planes");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 16, 32, 32, 16, 3, 3, 1, 1, 1,
+        1), Pass.FORWARD), "few channels: implicit");
     assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1),
         Pass.FORWARD));
     assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 1, 1, 1, 0, 1, 1),
