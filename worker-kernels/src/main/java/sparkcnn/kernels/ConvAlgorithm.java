@@ -30,9 +30,8 @@ public enum ConvAlgorithm {
   /**
    * Whether the heuristic takes Winograd for 3x3 layers of many channels on planes not too narrow
    * ({@link #winogradPays}: ResNet's and VGG's first stages at 224), where it measured 1.2-1.6 times the implicit
-   * GEMM's speed. With fewer
-   * channels its transforms cost about what its GEMMs save, and narrow planes waste tiles. {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM,
-   * the baseline the figures compare against.
+   * GEMM's speed. With fewer channels its transforms cost about what its GEMMs save, and narrow planes waste
+   * tiles. {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM, the baseline the figures compare against.
    */
   static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
 
@@ -77,9 +76,9 @@ public enum ConvAlgorithm {
    * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
-   * set in L1; 3x3 stride-1 layers of many channels on planes not too narrow use Winograd ({@link #WINOGRAD_BY_DEFAULT});
-   * other stride-1 layers use the implicit GEMM; the rest im2col. Measured over the zoo's layers on
-   * the development machines, and deterministic.
+   * set in L1; 3x3 stride-1 layers of many channels on planes not too narrow use Winograd
+   * ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM; the rest im2col. Measured over
+   * the zoo's layers on the development machines, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
     if (g.isPointwise() && g.n() > 1) {

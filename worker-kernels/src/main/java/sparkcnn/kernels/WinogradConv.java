@@ -14,9 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocked so the transformed tiles stay in L2: a block is a run of tile rows (across images when the images
  * are small), its V and M sized to half of L2; blocks run in parallel. Input tiles are read from a frame of the
- * channel's plane split into even and odd columns ({@link FramedPlanes#padStride2}), so tile tx's four columns
- * are even[tx], odd[tx], even[tx + 1], odd[tx + 1]: whole-vector loads over 16 tiles, no gathers. Outputs come
- * back the same way, even and odd columns merged into rows ({@link FramedPlanes#mergeRow}).
+ * channel's rows split into their four (row, column) parity phases ({@link FramedPlanes#padStride2}), so the
+ * sixteen values of the tiles of a run sit at sixteen fixed offsets from consecutive positions: whole-vector loads
+ * over 16 tiles, no gathers, even when a plane row holds fewer tiles than a vector (see {@link #inputTiles}).
+ * Outputs come back as even and odd columns merged into rows ({@link FramedPlanes#mergeRow}).
  *
  * <p>Backward-data of a stride-1 3x3 convolution is the convolution of dy with the flipped, transposed weights
  * ({@link ImplicitConv#flippedGeometry}), so it runs here too. Weight gradients do not.
