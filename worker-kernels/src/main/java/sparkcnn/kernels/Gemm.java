@@ -15,8 +15,18 @@ import java.util.Arrays;
  * split over the kernel pool, by rows of C when there are enough; each thread packs its own panels.
  */
 public final class Gemm {
-  /** Rows of the register tile. */
-  public static final int MR = 6;
+  /**
+   * Rows of the register tile: 8 (sixteen accumulators) with 16-lane vectors, whose AVX-512 has 32 vector
+   * registers, else 6 (twelve accumulators, for AVX2's 16). Measured on a 2-core AMD EPYC with AVX-512, eight rows
+   * ran SGEMM and the implicit-GEMM convolutions faster than six, and they split 16, 32, 64... output channels
+   * without a short edge panel. -Dsparkcnn.gemm.mr=6|8 overrides (experiments).
+   */
+  public static final int MR = registerRows();
+  /**
+   * Rows of the narrow tile (one vector wide, {@link GemmVectorKernel#tileRowsANarrow}) that products with A's
+   * rows at offsets use for B panels no wider than a vector: 16 with AVX-512's 32 registers, else 0 (not used).
+   */
+  static final int NARROW_ROWS = Simd.AVAILABLE && Simd.LANES >= 16 ? 16 : 0;
   /** Columns of the register tile: two vectors. */
   public static final int NR = 2 * Simd.LANES;
   /**
@@ -33,6 +43,14 @@ public final class Gemm {
   private static final long PARALLEL_MACS = 1L << 20;
 
   private Gemm() {}
+
+  private static int registerRows() {
+    String v = System.getProperty("sparkcnn.gemm.mr");
+    if (v != null && (v.trim().equals("6") || v.trim().equals("8"))) {
+      return Integer.parseInt(v.trim());
+    }
+    return Simd.AVAILABLE && Simd.LANES >= 16 ? 8 : 6;
+  }
 
   /** v rounded down to a multiple of unit, within [lo, hi]. */
   static int roundDown(long v, int unit, int lo, int hi) {
@@ -270,7 +288,9 @@ public final class Gemm {
 
   private static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c,
       int co, int ldc, boolean add) {
-    if (Simd.AVAILABLE) {
+    if (Simd.AVAILABLE && MR == 8) {
+      GemmVectorKernel.tileRows8(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
+    } else if (Simd.AVAILABLE) {
       GemmVectorKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
     } else {
       GemmScalarKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
@@ -311,37 +331,61 @@ public final class Gemm {
   private static void macroRowsA(int mc, int nc, int kc, float[] a, int aOff, int[] rows, int rowBase,
       float[] packedB, int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
     float[] tile = null;
+    int[] offsets = new int[Math.max(MR, NARROW_ROWS)];
     for (int j0 = 0; j0 < nc; j0 += NR) {
       int cols = Math.min(NR, nc - j0);
       int bo = bBase + (j0 / NR) * panelStride;
+      if (NARROW_ROWS > 0 && cols <= Simd.LANES) {
+        macroRowsANarrow(mc, cols, kc, a, aOff, rows, rowBase, packedB, bo, c, cOff + j0, ldc, add, offsets);
+        continue;
+      }
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int n = Math.min(MR, mc - i0);
-        int base = rowBase + i0;
-        int o0 = aOff + rows[base];
-        int o1 = aOff + rows[base + Math.min(1, n - 1)];
-        int o2 = aOff + rows[base + Math.min(2, n - 1)];
-        int o3 = aOff + rows[base + Math.min(3, n - 1)];
-        int o4 = aOff + rows[base + Math.min(4, n - 1)];
-        int o5 = aOff + rows[base + Math.min(5, n - 1)];
+        for (int r = 0; r < MR; r++) {
+          offsets[r] = aOff + rows[rowBase + i0 + Math.min(r, n - 1)];
+        }
         if (n == MR && cols == NR) {
-          tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
+          tileRowsA(kc, a, offsets, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
         } else {
           if (tile == null) {
             tile = Scratch.floats(Scratch.TILE, MR * NR);
           }
-          tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, packedB, bo, tile, 0, NR, false);
+          tileRowsA(kc, a, offsets, packedB, bo, tile, 0, NR, false);
           storeEdge(tile, n, cols, c, cOff + i0 * ldc + j0, ldc, add);
         }
       }
     }
   }
 
-  private static void tileRowsA(int kc, float[] a, int o0, int o1, int o2, int o3, int o4, int o5, float[] b,
-      int bo, float[] c, int co, int ldc, boolean add) {
-    if (Simd.AVAILABLE) {
-      GemmVectorKernel.tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, b, bo, c, co, ldc, add);
+  /**
+   * One B panel no more than a vector wide, in the narrow tile's {@link #NARROW_ROWS} rows at a time (a last
+   * partial block repeats its last row and goes through the scratch tile, as in macroRowsA).
+   */
+  private static void macroRowsANarrow(int mc, int cols, int kc, float[] a, int aOff, int[] rows, int rowBase,
+      float[] packedB, int bo, float[] c, int cOff, int ldc, boolean add, int[] offsets) {
+    for (int i0 = 0; i0 < mc; i0 += NARROW_ROWS) {
+      int n = Math.min(NARROW_ROWS, mc - i0);
+      for (int r = 0; r < NARROW_ROWS; r++) {
+        offsets[r] = aOff + rows[rowBase + i0 + Math.min(r, n - 1)];
+      }
+      if (n == NARROW_ROWS && cols == Simd.LANES) {
+        GemmVectorKernel.tileRowsANarrow(kc, a, offsets, packedB, bo, c, cOff + i0 * ldc, ldc, add);
+      } else {
+        float[] tile = Scratch.floats(Scratch.TILE, NARROW_ROWS * NR);
+        GemmVectorKernel.tileRowsANarrow(kc, a, offsets, packedB, bo, tile, 0, NR, false);
+        storeEdge(tile, n, cols, c, cOff + i0 * ldc, ldc, add);
+      }
+    }
+  }
+
+  private static void tileRowsA(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
+      boolean add) {
+    if (Simd.AVAILABLE && MR == 8) {
+      GemmVectorKernel.tileRowsA8(kc, a, rows, b, bo, c, co, ldc, add);
+    } else if (Simd.AVAILABLE) {
+      GemmVectorKernel.tileRowsA(kc, a, rows, b, bo, c, co, ldc, add);
     } else {
-      GemmScalarKernel.tileRowsA(kc, a, o0, o1, o2, o3, o4, o5, b, bo, c, co, ldc, add);
+      GemmScalarKernel.tileRowsA(kc, a, rows, b, bo, c, co, ldc, add);
     }
   }
 
@@ -432,7 +476,9 @@ public final class Gemm {
   }
 
   private static void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
-    if (Simd.AVAILABLE) {
+    if (Simd.AVAILABLE && MR == 8) {
+      GemmVectorKernel.tile8(kc, a, ao, b, bo, c, co, ldc, add);
+    } else if (Simd.AVAILABLE) {
       GemmVectorKernel.tile(kc, a, ao, b, bo, c, co, ldc, add);
     } else {
       GemmScalarKernel.tile(kc, a, ao, b, bo, c, co, ldc, add);

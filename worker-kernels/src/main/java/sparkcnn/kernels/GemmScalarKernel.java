@@ -46,10 +46,9 @@ final class GemmScalarKernel {
     }
   }
 
-  /** A(r, p) = a[o_r + p], as {@link GemmVectorKernel#tileRowsA}. */
-  static void tileRowsA(int kc, float[] a, int o0, int o1, int o2, int o3, int o4, int o5, float[] b, int bo,
-      float[] c, int co, int ldc, boolean add) {
-    int[] rows = {o0, o1, o2, o3, o4, o5};
+  /** A(r, p) = a[rows[r] + p], as {@link GemmVectorKernel#tileRowsA}. */
+  static void tileRowsA(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
+      boolean add) {
     final int nr = Gemm.NR;
     for (int r = 0; r < Gemm.MR; r++) {
       int row = co + r * ldc;

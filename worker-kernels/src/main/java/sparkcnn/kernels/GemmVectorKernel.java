@@ -4,10 +4,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GEMM's register tile on the Vector API: C[6 x 2L] += A-panel * B-panel over kc, with twelve
- * accumulators held in vector registers. Each step loads two B vectors, broadcasts six A values and
- * issues twelve independent FMAs, enough to keep both FMA pipes busy. Only loaded when
- * {@link Simd#AVAILABLE}.
+ * GEMM's register tiles on the Vector API: C[MR x 2L] += A-panel * B-panel over kc, with the accumulators held
+ * in vector registers. Each step loads two B vectors, broadcasts MR A values and issues 2 MR independent FMAs.
+ * Six rows (twelve accumulators) suit 16-register AVX2; with AVX-512's 32 registers eight rows (sixteen
+ * accumulators) fit as well, load less per FMA, and divide the channel counts of CNN layers (16, 32, 64...)
+ * without a short edge panel. {@link Gemm#MR} picks one; the methods named ...8 are the eight-row tiles. Only
+ * loaded when {@link Simd#AVAILABLE}.
  */
 final class GemmVectorKernel {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -109,11 +111,17 @@ final class GemmVectorKernel {
   }
 
   /**
-   * The tile with A read in place from six rows: A(r, p) = a[o_r + p]. A convolution's weight gradient reads the
-   * im2col rows straight from the padded image this way, so A is never packed. B is packed as usual.
+   * The tile with A read in place from six rows: A(r, p) = a[rows[r] + p]. A convolution's weight gradient reads
+   * the im2col rows straight from the padded image this way, so A is never packed. B is packed as usual.
    */
-  static void tileRowsA(int kc, float[] a, int o0, int o1, int o2, int o3, int o4, int o5, float[] b, int bo,
-      float[] c, int co, int ldc, boolean add) {
+  static void tileRowsA(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
+      boolean add) {
+    int o0 = rows[0];
+    int o1 = rows[1];
+    int o2 = rows[2];
+    int o3 = rows[3];
+    int o4 = rows[4];
+    int o5 = rows[5];
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -154,6 +162,364 @@ final class GemmVectorKernel {
     store(c30, c31, c, co + 3 * ldc, add);
     store(c40, c41, c, co + 4 * ldc, add);
     store(c50, c51, c, co + 5 * ldc, add);
+  }
+
+  /** {@link #tile} with eight rows. */
+  static void tile8(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int p = 0; p < kc; p++, ao += 8, bo += 2 * L) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bo);
+      FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+      FloatVector x = FloatVector.broadcast(S, a[ao]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ao + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ao + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ao + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ao + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ao + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ao + 6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ao + 7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
+    // boxes them (measured: four times slower).
+    if (add) {
+      c00 = c00.add(FloatVector.fromArray(S, c, co));
+      c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+      c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+      c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+      c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+      c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+      c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+      c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+      c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+      c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+      c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+      c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+      c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L));
+      c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+      c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L));
+    }
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
+    c60.intoArray(c, co + 6 * ldc);
+    c61.intoArray(c, co + 6 * ldc + L);
+    c70.intoArray(c, co + 7 * ldc);
+    c71.intoArray(c, co + 7 * ldc + L);
+  }
+
+  /** {@link #tileRows} with eight rows. */
+  static void tileRows8(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c, int co,
+      int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int p = 0; p < kc; p++, ao += 8) {
+      int bo = bBase + rowOff[rOff + p];
+      FloatVector b0 = FloatVector.fromArray(S, b, bo);
+      FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+      FloatVector x = FloatVector.broadcast(S, a[ao]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[ao + 1]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[ao + 2]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[ao + 3]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[ao + 4]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[ao + 5]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[ao + 6]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[ao + 7]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
+    // boxes them (measured: four times slower).
+    if (add) {
+      c00 = c00.add(FloatVector.fromArray(S, c, co));
+      c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+      c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+      c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+      c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+      c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+      c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+      c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+      c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+      c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+      c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+      c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+      c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L));
+      c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+      c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L));
+    }
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
+    c60.intoArray(c, co + 6 * ldc);
+    c61.intoArray(c, co + 6 * ldc + L);
+    c70.intoArray(c, co + 7 * ldc);
+    c71.intoArray(c, co + 7 * ldc + L);
+  }
+
+  /** {@link #tileRowsA} with eight rows. */
+  static void tileRowsA8(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
+      boolean add) {
+    int o0 = rows[0];
+    int o1 = rows[1];
+    int o2 = rows[2];
+    int o3 = rows[3];
+    int o4 = rows[4];
+    int o5 = rows[5];
+    int o6 = rows[6];
+    int o7 = rows[7];
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int p = 0; p < kc; p++, bo += 2 * L) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bo);
+      FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+      FloatVector x = FloatVector.broadcast(S, a[o0 + p]);
+      c00 = x.fma(b0, c00);
+      c01 = x.fma(b1, c01);
+      x = FloatVector.broadcast(S, a[o1 + p]);
+      c10 = x.fma(b0, c10);
+      c11 = x.fma(b1, c11);
+      x = FloatVector.broadcast(S, a[o2 + p]);
+      c20 = x.fma(b0, c20);
+      c21 = x.fma(b1, c21);
+      x = FloatVector.broadcast(S, a[o3 + p]);
+      c30 = x.fma(b0, c30);
+      c31 = x.fma(b1, c31);
+      x = FloatVector.broadcast(S, a[o4 + p]);
+      c40 = x.fma(b0, c40);
+      c41 = x.fma(b1, c41);
+      x = FloatVector.broadcast(S, a[o5 + p]);
+      c50 = x.fma(b0, c50);
+      c51 = x.fma(b1, c51);
+      x = FloatVector.broadcast(S, a[o6 + p]);
+      c60 = x.fma(b0, c60);
+      c61 = x.fma(b1, c61);
+      x = FloatVector.broadcast(S, a[o7 + p]);
+      c70 = x.fma(b0, c70);
+      c71 = x.fma(b1, c71);
+    }
+    // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
+    // boxes them (measured: four times slower).
+    if (add) {
+      c00 = c00.add(FloatVector.fromArray(S, c, co));
+      c01 = c01.add(FloatVector.fromArray(S, c, co + L));
+      c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
+      c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
+      c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+      c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+      c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+      c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+      c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+      c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+      c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+      c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+      c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L));
+      c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+      c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L));
+    }
+    c00.intoArray(c, co);
+    c01.intoArray(c, co + L);
+    c10.intoArray(c, co + ldc);
+    c11.intoArray(c, co + ldc + L);
+    c20.intoArray(c, co + 2 * ldc);
+    c21.intoArray(c, co + 2 * ldc + L);
+    c30.intoArray(c, co + 3 * ldc);
+    c31.intoArray(c, co + 3 * ldc + L);
+    c40.intoArray(c, co + 4 * ldc);
+    c41.intoArray(c, co + 4 * ldc + L);
+    c50.intoArray(c, co + 5 * ldc);
+    c51.intoArray(c, co + 5 * ldc + L);
+    c60.intoArray(c, co + 6 * ldc);
+    c61.intoArray(c, co + 6 * ldc + L);
+    c70.intoArray(c, co + 7 * ldc);
+    c71.intoArray(c, co + 7 * ldc + L);
+  }
+
+  /**
+   * A narrow tile for products only one vector wide (a weight gradient of a layer with 16 output channels): C[16 x
+   * L] += A * B, A read in place from sixteen rows as in {@link #tileRowsA}, B from the first vector of each
+   * packed 2L-wide row (the second holds padding). The two-vector tiles would spend half their FMAs on that
+   * padding; sixteen accumulators in one column spend none.
+   */
+  static void tileRowsANarrow(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
+      boolean add) {
+    int o0 = rows[0];
+    int o1 = rows[1];
+    int o2 = rows[2];
+    int o3 = rows[3];
+    int o4 = rows[4];
+    int o5 = rows[5];
+    int o6 = rows[6];
+    int o7 = rows[7];
+    int o8 = rows[8];
+    int o9 = rows[9];
+    int o10 = rows[10];
+    int o11 = rows[11];
+    int o12 = rows[12];
+    int o13 = rows[13];
+    int o14 = rows[14];
+    int o15 = rows[15];
+    FloatVector c0 = FloatVector.zero(S);
+    FloatVector c1 = c0;
+    FloatVector c2 = c0;
+    FloatVector c3 = c0;
+    FloatVector c4 = c0;
+    FloatVector c5 = c0;
+    FloatVector c6 = c0;
+    FloatVector c7 = c0;
+    FloatVector c8 = c0;
+    FloatVector c9 = c0;
+    FloatVector c10 = c0;
+    FloatVector c11 = c0;
+    FloatVector c12 = c0;
+    FloatVector c13 = c0;
+    FloatVector c14 = c0;
+    FloatVector c15 = c0;
+    for (int p = 0; p < kc; p++, bo += 2 * L) {
+      FloatVector b0 = FloatVector.fromArray(S, b, bo);
+      c0 = FloatVector.broadcast(S, a[o0 + p]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[o1 + p]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[o2 + p]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[o3 + p]).fma(b0, c3);
+      c4 = FloatVector.broadcast(S, a[o4 + p]).fma(b0, c4);
+      c5 = FloatVector.broadcast(S, a[o5 + p]).fma(b0, c5);
+      c6 = FloatVector.broadcast(S, a[o6 + p]).fma(b0, c6);
+      c7 = FloatVector.broadcast(S, a[o7 + p]).fma(b0, c7);
+      c8 = FloatVector.broadcast(S, a[o8 + p]).fma(b0, c8);
+      c9 = FloatVector.broadcast(S, a[o9 + p]).fma(b0, c9);
+      c10 = FloatVector.broadcast(S, a[o10 + p]).fma(b0, c10);
+      c11 = FloatVector.broadcast(S, a[o11 + p]).fma(b0, c11);
+      c12 = FloatVector.broadcast(S, a[o12 + p]).fma(b0, c12);
+      c13 = FloatVector.broadcast(S, a[o13 + p]).fma(b0, c13);
+      c14 = FloatVector.broadcast(S, a[o14 + p]).fma(b0, c14);
+      c15 = FloatVector.broadcast(S, a[o15 + p]).fma(b0, c15);
+    }
+    if (add) {
+      c0 = c0.add(FloatVector.fromArray(S, c, co));
+      c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
+      c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+      c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+      c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+      c5 = c5.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+      c6 = c6.add(FloatVector.fromArray(S, c, co + 6 * ldc));
+      c7 = c7.add(FloatVector.fromArray(S, c, co + 7 * ldc));
+      c8 = c8.add(FloatVector.fromArray(S, c, co + 8 * ldc));
+      c9 = c9.add(FloatVector.fromArray(S, c, co + 9 * ldc));
+      c10 = c10.add(FloatVector.fromArray(S, c, co + 10 * ldc));
+      c11 = c11.add(FloatVector.fromArray(S, c, co + 11 * ldc));
+      c12 = c12.add(FloatVector.fromArray(S, c, co + 12 * ldc));
+      c13 = c13.add(FloatVector.fromArray(S, c, co + 13 * ldc));
+      c14 = c14.add(FloatVector.fromArray(S, c, co + 14 * ldc));
+      c15 = c15.add(FloatVector.fromArray(S, c, co + 15 * ldc));
+    }
+    c0.intoArray(c, co);
+    c1.intoArray(c, co + ldc);
+    c2.intoArray(c, co + 2 * ldc);
+    c3.intoArray(c, co + 3 * ldc);
+    c4.intoArray(c, co + 4 * ldc);
+    c5.intoArray(c, co + 5 * ldc);
+    c6.intoArray(c, co + 6 * ldc);
+    c7.intoArray(c, co + 7 * ldc);
+    c8.intoArray(c, co + 8 * ldc);
+    c9.intoArray(c, co + 9 * ldc);
+    c10.intoArray(c, co + 10 * ldc);
+    c11.intoArray(c, co + 11 * ldc);
+    c12.intoArray(c, co + 12 * ldc);
+    c13.intoArray(c, co + 13 * ldc);
+    c14.intoArray(c, co + 14 * ldc);
+    c15.intoArray(c, co + 15 * ldc);
   }
 
   /** dst[d + p * 2L, + 2L) = b[src + p * ldb, + 2L) for p in [0, kc): packing one B panel. */

@@ -1,5 +1,6 @@
 package sparkcnn.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,22 +120,39 @@ class GemmTest {
     Gemm.gemmPackedB(false, m, n, k, 1f, a, 0, k, packedB, 0, 0f, c, 0, n);
     Rand.assertClose(expected, c, 1e-4, "gemmPackedB");
 
-    // A's rows at offsets (C = A op(B)), accumulating onto C, split across threads.
-    int mm = 45;
-    int[] aRows = new int[mm];
-    for (int i = 0; i < mm; i++) {
-      aRows[i] = (mm - 1 - i) * (k + 11);
+  }
+
+  /**
+   * A's rows at offsets (C = A op(B)), accumulating onto C, split across threads. The widths cover whole
+   * two-vector panels, a panel one vector wide or narrower (the narrow tile on AVX-512), and row counts off the
+   * tiles' multiples.
+   */
+  @ParameterizedTest(name = "m={0} n={1} k={2}")
+  @CsvSource({"45,70,300", "45,16,300", "32,16,520", "17,1,40", "8,40,33", "160,16,70"})
+  void rowOffsetsAMatchNaive(int m, int n, int k) {
+    SplittableRandom rnd = new SplittableRandom(m * 1000L + n);
+    int[] aRows = new int[m];
+    for (int i = 0; i < m; i++) {
+      aRows[i] = (m - 1 - i) * (k + 11);
     }
-    float[] aStore = Rand.floats(rnd, mm * (k + 11) + 2);
-    float[] aDense = new float[mm * k];
-    for (int i = 0; i < mm; i++) {
+    float[] aStore = Rand.floats(rnd, m * (k + 11) + 2);
+    float[] aDense = new float[m * k];
+    for (int i = 0; i < m; i++) {
       System.arraycopy(aStore, 2 + aRows[i], aDense, i * k, k);
     }
     float[] bt = Rand.floats(rnd, n * k); // op(B) = bt^T
-    float[] c0 = Rand.floats(rnd, mm * n);
-    float[] exp2 = c0.clone();
-    GemmNaive.gemm(false, true, mm, n, k, 1f, aDense, 0, k, bt, 0, k, 1f, exp2, 0, n);
-    Gemm.gemmRowOffsetsA(mm, n, k, aStore, 2, aRows, true, bt, 0, k, 1f, c0, 0, n);
-    Rand.assertClose(exp2, c0, 1e-4, "gemmRowOffsetsA");
+    float[] c = Rand.floats(rnd, m * n + 3);
+    float[] expected = c.clone();
+    GemmNaive.gemm(false, true, m, n, k, 1f, aDense, 0, k, bt, 0, k, 1f, expected, 1, n);
+    Gemm.gemmRowOffsetsA(m, n, k, aStore, 2, aRows, true, bt, 0, k, 1f, c, 1, n);
+    Rand.assertClose(expected, c, 1e-4, "gemmRowOffsetsA");
+  }
+
+  /** Surefire runs these tests once more with the other register tile; this pins which one ran. */
+  @Test
+  void registerTileFollowsTheVectorWidthUnlessSet() {
+    Integer set = Integer.getInteger("sparkcnn.gemm.mr");
+    int expected = set != null ? set : Simd.AVAILABLE && Simd.LANES >= 16 ? 8 : 6;
+    assertEquals(expected, Gemm.MR);
   }
 }
