@@ -522,6 +522,100 @@ final class GemmVectorKernel {
     c15.intoArray(c, co + 15 * ldc);
   }
 
+  /**
+   * {@link GemmNT}'s 4 x 4 tile: the sixteen dot products of A rows a0..a3 with B rows b0..b3 over p in [p0, p1),
+   * added lane-wise to the accumulator vectors at acc[o + (4 r + s) L]. A tail shorter than a vector goes into lane
+   * 0. The accumulators stay in registers for the whole sweep and are written out inline (see tile8).
+   */
+  static void dotTile(int p0, int p1, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2,
+      int b3, float[] acc, int o) {
+    FloatVector c00 = FloatVector.fromArray(S, acc, o);
+    FloatVector c01 = FloatVector.fromArray(S, acc, o + 1 * L);
+    FloatVector c02 = FloatVector.fromArray(S, acc, o + 2 * L);
+    FloatVector c03 = FloatVector.fromArray(S, acc, o + 3 * L);
+    FloatVector c10 = FloatVector.fromArray(S, acc, o + 4 * L);
+    FloatVector c11 = FloatVector.fromArray(S, acc, o + 5 * L);
+    FloatVector c12 = FloatVector.fromArray(S, acc, o + 6 * L);
+    FloatVector c13 = FloatVector.fromArray(S, acc, o + 7 * L);
+    FloatVector c20 = FloatVector.fromArray(S, acc, o + 8 * L);
+    FloatVector c21 = FloatVector.fromArray(S, acc, o + 9 * L);
+    FloatVector c22 = FloatVector.fromArray(S, acc, o + 10 * L);
+    FloatVector c23 = FloatVector.fromArray(S, acc, o + 11 * L);
+    FloatVector c30 = FloatVector.fromArray(S, acc, o + 12 * L);
+    FloatVector c31 = FloatVector.fromArray(S, acc, o + 13 * L);
+    FloatVector c32 = FloatVector.fromArray(S, acc, o + 14 * L);
+    FloatVector c33 = FloatVector.fromArray(S, acc, o + 15 * L);
+    int p = p0;
+    for (; p <= p1 - L; p += L) {
+      FloatVector y0 = FloatVector.fromArray(S, b, b0 + p);
+      FloatVector y1 = FloatVector.fromArray(S, b, b1 + p);
+      FloatVector y2 = FloatVector.fromArray(S, b, b2 + p);
+      FloatVector y3 = FloatVector.fromArray(S, b, b3 + p);
+      FloatVector x = FloatVector.fromArray(S, a, a0 + p);
+      c00 = x.fma(y0, c00);
+      c01 = x.fma(y1, c01);
+      c02 = x.fma(y2, c02);
+      c03 = x.fma(y3, c03);
+      x = FloatVector.fromArray(S, a, a1 + p);
+      c10 = x.fma(y0, c10);
+      c11 = x.fma(y1, c11);
+      c12 = x.fma(y2, c12);
+      c13 = x.fma(y3, c13);
+      x = FloatVector.fromArray(S, a, a2 + p);
+      c20 = x.fma(y0, c20);
+      c21 = x.fma(y1, c21);
+      c22 = x.fma(y2, c22);
+      c23 = x.fma(y3, c23);
+      x = FloatVector.fromArray(S, a, a3 + p);
+      c30 = x.fma(y0, c30);
+      c31 = x.fma(y1, c31);
+      c32 = x.fma(y2, c32);
+      c33 = x.fma(y3, c33);
+    }
+    c00.intoArray(acc, o);
+    c01.intoArray(acc, o + 1 * L);
+    c02.intoArray(acc, o + 2 * L);
+    c03.intoArray(acc, o + 3 * L);
+    c10.intoArray(acc, o + 4 * L);
+    c11.intoArray(acc, o + 5 * L);
+    c12.intoArray(acc, o + 6 * L);
+    c13.intoArray(acc, o + 7 * L);
+    c20.intoArray(acc, o + 8 * L);
+    c21.intoArray(acc, o + 9 * L);
+    c22.intoArray(acc, o + 10 * L);
+    c23.intoArray(acc, o + 11 * L);
+    c30.intoArray(acc, o + 12 * L);
+    c31.intoArray(acc, o + 13 * L);
+    c32.intoArray(acc, o + 14 * L);
+    c33.intoArray(acc, o + 15 * L);
+    for (; p < p1; p++) {
+      float x0 = a[a0 + p];
+      float x1 = a[a1 + p];
+      float x2 = a[a2 + p];
+      float x3 = a[a3 + p];
+      float y0 = b[b0 + p];
+      float y1 = b[b1 + p];
+      float y2 = b[b2 + p];
+      float y3 = b[b3 + p];
+      acc[o] += x0 * y0;
+      acc[o + 1 * L] += x0 * y1;
+      acc[o + 2 * L] += x0 * y2;
+      acc[o + 3 * L] += x0 * y3;
+      acc[o + 4 * L] += x1 * y0;
+      acc[o + 5 * L] += x1 * y1;
+      acc[o + 6 * L] += x1 * y2;
+      acc[o + 7 * L] += x1 * y3;
+      acc[o + 8 * L] += x2 * y0;
+      acc[o + 9 * L] += x2 * y1;
+      acc[o + 10 * L] += x2 * y2;
+      acc[o + 11 * L] += x2 * y3;
+      acc[o + 12 * L] += x3 * y0;
+      acc[o + 13 * L] += x3 * y1;
+      acc[o + 14 * L] += x3 * y2;
+      acc[o + 15 * L] += x3 * y3;
+    }
+  }
+
   /** dst[d + p * 2L, + 2L) = b[src + p * ldb, + 2L) for p in [0, kc): packing one B panel. */
   static void copyRows(int kc, float[] b, int src, int ldb, float[] dst, int d) {
     for (int p = 0; p < kc; p++, src += ldb, d += 2 * L) {

@@ -78,7 +78,8 @@ final class ImplicitConv {
   /**
    * dw += dL/dw for stride 1, as dW^T (C R S x K) = B (C R S x P Wp) * dY'^T, with B's rows read in place from
    * the padded image (see {@link #image}) through the row offsets, and dY' = dy widened to the padded width with
-   * zeros in the extra columns (so they contribute nothing).
+   * zeros in the extra columns (so they contribute nothing). Both operands are read along the pixels: by
+   * {@link GemmNT}'s dot products where it pays (few channels), else by GEMM.
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     int hp = g.paddedH();
@@ -93,6 +94,14 @@ final class ImplicitConv {
     boolean byImage = g.n() >= Parallel.threads() && !Parallel.inWorker();
     int chunks = byImage ? Parallel.chunks(g.n()) : 1;
     float[] dwt = Scratch.floats(Scratch.PACKED_W, chunks * total);
+    // Few channels, one group: GemmNT's dot products over the pixels. GEMM reads A in place here and packs only
+    // dy, so the dot products win only while their accumulator is small: measured on ResNet-20 (one thread, AMD
+    // EPYC), 1.2-1.8x faster at 16 channels (147 KB), 0.8-0.9x at 32 (590 KB).
+    boolean dots = g.groups() == 1 && GemmNT.fits(g.colRows(), g.k(), CacheSizes.l2() / 2);
+    int[] wideRows = new int[g.k()];
+    for (int k = 0; k < g.k(); k++) {
+      wideRows[k] = k * columns;
+    }
     Parallel.RangeBody body = (lo, hi, chunk) -> {
       Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
       float[] xp = Scratch.floats(Scratch.PADDED, paddedSize);
@@ -104,6 +113,11 @@ final class ImplicitConv {
           Arrays.fill(wide, dst + g.q(), dst + wp, 0f);
         }
       }
+      float[] acc = dots ? Scratch.floats(Scratch.PARTIAL, GemmNT.accumulatorSize(g.colRows(), g.k())) : null;
+      int[] aRows = dots ? new int[g.colRows()] : null;
+      if (dots) {
+        Arrays.fill(acc, 0, GemmNT.accumulatorSize(g.colRows(), g.k()), 0f);
+      }
       for (int i = lo; i < hi; i++) {
         int base = image(x, xOff, i, g, hp, wp, xp, paddedSize);
         float[] a = base < 0 ? xp : x;
@@ -112,10 +126,20 @@ final class ImplicitConv {
             System.arraycopy(dy, dyOff + ((i * g.k() + k) * g.p() + p) * g.q(), wide, k * columns + p * wp, g.q());
           }
         }
+        if (dots) {
+          for (int t = 0; t < g.colRows(); t++) {
+            aRows[t] = Math.max(base, 0) + rowOff[t];
+          }
+          GemmNT.accumulate(g.colRows(), g.k(), columns, a, aRows, wide, wideRows, acc);
+          continue;
+        }
         for (int gi = 0; gi < g.groups(); gi++) {
           Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), columns, a, Math.max(base, 0) + gi * g.cg() * hp * wp, rowOff,
               true, wide, gi * g.kg() * columns, columns, 1f, dwt, chunk * total + gi * perGroup, g.kg());
         }
+      }
+      if (dots) {
+        GemmNT.reduceInto(acc, g.colRows(), g.k(), dwt, chunk * total, g.k());
       }
     };
     if (byImage) {

@@ -18,6 +18,10 @@ class Conv2dTest {
         ConvGeom.of(2, 6, 8, 7, 9, 3, 3, 1, 1, 1, 3),        // groups
         ConvGeom.of(2, 8, 6, 5, 16, 1, 1, 1, 0, 1, 1),       // pointwise
         ConvGeom.of(2, 8, 6, 5, 12, 1, 1, 1, 0, 1, 4),       // grouped pointwise (ShuffleNet)
+        ConvGeom.of(2, 7, 23, 23, 10, 1, 1, 1, 0, 1, 1),     // pointwise, planes long enough to read in place
+        ConvGeom.of(2, 6, 23, 23, 8, 1, 1, 1, 0, 1, 2),      // the same, grouped
+        ConvGeom.of(1, 160, 3, 3, 128, 1, 1, 1, 0, 1, 1),    // pointwise, many channels: weight gradient by GEMM
+        ConvGeom.of(1, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),      // 3x3, many channels: weight gradient by GEMM
         ConvGeom.of(3, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),        // strided 1x1 (ResNet projection)
         ConvGeom.of(2, 5, 9, 8, 5, 3, 3, 1, 1, 1, 5),        // depthwise
         ConvGeom.of(2, 4, 10, 11, 4, 5, 5, 2, 2, 1, 4),      // depthwise 5x5 stride 2

@@ -148,6 +148,42 @@ class GemmTest {
     Rand.assertClose(expected, c, 1e-4, "gemmRowOffsetsA");
   }
 
+  /**
+   * GemmNT's dot-product tiles: sizes off the 4 x 4 tile, sweeps with a tail shorter than a vector, several
+   * cache chunks and the threaded split, and two calls adding into one accumulator.
+   */
+  @ParameterizedTest(name = "m={0} n={1} k={2}")
+  @CsvSource({"1,1,1", "3,5,17", "4,4,16", "37,45,700", "6,144,3000", "150,20,9001"})
+  void dotProductTilesMatchNaive(int m, int n, int k) {
+    SplittableRandom rnd = new SplittableRandom(m * 7919L + n * 31L + k);
+    int[] aRows = new int[m];
+    int[] bRows = new int[n];
+    for (int i = 0; i < m; i++) {
+      aRows[i] = 5 + (m - 1 - i) * (k + 3); // reversed, with gaps between rows
+    }
+    for (int j = 0; j < n; j++) {
+      bRows[j] = 1 + j * (k + 9);
+    }
+    float[] a = Rand.floats(rnd, m * (k + 3) + 5);
+    float[] b = Rand.floats(rnd, n * (k + 9) + 1);
+    float[] c = Rand.floats(rnd, 2 + m * (n + 1));
+    float[] expected = c.clone();
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double s = 0;
+        for (int p = 0; p < k; p++) {
+          s += (double) a[aRows[i] + p] * b[bRows[j] + p];
+        }
+        expected[2 + i * (n + 1) + j] += (float) (2 * s);
+      }
+    }
+    float[] acc = new float[GemmNT.accumulatorSize(m, n)];
+    GemmNT.accumulate(m, n, k, a, aRows, b, bRows, acc);
+    GemmNT.accumulate(m, n, k, a, aRows, b, bRows, acc);
+    GemmNT.reduceInto(acc, m, n, c, 2, n + 1);
+    Rand.assertClose(expected, c, 1e-4, "GemmNT");
+  }
+
   /** Surefire runs these tests once more with the other register tile; this pins which one ran. */
   @Test
   void registerTileFollowsTheVectorWidthUnlessSet() {

@@ -1,0 +1,111 @@
+package sparkcnn.kernels;
+
+/**
+ * C += A B^T where both operands are read along the reduction dimension, in place: A(i, p) = a[aRows[i] + p] and
+ * B(j, p) = b[bRows[j] + p]. A convolution's weight gradient is such a product: dW (K x C) sums dy's rows against
+ * x's rows over the pixels, both contiguous in memory.
+ *
+ * <p>Why not {@link Gemm}: GEMM's panels hold the reduction index p in their slow dimension, so feeding it these
+ * operands means transposing both, one float at a time. With the small M and N of weight gradients (24 x 144 for a
+ * MobileNet expansion) that packing costs about as much as the multiply-adds. Here a 4 x 4 register tile instead
+ * takes dot products a vector of p at a time: four vector loads from A's rows and four from B's feed sixteen FMAs,
+ * into sixteen accumulators that keep one partial sum per lane. Those lane-wise sums live in an accumulator array
+ * (see {@link #accumulatorSize}) across calls, so a caller can add image after image and fold the lanes into C once
+ * at the end ({@link #reduceInto}). The reduction is cut into chunks whose rows fit in half of L2, each tile
+ * sweeping its chunk; threads take disjoint rows of tiles.
+ */
+final class GemmNT {
+  /** Rows and columns of the register tile. */
+  static final int T = 4;
+  /** Below this many multiply-adds a product stays on the calling thread. */
+  private static final long PARALLEL_MACS = 1L << 20;
+
+  private GemmNT() {}
+
+  /**
+   * Whether the Vector API is there and an m x n product's lane-wise accumulator fits in the given bytes. Callers
+   * pass the budget below which this beat {@link Gemm} for them: past a share of L2 the accumulator's loads and
+   * stores go to L3 and cost more than GEMM's packing.
+   */
+  static boolean fits(int m, int n, long bytes) {
+    return Simd.AVAILABLE && 4L * accumulatorSize(m, n) <= bytes;
+  }
+
+  /** Floats of the lane-wise accumulator of an m x n product (zero it before the first {@link #accumulate}). */
+  static int accumulatorSize(int m, int n) {
+    return tiles(m) * tiles(n) * T * T * Simd.LANES;
+  }
+
+  /** acc += lane-wise partial sums of A B^T over p in [0, k); see the class comment for A and B. */
+  static void accumulate(int m, int n, int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc) {
+    int tm = tiles(m);
+    int tn = tiles(n);
+    int lanes = Simd.LANES;
+    // Chunks of p whose m + n rows fit in half of L2, in whole vectors.
+    int chunk = (int) Math.max(lanes, Math.min(k, CacheSizes.l2() / 2 / (4L * (m + n))) / lanes * lanes);
+    Parallel.RangeBody body = (lo, hi, unused) -> {
+      for (int p0 = 0; p0 < k; p0 += chunk) {
+        int p1 = Math.min(k, p0 + chunk);
+        for (int ti = lo; ti < hi; ti++) {
+          int i = ti * T;
+          int a0 = aRows[i];
+          int a1 = aRows[Math.min(i + 1, m - 1)];
+          int a2 = aRows[Math.min(i + 2, m - 1)];
+          int a3 = aRows[Math.min(i + 3, m - 1)];
+          for (int tj = 0; tj < tn; tj++) {
+            int j = tj * T;
+            int o = (ti * tn + tj) * T * T * lanes;
+            int b0 = bRows[j];
+            int b1 = bRows[Math.min(j + 1, n - 1)];
+            int b2 = bRows[Math.min(j + 2, n - 1)];
+            int b3 = bRows[Math.min(j + 3, n - 1)];
+            if (Simd.AVAILABLE) {
+              GemmVectorKernel.dotTile(p0, p1, a, a0, a1, a2, a3, b, b0, b1, b2, b3, acc, o);
+            } else {
+              scalarTile(p0, p1, a, new int[] {a0, a1, a2, a3}, b, new int[] {b0, b1, b2, b3}, acc, o);
+            }
+          }
+        }
+      }
+    };
+    if ((long) m * n * k >= PARALLEL_MACS && Parallel.chunks(tm) > 1) {
+      Parallel.forRange(tm, body);
+    } else {
+      body.run(0, tm, 0);
+    }
+  }
+
+  /** C (m x n, row stride ldc) += the sums of the accumulator's lanes. */
+  static void reduceInto(float[] acc, int m, int n, float[] c, int cOff, int ldc) {
+    int tn = tiles(n);
+    int lanes = Simd.LANES;
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        int o = ((i / T * tn + j / T) * T * T + (i % T) * T + j % T) * lanes;
+        float s = 0f;
+        for (int l = 0; l < lanes; l++) {
+          s += acc[o + l];
+        }
+        c[cOff + i * ldc + j] += s;
+      }
+    }
+  }
+
+  private static int tiles(int size) {
+    return (size + T - 1) / T;
+  }
+
+  /** The tile without the Vector API: each dot product into lane 0 of its accumulator. */
+  private static void scalarTile(int p0, int p1, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc,
+      int o) {
+    for (int r = 0; r < T; r++) {
+      for (int s = 0; s < T; s++) {
+        float sum = 0f;
+        for (int p = p0; p < p1; p++) {
+          sum += a[aRows[r] + p] * b[bRows[s] + p];
+        }
+        acc[o + (r * T + s) * Simd.LANES] += sum;
+      }
+    }
+  }
+}
