@@ -326,7 +326,8 @@ public final class Gemm {
 
   /**
    * macro for A rows at offsets (alpha = 1): A(i, p) = a[aOff + rows[rowBase + i] + p], read in place. Rows of an
-   * edge panel past mc repeat its last row and are dropped through the scratch tile.
+   * edge panel past mc repeat its last row and are dropped through the scratch tile. B panels no wider than a
+   * vector go to the narrow tile where there is one (see macroRowsANarrow).
    */
   private static void macroRowsA(int mc, int nc, int kc, float[] a, int aOff, int[] rows, int rowBase,
       float[] packedB, int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {

@@ -23,12 +23,13 @@ final class GemmNT {
   private GemmNT() {}
 
   /**
-   * Whether the Vector API is there and an m x n product's lane-wise accumulator fits in the given bytes. Callers
+   * Whether 16-lane vectors are there and an m x n product's lane-wise accumulator fits in the given bytes. Callers
    * pass the budget below which this beat {@link Gemm} for them: past a share of L2 the accumulator's loads and
    * stores go to L3 and cost more than GEMM's packing.
    */
   static boolean fits(int m, int n, long bytes) {
-    return Simd.AVAILABLE && 4L * accumulatorSize(m, n) <= bytes;
+    // The tile keeps 21 vectors live: that needs AVX-512's 32 registers (AVX2's 16 would spill; not measured).
+    return Simd.AVAILABLE && Simd.LANES >= 16 && 4L * tiles(m) * tiles(n) * T * T * Simd.LANES <= bytes;
   }
 
   /** Floats of the lane-wise accumulator of an m x n product (zero it before the first {@link #accumulate}). */

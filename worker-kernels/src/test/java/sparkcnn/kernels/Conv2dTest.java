@@ -20,7 +20,7 @@ class Conv2dTest {
         ConvGeom.of(2, 8, 6, 5, 12, 1, 1, 1, 0, 1, 4),       // grouped pointwise (ShuffleNet)
         ConvGeom.of(2, 7, 23, 23, 10, 1, 1, 1, 0, 1, 1),     // pointwise, planes long enough to read in place
         ConvGeom.of(2, 6, 23, 23, 8, 1, 1, 1, 0, 1, 2),      // the same, grouped
-        ConvGeom.of(1, 160, 3, 3, 128, 1, 1, 1, 0, 1, 1),    // pointwise, many channels: weight gradient by GEMM
+        ConvGeom.of(1, 512, 3, 3, 256, 1, 1, 1, 0, 1, 1),    // pointwise, many channels: weight gradient by GEMM
         ConvGeom.of(1, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),      // 3x3, many channels: weight gradient by GEMM
         ConvGeom.of(3, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),        // strided 1x1 (ResNet projection)
         ConvGeom.of(2, 5, 9, 8, 5, 3, 3, 1, 1, 1, 5),        // depthwise
