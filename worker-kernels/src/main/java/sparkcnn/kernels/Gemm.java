@@ -342,9 +342,7 @@ public final class Gemm {
       }
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int n = Math.min(MR, mc - i0);
-        for (int r = 0; r < MR; r++) {
-          offsets[r] = aOff + rows[rowBase + i0 + Math.min(r, n - 1)];
-        }
+        clampedOffsets(offsets, MR, aOff, rows, rowBase + i0, n);
         if (n == MR && cols == NR) {
           tileRowsA(kc, a, offsets, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
         } else {
@@ -366,9 +364,7 @@ public final class Gemm {
       float[] packedB, int bo, float[] c, int cOff, int ldc, boolean add, int[] offsets) {
     for (int i0 = 0; i0 < mc; i0 += NARROW_ROWS) {
       int n = Math.min(NARROW_ROWS, mc - i0);
-      for (int r = 0; r < NARROW_ROWS; r++) {
-        offsets[r] = aOff + rows[rowBase + i0 + Math.min(r, n - 1)];
-      }
+      clampedOffsets(offsets, NARROW_ROWS, aOff, rows, rowBase + i0, n);
       if (n == NARROW_ROWS && cols == Simd.LANES) {
         GemmVectorKernel.tileRowsANarrow(kc, a, offsets, packedB, bo, c, cOff + i0 * ldc, ldc, add);
       } else {
@@ -376,6 +372,13 @@ public final class Gemm {
         GemmVectorKernel.tileRowsANarrow(kc, a, offsets, packedB, bo, tile, 0, NR, false);
         storeEdge(tile, n, cols, c, cOff + i0 * ldc, ldc, add);
       }
+    }
+  }
+
+  /** offsets[r] = aOff + rows[base + r] for the tile's first n rows; rows past n repeat row n - 1 (dropped later). */
+  private static void clampedOffsets(int[] offsets, int tileRows, int aOff, int[] rows, int base, int n) {
+    for (int r = 0; r < tileRows; r++) {
+      offsets[r] = aOff + rows[base + Math.min(r, n - 1)];
     }
   }
 

@@ -1,5 +1,7 @@
 package sparkcnn.kernels;
 
+import java.util.Arrays;
+
 /**
  * C += A B^T where both operands are read along the reduction dimension, in place: A(i, p) = a[aRows[i] + p] and
  * B(j, p) = b[bRows[j] + p]. A convolution's weight gradient is such a product: dW (K x C) sums dy's rows against
@@ -35,6 +37,22 @@ final class GemmNT {
   /** Floats of the lane-wise accumulator of an m x n product (zero it before the first {@link #accumulate}). */
   static int accumulatorSize(int m, int n) {
     return tiles(m) * tiles(n) * T * T * Simd.LANES;
+  }
+
+  /** This thread's accumulator for an m x n product (Scratch slot PARTIAL), zeroed. */
+  static float[] zeroedAccumulator(int m, int n) {
+    int size = accumulatorSize(m, n);
+    float[] acc = Scratch.floats(Scratch.PARTIAL, size);
+    Arrays.fill(acc, 0, size, 0f);
+    return acc;
+  }
+
+  /** rows[r] = base + r * stride: the row offsets of a row-major matrix. */
+  static int[] evenRows(int[] rows, int base, int stride) {
+    for (int r = 0; r < rows.length; r++) {
+      rows[r] = base + r * stride;
+    }
+    return rows;
   }
 
   /** acc += lane-wise partial sums of A B^T over p in [0, k); see the class comment for A and B. */

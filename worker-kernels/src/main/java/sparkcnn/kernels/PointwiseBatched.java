@@ -68,30 +68,19 @@ final class PointwiseBatched {
       return;
     }
     int pq = g.p() * g.q();
-    int run = imagesPerRun(g);
     int[] dyRows = new int[g.kg()];
     int[] xRows = new int[g.cg()];
-    float[] acc = Scratch.floats(Scratch.PARTIAL, GemmNT.accumulatorSize(g.kg(), g.cg()));
     for (int gi = 0; gi < g.groups(); gi++) {
-      java.util.Arrays.fill(acc, 0, GemmNT.accumulatorSize(g.kg(), g.cg()), 0f);
+      float[] acc = GemmNT.zeroedAccumulator(g.kg(), g.cg());
       if (pq >= IN_PLACE_PLANE) {
         for (int i = 0; i < g.n(); i++) {
-          rows(dyRows, dyOff + (i * g.k() + gi * g.kg()) * pq, pq);
-          rows(xRows, xOff + (i * g.c() + gi * g.cg()) * pq, pq);
+          GemmNT.evenRows(dyRows, dyOff + (i * g.k() + gi * g.kg()) * pq, pq);
+          GemmNT.evenRows(xRows, xOff + (i * g.c() + gi * g.cg()) * pq, pq);
           GemmNT.accumulate(g.kg(), g.cg(), pq, dy, dyRows, x, xRows, acc);
         }
       } else {
-        for (int i0 = 0; i0 < g.n(); i0 += run) {
-          int images = Math.min(run, g.n() - i0);
-          int cols = images * pq;
-          float[] xs = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
-          float[] dys = Scratch.floats(Scratch.PADDED, g.kg() * cols);
-          gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, xs);
-          gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, dys);
-          rows(dyRows, 0, cols);
-          rows(xRows, 0, cols);
-          GemmNT.accumulate(g.kg(), g.cg(), cols, dys, dyRows, xs, xRows, acc);
-        }
+        gatheredRuns(x, xOff, dy, dyOff, gi, g, (cols, xs, dys) -> GemmNT.accumulate(g.kg(), g.cg(), cols, dys,
+            GemmNT.evenRows(dyRows, 0, cols), xs, GemmNT.evenRows(xRows, 0, cols), acc));
       }
       GemmNT.reduceInto(acc, g.kg(), g.cg(), dw, dwOff + gi * g.kg() * g.cg(), g.cg());
     }
@@ -100,26 +89,32 @@ final class PointwiseBatched {
   /** dw += sum over images of dy x^T, per group: one GEMM per run of images, its inner dimension images x H x W. */
   private static void backwardWeightsGemm(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff,
       ConvGeom g) {
+    for (int gi = 0; gi < g.groups(); gi++) {
+      int dwAt = dwOff + gi * g.kg() * g.cg();
+      gatheredRuns(x, xOff, dy, dyOff, gi, g, (cols, xs, dys) -> Gemm.gemm(false, true, g.kg(), g.cg(), cols, 1f,
+          dys, 0, cols, xs, 0, cols, 1f, dw, dwAt, g.cg()));
+    }
+  }
+
+  /** What the weight gradient does with one gathered run: x's and dy's channels of group gi, cols wide. */
+  @FunctionalInterface
+  private interface GatheredRun {
+    void accept(int cols, float[] xs, float[] dys);
+  }
+
+  /** Group gi's channels of x and dy, gathered a run of images at a time (see {@link #gather}), to body. */
+  private static void gatheredRuns(float[] x, int xOff, float[] dy, int dyOff, int gi, ConvGeom g,
+      GatheredRun body) {
     int pq = g.p() * g.q();
     int run = imagesPerRun(g);
     for (int i0 = 0; i0 < g.n(); i0 += run) {
       int images = Math.min(run, g.n() - i0);
       int cols = images * pq;
-      for (int gi = 0; gi < g.groups(); gi++) {
-        float[] xs = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
-        float[] dys = Scratch.floats(Scratch.PADDED, g.kg() * cols);
-        gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, xs);
-        gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, dys);
-        Gemm.gemm(false, true, g.kg(), g.cg(), cols, 1f, dys, 0, cols, xs, 0, cols, 1f, dw,
-            dwOff + gi * g.kg() * g.cg(), g.cg());
-      }
-    }
-  }
-
-  /** rows[r] = base + r * stride. */
-  private static void rows(int[] rows, int base, int stride) {
-    for (int r = 0; r < rows.length; r++) {
-      rows[r] = base + r * stride;
+      float[] xs = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
+      float[] dys = Scratch.floats(Scratch.PADDED, g.kg() * cols);
+      gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, xs);
+      gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, dys);
+      body.accept(cols, xs, dys);
     }
   }
 
