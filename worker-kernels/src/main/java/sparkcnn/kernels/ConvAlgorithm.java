@@ -5,7 +5,10 @@ package sparkcnn.kernels;
  * rounding; which is fastest depends on the geometry and the machine, so {@link ConvTuner} can time them.
  */
 public enum ConvAlgorithm {
-  /** GEMM reading the zero-padded image in place through per-tap offsets ({@link ImplicitConv}; stride 1). */
+  /**
+   * GEMM reading the zero-padded image (split into its stride phases when strided) in place through per-tap offsets
+   * ({@link ImplicitConv}; backward data at stride 1 only).
+   */
   IMPLICIT_GEMM("implicit-gemm"),
   /** im2col of L2-sized blocks of output rows, then GEMM (any geometry; 1x1 stride 1: GEMM on the image). */
   IM2COL_GEMM("im2col-gemm"),
@@ -57,9 +60,9 @@ public enum ConvAlgorithm {
     boolean depthwise = g.isDepthwise() && !g.isPointwise();
     return switch (this) {
       case IMPLICIT_GEMM -> !depthwise && switch (pass) {
-        case FORWARD -> !g.isPointwise() && ImplicitConv.supportsForward(g);
+        case FORWARD -> !g.isPointwise();
         case BACKWARD_DATA -> !g.isPointwise() && ImplicitConv.supportsBackwardInput(g);
-        case BACKWARD_WEIGHTS -> ImplicitConv.supportsForward(g);
+        case BACKWARD_WEIGHTS -> true;
       };
       case IM2COL_GEMM -> true;
       case POINTWISE_BATCHED -> g.isPointwise();
@@ -77,7 +80,8 @@ public enum ConvAlgorithm {
    * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
    * set in L1; 3x3 stride-1 layers of many channels on planes not too narrow use Winograd
-   * ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM; the rest im2col. Measured over
+   * ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do strided ones where
+   * {@link ImplicitConv#stridedPays} (not backward data); the rest im2col. Measured over
    * the zoo's layers on the development machines, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
@@ -92,11 +96,12 @@ public enum ConvAlgorithm {
     if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && winogradPays(g)) {
       return WINOGRAD;
     }
-    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS, IMPLICIT_GEMM}) {
+    for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS}) {
       if (a.supports(g, pass)) {
         return a;
       }
     }
-    return IM2COL_GEMM;
+    return IMPLICIT_GEMM.supports(g, pass) && (!strided || ImplicitConv.stridedPays(g, pass)) ? IMPLICIT_GEMM
+        : IM2COL_GEMM;
   }
 }

@@ -239,7 +239,7 @@ final class DepthwisePlanes {
         return;
       }
       if (sw == 2) {
-        FramedPlanes.padStride2(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), sh, rows, width, dst);
+        FramedPlanes.padStride2(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), sh, rows, width, dst, 0);
         return;
       }
       java.util.Arrays.fill(dst, 0, size + DepthwiseRowMath.lanes(), 0f);

@@ -54,11 +54,11 @@ final class FramedPlanes {
    * A rows x cols plane into dst as the stride phases of its zero-padded frame, for a column stride of 2 and a
    * row stride of sh: padded row u, column k (the plane's row u - top, column k - left, or zero outside it)
    * lands in phase (u % sh, k % 2) at row u / sh, column k / 2, phase (a, b) being the frameRows x width block at
-   * (a * 2 + b) * frameRows * width. Then up to {@link Simd#LANES} zeros past the phases, as far as dst reaches.
-   * Each phase row is one pair of vector loads split into even or odd columns per vector of output.
+   * dstOff + (a * 2 + b) * frameRows * width. Then up to {@link Simd#LANES} zeros past the phases, as far as dst
+   * reaches. Each phase row is one pair of vector loads split into even or odd columns per vector of output.
    */
   static void padStride2(float[] src, int srcOff, int rows, int cols, int top, int left, int sh, int frameRows,
-      int width, float[] dst) {
+      int width, float[] dst, int dstOff) {
     int phaseSize = frameRows * width;
     if (width >= Simd.LANES) {
       // Row by row in memory order, both column phases from each pair of loads: the plane streams once. The
@@ -68,10 +68,10 @@ final class FramedPlanes {
       if (Simd.AVAILABLE) {
         vFrom = Math.min(rows, Math.max(0, Math.floorDiv(left - srcOff + cols - 1, cols)));
         vTo = Math.max(vFrom, Math.min(rows, Math.floorDiv(src.length - srcOff + left - 2 * width, cols) + 1));
-        Vec.splitRows(src, srcOff, cols, left, width, vFrom, vTo, top, sh, phaseSize, dst);
+        Vec.splitRows(src, srcOff, cols, left, width, vFrom, vTo, top, sh, phaseSize, dst, dstOff);
       }
       for (int u = 0; u < sh * frameRows; u++) {
-        int even = (u % sh) * 2 * phaseSize + (u / sh) * width;
+        int even = dstOff + (u % sh) * 2 * phaseSize + (u / sh) * width;
         int ih = u - top;
         if (ih >= vFrom && ih < vTo) {
           continue;
@@ -87,7 +87,7 @@ final class FramedPlanes {
       // Narrow rows: a vector reaches past its row, so each phase is written in order, row by row.
       for (int a = 0; a < sh; a++) {
         for (int b = 0; b < 2; b++) {
-          int phase = (a * 2 + b) * phaseSize;
+          int phase = dstOff + (a * 2 + b) * phaseSize;
           // Phase rows m holding plane rows (m * sh + a - top in [0, rows)): [mLo, mHi).
           int mLo = Math.min(frameRows, Math.max(0, Math.floorDiv(top - a + sh - 1, sh)));
           int mHi = Math.max(mLo, Math.min(frameRows, Math.floorDiv(rows + top - a + sh - 1, sh)));
@@ -107,7 +107,7 @@ final class FramedPlanes {
         }
       }
     }
-    int end = 2 * sh * phaseSize;
+    int end = dstOff + 2 * sh * phaseSize;
     java.util.Arrays.fill(dst, end, Math.min(dst.length, end + Simd.LANES), 0f);
   }
 
@@ -249,7 +249,7 @@ final class FramedPlanes {
      * row's first and last vectors built once for all rows.
      */
     static void splitRows(float[] src, int srcOff, int cols, int left, int n, int from, int to, int top, int sh,
-        int phaseSize, float[] dst) {
+        int phaseSize, float[] dst, int dstOff) {
       int l = S.length();
       int last = n - l;
       FloatVector zero = FloatVector.zero(S);
@@ -259,7 +259,7 @@ final class FramedPlanes {
       VectorMask<Float> last1 = inside(2 * last + l, left, cols);
       for (int ih = from; ih < to; ih++) {
         int u = ih + top;
-        int even = (u % sh) * 2 * phaseSize + (u / sh) * n;
+        int even = dstOff + (u % sh) * 2 * phaseSize + (u / sh) * n;
         int odd = even + phaseSize;
         int row = srcOff + ih * cols;
         for (int c = 0; ; c += l) {

@@ -3,12 +3,14 @@ package sparkcnn.kernels;
 import java.util.Arrays;
 
 /**
- * Stride-1 convolution as an implicit GEMM: Y (K x P Wp) = W (K x C R S) * B with B((c, r, s), t) =
- * xpad[c][r D][s D + t], read in place from the zero-padded image through one offset per (c, r, s). Output
- * rows are computed at the padded width Wp, so consecutive rows are contiguous in xpad; the Wp - Q extra
- * columns per row are dropped when the block is copied out. Nothing like im2col is ever written: for layers with
- * few output channels that copy costs as much as the FMAs. Backward-data of a stride-1 convolution is itself
- * such a convolution (of dy, with the weights transposed per group and flipped), so it shares this path.
+ * Convolution as an implicit GEMM: Y (K x P Wc) = W (K x C R S) * B with B((c, r, s), t) read in place from the
+ * zero-padded image through one offset per (c, r, s) ({@link PhasedImage}: at stride 1 the padded image itself,
+ * B((c, r, s), t) = xpad[c][r D][s D + t]; at larger strides the image split into its stride phases, so each tap
+ * still reads a contiguous run). Output rows are computed at the layout's width Wc (the padded width at stride 1),
+ * so consecutive rows are contiguous; the Wc - Q extra columns per row are dropped when the block is copied out.
+ * Nothing like im2col is ever written: for layers with few output channels that copy costs as much as the FMAs.
+ * Backward-data of a stride-1 convolution is itself such a convolution (of dy, with the weights transposed per
+ * group and flipped), so it shares this path; a strided one's is not, and goes to im2col.
  */
 final class ImplicitConv {
   /** Padded-width output columns per GEMM call: eight register-tile panels. */
@@ -16,15 +18,26 @@ final class ImplicitConv {
 
   private ImplicitConv() {}
 
-  static boolean supportsForward(ConvGeom g) {
-    return g.strideH() == 1 && g.strideW() == 1;
+  /** Output columns an image below which a strided weight gradient is left to im2col (see {@link #stridedPays}). */
+  private static final int STRIDED_WEIGHT_COLUMNS = 64;
+
+  /**
+   * Whether the heuristic takes this path for a pass of a strided layer. Measured on the zoo's strided dense
+   * layers (one thread, AMD EPYC, against im2col): forward 1.2-2x faster for kernels larger than 1x1; for a 1x1
+   * (which reads one phase of four) a tie forward and 1.5-3x slower weight gradients; weight gradients on small
+   * outputs (20 columns an image and under) 1.3-1.6x slower, as each image's GEMM is too short to pay for packing
+   * its dy, where im2col's blocks span several images. Stride-1 layers always take it.
+   */
+  static boolean stridedPays(ConvGeom g, ConvAlgorithm.Pass pass) {
+    return g.r() * g.s() > 1
+        && (pass != ConvAlgorithm.Pass.BACKWARD_WEIGHTS || new PhasedImage(g).columns() >= STRIDED_WEIGHT_COLUMNS);
   }
 
   /** Stride 1 and no more padding than the dilated kernel's reach, so the flipped convolution's padding is valid. */
   static boolean supportsBackwardInput(ConvGeom g) {
     int reachH = g.dilationH() * (g.r() - 1);
     int reachW = g.dilationW() * (g.s() - 1);
-    return supportsForward(g) && g.padTop() <= reachH && g.padBottom() <= reachH && g.padLeft() <= reachW
+    return g.strideH() == 1 && g.strideW() == 1 && g.padTop() <= reachH && g.padBottom() <= reachH && g.padLeft() <= reachW
         && g.padRight() <= reachW;
   }
 
@@ -76,17 +89,16 @@ final class ImplicitConv {
   }
 
   /**
-   * dw += dL/dw for stride 1, as dW^T (C R S x K) = B (C R S x P Wp) * dY'^T, with B's rows read in place from
-   * the padded image (see {@link #image}) through the row offsets, and dY' = dy widened to the padded width with
-   * zeros in the extra columns (so they contribute nothing). Both operands are read along the pixels: by
+   * dw += dL/dw, as dW^T (C R S x K) = B (C R S x P Wc) * dY'^T, with B's rows read in place from the image's
+   * {@link PhasedImage} layout through the row offsets, and dY' = dy widened to the layout's width with zeros in
+   * the extra columns (so they contribute nothing). Both operands are read along the pixels: by
    * {@link GemmNT}'s dot products where it pays (few channels), else by GEMM.
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
-    int hp = g.paddedH();
-    int wp = g.paddedW();
-    int[] rowOff = rowOffsets(g, hp, wp);
-    int paddedSize = paddedSize(g, hp, wp);
-    int columns = g.p() * wp;
+    PhasedImage layout = new PhasedImage(g);
+    int wp = layout.width;
+    int[] rowOff = layout.rowOffsets();
+    int columns = layout.columns();
     int perGroup = g.colRows() * g.kg();
     int total = g.groups() * perGroup;
     // Images in parallel (each chunk with its own dW^T, summed below) when there are enough of them;
@@ -101,7 +113,7 @@ final class ImplicitConv {
     int[] wideRows = dots ? GemmNT.evenRows(new int[g.k()], 0, columns) : null;
     Parallel.RangeBody body = (lo, hi, chunk) -> {
       Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
-      float[] xp = Scratch.floats(Scratch.PADDED, paddedSize);
+      float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
       float[] wide = Scratch.floats(Scratch.COLUMNS, g.k() * columns);
       // The columns past q in each row stay zero for every image: clear them once, not per image.
       for (int k = 0; k < g.k(); k++) {
@@ -113,7 +125,7 @@ final class ImplicitConv {
       float[] acc = dots ? GemmNT.zeroedAccumulator(g.colRows(), g.k()) : null;
       int[] aRows = dots ? new int[g.colRows()] : null;
       for (int i = lo; i < hi; i++) {
-        int base = image(x, xOff, i, g, hp, wp, xp, paddedSize);
+        int base = layout.place(x, xOff, i, xp);
         float[] a = base < 0 ? xp : x;
         for (int k = 0; k < g.k(); k++) {
           for (int p = 0; p < g.p(); p++) {
@@ -128,7 +140,7 @@ final class ImplicitConv {
           continue;
         }
         for (int gi = 0; gi < g.groups(); gi++) {
-          Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), columns, a, Math.max(base, 0) + gi * g.cg() * hp * wp, rowOff,
+          Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), columns, a, Math.max(base, 0) + layout.groupOffset(gi), rowOff,
               true, wide, gi * g.kg() * columns, columns, 1f, dwt, chunk * total + gi * perGroup, g.kg());
         }
       }
@@ -154,90 +166,45 @@ final class ImplicitConv {
     }
   }
 
-  /** Offset in the padded image of tap (c, r, s) of one group, row by row of the im2col matrix. */
-  private static int[] rowOffsets(ConvGeom g, int hp, int wp) {
-    int[] rowOff = Scratch.ints(g.colRows());
-    int t = 0;
-    for (int c = 0; c < g.cg(); c++) {
-      for (int r = 0; r < g.r(); r++) {
-        for (int s = 0; s < g.s(); s++) {
-          rowOff[t++] = c * hp * wp + r * g.dilationH() * wp + s * g.dilationW();
-        }
-      }
-    }
-    return rowOff;
-  }
-
-  /** The padded image plus a tail: the last tile of the last row reads up to NR - 1 columns past it. */
-  private static int paddedSize(ConvGeom g, int hp, int wp) {
-    return g.c() * hp * wp + (g.s() - 1) * g.dilationW() + Gemm.NR;
-  }
-
   /** The image loop: images in parallel when there are enough, otherwise column blocks of one image. */
   private static void run(float[] x, int xOff, float[] packed, int size, float[] y, int yOff, ConvGeom g) {
-    int hp = g.paddedH();
-    int wp = g.paddedW();
-    int[] rowOff = rowOffsets(g, hp, wp);
-    int paddedSize = paddedSize(g, hp, wp);
-    int columns = g.p() * wp;
-    int blocks = (columns + BLOCK - 1) / BLOCK;
+    PhasedImage layout = new PhasedImage(g);
+    int[] rowOff = layout.rowOffsets();
+    int blocks = (layout.columns() + BLOCK - 1) / BLOCK;
     if (g.n() >= Parallel.threads()) {
       Parallel.forRange(g.n(), (lo, hi, chunk) -> {
-        float[] xp = Scratch.floats(Scratch.PADDED, paddedSize);
+        float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
         for (int i = lo; i < hi; i++) {
-          int base = image(x, xOff, i, g, hp, wp, xp, paddedSize);
+          int base = layout.place(x, xOff, i, xp);
           float[] b = base < 0 ? xp : x;
           for (int job = 0; job < g.groups() * blocks; job++) {
-            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, y, yOff, i, g, hp, wp);
+            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, y, yOff, i, g, layout);
           }
         }
       });
     } else {
-      float[] xp = Scratch.floats(Scratch.PADDED, paddedSize);
+      float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
       for (int i = 0; i < g.n(); i++) {
         int index = i;
-        int base = image(x, xOff, i, g, hp, wp, xp, paddedSize);
+        int base = layout.place(x, xOff, i, xp);
         float[] b = base < 0 ? xp : x;
         Parallel.forRange(g.groups() * blocks, (lo, hi, chunk) -> {
           for (int job = lo; job < hi; job++) {
-            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, y, yOff, index, g, hp, wp);
+            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, y, yOff, index, g, layout);
           }
         });
       }
     }
   }
 
-  /**
-   * Where image i is read from: an image without padding is read in place, returning its offset in x, when x
-   * extends far enough past it for the last tile; otherwise it is copied, padded, into xp and -1 is returned.
-   */
-  private static int image(float[] x, int xOff, int i, ConvGeom g, int hp, int wp, float[] xp, int paddedSize) {
-    int start = xOff + i * g.c() * g.h() * g.w();
-    if (hp == g.h() && wp == g.w() && start + (long) paddedSize <= x.length) {
-      return start;
-    }
-    pad(x, xOff, i, g, hp, wp, xp, paddedSize);
-    return -1;
-  }
-
-  /** xp = image i of x, zero-padded to (C, Hp, Wp), plus a zero tail. */
-  private static void pad(float[] x, int xOff, int i, ConvGeom g, int hp, int wp, float[] xp, int paddedSize) {
-    Arrays.fill(xp, 0, paddedSize, 0f);
-    for (int c = 0; c < g.c(); c++) {
-      for (int ih = 0; ih < g.h(); ih++) {
-        System.arraycopy(x, xOff + ((i * g.c() + c) * g.h() + ih) * g.w(), xp,
-            (c * hp + ih + g.padTop()) * wp + g.padLeft(), g.w());
-      }
-    }
-  }
-
   /** One group's output columns [blk BLOCK, ...) of one image: GEMM into a scratch block, then the valid columns out. */
   private static void block(float[] xp, int xpOff, float[] packed, int size, int[] rowOff, int gi, int blk, float[] y,
-      int yOff, int i, ConvGeom g, int hp, int wp) {
+      int yOff, int i, ConvGeom g, PhasedImage layout) {
+    int wp = layout.width;
     int t0 = blk * BLOCK;
-    int tn = Math.min(BLOCK, g.p() * wp - t0);
+    int tn = Math.min(BLOCK, layout.columns() - t0);
     float[] out = Scratch.floats(Scratch.COLUMNS, g.kg() * BLOCK);
-    Gemm.gemmRowOffsets(g.kg(), tn, g.colRows(), packed, gi * size, xp, xpOff + gi * g.cg() * hp * wp + t0, rowOff,
+    Gemm.gemmRowOffsets(g.kg(), tn, g.colRows(), packed, gi * size, xp, xpOff + layout.groupOffset(gi) + t0, rowOff,
         out, 0, BLOCK);
     int q = g.q();
     int pq = g.p() * q;

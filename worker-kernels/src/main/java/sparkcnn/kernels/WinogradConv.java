@@ -183,7 +183,7 @@ final class WinogradConv {
     for (int c = 0; c < g.c(); c++) {
       int plane = xOff + (i * g.c() + c) * g.h() * g.w();
       FramedPlanes.padStride2(x, plane + first * g.w(), rows, g.w(), top, g.padLeft(), 2, frameRows, t.width,
-          frame);
+          frame, 0);
       if (Simd.AVAILABLE) {
         Vec.inputTiles(frame, phase, t.width, run * t.width, v, c * t.ld + vOff, eStride);
       } else {

@@ -34,7 +34,15 @@ class Conv2dTest {
         ConvGeom.of(1, 6, 13, 11, 10, 3, 3, 1, 2, 2, 2),     // batch 1, stride 1: column blocks in parallel
         ConvGeom.of(2, 3, 6, 6, 4, 3, 3, 1, 3, 1, 1),        // padding past the kernel's reach
         ConvGeom.of(3, 5, 9, 7, 8, 5, 5, 1, 2, 1, 1),        // 5x5 "same", the convnet's layer shape
-        ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1));   // big enough for the threaded and blocked paths
+        ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1),    // big enough for the threaded and blocked paths
+        // Strided, through the stride phases (PhasedImage): rows wider than a vector (its loads), odd sizes,
+        // strides 3 and (2, 1) / (1, 2) (the scalar split, a stride-1 direction), dilation, groups, batch 1.
+        ConvGeom.of(2, 5, 37, 35, 7, 3, 3, 2, 1, 1, 1),      // 3x3 stride 2, rows past two vectors
+        ConvGeom.of(1, 3, 23, 21, 8, 7, 7, 2, 3, 1, 1),      // 7x7 stride 2 pad 3 (the ResNet stem), batch 1
+        ConvGeom.of(2, 4, 13, 14, 5, 3, 3, 3, 1, 1, 1),      // stride 3
+        ConvGeom.of(2, 4, 17, 15, 6, 3, 3, 2, 2, 2, 2),      // stride 2, dilation 2, groups
+        new ConvGeom(2, 3, 11, 36, 4, 3, 5, 2, 1, 1, 2, 0, 1, 1, 1, 1), // stride (2, 1), asymmetric padding
+        new ConvGeom(2, 3, 10, 35, 4, 5, 3, 1, 2, 2, 1, 2, 1, 1, 1, 1)); // stride (1, 2), wide rows
   }
 
   @ParameterizedTest

@@ -16,7 +16,7 @@ class ConvTunerTest {
   static Stream<ConvGeom> geometries() {
     return Stream.of(
         ConvGeom.of(2, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1),        // implicit, im2col
-        ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: im2col only
+        ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: implicit (not backward data), im2col
         ConvGeom.of(2, 8, 7, 6, 12, 1, 1, 1, 0, 1, 1),        // pointwise
         ConvGeom.of(3, 12, 2, 3, 9, 1, 1, 1, 0, 1, 3),        // grouped pointwise on small planes (ShuffleNet)
         ConvGeom.of(3, 64, 96, 96, 5, 1, 1, 1, 0, 1, 1),      // pointwise, one image per batched run
@@ -139,8 +139,18 @@ class ConvTunerTest {
         Pass.FORWARD), "64 channels on wide planes");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 16, 32, 32, 16, 3, 3, 1, 1, 1,
         1), Pass.FORWARD), "few channels: implicit");
-    assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1),
-        Pass.FORWARD));
+    ConvGeom strided = ConvGeom.of(1, 16, 32, 32, 32, 3, 3, 2, 1, 1, 1);
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(strided, Pass.FORWARD), "strided: phases");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(strided, Pass.BACKWARD_WEIGHTS));
+    assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(strided, Pass.BACKWARD_DATA));
+    ConvGeom stridedSmall = ConvGeom.of(1, 128, 8, 8, 256, 3, 3, 2, 1, 1, 1);
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(stridedSmall, Pass.FORWARD));
+    assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(stridedSmall, Pass.BACKWARD_WEIGHTS),
+        "4x4 outputs: 20 columns an image");
+    ConvGeom projection = ConvGeom.of(1, 64, 32, 32, 128, 1, 1, 2, 0, 1, 1);
+    for (Pass pass : Pass.values()) {
+      assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(projection, pass), "strided 1x1: " + pass);
+    }
     assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 1, 1, 1, 0, 1, 1),
         Pass.FORWARD), "pointwise forward: one GEMM on the image");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 8, 1, 1, 1, 0, 1, 1),
@@ -154,9 +164,9 @@ class ConvTunerTest {
   @Test
   void anUnsupportedAlgorithmIsRefusedNamingIt() {
     ConvGeom strided = ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2dKernels.forward(
-        new float[strided.inputSize()], 0, new float[strided.weightSize()], 0, null, 0,
-        new float[strided.outputSize()], 0, strided, ConvAlgorithm.IMPLICIT_GEMM));
-    assertTrue(e.getMessage().startsWith("implicit-gemm cannot compute the forward pass"), e.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2dKernels.backwardInput(
+        new float[strided.outputSize()], 0, new float[strided.weightSize()], 0, new float[strided.inputSize()], 0,
+        strided, ConvAlgorithm.IMPLICIT_GEMM));
+    assertTrue(e.getMessage().startsWith("implicit-gemm cannot compute the backward_data pass"), e.getMessage());
   }
 }

@@ -81,16 +81,20 @@ class FramedPlanesTest {
       int planes = 1 + rnd.nextInt(3);
       float[] src = Rand.floats(rnd, planes * rows * cols);
       int plane = rnd.nextInt(planes);
-      int size = sh * 2 * frameRows * width;
+      int before = rnd.nextInt(5);
+      int size = before + sh * 2 * frameRows * width;
       float[] dst = new float[size + Simd.LANES + 3];
       java.util.Arrays.fill(dst, GARBAGE);
-      FramedPlanes.padStride2(src, plane * rows * cols, rows, cols, top, left, sh, frameRows, width, dst);
+      FramedPlanes.padStride2(src, plane * rows * cols, rows, cols, top, left, sh, frameRows, width, dst, before);
+      for (int k = 0; k < before; k++) {
+        assertEquals(GARBAGE, dst[k], "before the phases");
+      }
       for (int u = 0; u < sh * frameRows; u++) {
         for (int k = 0; k < 2 * width; k++) {
           int i = u - top;
           int j = k - left;
           float want = i >= 0 && i < rows && j >= 0 && j < cols ? src[plane * rows * cols + i * cols + j] : 0f;
-          int at = ((u % sh) * 2 + k % 2) * frameRows * width + (u / sh) * width + k / 2;
+          int at = before + ((u % sh) * 2 + k % 2) * frameRows * width + (u / sh) * width + k / 2;
           assertEquals(want, dst[at], "phases " + rows + "x" + cols + " sh " + sh + " at (" + u + ", " + k + ")");
         }
       }

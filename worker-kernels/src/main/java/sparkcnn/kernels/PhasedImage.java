@@ -1,0 +1,116 @@
+package sparkcnn.kernels;
+
+import java.util.Arrays;
+
+/**
+ * How {@link ImplicitConv} lays out one zero-padded input image so that every tap reads its inputs for a row of
+ * outputs as one contiguous run, whatever the stride. The padded plane (Hp x Wp) is split into sh x sw phase
+ * planes: phase (a, b) holds padded pixel (sh i + a, sw j + b) at (i, j), in a plane of ceil(Hp / sh) x
+ * ceil(Wp / sw). Output (p, q) of tap (r, s) reads padded pixel (sh p + r dh, sw q + s dw), which is pixel
+ * (p + r dh / sh, q + s dw / sw) of phase (r dh mod sh, s dw mod sw): consecutive outputs read consecutive floats,
+ * so the GEMM's columns run over outputs at the phase planes' width (the extra columns past Q are computed and
+ * dropped). At stride 1 there is one phase, the padded plane itself, and an unpadded image is read in place.
+ * The split is a copy of the image, about what im2col writes for one tap instead of R S.
+ */
+final class PhasedImage {
+  private final ConvGeom g;
+  /** Height and width of a phase plane; the width is the GEMM's column pitch per output row. */
+  final int rows;
+  final int width;
+  /** Floats of one channel's phase planes. */
+  private final int channel;
+  /** Floats of the whole layout: the planes, plus the last tile's reach past the last output column. */
+  final int size;
+
+  PhasedImage(ConvGeom g) {
+    this.g = g;
+    this.rows = ceilDiv(g.paddedH(), g.strideH());
+    this.width = ceilDiv(g.paddedW(), g.strideW());
+    this.channel = g.strideH() * g.strideW() * rows * width;
+    this.size = g.c() * channel + (g.s() - 1) * g.dilationW() / g.strideW() + Gemm.NR;
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
+  }
+
+  /** Output columns the GEMM computes per image: P rows at the phase width. */
+  int columns() {
+    return g.p() * width;
+  }
+
+  /** Offset of tap (c, r, s) of one group, row by row of the im2col matrix, in this thread's int scratch. */
+  int[] rowOffsets() {
+    int[] rowOff = Scratch.ints(g.colRows());
+    int t = 0;
+    for (int c = 0; c < g.cg(); c++) {
+      for (int r = 0; r < g.r(); r++) {
+        for (int s = 0; s < g.s(); s++) {
+          rowOff[t++] = c * channel + tap(r * g.dilationH(), g.strideH(), s * g.dilationW(), g.strideW());
+        }
+      }
+    }
+    return rowOff;
+  }
+
+  /** Offset, within a channel, of the padded pixel (dr, ds) from an output's origin: its phase plane, row, column. */
+  private int tap(int dr, int sh, int ds, int sw) {
+    int phase = (dr % sh) * sw + ds % sw;
+    return phase * rows * width + (dr / sh) * width + ds / sw;
+  }
+
+  /** Offset of group gi's first channel. */
+  int groupOffset(int gi) {
+    return gi * g.cg() * channel;
+  }
+
+  /**
+   * Where image i is read from: an unpadded stride-1 image is read in place, returning its offset in x, when x
+   * extends far enough past it for the last tile; otherwise it is laid out in xp (at least {@link #size} floats)
+   * and -1 is returned.
+   */
+  int place(float[] x, int xOff, int i, float[] xp) {
+    int start = xOff + i * g.c() * g.h() * g.w();
+    boolean plain = g.strideH() == 1 && g.strideW() == 1 && g.paddedH() == g.h() && g.paddedW() == g.w();
+    if (plain && start + (long) size <= x.length) {
+      return start;
+    }
+    copy(x, start, xp);
+    return -1;
+  }
+
+  /** xp = the image at x[start], padded and split into phases, zeros elsewhere (the tail too). */
+  private void copy(float[] x, int start, float[] xp) {
+    int planes = g.c() * channel;
+    if (g.strideW() == 2) {
+      // A vector at a time, every float of the phases written: one pair of loads gives both column phases.
+      for (int c = 0; c < g.c(); c++) {
+        FramedPlanes.padStride2(x, start + c * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), g.strideH(),
+            rows, width, xp, c * channel);
+      }
+      Arrays.fill(xp, planes, size, 0f);
+      return;
+    }
+    Arrays.fill(xp, 0, size, 0f);
+    int sh = g.strideH();
+    int sw = g.strideW();
+    for (int c = 0; c < g.c(); c++) {
+      for (int ih = 0; ih < g.h(); ih++) {
+        int src = start + (c * g.h() + ih) * g.w();
+        int rowStart = c * channel + tap(ih + g.padTop(), sh, 0, sw);
+        if (sw == 1) {
+          System.arraycopy(x, src, xp, rowStart + g.padLeft(), g.w());
+          continue;
+        }
+        // One phase's columns at a time: padded column v = iw + padLeft goes to phase v mod sw, column v / sw.
+        for (int b = 0; b < sw; b++) {
+          int first = Math.floorMod(b - g.padLeft(), sw);
+          int dst = rowStart + b * rows * width + (first + g.padLeft()) / sw;
+          for (int iw = first; iw < g.w(); iw += sw, dst++) {
+            xp[dst] = x[src + iw];
+          }
+        }
+      }
+    }
+  }
+}
