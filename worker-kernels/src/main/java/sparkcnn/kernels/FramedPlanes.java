@@ -185,15 +185,6 @@ final class FramedPlanes {
     }
 
     /**
-     * Lane i takes lane 2i mod L (ODD: 2i + 1): the even lanes of one vector into the low half, of the next one
-     * into the high half. Two one-vector rearranges and a blend: the two-vector rearrange was not compiled to
-     * vector code on JDK 17 in this kernel (81% of the time in AbstractShuffle.wrapAndRebuild, measured).
-     */
-    static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
-    static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
-    static final VectorMask<Float> HIGH = IOTA.compare(VectorOperators.GE, S.length() / 2).cast(S);
-
-    /**
      * Phase (a, b) rows mLo .. mHi - 1 of {@link #padStride2} for a width under a vector: one vector per row, from
      * mLo on while the row's two loads stay inside src; returns the first row left to the caller (which writes it
      * after these, as each row's vector reaches into the next).
@@ -217,7 +208,7 @@ final class FramedPlanes {
         int at = srcOff + (r * sh + a - top) * cols + b - left;
         FloatVector v0 = zero.blend(FloatVector.fromArray(S, src, at), in0);
         FloatVector v1 = zero.blend(FloatVector.fromArray(S, src, at + l), in1);
-        v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, phase + r * width);
+        LanePairs.evens(v0, v1).intoArray(dst, phase + r * width);
       }
       return end;
     }
@@ -236,8 +227,8 @@ final class FramedPlanes {
           v0 = zero.blend(v0, inside(2 * n0, left, cols));
           v1 = zero.blend(v1, inside(2 * n0 + l, left, cols));
         }
-        v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, even + n0);
-        v0.rearrange(ODD).blend(v1.rearrange(ODD), HIGH).intoArray(dst, odd + n0);
+        LanePairs.evens(v0, v1).intoArray(dst, even + n0);
+        LanePairs.odds(v0, v1).intoArray(dst, odd + n0);
         if (n0 == n - l) {
           return;
         }
@@ -277,8 +268,8 @@ final class FramedPlanes {
             v0 = zero.blend(v0, inside(2 * n0, left, cols));
             v1 = zero.blend(v1, inside(2 * n0 + l, left, cols));
           }
-          v0.rearrange(EVEN).blend(v1.rearrange(EVEN), HIGH).intoArray(dst, even + n0);
-          v0.rearrange(ODD).blend(v1.rearrange(ODD), HIGH).intoArray(dst, odd + n0);
+          LanePairs.evens(v0, v1).intoArray(dst, even + n0);
+          LanePairs.odds(v0, v1).intoArray(dst, odd + n0);
           if (n0 == last) {
             break;
           }

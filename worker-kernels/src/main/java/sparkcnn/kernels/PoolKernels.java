@@ -74,7 +74,10 @@ public final class PoolKernels {
       int o = plane * pq;
       for (int p = 0; p < g.p(); p++) {
         int top = 2 * p * w;
-        int done = Simd.AVAILABLE ? MaxPoolVectorKernel.row(x, xp, top, w, y, yOff + o, argmax, o, g.q()) : 0;
+        // Outputs from here to the end of this range's last plane: rows written after this one may be spilled into.
+        int writable = (hi - plane) * pq - p * g.q();
+        int done = Simd.AVAILABLE ? MaxPoolVectorKernel.row(x, xp, top, w, y, yOff + o, argmax, o, g.q(), writable)
+            : 0;
         o += done;
         for (int q = done; q < g.q(); q++, o++) {
           int at = top + 2 * q;

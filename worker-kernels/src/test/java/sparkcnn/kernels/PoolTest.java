@@ -39,21 +39,31 @@ class PoolTest {
   }
 
   /**
-   * Rows long enough for the vector path (up to 40 outputs, with a tail): values from a small set, so most
-   * windows hold ties, and NaNs here and there; the value and the position are the scalar rule's (the first of
-   * equal values wins, a NaN only when it comes first).
+   * The vector path on long rows (up to 40 outputs, with a tail) and on rows narrower than a vector (14, 7, 6
+   * outputs: its last vector spills into the next rows, which are written after it, but never past the planes a
+   * thread owns or past the output): values from a small set, so most windows hold ties, and NaNs here and
+   * there; the value and the position are the scalar rule's (the first of equal values wins, a NaN only when it
+   * comes first), and nothing around the output is written.
    */
   @Test
-  void maxPool2x2OnLongRowsKeepsTheScalarRuleForTiesAndNaN() {
+  void maxPool2x2OnAnyRowWidthKeepsTheScalarRuleForTiesAndNaN() {
     for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 34, 37, 2, 2, 2, 0), ConvGeom.pool(1, 2, 9, 80, 2, 2, 2, 0),
-        ConvGeom.pool(3, 1, 64, 64, 2, 2, 2, 0)}) {
+        ConvGeom.pool(3, 1, 64, 64, 2, 2, 2, 0), ConvGeom.pool(5, 3, 28, 28, 2, 2, 2, 0),
+        ConvGeom.pool(4, 7, 14, 14, 2, 2, 2, 0), ConvGeom.pool(3, 5, 13, 13, 2, 2, 2, 0),
+        ConvGeom.pool(1, 1, 2, 2, 2, 2, 2, 0)}) {
       float[] x = new float[g.inputSize() + 5];
       for (int i = 0; i < x.length; i++) {
         x[i] = rnd.nextInt(20) == 0 ? Float.NaN : rnd.nextInt(4);
       }
-      float[] y = new float[g.outputSize() + 3];
+      float[] y = new float[g.outputSize() + 3 + 40];
+      java.util.Arrays.fill(y, -7f);
       int[] arg = new int[g.outputSize()];
       PoolKernels.maxForward(x, 2, y, 3, arg, g);
+      for (int i = 0; i < y.length; i++) {
+        if (i < 3 || i >= 3 + g.outputSize()) {
+          assertEquals(-7f, y[i], g + ": written outside the output at " + i);
+        }
+      }
       int o = 0;
       for (int plane = 0; plane < g.n() * g.c(); plane++) {
         int base = 2 + plane * g.h() * g.w();

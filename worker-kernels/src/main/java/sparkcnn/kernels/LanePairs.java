@@ -1,0 +1,38 @@
+package sparkcnn.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The even or odd lanes of two consecutive vectors (a then b), as one vector: the stride-2 split that strided
+ * frames and the 2x2 max pool are made of. Two one-vector rearranges and a blend: JDK 17 does not compile the
+ * two-vector rearrange to vector code (it ran in AbstractShuffle.wrapAndRebuild, measured in the depthwise frames
+ * and again in the max pool, where it took nine tenths of the pool's time). Only loaded when {@link Simd#AVAILABLE}.
+ */
+final class LanePairs {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
+
+  /** Lane i takes lane 2i mod L (ODD: 2i + 1): a vector's even lanes into its low half, and again into its high. */
+  static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
+  static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
+  /** The high half's lanes, which take b's. */
+  static final VectorMask<Float> HIGH = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, S.length() / 2)
+      .cast(S);
+
+  private LanePairs() {}
+
+  /** Lanes 0, 2, 4, ... of the pair (a, b). */
+  static FloatVector evens(FloatVector a, FloatVector b) {
+    return a.rearrange(EVEN).blend(b.rearrange(EVEN), HIGH);
+  }
+
+  /** Lanes 1, 3, 5, ... of the pair (a, b). */
+  static FloatVector odds(FloatVector a, FloatVector b) {
+    return a.rearrange(ODD).blend(b.rearrange(ODD), HIGH);
+  }
+}
