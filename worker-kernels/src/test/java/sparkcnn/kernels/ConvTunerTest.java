@@ -131,10 +131,12 @@ class ConvTunerTest {
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(resnet, Pass.FORWARD), "many channels, wide planes");
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(resnet, Pass.BACKWARD_DATA));
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(resnet, Pass.BACKWARD_WEIGHTS));
-    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 256, 7, 7, 256, 3, 3, 1, 1, 1,
-        1), Pass.FORWARD), "narrow planes: implicit");
-    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 14, 14, 64, 3, 3, 1, 1, 1,
-        1), Pass.FORWARD), "fewer channels on narrow planes: implicit");
+    assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 256, 7, 7, 256, 3, 3, 1, 1, 1,
+        1), Pass.FORWARD), "narrow planes too");
+    assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 8, 8, 64, 3, 3, 1, 1, 1,
+        1), Pass.BACKWARD_DATA), "64 channels on 8x8 planes (ResNet-20's last stage)");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 16, 16, 64, 3, 3, 1, 1, 1,
+        1), Pass.FORWARD), "32 channels in: implicit");
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1),
         Pass.FORWARD), "64 channels on wide planes");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 16, 32, 32, 16, 3, 3, 1, 1, 1,
