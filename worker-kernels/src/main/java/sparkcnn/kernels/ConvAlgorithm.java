@@ -39,13 +39,13 @@ public enum ConvAlgorithm {
   static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
 
   /**
-   * 64 channels and more, in and out. Measured on one thread of the AMD EPYC (best of runs, against the implicit
+   * 64 channels and more, in and out, on outputs at least 2x2 (1x1 was not measured). Measured on one thread of the AMD EPYC (best of runs, against the implicit
    * GEMM): 64 channels 1.1x on 4x4 planes, 1.3x on 8x8 (ResNet-20's last stage), 1.16x on 14x14; 128 on 8x8 1.6x;
    * 256 on 7x7 1.25x and on 4x4 1.7x; 512 on 2x2 3.1-3.4x. An earlier rule also asked for planes 14 or 28 wide,
    * from measurements before the eight-row tile.
    */
   private static boolean winogradPays(ConvGeom g) {
-    return Math.min(g.c(), g.k()) >= 64;
+    return Math.min(g.c(), g.k()) >= 64 && Math.min(g.p(), g.q()) >= 2;
   }
 
   private final String label;
@@ -83,7 +83,7 @@ public enum ConvAlgorithm {
    * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or for a strided layer's backward-data pass (which interleaves its stride phases a vector
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
-   * set in L1; 3x3 stride-1 layers of many channels on planes not too narrow use Winograd
+   * set in L1; 3x3 stride-1 layers of 64 channels and more on planes at least 2 wide use Winograd
    * ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do strided ones where
    * {@link ImplicitConv#stridedPays} (not backward data); the rest im2col. Measured over
    * the zoo's layers on the development machines, and deterministic.

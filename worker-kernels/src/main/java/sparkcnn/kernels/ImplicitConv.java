@@ -13,7 +13,7 @@ import java.util.Arrays;
  * group and flipped), so it shares this path; a strided one's is not, and goes to im2col.
  */
 final class ImplicitConv {
-  /** Padded-width output columns per GEMM call: eight register-tile panels. */
+  /** Output columns (at the layout's width) per GEMM call: eight register-tile panels. */
   private static final int BLOCK = 8 * Gemm.NR;
 
   private ImplicitConv() {}

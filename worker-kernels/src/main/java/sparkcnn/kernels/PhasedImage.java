@@ -79,7 +79,10 @@ final class PhasedImage {
     return -1;
   }
 
-  /** xp = the image at x[start], padded and split into phases, zeros elsewhere (the tail too). */
+  /**
+   * xp = the image at x[start], padded and split into phases, zeros elsewhere (the tail too, and the pixels right
+   * of the last window's reach: see {@link #clearUnreached}).
+   */
   private void copy(float[] x, int start, float[] xp) {
     int planes = g.c() * channel;
     if (g.strideW() == 2) {
@@ -89,8 +92,42 @@ final class PhasedImage {
             rows, width, xp, c * channel);
       }
       Arrays.fill(xp, planes, size, 0f);
+    } else {
+      copyScalar(x, start, xp);
+    }
+    clearUnreached(xp);
+  }
+
+  /**
+   * Zeroes the pixels past the last window's reach (right of padded column sw (Q - 1) + (S - 1) dw, below padded
+   * row sh (P - 1) + (R - 1) dh), which a stride can leave in no window. The GEMM's extra columns (and their spill
+   * into the next phase row) read them, and the weight gradient multiplies those by dy's zeros: an Inf there would
+   * give NaN where the direct sum has none.
+   */
+  private void clearUnreached(float[] xp) {
+    int sh = g.strideH();
+    int sw = g.strideW();
+    int reachH = sh * (g.p() - 1) + (g.r() - 1) * g.dilationH();
+    int reachW = sw * (g.q() - 1) + (g.s() - 1) * g.dilationW();
+    if (g.padTop() + g.h() - 1 <= reachH && g.padLeft() + g.w() - 1 <= reachW) {
       return;
     }
+    for (int c = 0; c < g.c(); c++) {
+      for (int a = 0; a < sh; a++) {
+        int lastRow = a > reachH ? -1 : (reachH - a) / sh;
+        for (int b = 0; b < sw; b++) {
+          int phase = c * channel + (a * sw + b) * rows * width;
+          int from = b > reachW ? 0 : Math.min(width, (reachW - b) / sw + 1);
+          for (int i = 0; i < rows; i++) {
+            Arrays.fill(xp, phase + i * width + (i > lastRow ? 0 : from), phase + (i + 1) * width, 0f);
+          }
+        }
+      }
+    }
+  }
+
+  /** copy for column strides other than 2: zeros, then each row's columns phase by phase. */
+  private void copyScalar(float[] x, int start, float[] xp) {
     Arrays.fill(xp, 0, size, 0f);
     int sh = g.strideH();
     int sw = g.strideW();

@@ -65,7 +65,7 @@ public final class PoolKernels {
    * ({@link MaxPoolVectorKernel}). Ties and NaN resolve as there (the first of equal values; a NaN is kept only if
    * it comes first).
    */
-  private static void max2x2(float[] x, int xOff, float[] y, int yOff, int[] argmax, ConvGeom g, int lo, int hi) {
+  static void max2x2(float[] x, int xOff, float[] y, int yOff, int[] argmax, ConvGeom g, int lo, int hi) {
     int w = g.w();
     int hw = g.h() * w;
     int pq = g.p() * g.q();

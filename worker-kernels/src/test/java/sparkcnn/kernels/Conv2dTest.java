@@ -37,7 +37,7 @@ class Conv2dTest {
         ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1),    // big enough for the threaded and blocked paths
         // Strided, through the stride phases (PhasedImage): rows wider than a vector (its loads), odd sizes,
         // strides 3 and (2, 1) / (1, 2) (the scalar split, a stride-1 direction), dilation, groups, batch 1.
-        ConvGeom.of(2, 5, 37, 35, 7, 3, 3, 2, 1, 1, 1),      // 3x3 stride 2, rows past two vectors
+        ConvGeom.of(2, 5, 37, 35, 7, 3, 3, 2, 1, 1, 1),      // 3x3 stride 2, phase rows past a vector
         ConvGeom.of(1, 3, 23, 21, 8, 7, 7, 2, 3, 1, 1),      // 7x7 stride 2 pad 3 (the ResNet stem), batch 1
         ConvGeom.of(2, 4, 13, 14, 5, 3, 3, 3, 1, 1, 1),      // stride 3
         ConvGeom.of(2, 4, 17, 15, 6, 3, 3, 2, 2, 2, 2),      // stride 2, dilation 2, groups
@@ -96,6 +96,36 @@ class Conv2dTest {
     float[] y = new float[g.outputSize()];
     Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g);
     return y;
+  }
+
+  /**
+   * A stride can leave the last row and column in no window (34x32 input, 3x3 stride 2, no padding): their values
+   * never enter the direct sums, so an Inf or NaN there must not reach the implicit GEMM's weight gradient through
+   * the columns it computes and drops.
+   */
+  @Test
+  void pixelsNoWindowCoversStayOutOfTheStridedWeightGradient() {
+    ConvGeom g = ConvGeom.of(2, 2, 34, 32, 3, 3, 3, 2, 0, 1, 1);
+    SplittableRandom rnd = new SplittableRandom(17);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    for (int plane = 0; plane < g.n() * g.c(); plane++) {
+      for (int i = 0; i < g.h(); i++) {
+        x[(plane * g.h() + i) * g.w() + g.w() - 1] = Float.POSITIVE_INFINITY;
+      }
+      for (int j = 0; j < g.w(); j++) {
+        x[(plane * g.h() + g.h() - 1) * g.w() + j] = j % 2 == 0 ? Float.NaN : Float.NEGATIVE_INFINITY;
+      }
+    }
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    float[] dw = new float[g.weightSize()];
+    float[] dwRef = new float[g.weightSize()];
+    Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.IMPLICIT_GEMM);
+    Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
+    Rand.assertClose(dwRef, dw, 1e-5, "strided weight gradient with non-finite pixels outside every window");
+    float[] y = new float[g.outputSize()];
+    float[] yRef = new float[g.outputSize()];
+    Conv2dKernels.forward(x, 0, new float[g.weightSize()], 0, null, 0, y, 0, g, ConvAlgorithm.IMPLICIT_GEMM);
+    Rand.assertClose(yRef, y, 0, "zero weights: zero output, whatever the uncovered pixels hold");
   }
 
   @Test

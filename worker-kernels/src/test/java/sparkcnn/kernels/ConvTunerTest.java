@@ -27,7 +27,13 @@ class ConvTunerTest {
         ConvGeom.same(1, 4, 11, 13, 4, 5, 5, 2, 1, 4),        // depthwise 5x5 stride 2
         ConvGeom.of(1, 3, 8, 8, 3, 3, 3, 1, 2, 2, 3),         // dilated depthwise: taps, im2col
         ConvGeom.of(2, 6, 1, 1, 5, 3, 3, 1, 1, 1, 1),         // a 1-pixel image, padded (the zoo's last stages)
-        ConvGeom.of(2, 6, 1, 1, 5, 5, 5, 1, 2, 1, 1));        // 5x5 on 1 pixel: runs that start before the image
+        ConvGeom.of(2, 6, 1, 1, 5, 5, 5, 1, 2, 1, 1),         // 5x5 on 1 pixel: runs that start before the image
+        ConvGeom.of(2, 4, 25, 26, 5, 3, 3, 3, 1, 1, 1),       // stride 3: the phases' scalar split
+        ConvGeom.of(1, 3, 35, 37, 4, 11, 11, 4, 2, 1, 1),     // 11x11 stride 4 (AlexNet's stem)
+        ConvGeom.of(3, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),         // strided 1x1: implicit reads one phase of four
+        new ConvGeom(2, 3, 19, 40, 4, 3, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1), // stride (3, 2): vector split, 3 row phases
+        ConvGeom.of(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),       // 64 channels: Winograd by default, implicit too
+        ConvGeom.of(1, 64, 1, 1, 64, 3, 3, 1, 1, 1, 1));      // 64 channels on one pixel: implicit by default
   }
 
   @ParameterizedTest

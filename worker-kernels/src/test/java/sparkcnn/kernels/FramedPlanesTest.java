@@ -73,7 +73,7 @@ class FramedPlanesTest {
     for (int trial = 0; trial < 300; trial++) {
       int rows = 1 + rnd.nextInt(20);
       int cols = 1 + rnd.nextInt(trial % 2 == 0 ? 20 : 90);
-      int sh = 1 + rnd.nextInt(2);
+      int sh = 1 + rnd.nextInt(4);
       int top = rnd.nextInt(3);
       int left = rnd.nextInt(4);
       int frameRows = (top + rows + rnd.nextInt(3) + sh - 1) / sh;

@@ -85,6 +85,41 @@ class PoolTest {
     }
   }
 
+  /**
+   * One thread's planes [lo, hi) of narrow rows: the last vector of each row spills only into rows of the same
+   * range, so the planes other threads own, before and after, keep what they held.
+   */
+  @Test
+  void maxPool2x2RangeWritesOnlyItsOwnPlanes() {
+    for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 5, 14, 14, 2, 2, 2, 0), ConvGeom.pool(3, 3, 28, 28, 2, 2, 2, 0),
+        ConvGeom.pool(1, 6, 9, 11, 2, 2, 2, 0)}) {
+      float[] x = Rand.floats(rnd, g.inputSize());
+      int pq = g.p() * g.q();
+      int planes = g.n() * g.c();
+      for (int lo = 0; lo < planes; lo++) {
+        for (int hi = lo + 1; hi <= planes; hi++) {
+          float[] y = new float[g.outputSize()];
+          int[] arg = new int[g.outputSize()];
+          java.util.Arrays.fill(y, -7f);
+          java.util.Arrays.fill(arg, -7);
+          PoolKernels.max2x2(x, 0, y, 0, arg, g, lo, hi);
+          for (int o = 0; o < y.length; o++) {
+            boolean own = o >= lo * pq && o < hi * pq;
+            String ctx = g + " planes [" + lo + ", " + hi + ") at " + o;
+            if (!own) {
+              assertEquals(-7f, y[o], ctx);
+              assertEquals(-7, arg[o], ctx);
+            } else {
+              int plane = o / pq;
+              int at = arg[o];
+              assertEquals(x[plane * g.h() * g.w() + at], y[o], ctx);
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void maxPoolMatchesDirectLoopAndGradient() {
     for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 7, 8, 3, 3, 2, 1), ConvGeom.pool(1, 2, 6, 6, 2, 2, 2, 0),
