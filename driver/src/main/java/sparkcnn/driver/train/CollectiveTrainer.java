@@ -146,6 +146,10 @@ public final class CollectiveTrainer extends DataParallelTrainer {
         return finish(results, until, once);
       } catch (ExecutionException e) {
         String why = rootMessage(e);
+        String outOfMemory = OutOfMemoryAdvice.in(why);
+        if (outOfMemory != null) {
+          throw new IllegalStateException(outOfMemory, e);
+        }
         if (attempt >= config.sessionRetries) {
           throw new IllegalStateException(String.format(Locale.ROOT, "collective session (steps %d-%d, %d ranks) "
               + "failed %d time(s) (training.session_retries: %d); last error: %s", from + 1, until, ranks,

@@ -1,5 +1,6 @@
 package sparkcnn.driver.train;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -162,14 +163,20 @@ final class Replica {
       from[i] = from[i - 1] + sizes[i - 1];
     }
     boolean poison = config.injectNonFiniteAtStep == step && partition == 0;
-    return Step.accumulate(model, objective, plan.globalBatch(), sizes.length, i -> {
-      Tensor x = batches.make(block, shard, from[i], sizes[i], augmentations, config.normalization, config.seed,
-          step, partition);
-      if (poison && i == 0) {
-        x.data[x.offset] = Float.NaN; // tests: one bad input, and the step's loss and gradients go NaN
-      }
-      return new Step.MicroBatch(x, batches.labels(), Trainer.maskSeed(step, first + i));
-    }, ready);
+    int[][] shape = new int[1][];
+    try {
+      return Step.accumulate(model, objective, plan.globalBatch(), sizes.length, i -> {
+        Tensor x = batches.make(block, shard, from[i], sizes[i], augmentations, config.normalization, config.seed,
+            step, partition);
+        shape[0] = Arrays.copyOfRange(x.shape(), 1, x.shape().length);
+        if (poison && i == 0) {
+          x.data[x.offset] = Float.NaN; // tests: one bad input, and the step's loss and gradients go NaN
+        }
+        return new Step.MicroBatch(x, batches.labels(), Trainer.maskSeed(step, first + i));
+      }, ready);
+    } catch (OutOfMemoryError e) {
+      throw OutOfMemoryAdvice.forStep(e, step, sizes, shape[0]);
+    }
   }
 
   static float[][] copy(float[][] a) {

@@ -1,0 +1,41 @@
+package sparkcnn.driver.train;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A training task's OutOfMemoryError, turned into an error that says what to change. Left alone it reaches
+ * Spark's uncaught-exception handler, which kills the executor's JVM (in local mode the whole application, exit
+ * code 52) with a stack trace and no hint. Caught where a micro-batch's forward and backward run, the layers'
+ * buffers are released as the exception unwinds the task, and the driver reports the message like any task
+ * failure.
+ */
+final class OutOfMemoryAdvice {
+  /** How the advice begins, so the driver can find it in a failure's text (Spark passes the text, not the type). */
+  private static final String MARK = "out of memory at step ";
+
+  private OutOfMemoryAdvice() {}
+
+  /**
+   * The advice line in a task failure's text, or null. Running out of memory is not transient: the same
+   * micro-batch on the same heap fails again, so the driver reports it instead of rerunning the session.
+   */
+  static String in(String failure) {
+    int at = failure == null ? -1 : failure.indexOf(MARK);
+    return at < 0 ? null : failure.substring(at).lines().findFirst().orElse("");
+  }
+
+  /** The error for a step (counted from 0; reported from 1, as progress does) whose micro-batches (of the given sizes, images of the given shape) ran out of heap. */
+  static IllegalStateException forStep(OutOfMemoryError e, long step, int[] microBatches, int[] imageShape) {
+    int largest = Arrays.stream(microBatches).max().orElse(0);
+    String shape = imageShape == null ? "" : " of " + String.join("x", Arrays.stream(imageShape)
+        .mapToObj(Integer::toString).toArray(String[]::new));
+    // Not chained to e: Spark looks down a task failure's causes (spark.executor.killOnFatalError.depth) and
+    // kills the JVM when it finds an OutOfMemoryError there.
+    return new IllegalStateException(String.format(Locale.ROOT,
+        MARK + "%d: a micro-batch of %d images%s did not fit in this JVM's heap (%.1f GB): lower "
+            + "training.micro_batch (bench train: --micro-batch), or give executors more memory "
+            + "(spark.executor.memory; in local mode the driver's: SPARKCNN_HEAP for bin/sparkcnn, default 4g)",
+        step + 1, largest, shape, Runtime.getRuntime().maxMemory() / 1e9));
+  }
+}

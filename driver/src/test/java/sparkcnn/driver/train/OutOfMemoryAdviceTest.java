@@ -1,0 +1,32 @@
+package sparkcnn.driver.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class OutOfMemoryAdviceTest {
+  @Test
+  void namesTheMicroBatchTheImageAndWhatToChange() {
+    IllegalStateException e = OutOfMemoryAdvice.forStep(new OutOfMemoryError("Java heap space"), 4,
+        new int[] {64, 64, 32}, new int[] {3, 224, 224});
+    String m = e.getMessage();
+    assertTrue(m.startsWith("out of memory at step 5: a micro-batch of 64 images of 3x224x224"), m);
+    assertTrue(m.contains("training.micro_batch") && m.contains("--micro-batch") && m.contains("SPARKCNN_HEAP")
+        && m.contains("spark.executor.memory"), m);
+    // Spark kills the executor's JVM when it finds an OutOfMemoryError among a failure's causes.
+    assertNull(e.getCause());
+  }
+
+  @Test
+  void isFoundInTheTextSparkPassesBack() {
+    String advice = OutOfMemoryAdvice.forStep(new OutOfMemoryError(), 0, new int[] {8}, null).getMessage();
+    String failure = "Job aborted due to stage failure: Most recent failure reason:\n"
+        + "java.lang.IllegalStateException: " + advice + "\n\tat sparkcnn.driver.train.Replica.accumulate(...)";
+    assertEquals(advice, OutOfMemoryAdvice.in(failure));
+    assertTrue(advice.startsWith("out of memory at step 1: a micro-batch of 8 images did not fit"), advice);
+    assertNull(OutOfMemoryAdvice.in("Job aborted due to stage failure: executor lost"));
+    assertNull(OutOfMemoryAdvice.in(null));
+  }
+}
