@@ -7,7 +7,8 @@ package sparkcnn.kernels;
 public enum ConvAlgorithm {
   /**
    * GEMM reading the zero-padded image (split into its stride phases when strided) in place through per-tap offsets
-   * ({@link ImplicitConv}; backward data at stride 1 only).
+   * ({@link ImplicitConv}; strided backward data as one such GEMM per stride phase of dx, {@link
+   * StridedBackwardData}, where the phases' padding comes out non-negative).
    */
   IMPLICIT_GEMM("implicit-gemm"),
   /** im2col of L2-sized blocks of output rows, then GEMM (any geometry; 1x1 stride 1: GEMM on the image). */
@@ -85,7 +86,7 @@ public enum ConvAlgorithm {
    * at a time there and one float at a time in the rows); larger planes stream rows, which keep their working
    * set in L1; 3x3 stride-1 layers of 64 channels and more on planes at least 2 wide use Winograd
    * ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do strided ones where
-   * {@link ImplicitConv#stridedPays} (not backward data); the rest im2col. Measured over
+   * {@link ImplicitConv#stridedPays}; the rest im2col. Measured over
    * the zoo's layers on the development machines, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {

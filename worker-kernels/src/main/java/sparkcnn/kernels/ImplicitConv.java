@@ -21,23 +21,41 @@ final class ImplicitConv {
   /** Output columns an image below which a strided weight gradient is left to im2col (see {@link #stridedPays}). */
   private static final int STRIDED_WEIGHT_COLUMNS = 64;
 
+  /** Input channels from which a strided backward-data pass takes the phases (see {@link #stridedPays}). */
+  private static final int STRIDED_DATA_CHANNELS = 64;
+
   /**
    * Whether the heuristic takes this path for a pass of a strided layer. Measured on the zoo's strided dense
    * layers (one thread, AMD EPYC, against im2col): forward 1.2-2x faster for kernels larger than 1x1; for a 1x1
    * (which reads one phase of four) a tie forward and 1.5-3x slower weight gradients; weight gradients on small
    * outputs (20 columns an image and under) 1.3-1.6x slower, as each image's GEMM is too short to pay for packing
-   * its dy, where im2col's blocks span several images. Stride-1 layers always take it.
+   * its dy, where im2col's blocks span several images. Backward data ({@link StridedBackwardData}, a GEMM per
+   * phase with dx's channels as its rows): 1.05x at 64 input channels on 8x8 outputs, 1.8-2x at 128 and 256 on
+   * 4x4 and 2x2, but 0.4-0.75x with 3 input channels (stems) and 0.9x at 16, and slower for 1x1 kernels. Stride-1
+   * layers always take it.
    */
   static boolean stridedPays(ConvGeom g, ConvAlgorithm.Pass pass) {
-    return g.r() * g.s() > 1
-        && (pass != ConvAlgorithm.Pass.BACKWARD_WEIGHTS || new PhasedImage(g).columns() >= STRIDED_WEIGHT_COLUMNS);
+    if (g.r() * g.s() == 1) {
+      return false;
+    }
+    return switch (pass) {
+      case FORWARD -> true;
+      case BACKWARD_DATA -> g.cg() >= STRIDED_DATA_CHANNELS;
+      case BACKWARD_WEIGHTS -> new PhasedImage(g).columns() >= STRIDED_WEIGHT_COLUMNS;
+    };
   }
 
-  /** Stride 1 and no more padding than the dilated kernel's reach, so the flipped convolution's padding is valid. */
+  /**
+   * No more padding than the dilated kernel's reach, so the flipped convolution's padding is valid (stride 1), or
+   * every stride phase's (strided).
+   */
   static boolean supportsBackwardInput(ConvGeom g) {
+    if (g.strideH() > 1 || g.strideW() > 1) {
+      return StridedBackwardData.supports(g);
+    }
     int reachH = g.dilationH() * (g.r() - 1);
     int reachW = g.dilationW() * (g.s() - 1);
-    return g.strideH() == 1 && g.strideW() == 1 && g.padTop() <= reachH && g.padBottom() <= reachH && g.padLeft() <= reachW
+    return g.padTop() <= reachH && g.padBottom() <= reachH && g.padLeft() <= reachW
         && g.padRight() <= reachW;
   }
 
@@ -51,8 +69,15 @@ final class ImplicitConv {
     run(x, xOff, packed, size, y, yOff, g);
   }
 
-  /** dx = the adjoint of forward applied to dy, dx overwritten; needs {@link #supportsBackwardInput}. */
+  /**
+   * dx = the adjoint of forward applied to dy, dx overwritten; needs {@link #supportsBackwardInput}. Strided: one
+   * such convolution per stride phase of dx ({@link StridedBackwardData}).
+   */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    if (g.strideH() > 1 || g.strideW() > 1) {
+      StridedBackwardData.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      return;
+    }
     forward(dy, dyOff, flippedWeights(w, wOff, g), 0, dx, dxOff, flippedGeometry(g));
   }
 

@@ -16,7 +16,7 @@ class ConvTunerTest {
   static Stream<ConvGeom> geometries() {
     return Stream.of(
         ConvGeom.of(2, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1),        // implicit, im2col
-        ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: implicit (not backward data), im2col
+        ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: implicit (dx by phases), im2col
         ConvGeom.of(2, 8, 7, 6, 12, 1, 1, 1, 0, 1, 1),        // pointwise
         ConvGeom.of(3, 12, 2, 3, 9, 1, 1, 1, 0, 1, 3),        // grouped pointwise on small planes (ShuffleNet)
         ConvGeom.of(3, 64, 96, 96, 5, 1, 1, 1, 0, 1, 1),      // pointwise, one image per batched run
@@ -32,6 +32,9 @@ class ConvTunerTest {
         ConvGeom.of(1, 3, 35, 37, 4, 11, 11, 4, 2, 1, 1),     // 11x11 stride 4 (AlexNet's stem)
         ConvGeom.of(3, 4, 7, 7, 6, 1, 1, 2, 0, 1, 1),         // strided 1x1: implicit reads one phase of four
         new ConvGeom(2, 3, 19, 40, 4, 3, 3, 3, 2, 1, 1, 1, 0, 1, 1, 1), // stride (3, 2): vector split, 3 row phases
+        ConvGeom.of(2, 4, 17, 15, 6, 3, 3, 2, 2, 2, 2),       // stride 2, dilation 2, groups: phases of dx too
+        ConvGeom.of(1, 3, 20, 19, 4, 3, 3, 2, 3, 3, 1),       // stride 2, dilation 3: taps 3 apart in a phase
+        ConvGeom.of(2, 4, 8, 9, 6, 2, 2, 2, 0, 1, 1),         // 2x2 stride 2: one tap per phase
         ConvGeom.of(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),       // 64 channels: Winograd by default, implicit too
         ConvGeom.of(1, 64, 1, 1, 64, 3, 3, 1, 1, 1, 1));      // 64 channels on one pixel: implicit by default
   }
@@ -155,6 +158,8 @@ class ConvTunerTest {
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(stridedSmall, Pass.FORWARD));
     assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(stridedSmall, Pass.BACKWARD_WEIGHTS),
         "4x4 outputs: 20 columns an image");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(stridedSmall, Pass.BACKWARD_DATA),
+        "128 input channels: dx by phases");
     ConvGeom projection = ConvGeom.of(1, 64, 32, 32, 128, 1, 1, 2, 0, 1, 1);
     for (Pass pass : Pass.values()) {
       assertEquals(ConvAlgorithm.IM2COL_GEMM, ConvAlgorithm.heuristic(projection, pass), "strided 1x1: " + pass);
@@ -171,10 +176,11 @@ class ConvTunerTest {
 
   @Test
   void anUnsupportedAlgorithmIsRefusedNamingIt() {
-    ConvGeom strided = ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1);
+    // Padding past the kernel's reach: a stride phase's sub-convolution would need negative padding.
+    ConvGeom padded = ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 3, 1, 1);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2dKernels.backwardInput(
-        new float[strided.outputSize()], 0, new float[strided.weightSize()], 0, new float[strided.inputSize()], 0,
-        strided, ConvAlgorithm.IMPLICIT_GEMM));
+        new float[padded.outputSize()], 0, new float[padded.weightSize()], 0, new float[padded.inputSize()], 0,
+        padded, ConvAlgorithm.IMPLICIT_GEMM));
     assertTrue(e.getMessage().startsWith("implicit-gemm cannot compute the backward_data pass"), e.getMessage());
   }
 }
