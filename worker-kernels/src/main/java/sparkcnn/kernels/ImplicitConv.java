@@ -10,7 +10,8 @@ import java.util.Arrays;
  * so consecutive rows are contiguous; the Wc - Q extra columns per row are dropped when the block is copied out.
  * Nothing like im2col is ever written: for layers with few output channels that copy costs as much as the FMAs.
  * Backward-data of a stride-1 convolution is itself such a convolution (of dy, with the weights transposed per
- * group and flipped), so it shares this path; a strided one's is not, and goes to im2col.
+ * group and flipped), so it shares this path; a strided one's is one such convolution per stride phase of dx
+ * ({@link StridedBackwardData}).
  */
 final class ImplicitConv {
   /** Output columns (at the layout's width) per GEMM call: eight register-tile panels. */
@@ -31,8 +32,9 @@ final class ImplicitConv {
    * outputs (20 columns an image and under) 1.3-1.6x slower, as each image's GEMM is too short to pay for packing
    * its dy, where im2col's blocks span several images. Backward data ({@link StridedBackwardData}, a GEMM per
    * phase with dx's channels as its rows): 1.05x at 64 input channels on 8x8 outputs, 1.8-2x at 128 and 256 on
-   * 4x4 and 2x2, but 0.4-0.75x with 3 input channels (stems) and 0.9x at 16, and slower for 1x1 kernels. Stride-1
-   * layers always take it.
+   * 4x4 and 2x2, but 0.4-0.75x with 3 input channels (stems) and 0.9x at 16, and slower where a kernel is no
+   * larger than its stride (each phase one tap: 1x1, and U-Net's 2x2 stride-2 up-convolutions, whose forward is
+   * this pass, at 0.6-0.85x). Stride-1 layers always take it.
    */
   static boolean stridedPays(ConvGeom g, ConvAlgorithm.Pass pass) {
     if (g.r() * g.s() == 1) {
@@ -40,7 +42,7 @@ final class ImplicitConv {
     }
     return switch (pass) {
       case FORWARD -> true;
-      case BACKWARD_DATA -> g.cg() >= STRIDED_DATA_CHANNELS;
+      case BACKWARD_DATA -> g.cg() >= STRIDED_DATA_CHANNELS && g.r() > g.strideH() && g.s() > g.strideW();
       case BACKWARD_WEIGHTS -> new PhasedImage(g).columns() >= STRIDED_WEIGHT_COLUMNS;
     };
   }

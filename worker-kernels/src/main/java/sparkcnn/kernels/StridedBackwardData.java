@@ -1,15 +1,15 @@
 package sparkcnn.kernels;
 
-import java.util.Arrays;
-
 /**
  * Backward-data of a strided convolution as one stride-1 implicit GEMM per stride phase of dx. Padded input row
  * u = a + sh i (phase a) is reached only by the taps r with r dh = a (mod sh), from output row p = i - m_r, where
  * m_r = (r dh - a) / sh; those m_r are evenly spaced (by dh / gcd(dh, sh)). So phase a's rows of dx are a stride-1
  * correlation of dy with those taps, flipped, and likewise for columns: each phase (a, b) is an ordinary
  * convolution of dy ({@link ImplicitConv#forward}) with a sub-kernel of the weights, whose outputs are then
- * interleaved into dx. A phase that no tap reaches (a strided 1x1's odd rows) is zero. The phases' padding must
- * come out non-negative ({@link #supports}), which holds unless the padding passes the kernel's reach.
+ * interleaved into dx. A phase that no tap reaches (a strided 1x1's odd rows) is zero. Each phase's padding must
+ * come out non-negative ({@link #supports}): its last tap must reach back to the first padded row, so for an
+ * undilated kernel the padding may be at most the kernel size less the stride (3x3 stride 2: padding 1; 5x5
+ * stride 3: 2); other geometries stay with im2col.
  */
 final class StridedBackwardData {
   private StridedBackwardData() {}

@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,6 +36,9 @@ class ConvTunerTest {
         ConvGeom.of(2, 4, 17, 15, 6, 3, 3, 2, 2, 2, 2),       // stride 2, dilation 2, groups: phases of dx too
         ConvGeom.of(1, 3, 20, 19, 4, 3, 3, 2, 3, 3, 1),       // stride 2, dilation 3: taps 3 apart in a phase
         ConvGeom.of(2, 4, 8, 9, 6, 2, 2, 2, 0, 1, 1),         // 2x2 stride 2: one tap per phase
+        ConvGeom.of(2, 3, 17, 16, 4, 5, 5, 3, 2, 1, 1),       // 5x5 stride 3 pad 2: dx by phases at stride 3
+        ConvGeom.of(1, 3, 16, 14, 5, 3, 3, 3, 0, 1, 1),       // 3x3 stride 3, unpadded: one tap per phase
+        ConvGeom.same(2, 3, 9, 11, 4, 3, 3, 2, 1, 1),         // "same" stride 2 on odd sizes (asymmetric padding)
         ConvGeom.of(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),       // 64 channels: Winograd by default, implicit too
         ConvGeom.of(1, 64, 1, 1, 64, 3, 3, 1, 1, 1, 1));      // 64 channels on one pixel: implicit by default
   }
@@ -65,6 +69,7 @@ class ConvTunerTest {
         Rand.assertClose(yRef, y, tol, a + " forward " + g);
       }
       if (a.supports(g, Pass.BACKWARD_DATA)) {
+        java.util.Arrays.fill(dx, Float.NaN); // backwardInput overwrites every element
         Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
         Rand.assertClose(dxRef, dx, tol, a + " backwardInput " + g);
       }
@@ -172,6 +177,19 @@ class ConvTunerTest {
       assertEquals(ConvAlgorithm.POINTWISE_BATCHED, ConvAlgorithm.heuristic(ConvGeom.of(2, 4, 9, 9, 8, 1, 1, 1, 0, 1,
           1), pass), "pointwise, two images: " + pass);
     }
+  }
+
+  /** dx by stride phases: each phase's padding must come out non-negative (padding up to kernel less stride). */
+  @Test
+  void stridedBackwardDataByPhasesNeedsPaddingWithinKernelLessStride() {
+    assertTrue(ConvAlgorithm.IMPLICIT_GEMM.supports(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 1, 1, 1),
+        Pass.BACKWARD_DATA));
+    assertTrue(ConvAlgorithm.IMPLICIT_GEMM.supports(ConvGeom.of(1, 4, 10, 10, 8, 5, 5, 3, 2, 1, 1),
+        Pass.BACKWARD_DATA));
+    assertFalse(ConvAlgorithm.IMPLICIT_GEMM.supports(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 2, 2, 1, 1),
+        Pass.BACKWARD_DATA));
+    assertFalse(ConvAlgorithm.IMPLICIT_GEMM.supports(ConvGeom.of(1, 4, 9, 9, 8, 3, 3, 3, 1, 1, 1),
+        Pass.BACKWARD_DATA));
   }
 
   @Test

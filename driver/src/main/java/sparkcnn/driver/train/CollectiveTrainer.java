@@ -146,7 +146,7 @@ public final class CollectiveTrainer extends DataParallelTrainer {
         return finish(results, until, once);
       } catch (ExecutionException e) {
         String why = rootMessage(e);
-        String outOfMemory = OutOfMemoryAdvice.in(why);
+        String outOfMemory = OutOfMemoryAdvice.in(e);
         if (outOfMemory != null) {
           throw new IllegalStateException(outOfMemory, e);
         }

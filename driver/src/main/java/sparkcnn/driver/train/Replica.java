@@ -175,6 +175,12 @@ final class Replica {
         return new Step.MicroBatch(x, batches.labels(), Trainer.maskSeed(step, first + i));
       }, ready);
     } catch (OutOfMemoryError e) {
+      // This run's replicas in this JVM go (the task's own once it unwinds): a rerun rebuilds them, instead of
+      // finding the heap still held by a failed model's buffers and failing outside this catch.
+      forget(config.runId);
+      if (!OutOfMemoryAdvice.isHeap(e)) {
+        throw e;
+      }
       throw OutOfMemoryAdvice.forStep(e, step, sizes, shape[0]);
     }
   }
