@@ -320,6 +320,46 @@ class DataParallelTrainerTest {
   }
 
   /**
+   * A micro-batch that runs out of heap (injected at step 2 on partition 0): one error naming the step and what to
+   * change, with no OutOfMemoryError among its causes (Spark would kill the JVM on finding one), the collective
+   * session not rerun, and the application still able to train afterwards.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"broadcast", "collective"})
+  void runningOutOfHeapStopsWithAdviceAndLeavesTheApplicationUsable(String mode) {
+    TrainConfig.Sync sync = TrainConfig.Sync.parse(mode);
+    TrainConfig cfg = config(sync);
+    cfg.injectOutOfMemoryAtStep = 1;
+    DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(2), cfg);
+    List<String> reruns = new ArrayList<>();
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    Exception e; // broadcast: Spark's SparkException, which Scala throws unchecked
+    try {
+      e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> t.run(STEPS, "exhausted", r -> { }));
+    } finally {
+      System.setErr(err);
+      t.close();
+    }
+    captured.toString().lines().filter(l -> l.contains("rerunning it from step")).forEach(reruns::add);
+    // Collective: the advice itself; broadcast: Spark's job failure, whose text carries it (the CLI prints it).
+    String m = e.getMessage();
+    assertTrue(sync == TrainConfig.Sync.COLLECTIVE ? m.startsWith("out of memory at step 2: a micro-batch of ")
+        : m.contains("out of memory at step 2: a micro-batch of "), m);
+    assertTrue(m.contains("Java heap space") && m.contains("training.micro_batch"), m);
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      assertTrue(!(c instanceof OutOfMemoryError), "an OutOfMemoryError among the causes: " + c);
+    }
+    assertEquals(List.of(), reruns, "not rerun: the same micro-batch would run out again");
+    // The same application trains on afterwards (nothing killed, no replica left locked).
+    for (float v : distributed(2, config(sync), 2)) {
+      assertTrue(Float.isFinite(v));
+    }
+  }
+
+  /**
    * training.skip_nonfinite: 1 and a NaN input at step 3: that step changes nothing (the model after it is
    * bit-identical to two good steps), the run goes on to step 4, and both modes end at the same model.
    */

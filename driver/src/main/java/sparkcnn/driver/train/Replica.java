@@ -163,9 +163,13 @@ final class Replica {
       from[i] = from[i - 1] + sizes[i - 1];
     }
     boolean poison = config.injectNonFiniteAtStep == step && partition == 0;
+    boolean exhaust = config.injectOutOfMemoryAtStep == step && partition == 0;
     int[][] shape = new int[1][];
     try {
       return Step.accumulate(model, objective, plan.globalBatch(), sizes.length, i -> {
+        if (exhaust) {
+          throw new OutOfMemoryError("Java heap space"); // tests: what a micro-batch too large for the heap does
+        }
         Tensor x = batches.make(block, shard, from[i], sizes[i], augmentations, config.normalization, config.seed,
             step, partition);
         shape[0] = Arrays.copyOfRange(x.shape(), 1, x.shape().length);

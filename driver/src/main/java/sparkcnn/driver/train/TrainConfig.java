@@ -79,6 +79,11 @@ public final class TrainConfig implements Serializable {
   public long injectFailureAtStep = -1;
   /** Fault injection for tests: partition 0's first input pixel is NaN at this step (so is everything after). */
   public long injectNonFiniteAtStep = -1;
+  /**
+   * Fault injection for tests: partition 0 runs out of heap at this step (an OutOfMemoryError, "Java heap space",
+   * from its first micro-batch, every attempt). -1: never.
+   */
+  public long injectOutOfMemoryAtStep = -1;
   /** The model every trainer trains: the architecture, its backbone frozen and fed features as configured. */
   public sparkcnn.models.Model buildModel() {
     sparkcnn.models.Model m = sparkcnn.models.zoo.Zoo.build(model).freeze(frozenParams);
