@@ -40,10 +40,10 @@ public enum ConvAlgorithm {
   static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
 
   /**
-   * 64 channels and more, in and out, on outputs at least 2x2 (1x1 was not measured). Measured on one thread of the AMD EPYC (best of runs, against the implicit
-   * GEMM): 64 channels 1.1x on 4x4 planes, 1.3x on 8x8 (ResNet-20's last stage), 1.16x on 14x14; 128 on 8x8 1.6x;
-   * 256 on 7x7 1.25x and on 4x4 1.7x; 512 on 2x2 3.1-3.4x. An earlier rule also asked for planes 14 or 28 wide,
-   * from measurements before the eight-row tile.
+   * 64 channels and more, in and out, on outputs at least 2x2 (1x1 was not measured). Measured on one thread of
+   * the AMD EPYC (best of runs, against the implicit GEMM): 64 channels 1.1x on 4x4 planes, 1.3x on 8x8
+   * (ResNet-20's last stage), 1.16x on 14x14; 128 on 8x8 1.6x; 256 on 7x7 1.25x and on 4x4 1.7x; 512 on 2x2
+   * 3.1-3.4x. An earlier rule also asked for planes 14 or 28 wide, from measurements before the eight-row tile.
    */
   private static boolean winogradPays(ConvGeom g) {
     return Math.min(g.c(), g.k()) >= 64 && Math.min(g.p(), g.q()) >= 2;

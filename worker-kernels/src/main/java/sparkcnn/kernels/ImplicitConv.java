@@ -99,15 +99,28 @@ final class ImplicitConv {
    * W'[gi cg + c][k][r][s] = W[gi kg + k][c][R-1-r][S-1-s], shape (C, K / groups, R, S).
    */
   static float[] flippedWeights(float[] w, int wOff, ConvGeom g) {
-    int rs = g.r() * g.s();
-    float[] wt = Scratch.floats(Scratch.FLIPPED_W, g.weightSize());
+    return flippedTaps(w, wOff, g, java.util.stream.IntStream.range(0, g.r()).toArray(),
+        java.util.stream.IntStream.range(0, g.s()).toArray());
+  }
+
+  /**
+   * The weights of the taps (rows[i], cols[j]) only, transposed per group and flipped, in this thread's FLIPPED_W
+   * scratch: W'[gi cg + c][k][i][j] = W[gi kg + k][c][rows[T-1-i]][cols[U-1-j]], shape (C, K / groups, T, U). With
+   * every tap, the flipped geometry's weights; with a stride phase's, that phase's ({@link StridedBackwardData}).
+   */
+  static float[] flippedTaps(float[] w, int wOff, ConvGeom g, int[] rows, int[] cols) {
+    int t = rows.length;
+    int u = cols.length;
+    float[] wt = Scratch.floats(Scratch.FLIPPED_W, g.c() * g.kg() * t * u);
     for (int gi = 0; gi < g.groups(); gi++) {
       for (int k = 0; k < g.kg(); k++) {
         for (int c = 0; c < g.cg(); c++) {
-          int src = wOff + ((gi * g.kg() + k) * g.cg() + c) * rs;
-          int dst = ((gi * g.cg() + c) * g.kg() + k) * rs;
-          for (int j = 0; j < rs; j++) {
-            wt[dst + rs - 1 - j] = w[src + j];
+          int src = wOff + ((gi * g.kg() + k) * g.cg() + c) * g.r() * g.s();
+          int dst = ((gi * g.cg() + c) * g.kg() + k) * t * u;
+          for (int i = 0; i < t; i++) {
+            for (int j = 0; j < u; j++) {
+              wt[dst + i * u + j] = w[src + rows[t - 1 - i] * g.s() + cols[u - 1 - j]];
+            }
           }
         }
       }

@@ -18,10 +18,10 @@ final class LanePairs {
   private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, S.vectorShape());
 
   /** Lane i takes lane 2i mod L (ODD: 2i + 1): a vector's even lanes into its low half, and again into its high. */
-  static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
-  static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
+  private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
+  private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
   /** The high half's lanes, which take b's. */
-  static final VectorMask<Float> HIGH = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, S.length() / 2)
+  private static final VectorMask<Float> HIGH = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, S.length() / 2)
       .cast(S);
 
   private LanePairs() {}

@@ -46,7 +46,7 @@ final class PhasedImage {
     for (int c = 0; c < g.cg(); c++) {
       for (int r = 0; r < g.r(); r++) {
         for (int s = 0; s < g.s(); s++) {
-          rowOff[t++] = c * channel + tap(r * g.dilationH(), g.strideH(), s * g.dilationW(), g.strideW());
+          rowOff[t++] = c * channel + tap(r * g.dilationH(), s * g.dilationW());
         }
       }
     }
@@ -54,7 +54,9 @@ final class PhasedImage {
   }
 
   /** Offset, within a channel, of the padded pixel (dr, ds) from an output's origin: its phase plane, row, column. */
-  private int tap(int dr, int sh, int ds, int sw) {
+  private int tap(int dr, int ds) {
+    int sh = g.strideH();
+    int sw = g.strideW();
     int phase = (dr % sh) * sw + ds % sw;
     return phase * rows * width + (dr / sh) * width + ds / sw;
   }
@@ -129,12 +131,11 @@ final class PhasedImage {
   /** copy for column strides other than 2: zeros, then each row's columns phase by phase. */
   private void copyScalar(float[] x, int start, float[] xp) {
     Arrays.fill(xp, 0, size, 0f);
-    int sh = g.strideH();
     int sw = g.strideW();
     for (int c = 0; c < g.c(); c++) {
       for (int ih = 0; ih < g.h(); ih++) {
         int src = start + (c * g.h() + ih) * g.w();
-        int rowStart = c * channel + tap(ih + g.padTop(), sh, 0, sw);
+        int rowStart = c * channel + tap(ih + g.padTop(), 0);
         if (sw == 1) {
           System.arraycopy(x, src, xp, rowStart + g.padLeft(), g.w());
           continue;

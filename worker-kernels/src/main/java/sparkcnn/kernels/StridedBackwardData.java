@@ -84,34 +84,10 @@ final class StridedBackwardData {
         ConvGeom sub = new ConvGeom(g.n(), g.k(), g.p(), g.q(), g.c(), rows.taps.length, cols.taps.length, 1, 1,
             rows.padBefore, cols.padBefore, rows.padAfter, cols.padAfter, rows.dilation, cols.dilation, g.groups());
         float[] out = Scratch.floats(Scratch.TRANSFORMED_OUT, sub.outputSize());
-        ImplicitConv.forward(dy, dyOff, subKernel(w, wOff, g, rows.taps, cols.taps), 0, out, 0, sub);
+        ImplicitConv.forward(dy, dyOff, ImplicitConv.flippedTaps(w, wOff, g, rows.taps, cols.taps), 0, out, 0, sub);
         scatter(out, rows, cols, a, b, dx, dxOff, g);
       }
     }
-  }
-
-  /**
-   * The phase's sub-kernel in the forward layout of its convolution of dy, in this thread's FLIPPED_W scratch:
-   * W'[gi cg + c][k][i][j] = W[gi kg + k][c][rows[T - 1 - i]][cols[U - 1 - j]], shape (C, K / groups, T, U).
-   */
-  private static float[] subKernel(float[] w, int wOff, ConvGeom g, int[] rows, int[] cols) {
-    int t = rows.length;
-    int u = cols.length;
-    float[] sub = Scratch.floats(Scratch.FLIPPED_W, g.c() * g.kg() * t * u);
-    for (int gi = 0; gi < g.groups(); gi++) {
-      for (int k = 0; k < g.kg(); k++) {
-        for (int c = 0; c < g.cg(); c++) {
-          int src = wOff + ((gi * g.kg() + k) * g.cg() + c) * g.r() * g.s();
-          int dst = ((gi * g.cg() + c) * g.kg() + k) * t * u;
-          for (int i = 0; i < t; i++) {
-            for (int j = 0; j < u; j++) {
-              sub[dst + i * u + j] = w[src + rows[t - 1 - i] * g.s() + cols[u - 1 - j]];
-            }
-          }
-        }
-      }
-    }
-    return sub;
   }
 
   /** dx's pixels of phase (a, b) = the phase's rows of out (N, C, rows.count, cols.count), or zeros if out is null. */
