@@ -10,8 +10,10 @@ package sparkcnn.kernels;
  * computed and dropped. On the small planes of the efficient nets' later stages (2x2 to 16x16, where a row is a
  * fraction of a vector) this keeps the vectors full and pays the per-call setup once per plane instead of once
  * per row. With a stride the padded plane is split into stride phases ({@link Frame}), and each tap is again one
- * shifted run. Backward-data is the same kind of sum over dy padded the other way, the filter flipped, one
- * stride phase of dx at a time; the weight gradient is one running dot product per tap over the plane, dy laid
+ * shifted run. 3x3 and 5x5 filters at row stride 1 or 2 are swept down the frame instead ({@link DepthwiseSweep}),
+ * which loads each input vector once for every output row it reaches and writes straight into y. Backward-data
+ * is the same kind of sum over dy padded the other way, the filter flipped, one stride phase of dx at a time
+ * (swept at stride 1); the weight gradient is one running dot product per tap over the plane, dy laid
  * out in the frame's width with zeros past each row. Needs padding of at most the filter size minus one on each
  * side.
  */
@@ -27,8 +29,9 @@ final class DepthwisePlanes {
 
 
   /**
-   * Whether one padded input plane fits in L1: above that the taps' runs come from L2, and forward and the weight
-   * gradient run faster on {@link DepthwiseRows}, whose row ring stays in L1 (measured on 112x112 planes).
+   * Whether one padded input plane fits in L1: above that the taps' runs come from L2, and for filters that
+   * {@link DepthwiseSweep} does not take, forward and the weight gradient ran faster on {@link DepthwiseRows},
+   * whose row ring stays in L1 (measured on 112x112 planes before the frames were filled row by row).
    */
   static boolean fitsL1(ConvGeom g) {
     return 4L * new Frame(g).size <= CacheSizes.l1();
@@ -47,20 +50,35 @@ final class DepthwisePlanes {
     int q = g.q();
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
+    boolean sweep = DepthwiseSweep.applies(r, s, g.strideH());
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
-      float[] z = Scratch.floats(Scratch.COLUMNS, count + lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
+      float[] z = Scratch.floats(Scratch.COLUMNS, Math.max(count, p * q) + lanes);
       float[] spill = new float[lanes];
       int[] offs = f.offsets();
       float[] wts = new float[r * s];
       for (int plane = lo; plane < hi; plane++) {
         f.fill(x, xOff + plane * g.h() * g.w(), xp);
         System.arraycopy(w, wOff + (plane % g.c()) * r * s, wts, 0, r * s);
+        int yPlane = yOff + plane * p * q;
+        if (sweep) {
+          // Straight into y, the bias added in registers: no second pass over the plane unless an activation. Its
+          // stores reach a vector past the plane, into this thread's next planes (written later); the last planes
+          // go through z.
+          boolean direct = (plane + 1L) * p * q + lanes <= (long) hi * p * q;
+          DepthwiseSweep.combine(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, wts, r,
+              b == null ? 0f : b[bOff + plane % g.c()], direct ? y : z, direct ? yPlane : 0, p, q);
+          if (!direct) {
+            System.arraycopy(z, 0, y, yPlane, p * q);
+          }
+          act.apply(y, yPlane, p * q);
+          continue;
+        }
         DepthwiseRowMath.combineWhole(xp, offs, wts, r * s, z, 0, count, spill);
         if (b != null || act != Activations.Fn.NONE) {
           Conv2dKernels.biasAct(b, bOff + plane % g.c(), act, z, 0, count);
         }
-        FramedPlanes.unpad(z, 0, f.width, p, q, y, yOff + plane * p * q);
+        FramedPlanes.unpad(z, 0, f.width, p, q, y, yPlane);
       }
     });
   }
@@ -86,10 +104,12 @@ final class DepthwisePlanes {
     int hd = Math.max(p, mEnd) + kMax - 1;
     int lanes = DepthwiseRowMath.lanes();
     int phaseSize = hd * wd;
+    // At stride 1, dx is the forward sum over dy with the filter turned half a circle: a sweep, when it takes it.
+    boolean sweep = sh == 1 && sw == 1 && DepthwiseSweep.applies(r, s, 1);
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] dyp = Scratch.floats(Scratch.PADDED, hd * wd + lanes);
       // One region per stride phase (e, f), each laid out like dyp: row m of the phase at (m - m0) * wd.
-      float[] z = Scratch.floats(Scratch.COLUMNS, sh * sw * phaseSize + lanes);
+      float[] z = Scratch.floats(Scratch.COLUMNS, Math.max(sh * sw * phaseSize, g.h() * g.w()) + lanes);
       float[] spill = new float[lanes];
       int[] offs = new int[r * s];
       float[] wts = new float[r * s];
@@ -99,6 +119,22 @@ final class DepthwisePlanes {
         FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, kMax - 1, lMax - 1, hd, wd, dyp);
         int wPlane = wOff + (plane % g.c()) * r * s;
         int dxPlane = dxOff + plane * g.h() * g.w();
+        if (sweep) {
+          for (int k = 0; k < r * s; k++) {
+            wts[k] = w[wPlane + r * s - 1 - k];
+          }
+          for (int l = 0; l < s; l++) {
+            offs[l] = g.padTop() * wd + g.padLeft() + l;
+          }
+          // Straight into dx but for the last planes, as in forward.
+          int size = g.h() * g.w();
+          boolean direct = (plane + 1L) * size + lanes <= (long) hi * size;
+          DepthwiseSweep.combine(dyp, 0, wd, 1, offs, wts, r, 0f, direct ? dx : z, direct ? dxPlane : 0, g.h(), g.w());
+          if (!direct) {
+            System.arraycopy(z, 0, dx, dxPlane, size);
+          }
+          continue;
+        }
         for (int e = 0; e < sh; e++) {
           // Padded rows u = sh m + e inside the image: m in [m0, m1].
           int m0 = Math.max(0, Math.floorDiv(g.padTop() - e + sh - 1, sh));

@@ -172,15 +172,31 @@ final class FramedPlanes {
      */
     static void pad(float[] src, int srcOff, int from, int to, int cols, int top, int left, int wp, float[] dst) {
       int l = S.length();
-      int chunks = wp >= l ? (wp + l - 1) / l : 1;
-      FloatVector zero = FloatVector.zero(S);
-      for (int c = 0; c < chunks; c++) {
-        int c0 = wp >= l ? Math.min(c * l, wp - l) : 0;
-        VectorMask<Float> inside = inside(c0, left, cols);
+      if (wp < l) {
+        VectorMask<Float> inside = inside(0, left, cols);
         for (int i = from; i < to; i++) {
-          FloatVector v = FloatVector.fromArray(S, src, srcOff + i * cols + c0 - left);
-          zero.blend(v, inside).intoArray(dst, (top + i) * wp + c0);
+          FloatVector.fromArray(S, src, srcOff + i * cols - left).blend(0f, inside.not())
+              .intoArray(dst, (top + i) * wp);
         }
+        return;
+      }
+      // Row by row, so the plane is read as one stream (column by column, each plane was read at a quarter of the
+      // copy bandwidth). Only the first and last vectors of a row hold padding, unless the row is narrow.
+      int last = wp - l;
+      VectorMask<Float> firstIn = inside(0, left, cols);
+      VectorMask<Float> lastIn = inside(last, left, cols);
+      for (int i = from; i < to; i++) {
+        int s = srcOff + i * cols - left;
+        int d = (top + i) * wp;
+        FloatVector.fromArray(S, src, s).blend(0f, firstIn.not()).intoArray(dst, d);
+        for (int c0 = l; c0 < last; c0 += l) {
+          FloatVector v = FloatVector.fromArray(S, src, s + c0);
+          if (c0 < left || c0 + l > left + cols) {
+            v = v.blend(0f, inside(c0, left, cols).not());
+          }
+          v.intoArray(dst, d + c0);
+        }
+        FloatVector.fromArray(S, src, s + last).blend(0f, lastIn.not()).intoArray(dst, d + last);
       }
     }
 

@@ -128,13 +128,17 @@ class ConvTunerTest {
         1, 1, 1, 1, 4), Pass.BACKWARD_DATA), "padding past the filter: rows");
     assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 1, 1, 4),
         Pass.BACKWARD_WEIGHTS));
-    ConvGeom wide = ConvGeom.of(1, 4, 112, 112, 4, 3, 3, 1, 1, 1, 4);
-    // A 114x114 frame (52 KB) is past L1 on the machines measured; one with a larger L1 keeps the planes.
+    ConvGeom wide = ConvGeom.of(1, 4, 112, 112, 4, 7, 7, 1, 3, 1, 4);
+    // A 118x118 frame (56 KB) is past L1 on the machines measured; one with a larger L1 keeps the planes.
     ConvAlgorithm pastL1 = DepthwisePlanes.fitsL1(wide) ? ConvAlgorithm.DEPTHWISE_PLANES : ConvAlgorithm.DEPTHWISE_ROWS;
-    assertEquals(pastL1, ConvAlgorithm.heuristic(wide, Pass.BACKWARD_DATA), "a plane past L1 at stride 1: rows");
+    assertEquals(pastL1, ConvAlgorithm.heuristic(wide, Pass.BACKWARD_DATA), "a 7x7 plane past L1 at stride 1: rows");
     ConvGeom wideStrided = ConvGeom.of(1, 4, 112, 112, 4, 3, 3, 2, 1, 1, 4);
-    assertEquals(DepthwisePlanes.fitsL1(wideStrided) ? ConvAlgorithm.DEPTHWISE_PLANES : ConvAlgorithm.DEPTHWISE_ROWS,
-        ConvAlgorithm.heuristic(wideStrided, Pass.FORWARD));
+    for (Pass pass : Pass.values()) {
+      assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(wideStrided, pass),
+          "swept 3x3: planes at any size");
+      assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 112, 112, 4, 5, 5, 1, 2,
+          1, 4), pass), "swept 5x5: planes at any size");
+    }
     assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(wideStrided, Pass.BACKWARD_DATA),
         "strided backward data: planes, whose phases interleave by vector");
     assertEquals(ConvAlgorithm.DEPTHWISE_TAPS, ConvAlgorithm.heuristic(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 2, 2, 4),

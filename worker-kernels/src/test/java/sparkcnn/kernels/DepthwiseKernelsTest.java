@@ -158,4 +158,56 @@ class DepthwiseKernelsTest {
     Rand.assertClose(dwNaive, dw, 1e-5, a + " " + "backwardWeights " + g);
     Rand.assertClose(dwReference, dw, 1e-5, a + " " + "backwardWeights vs reference " + g);
   }
+
+  /**
+   * The swept 3x3 and 5x5 filters store whole vectors that reach past a plane into the next one: forward and
+   * backward-data, placed in the middle of larger arrays, write their output region and nothing around it, on
+   * one thread and on several (where each thread's last planes must not reach into another's).
+   */
+  @Test
+  void sweptFiltersWriteTheirOutputAndNothingAroundIt() {
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
+            ConvGeom.of(1, 5, 14, 14, 5, 3, 3, 1, 1, 1, 5), ConvGeom.of(2, 3, 28, 28, 3, 5, 5, 1, 2, 1, 3),
+            ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4)}) {
+          assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
+          SplittableRandom rnd = new SplittableRandom(g.hashCode());
+          float[] x = Rand.floats(rnd, g.inputSize());
+          float[] w = Rand.floats(rnd, g.weightSize());
+          float[] dy = Rand.floats(rnd, g.outputSize());
+          int guard = 40;
+          float[] y = new float[g.outputSize() + 2 * guard];
+          java.util.Arrays.fill(y, Float.NaN);
+          Conv2dKernels.forward(x, 0, w, 0, null, 0, y, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
+          float[] naive = new float[g.outputSize()];
+          Conv2dNaive.forward(x, 0, w, 0, new float[g.k()], 0, naive, 0, g);
+          Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, g.toString());
+          assertGuards(y, guard, naive.length, "forward " + t + " threads " + g);
+          if (g.strideH() == 1) {
+            float[] dx = new float[g.inputSize() + 2 * guard];
+            java.util.Arrays.fill(dx, Float.NaN);
+            Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
+            float[] dxNaive = new float[g.inputSize()];
+            Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+            Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
+                g.toString());
+            assertGuards(dx, guard, dxNaive.length, "backwardInput " + t + " threads " + g);
+          }
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  private static void assertGuards(float[] a, int guard, int n, String what) {
+    for (int i = 0; i < a.length; i++) {
+      if (i < guard || i >= guard + n) {
+        assertTrue(Float.isNaN(a[i]), what + ": wrote index " + i + " outside [" + guard + ", " + (guard + n) + ")");
+      }
+    }
+  }
 }
