@@ -14,8 +14,8 @@ package sparkcnn.kernels;
  * which loads each input vector once for every output row it reaches and writes straight into y. Backward-data
  * is the same kind of sum over dy padded the other way, the filter flipped, one stride phase of dx at a time
  * (swept at stride 1); the weight gradient is one running dot product per tap over the plane, dy laid
- * out in the frame's width with zeros past each row. Needs padding of at most the filter size minus one on each
- * side.
+ * out in the frame's width with zeros past each row, or for the swept filters a sweep with one accumulator per
+ * tap. Needs padding of at most the filter size minus one on each side.
  */
 final class DepthwisePlanes {
   private DepthwisePlanes() {}
@@ -206,9 +206,12 @@ final class DepthwisePlanes {
     int q = g.q();
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
+    boolean sweep = DepthwiseSweep.applies(r, s, g.strideH());
+    // Swept, dy's rows are whole vectors wide (zeros past q); flattened, they are the frame's width.
+    int dyWidth = sweep ? (q + lanes - 1) / lanes * lanes : f.width;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, f.size + lanes);
-      float[] dyz = Scratch.floats(Scratch.COLUMNS, p * f.width + lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
+      float[] dyz = Scratch.floats(Scratch.COLUMNS, (p + r - 1) * dyWidth + lanes);
       float[] acc = Scratch.floats(Scratch.PARTIAL, (hi - lo) * taps * lanes);
       float[] spill = new float[lanes];
       int[] offs = f.offsets();
@@ -219,7 +222,12 @@ final class DepthwisePlanes {
           int plane = img * g.c() + c;
           f.fill(x, xOff + plane * g.h() * g.w(), xp);
           // Past each dy row's q values, zeros: the dropped positions add nothing.
-          FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, p, f.width, dyz);
+          FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, sweep ? p + r - 1 : p, dyWidth, dyz);
+          if (sweep) {
+            DepthwiseSweep.dots(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, r, dyz, 0, dyWidth, p,
+                acc, (c - lo) * taps);
+            continue;
+          }
           for (int k = 0; k < taps; k++) {
             at[k] = (c - lo) * taps + k;
           }

@@ -46,6 +46,31 @@ final class DepthwiseSweep {
     }
   }
 
+  /**
+   * The weight gradient's partial sums: for every tap (a, b), acc[(first + a * r + b) * lanes + lane] += the sum over
+   * i &lt; p and j &lt; dyWidth, j in the lane's residue class, of src[row(i * sh + a) + col[b] + j] *
+   * dy[dyOff + i * dyWidth + j], rows as in {@link #combine}. dyWidth is a whole number of vectors, dy zero past
+   * each row's q values and in r - 1 rows past its p (read, not branched around: a vector chosen by a branch is
+   * boxed); src holds every phase's rows up to the last dy row's reach and is readable a vector past it.
+   *
+   * <p>Swept down each vector-wide column like {@link #combine}: an input row's taps are loaded once and meet, in
+   * registers, every dy row they contribute to, so a 3x3 filter loads 4 vectors per 9 multiply-adds (a running
+   * dot product per tap loads 2 per 1). One accumulator per tap for the whole plane.
+   */
+  static void dots(float[] src, int phaseStride, int width, int sh, int[] col, int r, float[] dy, int dyOff,
+      int dyWidth, int p, float[] acc, int first) {
+    int at = first * Vec.S.length();
+    if (r == 3 && sh == 1) {
+      Vec.dots3(src, width, col, dy, dyOff, dyWidth, p, acc, at);
+    } else if (r == 3) {
+      Vec.dots3s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
+    } else if (sh == 1) {
+      Vec.dots5(src, width, col, dy, dyOff, dyWidth, p, acc, at);
+    } else {
+      Vec.dots5s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
+    }
+  }
+
   /** Loaded only when the Vector API is present. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -220,6 +245,261 @@ final class DepthwiseSweep {
           older = older.add(x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.mul(w30))))));
           old = old.add(x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.mul(w10))))));
         }
+      }
+    }
+
+    /** 3x3, stride 1: input row u meets dy rows u (filter row 0), u - 1 (row 1) and u - 2 (row 2). */
+    static void dots3(float[] src, int width, int[] col, float[] dy, int dyOff, int dyWidth, int p, float[] acc,
+        int at) {
+      int l = S.length();
+      for (int j = 0; j < dyWidth; j += l) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00;
+        int c0 = col[0] + j;
+        int c1 = col[1] + j;
+        int c2 = col[2] + j;
+        FloatVector d1 = FloatVector.zero(S);
+        FloatVector d2 = d1;
+        for (int u = 0, o = 0, e = dyOff + j; u < p + 2; u++, o += width, e += dyWidth) {
+          FloatVector d0 = x(dy, e);
+          FloatVector x = x(src, o + c0);
+          a00 = x.fma(d0, a00);
+          a10 = x.fma(d1, a10);
+          a20 = x.fma(d2, a20);
+          x = x(src, o + c1);
+          a01 = x.fma(d0, a01);
+          a11 = x.fma(d1, a11);
+          a21 = x.fma(d2, a21);
+          x = x(src, o + c2);
+          a02 = x.fma(d0, a02);
+          a12 = x.fma(d1, a12);
+          a22 = x.fma(d2, a22);
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
+        a01.add(FloatVector.fromArray(S, acc, at + l)).intoArray(acc, at + l);
+        a02.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
+        a10.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
+        a11.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
+        a12.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
+        a21.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
+        a22.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
+      }
+    }
+
+    /**
+     * 3x3, stride 2: phase-0 row m (padded row 2m) meets dy rows m (filter row 0) and m - 1 (row 2), phase-1 row
+     * m (padded row 2m + 1) dy row m (filter row 1).
+     */
+    static void dots3s2(float[] src, int phaseStride, int width, int[] col, float[] dy, int dyOff, int dyWidth,
+        int p, float[] acc, int at) {
+      int l = S.length();
+      for (int j = 0; j < dyWidth; j += l) {
+        FloatVector a00 = FloatVector.zero(S), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00;
+        int c0 = col[0] + j;
+        int c1 = col[1] + j;
+        int c2 = col[2] + j;
+        FloatVector d1 = FloatVector.zero(S);
+        for (int m = 0, o = 0, e = dyOff + j; m <= p; m++, o += width, e += dyWidth) {
+          FloatVector d0 = x(dy, e);
+          FloatVector x = x(src, o + c0);
+          a00 = x.fma(d0, a00);
+          a20 = x.fma(d1, a20);
+          x = x(src, o + c1);
+          a01 = x.fma(d0, a01);
+          a21 = x.fma(d1, a21);
+          x = x(src, o + c2);
+          a02 = x.fma(d0, a02);
+          a22 = x.fma(d1, a22);
+          int o1 = o + phaseStride;
+          a10 = x(src, o1 + c0).fma(d0, a10);
+          a11 = x(src, o1 + c1).fma(d0, a11);
+          a12 = x(src, o1 + c2).fma(d0, a12);
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
+        a01.add(FloatVector.fromArray(S, acc, at + l)).intoArray(acc, at + l);
+        a02.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
+        a10.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
+        a11.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
+        a12.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
+        a21.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
+        a22.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
+      }
+    }
+
+    /** 5x5, stride 1: input row u meets dy rows u - a (filter row a), a = 0 to 4. */
+    static void dots5(float[] src, int width, int[] col, float[] dy, int dyOff, int dyWidth, int p, float[] acc,
+        int at) {
+      int l = S.length();
+      for (int j = 0; j < dyWidth; j += l) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a14 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00, a30 = a00, a31 = a00;
+        FloatVector a32 = a00, a33 = a00, a34 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00;
+        int c0 = col[0] + j;
+        int c1 = col[1] + j;
+        int c2 = col[2] + j;
+        int c3 = col[3] + j;
+        int c4 = col[4] + j;
+        FloatVector d1 = FloatVector.zero(S);
+        FloatVector d2 = d1;
+        FloatVector d3 = d1;
+        FloatVector d4 = d1;
+        for (int u = 0, o = 0, e = dyOff + j; u < p + 4; u++, o += width, e += dyWidth) {
+          FloatVector d0 = x(dy, e);
+          FloatVector x = x(src, o + c0);
+          a00 = x.fma(d0, a00);
+          a10 = x.fma(d1, a10);
+          a20 = x.fma(d2, a20);
+          a30 = x.fma(d3, a30);
+          a40 = x.fma(d4, a40);
+          x = x(src, o + c1);
+          a01 = x.fma(d0, a01);
+          a11 = x.fma(d1, a11);
+          a21 = x.fma(d2, a21);
+          a31 = x.fma(d3, a31);
+          a41 = x.fma(d4, a41);
+          x = x(src, o + c2);
+          a02 = x.fma(d0, a02);
+          a12 = x.fma(d1, a12);
+          a22 = x.fma(d2, a22);
+          a32 = x.fma(d3, a32);
+          a42 = x.fma(d4, a42);
+          x = x(src, o + c3);
+          a03 = x.fma(d0, a03);
+          a13 = x.fma(d1, a13);
+          a23 = x.fma(d2, a23);
+          a33 = x.fma(d3, a33);
+          a43 = x.fma(d4, a43);
+          x = x(src, o + c4);
+          a04 = x.fma(d0, a04);
+          a14 = x.fma(d1, a14);
+          a24 = x.fma(d2, a24);
+          a34 = x.fma(d3, a34);
+          a44 = x.fma(d4, a44);
+          d4 = d3;
+          d3 = d2;
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
+        a01.add(FloatVector.fromArray(S, acc, at + 1 * l)).intoArray(acc, at + 1 * l);
+        a02.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
+        a03.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
+        a04.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
+        a10.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
+        a12.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
+        a13.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
+        a14.add(FloatVector.fromArray(S, acc, at + 9 * l)).intoArray(acc, at + 9 * l);
+        a20.add(FloatVector.fromArray(S, acc, at + 10 * l)).intoArray(acc, at + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at + 11 * l)).intoArray(acc, at + 11 * l);
+        a22.add(FloatVector.fromArray(S, acc, at + 12 * l)).intoArray(acc, at + 12 * l);
+        a23.add(FloatVector.fromArray(S, acc, at + 13 * l)).intoArray(acc, at + 13 * l);
+        a24.add(FloatVector.fromArray(S, acc, at + 14 * l)).intoArray(acc, at + 14 * l);
+        a30.add(FloatVector.fromArray(S, acc, at + 15 * l)).intoArray(acc, at + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at + 16 * l)).intoArray(acc, at + 16 * l);
+        a32.add(FloatVector.fromArray(S, acc, at + 17 * l)).intoArray(acc, at + 17 * l);
+        a33.add(FloatVector.fromArray(S, acc, at + 18 * l)).intoArray(acc, at + 18 * l);
+        a34.add(FloatVector.fromArray(S, acc, at + 19 * l)).intoArray(acc, at + 19 * l);
+        a40.add(FloatVector.fromArray(S, acc, at + 20 * l)).intoArray(acc, at + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at + 21 * l)).intoArray(acc, at + 21 * l);
+        a42.add(FloatVector.fromArray(S, acc, at + 22 * l)).intoArray(acc, at + 22 * l);
+        a43.add(FloatVector.fromArray(S, acc, at + 23 * l)).intoArray(acc, at + 23 * l);
+        a44.add(FloatVector.fromArray(S, acc, at + 24 * l)).intoArray(acc, at + 24 * l);
+      }
+    }
+
+    /**
+     * 5x5, stride 2: phase-0 row m (padded row 2m) meets dy rows m, m - 1 and m - 2 (filter rows 0, 2 and 4),
+     * phase-1 row m (padded row 2m + 1) dy rows m and m - 1 (filter rows 1 and 3).
+     */
+    static void dots5s2(float[] src, int phaseStride, int width, int[] col, float[] dy, int dyOff, int dyWidth,
+        int p, float[] acc, int at) {
+      int l = S.length();
+      for (int j = 0; j < dyWidth; j += l) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a14 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00, a30 = a00, a31 = a00;
+        FloatVector a32 = a00, a33 = a00, a34 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00;
+        int c0 = col[0] + j;
+        int c1 = col[1] + j;
+        int c2 = col[2] + j;
+        int c3 = col[3] + j;
+        int c4 = col[4] + j;
+        FloatVector d1 = FloatVector.zero(S);
+        FloatVector d2 = d1;
+        for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
+          FloatVector d0 = x(dy, e);
+          FloatVector x = x(src, o + c0);
+          a00 = x.fma(d0, a00);
+          a20 = x.fma(d1, a20);
+          a40 = x.fma(d2, a40);
+          x = x(src, o + c1);
+          a01 = x.fma(d0, a01);
+          a21 = x.fma(d1, a21);
+          a41 = x.fma(d2, a41);
+          x = x(src, o + c2);
+          a02 = x.fma(d0, a02);
+          a22 = x.fma(d1, a22);
+          a42 = x.fma(d2, a42);
+          x = x(src, o + c3);
+          a03 = x.fma(d0, a03);
+          a23 = x.fma(d1, a23);
+          a43 = x.fma(d2, a43);
+          x = x(src, o + c4);
+          a04 = x.fma(d0, a04);
+          a24 = x.fma(d1, a24);
+          a44 = x.fma(d2, a44);
+          int o1 = o + phaseStride;
+          x = x(src, o1 + c0);
+          a10 = x.fma(d0, a10);
+          a30 = x.fma(d1, a30);
+          x = x(src, o1 + c1);
+          a11 = x.fma(d0, a11);
+          a31 = x.fma(d1, a31);
+          x = x(src, o1 + c2);
+          a12 = x.fma(d0, a12);
+          a32 = x.fma(d1, a32);
+          x = x(src, o1 + c3);
+          a13 = x.fma(d0, a13);
+          a33 = x.fma(d1, a33);
+          x = x(src, o1 + c4);
+          a14 = x.fma(d0, a14);
+          a34 = x.fma(d1, a34);
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
+        a01.add(FloatVector.fromArray(S, acc, at + 1 * l)).intoArray(acc, at + 1 * l);
+        a02.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
+        a03.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
+        a04.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
+        a10.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
+        a12.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
+        a13.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
+        a14.add(FloatVector.fromArray(S, acc, at + 9 * l)).intoArray(acc, at + 9 * l);
+        a20.add(FloatVector.fromArray(S, acc, at + 10 * l)).intoArray(acc, at + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at + 11 * l)).intoArray(acc, at + 11 * l);
+        a22.add(FloatVector.fromArray(S, acc, at + 12 * l)).intoArray(acc, at + 12 * l);
+        a23.add(FloatVector.fromArray(S, acc, at + 13 * l)).intoArray(acc, at + 13 * l);
+        a24.add(FloatVector.fromArray(S, acc, at + 14 * l)).intoArray(acc, at + 14 * l);
+        a30.add(FloatVector.fromArray(S, acc, at + 15 * l)).intoArray(acc, at + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at + 16 * l)).intoArray(acc, at + 16 * l);
+        a32.add(FloatVector.fromArray(S, acc, at + 17 * l)).intoArray(acc, at + 17 * l);
+        a33.add(FloatVector.fromArray(S, acc, at + 18 * l)).intoArray(acc, at + 18 * l);
+        a34.add(FloatVector.fromArray(S, acc, at + 19 * l)).intoArray(acc, at + 19 * l);
+        a40.add(FloatVector.fromArray(S, acc, at + 20 * l)).intoArray(acc, at + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at + 21 * l)).intoArray(acc, at + 21 * l);
+        a42.add(FloatVector.fromArray(S, acc, at + 22 * l)).intoArray(acc, at + 22 * l);
+        a43.add(FloatVector.fromArray(S, acc, at + 23 * l)).intoArray(acc, at + 23 * l);
+        a44.add(FloatVector.fromArray(S, acc, at + 24 * l)).intoArray(acc, at + 24 * l);
       }
     }
   }

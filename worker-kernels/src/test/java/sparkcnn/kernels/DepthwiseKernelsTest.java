@@ -203,6 +203,38 @@ class DepthwiseKernelsTest {
     }
   }
 
+  /**
+   * The swept weight gradient sums whole vectors down the frame, so its lanes past each row and its rows past the
+   * plane must read zeros it wrote itself: with every scratch buffer full of NaN beforehand (what an earlier
+   * kernel may leave there), dw still equals the naive loops' on the shapes the sweep takes.
+   */
+  @Test
+  void sweptWeightGradientReadsNoScratchItDidNotWrite() {
+    int threads = Parallel.threads();
+    try {
+      Parallel.setThreads(1);
+      for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
+          ConvGeom.of(1, 2, 14, 17, 2, 3, 3, 1, 1, 1, 2), ConvGeom.of(2, 3, 13, 11, 3, 3, 3, 2, 1, 1, 3),
+          ConvGeom.same(1, 2, 12, 12, 2, 3, 3, 2, 1, 2), ConvGeom.of(2, 3, 9, 20, 3, 5, 5, 1, 2, 1, 3),
+          ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 2, 2, 2, 2, 5, 5, 1, 2, 1, 2)}) {
+        assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
+        SplittableRandom rnd = new SplittableRandom(g.hashCode());
+        float[] x = Rand.floats(rnd, g.inputSize());
+        float[] dy = Rand.floats(rnd, g.outputSize());
+        for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
+          java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
+        }
+        float[] dw = new float[g.weightSize()];
+        Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
+        float[] naive = new float[g.weightSize()];
+        Conv2dNaive.backwardWeights(x, 0, dy, 0, naive, 0, g);
+        Rand.assertClose(naive, dw, 1e-5, "backwardWeights " + g);
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
   private static void assertGuards(float[] a, int guard, int n, String what) {
     for (int i = 0; i < a.length; i++) {
       if (i < guard || i >= guard + n) {
