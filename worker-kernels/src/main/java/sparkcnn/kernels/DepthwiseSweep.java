@@ -65,9 +65,15 @@ final class DepthwiseSweep {
     } else if (r == 3) {
       Vec.dots3s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
     } else if (sh == 1) {
-      Vec.dots5(src, width, col, dy, dyOff, dyWidth, p, acc, at);
+      // Filter columns 0-2, then 3-4.
+      int l = Vec.S.length();
+      Vec.dots5x3(src, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l, at + 2 * l);
+      Vec.dots5x2(src, width, col[3], col[4], dy, dyOff, dyWidth, p, acc, at + 3 * l, at + 4 * l);
     } else {
-      Vec.dots5s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
+      int l = Vec.S.length();
+      Vec.dots5s2x3(src, phaseStride, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l,
+          at + 2 * l);
+      Vec.dots5s2x2(src, phaseStride, width, col[3], col[4], dy, dyOff, dyWidth, p, acc, at + 3 * l, at + 4 * l);
     }
   }
 
@@ -332,20 +338,21 @@ final class DepthwiseSweep {
       }
     }
 
-    /** 5x5, stride 1: input row u meets dy rows u - a (filter row a), a = 0 to 4. */
-    static void dots5(float[] src, int width, int[] col, float[] dy, int dyOff, int dyWidth, int p, float[] acc,
-        int at) {
+    /**
+     * 5x5, stride 1, for {@code k} filter columns (3 or 2: all 25 accumulators at once ran 2-50x slower from run
+     * to run, past what C2 keeps in registers): input row u meets dy rows u - a (filter row a), a = 0 to 4. Column
+     * b's taps accumulate at atB, atB + 5 lanes, ... (filter rows).
+     */
+    static void dots5x3(float[] src, int width, int col0, int col1, int col2, float[] dy, int dyOff, int dyWidth, int p,
+        float[] acc, int at0, int at1, int at2) {
       int l = S.length();
       for (int j = 0; j < dyWidth; j += l) {
         FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a14 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00, a30 = a00, a31 = a00;
-        FloatVector a32 = a00, a33 = a00, a34 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00;
-        int c0 = col[0] + j;
-        int c1 = col[1] + j;
-        int c2 = col[2] + j;
-        int c3 = col[3] + j;
-        int c4 = col[4] + j;
+        FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00;
+        FloatVector a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00;
+        int c0 = col0 + j;
+        int c1 = col1 + j;
+        int c2 = col2 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
         FloatVector d3 = d1;
@@ -370,68 +377,90 @@ final class DepthwiseSweep {
           a22 = x.fma(d2, a22);
           a32 = x.fma(d3, a32);
           a42 = x.fma(d4, a42);
-          x = x(src, o + c3);
-          a03 = x.fma(d0, a03);
-          a13 = x.fma(d1, a13);
-          a23 = x.fma(d2, a23);
-          a33 = x.fma(d3, a33);
-          a43 = x.fma(d4, a43);
-          x = x(src, o + c4);
-          a04 = x.fma(d0, a04);
-          a14 = x.fma(d1, a14);
-          a24 = x.fma(d2, a24);
-          a34 = x.fma(d3, a34);
-          a44 = x.fma(d4, a44);
           d4 = d3;
           d3 = d2;
           d2 = d1;
           d1 = d0;
         }
-        a00.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
-        a01.add(FloatVector.fromArray(S, acc, at + 1 * l)).intoArray(acc, at + 1 * l);
-        a02.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
-        a03.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
-        a04.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
-        a10.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
-        a11.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
-        a12.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
-        a13.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
-        a14.add(FloatVector.fromArray(S, acc, at + 9 * l)).intoArray(acc, at + 9 * l);
-        a20.add(FloatVector.fromArray(S, acc, at + 10 * l)).intoArray(acc, at + 10 * l);
-        a21.add(FloatVector.fromArray(S, acc, at + 11 * l)).intoArray(acc, at + 11 * l);
-        a22.add(FloatVector.fromArray(S, acc, at + 12 * l)).intoArray(acc, at + 12 * l);
-        a23.add(FloatVector.fromArray(S, acc, at + 13 * l)).intoArray(acc, at + 13 * l);
-        a24.add(FloatVector.fromArray(S, acc, at + 14 * l)).intoArray(acc, at + 14 * l);
-        a30.add(FloatVector.fromArray(S, acc, at + 15 * l)).intoArray(acc, at + 15 * l);
-        a31.add(FloatVector.fromArray(S, acc, at + 16 * l)).intoArray(acc, at + 16 * l);
-        a32.add(FloatVector.fromArray(S, acc, at + 17 * l)).intoArray(acc, at + 17 * l);
-        a33.add(FloatVector.fromArray(S, acc, at + 18 * l)).intoArray(acc, at + 18 * l);
-        a34.add(FloatVector.fromArray(S, acc, at + 19 * l)).intoArray(acc, at + 19 * l);
-        a40.add(FloatVector.fromArray(S, acc, at + 20 * l)).intoArray(acc, at + 20 * l);
-        a41.add(FloatVector.fromArray(S, acc, at + 21 * l)).intoArray(acc, at + 21 * l);
-        a42.add(FloatVector.fromArray(S, acc, at + 22 * l)).intoArray(acc, at + 22 * l);
-        a43.add(FloatVector.fromArray(S, acc, at + 23 * l)).intoArray(acc, at + 23 * l);
-        a44.add(FloatVector.fromArray(S, acc, at + 24 * l)).intoArray(acc, at + 24 * l);
+        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
+        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
+        a02.add(FloatVector.fromArray(S, acc, at2)).intoArray(acc, at2);
+        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
+        a12.add(FloatVector.fromArray(S, acc, at2 + 5 * l)).intoArray(acc, at2 + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
+        a22.add(FloatVector.fromArray(S, acc, at2 + 10 * l)).intoArray(acc, at2 + 10 * l);
+        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
+        a32.add(FloatVector.fromArray(S, acc, at2 + 15 * l)).intoArray(acc, at2 + 15 * l);
+        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
+        a42.add(FloatVector.fromArray(S, acc, at2 + 20 * l)).intoArray(acc, at2 + 20 * l);
+      }
+    }
+
+    /** {@link #dots5x3} for two filter columns. */
+    static void dots5x2(float[] src, int width, int col0, int col1, float[] dy, int dyOff, int dyWidth, int p,
+        float[] acc, int at0, int at1) {
+      int l = S.length();
+      for (int j = 0; j < dyWidth; j += l) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00;
+        int c0 = col0 + j;
+        int c1 = col1 + j;
+        FloatVector d1 = FloatVector.zero(S);
+        FloatVector d2 = d1;
+        FloatVector d3 = d1;
+        FloatVector d4 = d1;
+        for (int u = 0, o = 0, e = dyOff + j; u < p + 4; u++, o += width, e += dyWidth) {
+          FloatVector d0 = x(dy, e);
+          FloatVector x = x(src, o + c0);
+          a00 = x.fma(d0, a00);
+          a10 = x.fma(d1, a10);
+          a20 = x.fma(d2, a20);
+          a30 = x.fma(d3, a30);
+          a40 = x.fma(d4, a40);
+          x = x(src, o + c1);
+          a01 = x.fma(d0, a01);
+          a11 = x.fma(d1, a11);
+          a21 = x.fma(d2, a21);
+          a31 = x.fma(d3, a31);
+          a41 = x.fma(d4, a41);
+          d4 = d3;
+          d3 = d2;
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
+        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
+        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
+        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
+        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
       }
     }
 
     /**
-     * 5x5, stride 2: phase-0 row m (padded row 2m) meets dy rows m, m - 1 and m - 2 (filter rows 0, 2 and 4),
-     * phase-1 row m (padded row 2m + 1) dy rows m and m - 1 (filter rows 1 and 3).
+     * 5x5, stride 2, for 3 or 2 filter columns as {@link #dots5x3}: phase-0 row m (padded row 2m) meets dy rows m,
+     * m - 1 and m - 2 (filter rows 0, 2 and 4), phase-1 row m (padded row 2m + 1) dy rows m and m - 1 (filter rows 1
+     * and 3).
      */
-    static void dots5s2(float[] src, int phaseStride, int width, int[] col, float[] dy, int dyOff, int dyWidth,
-        int p, float[] acc, int at) {
+    static void dots5s2x3(float[] src, int phaseStride, int width, int col0, int col1, int col2, float[] dy, int dyOff,
+        int dyWidth, int p, float[] acc, int at0, int at1, int at2) {
       int l = S.length();
       for (int j = 0; j < dyWidth; j += l) {
         FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = a00, a02 = a00, a03 = a00, a04 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-        FloatVector a14 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a24 = a00, a30 = a00, a31 = a00;
-        FloatVector a32 = a00, a33 = a00, a34 = a00, a40 = a00, a41 = a00, a42 = a00, a43 = a00, a44 = a00;
-        int c0 = col[0] + j;
-        int c1 = col[1] + j;
-        int c2 = col[2] + j;
-        int c3 = col[3] + j;
-        int c4 = col[4] + j;
+        FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00;
+        FloatVector a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00;
+        int c0 = col0 + j;
+        int c1 = col1 + j;
+        int c2 = col2 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
@@ -448,14 +477,6 @@ final class DepthwiseSweep {
           a02 = x.fma(d0, a02);
           a22 = x.fma(d1, a22);
           a42 = x.fma(d2, a42);
-          x = x(src, o + c3);
-          a03 = x.fma(d0, a03);
-          a23 = x.fma(d1, a23);
-          a43 = x.fma(d2, a43);
-          x = x(src, o + c4);
-          a04 = x.fma(d0, a04);
-          a24 = x.fma(d1, a24);
-          a44 = x.fma(d2, a44);
           int o1 = o + phaseStride;
           x = x(src, o1 + c0);
           a10 = x.fma(d0, a10);
@@ -466,40 +487,69 @@ final class DepthwiseSweep {
           x = x(src, o1 + c2);
           a12 = x.fma(d0, a12);
           a32 = x.fma(d1, a32);
-          x = x(src, o1 + c3);
-          a13 = x.fma(d0, a13);
-          a33 = x.fma(d1, a33);
-          x = x(src, o1 + c4);
-          a14 = x.fma(d0, a14);
-          a34 = x.fma(d1, a34);
           d2 = d1;
           d1 = d0;
         }
-        a00.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
-        a01.add(FloatVector.fromArray(S, acc, at + 1 * l)).intoArray(acc, at + 1 * l);
-        a02.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
-        a03.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
-        a04.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
-        a10.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
-        a11.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
-        a12.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
-        a13.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
-        a14.add(FloatVector.fromArray(S, acc, at + 9 * l)).intoArray(acc, at + 9 * l);
-        a20.add(FloatVector.fromArray(S, acc, at + 10 * l)).intoArray(acc, at + 10 * l);
-        a21.add(FloatVector.fromArray(S, acc, at + 11 * l)).intoArray(acc, at + 11 * l);
-        a22.add(FloatVector.fromArray(S, acc, at + 12 * l)).intoArray(acc, at + 12 * l);
-        a23.add(FloatVector.fromArray(S, acc, at + 13 * l)).intoArray(acc, at + 13 * l);
-        a24.add(FloatVector.fromArray(S, acc, at + 14 * l)).intoArray(acc, at + 14 * l);
-        a30.add(FloatVector.fromArray(S, acc, at + 15 * l)).intoArray(acc, at + 15 * l);
-        a31.add(FloatVector.fromArray(S, acc, at + 16 * l)).intoArray(acc, at + 16 * l);
-        a32.add(FloatVector.fromArray(S, acc, at + 17 * l)).intoArray(acc, at + 17 * l);
-        a33.add(FloatVector.fromArray(S, acc, at + 18 * l)).intoArray(acc, at + 18 * l);
-        a34.add(FloatVector.fromArray(S, acc, at + 19 * l)).intoArray(acc, at + 19 * l);
-        a40.add(FloatVector.fromArray(S, acc, at + 20 * l)).intoArray(acc, at + 20 * l);
-        a41.add(FloatVector.fromArray(S, acc, at + 21 * l)).intoArray(acc, at + 21 * l);
-        a42.add(FloatVector.fromArray(S, acc, at + 22 * l)).intoArray(acc, at + 22 * l);
-        a43.add(FloatVector.fromArray(S, acc, at + 23 * l)).intoArray(acc, at + 23 * l);
-        a44.add(FloatVector.fromArray(S, acc, at + 24 * l)).intoArray(acc, at + 24 * l);
+        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
+        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
+        a02.add(FloatVector.fromArray(S, acc, at2)).intoArray(acc, at2);
+        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
+        a12.add(FloatVector.fromArray(S, acc, at2 + 5 * l)).intoArray(acc, at2 + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
+        a22.add(FloatVector.fromArray(S, acc, at2 + 10 * l)).intoArray(acc, at2 + 10 * l);
+        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
+        a32.add(FloatVector.fromArray(S, acc, at2 + 15 * l)).intoArray(acc, at2 + 15 * l);
+        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
+        a42.add(FloatVector.fromArray(S, acc, at2 + 20 * l)).intoArray(acc, at2 + 20 * l);
+      }
+    }
+
+    /** {@link #dots5s2x3} for two filter columns. */
+    static void dots5s2x2(float[] src, int phaseStride, int width, int col0, int col1, float[] dy, int dyOff,
+        int dyWidth, int p, float[] acc, int at0, int at1) {
+      int l = S.length();
+      for (int j = 0; j < dyWidth; j += l) {
+        FloatVector a00 = FloatVector.zero(S);
+        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        FloatVector a40 = a00, a41 = a00;
+        int c0 = col0 + j;
+        int c1 = col1 + j;
+        FloatVector d1 = FloatVector.zero(S);
+        FloatVector d2 = d1;
+        for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
+          FloatVector d0 = x(dy, e);
+          FloatVector x = x(src, o + c0);
+          a00 = x.fma(d0, a00);
+          a20 = x.fma(d1, a20);
+          a40 = x.fma(d2, a40);
+          x = x(src, o + c1);
+          a01 = x.fma(d0, a01);
+          a21 = x.fma(d1, a21);
+          a41 = x.fma(d2, a41);
+          int o1 = o + phaseStride;
+          x = x(src, o1 + c0);
+          a10 = x.fma(d0, a10);
+          a30 = x.fma(d1, a30);
+          x = x(src, o1 + c1);
+          a11 = x.fma(d0, a11);
+          a31 = x.fma(d1, a31);
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
+        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
+        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
+        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
+        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
       }
     }
   }
