@@ -41,8 +41,9 @@ final class BenchCommand implements Main.Command {
                               nets' (depthwise 3x3 / 5x5 at stride 1 and 2, 1x1 expand and project, small
                               late-stage planes), each with the algorithm
                               the layers run by default (kernel), and on one thread also with the alternatives
-                              (baseline: true; depthwise-rows, depthwise-taps, im2col-gemm, implicit-gemm or
-                              winograd, whose gflops count the direct convolution's multiply-adds), timed in
+                              (baseline: true; depthwise-planes on the small planes the lanes take,
+                              depthwise-rows, depthwise-taps, im2col-gemm, implicit-gemm or winograd, whose
+                              gflops count the direct convolution's multiply-adds), timed in
                               the same run:
                               {name, pass, kernel, baseline, threads, gflops, fraction_of_peak,
                                intensity_flops_per_byte, roofline_gflops, fraction_of_roofline, gb_per_second,

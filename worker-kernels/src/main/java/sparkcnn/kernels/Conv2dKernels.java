@@ -58,6 +58,10 @@ public final class Conv2dKernels {
         DepthwisePlanes.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
         return;
       }
+      case DEPTHWISE_LANES -> {
+        DepthwiseLanes.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        return;
+      }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
       case WINOGRAD -> WinogradConv.forward(x, xOff, w, wOff, y, yOff, g);
@@ -104,6 +108,7 @@ public final class Conv2dKernels {
     switch (a) {
       case DEPTHWISE_ROWS -> DepthwiseRows.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_PLANES -> DepthwisePlanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case DEPTHWISE_LANES -> DepthwiseLanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case WINOGRAD -> WinogradConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
@@ -126,6 +131,7 @@ public final class Conv2dKernels {
     switch (a) {
       case DEPTHWISE_ROWS -> DepthwiseRows.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_PLANES -> DepthwisePlanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case DEPTHWISE_LANES -> DepthwiseLanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case WINOGRAD -> throw new AssertionError("checked by require");

@@ -17,6 +17,8 @@ public enum ConvAlgorithm {
   POINTWISE_BATCHED("pointwise-batched"),
   /** Depthwise, whole padded planes flattened into one run per tap ({@link DepthwisePlanes}). */
   DEPTHWISE_PLANES("depthwise-planes"),
+  /** Depthwise, one channel per vector lane ({@link DepthwiseLanes}; any geometry, for small planes). */
+  DEPTHWISE_LANES("depthwise-lanes"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
@@ -73,6 +75,7 @@ public enum ConvAlgorithm {
       case POINTWISE_BATCHED -> g.isPointwise();
       case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
       case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
+      case DEPTHWISE_LANES -> depthwise && DepthwiseLanes.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
       case WINOGRAD -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.supports(g);
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
@@ -81,7 +84,8 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise layers run on flattened planes when their padding is within the filter and their padded
+   * batch); depthwise layers on small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
+   * others run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or their filter is swept ({@link DepthwiseSweep}: 3x3 and 5x5, any plane size, measured
    * 1.2-2.3x faster than the rows on 112x112 planes), or for a strided layer's backward-data pass (which
    * interleaves its stride phases a vector at a time there and one float at a time in the rows); other filters'
@@ -96,6 +100,9 @@ public enum ConvAlgorithm {
       return POINTWISE_BATCHED;
     }
     boolean strided = g.strideH() > 1 || g.strideW() > 1;
+    if (DEPTHWISE_LANES.supports(g, pass) && DepthwiseLanes.pays(g)) {
+      return DEPTHWISE_LANES;
+    }
     if (DEPTHWISE_PLANES.supports(g, pass)
         && (DepthwisePlanes.fitsL1(g) || DepthwiseSweep.applies(g.r(), g.s(), g.strideH())
             || (pass == Pass.BACKWARD_DATA && strided))) {

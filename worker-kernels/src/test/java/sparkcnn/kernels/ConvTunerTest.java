@@ -132,6 +132,16 @@ class ConvTunerTest {
     // A 118x118 frame (56 KB) is past L1 on the machines measured; one with a larger L1 keeps the planes.
     ConvAlgorithm pastL1 = DepthwisePlanes.fitsL1(wide) ? ConvAlgorithm.DEPTHWISE_PLANES : ConvAlgorithm.DEPTHWISE_ROWS;
     assertEquals(pastL1, ConvAlgorithm.heuristic(wide, Pass.BACKWARD_DATA), "a 7x7 plane past L1 at stride 1: rows");
+    // Small planes put their channels across the lanes: 4x4 and below, 8x8 and below when strided.
+    ConvGeom tiny = ConvGeom.of(8, 96, 4, 4, 96, 5, 5, 1, 2, 1, 96);
+    ConvGeom strided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 2, 1, 1, 96);
+    ConvGeom unstrided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 1, 1, 1, 96);
+    for (Pass pass : Pass.values()) {
+      ConvAlgorithm lanes = Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_LANES : ConvAlgorithm.DEPTHWISE_PLANES;
+      assertEquals(lanes, ConvAlgorithm.heuristic(tiny, pass), "4x4: lanes");
+      assertEquals(lanes, ConvAlgorithm.heuristic(strided8, pass), "8x8 at stride 2: lanes");
+      assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(unstrided8, pass), "8x8: planes");
+    }
     ConvGeom wideStrided = ConvGeom.of(1, 4, 112, 112, 4, 3, 3, 2, 1, 1, 4);
     for (Pass pass : Pass.values()) {
       assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(wideStrided, pass),

@@ -22,7 +22,8 @@ class DepthwiseKernelsTest {
   static Stream<Arguments> cases() {
     List<Arguments> out = new ArrayList<>();
     geometries().forEach(g -> {
-      for (ConvAlgorithm a : new ConvAlgorithm[] {ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_PLANES}) {
+      for (ConvAlgorithm a : new ConvAlgorithm[] {ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_PLANES,
+          ConvAlgorithm.DEPTHWISE_LANES}) {
         if (a.supports(g, ConvAlgorithm.Pass.FORWARD)) {
           out.add(Arguments.of(a, g));
         }
@@ -178,17 +179,15 @@ class DepthwiseKernelsTest {
           float[] x = Rand.floats(rnd, g.inputSize());
           float[] w = Rand.floats(rnd, g.weightSize());
           float[] dy = Rand.floats(rnd, g.outputSize());
-          int guard = 40;
-          float[] y = new float[g.outputSize() + 2 * guard];
-          java.util.Arrays.fill(y, Float.NaN);
+          int guard = GUARD;
+          float[] y = guarded(g.outputSize());
           Conv2dKernels.forward(x, 0, w, 0, null, 0, y, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
           float[] naive = new float[g.outputSize()];
           Conv2dNaive.forward(x, 0, w, 0, new float[g.k()], 0, naive, 0, g);
           Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, g.toString());
           assertGuards(y, guard, naive.length, "forward " + t + " threads " + g);
           if (g.strideH() == 1) {
-            float[] dx = new float[g.inputSize() + 2 * guard];
-            java.util.Arrays.fill(dx, Float.NaN);
+            float[] dx = guarded(g.inputSize());
             Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
             float[] dxNaive = new float[g.inputSize()];
             Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
@@ -233,6 +232,74 @@ class DepthwiseKernelsTest {
     } finally {
       Parallel.setThreads(threads);
     }
+  }
+
+  /**
+   * The lanes kernel puts a block of channels in a vector, a full block through gathers and scatters and the last,
+   * partial one float by float: channel counts below, at and past a multiple of the lanes, with bias and
+   * activation, strides, dilation and padding past the filter, all passes against the naive loops, outputs placed
+   * amid NaN guards that must stay untouched, on one thread and on three.
+   */
+  @Test
+  void lanesMatchTheNaiveLoopsOverFullAndPartialChannelBlocks() {
+    int l = Simd.LANES;
+    if (!Simd.AVAILABLE) {
+      // The scalar path's run: the lanes are Vector API only, and say so.
+      assertTrue(!ConvAlgorithm.DEPTHWISE_LANES.supports(ConvGeom.of(1, l, 4, 4, l, 3, 3, 1, 1, 1, l),
+          ConvAlgorithm.Pass.FORWARD));
+      return;
+    }
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 1, 1, l),
+            ConvGeom.of(3, l + 3, 2, 2, l + 3, 3, 3, 1, 1, 1, l + 3),
+            ConvGeom.same(2, 2 * l + 5, 7, 5, 2 * l + 5, 5, 5, 2, 1, 2 * l + 5),
+            new ConvGeom(1, 2 * l, 6, 7, 2 * l, 3, 3, 1, 2, 2, 2, 3, 1, 2, 2, 2 * l),
+            ConvGeom.of(2, l - 1, 8, 8, l - 1, 3, 3, 2, 1, 1, l - 1)}) {
+          String at = t + " threads " + g;
+          SplittableRandom rnd = new SplittableRandom(g.hashCode());
+          float[] x = Rand.floats(rnd, g.inputSize());
+          float[] w = Rand.floats(rnd, g.weightSize());
+          float[] b = Rand.floats(rnd, g.k());
+          float[] dy = Rand.floats(rnd, g.outputSize());
+          int guard = GUARD;
+          float[] y = guarded(g.outputSize());
+          Conv2dKernels.forward(x, 0, w, 0, b, 0, y, guard, g, ConvAlgorithm.DEPTHWISE_LANES, Activations.Fn.RELU6);
+          float[] naive = new float[g.outputSize()];
+          Conv2dNaive.forward(x, 0, w, 0, b, 0, naive, 0, g);
+          Activations.relu6(naive, 0, naive, 0, naive.length);
+          Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, "forward " + at);
+          assertGuards(y, guard, naive.length, "forward " + at);
+
+          float[] dx = guarded(g.inputSize());
+          Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_LANES);
+          float[] dxNaive = new float[g.inputSize()];
+          Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+          Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
+              "backwardInput " + at);
+          assertGuards(dx, guard, dxNaive.length, "backwardInput " + at);
+
+          float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
+          float[] dwNaive = dw.clone();
+          Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.DEPTHWISE_LANES);
+          Conv2dNaive.backwardWeights(x, 0, dy, 0, dwNaive, 0, g);
+          Rand.assertClose(dwNaive, dw, 1e-5, "backwardWeights " + at);
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  private static final int GUARD = 40;
+
+  /** n floats between {@link #GUARD} NaNs on each side, which a kernel writing at offset GUARD must not touch. */
+  private static float[] guarded(int n) {
+    float[] a = new float[n + 2 * GUARD];
+    java.util.Arrays.fill(a, Float.NaN);
+    return a;
   }
 
   private static void assertGuards(float[] a, int guard, int n, String what) {

@@ -36,6 +36,9 @@ public final class KernelBench {
 
   private static final List<ConvAlgorithm> DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_ROWS,
       ConvAlgorithm.DEPTHWISE_TAPS);
+  /** Small planes take the lanes by default; the planes they replaced are the first baseline. */
+  private static final List<ConvAlgorithm> SMALL_DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_PLANES,
+      ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_TAPS);
 
   static final List<ConvCase> CONVS = List.of(
       // Winograd's gflops count the direct convolution's multiply-adds, so they compare with the other kernels'.
@@ -61,6 +64,10 @@ public final class KernelBench {
           DEPTHWISE_BASELINES),
       new ConvCase("dw 5x5 s2 144 56x56 b8 (EfficientNet-B0)", ConvGeom.same(8, 144, 56, 56, 144, 5, 5, 2, 1, 144),
           DEPTHWISE_BASELINES),
+      new ConvCase("dw 3x3 960 2x2 b64 (MobileNet-v2 at 64x64)", ConvGeom.of(64, 960, 2, 2, 960, 3, 3, 1, 1, 1, 960),
+          SMALL_DEPTHWISE_BASELINES),
+      new ConvCase("dw 5x5 s2 672 4x4 b64 (EfficientNet-B0 at 64x64)", ConvGeom.same(64, 672, 4, 4, 672, 5, 5, 2, 1,
+          672), SMALL_DEPTHWISE_BASELINES),
       new ConvCase("1x1 24->144 56x56 b8 (expand)", ConvGeom.of(8, 24, 56, 56, 144, 1, 1, 1, 0, 1, 1),
           List.of(ConvAlgorithm.IM2COL_GEMM)),
       new ConvCase("1x1 144->24 56x56 b8 (project)", ConvGeom.of(8, 144, 56, 56, 24, 1, 1, 1, 0, 1, 1),
