@@ -29,9 +29,16 @@ final class DepthwiseLanes {
 
   private DepthwiseLanes() {}
 
-  /** Any depthwise geometry, given the Vector API. */
+  /**
+   * Largest frame, in floats, a thread may hold (16 MB): the tuner times every candidate on a layer's real shape, and
+   * a 1024x1024 plane's frame would be 67 MB per thread for an algorithm meant for 4x4 planes.
+   */
+  private static final long MAX_FRAME_FLOATS = 1L << 22;
+
+  /** Any depthwise geometry whose padded frame stays within {@link #MAX_FRAME_FLOATS}, given the Vector API. */
   static boolean applies(ConvGeom g) {
-    return Simd.AVAILABLE && g.isDepthwise();
+    long frame = (long) (g.h() + g.padTop() + g.padBottom()) * (g.w() + g.padLeft() + g.padRight()) * Simd.LANES;
+    return Simd.AVAILABLE && g.isDepthwise() && frame <= MAX_FRAME_FLOATS;
   }
 
   /** Whether the heuristic takes the lanes: small planes, where they were measured faster. */

@@ -136,9 +136,14 @@ final class FramedPlanes {
     if (Simd.AVAILABLE) {
       c = Vec.mergeRow(src, even, odd, left, cols, dst, dstOff);
     }
-    for (; c < cols; c++) {
-      int k = c + left;
-      dst[dstOff + c] = src[(k % 2 == 0 ? even : odd) + k / 2];
+    // The rest (all of a row narrower than two vectors) as two strided loops, one per column parity: a select per
+    // element on k % 2 ran stride-2 backward-data on 16x16 and 32x32 planes at 2-3 GFLOP/s.
+    int evenStart = c + ((c + left) & 1);
+    for (int e = evenStart; e < cols; e += 2) {
+      dst[dstOff + e] = src[even + (e + left) / 2];
+    }
+    for (int o = evenStart == c ? c + 1 : c; o < cols; o += 2) {
+      dst[dstOff + o] = src[odd + (o + left) / 2];
     }
   }
 

@@ -249,6 +249,11 @@ class DepthwiseKernelsTest {
           ConvAlgorithm.Pass.FORWARD));
       return;
     }
+    // Any plane a network uses, but not one whose frame would take more than 16 MB of scratch per thread.
+    assertTrue(ConvAlgorithm.DEPTHWISE_LANES.supports(ConvGeom.of(1, l, 224, 224, l, 3, 3, 1, 1, 1, l),
+        ConvAlgorithm.Pass.FORWARD));
+    assertTrue(!ConvAlgorithm.DEPTHWISE_LANES.supports(ConvGeom.of(1, l, 1024, 1024, l, 3, 3, 1, 1, 1, l),
+        ConvAlgorithm.Pass.FORWARD));
     int threads = Parallel.threads();
     try {
       for (int t : new int[] {1, 3}) {
