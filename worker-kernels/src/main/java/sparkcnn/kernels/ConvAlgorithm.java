@@ -17,7 +17,10 @@ public enum ConvAlgorithm {
   POINTWISE_BATCHED("pointwise-batched"),
   /** Depthwise, whole padded planes flattened into one run per tap ({@link DepthwisePlanes}). */
   DEPTHWISE_PLANES("depthwise-planes"),
-  /** Depthwise, one channel per vector lane ({@link DepthwiseLanes}; any geometry, for small planes). */
+  /**
+   * Depthwise, one channel per vector lane ({@link DepthwiseLanes}; any geometry whose padded frame fits 16 MB per
+   * thread; the default for small planes).
+   */
   DEPTHWISE_LANES("depthwise-lanes"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),

@@ -87,30 +87,41 @@ final class DepthwiseLanes {
     });
   }
 
-  /** dw += dL/dw. Channel blocks run in parallel, each over all images. */
+  /**
+   * dw += dL/dw. Channel blocks run in parallel, each over all images; when there are fewer blocks than threads the
+   * images are split too, each share summing into its own partial sums, added up afterwards.
+   */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     Layout l = new Layout(g);
     int pq = g.p() * g.q();
-    Parallel.forRange(l.blocks, (lo, hi, t) -> {
+    int perBlock = l.tapSlots * l.lanes;
+    int shares = Math.max(1, Math.min(g.n(), Parallel.chunks(g.n() * l.blocks) / l.blocks));
+    float[] partial = new float[shares * l.blocks * perBlock];
+    Parallel.forRange(shares * l.blocks, (lo, hi, t) -> {
       float[] frame = Scratch.floats(Scratch.PADDED, l.frameSize);
       float[] in = Scratch.floats(Scratch.COLUMNS, pq * l.lanes);
-      float[] acc = Scratch.floats(Scratch.PARTIAL, l.tapSlots * l.lanes);
-      for (int block = lo; block < hi; block++) {
-        java.util.Arrays.fill(acc, 0, l.tapSlots * l.lanes, 0f);
-        for (int n = 0; n < g.n(); n++) {
+      for (int task = lo; task < hi; task++) {
+        int share = task / l.blocks;
+        int block = task % l.blocks;
+        for (int n = g.n() * share / shares; n < g.n() * (share + 1) / shares; n++) {
           l.toFrame(x, xOff, n, block, frame);
           l.toLanes(dy, dyOff, pq, n, block, in);
-          Vec.backwardWeights(frame, l.outBase, l.tapOff, in, acc);
-        }
-        int c0 = block * l.lanes;
-        for (int lane = 0; lane < Math.min(l.lanes, g.c() - c0); lane++) {
-          for (int tap = 0; tap < l.taps; tap++) {
-            dw[dwOff + (c0 + lane) * l.taps + tap] += acc[tap * l.lanes + lane];
-          }
+          Vec.backwardWeights(frame, l.outBase, l.tapOff, in, partial, task * perBlock);
         }
       }
     });
+    for (int c = 0; c < g.c(); c++) {
+      int at = (c / l.lanes) * perBlock + c % l.lanes;
+      for (int tap = 0; tap < l.taps; tap++) {
+        float sum = 0;
+        for (int share = 0; share < shares; share++) {
+          sum += partial[share * l.blocks * perBlock + at + tap * l.lanes];
+        }
+        dw[dwOff + c * l.taps + tap] += sum;
+      }
+    }
   }
+
 
   /** Where a block's values sit: the padded frame, tap and output offsets in it, channel blocks. */
   private static final class Layout {
@@ -338,23 +349,24 @@ final class DepthwiseLanes {
     }
 
     /**
-     * acc[tap] += the sum over outputs of frame[outBase[o] + tapOff[tap]] * dy[o], taps in pairs (their count
+     * acc[accOff + tap] += the sum over outputs of frame[outBase[o] + tapOff[tap]] * dy[o], taps in pairs (their count
      * even; an added one's sum lands in its own slot, unread): each dy vector feeds two chains.
      */
-    static void backwardWeights(float[] frame, int[] outBase, int[] tapOff, float[] dy, float[] acc) {
+    static void backwardWeights(float[] frame, int[] outBase, int[] tapOff, float[] dy, float[] acc, int accOff) {
       int l = S.length();
       for (int tap = 0; tap < tapOff.length; tap += 2) {
         int off0 = tapOff[tap];
         int off1 = tapOff[tap + 1];
-        FloatVector a0 = FloatVector.fromArray(S, acc, tap * l);
-        FloatVector a1 = FloatVector.fromArray(S, acc, (tap + 1) * l);
+        int at = accOff + tap * l;
+        FloatVector a0 = FloatVector.fromArray(S, acc, at);
+        FloatVector a1 = FloatVector.fromArray(S, acc, at + l);
         for (int o = 0; o < outBase.length; o++) {
           FloatVector d = FloatVector.fromArray(S, dy, o * l);
           a0 = FloatVector.fromArray(S, frame, outBase[o] + off0).fma(d, a0);
           a1 = FloatVector.fromArray(S, frame, outBase[o] + off1).fma(d, a1);
         }
-        a0.intoArray(acc, tap * l);
-        a1.intoArray(acc, (tap + 1) * l);
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + l);
       }
     }
   }
