@@ -37,14 +37,21 @@ final class DepthwiseLanes {
 
   /** Any depthwise geometry whose padded frame stays within {@link #MAX_FRAME_FLOATS}, given the Vector API. */
   static boolean applies(ConvGeom g) {
-    long frame = (long) (g.h() + g.padTop() + g.padBottom()) * (g.w() + g.padLeft() + g.padRight()) * Simd.LANES;
-    return Simd.AVAILABLE && g.isDepthwise() && frame <= MAX_FRAME_FLOATS;
+    return Simd.AVAILABLE && g.isDepthwise() && frameFloats(g) <= MAX_FRAME_FLOATS;
   }
 
-  /** Whether the heuristic takes the lanes: small planes, where they were measured faster. */
+  /**
+   * Whether the heuristic takes the lanes for a geometry they {@link #applies apply to}: small planes, where they
+   * were measured faster.
+   */
   static boolean pays(ConvGeom g) {
     boolean strided = g.strideH() > 1 || g.strideW() > 1;
-    return applies(g) && (long) g.h() * g.w() <= (strided ? MAX_STRIDED_PIXELS : MAX_PIXELS);
+    return (long) g.h() * g.w() <= (strided ? MAX_STRIDED_PIXELS : MAX_PIXELS);
+  }
+
+  /** The zero-padded frame's size in floats: every padded position, a vector of channels each. */
+  private static long frameFloats(ConvGeom g) {
+    return (long) (g.h() + g.padTop() + g.padBottom()) * (g.w() + g.padLeft() + g.padRight()) * Simd.LANES;
   }
 
   /** y = act(depthwise(x, w) + b), overwriting y (b may be null). Blocks (image, channels) run in parallel. */
@@ -122,7 +129,6 @@ final class DepthwiseLanes {
     }
   }
 
-
   /** Where a block's values sit: the padded frame, tap and output offsets in it, channel blocks. */
   private static final class Layout {
     final ConvGeom g;
@@ -131,10 +137,9 @@ final class DepthwiseLanes {
     final int taps;
     /**
      * Taps rounded up to even, the last one, if added, of weight zero at offset zero: the kernels take taps in
-     * pairs with no odd one left over (a vector assigned in a branch is boxed by C2).
+     * pairs, with no odd one to finish after the loop.
      */
     final int tapSlots;
-    final int hp;
     final int wp;
     final int frameSize;
     /** Per tap (a, b), its offset in the frame from an output's top-left input position. */
@@ -150,9 +155,8 @@ final class DepthwiseLanes {
       blocks = (g.c() + lanes - 1) / lanes;
       taps = g.r() * g.s();
       tapSlots = taps + (taps & 1);
-      hp = g.h() + g.padTop() + g.padBottom();
       wp = g.w() + g.padLeft() + g.padRight();
-      frameSize = hp * wp * lanes;
+      frameSize = (int) frameFloats(g);
       tapOff = new int[tapSlots];
       for (int a = 0; a < g.r(); a++) {
         for (int b = 0; b < g.s(); b++) {

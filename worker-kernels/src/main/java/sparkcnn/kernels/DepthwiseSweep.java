@@ -59,18 +59,17 @@ final class DepthwiseSweep {
    */
   static void dots(float[] src, int phaseStride, int width, int sh, int[] col, int r, float[] dy, int dyOff,
       int dyWidth, int p, float[] acc, int first) {
-    int at = first * Vec.S.length();
+    int l = Vec.S.length();
+    int at = first * l;
     if (r == 3 && sh == 1) {
       Vec.dots3(src, width, col, dy, dyOff, dyWidth, p, acc, at);
     } else if (r == 3) {
       Vec.dots3s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
     } else if (sh == 1) {
       // Filter columns 0-2, then 3-4.
-      int l = Vec.S.length();
       Vec.dots5x3(src, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l, at + 2 * l);
       Vec.dots5x2(src, width, col[3], col[4], dy, dyOff, dyWidth, p, acc, at + 3 * l, at + 4 * l);
     } else {
-      int l = Vec.S.length();
       Vec.dots5s2x3(src, phaseStride, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l,
           at + 2 * l);
       Vec.dots5s2x2(src, phaseStride, width, col[3], col[4], dy, dyOff, dyWidth, p, acc, at + 3 * l, at + 4 * l);
