@@ -123,8 +123,11 @@ final class BenchCommand implements Main.Command {
     ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench score");
     args.done("--model, --batch, --partitions, --input, --classes, --phi, --width, --depth, --resolution, "
         + "--seconds, --json, --help");
+    int driverThreads = Parallel.threads();
     Map<String, Object> report = new ScoreBench(spec, batch, partitions, seconds, System.err).run();
-    // Latency: one image at a time through the same scoring path, on the driver, all its cores.
+    // Latency: one image at a time through the same scoring path, on the driver, all its cores (the local-mode
+    // tasks above set the shared kernel pool to theirs).
+    Parallel.setThreads(driverThreads);
     System.err.printf(java.util.Locale.ROOT, "bench score: %s batch-1 latency on the driver ...%n", spec.name());
     Model m = Zoo.build(spec).init(1);
     Map<String, Object> latency = InferenceCost.measure(new ScoringModels.Member(spec, m.params(), m.state(),

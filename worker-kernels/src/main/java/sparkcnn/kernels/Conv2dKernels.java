@@ -64,7 +64,8 @@ public final class Conv2dKernels {
       }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
-      case WINOGRAD -> WinogradConv.forward(x, xOff, w, wOff, y, yOff, g);
+      case WINOGRAD -> WinogradConv.F2.forward(x, xOff, w, wOff, y, yOff, g);
+      case WINOGRAD_4X4 -> WinogradConv.F4.forward(x, xOff, w, wOff, y, yOff, g);
       case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
       case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
       case POINTWISE_BATCHED -> PointwiseBatched.forward(x, xOff, w, wOff, y, yOff, g);
@@ -111,7 +112,8 @@ public final class Conv2dKernels {
       case DEPTHWISE_LANES -> DepthwiseLanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
-      case WINOGRAD -> WinogradConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case WINOGRAD -> WinogradConv.F2.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case WINOGRAD_4X4 -> WinogradConv.F4.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case FFT -> FftConv2d.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IM2COL_GEMM -> eachImage(g.n(), i -> backwardInputImage(dy, dyOff, w, wOff, dx, dxOff, g, i));
       case POINTWISE_BATCHED -> PointwiseBatched.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
@@ -134,7 +136,7 @@ public final class Conv2dKernels {
       case DEPTHWISE_LANES -> DepthwiseLanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
-      case WINOGRAD -> throw new AssertionError("checked by require");
+      case WINOGRAD, WINOGRAD_4X4 -> throw new AssertionError("checked by require");
       case FFT -> FftConv2d.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IM2COL_GEMM -> im2colWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case POINTWISE_BATCHED -> PointwiseBatched.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);

@@ -28,6 +28,11 @@ public enum ConvAlgorithm {
   DEPTHWISE_TAPS("depthwise-taps"),
   /** Winograd F(2x2, 3x3): 16 GEMMs on transformed tiles ({@link WinogradConv}; 3x3 stride 1; not weights). */
   WINOGRAD("winograd"),
+  /**
+   * Winograd F(4x4, 3x3) and F(4x4, 5x5): 36 or 64 GEMMs on transformed tiles ({@link WinogradConv}; stride 1; not
+   * weights).
+   */
+  WINOGRAD_4X4("winograd-4x4"),
   /** Through the FFT ({@link FftConv2d}; stride 1, undilated, one group); tried for kernels of 5x5 and up. */
   FFT("fft");
 
@@ -37,10 +42,10 @@ public enum ConvAlgorithm {
   }
 
   /**
-   * Whether the heuristic takes Winograd for 3x3 layers of 64 channels and more ({@link #winogradPays}), where it
-   * measured 1.1-3.4 times the implicit GEMM's speed in forward and backward-data, on planes from 56 down to 2
-   * wide. With fewer channels its transforms cost about what its GEMMs save (32 channels: a tie; 16: slower).
-   * {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM, the baseline the figures compare against.
+   * Whether the heuristic takes Winograd: F(4x4, .) for 5x5 and 3x3 layers with enough channels on planes large
+   * enough ({@link #winograd4x4Pays}), F(2x2, 3x3) for other 3x3 layers of 64 channels and more ({@link
+   * #winogradPays}). {@code -Dsparkcnn.winograd=false} keeps the implicit GEMM, the baseline the figures compare
+   * against.
    */
   static final boolean WINOGRAD_BY_DEFAULT = !"false".equals(System.getProperty("sparkcnn.winograd"));
 
@@ -52,6 +57,23 @@ public enum ConvAlgorithm {
    */
   private static boolean winogradPays(ConvGeom g) {
     return Math.min(g.c(), g.k()) >= 64 && Math.min(g.p(), g.q()) >= 2;
+  }
+
+  /**
+   * F(4x4, .) on 5x5 filters of 16 channels and more on planes at least 14 wide, and on 3x3 filters of 32 channels
+   * and more on planes at least 16 wide. Measured forward on one thread of the AMD EPYC (Zen 4), in direct-
+   * convolution GFLOP/s against the implicit GEMM / F(2x2, 3x3): 5x5 32->64 14x14 b128 (tf_convnet) 151 against
+   * 62-76; 5x5 64->192 27x27 b8 (AlexNet) 213 against 72; 5x5 16->32 28x28 124 against 77, but 6->16 (LeNet) 74
+   * against 72; 3x3 64 channels 56x56 180 against 93 / 122; 128 28x28 201 against 91 / 136; 256 28x28 141 against
+   * 79; 32 16x16 96 against 75 / 77. Smaller planes lose to F(2x2, 3x3) or the implicit GEMM: the tile rows'
+   * dropped last tile and the plane's edge tiles waste more of a 4x4 tile (256 14x14: 110 against 130 for F(2x2,
+   * 3x3); 64 8x8: 83 against 91; 512 7x7: 53 against 73; 32 8x8: 43 against 50 implicit), and so do 16 channels
+   * (32x32: 63, a tie with the implicit GEMM).
+   */
+  private static boolean winograd4x4Pays(ConvGeom g) {
+    int plane = Math.min(g.p(), g.q());
+    int channels = Math.min(g.c(), g.k());
+    return g.r() == 5 ? channels >= 16 && plane >= 14 : channels >= 32 && plane >= 16;
   }
 
   private final String label;
@@ -80,7 +102,8 @@ public enum ConvAlgorithm {
       case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
       case DEPTHWISE_LANES -> depthwise && DepthwiseLanes.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
-      case WINOGRAD -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.supports(g);
+      case WINOGRAD -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.F2.supports(g);
+      case WINOGRAD_4X4 -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.F4.supports(g);
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
     };
   }
@@ -92,9 +115,9 @@ public enum ConvAlgorithm {
    * plane fits in L1, or their filter is swept ({@link DepthwiseSweep}: 3x3 and 5x5, any plane size, measured
    * 1.2-2.3x faster than the rows on 112x112 planes), or for a strided layer's backward-data pass (which
    * interleaves its stride phases a vector at a time there and one float at a time in the rows); other filters'
-   * larger planes stream rows, which keep their working set in L1; 3x3 stride-1 layers of 64 channels and more on
-   * planes at least 2 wide use Winograd
-   * ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do strided ones where
+   * larger planes stream rows, which keep their working set in L1; 5x5 and 3x3 stride-1 layers with enough
+   * channels use Winograd F(4x4, .) on planes large enough for its tiles, and other 3x3 ones of 64 channels and
+   * more F(2x2, 3x3) ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do strided ones where
    * {@link ImplicitConv#stridedPays}; the rest im2col. Measured over
    * the zoo's layers on the development machines, and deterministic.
    */
@@ -110,6 +133,9 @@ public enum ConvAlgorithm {
         && (DepthwisePlanes.fitsL1(g) || DepthwiseSweep.applies(g.r(), g.s(), g.strideH())
             || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
+    }
+    if (WINOGRAD_BY_DEFAULT && WINOGRAD_4X4.supports(g, pass) && winograd4x4Pays(g)) {
+      return WINOGRAD_4X4;
     }
     if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && winogradPays(g)) {
       return WINOGRAD;

@@ -12,7 +12,7 @@ public final class Scratch {
   static final int PACK_B = 1;
   /** GEMM: an edge tile of C. */
   static final int TILE = 2;
-  /** Convolutions: im2col / vol2col columns or their gradient. */
+  /** Convolutions: im2col / vol2col columns or their gradient; Winograd's padded input window. */
   static final int COLUMNS = 3;
   /** Convolutions: a per-thread partial weight gradient. */
   static final int PARTIAL = 4;

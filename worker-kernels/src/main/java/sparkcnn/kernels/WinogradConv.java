@@ -5,341 +5,568 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast Algorithms for
- * Convolutional Neural Networks", 2016): each 2x2 block of outputs comes from a 4x4 tile of input, transformed,
- * as 16 products per (input, output) channel pair instead of 36. Those products are 16 GEMMs, one per position
- * e of the transformed tile: M_e (K x tiles) = U_e (K x C) * V_e (C x tiles), with U = G g G^T the transformed
- * weights, V = B^T d B the transformed input tiles, and the outputs Y = A^T M A. The GEMMs do 2.25 times fewer
- * multiply-adds than the convolution; the transforms are additions only, a vector of 16 tiles at a time.
+ * Stride-1 convolution by Winograd's minimal filtering F(m x m, r x r) (Lavin and Gray, "Fast Algorithms for
+ * Convolutional Neural Networks", 2016): each m x m block of outputs comes from an alpha x alpha tile of input
+ * (alpha = m + r - 1), transformed, as alpha^2 products per (input, output) channel pair instead of m^2 r^2. Those
+ * products are alpha^2 GEMMs, one per position e of the transformed tile: M_e (K x tiles) = U_e (K x C) * V_e (C x
+ * tiles), with U = G g G^T the transformed weights, V = B^T d B the transformed input tiles, and the outputs
+ * Y = A^T M A ({@link WinogradMatrices}). F(2x2, 3x3) does 2.25 times fewer multiply-adds than the convolution,
+ * F(4x4, 3x3) 4 times and F(4x4, 5x5) 6.25 times (less the tiles cut off at a plane's edge); the larger tiles'
+ * transforms cost more a tile and round a little more.
  *
- * <p>Blocked so the transformed tiles stay in L2: a block is a run of tile rows (across images when the images
- * are small), its V and M sized to half of L2; blocks run in parallel. Input tiles are read from a frame of the
- * channel's rows split into their four (row, column) parity phases ({@link FramedPlanes#padStride2}), so the
- * sixteen values of the tiles of a run sit at sixteen fixed offsets from consecutive positions: whole-vector loads
- * over 16 tiles, no gathers, even when a plane row holds fewer tiles than a vector (see {@link #inputTiles}).
- * Outputs come back as even and odd columns merged into rows ({@link FramedPlanes#mergeRow}).
+ * <p>Blocked so the transformed tiles stay in L2 where they fit: a block is a run of tile rows (across images when
+ * the images are small), its V and M sized to half of L2; blocks run in parallel. Input tiles are read from a frame
+ * of the channel's rows split into their m x m (row, column) phases modulo m, so the alpha^2 values of the tiles of a
+ * run sit at alpha^2 fixed offsets from consecutive positions: whole-vector loads over a vector of tiles, no
+ * gathers, even when a plane row holds fewer tiles than a vector (see {@link #inputTiles}). The transforms apply
+ * B^T, A^T and their transposes as sparse rows, a vector of tiles at a time. Outputs come back as m column phases
+ * gathered back into rows.
  *
- * <p>Backward-data of a stride-1 3x3 convolution is the convolution of dy with the flipped, transposed weights
+ * <p>Backward-data of a stride-1 convolution is the convolution of dy with the flipped, transposed weights
  * ({@link ImplicitConv#flippedGeometry}), so it runs here too. Weight gradients do not.
- * The results differ from the direct convolution's in the last bits (the transforms reorder the sums).
+ * The results differ from the direct convolution's in the last bits (the transforms reorder the sums; F(4x4, 5x5)
+ * in the last three or four).
  */
 final class WinogradConv {
-  private WinogradConv() {}
+  private final WinogradMatrices f;
 
-  /** 3x3, stride 1, undilated, one group, padding of at most 2 (so backward-data's flipped padding exists). */
-  static boolean supports(ConvGeom g) {
-    return g.r() == 3 && g.s() == 3 && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1
-        && g.dilationW() == 1 && g.groups() == 1 && g.padTop() <= 2 && g.padLeft() <= 2 && g.padBottom() <= 2
-        && g.padRight() <= 2;
+  private WinogradConv(WinogradMatrices f) {
+    this.f = f;
+  }
+
+  /** F(2x2, 3x3). */
+  static final WinogradConv F2 = new WinogradConv(WinogradMatrices.of(2, 3));
+  /** F(4x4, 3x3) and F(4x4, 5x5), by the filter. */
+  static final WinogradConv F4 = new WinogradConv(WinogradMatrices.of(4, 3));
+
+  /**
+   * F(2x2, 3x3) takes 3x3 filters, F(4x4, ...) 3x3 and 5x5; stride 1, undilated, one group, padding of at most
+   * r - 1 (so backward-data's flipped padding exists).
+   */
+  boolean supports(ConvGeom g) {
+    boolean filter = g.r() == g.s() && (g.r() == 3 || f.m == 4 && g.r() == 5);
+    int p = g.r() - 1;
+    return filter && g.strideH() == 1 && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+        && g.groups() == 1 && g.padTop() <= p && g.padLeft() <= p && g.padBottom() <= p && g.padRight() <= p;
+  }
+
+  /** The F(m x m, r x r) of this family for g's filter. */
+  private WinogradMatrices matrices(ConvGeom g) {
+    return f.m == 4 && g.r() == 5 ? WinogradMatrices.of(4, 5) : f;
   }
 
   /** y = conv(x, w), no bias, y overwritten; needs {@link #supports}. */
-  static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+  void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+    WinogradMatrices t = matrices(g);
     int sizeA = Gemm.packedSizeA(g.k(), g.c());
-    float[] u = Scratch.floats(Scratch.PACKED_W, 16 * sizeA);
-    transformWeights(w, wOff, g.k(), g.c(), u, sizeA);
-    Tiling t = Tiling.of(g);
-    int blocks = (t.rows + t.rowsPerBlock - 1) / t.rowsPerBlock;
+    int positions = t.alpha * t.alpha;
+    float[] u = Scratch.floats(Scratch.PACKED_W, positions * sizeA);
+    transformWeights(t, w, wOff, g.k(), g.c(), u, sizeA);
+    Tiling tiling = Tiling.of(g, t);
+    int[] outMap = outputMap(g, t.m, tiling);
+    int blocks = (tiling.rows + tiling.rowsPerBlock - 1) / tiling.rowsPerBlock;
     Parallel.forRange(blocks, (lo, hi, chunk) -> {
       for (int b = lo; b < hi; b++) {
-        int row0 = b * t.rowsPerBlock;
-        block(x, xOff, u, sizeA, y, yOff, g, t, row0, Math.min(t.rows, row0 + t.rowsPerBlock));
+        int row0 = b * tiling.rowsPerBlock;
+        block(t, x, xOff, u, sizeA, y, yOff, g, tiling, outMap, row0,
+            Math.min(tiling.rows, row0 + tiling.rowsPerBlock));
       }
     });
   }
 
   /** dx = the adjoint of forward applied to dy, dx overwritten: forward on dy with the flipped weights. */
-  static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+  void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     forward(dy, dyOff, ImplicitConv.flippedWeights(w, wOff, g), 0, dx, dxOff, ImplicitConv.flippedGeometry(g));
   }
 
   /**
    * How the output's tiles are cut into blocks. Tile rows are numbered across the batch (image i's row ty is
    * i * tilesH + ty); a block is rowsPerBlock consecutive ones. Within a block, tile (row j, column tx) is column
-   * j * width + tx of the GEMMs, width = tilesW + 1: each tile row carries one tile past its end, computed and
-   * dropped, so that the tiles of consecutive rows sit at consecutive offsets of the frame too (see
-   * {@link #inputTiles}) and narrow planes still fill whole vectors. Transformed tiles are stored with stride ld
-   * per (e, channel): a multiple of GEMM's panel width, plus a vector of slack for whole-vector stores.
+   * j * width + tx of the GEMMs, width = tilesW + reach: each tile row carries reach tiles past its end (reach =
+   * the phase columns a tile spans beyond its own, 1 for all the F here), computed and dropped, so that the tiles
+   * of consecutive rows sit at consecutive offsets of the frame too (see {@link #inputTiles}) and narrow planes
+   * still fill whole vectors. Transformed tiles are stored with stride ld per (e, channel): a multiple of GEMM's
+   * panel width, plus a vector of slack for whole-vector stores. Position e's matrices start e * vStride (V) and
+   * e * mStride (M) apart, strides an odd number of 64-byte lines: the transforms touch all alpha^2 positions of a
+   * tile at once, and with strides a multiple of 4 KB every one of them fell into the same L1 set (F(4x4, 5x5)
+   * spent 64% of its time in the transforms, at a tenth of their arithmetic's speed).
    */
-  private record Tiling(int tilesH, int width, int rows, int rowsPerBlock, int ld) {
-    static Tiling of(ConvGeom g) {
-      int tilesH = (g.p() + 1) / 2;
-      int width = (g.q() + 1) / 2 + 1;
+  private record Tiling(int tilesH, int width, int reach, int rows, int rowsPerBlock, int ld, int vStride,
+      int mStride) {
+    static Tiling of(ConvGeom g, WinogradMatrices t) {
+      int m = t.m;
+      int reach = (t.alpha - 1) / m;
+      int tilesH = (g.p() + m - 1) / m;
+      int width = (g.q() + m - 1) / m + reach;
       int rows = g.n() * tilesH;
-      // V (16 C floats a tile) and M (16 K) in half of L2, and at least two GEMM panels of tiles.
-      long fit = CacheSizes.l2() / (2L * 16 * 4 * (g.c() + g.k()));
+      // V (alpha^2 C floats a tile) and M (alpha^2 K) in half of L2, and at least two GEMM panels of tiles.
+      long fit = CacheSizes.l2() / (2L * t.alpha * t.alpha * 4 * (g.c() + g.k()));
       int tiles = (int) Math.max(2 * Gemm.NR, Math.min(fit, 1 << 14));
       int perBlock = Math.max(1, tiles / width);
-      // Whole images, or an image in equal parts: each run of tile rows frames two rows more than it tiles.
+      // Whole images, or an image in equal parts.
       perBlock = perBlock >= tilesH ? perBlock / tilesH * tilesH : (tilesH + (tilesH + perBlock - 1) / perBlock - 1)
           / ((tilesH + perBlock - 1) / perBlock);
       // Every thread gets a block.
       perBlock = Math.min(perBlock, (rows + Parallel.threads() - 1) / Parallel.threads());
       int ld = (perBlock * width + Gemm.NR - 1) / Gemm.NR * Gemm.NR + Simd.LANES;
-      return new Tiling(tilesH, width, rows, perBlock, ld);
+      return new Tiling(tilesH, width, reach, rows, perBlock, ld, oddLines(g.c() * ld), oddLines(g.k() * ld));
+    }
+
+    /** The smallest stride of at least n floats that is an odd number of 64-byte lines. */
+    private static int oddLines(int n) {
+      int lines = (n + 15) / 16;
+      return 16 * (lines | 1);
     }
   }
 
   /**
-   * U_e = (G g G^T)_e for every (k, c), written straight into GEMM's packed A layout: 16 matrices K x C, e's at
-   * u[e * sizeA], panel of rows k / MR holding (c, k % MR) at c * MR + k % MR; rows past K zero.
-   * G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
+   * U_e = (G g G^T)_e for every (k, c), written straight into GEMM's packed A layout: alpha^2 matrices K x C, e's
+   * at u[e * sizeA], panel of rows k / MR holding (c, k % MR) at c * MR + k % MR; rows past K zero. The filters
+   * are first put in that packed order (zero filters past K), so that one GEMM, the alpha^2 x r^2 transform times
+   * the filters, writes every e's packed matrix as one row of u: a filter at a time in double had taken half of a
+   * 512-channel layer's time.
    */
-  static void transformWeights(float[] w, int wOff, int k, int c, float[] u, int sizeA) {
-    Arrays.fill(u, 0, 16 * sizeA, 0f);
-    float[] gg = new float[12];
-    for (int kk = 0; kk < k; kk++) {
+  private static void transformWeights(WinogradMatrices t, float[] w, int wOff, int k, int c, float[] u,
+      int sizeA) {
+    int taps = t.r * t.r;
+    float[] packed = Scratch.floats(Scratch.COLUMNS, sizeA * taps);
+    for (int kk = 0; kk < sizeA / c; kk++) {
       for (int cc = 0; cc < c; cc++) {
-        int src = wOff + (kk * c + cc) * 9;
-        for (int j = 0; j < 3; j++) {
-          float g0 = w[src + j];
-          float g1 = w[src + 3 + j];
-          float g2 = w[src + 6 + j];
-          gg[j] = g0;
-          gg[3 + j] = 0.5f * (g0 + g1 + g2);
-          gg[6 + j] = 0.5f * (g0 - g1 + g2);
-          gg[9 + j] = g2;
-        }
-        int at = kk / Gemm.MR * Gemm.MR * c + cc * Gemm.MR + kk % Gemm.MR;
-        for (int i = 0; i < 4; i++) {
-          float a0 = gg[3 * i];
-          float a1 = gg[3 * i + 1];
-          float a2 = gg[3 * i + 2];
-          u[(4 * i) * sizeA + at] = a0;
-          u[(4 * i + 1) * sizeA + at] = 0.5f * (a0 + a1 + a2);
-          u[(4 * i + 2) * sizeA + at] = 0.5f * (a0 - a1 + a2);
-          u[(4 * i + 3) * sizeA + at] = a2;
+        int dst = (kk / Gemm.MR * Gemm.MR * c + cc * Gemm.MR + kk % Gemm.MR) * taps;
+        if (kk < k) {
+          System.arraycopy(w, wOff + (kk * c + cc) * taps, packed, dst, taps);
+        } else {
+          Arrays.fill(packed, dst, dst + taps, 0f);
         }
       }
     }
+    Gemm.gemm(false, true, t.alpha * t.alpha, sizeA, taps, 1f, t.filter, 0, taps, packed, 0, taps, 0f, u, 0,
+        sizeA);
   }
 
-  /** Tile rows [row0, row1) of the batch: transform in, 16 GEMMs, transform out. */
-  private static void block(float[] x, int xOff, float[] u, int sizeA, float[] y, int yOff, ConvGeom g, Tiling t,
-      int row0, int row1) {
+  /** Tile rows [row0, row1) of the batch: transform in, alpha^2 GEMMs, transform out. */
+  private static void block(WinogradMatrices t, float[] x, int xOff, float[] u, int sizeA, float[] y, int yOff,
+      ConvGeom g, Tiling tiling, int[] outMap, int row0, int row1) {
     int c = g.c();
     int k = g.k();
-    int ld = t.ld;
-    float[] v = Scratch.floats(Scratch.TRANSFORMED_IN, 16 * c * ld + Gemm.NR);
-    float[] m = Scratch.floats(Scratch.TRANSFORMED_OUT, 16 * k * ld + 4 * ld);
+    int ld = tiling.ld;
+    int m = t.m;
+    int positions = t.alpha * t.alpha;
+    float[] v = Scratch.floats(Scratch.TRANSFORMED_IN, positions * tiling.vStride + Gemm.NR);
+    float[] out = Scratch.floats(Scratch.TRANSFORMED_OUT, positions * tiling.mStride + m * m * ld);
     int[] rowOff = Scratch.ints(c);
     for (int cc = 0; cc < c; cc++) {
       rowOff[cc] = cc * ld;
     }
     // Runs of tile rows of one image: [r, r + run) of image r / tilesH.
+    int[] frameMap = null;
     for (int r = row0; r < row1; ) {
-      int ty0 = r % t.tilesH;
-      int run = Math.min(row1 - r, t.tilesH - ty0);
-      inputTiles(x, xOff, r / t.tilesH, ty0, run, (r - row0) * t.width, g, t, v);
+      int ty0 = r % tiling.tilesH;
+      int run = Math.min(row1 - r, tiling.tilesH - ty0);
+      if (frameMap == null || frameMap.length != t.m * t.m * (run + tiling.reach) * tiling.width) {
+        frameMap = frameMap(t.m, tiling.width, run + tiling.reach);
+      }
+      inputTiles(t, x, xOff, r / tiling.tilesH, ty0, run, (r - row0) * tiling.width, g, tiling, frameMap, v);
       r += run;
     }
     // Whole panels of GEMM columns: the columns past the last tile (V's slack, never read back) cost less than
     // an edge panel does.
-    int tiles = ((row1 - row0) * t.width + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
-    for (int e = 0; e < 16; e++) {
-      Gemm.gemmRowOffsets(k, tiles, c, u, e * sizeA, v, e * c * ld, rowOff, m, e * k * ld, ld);
+    int tiles = ((row1 - row0) * tiling.width + Gemm.NR - 1) / Gemm.NR * Gemm.NR;
+    for (int e = 0; e < positions; e++) {
+      Gemm.gemmRowOffsets(k, tiles, c, u, e * sizeA, v, e * tiling.vStride, rowOff, out, e * tiling.mStride, ld);
     }
-    // The output rows of a run, row 0's even and odd columns then row 1's, each a run of ld floats.
-    int buf = 16 * k * ld;
+    // The output tiles' m x m phases, phase (i, jj) a run of ld floats from buf.
+    int buf = positions * tiling.mStride;
     int p = g.p();
     int q = g.q();
+    float[] tmp = Simd.AVAILABLE ? Scratch.floats(Scratch.PARTIAL, Vec.tmpSize(t)) : null;
+    int[] mRows = new int[t.alpha];
+    for (int a = 0; a < t.alpha; a++) {
+      mRows[a] = a * t.alpha * tiling.mStride;
+    }
     for (int r = row0; r < row1; ) {
-      int ty0 = r % t.tilesH;
-      int run = Math.min(row1 - r, t.tilesH - ty0);
-      int i = r / t.tilesH;
+      int ty0 = r % tiling.tilesH;
+      int run = Math.min(row1 - r, tiling.tilesH - ty0);
+      int i = r / tiling.tilesH;
       for (int kk = 0; kk < k; kk++) {
-        outputTiles(m, kk * ld + (r - row0) * t.width, k * ld, run * t.width, m, buf, ld);
-        for (int j = 0; j < run; j++) {
-          int ty = ty0 + j;
-          int yRow = yOff + ((i * k + kk) * p + 2 * ty) * q;
-          int at = buf + j * t.width;
-          FramedPlanes.mergeRow(m, at, at + ld, 0, q, y, yRow);
-          if (2 * ty + 1 < p) {
-            FramedPlanes.mergeRow(m, at + 2 * ld, at + 3 * ld, 0, q, y, yRow + q);
-          }
-        }
+        outputTiles(t, out, kk * ld + (r - row0) * tiling.width, mRows, tiling.mStride, run * tiling.width, out, buf,
+            ld, tmp);
+        // The run's output rows are one contiguous stretch of the plane.
+        int from = m * ty0 * q;
+        int to = Math.min(p, m * (ty0 + run)) * q;
+        gatherPlane(out, buf - ty0 * tiling.width, outMap, from, to, y, yOff + (i * k + kk) * p * q);
       }
       r += run;
     }
   }
 
   /**
-   * V_e for tile rows [ty0, ty0 + run) of image i, every channel, into v[e * C * ld + c * ld + vOff + ...]. Each
-   * channel's rows 2 ty0 - padTop ... are framed and split into their four phases of (row, column) parity
-   * ({@link FramedPlanes#padStride2}), phase rows width = tilesW + 1 long. Tile (j, tx) reads row 2j + r of the
-   * frame, which is row j + r / 2 of row phase r % 2, at columns tx and tx + 1 of both column phases: at offset
-   * j * width + tx plus a constant per (r, column), so a run's tiles are consecutive offsets, j and tx together.
+   * Where plane element (oh, ow) of the output comes from, relative to the phases of its run's first tile row:
+   * phase (oh % m, ow % m), which starts at (oh % m * m + ow % m) * ld, tile row oh / m (width apart), column
+   * ow / m. One table per call, so whole planes, or the stretch of a plane a run covers, come back by gathers.
    */
-  private static void inputTiles(float[] x, int xOff, int i, int ty0, int run, int vOff, ConvGeom g, Tiling t,
-      float[] v) {
-    int frameRows = run + 1;
-    int phase = frameRows * t.width;
-    float[] frame = Scratch.floats(Scratch.PADDED, 4 * phase + 2 * Simd.LANES);
-    int ih0 = 2 * ty0 - g.padTop();
-    int top = Math.max(0, -ih0);
-    int first = Math.max(0, ih0);
-    int rows = Math.max(0, Math.min(g.h() - first, 2 * frameRows - top));
-    int eStride = g.c() * t.ld;
+  private static int[] outputMap(ConvGeom g, int m, Tiling tiling) {
+    int[] map = new int[g.p() * g.q()];
+    for (int oh = 0, e = 0; oh < g.p(); oh++) {
+      for (int ow = 0; ow < g.q(); ow++, e++) {
+        map[e] = (oh % m * m + ow % m) * tiling.ld + oh / m * tiling.width + ow / m;
+      }
+    }
+    return map;
+  }
+
+  /** dst[dstOff + e] = src[base + map[e]] for e in [from, to). */
+  private static void gatherPlane(float[] src, int base, int[] map, int from, int to, float[] dst, int dstOff) {
+    int e = Simd.AVAILABLE ? Vec.gather(src, base, map, from, to, dst, dstOff) : from;
+    for (; e < to; e++) {
+      dst[dstOff + e] = src[base + map[e]];
+    }
+  }
+
+  /**
+   * V_e for tile rows [ty0, ty0 + run) of image i, every channel, into v[e * vStride + c * ld + vOff + ...]. Each
+   * channel's rows m ty0 - padTop ... are framed and split into their m x m phases modulo m, each phase
+   * (run + reach) rows of width = tilesW + reach. Tile (j, tx) reads frame row m j + a, which is row j + a / m of
+   * row phase a % m, at columns tx + b / m of column phase b % m: at offset j * width + tx plus a constant per (a,
+   * b), so a run's tiles are consecutive offsets, j and tx together.
+   */
+  private static void inputTiles(WinogradMatrices t, float[] x, int xOff, int i, int ty0, int run, int vOff,
+      ConvGeom g, Tiling tiling, int[] map, float[] v) {
+    int m = t.m;
+    int width = tiling.width;
+    int phaseRows = run + tiling.reach;
+    int phase = phaseRows * width;
+    float[] frame = Scratch.floats(Scratch.PADDED, m * m * phase + 2 * Simd.LANES);
+    int ww = m * width;
+    float[] window = Scratch.floats(Scratch.COLUMNS, m * phaseRows * ww);
+    int ih0 = m * ty0 - g.padTop();
+    int[] rowAt = new int[t.alpha];
+    int[] colAt = new int[t.alpha];
+    for (int a = 0; a < t.alpha; a++) {
+      rowAt[a] = (a % m) * m * phase + (a / m) * width;
+      colAt[a] = (a % m) * phase + a / m;
+    }
+    int eStride = tiling.vStride;
+    int n = run * width;
+    float[] tmp = Simd.AVAILABLE ? Scratch.floats(Scratch.PARTIAL, Vec.tmpSize(t)) : null;
     for (int c = 0; c < g.c(); c++) {
       int plane = xOff + (i * g.c() + c) * g.h() * g.w();
-      FramedPlanes.padStride2(x, plane + first * g.w(), rows, g.w(), top, g.padLeft(), 2, frameRows, t.width,
-          frame, 0);
+      frame(x, plane, g, ih0, m * phaseRows, ww, window, map, frame);
       if (Simd.AVAILABLE) {
-        Vec.inputTiles(frame, phase, t.width, run * t.width, v, c * t.ld + vOff, eStride);
+        Vec.inputTiles(t, frame, rowAt, colAt, n, v, c * tiling.ld + vOff, eStride, tmp);
       } else {
-        inputTilesScalar(frame, phase, t.width, run * t.width, v, c * t.ld + vOff, eStride);
-      }
-    }
-  }
-
-  /** Where row r of the tiles starts in the frame: row r / 2 of row phase r % 2, even columns. */
-  private static int rowBase(int r, int phase, int width) {
-    return (r & 1) * 2 * phase + (r >> 1) * width;
-  }
-
-  /**
-   * B^T d B for tiles t in [0, n) of the frame f (phases phase floats apart, rows width apart; see
-   * {@link #inputTiles}), tile t's columns being even t, odd t, even t + 1, odd t + 1 of rows rowBase(r) + t;
-   * element e of tile t to v[e * eStride + vOff + t]. B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-   */
-  static void inputTilesScalar(float[] f, int phase, int width, int n, float[] v, int vOff, int eStride) {
-    float[] d = new float[16];
-    for (int t = 0; t < n; t++) {
-      for (int r = 0; r < 4; r++) {
-        int at = rowBase(r, phase, width) + t;
-        d[4 * r] = f[at];
-        d[4 * r + 1] = f[phase + at];
-        d[4 * r + 2] = f[at + 1];
-        d[4 * r + 3] = f[phase + at + 1];
-      }
-      for (int col = 0; col < 4; col++) {
-        float c0 = d[col];
-        float c1 = d[4 + col];
-        float c2 = d[8 + col];
-        float c3 = d[12 + col];
-        d[col] = c0 - c2;
-        d[4 + col] = c1 + c2;
-        d[8 + col] = c2 - c1;
-        d[12 + col] = c1 - c3;
-      }
-      for (int row = 0; row < 4; row++) {
-        float c0 = d[4 * row];
-        float c1 = d[4 * row + 1];
-        float c2 = d[4 * row + 2];
-        float c3 = d[4 * row + 3];
-        int e = vOff + t + 4 * row * eStride;
-        v[e] = c0 - c2;
-        v[e + eStride] = c1 + c2;
-        v[e + 2 * eStride] = c2 - c1;
-        v[e + 3 * eStride] = c1 - c3;
+        inputTilesScalar(t, frame, rowAt, colAt, n, v, c * tiling.ld + vOff, eStride);
       }
     }
   }
 
   /**
-   * A^T m A for tiles t in [0, n), element e of tile t at m[e * eStride + mOff + t]: output row 0's even and odd
-   * columns to buf[out + t] and buf[out + stride + t], row 1's to out + 2 stride and out + 3 stride.
-   * A^T = [1 1 1 0; 0 1 -1 -1].
+   * frame[(pr * m + pc) * phase + i * width + jj] = window[(m i + pr) * m width + m jj + pc]: the window's rows
+   * split into their m x m phases, phase = phaseRows * width.
    */
-  private static void outputTiles(float[] m, int mOff, int eStride, int n, float[] buf, int out, int stride) {
+  private static int[] frameMap(int m, int width, int phaseRows) {
+    int phase = phaseRows * width;
+    int[] map = new int[m * m * phase];
+    for (int pr = 0; pr < m; pr++) {
+      for (int pc = 0; pc < m; pc++) {
+        for (int i = 0; i < phaseRows; i++) {
+          for (int jj = 0; jj < width; jj++) {
+            map[(pr * m + pc) * phase + i * width + jj] = (m * i + pr) * m * width + m * jj + pc;
+          }
+        }
+      }
+    }
+    return map;
+  }
+
+  /**
+   * Frame rows [0, rows) are input rows ih0 + R of the plane, zero outside it; row R's column m jj + pc - padLeft
+   * goes to frame[(R % m * m + pc) * phase + R / m * width + jj], zero outside the plane. The rows are first
+   * copied, zero-padded, into a window m width wide, which the frame then gathers from ({@link #frameMap}): the
+   * column phases' stride-m reads one float at a time had cost as much as the input transform.
+   */
+  private static void frame(float[] x, int plane, ConvGeom g, int ih0, int rows, int ww, float[] window,
+      int[] map, float[] f) {
+    int w = g.w();
+    int left = g.padLeft();
+    for (int row = 0; row < rows; row++) {
+      int ih = ih0 + row;
+      int dst = row * ww;
+      if (ih < 0 || ih >= g.h()) {
+        Arrays.fill(window, dst, dst + ww, 0f);
+        continue;
+      }
+      for (int c = 0; c < left; c++) {
+        window[dst + c] = 0f;
+      }
+      System.arraycopy(x, plane + ih * w, window, dst + left, w);
+      for (int c = left + w; c < ww; c++) {
+        window[dst + c] = 0f;
+      }
+    }
+    int e = Simd.AVAILABLE ? Vec.gather(window, 0, map, 0, map.length, f, 0) : 0;
+    for (; e < map.length; e++) {
+      f[e] = window[map[e]];
+    }
+  }
+
+  /** B^T d B for tiles [0, n) of the frame (tile element (a, b) at rowAt[a] + colAt[b] + tile) into v. */
+  static void inputTilesScalar(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] v, int vOff,
+      int eStride) {
+    int alpha = t.alpha;
+    float[] mid = new float[alpha];
+    for (int tile = 0; tile < n; tile++) {
+      for (int j = 0; j < alpha; j++) {
+        int[] cols = t.btCols[j];
+        float[] vals = t.btVals[j];
+        for (int b = 0; b < alpha; b++) {
+          float s = 0;
+          for (int p = 0; p < cols.length; p++) {
+            s += vals[p] * f[rowAt[cols[p]] + colAt[b] + tile];
+          }
+          mid[b] = s;
+        }
+        for (int l = 0; l < alpha; l++) {
+          int[] lc = t.btCols[l];
+          float[] lv = t.btVals[l];
+          float s = 0;
+          for (int p = 0; p < lc.length; p++) {
+            s += lv[p] * mid[lc[p]];
+          }
+          v[vOff + tile + (j * alpha + l) * eStride] = s;
+        }
+      }
+    }
+  }
+
+  /**
+   * A^T M A for tiles [0, n), element e of tile t at m[e * eStride + mOff + t]: output (i, jj) of the tile to
+   * buf[out + (i * m + jj) * stride + t]. mRows[a] = a * alpha * eStride.
+   */
+  private static void outputTiles(WinogradMatrices t, float[] mm, int mOff, int[] mRows, int eStride, int n,
+      float[] buf, int out, int stride, float[] tmp) {
     if (Simd.AVAILABLE) {
-      Vec.outputTiles(m, mOff, eStride, n, buf, out, stride);
+      Vec.outputTiles(t, mm, mOff, mRows, eStride, n, buf, out, stride, tmp);
       return;
     }
-    float[] s = new float[8];
-    for (int t = 0; t < n; t++) {
-      for (int col = 0; col < 4; col++) {
-        int at = mOff + t + col * eStride;
-        float m0 = m[at];
-        float m1 = m[at + 4 * eStride];
-        float m2 = m[at + 8 * eStride];
-        float m3 = m[at + 12 * eStride];
-        s[col] = m0 + m1 + m2;
-        s[4 + col] = m1 - m2 - m3;
-      }
-      for (int row = 0; row < 2; row++) {
-        buf[out + 2 * row * stride + t] = s[4 * row] + s[4 * row + 1] + s[4 * row + 2];
-        buf[out + (2 * row + 1) * stride + t] = s[4 * row + 1] - s[4 * row + 2] - s[4 * row + 3];
+    int alpha = t.alpha;
+    float[] mid = new float[alpha];
+    for (int tile = 0; tile < n; tile++) {
+      for (int i = 0; i < t.m; i++) {
+        int[] cols = t.atCols[i];
+        float[] vals = t.atVals[i];
+        for (int b = 0; b < alpha; b++) {
+          float s = 0;
+          for (int p = 0; p < cols.length; p++) {
+            s += vals[p] * mm[mOff + tile + (cols[p] * alpha + b) * eStride];
+          }
+          mid[b] = s;
+        }
+        for (int jj = 0; jj < t.m; jj++) {
+          int[] jc = t.atCols[jj];
+          float[] jv = t.atVals[jj];
+          float s = 0;
+          for (int p = 0; p < jc.length; p++) {
+            s += jv[p] * mid[jc[p]];
+          }
+          buf[out + (i * t.m + jj) * stride + tile] = s;
+        }
       }
     }
   }
 
-  /** The transforms a vector of tiles at a time; loaded only when the Vector API is present. */
+  /**
+   * The transforms a vector of tiles at a time, each 1-D transform written out for its F with the pairs of rows
+   * that differ only in sign computed once (as in NNPACK and oneDNN): F(4x4, 5x5)'s B^T costs 26 vector operations
+   * instead of 43 multiply-adds over its nonzeros, and no loads of coefficients or their columns. Each is checked
+   * against {@link WinogradMatrices}' rows by the tests. Loaded only when the Vector API is present.
+   */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Offsets k * lanes: the k-th vector of a pass's intermediate buffer. */
+    private static final int[] LANES = java.util.stream.IntStream.range(0, 8).map(k -> k * S.length()).toArray();
+
+    /** Floats of the per-thread buffer holding one pass's alpha^2 intermediate vectors. */
+    static int tmpSize(WinogradMatrices t) {
+      return t.alpha * t.alpha * S.length();
+    }
+
+    /** {@link #gatherPlane} for the whole vectors of [from, to); returns where the rest starts. */
+    static int gather(float[] src, int base, int[] map, int from, int to, float[] dst, int dstOff) {
+      int e = from;
+      for (; e <= to - S.length(); e += S.length()) {
+        FloatVector.fromArray(S, src, base, map, e).intoArray(dst, dstOff + e);
+      }
+      return e;
+    }
 
     /**
-     * {@link #inputTilesScalar} in whole vectors: the last one reads and writes up to a vector past n (the frame
-     * and v have that slack; what lands there is overwritten later or never read).
+     * {@link #inputTilesScalar} in whole vectors: B^T down each of the tile's columns into tmp (row j, column b at
+     * (j alpha + b) lanes), then B^T along each row into v. The last vector reads and writes up to a vector past n
+     * (the frame and v have that slack; what lands there is overwritten later or never read).
      */
-    static void inputTiles(float[] f, int phase, int width, int n, float[] v, int vOff, int eStride) {
-      int r0 = rowBase(0, phase, width);
-      int r1 = rowBase(1, phase, width);
-      int r2 = rowBase(2, phase, width);
-      int r3 = rowBase(3, phase, width);
-      for (int t = 0; t < n; t += S.length()) {
-        // Row j of B^T d is d's rows 0 - 2, 1 + 2, 2 - 1, 1 - 3.
-        int out = vOff + t;
-        row(f, r0 + t, r2 + t, false, phase, v, out, eStride);
-        row(f, r1 + t, r2 + t, true, phase, v, out + 4 * eStride, eStride);
-        row(f, r2 + t, r1 + t, false, phase, v, out + 8 * eStride, eStride);
-        row(f, r1 + t, r3 + t, false, phase, v, out + 12 * eStride, eStride);
+    static void inputTiles(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] v, int vOff,
+        int eStride, float[] tmp) {
+      int alpha = t.alpha;
+      int l = S.length();
+      for (int tile = 0; tile < n; tile += l) {
+        for (int b = 0; b < alpha; b++) {
+          bt(alpha, f, colAt[b] + tile, rowAt, tmp, b * l, alpha * l);
+        }
+        for (int j = 0; j < alpha; j++) {
+          bt(alpha, tmp, j * alpha * l, LANES, v, vOff + tile + j * alpha * eStride, eStride);
+        }
       }
     }
 
     /**
-     * One row of B^T d B: the frame rows at p and q combined (p + q, or p - q) in each of the tile's four columns
-     * (even, odd, even + 1, odd + 1), then B^T along the row; four elements of V, eStride apart. A method of
-     * offsets, not of vectors: a call C2 declines to inline would box vector arguments.
+     * {@link #outputTiles} in whole vectors (m and buf have a vector of slack past n): A^T down each column into
+     * tmp, then along each of the m rows into buf; rowAt[a] = a * alpha * eStride.
      */
-    private static void row(float[] f, int p, int q, boolean plus, int phase, float[] v, int at, int eStride) {
-      FloatVector c0 = combine(f, p, q, plus);
-      FloatVector c1 = combine(f, p + phase, q + phase, plus);
-      FloatVector c2 = combine(f, p + 1, q + 1, plus);
-      FloatVector c3 = combine(f, p + phase + 1, q + phase + 1, plus);
-      c0.sub(c2).intoArray(v, at);
-      c1.add(c2).intoArray(v, at + eStride);
-      c2.sub(c1).intoArray(v, at + 2 * eStride);
-      c1.sub(c3).intoArray(v, at + 3 * eStride);
-    }
-
-    private static FloatVector combine(float[] f, int p, int q, boolean plus) {
-      FloatVector a = FloatVector.fromArray(S, f, p);
-      FloatVector b = FloatVector.fromArray(S, f, q);
-      return plus ? a.add(b) : a.sub(b);
-    }
-
-    /** {@link #outputTiles} in whole vectors (m and buf have a vector of slack past n). */
-    static void outputTiles(float[] m, int mOff, int eStride, int n, float[] buf, int out, int stride) {
-      for (int tx = 0; tx < n; tx += S.length()) {
-        int at = mOff + tx;
-        // A^T m: down each column l, s0l = m0l + m1l + m2l (to output row 0) and s1l = m1l - m2l - m3l (row 1).
-        outputRow(m, at, eStride, true, buf, out + tx, stride);
-        outputRow(m, at, eStride, false, buf, out + 2 * stride + tx, stride);
+    static void outputTiles(WinogradMatrices t, float[] mm, int mOff, int[] rowAt, int eStride, int n, float[] buf,
+        int out, int stride, float[] tmp) {
+      int alpha = t.alpha;
+      int m = t.m;
+      int l = S.length();
+      for (int tile = 0; tile < n; tile += l) {
+        for (int b = 0; b < alpha; b++) {
+          at(alpha, mm, mOff + tile + b * eStride, rowAt, tmp, b * l, alpha * l);
+        }
+        for (int i = 0; i < m; i++) {
+          at(alpha, tmp, i * alpha * l, LANES, buf, out + i * m * stride + tile, stride);
+        }
       }
     }
 
-    /** Output row 0 (top) or 1 of n tiles: A^T along (s0, s1, s2, s3), even columns to out, odd to out + stride. */
-    private static void outputRow(float[] m, int at, int eStride, boolean top, float[] buf, int out, int stride) {
-      int e4 = 4 * eStride;
-      FloatVector s0 = top ? sum3(m, at, e4) : diff3(m, at, e4);
-      FloatVector s1 = top ? sum3(m, at + eStride, e4) : diff3(m, at + eStride, e4);
-      FloatVector s2 = top ? sum3(m, at + 2 * eStride, e4) : diff3(m, at + 2 * eStride, e4);
-      FloatVector s3 = top ? sum3(m, at + 3 * eStride, e4) : diff3(m, at + 3 * eStride, e4);
-      s0.add(s1).add(s2).intoArray(buf, out);
-      s1.sub(s2).sub(s3).intoArray(buf, out + stride);
+    /** out_j = (B^T d)_j, d_k at s[at + off[k]], out_j to d[dAt + j * dStride]. */
+    private static void bt(int alpha, float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      switch (alpha) {
+        case 4 -> bt4(s, at, off, d, dAt, dStride);
+        case 6 -> bt6(s, at, off, d, dAt, dStride);
+        default -> bt8(s, at, off, d, dAt, dStride);
+      }
     }
 
-    /** m[at] + m[at + step] + m[at + 2 step]. */
-    private static FloatVector sum3(float[] m, int at, int step) {
-      return FloatVector.fromArray(S, m, at).add(FloatVector.fromArray(S, m, at + step))
-          .add(FloatVector.fromArray(S, m, at + 2 * step));
+    /** out_i = (A^T m)_i, m_k at s[at + off[k]], out_i to d[dAt + i * dStride]. */
+    private static void at(int alpha, float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      switch (alpha) {
+        case 4 -> at4(s, at, off, d, dAt, dStride);
+        case 6 -> at6(s, at, off, d, dAt, dStride);
+        default -> at8(s, at, off, d, dAt, dStride);
+      }
     }
 
-    /** m[at + step] - m[at + 2 step] - m[at + 3 step]. */
-    private static FloatVector diff3(float[] m, int at, int step) {
-      return FloatVector.fromArray(S, m, at + step).sub(FloatVector.fromArray(S, m, at + 2 * step))
-          .sub(FloatVector.fromArray(S, m, at + 3 * step));
+    private static FloatVector load(float[] s, int at) {
+      return FloatVector.fromArray(S, s, at);
+    }
+
+    /** F(2, 3): B^T = [-1 0 1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1]. */
+    private static void bt4(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector d0 = load(s, at + off[0]);
+      FloatVector d1 = load(s, at + off[1]);
+      FloatVector d2 = load(s, at + off[2]);
+      FloatVector d3 = load(s, at + off[3]);
+      d2.sub(d0).intoArray(d, dAt);
+      d1.add(d2).intoArray(d, dAt + dStride);
+      d2.sub(d1).intoArray(d, dAt + 2 * dStride);
+      d3.sub(d1).intoArray(d, dAt + 3 * dStride);
+    }
+
+    /** F(2, 3): A^T = [1 1 1 0; 0 1 -1 1]. */
+    private static void at4(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector m1 = load(s, at + off[1]);
+      FloatVector m2 = load(s, at + off[2]);
+      load(s, at + off[0]).add(m1).add(m2).intoArray(d, dAt);
+      m1.sub(m2).add(load(s, at + off[3])).intoArray(d, dAt + dStride);
+    }
+
+    /**
+     * F(4, 3), points 0, 1, -1, 2, -2: B^T rows 4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
+     * 0 2 -1 -2 1 0; 0 4 0 -5 0 1.
+     */
+    private static void bt6(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector d0 = load(s, at + off[0]);
+      FloatVector d1 = load(s, at + off[1]);
+      FloatVector d2 = load(s, at + off[2]);
+      FloatVector d3 = load(s, at + off[3]);
+      FloatVector d4 = load(s, at + off[4]);
+      FloatVector d5 = load(s, at + off[5]);
+      d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(d, dAt);
+      FloatVector a = d4.sub(d2.mul(4f));
+      FloatVector b = d3.sub(d1.mul(4f));
+      a.add(b).intoArray(d, dAt + dStride);
+      a.sub(b).intoArray(d, dAt + 2 * dStride);
+      a = d4.sub(d2);
+      b = d3.sub(d1).mul(2f);
+      a.add(b).intoArray(d, dAt + 3 * dStride);
+      a.sub(b).intoArray(d, dAt + 4 * dStride);
+      d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(d, dAt + 5 * dStride);
+    }
+
+    /** F(4, 3): A^T rows 1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1. */
+    private static void at6(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector m1 = load(s, at + off[1]);
+      FloatVector m2 = load(s, at + off[2]);
+      FloatVector m3 = load(s, at + off[3]);
+      FloatVector m4 = load(s, at + off[4]);
+      FloatVector s12 = m1.add(m2);
+      FloatVector d12 = m1.sub(m2);
+      FloatVector s34 = m3.add(m4);
+      FloatVector d34 = m3.sub(m4);
+      load(s, at + off[0]).add(s12).add(s34).intoArray(d, dAt);
+      d34.mul(2f).add(d12).intoArray(d, dAt + dStride);
+      s34.mul(4f).add(s12).intoArray(d, dAt + 2 * dStride);
+      d34.mul(8f).add(d12).add(load(s, at + off[5])).intoArray(d, dAt + 3 * dStride);
+    }
+
+    /**
+     * F(4, 5), points 0, 1, -1, 2, -2, 1/2, -1/2: B^T rows -1 0 21/4 0 -21/4 0 1 0; 0 1 1 -17/4 -17/4 1 1 0;
+     * 0 -1 1 17/4 -17/4 -1 1 0; 0 1/2 1/4 -5/2 -5/4 2 1 0; 0 -1/2 1/4 5/2 -5/4 -2 1 0; 0 2 4 -5/2 -5 1/2 1 0;
+     * 0 -2 4 5/2 -5 -1/2 1 0; 0 -1 0 21/4 0 -21/4 0 1.
+     */
+    private static void bt8(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector d0 = load(s, at + off[0]);
+      FloatVector d1 = load(s, at + off[1]);
+      FloatVector d2 = load(s, at + off[2]);
+      FloatVector d3 = load(s, at + off[3]);
+      FloatVector d4 = load(s, at + off[4]);
+      FloatVector d5 = load(s, at + off[5]);
+      FloatVector d6 = load(s, at + off[6]);
+      FloatVector d7 = load(s, at + off[7]);
+      d2.sub(d4).mul(5.25f).add(d6).sub(d0).intoArray(d, dAt);
+      FloatVector a = d2.add(d6).sub(d4.mul(4.25f));
+      FloatVector b = d1.add(d5).sub(d3.mul(4.25f));
+      a.add(b).intoArray(d, dAt + dStride);
+      a.sub(b).intoArray(d, dAt + 2 * dStride);
+      a = d2.mul(0.25f).add(d6).sub(d4.mul(1.25f));
+      b = d1.mul(0.5f).add(d5.mul(2f)).sub(d3.mul(2.5f));
+      a.add(b).intoArray(d, dAt + 3 * dStride);
+      a.sub(b).intoArray(d, dAt + 4 * dStride);
+      a = d2.mul(4f).add(d6).sub(d4.mul(5f));
+      b = d1.mul(2f).add(d5.mul(0.5f)).sub(d3.mul(2.5f));
+      a.add(b).intoArray(d, dAt + 5 * dStride);
+      a.sub(b).intoArray(d, dAt + 6 * dStride);
+      d3.sub(d5).mul(5.25f).add(d7).sub(d1).intoArray(d, dAt + 7 * dStride);
+    }
+
+    /** F(4, 5): A^T rows 1 1 1 1 1 1 1 0; 0 1 -1 2 -2 1/2 -1/2 0; 0 1 1 4 4 1/4 1/4 0; 0 1 -1 8 -8 1/8 -1/8 1. */
+    private static void at8(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector m1 = load(s, at + off[1]);
+      FloatVector m2 = load(s, at + off[2]);
+      FloatVector m3 = load(s, at + off[3]);
+      FloatVector m4 = load(s, at + off[4]);
+      FloatVector m5 = load(s, at + off[5]);
+      FloatVector m6 = load(s, at + off[6]);
+      FloatVector s12 = m1.add(m2);
+      FloatVector d12 = m1.sub(m2);
+      FloatVector s34 = m3.add(m4);
+      FloatVector d34 = m3.sub(m4);
+      FloatVector s56 = m5.add(m6);
+      FloatVector d56 = m5.sub(m6);
+      load(s, at + off[0]).add(s12).add(s34).add(s56).intoArray(d, dAt);
+      d34.mul(2f).add(d12).add(d56.mul(0.5f)).intoArray(d, dAt + dStride);
+      s34.mul(4f).add(s12).add(s56.mul(0.25f)).intoArray(d, dAt + 2 * dStride);
+      d34.mul(8f).add(d12).add(d56.mul(0.125f)).add(load(s, at + off[7])).intoArray(d, dAt + 3 * dStride);
     }
   }
 }

@@ -6,16 +6,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import sparkcnn.kernels.ConvAlgorithm.Pass;
 
 /**
- * Winograd F(2x2, 3x3) against the naive loops, forward and backward-data, on geometries that reach every edge
- * of its blocking: odd output sizes (a tile half outside), paddings 0 to 2 and uneven ones, a 1-pixel image,
- * channel counts that are not a multiple of GEMM's row panel, rows narrower and wider than a vector of tiles,
- * blocks that run across images and images cut across blocks, one and two threads.
+ * Winograd F(2x2, 3x3), F(4x4, 3x3) and F(4x4, 5x5) against the naive loops, forward and backward-data, on
+ * geometries that reach every edge of their blocking: odd output sizes (a tile partly outside), paddings 0 to r - 1
+ * and uneven ones, a 1-pixel image, channel counts that are not a multiple of GEMM's row panel, rows narrower and
+ * wider than a vector of tiles, blocks that run across images and images cut across blocks, one and two threads.
  */
 class WinogradConvTest {
+  /** The 3x3 geometries under both algorithms, the 5x5 ones under F(4x4, 5x5). */
+  static Stream<Arguments> cases() {
+    Stream<Arguments> threes = geometries().flatMap(g -> Stream.of(
+        Arguments.of(ConvAlgorithm.WINOGRAD, g), Arguments.of(ConvAlgorithm.WINOGRAD_4X4, g)));
+    Stream<Arguments> fives = Stream.of(
+        ConvGeom.of(1, 1, 8, 8, 1, 5, 5, 1, 0, 1, 1),          // one tile, no padding
+        ConvGeom.of(3, 32, 14, 14, 64, 5, 5, 1, 2, 1, 1),      // tf_convnet's second layer
+        ConvGeom.of(2, 1, 28, 28, 32, 5, 5, 1, 2, 1, 1),       // and its first
+        ConvGeom.of(1, 3, 7, 9, 5, 5, 5, 1, 2, 1, 1),          // odd sizes, batch 1
+        ConvGeom.of(2, 6, 1, 1, 5, 5, 5, 1, 2, 1, 1),          // a 1-pixel image
+        ConvGeom.of(4, 9, 11, 13, 3, 5, 5, 1, 0, 1, 1),        // no padding, odd output
+        ConvGeom.of(2, 4, 41, 37, 7, 5, 5, 1, 4, 1, 1),        // padding 4, rows wider than two vectors of tiles
+        new ConvGeom(2, 5, 9, 10, 6, 5, 5, 1, 1, 3, 0, 4, 1, 1, 1, 1),  // uneven padding
+        ConvGeom.of(2, 40, 70, 66, 24, 5, 5, 1, 2, 1, 1))      // images cut across several blocks
+        .map(g -> Arguments.of(ConvAlgorithm.WINOGRAD_4X4, g));
+    return Stream.concat(threes, fives);
+  }
+
+  /**
+   * Relative to the output's largest magnitude: the transforms reorder the sums, and F(4x4, .)'s points 2 and 1/2
+   * scale its terms before they cancel (measured 3e-6 to 1.4e-5 on 14x14 to 70x66 planes of 1 to 256 channels,
+   * against 3e-7 to 6e-7 for F(2x2, 3x3) and the implicit GEMM).
+   */
+  private static double tolerance(ConvAlgorithm a, ConvGeom g) {
+    return a == ConvAlgorithm.WINOGRAD ? 3e-5 : 1e-4;
+  }
+
+  /** A ResNet layer on 14x14 planes takes F(2x2, 3x3); one on 28x28 and tf_convnet's 5x5 take F(4x4, .). */
+  static Stream<Arguments> defaults() {
+    return Stream.of(Arguments.of(ConvAlgorithm.WINOGRAD, ConvGeom.of(1, 128, 14, 15, 130, 3, 3, 1, 1, 1, 1)),
+        Arguments.of(ConvAlgorithm.WINOGRAD_4X4, ConvGeom.of(1, 64, 28, 27, 70, 3, 3, 1, 1, 1, 1)),
+        Arguments.of(ConvAlgorithm.WINOGRAD_4X4, ConvGeom.same(2, 32, 14, 14, 64, 5, 5, 1, 1, 1)));
+  }
+
   static Stream<ConvGeom> geometries() {
     return Stream.of(
         ConvGeom.of(1, 1, 4, 4, 1, 3, 3, 1, 0, 1, 1),          // one tile, no padding
@@ -30,10 +65,10 @@ class WinogradConvTest {
   }
 
   @ParameterizedTest
-  @MethodSource("geometries")
-  void forwardAndBackwardDataMatchTheNaiveLoopsOnOneAndTwoThreads(ConvGeom g) {
-    assertTrue(ConvAlgorithm.WINOGRAD.supports(g, Pass.FORWARD) && ConvAlgorithm.WINOGRAD.supports(g,
-        Pass.BACKWARD_DATA), g.toString());
+  @MethodSource("cases")
+  void forwardAndBackwardDataMatchTheNaiveLoopsOnOneAndTwoThreads(ConvAlgorithm a, ConvGeom g) {
+    assertTrue(a.supports(g, Pass.FORWARD) && a.supports(g, Pass.BACKWARD_DATA), g.toString());
+    double tol = tolerance(a, g);
     SplittableRandom rnd = new SplittableRandom(g.hashCode());
     float[] x = Rand.floats(rnd, g.inputSize());
     float[] w = Rand.floats(rnd, g.weightSize());
@@ -49,10 +84,10 @@ class WinogradConvTest {
         Parallel.setThreads(threads);
         float[] y = Rand.floats(rnd, g.outputSize());
         float[] dx = Rand.floats(rnd, g.inputSize());
-        Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, ConvAlgorithm.WINOGRAD);
-        Rand.assertClose(yRef, y, 3e-5, "forward, " + threads + " threads, " + g);
-        Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.WINOGRAD);
-        Rand.assertClose(dxRef, dx, 3e-5, "backward data, " + threads + " threads, " + g);
+        Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, a);
+        Rand.assertClose(yRef, y, tol, a + " forward, " + threads + " threads, " + g);
+        Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
+        Rand.assertClose(dxRef, dx, tol, a + " backward data, " + threads + " threads, " + g);
       }
     } finally {
       Parallel.setThreads(was);
@@ -60,8 +95,8 @@ class WinogradConvTest {
   }
 
   @ParameterizedTest
-  @MethodSource("geometries")
-  void offsetsIntoLargerArraysAreRespected(ConvGeom g) {
+  @MethodSource("cases")
+  void offsetsIntoLargerArraysAreRespected(ConvAlgorithm a, ConvGeom g) {
     SplittableRandom rnd = new SplittableRandom(5);
     int off = 7;
     float[] x = Rand.floats(rnd, off + g.inputSize() + 3);
@@ -72,8 +107,9 @@ class WinogradConvTest {
     float[] xIn = java.util.Arrays.copyOfRange(x, off, off + g.inputSize());
     float[] wIn = java.util.Arrays.copyOfRange(w, off, off + g.weightSize());
     Conv2dNaive.forward(xIn, 0, wIn, 0, null, 0, yRef, 0, g);
-    Conv2dKernels.forward(x, off, w, off, null, 0, y, off, g, ConvAlgorithm.WINOGRAD);
-    Rand.assertClose(yRef, java.util.Arrays.copyOfRange(y, off, off + g.outputSize()), 3e-5, "forward " + g);
+    Conv2dKernels.forward(x, off, w, off, null, 0, y, off, g, a);
+    Rand.assertClose(yRef, java.util.Arrays.copyOfRange(y, off, off + g.outputSize()), tolerance(a, g),
+        a + " forward " + g);
     for (int i = 0; i < off; i++) {
       assertTrue(y[i] == guard[i], "wrote before its output at " + i);
     }
@@ -82,10 +118,10 @@ class WinogradConvTest {
     }
   }
 
-  @org.junit.jupiter.api.Test
-  void theDefaultEntryPointsTakeItForAResNetLayerAndStillMatch() {
-    ConvGeom g = ConvGeom.of(1, 128, 14, 15, 130, 3, 3, 1, 1, 1, 1);
-    org.junit.jupiter.api.Assertions.assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(g, Pass.FORWARD));
+  @ParameterizedTest
+  @MethodSource("defaults")
+  void theDefaultEntryPointsTakeItAndStillMatch(ConvAlgorithm a, ConvGeom g) {
+    org.junit.jupiter.api.Assertions.assertEquals(a, ConvAlgorithm.heuristic(g, Pass.FORWARD));
     SplittableRandom rnd = new SplittableRandom(11);
     float[] x = Rand.floats(rnd, g.inputSize());
     float[] w = Rand.floats(rnd, g.weightSize());
@@ -98,17 +134,25 @@ class WinogradConvTest {
     Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
     Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g);
     Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g);
-    Rand.assertClose(yRef, y, 3e-5, "forward");
-    Rand.assertClose(dxRef, dx, 3e-5, "backward data");
+    Rand.assertClose(yRef, y, tolerance(a, g), "forward");
+    Rand.assertClose(dxRef, dx, tolerance(a, g), "backward data");
   }
 
   @org.junit.jupiter.api.Test
-  void onlyUndilatedUngroupedStrideOne3x3() {
-    assertFalse(WinogradConv.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 2, 1, 1, 1)), "stride 2");
-    assertFalse(WinogradConv.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 2, 2, 1)), "dilated");
-    assertFalse(WinogradConv.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 1, 1, 2)), "grouped");
-    assertFalse(WinogradConv.supports(ConvGeom.of(1, 4, 9, 9, 4, 5, 5, 1, 2, 1, 1)), "5x5");
-    assertFalse(WinogradConv.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 3, 1, 1)), "padding past the kernel");
+  void onlyUndilatedUngroupedStrideOne3x3Or5x5() {
+    for (WinogradConv f : new WinogradConv[] {WinogradConv.F2, WinogradConv.F4}) {
+      assertFalse(f.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 2, 1, 1, 1)), "stride 2");
+      assertFalse(f.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 2, 2, 1)), "dilated");
+      assertFalse(f.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 1, 1, 2)), "grouped");
+      assertFalse(f.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 3, 1, 1)), "padding past the kernel");
+      assertFalse(f.supports(ConvGeom.of(1, 4, 9, 9, 4, 7, 7, 1, 3, 1, 1)), "7x7");
+      assertFalse(f.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 5, 1, 1, 1, 1)), "3x5");
+    }
+    assertFalse(WinogradConv.F2.supports(ConvGeom.of(1, 4, 9, 9, 4, 5, 5, 1, 2, 1, 1)), "5x5 in F(2x2, 3x3)");
+    assertTrue(WinogradConv.F4.supports(ConvGeom.of(1, 4, 9, 9, 4, 5, 5, 1, 2, 1, 1)), "5x5 in F(4x4, .)");
+    assertFalse(WinogradConv.F4.supports(ConvGeom.of(1, 4, 9, 9, 4, 5, 5, 1, 5, 1, 1)), "5x5 padding past it");
     assertFalse(ConvAlgorithm.WINOGRAD.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 1, 1, 1), Pass.BACKWARD_WEIGHTS));
+    assertFalse(ConvAlgorithm.WINOGRAD_4X4.supports(ConvGeom.of(1, 4, 9, 9, 4, 3, 3, 1, 1, 1, 1),
+        Pass.BACKWARD_WEIGHTS));
   }
 }

@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.spark.TaskContext;
 import sparkcnn.driver.data.ImageDecoding;
+import sparkcnn.kernels.Parallel;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.kernels.Shape;
 import sparkcnn.models.Model;
@@ -96,8 +98,17 @@ public final class Scorer implements Serializable {
     return models.first().classes();
   }
 
-  /** Rows for inputs, computed lazily batch by batch. */
+  /**
+   * Rows for inputs, computed lazily batch by batch. Inside a Spark task the kernels use the task's cores
+   * (spark.task.cpus), as training and evaluation do: an executor runs as many scoring tasks as it has cores, and
+   * each one splitting its kernels over all of them put twice the threads on the cores (two one-core tasks on two
+   * cores: 4,990-5,190 images/s for tf_convnet with one thread each against 1,890-4,640 with two, same hour).
+   */
   public Iterator<Row> score(Iterator<Input> inputs) {
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      Parallel.setThreads(Math.max(1, task.cpus()));
+    }
     return Batched.lazily(inputs, batch, this::scoreBatch);
   }
 
