@@ -212,40 +212,43 @@ final class GemmVectorKernel {
     }
     // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
     // boxes them (measured: four times slower).
+    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
+    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
     if (add) {
-      c00 = c00.add(FloatVector.fromArray(S, c, co));
-      c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-      c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-      c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-      c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-      c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-      c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-      c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-      c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-      c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-      c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-      c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
-      c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
-      c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L));
-      c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
-      c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L));
+      c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+      c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+      c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+      c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+      c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+      c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+      c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+      c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+      c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+      c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+      c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+      c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+      c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+      c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+      c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
+    } else {
+      c00.intoArray(c, co);
+      c01.intoArray(c, co + L);
+      c10.intoArray(c, co + ldc);
+      c11.intoArray(c, co + ldc + L);
+      c20.intoArray(c, co + 2 * ldc);
+      c21.intoArray(c, co + 2 * ldc + L);
+      c30.intoArray(c, co + 3 * ldc);
+      c31.intoArray(c, co + 3 * ldc + L);
+      c40.intoArray(c, co + 4 * ldc);
+      c41.intoArray(c, co + 4 * ldc + L);
+      c50.intoArray(c, co + 5 * ldc);
+      c51.intoArray(c, co + 5 * ldc + L);
+      c60.intoArray(c, co + 6 * ldc);
+      c61.intoArray(c, co + 6 * ldc + L);
+      c70.intoArray(c, co + 7 * ldc);
+      c71.intoArray(c, co + 7 * ldc + L);
     }
-    c00.intoArray(c, co);
-    c01.intoArray(c, co + L);
-    c10.intoArray(c, co + ldc);
-    c11.intoArray(c, co + ldc + L);
-    c20.intoArray(c, co + 2 * ldc);
-    c21.intoArray(c, co + 2 * ldc + L);
-    c30.intoArray(c, co + 3 * ldc);
-    c31.intoArray(c, co + 3 * ldc + L);
-    c40.intoArray(c, co + 4 * ldc);
-    c41.intoArray(c, co + 4 * ldc + L);
-    c50.intoArray(c, co + 5 * ldc);
-    c51.intoArray(c, co + 5 * ldc + L);
-    c60.intoArray(c, co + 6 * ldc);
-    c61.intoArray(c, co + 6 * ldc + L);
-    c70.intoArray(c, co + 7 * ldc);
-    c71.intoArray(c, co + 7 * ldc + L);
   }
 
   /** {@link #tileRows} with eight rows. */
@@ -298,40 +301,43 @@ final class GemmVectorKernel {
     }
     // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
     // boxes them (measured: four times slower).
+    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
+    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
     if (add) {
-      c00 = c00.add(FloatVector.fromArray(S, c, co));
-      c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-      c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-      c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-      c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-      c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-      c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-      c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-      c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-      c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-      c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-      c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
-      c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
-      c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L));
-      c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
-      c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L));
+      c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+      c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+      c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+      c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+      c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+      c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+      c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+      c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+      c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+      c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+      c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+      c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+      c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+      c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+      c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
+    } else {
+      c00.intoArray(c, co);
+      c01.intoArray(c, co + L);
+      c10.intoArray(c, co + ldc);
+      c11.intoArray(c, co + ldc + L);
+      c20.intoArray(c, co + 2 * ldc);
+      c21.intoArray(c, co + 2 * ldc + L);
+      c30.intoArray(c, co + 3 * ldc);
+      c31.intoArray(c, co + 3 * ldc + L);
+      c40.intoArray(c, co + 4 * ldc);
+      c41.intoArray(c, co + 4 * ldc + L);
+      c50.intoArray(c, co + 5 * ldc);
+      c51.intoArray(c, co + 5 * ldc + L);
+      c60.intoArray(c, co + 6 * ldc);
+      c61.intoArray(c, co + 6 * ldc + L);
+      c70.intoArray(c, co + 7 * ldc);
+      c71.intoArray(c, co + 7 * ldc + L);
     }
-    c00.intoArray(c, co);
-    c01.intoArray(c, co + L);
-    c10.intoArray(c, co + ldc);
-    c11.intoArray(c, co + ldc + L);
-    c20.intoArray(c, co + 2 * ldc);
-    c21.intoArray(c, co + 2 * ldc + L);
-    c30.intoArray(c, co + 3 * ldc);
-    c31.intoArray(c, co + 3 * ldc + L);
-    c40.intoArray(c, co + 4 * ldc);
-    c41.intoArray(c, co + 4 * ldc + L);
-    c50.intoArray(c, co + 5 * ldc);
-    c51.intoArray(c, co + 5 * ldc + L);
-    c60.intoArray(c, co + 6 * ldc);
-    c61.intoArray(c, co + 6 * ldc + L);
-    c70.intoArray(c, co + 7 * ldc);
-    c71.intoArray(c, co + 7 * ldc + L);
   }
 
   /** {@link #tileRowsA} with eight rows. */
@@ -391,40 +397,43 @@ final class GemmVectorKernel {
     }
     // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
     // boxes them (measured: four times slower).
+    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
+    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
     if (add) {
-      c00 = c00.add(FloatVector.fromArray(S, c, co));
-      c01 = c01.add(FloatVector.fromArray(S, c, co + L));
-      c10 = c10.add(FloatVector.fromArray(S, c, co + ldc));
-      c11 = c11.add(FloatVector.fromArray(S, c, co + ldc + L));
-      c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-      c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
-      c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-      c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
-      c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-      c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
-      c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-      c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
-      c60 = c60.add(FloatVector.fromArray(S, c, co + 6 * ldc));
-      c61 = c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L));
-      c70 = c70.add(FloatVector.fromArray(S, c, co + 7 * ldc));
-      c71 = c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L));
+      c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+      c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+      c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+      c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+      c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+      c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+      c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+      c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+      c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+      c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+      c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+      c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+      c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+      c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+      c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
+    } else {
+      c00.intoArray(c, co);
+      c01.intoArray(c, co + L);
+      c10.intoArray(c, co + ldc);
+      c11.intoArray(c, co + ldc + L);
+      c20.intoArray(c, co + 2 * ldc);
+      c21.intoArray(c, co + 2 * ldc + L);
+      c30.intoArray(c, co + 3 * ldc);
+      c31.intoArray(c, co + 3 * ldc + L);
+      c40.intoArray(c, co + 4 * ldc);
+      c41.intoArray(c, co + 4 * ldc + L);
+      c50.intoArray(c, co + 5 * ldc);
+      c51.intoArray(c, co + 5 * ldc + L);
+      c60.intoArray(c, co + 6 * ldc);
+      c61.intoArray(c, co + 6 * ldc + L);
+      c70.intoArray(c, co + 7 * ldc);
+      c71.intoArray(c, co + 7 * ldc + L);
     }
-    c00.intoArray(c, co);
-    c01.intoArray(c, co + L);
-    c10.intoArray(c, co + ldc);
-    c11.intoArray(c, co + ldc + L);
-    c20.intoArray(c, co + 2 * ldc);
-    c21.intoArray(c, co + 2 * ldc + L);
-    c30.intoArray(c, co + 3 * ldc);
-    c31.intoArray(c, co + 3 * ldc + L);
-    c40.intoArray(c, co + 4 * ldc);
-    c41.intoArray(c, co + 4 * ldc + L);
-    c50.intoArray(c, co + 5 * ldc);
-    c51.intoArray(c, co + 5 * ldc + L);
-    c60.intoArray(c, co + 6 * ldc);
-    c61.intoArray(c, co + 6 * ldc + L);
-    c70.intoArray(c, co + 7 * ldc);
-    c71.intoArray(c, co + 7 * ldc + L);
   }
 
   /**
@@ -486,40 +495,43 @@ final class GemmVectorKernel {
       c14 = FloatVector.broadcast(S, a[o14 + p]).fma(b0, c14);
       c15 = FloatVector.broadcast(S, a[o15 + p]).fma(b0, c15);
     }
+    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
+    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
     if (add) {
-      c0 = c0.add(FloatVector.fromArray(S, c, co));
-      c1 = c1.add(FloatVector.fromArray(S, c, co + ldc));
-      c2 = c2.add(FloatVector.fromArray(S, c, co + 2 * ldc));
-      c3 = c3.add(FloatVector.fromArray(S, c, co + 3 * ldc));
-      c4 = c4.add(FloatVector.fromArray(S, c, co + 4 * ldc));
-      c5 = c5.add(FloatVector.fromArray(S, c, co + 5 * ldc));
-      c6 = c6.add(FloatVector.fromArray(S, c, co + 6 * ldc));
-      c7 = c7.add(FloatVector.fromArray(S, c, co + 7 * ldc));
-      c8 = c8.add(FloatVector.fromArray(S, c, co + 8 * ldc));
-      c9 = c9.add(FloatVector.fromArray(S, c, co + 9 * ldc));
-      c10 = c10.add(FloatVector.fromArray(S, c, co + 10 * ldc));
-      c11 = c11.add(FloatVector.fromArray(S, c, co + 11 * ldc));
-      c12 = c12.add(FloatVector.fromArray(S, c, co + 12 * ldc));
-      c13 = c13.add(FloatVector.fromArray(S, c, co + 13 * ldc));
-      c14 = c14.add(FloatVector.fromArray(S, c, co + 14 * ldc));
-      c15 = c15.add(FloatVector.fromArray(S, c, co + 15 * ldc));
+      c0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      c1.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+      c2.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+      c3.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+      c4.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+      c5.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+      c6.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+      c7.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+      c8.add(FloatVector.fromArray(S, c, co + 8 * ldc)).intoArray(c, co + 8 * ldc);
+      c9.add(FloatVector.fromArray(S, c, co + 9 * ldc)).intoArray(c, co + 9 * ldc);
+      c10.add(FloatVector.fromArray(S, c, co + 10 * ldc)).intoArray(c, co + 10 * ldc);
+      c11.add(FloatVector.fromArray(S, c, co + 11 * ldc)).intoArray(c, co + 11 * ldc);
+      c12.add(FloatVector.fromArray(S, c, co + 12 * ldc)).intoArray(c, co + 12 * ldc);
+      c13.add(FloatVector.fromArray(S, c, co + 13 * ldc)).intoArray(c, co + 13 * ldc);
+      c14.add(FloatVector.fromArray(S, c, co + 14 * ldc)).intoArray(c, co + 14 * ldc);
+      c15.add(FloatVector.fromArray(S, c, co + 15 * ldc)).intoArray(c, co + 15 * ldc);
+    } else {
+      c0.intoArray(c, co);
+      c1.intoArray(c, co + ldc);
+      c2.intoArray(c, co + 2 * ldc);
+      c3.intoArray(c, co + 3 * ldc);
+      c4.intoArray(c, co + 4 * ldc);
+      c5.intoArray(c, co + 5 * ldc);
+      c6.intoArray(c, co + 6 * ldc);
+      c7.intoArray(c, co + 7 * ldc);
+      c8.intoArray(c, co + 8 * ldc);
+      c9.intoArray(c, co + 9 * ldc);
+      c10.intoArray(c, co + 10 * ldc);
+      c11.intoArray(c, co + 11 * ldc);
+      c12.intoArray(c, co + 12 * ldc);
+      c13.intoArray(c, co + 13 * ldc);
+      c14.intoArray(c, co + 14 * ldc);
+      c15.intoArray(c, co + 15 * ldc);
     }
-    c0.intoArray(c, co);
-    c1.intoArray(c, co + ldc);
-    c2.intoArray(c, co + 2 * ldc);
-    c3.intoArray(c, co + 3 * ldc);
-    c4.intoArray(c, co + 4 * ldc);
-    c5.intoArray(c, co + 5 * ldc);
-    c6.intoArray(c, co + 6 * ldc);
-    c7.intoArray(c, co + 7 * ldc);
-    c8.intoArray(c, co + 8 * ldc);
-    c9.intoArray(c, co + 9 * ldc);
-    c10.intoArray(c, co + 10 * ldc);
-    c11.intoArray(c, co + 11 * ldc);
-    c12.intoArray(c, co + 12 * ldc);
-    c13.intoArray(c, co + 13 * ldc);
-    c14.intoArray(c, co + 14 * ldc);
-    c15.intoArray(c, co + 15 * ldc);
   }
 
   /**
@@ -633,11 +645,14 @@ final class GemmVectorKernel {
   }
 
   private static void store(FloatVector v0, FloatVector v1, float[] c, int co, boolean add) {
+    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
+    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
     if (add) {
-      v0 = v0.add(FloatVector.fromArray(S, c, co));
-      v1 = v1.add(FloatVector.fromArray(S, c, co + L));
+      v0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      v1.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+    } else {
+      v0.intoArray(c, co);
+      v1.intoArray(c, co + L);
     }
-    v0.intoArray(c, co);
-    v1.intoArray(c, co + L);
   }
 }

@@ -379,7 +379,10 @@ final class WinogradConv {
    * The transforms a vector of tiles at a time, each 1-D transform written out for its F with the pairs of rows
    * that differ only in sign computed once (as in NNPACK and oneDNN): F(4x4, 5x5)'s B^T costs 26 vector operations
    * instead of 43 multiply-adds over its nonzeros, and no loads of coefficients or their columns. Each is checked
-   * against {@link WinogradMatrices}' rows by the tests. Loaded only when the Vector API is present.
+   * against {@link WinogradMatrices}' rows by the tests. Every load is written out: a helper returning the
+   * loaded vector was not always inlined (C2's decisions follow the profile and the compile timing), and each of
+   * its results was then boxed, 1.2 GB of garbage every 150 ms when two training processes shared the cores (3x
+   * slower steps). Loaded only when the Vector API is present.
    */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -456,16 +459,12 @@ final class WinogradConv {
       }
     }
 
-    private static FloatVector load(float[] s, int at) {
-      return FloatVector.fromArray(S, s, at);
-    }
-
     /** F(2, 3): B^T = [-1 0 1 0; 0 1 1 0; 0 -1 1 0; 0 -1 0 1]. */
     private static void bt4(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
-      FloatVector d0 = load(s, at + off[0]);
-      FloatVector d1 = load(s, at + off[1]);
-      FloatVector d2 = load(s, at + off[2]);
-      FloatVector d3 = load(s, at + off[3]);
+      FloatVector d0 = FloatVector.fromArray(S, s, at + off[0]);
+      FloatVector d1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector d2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector d3 = FloatVector.fromArray(S, s, at + off[3]);
       d2.sub(d0).intoArray(d, dAt);
       d1.add(d2).intoArray(d, dAt + dStride);
       d2.sub(d1).intoArray(d, dAt + 2 * dStride);
@@ -474,10 +473,10 @@ final class WinogradConv {
 
     /** F(2, 3): A^T = [1 1 1 0; 0 1 -1 1]. */
     private static void at4(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
-      FloatVector m1 = load(s, at + off[1]);
-      FloatVector m2 = load(s, at + off[2]);
-      load(s, at + off[0]).add(m1).add(m2).intoArray(d, dAt);
-      m1.sub(m2).add(load(s, at + off[3])).intoArray(d, dAt + dStride);
+      FloatVector m1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector m2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector.fromArray(S, s, at + off[0]).add(m1).add(m2).intoArray(d, dAt);
+      m1.sub(m2).add(FloatVector.fromArray(S, s, at + off[3])).intoArray(d, dAt + dStride);
     }
 
     /**
@@ -485,12 +484,12 @@ final class WinogradConv {
      * 0 2 -1 -2 1 0; 0 4 0 -5 0 1.
      */
     private static void bt6(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
-      FloatVector d0 = load(s, at + off[0]);
-      FloatVector d1 = load(s, at + off[1]);
-      FloatVector d2 = load(s, at + off[2]);
-      FloatVector d3 = load(s, at + off[3]);
-      FloatVector d4 = load(s, at + off[4]);
-      FloatVector d5 = load(s, at + off[5]);
+      FloatVector d0 = FloatVector.fromArray(S, s, at + off[0]);
+      FloatVector d1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector d2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector d3 = FloatVector.fromArray(S, s, at + off[3]);
+      FloatVector d4 = FloatVector.fromArray(S, s, at + off[4]);
+      FloatVector d5 = FloatVector.fromArray(S, s, at + off[5]);
       d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(d, dAt);
       FloatVector a = d4.sub(d2.mul(4f));
       FloatVector b = d3.sub(d1.mul(4f));
@@ -505,18 +504,18 @@ final class WinogradConv {
 
     /** F(4, 3): A^T rows 1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1. */
     private static void at6(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
-      FloatVector m1 = load(s, at + off[1]);
-      FloatVector m2 = load(s, at + off[2]);
-      FloatVector m3 = load(s, at + off[3]);
-      FloatVector m4 = load(s, at + off[4]);
+      FloatVector m1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector m2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector m3 = FloatVector.fromArray(S, s, at + off[3]);
+      FloatVector m4 = FloatVector.fromArray(S, s, at + off[4]);
       FloatVector s12 = m1.add(m2);
       FloatVector d12 = m1.sub(m2);
       FloatVector s34 = m3.add(m4);
       FloatVector d34 = m3.sub(m4);
-      load(s, at + off[0]).add(s12).add(s34).intoArray(d, dAt);
+      FloatVector.fromArray(S, s, at + off[0]).add(s12).add(s34).intoArray(d, dAt);
       d34.mul(2f).add(d12).intoArray(d, dAt + dStride);
       s34.mul(4f).add(s12).intoArray(d, dAt + 2 * dStride);
-      d34.mul(8f).add(d12).add(load(s, at + off[5])).intoArray(d, dAt + 3 * dStride);
+      d34.mul(8f).add(d12).add(FloatVector.fromArray(S, s, at + off[5])).intoArray(d, dAt + 3 * dStride);
     }
 
     /**
@@ -525,14 +524,14 @@ final class WinogradConv {
      * 0 -2 4 5/2 -5 -1/2 1 0; 0 -1 0 21/4 0 -21/4 0 1.
      */
     private static void bt8(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
-      FloatVector d0 = load(s, at + off[0]);
-      FloatVector d1 = load(s, at + off[1]);
-      FloatVector d2 = load(s, at + off[2]);
-      FloatVector d3 = load(s, at + off[3]);
-      FloatVector d4 = load(s, at + off[4]);
-      FloatVector d5 = load(s, at + off[5]);
-      FloatVector d6 = load(s, at + off[6]);
-      FloatVector d7 = load(s, at + off[7]);
+      FloatVector d0 = FloatVector.fromArray(S, s, at + off[0]);
+      FloatVector d1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector d2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector d3 = FloatVector.fromArray(S, s, at + off[3]);
+      FloatVector d4 = FloatVector.fromArray(S, s, at + off[4]);
+      FloatVector d5 = FloatVector.fromArray(S, s, at + off[5]);
+      FloatVector d6 = FloatVector.fromArray(S, s, at + off[6]);
+      FloatVector d7 = FloatVector.fromArray(S, s, at + off[7]);
       d2.sub(d4).mul(5.25f).add(d6).sub(d0).intoArray(d, dAt);
       FloatVector a = d2.add(d6).sub(d4.mul(4.25f));
       FloatVector b = d1.add(d5).sub(d3.mul(4.25f));
@@ -551,22 +550,22 @@ final class WinogradConv {
 
     /** F(4, 5): A^T rows 1 1 1 1 1 1 1 0; 0 1 -1 2 -2 1/2 -1/2 0; 0 1 1 4 4 1/4 1/4 0; 0 1 -1 8 -8 1/8 -1/8 1. */
     private static void at8(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
-      FloatVector m1 = load(s, at + off[1]);
-      FloatVector m2 = load(s, at + off[2]);
-      FloatVector m3 = load(s, at + off[3]);
-      FloatVector m4 = load(s, at + off[4]);
-      FloatVector m5 = load(s, at + off[5]);
-      FloatVector m6 = load(s, at + off[6]);
+      FloatVector m1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector m2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector m3 = FloatVector.fromArray(S, s, at + off[3]);
+      FloatVector m4 = FloatVector.fromArray(S, s, at + off[4]);
+      FloatVector m5 = FloatVector.fromArray(S, s, at + off[5]);
+      FloatVector m6 = FloatVector.fromArray(S, s, at + off[6]);
       FloatVector s12 = m1.add(m2);
       FloatVector d12 = m1.sub(m2);
       FloatVector s34 = m3.add(m4);
       FloatVector d34 = m3.sub(m4);
       FloatVector s56 = m5.add(m6);
       FloatVector d56 = m5.sub(m6);
-      load(s, at + off[0]).add(s12).add(s34).add(s56).intoArray(d, dAt);
+      FloatVector.fromArray(S, s, at + off[0]).add(s12).add(s34).add(s56).intoArray(d, dAt);
       d34.mul(2f).add(d12).add(d56.mul(0.5f)).intoArray(d, dAt + dStride);
       s34.mul(4f).add(s12).add(s56.mul(0.25f)).intoArray(d, dAt + 2 * dStride);
-      d34.mul(8f).add(d12).add(d56.mul(0.125f)).add(load(s, at + off[7])).intoArray(d, dAt + 3 * dStride);
+      d34.mul(8f).add(d12).add(d56.mul(0.125f)).add(FloatVector.fromArray(S, s, at + off[7])).intoArray(d, dAt + 3 * dStride);
     }
   }
 }

@@ -41,7 +41,7 @@ class ConvTunerTest {
         ConvGeom.same(2, 3, 9, 11, 4, 3, 3, 2, 1, 1),         // "same" stride 2 on odd sizes (asymmetric padding)
         ConvGeom.of(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),       // 64 channels: Winograd by default, implicit too
         ConvGeom.of(1, 16, 14, 15, 17, 5, 5, 1, 2, 1, 1),     // 5x5, 16 channels: Winograd F(4x4, 5x5) by default
-        ConvGeom.of(1, 32, 16, 17, 33, 3, 3, 1, 1, 1, 1),     // 3x3, 32 channels on 16x16: F(4x4, 3x3) by default
+        ConvGeom.of(1, 64, 16, 17, 65, 3, 3, 1, 1, 1, 1),     // 3x3, 64 channels on 16x16: F(4x4, 3x3) by default
         ConvGeom.of(1, 64, 1, 1, 64, 3, 3, 1, 1, 1, 1));      // 64 channels on one pixel: implicit by default
   }
 
@@ -177,8 +177,8 @@ class ConvTunerTest {
         1), Pass.FORWARD), "narrow planes too");
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 8, 8, 64, 3, 3, 1, 1, 1,
         1), Pass.BACKWARD_DATA), "64 channels on 8x8 planes (ResNet-20's last stage)");
-    assertEquals(ConvAlgorithm.WINOGRAD_4X4, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 16, 16, 64, 3, 3, 1, 1, 1,
-        1), Pass.FORWARD), "32 channels in on 16x16: 4x4 tiles");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 16, 16, 64, 3, 3, 1, 1, 1,
+        1), Pass.FORWARD), "32 channels in on 16x16: implicit");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 8, 8, 64, 3, 3, 1, 1, 1,
         1), Pass.FORWARD), "32 channels in on 8x8: implicit");
     assertEquals(ConvAlgorithm.WINOGRAD_4X4, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1),
