@@ -101,8 +101,8 @@ public final class Scorer implements Serializable {
   /**
    * Rows for inputs, computed lazily batch by batch. Inside a Spark task the kernels use the task's cores
    * (spark.task.cpus), as training and evaluation do: an executor runs as many scoring tasks as it has cores, and
-   * each one splitting its kernels over all of them put twice the threads on the cores (two one-core tasks on two
-   * cores: 4,990-5,190 images/s for tf_convnet with one thread each against 1,890-4,640 with two, same hour).
+   * each one splitting its kernels over all of them put twice the threads on the cores and made each task wait
+   * on the other's share (the difference was within this machine's noise in a handful of local-mode runs).
    */
   public Iterator<Row> score(Iterator<Input> inputs) {
     TaskContext task = TaskContext.get();
