@@ -126,10 +126,14 @@ final class BenchCommand implements Main.Command {
     args.done("--model, --batch, --partitions, --input, --classes, --phi, --width, --depth, --resolution, "
         + "--seconds, --json, --help");
     int driverThreads = Parallel.threads();
-    Map<String, Object> report = new ScoreBench(spec, batch, partitions, seconds, System.err).run();
-    // Latency: one image at a time through the same scoring path, on the driver, all its cores (the local-mode
-    // tasks above set the shared kernel pool to theirs).
-    Parallel.setThreads(driverThreads);
+    Map<String, Object> report;
+    try {
+      report = new ScoreBench(spec, batch, partitions, seconds, System.err).run();
+    } finally {
+      // The local-mode tasks set the JVM's shared kernel pool to their own cores.
+      Parallel.setThreads(driverThreads);
+    }
+    // Latency: one image at a time through the same scoring path, on the driver, all its cores.
     System.err.printf(java.util.Locale.ROOT, "bench score: %s batch-1 latency on the driver ...%n", spec.name());
     Model m = Zoo.build(spec).init(1);
     Map<String, Object> latency = InferenceCost.measure(new ScoringModels.Member(spec, m.params(), m.state(),

@@ -645,8 +645,7 @@ final class GemmVectorKernel {
   }
 
   private static void store(FloatVector v0, FloatVector v1, float[] c, int co, boolean add) {
-    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
-    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
+    // Stored in each branch, as the eight-row tiles do: no merge of vectors from two branches.
     if (add) {
       v0.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
       v1.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);

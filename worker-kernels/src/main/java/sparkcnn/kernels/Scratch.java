@@ -12,9 +12,9 @@ public final class Scratch {
   static final int PACK_B = 1;
   /** GEMM: an edge tile of C. */
   static final int TILE = 2;
-  /** Convolutions: im2col / vol2col columns or their gradient; Winograd's padded input window. */
+  /** Convolutions: im2col / vol2col columns or their gradient; Winograd's packed filters, then its padded window. */
   static final int COLUMNS = 3;
-  /** Convolutions: a per-thread partial weight gradient. */
+  /** Convolutions: a per-thread partial weight gradient; Winograd's transform intermediates. */
   static final int PARTIAL = 4;
   /** Convolutions: weights packed once per call. */
   static final int PACKED_W = 5;

@@ -16,21 +16,25 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Blocked so the transformed tiles stay in L2 where they fit: a block is a run of tile rows (across images when
  * the images are small), its V and M sized to half of L2; blocks run in parallel. Input tiles are read from a frame
- * of the channel's rows split into their m x m (row, column) phases modulo m, so the alpha^2 values of the tiles of a
- * run sit at alpha^2 fixed offsets from consecutive positions: whole-vector loads over a vector of tiles, no
- * gathers, even when a plane row holds fewer tiles than a vector (see {@link #inputTiles}). The transforms apply
- * B^T, A^T and their transposes as sparse rows, a vector of tiles at a time. Outputs come back as m column phases
- * gathered back into rows.
+ * of the channel's rows split into their m x m (row, column) phases modulo m (gathered, a vector at a time, from a
+ * zero-padded copy of the rows), so the alpha^2 values of the tiles of a run sit at alpha^2 fixed offsets from
+ * consecutive positions: the transforms load whole vectors over a vector of tiles, even when a plane row holds
+ * fewer tiles than a vector (see {@link #inputTiles}). The 1-D transforms are written out per F (the scalar path
+ * applies B^T and A^T as sparse rows). Outputs come back as m x m phases, gathered back into the planes.
  *
  * <p>Backward-data of a stride-1 convolution is the convolution of dy with the flipped, transposed weights
  * ({@link ImplicitConv#flippedGeometry}), so it runs here too. Weight gradients do not.
- * The results differ from the direct convolution's in the last bits (the transforms reorder the sums; F(4x4, 5x5)
- * in the last three or four).
+ * The results differ from the direct convolution's by rounding: the transforms reorder the sums (relative to the
+ * largest output, 3e-7 to 6e-7 for F(2x2, 3x3) and 3e-6 to 1.6e-5 for F(4x4, .), about the last 8 bits).
  */
 final class WinogradConv {
   private final WinogradMatrices f;
 
   private WinogradConv(WinogradMatrices f) {
+    // The written-out transforms exist for alpha 4, 6 and 8, and the padded window needs r - 1 <= m.
+    if (f.alpha != 4 && f.alpha != 6 && f.alpha != 8 || f.r - 1 > f.m) {
+      throw new IllegalArgumentException("Winograd F(" + f.m + ", " + f.r + ") has no transforms here");
+    }
     this.f = f;
   }
 
@@ -106,8 +110,9 @@ final class WinogradConv {
       // Whole images, or an image in equal parts.
       perBlock = perBlock >= tilesH ? perBlock / tilesH * tilesH : (tilesH + (tilesH + perBlock - 1) / perBlock - 1)
           / ((tilesH + perBlock - 1) / perBlock);
-      // Every thread gets a block.
-      perBlock = Math.min(perBlock, (rows + Parallel.threads() - 1) / Parallel.threads());
+      // Every thread gets a block (one, inside a region already parallel).
+      int threads = Parallel.chunks(rows);
+      perBlock = Math.min(perBlock, (rows + threads - 1) / threads);
       int ld = (perBlock * width + Gemm.NR - 1) / Gemm.NR * Gemm.NR + Simd.LANES;
       return new Tiling(tilesH, width, reach, rows, perBlock, ld, oddLines(g.c() * ld), oddLines(g.k() * ld));
     }
@@ -152,7 +157,7 @@ final class WinogradConv {
     int ld = tiling.ld;
     int m = t.m;
     int positions = t.alpha * t.alpha;
-    float[] v = Scratch.floats(Scratch.TRANSFORMED_IN, positions * tiling.vStride + Gemm.NR);
+    float[] v = Scratch.floats(Scratch.TRANSFORMED_IN, positions * tiling.vStride);
     float[] out = Scratch.floats(Scratch.TRANSFORMED_OUT, positions * tiling.mStride + m * m * ld);
     int[] rowOff = Scratch.ints(c);
     for (int cc = 0; cc < c; cc++) {
@@ -311,7 +316,7 @@ final class WinogradConv {
   }
 
   /** B^T d B for tiles [0, n) of the frame (tile element (a, b) at rowAt[a] + colAt[b] + tile) into v. */
-  static void inputTilesScalar(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] v, int vOff,
+  private static void inputTilesScalar(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] v, int vOff,
       int eStride) {
     int alpha = t.alpha;
     float[] mid = new float[alpha];
@@ -378,8 +383,8 @@ final class WinogradConv {
   /**
    * The transforms a vector of tiles at a time, each 1-D transform written out for its F with the pairs of rows
    * that differ only in sign computed once (as in NNPACK and oneDNN): F(4x4, 5x5)'s B^T costs 26 vector operations
-   * instead of 43 multiply-adds over its nonzeros, and no loads of coefficients or their columns. Each is checked
-   * against {@link WinogradMatrices}' rows by the tests. Every load is written out: a helper returning the
+   * instead of 43 multiply-adds over its nonzeros, and no loads of coefficients or their columns. The tests check
+   * them end to end against the naive convolution, and the matrices they follow against correlation. Every load is written out: a helper returning the
    * loaded vector was not always inlined (C2's decisions follow the profile and the compile timing), and each of
    * its results was then boxed, 1.2 GB of garbage every 150 ms when two training processes shared the cores (3x
    * slower steps). Loaded only when the Vector API is present.

@@ -126,7 +126,7 @@ final class WinogradMatrices {
    * The filter transform as one matrix: U_(j, l) = sum over taps (a, b) of G[j][a] G[l][b] w[a][b], row (j alpha +
    * l), column (a r + b), alpha^2 x r^2 row-major. Applied to all of a layer's filters at once as one GEMM.
    */
-  float[] filterTransform() {
+  private float[] filterTransform() {
     float[] t = new float[alpha * alpha * r * r];
     for (int j = 0; j < alpha; j++) {
       for (int l = 0; l < alpha; l++) {

@@ -173,6 +173,14 @@ class ConvTunerTest {
         Pass.FORWARD), "5x5 on one channel: implicit");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.same(2, 32, 7, 7, 64, 5, 5, 1, 1, 1),
         Pass.FORWARD), "5x5 on 7x7 planes: implicit");
+    assertEquals(ConvAlgorithm.WINOGRAD_4X4, ConvAlgorithm.heuristic(ConvGeom.same(2, 16, 14, 14, 16, 5, 5, 1, 1, 1),
+        Pass.FORWARD), "5x5, exactly 16 channels on 14x14");
+    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.same(2, 15, 14, 14, 16, 5, 5, 1, 1, 1),
+        Pass.FORWARD), "5x5, 15 channels in");
+    assertEquals(ConvAlgorithm.WINOGRAD_4X4, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1),
+        Pass.FORWARD), "3x3, 64 channels on 16x16");
+    assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 15, 15, 64, 3, 3, 1, 1, 1, 1),
+        Pass.FORWARD), "3x3, 64 channels on 15x15: 2x2 tiles");
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 256, 7, 7, 256, 3, 3, 1, 1, 1,
         1), Pass.FORWARD), "narrow planes too");
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 8, 8, 64, 3, 3, 1, 1, 1,

@@ -102,7 +102,8 @@ public final class Scorer implements Serializable {
    * Rows for inputs, computed lazily batch by batch. Inside a Spark task the kernels use the task's cores
    * (spark.task.cpus), as training and evaluation do: an executor runs as many scoring tasks as it has cores, and
    * each one splitting its kernels over all of them put twice the threads on the cores and made each task wait
-   * on the other's share (the difference was within this machine's noise in a handful of local-mode runs).
+   * on the other's share (the difference was within this machine's noise in a handful of local-mode runs). The
+   * pool is the JVM's, so in local mode the driver's kernels keep that size afterwards, as after evaluation.
    */
   public Iterator<Row> score(Iterator<Input> inputs) {
     TaskContext task = TaskContext.get();
