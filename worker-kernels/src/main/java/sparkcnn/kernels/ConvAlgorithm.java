@@ -118,9 +118,9 @@ public enum ConvAlgorithm {
    * interleaves its stride phases a vector at a time there and one float at a time in the rows); other filters'
    * larger planes stream rows, which keep their working set in L1; 5x5 and 3x3 stride-1 layers with enough
    * channels use Winograd F(4x4, .) on planes large enough for its tiles, and other 3x3 ones of 64 channels and
-   * more F(2x2, 3x3) ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do strided ones where
-   * {@link ImplicitConv#stridedPays}; the rest im2col. Measured over
-   * the zoo's layers on the development machines, and deterministic.
+   * more F(2x2, 3x3) ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do
+   * strided ones where {@link ImplicitConv#stridedPays}; the rest im2col. Measured over the zoo's layers on the
+   * development machines, and deterministic.
    */
   public static ConvAlgorithm heuristic(ConvGeom g, Pass pass) {
     if (g.isPointwise() && g.n() > 1) {

@@ -260,7 +260,7 @@ final class WinogradConv {
       if (Simd.AVAILABLE) {
         Vec.inputTiles(t, frame, rowAt, colAt, n, v, c * tiling.ld + vOff, eStride, tmp);
       } else {
-        inputTilesScalar(t, frame, rowAt, colAt, n, v, c * tiling.ld + vOff, eStride);
+        sandwichScalar(t.btCols, t.btVals, t.alpha, frame, 0, rowAt, colAt, n, v, c * tiling.ld + vOff, eStride);
       }
     }
   }
@@ -315,30 +315,30 @@ final class WinogradConv {
     }
   }
 
-  /** B^T d B for tiles [0, n) of the frame (tile element (a, b) at rowAt[a] + colAt[b] + tile) into v. */
-  private static void inputTilesScalar(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] v, int vOff,
-      int eStride) {
-    int alpha = t.alpha;
+  /**
+   * The scalar transforms, both directions: T D T^T for tiles [0, n), T given by its sparse rows (B^T on the way in,
+   * A^T on the way out) over alpha columns; tile element (a, b) at src[base + rowOff[a] + colOff[b] + tile], output
+   * (i, j) to dst[dstBase + (i * rows + j) * dstStride + tile], rows = the rows of T.
+   */
+  private static void sandwichScalar(int[][] cols, float[][] vals, int alpha, float[] src, int base, int[] rowOff,
+      int[] colOff, int n, float[] dst, int dstBase, int dstStride) {
+    int rows = cols.length;
     float[] mid = new float[alpha];
     for (int tile = 0; tile < n; tile++) {
-      for (int j = 0; j < alpha; j++) {
-        int[] cols = t.btCols[j];
-        float[] vals = t.btVals[j];
+      for (int i = 0; i < rows; i++) {
         for (int b = 0; b < alpha; b++) {
           float s = 0;
-          for (int p = 0; p < cols.length; p++) {
-            s += vals[p] * f[rowAt[cols[p]] + colAt[b] + tile];
+          for (int p = 0; p < cols[i].length; p++) {
+            s += vals[i][p] * src[base + rowOff[cols[i][p]] + colOff[b] + tile];
           }
           mid[b] = s;
         }
-        for (int l = 0; l < alpha; l++) {
-          int[] lc = t.btCols[l];
-          float[] lv = t.btVals[l];
+        for (int j = 0; j < rows; j++) {
           float s = 0;
-          for (int p = 0; p < lc.length; p++) {
-            s += lv[p] * mid[lc[p]];
+          for (int p = 0; p < cols[j].length; p++) {
+            s += vals[j][p] * mid[cols[j][p]];
           }
-          v[vOff + tile + (j * alpha + l) * eStride] = s;
+          dst[dstBase + (i * rows + j) * dstStride + tile] = s;
         }
       }
     }
@@ -354,40 +354,20 @@ final class WinogradConv {
       Vec.outputTiles(t, mm, mOff, mRows, eStride, n, buf, out, stride, tmp);
       return;
     }
-    int alpha = t.alpha;
-    float[] mid = new float[alpha];
-    for (int tile = 0; tile < n; tile++) {
-      for (int i = 0; i < t.m; i++) {
-        int[] cols = t.atCols[i];
-        float[] vals = t.atVals[i];
-        for (int b = 0; b < alpha; b++) {
-          float s = 0;
-          for (int p = 0; p < cols.length; p++) {
-            s += vals[p] * mm[mOff + tile + (cols[p] * alpha + b) * eStride];
-          }
-          mid[b] = s;
-        }
-        for (int jj = 0; jj < t.m; jj++) {
-          int[] jc = t.atCols[jj];
-          float[] jv = t.atVals[jj];
-          float s = 0;
-          for (int p = 0; p < jc.length; p++) {
-            s += jv[p] * mid[jc[p]];
-          }
-          buf[out + (i * t.m + jj) * stride + tile] = s;
-        }
-      }
+    int[] mCols = new int[t.alpha];
+    for (int b = 0; b < t.alpha; b++) {
+      mCols[b] = b * eStride;
     }
+    sandwichScalar(t.atCols, t.atVals, t.alpha, mm, mOff, mRows, mCols, n, buf, out, stride);
   }
 
   /**
    * The transforms a vector of tiles at a time, each 1-D transform written out for its F with the pairs of rows
    * that differ only in sign computed once (as in NNPACK and oneDNN): F(4x4, 5x5)'s B^T costs 26 vector operations
    * instead of 43 multiply-adds over its nonzeros, and no loads of coefficients or their columns. The tests check
-   * them end to end against the naive convolution, and the matrices they follow against correlation. Every load is written out: a helper returning the
-   * loaded vector was not always inlined (C2's decisions follow the profile and the compile timing), and each of
-   * its results was then boxed, 1.2 GB of garbage every 150 ms when two training processes shared the cores (3x
-   * slower steps). Loaded only when the Vector API is present.
+   * them end to end against the naive convolution, and the matrices they follow against correlation. Every load
+   * is written out: a helper returning a vector boxes its result whenever C2 leaves it uninlined, which depends on
+   * the profile and the compile timing. Loaded only when the Vector API is present.
    */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -409,9 +389,9 @@ final class WinogradConv {
     }
 
     /**
-     * {@link #inputTilesScalar} in whole vectors: B^T down each of the tile's columns into tmp (row j, column b at
-     * (j alpha + b) lanes), then B^T along each row into v. The last vector reads and writes up to a vector past n
-     * (the frame and v have that slack; what lands there is overwritten later or never read).
+     * {@link #sandwichScalar} with B^T, in whole vectors: B^T down each of the tile's columns into tmp (row j,
+     * column b at (j alpha + b) lanes), then B^T along each row into v. The last vector reads and writes up to a
+     * vector past n (the frame and v have that slack; what lands there is overwritten later or never read).
      */
     static void inputTiles(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] v, int vOff,
         int eStride, float[] tmp) {
@@ -570,7 +550,8 @@ final class WinogradConv {
       FloatVector.fromArray(S, s, at + off[0]).add(s12).add(s34).add(s56).intoArray(d, dAt);
       d34.mul(2f).add(d12).add(d56.mul(0.5f)).intoArray(d, dAt + dStride);
       s34.mul(4f).add(s12).add(s56.mul(0.25f)).intoArray(d, dAt + 2 * dStride);
-      d34.mul(8f).add(d12).add(d56.mul(0.125f)).add(FloatVector.fromArray(S, s, at + off[7])).intoArray(d, dAt + 3 * dStride);
+      d34.mul(8f).add(d12).add(d56.mul(0.125f)).add(FloatVector.fromArray(S, s, at + off[7]))
+          .intoArray(d, dAt + 3 * dStride);
     }
   }
 }
