@@ -119,7 +119,33 @@ class GemmTest {
     c = Rand.floats(rnd, m * n);
     Gemm.gemmPackedB(false, m, n, k, 1f, a, 0, k, packedB, 0, 0f, c, 0, n);
     Rand.assertClose(expected, c, 1e-4, "gemmPackedB");
+  }
 
+  /**
+   * B packed once ({@link Gemm#packedB}, both orientations, offsets and leading dimensions), then products on it
+   * split across threads by columns (few rows) and by rows, accumulating with beta.
+   */
+  @ParameterizedTest(name = "transB={0} m={1} n={2} k={3}")
+  @CsvSource({"true,256,1024,300", "true,2,70,513", "false,900,64,70", "false,1,1,1", "true,64,900,70",
+      "true,5,33,400"})
+  void packedOnceMatchesNaiveOnEitherSplit(boolean transB, int m, int n, int k) {
+    SplittableRandom rnd = new SplittableRandom(m * 7L + n + k);
+    int ldb = (transB ? k : n) + 3;
+    float[] a = Rand.floats(rnd, m * k);
+    float[] b = Rand.floats(rnd, 2 + (transB ? n : k) * ldb);
+    float[] packed = Gemm.packedB(transB, k, n, b, 2, ldb);
+    assertEquals(Gemm.packedPanels(n) * Gemm.NR * k, packed.length);
+    float[] c = Rand.floats(rnd, m * n);
+    float[] expected = c.clone();
+    GemmNaive.gemm(false, transB, m, n, k, 1.5f, a, 0, k, b, 2, ldb, 0.5f, expected, 0, n);
+    int threads = Parallel.threads();
+    Parallel.setThreads(2);
+    try {
+      Gemm.gemmPackedB(false, m, n, k, 1.5f, a, 0, k, packed, 0, 0.5f, c, 0, n);
+    } finally {
+      Parallel.setThreads(threads);
+    }
+    Rand.assertClose(expected, c, 1e-4, "gemmPackedB on packedB");
   }
 
   /**

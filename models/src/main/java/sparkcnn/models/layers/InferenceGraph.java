@@ -9,6 +9,7 @@ import sparkcnn.models.Layer;
  * convolution is folded into the convolution (one pass over the output instead of two), the activation that then
  * follows is applied in the convolution's bias pass (one pass fewer again, and no buffer of its own), and dropout
  * and side outputs become identities. Batch norms elsewhere (pre-activation blocks) stay and use running statistics.
+ * Linear layers keep their weights packed for the GEMM.
  * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
  * in L2 ({@link InvertedResidualBands}).
  */
@@ -55,6 +56,10 @@ public final class InferenceGraph {
           }
         }
       }
+    }
+    if (layer instanceof Linear linear) {
+      linear.packForInference();
+      refolds.add(linear::packForInference);
     }
     for (Layer child : layer.children()) {
       fold(child, refolds, bands);
