@@ -2,11 +2,13 @@ package sparkcnn.driver;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import sparkcnn.kernels.Simd;
 
 /**
  * The Spark settings every SparkCNN job needs: Kryo with registration required (so an unregistered class on the
  * wire is an error, not a silent slow path) and our registrator, no broadcast compression or checksum (parameters
- * do not compress and the CPU time shows in every step), room for large buffers in Kryo.
+ * do not compress and the CPU time shows in every step), room for large buffers in Kryo, and the executors' JVM
+ * option the vector kernels need ({@link Simd#JIT_OPTION}).
  */
 public final class SparkSetup {
   private SparkSetup() {}
@@ -17,6 +19,11 @@ public final class SparkSetup {
     String listeners = conf.get("spark.extraListeners", "");
     if (!listeners.contains(listener)) {
       conf.set("spark.extraListeners", listeners.isEmpty() ? listener : listeners + "," + listener);
+    }
+    // Executors' JVMs get the option the vector kernels need (bin/sparkcnn gives it to the driver's; see Simd).
+    String executor = conf.get("spark.executor.extraJavaOptions", "");
+    if (!executor.contains("PerMethodTrapLimit")) {
+      conf.set("spark.executor.extraJavaOptions", (executor + " " + Simd.JIT_OPTION).trim());
     }
     return conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrationRequired", "true")
