@@ -305,8 +305,8 @@ public final class Model {
    */
   public Model foldForInference() {
     if (!folded) {
-      // With a frozen prefix, no row bands: the prefix cuts the tree by child position, and its cut may fall
-      // inside a body the bands would merge into one layer.
+      // With a frozen prefix, no merged layers (row bands, a convolution with its max pool): the prefix cuts the
+      // tree by child position, and its cut may fall between layers a merge would make one.
       refold = frozen == null ? InferenceGraph.fold(root) : InferenceGraph.fold(root, false);
       folded = true;
     }

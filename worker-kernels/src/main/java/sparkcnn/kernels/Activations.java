@@ -24,6 +24,11 @@ public final class Activations {
       }
     }
 
+    /** Whether f never decreases, so that f(max(a, b) + c) = max(f(a + c), f(b + c)): every kind but SiLU. */
+    public boolean isMonotone() {
+      return this != SILU;
+    }
+
     /**
      * Whether the derivative comes from the activation's input alone, so a layer that can recompute that input
      * (batch norm, from its own input and statistics) may run the activation inside its passes in training.

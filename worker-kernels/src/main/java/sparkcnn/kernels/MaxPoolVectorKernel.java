@@ -56,4 +56,20 @@ final class MaxPoolVectorKernel {
     }
     return Math.min(q, count);
   }
+
+  /**
+   * One output row of the max alone (no arg-max): y[yo + q] for q < count from the input rows at top and top + w.
+   * The two rows' maximum first, then the pairs': two compares a vector instead of three, and no blends. Returns
+   * the first q it left to the caller; spills into [count, writable) as {@link #row} does.
+   */
+  static int rowMax(float[] x, int top, int w, float[] y, int yo, int count, int writable) {
+    int q = 0;
+    for (; q < count && q + L <= writable && top + 2 * q + w + 2 * L <= x.length; q += L) {
+      int at = top + 2 * q;
+      FloatVector m0 = FloatVector.fromArray(S, x, at).max(FloatVector.fromArray(S, x, at + w));
+      FloatVector m1 = FloatVector.fromArray(S, x, at + L).max(FloatVector.fromArray(S, x, at + w + L));
+      LanePairs.evens(m0, m1).max(LanePairs.odds(m0, m1)).intoArray(y, yo + q);
+    }
+    return Math.min(q, count);
+  }
 }

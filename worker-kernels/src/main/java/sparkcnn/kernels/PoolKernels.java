@@ -53,8 +53,46 @@ public final class PoolKernels {
     });
   }
 
+  /**
+   * y = act(max over each 2x2 window of x + b[channel]) for a {@link #isPlain2x2 plain 2x2} pool geometry, without
+   * an arg-max: the max pool after a convolution whose bias and activation were held back. Both commute with max
+   * when act is non-decreasing ({@link Activations.Fn#isMonotone}), so they run on the pooled quarter. b may be
+   * null (no bias). A NaN in a window gives NaN.
+   */
+  public static void max2x2BiasAct(float[] x, int xOff, float[] y, int yOff, ConvGeom g, float[] b, int bOff,
+      Activations.Fn act) {
+    check("max pool forward", g, x, xOff, y, yOff);
+    if (!isPlain2x2(g) || !act.isMonotone()) {
+      throw new IllegalArgumentException("max pool with bias and activation: needs a plain 2x2 stride-2 window and "
+          + "a non-decreasing activation, got " + g + " and " + act);
+    }
+    if (b != null) {
+      Check.span("max pool bias", b, bOff, g.c());
+    }
+    int w = g.w();
+    int hw = g.h() * w;
+    int pq = g.p() * g.q();
+    Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
+      for (int plane = lo; plane < hi; plane++) {
+        int xp = xOff + plane * hw;
+        int o = yOff + plane * pq;
+        for (int p = 0; p < g.p(); p++, o += g.q()) {
+          int top = xp + 2 * p * w;
+          // Outputs up to the end of this range's last plane may be spilled into: they are written after this row.
+          int writable = (hi - plane) * pq - p * g.q();
+          int q = Simd.AVAILABLE ? MaxPoolVectorKernel.rowMax(x, top, w, y, o, g.q(), writable) : 0;
+          for (; q < g.q(); q++) {
+            int at = top + 2 * q;
+            y[o + q] = Math.max(Math.max(x[at], x[at + 1]), Math.max(x[at + w], x[at + w + 1]));
+          }
+        }
+        Conv2dKernels.biasAct(b, bOff + plane % g.c(), act, y, yOff + plane * pq, pq);
+      }
+    });
+  }
+
   /** The most common pooling (2x2, stride 2, no padding or dilation, every window inside the image). */
-  private static boolean isPlain2x2(ConvGeom g) {
+  public static boolean isPlain2x2(ConvGeom g) {
     return g.r() == 2 && g.s() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padTop() == 0
         && g.padLeft() == 0 && g.dilationH() == 1 && g.dilationW() == 1 && 2 * g.p() <= g.h() && 2 * g.q() <= g.w();
   }

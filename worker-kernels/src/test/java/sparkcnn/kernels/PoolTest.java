@@ -86,6 +86,65 @@ class PoolTest {
   }
 
   /**
+   * The pool with the bias and activation held back (a convolution's epilogue, run on the pooled quarter) equals
+   * pooling the biased, activated input, for every non-decreasing activation, with and without a bias, on rows
+   * wider and narrower than a vector, odd sizes, batch 1, one and two threads; nothing around the output is
+   * written. SiLU (not monotone) and a window that is not a plain 2x2 are refused.
+   */
+  @Test
+  void maxPool2x2WithBiasAndActivationEqualsPoolingTheActivatedInput() {
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 2}) {
+        Parallel.setThreads(t);
+        for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 34, 37, 2, 2, 2, 0), ConvGeom.pool(1, 32, 28, 28, 2, 2, 2, 0),
+            ConvGeom.pool(3, 5, 13, 13, 2, 2, 2, 0), ConvGeom.pool(1, 1, 2, 3, 2, 2, 2, 0),
+            ConvGeom.pool(2, 7, 14, 14, 2, 2, 2, 0)}) {
+          for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU,
+              Activations.Fn.RELU6, Activations.Fn.SIGMOID, Activations.Fn.TANH}) {
+            for (boolean bias : new boolean[] {false, true}) {
+              float[] x = new float[g.inputSize()];
+              for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextDouble() * 16 - 8);
+              }
+              float[] b = bias ? Rand.floats(rnd, g.c() + 1) : null;
+              float[] activated = x.clone();
+              int hw = g.h() * g.w();
+              for (int plane = 0; plane < g.n() * g.c(); plane++) {
+                Conv2dKernels.biasAct(b, 1 + plane % g.c(), act, activated, plane * hw, hw);
+              }
+              float[] expected = new float[g.outputSize()];
+              PoolKernels.maxForward(activated, 0, expected, 0, new int[g.outputSize()], g);
+              float[] y = new float[g.outputSize() + 4 + 40];
+              java.util.Arrays.fill(y, -7f);
+              PoolKernels.max2x2BiasAct(x, 0, y, 4, g, b, 1, act);
+              String ctx = g + " " + act + (bias ? " with bias" : "") + " threads " + t;
+              for (int i = 0; i < y.length; i++) {
+                if (i < 4 || i >= 4 + g.outputSize()) {
+                  assertEquals(-7f, y[i], ctx + ": written outside the output at " + i);
+                } else {
+                  assertEquals(expected[i - 4], y[i], 1e-6f, ctx + " at " + (i - 4));
+                }
+              }
+            }
+          }
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+    ConvGeom plain = ConvGeom.pool(1, 2, 8, 8, 2, 2, 2, 0);
+    float[] x = new float[plain.inputSize()];
+    float[] y = new float[plain.outputSize()];
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> PoolKernels.max2x2BiasAct(x, 0, y, 0, plain, null, 0, Activations.Fn.SILU));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("non-decreasing"), e.getMessage());
+    ConvGeom three = ConvGeom.pool(1, 2, 9, 9, 3, 3, 2, 0);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> PoolKernels.max2x2BiasAct(
+        new float[three.inputSize()], 0, new float[three.outputSize()], 0, three, null, 0, Activations.Fn.RELU));
+  }
+
+  /**
    * One thread's planes [lo, hi) of narrow rows: the last vector of each row spills only into rows of the same
    * range, so the planes other threads own, before and after, keep what they held.
    */

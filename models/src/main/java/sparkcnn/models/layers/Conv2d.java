@@ -7,6 +7,7 @@ import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.ConvGeom;
 import sparkcnn.kernels.Gemm;
+import sparkcnn.kernels.PoolKernels;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Binder;
 import sparkcnn.models.Buffers;
@@ -123,16 +124,16 @@ public final class Conv2d implements Layer {
     return dx;
   }
 
-  /**
-   * Folds the inference-mode batch norm that follows into this convolution's weights and bias (in the flat
-   * buffer; a convolution without a bias gets a private one). Only for inference graphs: training would then
-   * update folded weights.
-   */
   /** Applies the activation that follows in this convolution's bias pass. Only for inference graphs. */
   void fuseActivation(Activation act) {
     epilogue = Activations.Fn.valueOf(act.kind().name());
   }
 
+  /**
+   * Folds the inference-mode batch norm that follows into this convolution's weights and bias (in the flat
+   * buffer; a convolution without a bias gets a private one). Only for inference graphs: training would then
+   * update folded weights.
+   */
   void foldBatchNorm(BatchNorm2d bn) {
     if (bn.channels() != out) {
       throw new IllegalArgumentException(describe() + ": cannot fold " + bn.describe());
@@ -155,6 +156,27 @@ public final class Conv2d implements Layer {
    */
   void forwardOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
     Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, biasData, wb.bOff, y, yOff, g, epilogue);
+  }
+
+  /**
+   * Inference: y = conv(x, w) alone on a geometry of the caller's, the bias and activation held back for a max
+   * pool after it to apply ({@link #maxPoolEpilogueOn}).
+   */
+  void forwardWithoutEpilogueOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
+    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, null, 0, y, yOff, g, Activations.Fn.NONE);
+  }
+
+  /**
+   * Inference: y = act(2x2 max pool of x + b), x being this layer's output without its epilogue and pool a plain
+   * 2x2 stride-2 geometry over it. Needs {@link #epilogueCommutesWithMax}.
+   */
+  void maxPoolEpilogueOn(float[] x, int xOff, ConvGeom pool, float[] y, int yOff) {
+    PoolKernels.max2x2BiasAct(x, xOff, y, yOff, pool, biasData, wb.bOff, epilogue);
+  }
+
+  /** Whether the bias and fused activation may run after a max pool instead (a non-decreasing activation). */
+  boolean epilogueCommutesWithMax() {
+    return epilogue.isMonotone();
   }
 
   /**

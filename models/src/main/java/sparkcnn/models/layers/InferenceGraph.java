@@ -1,7 +1,9 @@
 package sparkcnn.models.layers;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import sparkcnn.models.Layer;
 
 /**
@@ -9,7 +11,8 @@ import sparkcnn.models.Layer;
  * convolution is folded into the convolution (one pass over the output instead of two), the activation that then
  * follows is applied in the convolution's bias pass (one pass fewer again, and no buffer of its own), and dropout
  * and side outputs become identities. Batch norms elsewhere (pre-activation blocks) stay and use running statistics.
- * Linear layers keep their weights packed for the GEMM.
+ * Linear layers keep their weights packed for the GEMM. A convolution and the max pool after it become one layer
+ * ({@link ConvMaxPool}).
  * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
  * in L2 ({@link InvertedResidualBands}).
  */
@@ -21,17 +24,32 @@ public final class InferenceGraph {
    * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them.
    */
   public static Runnable fold(Layer layer) {
-    return fold(layer, BANDS);
+    return fold(layer, true);
   }
 
-  /** {@link #fold(Layer)}, with the inverted residual bodies in row bands or not. */
-  public static Runnable fold(Layer layer, boolean bands) {
+  /**
+   * {@link #fold(Layer)}; merge false keeps every layer at its place in its sequence (no row bands, no
+   * convolution merged with its max pool), for a frozen prefix that cuts the tree by child position.
+   */
+  public static Runnable fold(Layer layer, boolean merge) {
     List<Runnable> refolds = new ArrayList<>();
-    fold(layer, refolds, bands);
+    Set<Pool2d> unpooled = new HashSet<>();
+    collectUnpooled(layer, unpooled);
+    fold(layer, refolds, merge, unpooled);
     return () -> refolds.forEach(Runnable::run);
   }
 
-  private static void fold(Layer layer, List<Runnable> refolds, boolean bands) {
+  /** The max pools a max unpool reads the arg-max of (SegNet's): they stay layers of their own. */
+  private static void collectUnpooled(Layer layer, Set<Pool2d> out) {
+    if (layer instanceof MaxUnpool2d unpool) {
+      out.add(unpool.pool());
+    }
+    for (Layer child : layer.children()) {
+      collectUnpooled(child, out);
+    }
+  }
+
+  private static void fold(Layer layer, List<Runnable> refolds, boolean merge, Set<Pool2d> unpooled) {
     if (layer instanceof Sequential seq) {
       List<Layer> layers = seq.children();
       for (int i = 0; i < layers.size(); i++) {
@@ -62,11 +80,47 @@ public final class InferenceGraph {
       refolds.add(linear::packForInference);
     }
     for (Layer child : layer.children()) {
-      fold(child, refolds, bands);
+      fold(child, refolds, merge, unpooled);
     }
-    if (bands && layer instanceof Sequential seq) {
-      fuseInvertedResidual(seq);
+    // After the children: their activations are fused by now, and a pool may follow a sequence ending in a conv.
+    if (merge && layer instanceof Sequential seq) {
+      mergeMaxPools(seq, unpooled);
+      if (BANDS) {
+        fuseInvertedResidual(seq);
+      }
     }
+  }
+
+  /**
+   * A max pool that no unpool reads, right after a convolution whose (fused) activation commutes with max, or after
+   * a sequence that ends in one (zoo blocks are conv + activation sequences): the convolution becomes one
+   * {@link ConvMaxPool} in its place and the pool an identity.
+   */
+  private static void mergeMaxPools(Sequential seq, Set<Pool2d> unpooled) {
+    List<Layer> layers = seq.children();
+    for (int j = 1; j < layers.size(); j++) {
+      if (layers.get(j) instanceof Pool2d pool && pool.isMax() && !unpooled.contains(pool)) {
+        Sequential owner = seq;
+        int at = lastNonIdentity(seq, j);
+        while (at >= 0 && owner.children().get(at) instanceof Sequential inner) {
+          owner = inner;
+          at = lastNonIdentity(inner, inner.children().size());
+        }
+        if (at >= 0 && owner.children().get(at) instanceof Conv2d conv && conv.epilogueCommutesWithMax()) {
+          owner.replace(at, new ConvMaxPool(conv, pool));
+          seq.replace(j, new Identity());
+        }
+      }
+    }
+  }
+
+  /** The index of the last layer before end that is not an identity, or -1. */
+  private static int lastNonIdentity(Sequential seq, int end) {
+    int i = end - 1;
+    while (i >= 0 && seq.children().get(i) instanceof Identity) {
+      i--;
+    }
+    return i;
   }
 
   /**

@@ -23,6 +23,11 @@ public final class MaxUnpool2d implements Layer {
     this.pool = pool;
   }
 
+  /** The max pool whose arg-max this layer reads (an inference graph must keep it a layer of its own). */
+  Pool2d pool() {
+    return pool;
+  }
+
   @Override
   public int[] outputShape(int[] in) {
     Shapes.image(describe(), in, 0);

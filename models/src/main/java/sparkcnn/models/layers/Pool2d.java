@@ -43,7 +43,8 @@ public final class Pool2d implements Layer {
     return new Pool2d(false, kernel, stride, padding, countPadding);
   }
 
-  private ConvGeom geometry(int[] in) {
+  /** The pooling geometry for an input shape (batch included). */
+  ConvGeom geometry(int[] in) {
     Shapes.image(describe(), in, 0);
     try {
       if (padding == Conv2d.SAME) {

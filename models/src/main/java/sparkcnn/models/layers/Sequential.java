@@ -34,7 +34,10 @@ public final class Sequential implements Layer {
     return Collections.unmodifiableList(layers);
   }
 
-  /** For graph rewrites after binding ({@link InferenceGraph}): the replacement must hold no parameters. */
+  /**
+   * For graph rewrites after binding ({@link InferenceGraph}): the replacement must take no parameters of its own
+   * (it may hold layers already bound).
+   */
   void replace(int index, Layer layer) {
     layers.set(index, layer);
   }

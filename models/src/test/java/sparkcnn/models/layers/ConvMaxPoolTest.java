@@ -1,0 +1,98 @@
+package sparkcnn.models.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import sparkcnn.kernels.Tensor;
+import sparkcnn.models.Layer;
+import sparkcnn.models.Model;
+
+/**
+ * A convolution and the max pool after it, merged in the inference graph, equal the two layers run one by one in
+ * evaluation mode: pools after a conv + batch norm + activation block (nested, as the zoo builds them) and after a
+ * bare convolution, odd image sizes, a "same" pool on an odd size (not a plain 2x2 window: the unmerged path),
+ * chunks of one image up to the whole batch, batch 1 and 5. A SiLU before the pool, and a pool a max unpool reads,
+ * stay unmerged.
+ */
+class ConvMaxPoolTest {
+  private static Layer network(Activation.Kind first, Pool2d unpooled) {
+    Pool2d second = Pool2d.max(2, 2, Conv2d.SAME);
+    return Sequential.of(
+        Sequential.of(new Conv2d(3, 8, 3, 1, 1, 1, 1, true), new BatchNorm2d(8), new Activation(first)),
+        Pool2d.max(2, 2, 0),
+        new Conv2d(8, 6, 5, 1, Conv2d.SAME, 1, 1, true), new Activation(Activation.Kind.RELU6), second,
+        unpooled == null ? new Identity()
+            : Sequential.of(new Conv2d(6, 6, 3, 1, 1, 1, 1, true), unpooled, new MaxUnpool2d(unpooled)),
+        new Conv2d(6, 4, 3, 1, 1, 1, 1, false), new Activation(Activation.Kind.TANH), Pool2d.max(2, 2, Conv2d.SAME));
+  }
+
+  private static int merged(Model m) {
+    int[] count = {0};
+    Model.walk(m.root(), l -> count[0] += l instanceof ConvMaxPool ? 1 : 0);
+    return count[0];
+  }
+
+  private static void assertFoldedMatches(Activation.Kind first, boolean unpool, int expectMerged) {
+    SplittableRandom rnd = new SplittableRandom(first.ordinal() * 7L + (unpool ? 1 : 0));
+    Model eval = new Model("pools", network(first, unpool ? Pool2d.max(2, 2, 0) : null), 3, 13, 13).init(4);
+    float[] params = eval.params();
+    for (int i = 0; i < params.length; i++) {
+      params[i] += 0.2f * (float) rnd.nextGaussian(); // biases, betas away from 0
+    }
+    float[] state = eval.state();
+    for (int i = 0; i < state.length; i++) {
+      state[i] = 0.5f + (float) rnd.nextDouble();
+    }
+    Model folded = new Model("pools", network(first, unpool ? Pool2d.max(2, 2, 0) : null), 3, 13, 13);
+    System.arraycopy(params, 0, folded.params(), 0, params.length);
+    System.arraycopy(state, 0, folded.state(), 0, state.length);
+    folded.foldForInference();
+    assertEquals(expectMerged, merged(folded), "convolutions merged with their pools");
+    try {
+      // 13: pools of 13 -> 6, 6 -> 3, 3 -> 2 (same, odd: unmerged path); 28: 14, 7, 4; 9: 4, 2, 1.
+      for (int size : new int[] {13, 28, 9}) {
+        for (int n : new int[] {1, 5}) {
+          for (int limit : new int[] {1, 2, Integer.MAX_VALUE}) {
+            ConvMaxPool.chunkLimit = limit;
+            float[] x = new float[n * 3 * size * size];
+            for (int i = 0; i < x.length; i++) {
+              x[i] = (float) rnd.nextGaussian();
+            }
+            Tensor t = new Tensor(x, 0, n, 3, size, size);
+            float[] expected = eval.root().forward(t, false).toArray();
+            float[] actual = folded.root().forward(t, false).toArray();
+            assertEquals(expected.length, actual.length);
+            for (int i = 0; i < expected.length; i++) {
+              assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
+                  first + " size " + size + " batch " + n + " chunks of " + limit + " at " + i);
+            }
+          }
+        }
+      }
+    } finally {
+      ConvMaxPool.chunkLimit = Integer.MAX_VALUE;
+    }
+  }
+
+  @Test
+  void mergedPoolsMatchTheLayersRunOneByOne() {
+    assertFoldedMatches(Activation.Kind.RELU, false, 3);
+    assertFoldedMatches(Activation.Kind.SIGMOID, false, 3);
+  }
+
+  @Test
+  void siluAndUnpooledPoolsStayUnmerged() {
+    assertFoldedMatches(Activation.Kind.SILU, false, 2);
+    assertFoldedMatches(Activation.Kind.RELU, true, 3);
+  }
+
+  @Test
+  void mergedLayerOnlyRunsInference() {
+    ConvMaxPool merged = new ConvMaxPool(new Conv2d(1, 2, 3, 1, 1, 1, 1, true), Pool2d.max(2, 2, 0));
+    assertThrows(IllegalStateException.class, () -> merged.forward(new Tensor(new float[16], 0, 1, 1, 4, 4), true));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ConvMaxPool(new Conv2d(1, 2, 3, 1, 1, 1, 1, true), Pool2d.avg(2, 2, 0, false)));
+  }
+}
