@@ -20,11 +20,7 @@ public final class SparkSetup {
     if (!listeners.contains(listener)) {
       conf.set("spark.extraListeners", listeners.isEmpty() ? listener : listeners + "," + listener);
     }
-    // Executors' JVMs get the option the vector kernels need (bin/sparkcnn gives it to the driver's; see Simd).
-    String executor = conf.get("spark.executor.extraJavaOptions", "");
-    if (!executor.contains("PerMethodTrapLimit")) {
-      conf.set("spark.executor.extraJavaOptions", (executor + " " + Simd.JIT_OPTION).trim());
-    }
+    withExecutorJitOption(conf);
     return conf.set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryo.registrationRequired", "true")
         .set("spark.kryo.registrator", KryoRegistration.class.getName())
@@ -39,6 +35,19 @@ public final class SparkSetup {
         .setIfMissing("spark.broadcast.checksum", "false")
         .set("spark.rdd.compress", "false")
         .setIfMissing("spark.ui.showConsoleProgress", "false");
+  }
+
+  /**
+   * Appends the option the vector kernels need ({@link Simd#JIT_OPTION}) to the executors' JVM options, unless
+   * they already set the trap limit; bin/sparkcnn gives it to the driver's JVM. Callers that apply a job's own
+   * settings after {@link #conf} call this again, since a job's spark.executor.extraJavaOptions replaces ours.
+   */
+  public static SparkConf withExecutorJitOption(SparkConf conf) {
+    String executor = conf.get("spark.executor.extraJavaOptions", "");
+    if (!executor.contains("PerMethodTrapLimit")) {
+      conf.set("spark.executor.extraJavaOptions", (executor + " " + Simd.JIT_OPTION).trim());
+    }
+    return conf;
   }
 
   /** Embedded local mode on this machine: the given master, loopback only, no web UI (unless set). */

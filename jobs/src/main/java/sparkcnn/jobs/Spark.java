@@ -23,6 +23,7 @@ final class Spark {
       SparkSetup.local(c, localMaster == null ? "local[*]" : localMaster);
     }
     conf.forEach(c::set);
+    SparkSetup.withExecutorJitOption(c); // a job's own executor options keep the kernels' JIT option
     JavaSparkContext sc = new JavaSparkContext(c);
     sc.setLogLevel("WARN");
     return sc;

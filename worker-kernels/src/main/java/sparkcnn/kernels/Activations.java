@@ -24,9 +24,12 @@ public final class Activations {
       }
     }
 
-    /** Whether f never decreases, so that f(max(a, b) + c) = max(f(a + c), f(b + c)): every kind but SiLU. */
+    /**
+     * Whether f never decreases, so that f(max(a, b) + c) = max(f(a + c), f(b + c)): every kind but SiLU (listed,
+     * so that a kind added later is not taken for monotone).
+     */
     public boolean isMonotone() {
-      return this != SILU;
+      return this == NONE || this == RELU || this == RELU6 || this == SIGMOID || this == TANH;
     }
 
     /**

@@ -167,13 +167,19 @@ public final class Gemm {
 
   /**
    * op(B) (k x n) packed once in the panel form {@link #gemmPackedB} takes, for an operand that many products
-   * share: an inference graph's linear weights, which every product would otherwise pack again.
+   * share: an inference graph's linear weights, which every product would otherwise pack again. Into reuse when
+   * it has exactly the packed size (a repack after new weights), else into a new array.
    */
-  public static float[] packedB(boolean transB, int k, int n, float[] b, int bOff, int ldb) {
+  public static float[] packedB(boolean transB, int k, int n, float[] b, int bOff, int ldb, float[] reuse) {
     Check.nonNegative("gemm k", k);
     Check.nonNegative("gemm n", n);
     operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, 0, n, k);
-    float[] dst = new float[panels(n, NR) * k * NR];
+    long size = (long) panels(n, NR) * k * NR;
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("gemm packed B (" + k + " x " + n + "): " + size + " floats, more than an "
+          + "array holds");
+    }
+    float[] dst = reuse != null && reuse.length == size ? reuse : new float[(int) size];
     packB(transB, k, n, b, bOff, ldb, dst);
     return dst;
   }

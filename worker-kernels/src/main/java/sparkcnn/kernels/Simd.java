@@ -19,7 +19,8 @@ public final class Simd {
    * inlined 32 times in a GEMM microkernel, needs only 4 traps from warm-up elsewhere. Without that speculation the
    * vectors' exact classes are unknown, their intrinsics fail, and the kernel runs the Vector API's Java fallback,
    * allocating a box per operation: tf_convnet's forward pass on one thread ran 3,075-3,200 images/s in 4 of 5
-   * runs without the option, 3,860-3,940 in 5 of 5 with it. Per-bytecode trap limits still stop deoptimization loops.
+   * runs without the option, 3,860-3,940 in 5 of 5 with it. A bytecode that has trapped is still not speculated on
+   * again, and -XX:PerMethodRecompilationCutoff still bounds recompiles.
    */
   public static final String JIT_OPTION = "-XX:PerMethodTrapLimit=100000";
 
@@ -29,7 +30,8 @@ public final class Simd {
           + " kernels use their scalar path (correct, but several times slower).");
     } else if (trapLimit() < 100_000) {
       System.err.println("sparkcnn: the JVM was started without " + JIT_OPTION + "; the JIT may leave vector"
-          + " kernels on the Vector API's slow Java path (add it to the JVM's options, see README, JVM options).");
+          + " kernels on the Vector API's slow Java path (add it to the JVM's options; README: \"The JIT's trap"
+          + " limit\").");
     }
   }
 

@@ -133,8 +133,11 @@ class GemmTest {
     int ldb = (transB ? k : n) + 3;
     float[] a = Rand.floats(rnd, m * k);
     float[] b = Rand.floats(rnd, 2 + (transB ? n : k) * ldb);
-    float[] packed = Gemm.packedB(transB, k, n, b, 2, ldb);
+    float[] packed = Gemm.packedB(transB, k, n, b, 2, ldb, null);
     assertEquals(Gemm.packedPanels(n) * Gemm.NR * k, packed.length);
+    // A repack goes into the same array when its size fits, and overwrites all of it.
+    java.util.Arrays.fill(packed, Float.NaN);
+    assertTrue(packed == Gemm.packedB(transB, k, n, b, 2, ldb, packed));
     float[] c = Rand.floats(rnd, m * n);
     float[] expected = c.clone();
     GemmNaive.gemm(false, transB, m, n, k, 1.5f, a, 0, k, b, 2, ldb, 0.5f, expected, 0, n);

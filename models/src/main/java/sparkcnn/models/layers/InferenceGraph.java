@@ -21,7 +21,8 @@ public final class InferenceGraph {
 
   /**
    * Rewrites the tree and returns what folds the batch norms again: after new raw parameters and statistics
-   * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them.
+   * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them, and packs
+   * the linear layers' weights again.
    */
   public static Runnable fold(Layer layer) {
     return fold(layer, true);
@@ -92,14 +93,14 @@ public final class InferenceGraph {
   }
 
   /**
-   * A max pool that no unpool reads, right after a convolution whose (fused) activation commutes with max, or after
+   * A 2x2 stride-2 max pool that no unpool reads, right after a convolution whose (fused) activation commutes with max, or after
    * a sequence that ends in one (zoo blocks are conv + activation sequences): the convolution becomes one
    * {@link ConvMaxPool} in its place and the pool an identity.
    */
   private static void mergeMaxPools(Sequential seq, Set<Pool2d> unpooled) {
     List<Layer> layers = seq.children();
     for (int j = 1; j < layers.size(); j++) {
-      if (layers.get(j) instanceof Pool2d pool && pool.isMax() && !unpooled.contains(pool)) {
+      if (layers.get(j) instanceof Pool2d pool && pool.isMax() && pool.isTwoByTwo() && !unpooled.contains(pool)) {
         Sequential owner = seq;
         int at = lastNonIdentity(seq, j);
         while (at >= 0 && owner.children().get(at) instanceof Sequential inner) {

@@ -106,7 +106,7 @@ public final class Linear implements Layer {
 
   /** Packs the weights for an inference graph (again after every refold: they may have been reloaded). */
   void packForInference() {
-    packed = (long) in * out <= PACKED_LIMIT ? Gemm.packedB(true, in, out, wb.params, wb.wOff, in) : null;
+    packed = (long) in * out <= PACKED_LIMIT ? Gemm.packedB(true, in, out, wb.params, wb.wOff, in, packed) : null;
   }
 
   @Override

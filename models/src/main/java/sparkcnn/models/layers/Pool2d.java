@@ -98,6 +98,11 @@ public final class Pool2d implements Layer {
     return max;
   }
 
+  /** Whether this is a 2x2 stride-2 window without explicit padding ("same" pads only odd sizes). */
+  boolean isTwoByTwo() {
+    return kernel == 2 && stride == 2 && (padding == 0 || padding == Conv2d.SAME);
+  }
+
   /** The geometry of the last forward (null before one), and its arg-max, for {@link MaxUnpool2d}. */
   sparkcnn.kernels.ConvGeom geometry() {
     return geom;

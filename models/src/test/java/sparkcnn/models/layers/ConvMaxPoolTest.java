@@ -88,11 +88,23 @@ class ConvMaxPoolTest {
     assertFoldedMatches(Activation.Kind.RELU, true, 3);
   }
 
+  /** ResNet's and AlexNet's 3x3 stride-2 pools are not 2x2 windows: they stay layers of their own. */
+  @Test
+  void otherWindowsStayUnmerged() {
+    Model m = new Model("stem", Sequential.of(new Conv2d(3, 4, 3, 1, 1, 1, 1, true),
+        new Activation(Activation.Kind.RELU), Pool2d.max(3, 2, 1), new Conv2d(4, 4, 1, 1, 0, 1, 1, true),
+        Pool2d.max(2, 1, 0)), 3, 9, 9).init(2);
+    m.foldForInference();
+    assertEquals(0, merged(m));
+  }
+
   @Test
   void mergedLayerOnlyRunsInference() {
     ConvMaxPool merged = new ConvMaxPool(new Conv2d(1, 2, 3, 1, 1, 1, 1, true), Pool2d.max(2, 2, 0));
     assertThrows(IllegalStateException.class, () -> merged.forward(new Tensor(new float[16], 0, 1, 1, 4, 4), true));
     assertThrows(IllegalArgumentException.class,
         () -> new ConvMaxPool(new Conv2d(1, 2, 3, 1, 1, 1, 1, true), Pool2d.avg(2, 2, 0, false)));
+    assertThrows(IllegalArgumentException.class,
+        () -> new ConvMaxPool(new Conv2d(1, 2, 3, 1, 1, 1, 1, true), Pool2d.max(3, 2, 1)));
   }
 }
