@@ -33,8 +33,13 @@ final class ConvMaxPool implements Layer {
   /** At most this many images per chunk: tests set it low to cross chunk edges on small batches. */
   static volatile int chunkLimit = Integer.MAX_VALUE;
 
+  /** Whether the two may merge: a 2x2 stride-2 max pool after a convolution whose activation commutes with max. */
+  static boolean merges(Conv2d conv, Pool2d pool) {
+    return pool.isMax() && pool.isTwoByTwo() && conv.epilogueCommutesWithMax();
+  }
+
   ConvMaxPool(Conv2d conv, Pool2d pool) {
-    if (!pool.isMax() || !pool.isTwoByTwo() || !conv.epilogueCommutesWithMax()) {
+    if (!merges(conv, pool)) {
       throw new IllegalArgumentException(conv.describe() + ", " + pool.describe() + ": needs a 2x2 stride-2 max "
           + "pool and an activation that commutes with it");
     }

@@ -65,10 +65,7 @@ public final class InferenceGraph {
       }
       for (int i = 0; i < layers.size(); i++) {
         if (layers.get(i) instanceof Conv2d conv) {
-          int next = i + 1;
-          while (next < layers.size() && layers.get(next) instanceof Identity) {
-            next++;
-          }
+          int next = nextNonIdentity(seq, i + 1);
           if (next < layers.size() && layers.get(next) instanceof Activation act) {
             conv.fuseActivation(act);
             seq.replace(next, new Identity());
@@ -93,26 +90,35 @@ public final class InferenceGraph {
   }
 
   /**
-   * A 2x2 stride-2 max pool that no unpool reads, right after a convolution whose (fused) activation commutes with max, or after
-   * a sequence that ends in one (zoo blocks are conv + activation sequences): the convolution becomes one
-   * {@link ConvMaxPool} in its place and the pool an identity.
+   * A max pool that no unpool reads, right after a convolution or after a sequence that ends in one (zoo blocks
+   * are conv + activation sequences), where the two {@link ConvMaxPool#merges may merge}: the convolution becomes
+   * one {@link ConvMaxPool} in its place and the pool an identity.
    */
   private static void mergeMaxPools(Sequential seq, Set<Pool2d> unpooled) {
     List<Layer> layers = seq.children();
     for (int j = 1; j < layers.size(); j++) {
-      if (layers.get(j) instanceof Pool2d pool && pool.isMax() && pool.isTwoByTwo() && !unpooled.contains(pool)) {
+      if (layers.get(j) instanceof Pool2d pool && !unpooled.contains(pool)) {
         Sequential owner = seq;
         int at = lastNonIdentity(seq, j);
         while (at >= 0 && owner.children().get(at) instanceof Sequential inner) {
           owner = inner;
           at = lastNonIdentity(inner, inner.children().size());
         }
-        if (at >= 0 && owner.children().get(at) instanceof Conv2d conv && conv.epilogueCommutesWithMax()) {
+        if (at >= 0 && owner.children().get(at) instanceof Conv2d conv && ConvMaxPool.merges(conv, pool)) {
           owner.replace(at, new ConvMaxPool(conv, pool));
           seq.replace(j, new Identity());
         }
       }
     }
+  }
+
+  /** The index of the first layer from start on that is not an identity, or the sequence's size. */
+  private static int nextNonIdentity(Sequential seq, int start) {
+    int i = start;
+    while (i < seq.children().size() && seq.children().get(i) instanceof Identity) {
+      i++;
+    }
+    return i;
   }
 
   /** The index of the last layer before end that is not an identity, or -1. */
