@@ -62,6 +62,10 @@ public final class Conv2dKernels {
         DepthwiseLanes.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
         return;
       }
+      case DEPTHWISE_SHIFTS -> {
+        DepthwiseShifts.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        return;
+      }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
       case WINOGRAD -> WinogradConv.F2.forward(x, xOff, w, wOff, y, yOff, g);
@@ -110,6 +114,7 @@ public final class Conv2dKernels {
       case DEPTHWISE_ROWS -> DepthwiseRows.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_PLANES -> DepthwisePlanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_LANES -> DepthwiseLanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case DEPTHWISE_SHIFTS -> DepthwiseShifts.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case WINOGRAD -> WinogradConv.F2.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
@@ -134,6 +139,7 @@ public final class Conv2dKernels {
       case DEPTHWISE_ROWS -> DepthwiseRows.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_PLANES -> DepthwisePlanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_LANES -> DepthwiseLanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case DEPTHWISE_SHIFTS -> DepthwiseShifts.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case WINOGRAD, WINOGRAD_4X4 -> throw new AssertionError("checked by require");

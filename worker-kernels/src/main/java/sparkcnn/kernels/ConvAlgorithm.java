@@ -22,6 +22,11 @@ public enum ConvAlgorithm {
    * thread; the default for small planes).
    */
   DEPTHWISE_LANES("depthwise-lanes"),
+  /**
+   * Depthwise, whole planes per vector, each tap a lane permutation in registers ({@link DepthwiseShifts}; stride 1,
+   * "same" output, planes of up to a vector; the default for those of up to nine reaching taps).
+   */
+  DEPTHWISE_SHIFTS("depthwise-shifts"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
@@ -102,6 +107,7 @@ public enum ConvAlgorithm {
       case DEPTHWISE_ROWS -> depthwise && DepthwiseRows.applies(g);
       case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
       case DEPTHWISE_LANES -> depthwise && DepthwiseLanes.applies(g);
+      case DEPTHWISE_SHIFTS -> depthwise && DepthwiseShifts.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
       case WINOGRAD -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.F2.supports(g);
       case WINOGRAD_4X4 -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.F4.supports(g);
@@ -111,7 +117,8 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise layers on small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
+   * batch); depthwise stride-1 layers whose planes fit several to a vector permute them in registers ({@link
+   * DepthwiseShifts#pays}), other small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
    * others run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or their filter is swept ({@link DepthwiseSweep}: 3x3 and 5x5, any plane size, measured
    * 1.2-2.3x faster than the rows on 112x112 planes), or for a strided layer's backward-data pass (which
@@ -127,6 +134,9 @@ public enum ConvAlgorithm {
       return POINTWISE_BATCHED;
     }
     boolean strided = g.strideH() > 1 || g.strideW() > 1;
+    if (DEPTHWISE_SHIFTS.supports(g, pass) && DepthwiseShifts.pays(g)) {
+      return DEPTHWISE_SHIFTS;
+    }
     if (DEPTHWISE_LANES.supports(g, pass) && DepthwiseLanes.pays(g)) {
       return DEPTHWISE_LANES;
     }

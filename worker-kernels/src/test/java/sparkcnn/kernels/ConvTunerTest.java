@@ -27,6 +27,7 @@ class ConvTunerTest {
         ConvGeom.of(2, 5, 9, 8, 5, 3, 3, 1, 1, 1, 5),         // depthwise: rows, taps, im2col
         ConvGeom.same(1, 4, 11, 13, 4, 5, 5, 2, 1, 4),        // depthwise 5x5 stride 2
         ConvGeom.of(1, 3, 8, 8, 3, 3, 3, 1, 2, 2, 3),         // dilated depthwise: taps, im2col
+        ConvGeom.of(3, 16, 2, 2, 16, 3, 3, 1, 1, 1, 16),      // depthwise on 2x2 planes: shifts, lanes
         ConvGeom.of(2, 6, 1, 1, 5, 3, 3, 1, 1, 1, 1),         // a 1-pixel image, padded (the zoo's last stages)
         ConvGeom.of(2, 6, 1, 1, 5, 5, 5, 1, 2, 1, 1),         // 5x5 on 1 pixel: runs that start before the image
         ConvGeom.of(2, 4, 25, 26, 5, 3, 3, 3, 1, 1, 1),       // stride 3: the phases' scalar split
@@ -140,7 +141,11 @@ class ConvTunerTest {
     ConvGeom tiny = ConvGeom.of(8, 96, 4, 4, 96, 5, 5, 1, 2, 1, 96);
     ConvGeom strided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 2, 1, 1, 96);
     ConvGeom unstrided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 1, 1, 1, 96);
+    // Planes that fit whole in a vector, with at most nine taps reaching inside, are permuted in registers.
+    ConvGeom shifted = ConvGeom.of(8, 96, Simd.LANES >= 16 ? 4 : 2, Simd.LANES >= 16 ? 4 : 2, 96, 3, 3, 1, 1, 1, 96);
     for (Pass pass : Pass.values()) {
+      assertEquals(Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_SHIFTS : ConvAlgorithm.DEPTHWISE_PLANES,
+          ConvAlgorithm.heuristic(shifted, pass), "3x3 on planes of a vector: shifts");
       ConvAlgorithm lanes = Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_LANES : ConvAlgorithm.DEPTHWISE_PLANES;
       assertEquals(lanes, ConvAlgorithm.heuristic(tiny, pass), "4x4: lanes");
       assertEquals(lanes, ConvAlgorithm.heuristic(strided8, pass), "8x8 at stride 2: lanes");

@@ -23,7 +23,7 @@ class DepthwiseKernelsTest {
     List<Arguments> out = new ArrayList<>();
     geometries().forEach(g -> {
       for (ConvAlgorithm a : new ConvAlgorithm[] {ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_PLANES,
-          ConvAlgorithm.DEPTHWISE_LANES}) {
+          ConvAlgorithm.DEPTHWISE_LANES, ConvAlgorithm.DEPTHWISE_SHIFTS}) {
         if (a.supports(g, ConvAlgorithm.Pass.FORWARD)) {
           out.add(Arguments.of(a, g));
         }
@@ -60,6 +60,14 @@ class DepthwiseKernelsTest {
     gs.add(ConvGeom.of(3, 4, 1, 1, 4, 3, 3, 1, 1, 1, 4));
     gs.add(ConvGeom.of(2, 3, 2, 2, 3, 5, 5, 1, 2, 1, 3));
     gs.add(ConvGeom.of(1, 2, 4, 4, 2, 3, 3, 1, 1, 1, 2));
+    // Whole planes per vector (the shifts): 4x4, 2x2 and 1x1 planes, 3x3 and 5x5, an even filter padded on one side,
+    // channels filling whole vectors.
+    gs.add(ConvGeom.of(2, 3, 4, 4, 3, 3, 3, 1, 1, 1, 3));
+    gs.add(ConvGeom.of(3, 8, 2, 2, 8, 3, 3, 1, 1, 1, 8));
+    gs.add(ConvGeom.of(2, 16, 1, 1, 16, 3, 3, 1, 1, 1, 16));
+    gs.add(ConvGeom.of(1, 8, 2, 2, 8, 5, 5, 1, 2, 1, 8));
+    gs.add(ConvGeom.of(2, 2, 4, 4, 2, 5, 5, 1, 2, 1, 2));
+    gs.add(new ConvGeom(1, 3, 4, 4, 3, 2, 2, 1, 1, 0, 1, 1, 0, 1, 1, 3));
     for (int i = 0; i < 16; i++) {
       int r = 1 + rnd.nextInt(7);
       int s = rnd.nextInt(3) == 0 ? 1 + rnd.nextInt(7) : r;
@@ -238,10 +246,11 @@ class DepthwiseKernelsTest {
    * The lanes kernel puts a block of channels in a vector, a full block through gathers and scatters and the last,
    * partial one float by float: channel counts below, at and past a multiple of the lanes, with bias and
    * activation, strides, dilation and padding past the filter, all passes against the naive loops, outputs placed
-   * amid NaN guards that must stay untouched, on one thread and on three.
+   * amid NaN guards that must stay untouched, on one thread and on three. The shifts likewise, on whole vectors of
+   * planes.
    */
   @Test
-  void lanesMatchTheNaiveLoopsOverFullAndPartialChannelBlocks() {
+  void lanesAndShiftsMatchTheNaiveLoopsAndWriteNothingAround() {
     int l = Simd.LANES;
     if (!Simd.AVAILABLE) {
       // The scalar path's run: the lanes are Vector API only, and say so.
@@ -263,39 +272,56 @@ class DepthwiseKernelsTest {
             ConvGeom.same(2, 2 * l + 5, 7, 5, 2 * l + 5, 5, 5, 2, 1, 2 * l + 5),
             new ConvGeom(1, 2 * l, 6, 7, 2 * l, 3, 3, 1, 2, 2, 2, 3, 1, 2, 2, 2 * l),
             ConvGeom.of(2, l - 1, 8, 8, l - 1, 3, 3, 2, 1, 1, l - 1)}) {
-          String at = t + " threads " + g;
-          SplittableRandom rnd = new SplittableRandom(g.hashCode());
-          float[] x = Rand.floats(rnd, g.inputSize());
-          float[] w = Rand.floats(rnd, g.weightSize());
-          float[] b = Rand.floats(rnd, g.k());
-          float[] dy = Rand.floats(rnd, g.outputSize());
-          int guard = GUARD;
-          float[] y = guarded(g.outputSize());
-          Conv2dKernels.forward(x, 0, w, 0, b, 0, y, guard, g, ConvAlgorithm.DEPTHWISE_LANES, Activations.Fn.RELU6);
-          float[] naive = new float[g.outputSize()];
-          Conv2dNaive.forward(x, 0, w, 0, b, 0, naive, 0, g);
-          Activations.relu6(naive, 0, naive, 0, naive.length);
-          Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, "forward " + at);
-          assertGuards(y, guard, naive.length, "forward " + at);
-
-          float[] dx = guarded(g.inputSize());
-          Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_LANES);
-          float[] dxNaive = new float[g.inputSize()];
-          Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
-          Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
-              "backwardInput " + at);
-          assertGuards(dx, guard, dxNaive.length, "backwardInput " + at);
-
-          float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
-          float[] dwNaive = dw.clone();
-          Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.DEPTHWISE_LANES);
-          Conv2dNaive.backwardWeights(x, 0, dy, 0, dwNaive, 0, g);
-          Rand.assertClose(dwNaive, dw, 1e-5, "backwardWeights " + at);
+          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_LANES, g, t);
+        }
+        // The shifts, on the planes they take: whole vectors of 4x4, 2x2 and 1x1 planes, over runs of vectors split
+        // between threads (90 x 2l channels on 2x2 planes: more vectors than one run), a dilated filter.
+        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 1, 1, l),
+            ConvGeom.of(4, 3 * l, 2, 2, 3 * l, 3, 3, 1, 1, 1, 3 * l), ConvGeom.of(90, 2 * l, 2, 2, 2 * l, 3, 3, 1, 1, 1,
+            2 * l), ConvGeom.of(3, l, 1, 1, l, 3, 3, 1, 1, 1, l), ConvGeom.of(2, l, 2, 2, l, 5, 5, 1, 2, 1, l),
+            ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 2, 2, l)}) {
+          assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_SHIFTS, g, t);
         }
       }
     } finally {
       Parallel.setThreads(threads);
     }
+  }
+
+  /**
+   * Forward (with bias and ReLU6), backward data and weights of g with algorithm a on t threads against the naive
+   * loops, the outputs placed between guards that must stay untouched.
+   */
+  private static void checkAgainstNaive(ConvAlgorithm a, ConvGeom g, int t) {
+    String at = a + " " + t + " threads " + g;
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] b = Rand.floats(rnd, g.k());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    int guard = GUARD;
+    float[] y = guarded(g.outputSize());
+    Conv2dKernels.forward(x, 0, w, 0, b, 0, y, guard, g, a, Activations.Fn.RELU6);
+    float[] naive = new float[g.outputSize()];
+    Conv2dNaive.forward(x, 0, w, 0, b, 0, naive, 0, g);
+    Activations.relu6(naive, 0, naive, 0, naive.length);
+    Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, "forward " + at);
+    assertGuards(y, guard, naive.length, "forward " + at);
+
+    float[] dx = guarded(g.inputSize());
+    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, a);
+    float[] dxNaive = new float[g.inputSize()];
+    Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+    Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
+        "backwardInput " + at);
+    assertGuards(dx, guard, dxNaive.length, "backwardInput " + at);
+
+    float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
+    float[] dwNaive = dw.clone();
+    Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, a);
+    Conv2dNaive.backwardWeights(x, 0, dy, 0, dwNaive, 0, g);
+    Rand.assertClose(dwNaive, dw, 1e-5, "backwardWeights " + at);
   }
 
   private static final int GUARD = 40;

@@ -36,9 +36,12 @@ public final class KernelBench {
 
   private static final List<ConvAlgorithm> DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_ROWS,
       ConvAlgorithm.DEPTHWISE_TAPS);
-  /** Small planes take the lanes by default; the planes they replaced are the first baseline. */
-  private static final List<ConvAlgorithm> SMALL_DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_PLANES,
-      ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_TAPS);
+  /**
+   * Small planes take the shifts (stride 1, 3x3) or the lanes by default; the lanes (where the shifts replaced
+   * them) and the planes the lanes replaced are the first baselines.
+   */
+  private static final List<ConvAlgorithm> SMALL_DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_LANES,
+      ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_TAPS);
 
   static final List<ConvCase> CONVS = List.of(
       // Winograd's gflops count the direct convolution's multiply-adds, so they compare with the other kernels'.
