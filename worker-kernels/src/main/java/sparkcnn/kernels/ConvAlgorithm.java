@@ -65,7 +65,7 @@ public enum ConvAlgorithm {
   }
 
   /**
-   * F(4x4, .) on 5x5 filters of 16 channels and more on planes at least 14 wide, and on 3x3 filters of 64 channels
+   * F(4x4, .) on 5x5 filters of 16 channels and more on planes at least 14 wide, and on 3x3 filters of 32 channels
    * and more on planes at least 16 wide. Measured forward on one thread of the AMD EPYC (Zen 4), in direct-
    * convolution GFLOP/s against the implicit GEMM / F(2x2, 3x3): 5x5 32->64 14x14 b128 (tf_convnet) 151 against
    * 62-76; 5x5 64->192 27x27 b8 (AlexNet) 213 against 72; 5x5 16->32 28x28 124 against 77, but 6->16 (LeNet) 74
@@ -73,13 +73,15 @@ public enum ConvAlgorithm {
    * 79. Smaller planes lose to F(2x2, 3x3) or the implicit GEMM: the tile rows' dropped last tile and the plane's
    * edge tiles waste more of a 4x4 tile (256 14x14: 110 against 130 for F(2x2, 3x3); 64 8x8: 83 against 91; 512
    * 7x7: 53 against 73; 32 8x8: 43 against 50 implicit), and so do 16 channels (32x32: 63, a tie with the implicit
-   * GEMM). 32 channels on 16x16 (ResNet-20's second stage) won alone (96 against 75) but not in training: two
-   * training processes side by side ran ResNet-20 no faster with it, so that stage keeps the implicit GEMM.
+   * GEMM). 32 channels on 16x16 (ResNet-20's second stage) won alone (96 against 75; `bench` 0.80-0.82 of peak
+   * against 0.61-0.62) but not in training while the JIT's trap limit sent some runs to the Vector API's fallback;
+   * with the limit raised, ResNet-20 trained 451-460 images/s on two cores with it against 425-434 without (one
+   * core 240-243 against 223-229, two alternating pairs), so that stage takes it.
    */
   private static boolean winograd4x4Pays(ConvGeom g) {
     int plane = Math.min(g.p(), g.q());
     int channels = Math.min(g.c(), g.k());
-    return g.r() == 5 ? channels >= 16 && plane >= 14 : channels >= 64 && plane >= 16;
+    return g.r() == 5 ? channels >= 16 && plane >= 14 : channels >= 32 && plane >= 16;
   }
 
   private final String label;

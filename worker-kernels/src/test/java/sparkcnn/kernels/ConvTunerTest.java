@@ -190,8 +190,8 @@ class ConvTunerTest {
         1), Pass.FORWARD), "narrow planes too");
     assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 8, 8, 64, 3, 3, 1, 1, 1,
         1), Pass.BACKWARD_DATA), "64 channels on 8x8 planes (ResNet-20's last stage)");
-    assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 16, 16, 64, 3, 3, 1, 1, 1,
-        1), Pass.FORWARD), "32 channels in on 16x16: implicit");
+    assertEquals(ConvAlgorithm.WINOGRAD_4X4, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 16, 16, 64, 3, 3, 1, 1, 1,
+        1), Pass.FORWARD), "32 channels in on 16x16 (ResNet-20's second stage): F(4x4, 3x3)");
     assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(ConvGeom.of(2, 32, 8, 8, 64, 3, 3, 1, 1, 1,
         1), Pass.FORWARD), "32 channels in on 8x8: implicit");
     assertEquals(ConvAlgorithm.WINOGRAD_4X4, ConvAlgorithm.heuristic(ConvGeom.of(2, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1),
