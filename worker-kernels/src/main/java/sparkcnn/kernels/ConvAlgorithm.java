@@ -19,7 +19,7 @@ public enum ConvAlgorithm {
   DEPTHWISE_PLANES("depthwise-planes"),
   /**
    * Depthwise, one channel per vector lane ({@link DepthwiseLanes}; any geometry whose padded frame fits 16 MB per
-   * thread; the default for small planes).
+   * thread; the default for the small planes the shifts do not take).
    */
   DEPTHWISE_LANES("depthwise-lanes"),
   /**
@@ -119,7 +119,7 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise stride-1 layers whose planes fit several to a vector permute them in registers ({@link
+   * batch); depthwise stride-1 layers with one or more whole planes per vector permute them in registers ({@link
    * DepthwiseShifts#pays}), other small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
    * others run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or their filter is swept ({@link DepthwiseSweep}: 3x3 and 5x5, any plane size, measured

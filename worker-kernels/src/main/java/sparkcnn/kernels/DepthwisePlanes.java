@@ -84,10 +84,11 @@ final class DepthwisePlanes {
   }
 
   /**
-   * dx = adjoint of forward applied to dy, overwriting dx. For each stride phase (e, f) of dx (padded rows
-   * e, e + sh, ..., columns f, f + sw, ...) only the taps (e + sh k, f + sw l) reach it, each from dy shifted by
-   * (k, l): a stride-1 sum over dy, padded above and left by the longest such sub-filter, with one shifted run per
-   * tap, scattered back into the phase's positions.
+   * dx = adjoint of forward applied to dy, overwriting dx. Swept filters at stride 1 and 2: the stride-1 sweep with
+   * the filter turned half a circle, over dy padded (stride 1) or spread onto the input's grid ({@link #spread}).
+   * Otherwise, for each stride phase (e, f) of dx (padded rows e, e + sh, ..., columns f, f + sw, ...) only the
+   * taps (e + sh k, f + sw l) reach it, each from dy shifted by (k, l): a stride-1 sum over dy, padded above and
+   * left by the longest such sub-filter, with one shifted run per tap, scattered back into the phase's positions.
    */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     int r = g.r();

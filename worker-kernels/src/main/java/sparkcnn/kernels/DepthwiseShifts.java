@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * each vector on padding. Here nothing is copied or padded: a vector is loaded, permuted once per tap, and stored.
  *
  * <p>A lane whose tap falls into the padding reads its own position instead, times a zero weight: exact for finite
- * inputs; an infinite input makes the outputs whose windows contain it non-finite, as the direct sum does, but NaN
- * where that sum may give an infinity.
+ * inputs; an infinite input may make the output at its own position NaN where the direct sum gives a finite value
+ * or an infinity.
  */
 final class DepthwiseShifts {
   /** Independent sums per output vector: a tap's FMA waits on the previous one's only every third tap. */

@@ -181,7 +181,8 @@ class DepthwiseKernelsTest {
         Parallel.setThreads(t);
         for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
             ConvGeom.of(1, 5, 14, 14, 5, 3, 3, 1, 1, 1, 5), ConvGeom.of(2, 3, 28, 28, 3, 5, 5, 1, 2, 1, 3),
-            ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4)}) {
+            ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4),
+            ConvGeom.same(2, 4, 16, 16, 4, 3, 3, 2, 1, 4)}) {
           assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
           SplittableRandom rnd = new SplittableRandom(g.hashCode());
           float[] x = Rand.floats(rnd, g.inputSize());
@@ -273,12 +274,21 @@ class DepthwiseKernelsTest {
             ConvGeom.of(2, l - 1, 8, 8, l - 1, 3, 3, 2, 1, 1, l - 1)}) {
           checkAgainstNaive(ConvAlgorithm.DEPTHWISE_LANES, g, t);
         }
-        // The shifts, on the planes they take: whole vectors of 4x4, 2x2 and 1x1 planes, over runs of vectors split
-        // between threads (90 x 2l channels on 2x2 planes: more vectors than one run), a dilated filter.
-        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 1, 1, l),
-            ConvGeom.of(4, 3 * l, 2, 2, 3 * l, 3, 3, 1, 1, 1, 3 * l), ConvGeom.of(90, 2 * l, 2, 2, 2 * l, 3, 3, 1, 1, 1,
-            2 * l), ConvGeom.of(3, l, 1, 1, l, 3, 3, 1, 1, 1, l), ConvGeom.of(2, l, 2, 2, l, 5, 5, 1, 2, 1, l),
-            ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 2, 2, l)}) {
+        // The shifts, on the planes they take: a vector's worth of planes (4x4 with 16 lanes, 2x2 with 8), 2x2 and
+        // 1x1 planes; runs of vectors split between threads, one run starting inside an image (30 x 12 vectors of
+        // 2x2 planes, past one run of 256); the weight gradient's images in several runs (150 images of 64 channel
+        // vectors); a dilated filter, one with asymmetric padding whose taps never sit on the output's own
+        // position; non-square planes (1 x 2l/4 as a depthwise Conv1d, 2x4 padded on one side).
+        int side = l >= 16 ? 4 : 2;
+        int quarter = l / 4;
+        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, side, side, l, 3, 3, 1, 1, 1, l),
+            ConvGeom.of(30, 3 * l, 2, 2, 3 * l, 3, 3, 1, 1, 1, 3 * l), ConvGeom.of(90, 2 * l, 2, 2, 2 * l, 3, 3, 1, 1, 1,
+            2 * l), ConvGeom.of(150, 64 * quarter, 2, 2, 64 * quarter, 3, 3, 1, 1, 1, 64 * quarter),
+            ConvGeom.of(3, l, 1, 1, l, 3, 3, 1, 1, 1, l), ConvGeom.of(2, l, 2, 2, l, 5, 5, 1, 2, 1, l),
+            ConvGeom.of(2, l, side, side, l, 3, 3, 1, 2, 2, l),
+            new ConvGeom(2, l, side, side, l, 3, 3, 1, 1, 1, 1, 3, 3, 2, 2, l),
+            new ConvGeom(2, 4 * l, 1, quarter, 4 * l, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 4 * l),
+            new ConvGeom(2, 2 * l, 2, 4, 2 * l, 2, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2 * l)}) {
           assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
           checkAgainstNaive(ConvAlgorithm.DEPTHWISE_SHIFTS, g, t);
         }
