@@ -24,7 +24,8 @@ public enum ConvAlgorithm {
   DEPTHWISE_LANES("depthwise-lanes"),
   /**
    * Depthwise, whole planes per vector, each tap a lane permutation in registers ({@link DepthwiseShifts}; stride 1,
-   * "same" output, planes of up to a vector; the default for those of up to nine reaching taps).
+   * "same" output, planes of up to a vector; the default for those of up to nine reaching taps, and up to 25 but
+   * for the weight gradient).
    */
   DEPTHWISE_SHIFTS("depthwise-shifts"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
@@ -136,7 +137,7 @@ public enum ConvAlgorithm {
       return POINTWISE_BATCHED;
     }
     boolean strided = g.strideH() > 1 || g.strideW() > 1;
-    if (DEPTHWISE_SHIFTS.supports(g, pass) && DepthwiseShifts.pays(g)) {
+    if (DEPTHWISE_SHIFTS.supports(g, pass) && DepthwiseShifts.pays(g, pass)) {
       return DEPTHWISE_SHIFTS;
     }
     if (DEPTHWISE_LANES.supports(g, pass) && DepthwiseLanes.pays(g)) {

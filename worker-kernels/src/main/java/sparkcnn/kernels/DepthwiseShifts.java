@@ -40,13 +40,16 @@ final class DepthwiseShifts {
   }
 
   /**
-   * Whether the heuristic takes the shifts where they {@link #applies apply}: at most nine taps reach inside the
-   * plane (3x3 filters; 5x5 on 2x2 planes). Measured on one AMD EPYC thread at batch 128 against the lanes, forward /
-   * backward-data / weights: 3x3 on 4x4 planes 16-17 / 16-17 / 12-13 GFLOP/s against 7-9 / 8 / 7-10, on 2x2 18 / 18
-   * / 13 against 8 / 7.5 / 7-8; but 5x5 on 4x4 (25 taps) 17 / 18 / 13 against 17 / 14 / 21.
+   * Whether the heuristic takes the shifts for a pass where they {@link #applies apply}: every pass when at most nine
+   * taps reach inside the plane (3x3 filters; 5x5 on 2x2 planes), forward and backward data up to 25 (5x5 on 4x4).
+   * Measured on one AMD EPYC thread at batch 128 against the lanes, forward / backward data / weights, GFLOP/s: 3x3
+   * on 4x4 planes 16-17 / 16-17 / 12-13 against 7-9 / 8 / 7-10, on 2x2 18 / 18 / 13 against 8 / 7.5 / 7-8; 5x5 on
+   * 4x4 (EfficientNet-B0's 480 and 672 channels at 64x64 inputs, two runs each) 11.0-14.3 / 11.9-14.3 / 8.6-10.7
+   * against 10.9-12.1 / 9.1-10.5 / 10.5-11.0, so that weight gradient keeps the lanes.
    */
-  static boolean pays(ConvGeom g) {
-    return reaching(g.r(), g.dilationH(), g.padTop(), g.h()) * reaching(g.s(), g.dilationW(), g.padLeft(), g.w()) <= 9;
+  static boolean pays(ConvGeom g, ConvAlgorithm.Pass pass) {
+    int taps = reaching(g.r(), g.dilationH(), g.padTop(), g.h()) * reaching(g.s(), g.dilationW(), g.padLeft(), g.w());
+    return taps <= 9 || taps <= 25 && pass != ConvAlgorithm.Pass.BACKWARD_WEIGHTS;
   }
 
   /** Filter rows (or columns) a whose offset a d - pad moves some position of a plane n long to another inside. */
