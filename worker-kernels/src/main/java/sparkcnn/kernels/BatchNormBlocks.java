@@ -70,35 +70,33 @@ final class BatchNormBlocks {
       int o = (i * c + c0) * hw;
       if (clamped) {
         fused.clampedSums(x, xOff + o, dy, dyOff + o, g, gOff + o, m, a, b);
-        if ((i + 1) % FLUSH == 0 || i == n - 1) {
-          flush(a, sumDy, c0, hw);
-          flush(b, sumDyXc, c0, hw);
-        }
-        continue;
-      }
-      float[] d0 = dy;
-      int go = dyOff + o;
-      if (fused != null) {
+      } else if (fused != null) {
         fused.gradient(x, xOff + o, dy, dyOff + o, g, gOff + o);
-        d0 = g;
-        go = gOff + o;
-      }
-      int j = 0;
-      for (int bound = S.loopBound(len); j < bound; j += S.length()) {
-        FloatVector d = FloatVector.fromArray(S, d0, go + j);
-        FloatVector xc = FloatVector.fromArray(S, x, xOff + o + j).sub(FloatVector.fromArray(S, m, j));
-        FloatVector.fromArray(S, a, j).add(d).intoArray(a, j);
-        d.fma(xc, FloatVector.fromArray(S, b, j)).intoArray(b, j);
-      }
-      for (; j < len; j++) {
-        float d = d0[go + j];
-        a[j] += d;
-        b[j] = Math.fma(d, x[xOff + o + j] - m[j], b[j]);
+        accumulate(g, gOff + o, x, xOff + o, m, a, b);
+      } else {
+        accumulate(dy, dyOff + o, x, xOff + o, m, a, b);
       }
       if ((i + 1) % FLUSH == 0 || i == n - 1) {
         flush(a, sumDy, c0, hw);
         flush(b, sumDyXc, c0, hw);
       }
+    }
+  }
+
+  /** a += d and b += d (x - m) over one image's run (a's length), d at dOff, x at xo. */
+  private static void accumulate(float[] d0, int dOff, float[] x, int xo, float[] m, float[] a, float[] b) {
+    int len = a.length;
+    int j = 0;
+    for (int bound = S.loopBound(len); j < bound; j += S.length()) {
+      FloatVector d = FloatVector.fromArray(S, d0, dOff + j);
+      FloatVector xc = FloatVector.fromArray(S, x, xo + j).sub(FloatVector.fromArray(S, m, j));
+      FloatVector.fromArray(S, a, j).add(d).intoArray(a, j);
+      d.fma(xc, FloatVector.fromArray(S, b, j)).intoArray(b, j);
+    }
+    for (; j < len; j++) {
+      float d = d0[dOff + j];
+      a[j] += d;
+      b[j] = Math.fma(d, x[xo + j] - m[j], b[j]);
     }
   }
 

@@ -13,9 +13,9 @@ package sparkcnn.kernels;
  * shifted run. 3x3 and 5x5 filters at row stride 1 or 2 are swept down the frame instead ({@link DepthwiseSweep}),
  * which loads each input vector once for every output row it reaches and writes straight into y. Backward-data
  * is the same kind of sum over dy padded the other way, the filter flipped, one stride phase of dx at a time
- * (swept at stride 1, and at stride 2 over dy spread onto the input's grid); the weight gradient is one running dot product per tap over the plane, dy laid
- * out in the frame's width with zeros past each row, or for the swept filters a sweep with one accumulator per
- * tap. Needs padding of at most the filter size minus one on each side.
+ * (swept at stride 1, and at stride 2 over dy spread onto the input's grid); the weight gradient is one running
+ * dot product per tap over the plane, dy laid out in the frame's width with zeros past each row, or for the swept
+ * filters a sweep with one accumulator per tap. Needs padding of at most the filter size minus one on each side.
  */
 final class DepthwisePlanes {
   private DepthwisePlanes() {}
@@ -211,7 +211,8 @@ final class DepthwisePlanes {
    * and merged row by row, 144 16x16 8.5-9.0 against 2.5; 112x112 and 5x5 56x56 planes stayed where they were
    * (memory-bound: 6.7-7.1 and 14.7-15.5 either way).
    */
-  static void spread(float[] dy, int dyOff, int p, int q, int top, int left, int frameH, int frameW, float[] dst) {
+  private static void spread(float[] dy, int dyOff, int p, int q, int top, int left, int frameH, int frameW,
+      float[] dst) {
     java.util.Arrays.fill(dst, 0, frameH * frameW + DepthwiseRowMath.lanes(), 0f);
     int rows = Math.min(p, (frameH - top + 1) / 2);
     int cols = Math.min(q, (frameW - left + 1) / 2);

@@ -108,9 +108,9 @@ final class DepthwiseShifts {
       for (int cg = lo; cg < hi; cg++) {
         for (int k = 0; k < taps.count; k++) {
           for (int lane = 0; lane < l; lane++) {
-            if (taps.inside[k][lane]) {
-              int c = cg * taps.perVector + lane / taps.hw;
-              dw[dwOff + c * taps.filter + taps.tap[k]] += acc[((cg - lo) * taps.count + k) * l + lane];
+            int at = taps.weightAt(cg, k, lane);
+            if (at >= 0) {
+              dw[dwOff + at] += acc[((cg - lo) * taps.count + k) * l + lane];
             }
           }
         }
@@ -181,6 +181,15 @@ final class DepthwiseShifts {
       }
     }
 
+    /**
+     * Where the given lane of channel vector cg takes its weight for kept tap k in a filter tensor (C, r, s), or -1
+     * where the tap reaches the padding (or k is a filler): forward reads its weights there, the weight gradient
+     * adds there.
+     */
+    int weightAt(int cg, int k, int lane) {
+      return inside[k][lane] ? (cg * perVector + lane / hw) * filter + tap[k] : -1;
+    }
+
     /** Per channel vector and kept tap, each lane's weight for the tap, zero where it reaches the padding. */
     float[] weights(float[] w, int wOff) {
       int l = Simd.LANES;
@@ -188,9 +197,9 @@ final class DepthwiseShifts {
       for (int cg = 0; cg < groups; cg++) {
         for (int k = 0; k < count; k++) {
           for (int lane = 0; lane < l; lane++) {
-            if (inside[k][lane]) {
-              int c = cg * perVector + lane / hw;
-              wt[(cg * count + k) * l + lane] = w[wOff + c * filter + tap[k]];
+            int at = weightAt(cg, k, lane);
+            if (at >= 0) {
+              wt[(cg * count + k) * l + lane] = w[wOff + at];
             }
           }
         }
