@@ -24,8 +24,8 @@ public enum ConvAlgorithm {
   DEPTHWISE_LANES("depthwise-lanes"),
   /**
    * Depthwise, whole planes per vector, each tap a lane permutation in registers ({@link DepthwiseShifts}; stride 1,
-   * "same" output, planes of up to a vector; the default for those of up to nine reaching taps, and up to 25 but
-   * for the weight gradient).
+   * "same" output, planes of up to a vector, taps a whole plane apart sharing one rotation; the default for those
+   * planes).
    */
   DEPTHWISE_SHIFTS("depthwise-shifts"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
@@ -121,7 +121,7 @@ public enum ConvAlgorithm {
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
    * batch); depthwise stride-1 layers with one or more whole planes per vector permute them in registers ({@link
-   * DepthwiseShifts#pays}), other small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
+   * DepthwiseShifts}), other small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
    * others run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or their filter is swept ({@link DepthwiseSweep}: 3x3 and 5x5, any plane size, measured
    * 1.2-2.3x faster than the rows on 112x112 planes), or for a strided layer's backward-data pass (which
@@ -137,7 +137,7 @@ public enum ConvAlgorithm {
       return POINTWISE_BATCHED;
     }
     boolean strided = g.strideH() > 1 || g.strideW() > 1;
-    if (DEPTHWISE_SHIFTS.supports(g, pass) && DepthwiseShifts.pays(g, pass)) {
+    if (DEPTHWISE_SHIFTS.supports(g, pass)) {
       return DEPTHWISE_SHIFTS;
     }
     if (DEPTHWISE_LANES.supports(g, pass) && DepthwiseLanes.pays(g)) {

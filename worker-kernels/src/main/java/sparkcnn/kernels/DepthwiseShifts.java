@@ -8,18 +8,26 @@ import jdk.incubator.vector.VectorSpecies;
  * Stride-1 depthwise convolution of planes so small that whole planes share a vector: when h x w divides the lanes
  * (1x1, 2x2 and 4x4 with 16 lanes; 1x1 and 2x2 with 8), a vector holds G = lanes / (h w) consecutive planes of one
  * image exactly as they lie in memory, and each tap is one lane permutation of that vector in registers times a
- * vector of each lane's weight for the tap, zero where the tap falls into the padding. The output planes are the
- * input's size ("same" padding), so each output vector is the sum over the taps of its input vector permuted;
- * backward data is the same sum over dy with the taps mirrored, and the weight gradient one running product of dy
- * and the permuted input per tap, summed over the images.
+ * vector of each lane's weight for the tap, zero where the tap falls into the padding. Taps whose moves differ by a
+ * whole plane share one permutation, the plane's rotation ({@link Taps}): on 2x2 planes a 3x3 filter needs four,
+ * one of them no permutation at all. The output planes are the input's size ("same" padding), so each output
+ * vector is the sum over the permutations of its input vector permuted; backward data is the same sum over dy with
+ * the taps mirrored, and the weight gradient one running product of dy and the permuted input per permutation,
+ * summed over the images.
  *
  * <p>Why: on such planes the lanes ({@link DepthwiseLanes}) spend most of their time transposing channels into lanes
  * and back with gathers and scatters (5-9 GFLOP/s on one AMD EPYC thread), and the flattened planes spend most of
- * each vector on padding. Here nothing is copied or padded: a vector is loaded, permuted once per tap, and stored.
+ * each vector on padding. Here nothing is copied or padded: a vector is loaded, permuted once per class of taps,
+ * and stored. Measured on one AMD EPYC thread (batch 64-128, forward / backward data / weights, GFLOP/s of the
+ * direct convolution's multiply-adds): 3x3 on 2x2 planes 22.6 / 28.1 / 23.2 with the rotations against 13.2 / 16.9 /
+ * 12.9 tap by tap and 7-8 for the lanes; 5x5 on 4x4 22.2 / 22.9 / 17.6 against 14.5 / 14.3 / 11.2 and 11-13 for
+ * the lanes, so every plane the shifts apply to takes them. What holds them back now is the Vector API of Java 17:
+ * each permutation re-converts and re-checks its shuffle's indexes (the check is not hoisted out of the loop;
+ * without it, a switch no product should set, the same loops ran 1.15-1.4x faster).
  *
- * <p>A lane whose tap falls into the padding reads its own position instead, times a zero weight: exact for finite
- * inputs; an infinite input may make the output at its own position NaN where the direct sum gives a finite value
- * or an infinity.
+ * <p>A lane no tap of a permutation's class reaches inside the plane reads another position of its own plane,
+ * times a zero weight: exact for finite inputs; an infinite input may make an output of its plane NaN where the
+ * direct sum gives a finite value or an infinity.
  */
 final class DepthwiseShifts {
   /** Independent sums per output vector: a tap's FMA waits on the previous one's only every third tap. */
@@ -39,28 +47,6 @@ final class DepthwiseShifts {
         && g.q() == g.w() && Simd.LANES % hw == 0 && g.c() % (Simd.LANES / hw) == 0;
   }
 
-  /**
-   * Whether the heuristic takes the shifts for a pass where they {@link #applies apply}: every pass when at most nine
-   * taps reach inside the plane (3x3 filters; 5x5 on 2x2 planes), forward and backward data up to 25 (5x5 on 4x4).
-   * Measured on one AMD EPYC thread at batch 128 against the lanes, forward / backward data / weights, GFLOP/s: 3x3
-   * on 4x4 planes 16-17 / 16-17 / 12-13 against 7-9 / 8 / 7-10, on 2x2 18 / 18 / 13 against 8 / 7.5 / 7-8; 5x5 on
-   * 4x4 (EfficientNet-B0's 480 and 672 channels at 64x64 inputs, two runs each) 11.0-14.3 / 11.9-14.3 / 8.6-10.7
-   * against 10.9-12.1 / 9.1-10.5 / 10.5-11.0, so that weight gradient keeps the lanes.
-   */
-  static boolean pays(ConvGeom g, ConvAlgorithm.Pass pass) {
-    int taps = reaching(g.r(), g.dilationH(), g.padTop(), g.h()) * reaching(g.s(), g.dilationW(), g.padLeft(), g.w());
-    return taps <= 9 || taps <= 25 && pass != ConvAlgorithm.Pass.BACKWARD_WEIGHTS;
-  }
-
-  /** Filter rows (or columns) a whose offset a d - pad moves some position of a plane n long to another inside. */
-  private static int reaching(int taps, int dilation, int pad, int n) {
-    int count = 0;
-    for (int a = 0; a < taps; a++) {
-      count += Math.abs(a * dilation - pad) < n ? 1 : 0;
-    }
-    return count;
-  }
-
   /** y = act(depthwise(x, w) + b), overwriting y (b may be null). Runs of vectors in memory order in parallel. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activations.Fn act, float[] y,
       int yOff, ConvGeom g) {
@@ -74,7 +60,7 @@ final class DepthwiseShifts {
     }
     int vectors = g.n() * taps.groups;
     Parallel.forRange(vectors, (lo, hi, t) -> {
-      Vec.sum(x, xOff, y, yOff, lo, hi, taps.groups, taps.shuffles, wt, bias);
+      Vec.sum(x, xOff, y, yOff, lo, hi, taps.groups, taps.shuffles, taps.unmoved, wt, bias);
       act.apply(y, yOff + lo * Simd.LANES, (hi - lo) * Simd.LANES);
     });
   }
@@ -85,7 +71,7 @@ final class DepthwiseShifts {
     float[] wt = taps.weights(w, wOff);
     float[] zero = new float[taps.groups * Simd.LANES];
     Parallel.forRange(g.n() * taps.groups, (lo, hi, t) ->
-        Vec.sum(dy, dyOff, dx, dxOff, lo, hi, taps.groups, taps.shuffles, wt, zero));
+        Vec.sum(dy, dyOff, dx, dxOff, lo, hi, taps.groups, taps.shuffles, taps.unmoved, wt, zero));
   }
 
   /**
@@ -101,7 +87,10 @@ final class DepthwiseShifts {
       // Images in runs whose channel vectors (x and dy) fill half of L2, each run swept once per three taps.
       int run = (int) Math.max(1, CacheSizes.l2() / 2 / (8L * (hi - lo) * l));
       for (int n0 = 0; n0 < g.n(); n0 += run) {
-        for (int k = 0; k < taps.count; k += CHAINS) {
+        if (taps.unmoved == 1) {
+          Vec.dots1(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.count, acc);
+        }
+        for (int k = taps.unmoved; k < taps.count; k += CHAINS) {
           Vec.dots3(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.shuffles, k, acc);
         }
       }
@@ -119,10 +108,15 @@ final class DepthwiseShifts {
   }
 
   /**
-   * The filter's taps that reach inside the plane for at least one lane, in filter order, with fillers (tap -1,
-   * nowhere inside) up to a multiple of {@link #CHAINS}: per tap its lane permutation and which lanes it reaches
-   * inside the plane. Forward (direction 1), output (i, j) reads input (i + a dh - padTop, j + b dw - padLeft) for
-   * tap (a, b); backward data (direction -1), dx (i, j) reads dy (i - a dh + padTop, j - b dw + padLeft).
+   * The filter's taps that reach inside the plane for at least one lane, merged into classes of one lane
+   * permutation each, in the order their first taps come in the filter, with fillers (nowhere inside) up to a
+   * multiple of {@link #CHAINS}. A tap moves a lane by (du, dv) within its plane; the class is (du mod h, dv mod w)
+   * and its permutation the plane's cyclic rotation by that much: where the tap reaches inside, the rotation is the
+   * move itself, and of the taps in a class (du and du + h cannot both land inside an h-row plane) each lane is
+   * reached by at most one, so one permutation times a vector of each lane's own tap weight does the class's work.
+   * On 2x2 planes a 3x3 filter's nine taps make four classes; a 5x5 filter on 4x4 planes has 16 classes for 25
+   * taps. Forward (direction 1), output (i, j) reads input (i + a dh - padTop, j + b dw - padLeft) for tap (a, b);
+   * backward data (direction -1), dx (i, j) reads dy (i - a dh + padTop, j - b dw + padLeft).
    */
   private static final class Taps {
     final int hw;
@@ -132,65 +126,111 @@ final class DepthwiseShifts {
     final int perVector;
     /** Vectors of channels per image. */
     final int groups;
+    /** Classes, fillers included. */
     final int count;
-    final int[] tap;
+    /** 1 when class 0 is the unmoved one (du = dv = 0), which needs no permutation; otherwise 0. */
+    final int unmoved;
+    /** Per class and lane, the filter tap (a s + b) that reaches inside the plane there, or -1. */
+    final int[][] tapAt;
     final VectorShuffle<Float>[] shuffles;
-    final boolean[][] inside;
 
-    @SuppressWarnings("unchecked")
     Taps(ConvGeom g, int direction) {
       int l = Simd.LANES;
       hw = g.h() * g.w();
       perVector = l / hw;
       groups = g.c() / perVector;
       filter = g.r() * g.s();
-      int[] kept = new int[filter];
-      boolean[][] reach = new boolean[filter][l];
-      int[][] index = new int[filter][l];
+      int[] rowShift = new int[filter];
+      int[] colShift = new int[filter];
+      int[][] tapOf = new int[filter][];
       int n = 0;
       for (int a = 0; a < g.r(); a++) {
         for (int b = 0; b < g.s(); b++) {
           int du = direction * (a * g.dilationH() - g.padTop());
           int dv = direction * (b * g.dilationW() - g.padLeft());
-          boolean any = false;
+          if (Math.abs(du) >= g.h() || Math.abs(dv) >= g.w()) {
+            continue;
+          }
+          int du0 = Math.floorMod(du, g.h());
+          int dv0 = Math.floorMod(dv, g.w());
+          int k = 0;
+          while (k < n && (rowShift[k] != du0 || colShift[k] != dv0)) {
+            k++;
+          }
+          if (k == n && du0 == 0 && dv0 == 0 && n > 0) {
+            // The unmoved class goes first, where the sweeps skip its permutation.
+            System.arraycopy(rowShift, 0, rowShift, 1, n);
+            System.arraycopy(colShift, 0, colShift, 1, n);
+            System.arraycopy(tapOf, 0, tapOf, 1, n);
+            k = 0;
+            rowShift[0] = 0;
+            colShift[0] = 0;
+            tapOf[0] = new int[l];
+            java.util.Arrays.fill(tapOf[0], -1);
+            n++;
+          } else if (k == n) {
+            rowShift[n] = du0;
+            colShift[n] = dv0;
+            tapOf[n] = new int[l];
+            java.util.Arrays.fill(tapOf[n], -1);
+            n++;
+          }
           for (int lane = 0; lane < l; lane++) {
             int i = lane % hw / g.w() + du;
             int j = lane % g.w() + dv;
-            boolean in = i >= 0 && i < g.h() && j >= 0 && j < g.w();
-            reach[n][lane] = in;
-            index[n][lane] = in ? lane / hw * hw + i * g.w() + j : lane;
-            any |= in;
-          }
-          if (any) {
-            kept[n++] = a * g.s() + b;
+            if (i >= 0 && i < g.h() && j >= 0 && j < g.w()) {
+              tapOf[k][lane] = a * g.s() + b;
+            }
           }
         }
       }
-      count = (n + CHAINS - 1) / CHAINS * CHAINS;
-      tap = new int[count];
-      inside = new boolean[count][];
-      shuffles = new VectorShuffle[count];
-      int[] identity = new int[l];
-      for (int lane = 0; lane < l; lane++) {
-        identity[lane] = lane;
-      }
+      // The unmoved class skips its permutation where that saves a filler (four classes: 1 + 3, not 6; nine: 9).
+      int plain = (n + CHAINS - 1) / CHAINS * CHAINS;
+      int apart = 1 + (n - 1 + CHAINS - 1) / CHAINS * CHAINS;
+      unmoved = n > 0 && rowShift[0] == 0 && colShift[0] == 0 && apart < plain ? 1 : 0;
+      count = unmoved == 1 ? apart : plain;
+      tapAt = new int[count][];
+      shuffles = shuffles(g, rowShift, colShift, n, count);
       for (int k = 0; k < count; k++) {
-        tap[k] = k < n ? kept[k] : -1;
-        inside[k] = k < n ? reach[k] : new boolean[l];
-        shuffles[k] = VectorShuffle.fromArray(Vec.S, k < n ? index[k] : identity, 0);
+        tapAt[k] = k < n ? tapOf[k] : filler(l);
       }
+    }
+
+    private static int[] filler(int l) {
+      int[] none = new int[l];
+      java.util.Arrays.fill(none, -1);
+      return none;
+    }
+
+    /** Per class, each lane's source under the plane's rotation by (du0, dv0); the identity for fillers. */
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] shuffles(ConvGeom g, int[] rowShift, int[] colShift, int n, int count) {
+      int l = Simd.LANES;
+      int hw = g.h() * g.w();
+      VectorShuffle<Float>[] shuffles = new VectorShuffle[count];
+      int[] index = new int[l];
+      for (int k = 0; k < count; k++) {
+        for (int lane = 0; lane < l; lane++) {
+          int i = (lane % hw / g.w() + (k < n ? rowShift[k] : 0)) % g.h();
+          int j = (lane % g.w() + (k < n ? colShift[k] : 0)) % g.w();
+          index[lane] = lane / hw * hw + i * g.w() + j;
+        }
+        shuffles[k] = VectorShuffle.fromArray(Vec.S, index, 0);
+      }
+      return shuffles;
     }
 
     /**
-     * Where the given lane of channel vector cg takes its weight for kept tap k in a filter tensor (C, r, s), or -1
-     * where the tap reaches the padding (or k is a filler): forward reads its weights there, the weight gradient
-     * adds there.
+     * Where the given lane of channel vector cg takes its weight for class k in a filter tensor (C, r, s), or -1
+     * where no tap of the class reaches inside (or k is a filler): forward reads its weights there, the weight
+     * gradient adds there.
      */
     int weightAt(int cg, int k, int lane) {
-      return inside[k][lane] ? (cg * perVector + lane / hw) * filter + tap[k] : -1;
+      int tap = tapAt[k][lane];
+      return tap >= 0 ? (cg * perVector + lane / hw) * filter + tap : -1;
     }
 
-    /** Per channel vector and kept tap, each lane's weight for the tap, zero where it reaches the padding. */
+    /** Per channel vector and class, each lane's weight for its tap of the class, zero where none reaches inside. */
     float[] weights(float[] w, int wOff) {
       int l = Simd.LANES;
       float[] wt = new float[groups * count * l];
@@ -219,14 +259,22 @@ final class DepthwiseShifts {
      * inside the loop, each permute also converted and checked the shuffle again: 1.6x slower on 2x2 planes).
      */
     static void sum(float[] src, int srcOff, float[] dst, int dstOff, int from, int to, int groups,
-        VectorShuffle<Float>[] shuffles, float[] wt, float[] bias) {
+        VectorShuffle<Float>[] shuffles, int unmoved, float[] wt, float[] bias) {
       int l = S.length();
       for (int r0 = from; r0 < to; r0 += RUN) {
         int r1 = Math.min(to, r0 + RUN);
-        for (int v = r0, cg = r0 % groups; v < r1; v++, cg = cg + 1 == groups ? 0 : cg + 1) {
-          FloatVector.fromArray(S, bias, cg * l).intoArray(dst, dstOff + v * l);
+        if (unmoved == 0) {
+          for (int v = r0, cg = r0 % groups; v < r1; v++, cg = cg + 1 == groups ? 0 : cg + 1) {
+            FloatVector.fromArray(S, bias, cg * l).intoArray(dst, dstOff + v * l);
+          }
+        } else {
+          int count = shuffles.length;
+          for (int v = r0, cg = r0 % groups; v < r1; v++, cg = cg + 1 == groups ? 0 : cg + 1) {
+            FloatVector.fromArray(S, src, srcOff + v * l).fma(FloatVector.fromArray(S, wt, cg * count * l),
+                FloatVector.fromArray(S, bias, cg * l)).intoArray(dst, dstOff + v * l);
+          }
         }
-        int k = 0;
+        int k = unmoved;
         for (; k + 9 <= shuffles.length; k += 9) {
           sum9(src, srcOff, dst, dstOff, r0, r1, groups, shuffles, k, wt);
         }
@@ -283,6 +331,20 @@ final class DepthwiseShifts {
         FloatVector a1 = in.rearrange(s1).mul(FloatVector.fromArray(S, wt, w + l));
         FloatVector a2 = in.rearrange(s2).mul(FloatVector.fromArray(S, wt, w + 2 * l));
         a0.add(a1).add(a2).intoArray(dst, at);
+      }
+    }
+
+    /** {@link #dots3}'s sum for the unmoved class 0 alone: dy times x, no permutation. */
+    static void dots1(float[] x, int xOff, float[] dy, int dyOff, int n0, int n1, int groups, int cgLo, int cgHi,
+        int count, float[] acc) {
+      int l = S.length();
+      for (int i = n0; i < n1; i++) {
+        for (int cg = cgLo; cg < cgHi; cg++) {
+          int v = (i * groups + cg) * l;
+          int a = (cg - cgLo) * count * l;
+          FloatVector.fromArray(S, x, xOff + v).fma(FloatVector.fromArray(S, dy, dyOff + v),
+              FloatVector.fromArray(S, acc, a)).intoArray(acc, a);
+        }
       }
     }
 

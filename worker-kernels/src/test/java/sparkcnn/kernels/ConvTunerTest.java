@@ -138,19 +138,19 @@ class ConvTunerTest {
     ConvAlgorithm pastL1 = DepthwisePlanes.fitsL1(wide) ? ConvAlgorithm.DEPTHWISE_PLANES : ConvAlgorithm.DEPTHWISE_ROWS;
     assertEquals(pastL1, ConvAlgorithm.heuristic(wide, Pass.BACKWARD_DATA), "a 7x7 plane past L1 at stride 1: rows");
     // Small planes put their channels across the lanes: 4x4 and below, 8x8 and below when strided; but with 16
-    // lanes a 4x4 plane fills a vector, and the shifts take its 5x5 filter's forward and backward-data passes.
+    // lanes a 4x4 plane fills a vector, and the shifts take its 5x5 filter's passes.
     ConvGeom tiny = ConvGeom.of(8, 96, 4, 4, 96, 5, 5, 1, 2, 1, 96);
     ConvGeom strided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 2, 1, 1, 96);
     ConvGeom unstrided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 1, 1, 1, 96);
-    // Planes that fit whole in a vector, with at most nine taps reaching inside, are permuted in registers.
+    // Planes that fit whole in a vector are permuted in registers.
     ConvGeom shifted = ConvGeom.of(8, 96, Simd.LANES >= 16 ? 4 : 2, Simd.LANES >= 16 ? 4 : 2, 96, 3, 3, 1, 1, 1, 96);
     for (Pass pass : Pass.values()) {
       assertEquals(Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_SHIFTS : ConvAlgorithm.DEPTHWISE_PLANES,
           ConvAlgorithm.heuristic(shifted, pass), "3x3 on planes of a vector: shifts");
       ConvAlgorithm lanes = Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_LANES : ConvAlgorithm.DEPTHWISE_PLANES;
-      boolean shifts = Simd.AVAILABLE && Simd.LANES >= 16 && pass != Pass.BACKWARD_WEIGHTS;
+      boolean shifts = Simd.AVAILABLE && Simd.LANES >= 16;
       assertEquals(shifts ? ConvAlgorithm.DEPTHWISE_SHIFTS : lanes, ConvAlgorithm.heuristic(tiny, pass),
-          "5x5 on 4x4: shifts but for the weight gradient, lanes");
+          "5x5 on 4x4: shifts with 16 lanes");
       assertEquals(lanes, ConvAlgorithm.heuristic(strided8, pass), "8x8 at stride 2: lanes");
       assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(unstrided8, pass), "8x8: planes");
     }

@@ -37,7 +37,7 @@ public final class KernelBench {
   private static final List<ConvAlgorithm> DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_ROWS,
       ConvAlgorithm.DEPTHWISE_TAPS);
   /**
-   * Small planes take the shifts (stride 1, 3x3) or the lanes by default; the lanes (where the shifts replaced
+   * Small planes take the shifts (stride 1) or the lanes by default; the lanes (where the shifts replaced
    * them) and the planes the lanes replaced are the first baselines.
    */
   private static final List<ConvAlgorithm> SMALL_DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_LANES,
@@ -74,6 +74,8 @@ public final class KernelBench {
           DEPTHWISE_BASELINES),
       new ConvCase("dw 3x3 960 2x2 b64 (MobileNet-v2 at 64x64)", ConvGeom.of(64, 960, 2, 2, 960, 3, 3, 1, 1, 1, 960),
           SMALL_DEPTHWISE_BASELINES),
+      new ConvCase("dw 5x5 672 4x4 b64 (EfficientNet-B0 at 64x64)", ConvGeom.of(64, 672, 4, 4, 672, 5, 5, 1, 2, 1,
+          672), SMALL_DEPTHWISE_BASELINES),
       new ConvCase("dw 5x5 s2 672 4x4 b64 (EfficientNet-B0 at 64x64)", ConvGeom.same(64, 672, 4, 4, 672, 5, 5, 2, 1,
           672), SMALL_DEPTHWISE_BASELINES),
       new ConvCase("1x1 24->144 56x56 b8 (expand)", ConvGeom.of(8, 24, 56, 56, 144, 1, 1, 1, 0, 1, 1),
