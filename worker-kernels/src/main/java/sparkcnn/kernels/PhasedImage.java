@@ -94,6 +94,14 @@ final class PhasedImage {
             rows, width, xp, c * channel);
       }
       Arrays.fill(xp, planes, size, 0f);
+    } else if (g.strideH() == 1 && g.strideW() == 1) {
+      // Each channel's padded frame a vector at a time (zeroing the layout, then a copy per row, was 2.6% of a
+      // ResNet-20 training step).
+      for (int c = 0; c < g.c(); c++) {
+        FramedPlanes.pad(x, start + c * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), rows, width, xp,
+            c * channel);
+      }
+      Arrays.fill(xp, planes, size, 0f);
     } else {
       copyScalar(x, start, xp);
     }
@@ -128,7 +136,7 @@ final class PhasedImage {
     }
   }
 
-  /** copy for column strides other than 2: zeros, then each row's columns phase by phase. */
+  /** copy for the other strides (column stride 1 under a row stride, 3 and up): zeros, then each row phase by phase. */
   private void copyScalar(float[] x, int start, float[] xp) {
     Arrays.fill(xp, 0, size, 0f);
     int sw = g.strideW();

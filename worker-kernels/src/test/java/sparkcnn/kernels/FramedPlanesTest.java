@@ -27,18 +27,23 @@ class FramedPlanesTest {
       int planes = 1 + rnd.nextInt(3);
       float[] src = Rand.floats(rnd, planes * rows * cols);
       int plane = rnd.nextInt(planes);
-      float[] dst = new float[hp * wp + Simd.LANES + 5];
+      // Half the frames inside a larger array (a layout of several channels): nothing before them is touched.
+      int at = trial % 2 == 0 ? 0 : 1 + rnd.nextInt(40);
+      float[] dst = new float[at + hp * wp + Simd.LANES + 5];
       java.util.Arrays.fill(dst, GARBAGE);
-      FramedPlanes.pad(src, plane * rows * cols, rows, cols, top, left, hp, wp, dst);
+      FramedPlanes.pad(src, plane * rows * cols, rows, cols, top, left, hp, wp, dst, at);
+      for (int k = 0; k < at; k++) {
+        assertEquals(GARBAGE, dst[k], "before the frame");
+      }
       for (int u = 0; u < hp; u++) {
         for (int k = 0; k < wp; k++) {
           int i = u - top;
           int j = k - left;
           float want = i >= 0 && i < rows && j >= 0 && j < cols ? src[plane * rows * cols + i * cols + j] : 0f;
-          assertEquals(want, dst[u * wp + k], "pad " + rows + "x" + cols + " at (" + u + ", " + k + ")");
+          assertEquals(want, dst[at + u * wp + k], "pad " + rows + "x" + cols + " at (" + u + ", " + k + ")");
         }
       }
-      for (int k = hp * wp; k < hp * wp + Simd.LANES; k++) {
+      for (int k = at + hp * wp; k < at + hp * wp + Simd.LANES; k++) {
         assertEquals(0f, dst[k], "past the frame");
       }
       assertEquals(GARBAGE, dst[dst.length - 1], "past a vector beyond the frame");
