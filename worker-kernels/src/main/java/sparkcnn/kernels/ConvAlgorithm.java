@@ -23,9 +23,8 @@ public enum ConvAlgorithm {
    */
   DEPTHWISE_LANES("depthwise-lanes"),
   /**
-   * Depthwise, whole planes per vector, each tap a lane permutation in registers ({@link DepthwiseShifts}; stride 1,
-   * "same" output, planes of up to a vector, taps a whole plane apart sharing one rotation; the default for those
-   * planes).
+   * Depthwise, whole planes per vector, each class of taps a whole plane apart one lane rotation in registers
+   * ({@link DepthwiseShifts}; stride 1, "same" output, planes of up to a vector; the default for those planes).
    */
   DEPTHWISE_SHIFTS("depthwise-shifts"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */

@@ -75,16 +75,16 @@ final class DepthwiseShifts {
   }
 
   /**
-   * dw += dL/dw: per vector of channels and tap, the lane-wise sum over the images of dy times the input permuted
-   * for the tap, then each plane's lanes inside the plane added into its channel's weight. Channel vectors in
-   * parallel.
+   * dw += dL/dw: per vector of channels and class of taps, the lane-wise sum over the images of dy times the input
+   * permuted for the class (the unmoved class not permuted), then each lane's sum added into the weight of its tap
+   * in the class. Channel vectors in parallel.
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     Taps taps = new Taps(g, 1);
     int l = Simd.LANES;
     Parallel.forRange(taps.groups, (lo, hi, t) -> {
       float[] acc = new float[(hi - lo) * taps.count * l];
-      // Images in runs whose channel vectors (x and dy) fill half of L2, each run swept once per three taps.
+      // Images in runs whose channel vectors (x and dy) fill half of L2, each run swept once per three classes.
       int run = (int) Math.max(1, CacheSizes.l2() / 2 / (8L * (hi - lo) * l));
       for (int n0 = 0; n0 < g.n(); n0 += run) {
         if (taps.unmoved == 1) {
@@ -109,14 +109,15 @@ final class DepthwiseShifts {
 
   /**
    * The filter's taps that reach inside the plane for at least one lane, merged into classes of one lane
-   * permutation each, in the order their first taps come in the filter, with fillers (nowhere inside) up to a
-   * multiple of {@link #CHAINS}. A tap moves a lane by (du, dv) within its plane; the class is (du mod h, dv mod w)
-   * and its permutation the plane's cyclic rotation by that much: where the tap reaches inside, the rotation is the
-   * move itself, and of the taps in a class (du and du + h cannot both land inside an h-row plane) each lane is
-   * reached by at most one, so one permutation times a vector of each lane's own tap weight does the class's work.
-   * On 2x2 planes a 3x3 filter's nine taps make four classes; a 5x5 filter on 4x4 planes has 16 classes for 25
-   * taps. Forward (direction 1), output (i, j) reads input (i + a dh - padTop, j + b dw - padLeft) for tap (a, b);
-   * backward data (direction -1), dx (i, j) reads dy (i - a dh + padTop, j - b dw + padLeft).
+   * permutation each, in the order their first taps come in the filter but the unmoved class (du = dv = 0) first,
+   * with fillers (nowhere inside) up to a multiple of {@link #CHAINS} (not counting the unmoved class where that
+   * one is swept {@link #unmoved apart}). A tap moves a lane by (du, dv) within its plane; the class is (du mod h,
+   * dv mod w) and its permutation the plane's cyclic rotation by that much: where the tap reaches inside, the
+   * rotation is the move itself, and of the taps in a class (du and du + h cannot both land inside an h-row plane)
+   * each lane is reached by at most one, so one permutation times a vector of each lane's own tap weight does the
+   * class's work. On 2x2 planes a 3x3 filter's nine taps make four classes; a 5x5 filter on 4x4 planes has 16
+   * classes for 25 taps. Forward (direction 1), output (i, j) reads input (i + a dh - padTop, j + b dw - padLeft)
+   * for tap (a, b); backward data (direction -1), dx (i, j) reads dy (i - a dh + padTop, j - b dw + padLeft).
    */
   private static final class Taps {
     final int hw;
@@ -253,10 +254,11 @@ final class DepthwiseShifts {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * dst vector v = bias[v % groups] + the sum over the taps k of src vector v permuted by shuffles[k] times wt's
-     * vector (v % groups) * count + k, for v in [from, to). In runs of {@link #RUN} vectors, nine taps (or three)
-     * per sweep over a run, each sweep adding to dst: a sweep's shuffles stay in registers (taken from the array
-     * inside the loop, each permute also converted and checked the shuffle again: 1.6x slower on 2x2 planes).
+     * dst vector v = bias[v % groups] + the sum over the classes k of src vector v permuted by shuffles[k] times
+     * wt's vector (v % groups) * count + k, for v in [from, to); when unmoved is 1, class 0 is added unpermuted with
+     * the bias. In runs of {@link #RUN} vectors, nine classes (or three) per sweep over a run, each sweep adding to
+     * dst: a sweep's shuffles stay in registers (taken from the array inside the loop, each permute also converted
+     * and checked the shuffle again: 1.6x slower on 2x2 planes).
      */
     static void sum(float[] src, int srcOff, float[] dst, int dstOff, int from, int to, int groups,
         VectorShuffle<Float>[] shuffles, int unmoved, float[] wt, float[] bias) {
@@ -284,7 +286,7 @@ final class DepthwiseShifts {
       }
     }
 
-    /** Taps k .. k + 8 of {@link #sum} over vectors [from, to), added to dst. */
+    /** Classes k .. k + 8 of {@link #sum} over vectors [from, to), added to dst. */
     private static void sum9(float[] src, int srcOff, float[] dst, int dstOff, int from, int to, int groups,
         VectorShuffle<Float>[] shuffles, int k, float[] wt) {
       int l = S.length();
@@ -315,7 +317,7 @@ final class DepthwiseShifts {
       }
     }
 
-    /** Taps k .. k + 2 of {@link #sum} over vectors [from, to), added to dst. */
+    /** Classes k .. k + 2 of {@link #sum} over vectors [from, to), added to dst. */
     private static void sum3(float[] src, int srcOff, float[] dst, int dstOff, int from, int to, int groups,
         VectorShuffle<Float>[] shuffles, int k, float[] wt) {
       int l = S.length();
@@ -350,7 +352,7 @@ final class DepthwiseShifts {
 
     /**
      * acc[((cg - cgLo) * count + k) * L + lane] += the sum over images i in [n0, n1) of dy's vector i * groups + cg
-     * times x's permuted by shuffles[k], for cg in [cgLo, cgHi) and taps k .. k + 2: each image's run of channel
+     * times x's permuted by shuffles[k], for cg in [cgLo, cgHi) and classes k .. k + 2: each image's run of channel
      * vectors is read in order, the accumulators (a share of L2) loaded and stored around each product.
      */
     static void dots3(float[] x, int xOff, float[] dy, int dyOff, int n0, int n1, int groups, int cgLo, int cgHi,

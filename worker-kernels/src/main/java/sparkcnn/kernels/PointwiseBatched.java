@@ -14,11 +14,11 @@ package sparkcnn.kernels;
 final class PointwiseBatched {
   /**
    * Floats of the larger gathered operand per run of images: L2's size (256 K floats on a 1 MB L2), so the
-   * GEMM's output block is still in cache when it is scattered back, still thousands of columns. Measured on
-   * MobileNet-v2's 64x64 layers (one AMD EPYC thread, batch 64, two runs each) against 4 MB runs: 16x16 and 8x8
-   * planes 1.1-1.15x forward, 1.0-1.15x backward data, 1.1-1.35x weight gradient; 2x2 planes with 960 channels,
-   * one run either way, alike; 576 -> 160 on 4x4 at batch 32, now two runs, 1.2x weight gradient but 0.92x
-   * backward data.
+   * GEMM's output block is still in cache when it is scattered back (a run of 960-channel 2x2 planes is still 272
+   * columns). Measured on MobileNet-v2's 64x64 layers (one AMD EPYC thread, batch 64, two runs each) against 4 MB
+   * runs: 16x16 and 8x8 planes 1.1-1.15x forward, 1.0-1.15x backward data, 1.1-1.35x weight gradient; 2x2 planes
+   * with 960 channels, one run either way, alike; 576 -> 160 on 4x4 at batch 32, now two runs, 1.2x weight
+   * gradient but 0.92x backward data.
    */
   private static final long BLOCK_FLOATS = Math.max(1 << 16, CacheSizes.l2() / 4);
   /**
@@ -46,9 +46,10 @@ final class PointwiseBatched {
   private static void byWeights(boolean transW, float[] src, int srcOff, int srcChannels, int srcPerGroup,
       float[] w, int wOff, float[] dst, int dstOff, int dstChannels, int dstPerGroup, ConvGeom g) {
     int pq = g.p() * g.q();
-    int run = imagesPerRun(g);
-    for (int i0 = 0; i0 < g.n(); i0 += run) {
-      int images = Math.min(run, g.n() - i0);
+    int runs = runs(g.n(), (long) Math.max(g.cg(), g.kg()) * pq, BLOCK_FLOATS);
+    for (int run = 0; run < runs; run++) {
+      int i0 = runStart(g.n(), runs, run);
+      int images = runStart(g.n(), runs, run + 1) - i0;
       int cols = images * pq;
       for (int gi = 0; gi < g.groups(); gi++) {
         float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * cols);
@@ -113,9 +114,10 @@ final class PointwiseBatched {
   private static void gatheredRuns(float[] x, int xOff, float[] dy, int dyOff, int gi, ConvGeom g,
       GatheredRun body) {
     int pq = g.p() * g.q();
-    int run = imagesPerRun(g);
-    for (int i0 = 0; i0 < g.n(); i0 += run) {
-      int images = Math.min(run, g.n() - i0);
+    int runs = runs(g.n(), (long) Math.max(g.cg(), g.kg()) * pq, BLOCK_FLOATS);
+    for (int run = 0; run < runs; run++) {
+      int i0 = runStart(g.n(), runs, run);
+      int images = runStart(g.n(), runs, run + 1) - i0;
       int cols = images * pq;
       float[] xs = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
       float[] dys = Scratch.floats(Scratch.PADDED, g.kg() * cols);
@@ -126,15 +128,18 @@ final class PointwiseBatched {
   }
 
   /**
-   * Images per GEMM: the fewest runs that keep the larger gathered operand within BLOCK_FLOATS (at least one image
-   * a run), as equal in length as whole images allow, so no short last run repacks the weights for a handful of
-   * columns.
+   * How many runs n images take: the fewest that keep each run within budget floats at perImage an image (at least
+   * one image a run). Their lengths differ by one at most ({@link #runStart}), so no short last run repacks the
+   * weights for a handful of columns.
    */
-  private static int imagesPerRun(ConvGeom g) {
-    long perImage = (long) Math.max(g.cg(), g.kg()) * g.p() * g.q();
-    int most = (int) Math.max(1, Math.min(g.n(), BLOCK_FLOATS / Math.max(1, perImage)));
-    int runs = (g.n() + most - 1) / most;
-    return (g.n() + runs - 1) / runs;
+  static int runs(int n, long perImage, long budget) {
+    long most = Math.max(1, Math.min(n, budget / Math.max(1, perImage)));
+    return (int) ((n + most - 1) / most);
+  }
+
+  /** The first image of run r of runs over n images (r = runs gives n). */
+  static int runStart(int n, int runs, int r) {
+    return (int) ((long) r * n / runs);
   }
 
   /**

@@ -21,7 +21,7 @@ class ConvTunerTest {
         ConvGeom.of(2, 8, 7, 6, 12, 1, 1, 1, 0, 1, 1),        // pointwise
         ConvGeom.of(3, 12, 2, 3, 9, 1, 1, 1, 0, 1, 3),        // grouped pointwise on small planes (ShuffleNet)
         ConvGeom.of(3, 64, 96, 96, 5, 1, 1, 1, 0, 1, 1),      // pointwise, one image per batched run
-        ConvGeom.of(7, 10, 64, 64, 6, 1, 1, 1, 0, 1, 1),      // pointwise, runs of several images (1 MB L2: 4 + 3)
+        ConvGeom.of(7, 10, 64, 64, 6, 1, 1, 1, 0, 1, 1),      // pointwise, runs of several images (1 MB L2: 3 + 4)
         ConvGeom.of(2, 6, 8, 7, 9, 3, 3, 1, 1, 1, 3),         // groups
         ConvGeom.of(2, 3, 14, 13, 4, 5, 5, 1, 2, 1, 1),       // 5x5: FFT too
         ConvGeom.of(1, 2, 16, 16, 3, 7, 7, 1, 3, 1, 1),       // 7x7: FFT too

@@ -278,9 +278,9 @@ class DepthwiseKernelsTest {
         // 1x1 planes; runs of vectors split between threads, one run starting inside an image (30 x 12 vectors of
         // 2x2 planes, past one run of 256); the weight gradient's images in several runs (150 images of 64 channel
         // vectors); a dilated filter, one with asymmetric padding whose taps never sit on the output's own
-        // position; non-square planes (1 x 2l/4 as a depthwise Conv1d, 2x4 padded on one side). Taps a whole plane
+        // position; non-square planes (1 x l/4 as a depthwise Conv1d, 2x4 padded on one side). Taps a whole plane
         // apart share a rotation: 3x3 and 5x5 on 2x2 planes, 5x5 (rows -2 and +2) and the dilated 3x3 on 4x4, the
-        // 5x5 on 1 x 2l/4, whose rows all fall in the padding but one.
+        // 5x5 on 1 x l/4, whose rows all fall in the padding but one.
         int side = l >= 16 ? 4 : 2;
         int quarter = l / 4;
         for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, side, side, l, 3, 3, 1, 1, 1, l),
