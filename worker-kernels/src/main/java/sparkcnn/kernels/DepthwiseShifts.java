@@ -158,22 +158,15 @@ final class DepthwiseShifts {
           while (k < n && (rowShift[k] != du0 || colShift[k] != dv0)) {
             k++;
           }
-          if (k == n && du0 == 0 && dv0 == 0 && n > 0) {
-            // The unmoved class goes first, where the sweeps skip its permutation.
-            System.arraycopy(rowShift, 0, rowShift, 1, n);
-            System.arraycopy(colShift, 0, colShift, 1, n);
-            System.arraycopy(tapOf, 0, tapOf, 1, n);
-            k = 0;
-            rowShift[0] = 0;
-            colShift[0] = 0;
-            tapOf[0] = new int[l];
-            java.util.Arrays.fill(tapOf[0], -1);
-            n++;
-          } else if (k == n) {
-            rowShift[n] = du0;
-            colShift[n] = dv0;
-            tapOf[n] = new int[l];
-            java.util.Arrays.fill(tapOf[n], -1);
+          if (k == n) {
+            // A new class, appended; the unmoved one goes first, where the sweeps skip its permutation.
+            k = du0 == 0 && dv0 == 0 ? 0 : n;
+            System.arraycopy(rowShift, k, rowShift, k + 1, n - k);
+            System.arraycopy(colShift, k, colShift, k + 1, n - k);
+            System.arraycopy(tapOf, k, tapOf, k + 1, n - k);
+            rowShift[k] = du0;
+            colShift[k] = dv0;
+            tapOf[k] = noTaps(l);
             n++;
           }
           for (int lane = 0; lane < l; lane++) {
@@ -193,11 +186,12 @@ final class DepthwiseShifts {
       tapAt = new int[count][];
       shuffles = shuffles(g, rowShift, colShift, n, count);
       for (int k = 0; k < count; k++) {
-        tapAt[k] = k < n ? tapOf[k] : filler(l);
+        tapAt[k] = k < n ? tapOf[k] : noTaps(l);
       }
     }
 
-    private static int[] filler(int l) {
+    /** Every lane without a tap (-1): a new class before its taps are added, and the fillers. */
+    private static int[] noTaps(int l) {
       int[] none = new int[l];
       java.util.Arrays.fill(none, -1);
       return none;
