@@ -142,7 +142,8 @@ public final class Conv2dKernels {
       case DEPTHWISE_SHIFTS -> DepthwiseShifts.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
-      case WINOGRAD, WINOGRAD_4X4 -> throw new AssertionError("checked by require");
+      case WINOGRAD -> WinogradConv.F2.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case WINOGRAD_4X4 -> WinogradConv.F4.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case FFT -> FftConv2d.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IM2COL_GEMM -> im2colWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case POINTWISE_BATCHED -> PointwiseBatched.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);

@@ -31,11 +31,14 @@ public enum ConvAlgorithm {
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
   DEPTHWISE_TAPS("depthwise-taps"),
-  /** Winograd F(2x2, 3x3): 16 GEMMs on transformed tiles ({@link WinogradConv}; 3x3 stride 1; not weights). */
+  /**
+   * Winograd F(2x2, 3x3): 16 GEMMs on transformed tiles ({@link WinogradConv}; 3x3 stride 1; weights up to 64
+   * channels).
+   */
   WINOGRAD("winograd"),
   /**
-   * Winograd F(4x4, 3x3) and F(4x4, 5x5): 36 or 64 GEMMs on transformed tiles ({@link WinogradConv}; stride 1; not
-   * weights).
+   * Winograd F(4x4, 3x3) and F(4x4, 5x5): 36 or 64 GEMMs on transformed tiles ({@link WinogradConv}; stride 1;
+   * weights up to 32 channels).
    */
   WINOGRAD_4X4("winograd-4x4"),
   /** Through the FFT ({@link FftConv2d}; stride 1, undilated, one group); tried for kernels of 5x5 and up. */
@@ -62,6 +65,21 @@ public enum ConvAlgorithm {
    */
   private static boolean winogradPays(ConvGeom g) {
     return Math.min(g.c(), g.k()) >= 64 && Math.min(g.p(), g.q()) >= 2;
+  }
+
+  /**
+   * The weight gradient by F(2x2, 3x3) ({@link WinogradConv#backwardWeights}) on 32 to 63 channels, in and out,
+   * on planes at least 16 wide. Measured on one thread of the AMD EPYC (Zen 4) against the implicit GEMM, in
+   * direct-convolution GFLOP/s: 32 channels 16x16 b128 (ResNet-20's second stage) 71-75 against 60-68, 32x32 b32
+   * 82 against 71. It loses where its transforms outweigh the products, at 16 channels (32x32 b128: 60-62
+   * against 65-70; 16x16: 53 against 54), on small planes, whose tiles are more edge (32 channels 8x8: 31
+   * against 53; 48 on 14x14: 53 against 61), and mostly at 64 channels, where each thread's accumulators reach
+   * 4 MB (16x16 b32: 60 against 71; 28x28 b8: 63 against 78; 8x8 b128: 52 against 58; 56x56 b8 won, 101 against
+   * 77). F(4x4, 3x3)'s weight gradient (48-58 on these layers) stays a candidate of the tuner only.
+   */
+  private static boolean winogradWeightsPay(ConvGeom g) {
+    int channels = Math.min(g.c(), g.k());
+    return channels >= 32 && Math.max(g.c(), g.k()) < 64 && Math.min(g.p(), g.q()) >= 16;
   }
 
   /**
@@ -111,8 +129,9 @@ public enum ConvAlgorithm {
       case DEPTHWISE_LANES -> depthwise && DepthwiseLanes.applies(g);
       case DEPTHWISE_SHIFTS -> depthwise && DepthwiseShifts.applies(g);
       case DEPTHWISE_TAPS -> depthwise;
-      case WINOGRAD -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.F2.supports(g);
-      case WINOGRAD_4X4 -> pass != Pass.BACKWARD_WEIGHTS && WinogradConv.F4.supports(g);
+      case WINOGRAD -> pass == Pass.BACKWARD_WEIGHTS ? WinogradConv.F2.supportsWeights(g) : WinogradConv.F2.supports(g);
+      case WINOGRAD_4X4 -> pass == Pass.BACKWARD_WEIGHTS ? WinogradConv.F4.supportsWeights(g)
+          : WinogradConv.F4.supports(g);
       case FFT -> FftConv2d.supports(g) && g.r() >= 5 && g.s() >= 5;
     };
   }
@@ -127,7 +146,9 @@ public enum ConvAlgorithm {
    * interleaves its stride phases a vector at a time there and one float at a time in the rows); other filters'
    * larger planes stream rows, which keep their working set in L1; 5x5 and 3x3 stride-1 layers with enough
    * channels use Winograd F(4x4, .) on planes large enough for its tiles, and other 3x3 ones of 64 channels and
-   * more F(2x2, 3x3) ({@link #WINOGRAD_BY_DEFAULT}); other stride-1 layers use the implicit GEMM, and so do
+   * more F(2x2, 3x3) ({@link #WINOGRAD_BY_DEFAULT}), forward and backward-data; weight gradients take F(2x2, 3x3)
+   * at 32 to 63 channels on planes 16 wide and more ({@link #winogradWeightsPay}); other stride-1 layers use the
+   * implicit GEMM, and so do
    * strided ones where {@link ImplicitConv#stridedPays}; the rest im2col. Measured over the zoo's layers on the
    * development machines, and deterministic.
    */
@@ -147,10 +168,12 @@ public enum ConvAlgorithm {
             || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
     }
-    if (WINOGRAD_BY_DEFAULT && WINOGRAD_4X4.supports(g, pass) && winograd4x4Pays(g)) {
+    if (WINOGRAD_BY_DEFAULT && pass != Pass.BACKWARD_WEIGHTS && WINOGRAD_4X4.supports(g, pass)
+        && winograd4x4Pays(g)) {
       return WINOGRAD_4X4;
     }
-    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass) && winogradPays(g)) {
+    if (WINOGRAD_BY_DEFAULT && WINOGRAD.supports(g, pass)
+        && (pass == Pass.BACKWARD_WEIGHTS ? winogradWeightsPay(g) : winogradPays(g))) {
       return WINOGRAD;
     }
     for (ConvAlgorithm a : new ConvAlgorithm[] {DEPTHWISE_ROWS, DEPTHWISE_TAPS}) {

@@ -57,6 +57,12 @@ final class GemmNT {
 
   /** acc += lane-wise partial sums of A B^T over p in [0, k); see the class comment for A and B. */
   static void accumulate(int m, int n, int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc) {
+    accumulate(m, n, k, a, aRows, b, bRows, acc, 0);
+  }
+
+  /** {@link #accumulate} into the accumulator starting at acc[accOff]. */
+  static void accumulate(int m, int n, int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc,
+      int accOff) {
     int tm = tiles(m);
     int tn = tiles(n);
     int lanes = Simd.LANES;
@@ -73,7 +79,7 @@ final class GemmNT {
           int a3 = aRows[Math.min(i + 3, m - 1)];
           for (int tj = 0; tj < tn; tj++) {
             int j = tj * T;
-            int o = (ti * tn + tj) * T * T * lanes;
+            int o = accOff + (ti * tn + tj) * T * T * lanes;
             int b0 = bRows[j];
             int b1 = bRows[Math.min(j + 1, n - 1)];
             int b2 = bRows[Math.min(j + 2, n - 1)];
@@ -96,11 +102,16 @@ final class GemmNT {
 
   /** C (m x n, row stride ldc) += the sums of the accumulator's lanes. */
   static void reduceInto(float[] acc, int m, int n, float[] c, int cOff, int ldc) {
+    reduceInto(acc, 0, m, n, c, cOff, ldc);
+  }
+
+  /** {@link #reduceInto} from the accumulator starting at acc[accOff]. */
+  static void reduceInto(float[] acc, int accOff, int m, int n, float[] c, int cOff, int ldc) {
     int tn = tiles(n);
     int lanes = Simd.LANES;
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j++) {
-        int o = ((i / T * tn + j / T) * T * T + (i % T) * T + j % T) * lanes;
+        int o = accOff + ((i / T * tn + j / T) * T * T + (i % T) * T + j % T) * lanes;
         float s = 0f;
         for (int l = 0; l < lanes; l++) {
           s += acc[o + l];

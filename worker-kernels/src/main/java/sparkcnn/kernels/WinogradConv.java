@@ -23,7 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  * applies B^T and A^T as sparse rows). Outputs come back as m x m phases, gathered back into the planes.
  *
  * <p>Backward-data of a stride-1 convolution is the convolution of dy with the flipped, transposed weights
- * ({@link ImplicitConv#flippedGeometry}), so it runs here too. Weight gradients do not.
+ * ({@link ImplicitConv#flippedGeometry}), so it runs here too. The weight gradient is the forward's adjoint in the
+ * weights: the same input tiles against the output gradient's tiles taken through A ({@link #backwardWeights}).
  * The results differ from the direct convolution's by rounding: the transforms reorder the sums (relative to the
  * largest output, 3e-7 to 6e-7 for F(2x2, 3x3) and 3e-6 to 1.6e-5 for F(4x4, .), about the last 8 bits).
  */
@@ -84,6 +85,157 @@ final class WinogradConv {
   }
 
   /**
+   * Whether the weight gradient runs here for g: {@link #supports}, and each thread's lane-wise accumulators (alpha^2
+   * of {@link GemmNT}'s, each K x C rounded up to its tile) at most 4 MB with 16 lanes: 64 channels in and out
+   * under F(2x2, 3x3), 32 under F(4x4, 3x3). Past that they would stream from memory at every block.
+   */
+  boolean supportsWeights(ConvGeom g) {
+    if (!supports(g)) {
+      return false;
+    }
+    WinogradMatrices t = matrices(g);
+    long products = (long) t.alpha * t.alpha * roundUp(g.k(), GemmNT.T) * roundUp(g.c(), GemmNT.T);
+    return products <= 1 << 16;
+  }
+
+  private static int roundUp(int n, int multiple) {
+    return (n + multiple - 1) / multiple * multiple;
+  }
+
+  /**
+   * dw += dL/dw, the adjoint of {@link #forward} in the weights. Each tile's outputs are A^T (U . V) A with
+   * U = G g G^T, so over the tiles dL/dU_e = sum Z_e V_e, with Z = A dY A^T the output gradient's m x m block taken
+   * to alpha x alpha, and dL/dg = G^T (dL/dU) G. The weight gradient is then alpha^2 products Z_e (K x tiles) times
+   * V_e^T (tiles x C) and one transform back per (k, c): F(2x2, 3x3) does 2.25 times fewer multiply-adds than
+   * the direct weight gradient, F(4x4, 3x3) 4 times. The products reduce over the tiles, which both operands hold
+   * along their rows: {@link GemmNT}'s dot products, into lane-wise accumulators per thread and position, folded
+   * once at the end. Blocks and the input's transform are the forward's; needs {@link #supportsWeights}.
+   */
+  void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    WinogradMatrices t = matrices(g);
+    int positions = t.alpha * t.alpha;
+    int k = g.k();
+    int c = g.c();
+    int accSize = GemmNT.accumulatorSize(k, c);
+    // Blocks of V and Z four times L2: the products' reductions run over a block's tiles, and each block loads and
+    // stores every accumulator once. Measured on 32 channels of 16x16 (one thread, AMD EPYC): 47 GFLOP/s at half
+    // of L2 as the forward's, 61 at L2, 72 at 2x, 71 at 4x and 8x; 64 channels of 56x56: 54, 68, 92, 101, 100.
+    Tiling tiling = Tiling.of(g, t, 4L * CacheSizes.l2());
+    int blocks = (tiling.rows + tiling.rowsPerBlock - 1) / tiling.rowsPerBlock;
+    float[][] accs = new float[Parallel.chunks(blocks)][];
+    Parallel.forRange(blocks, (lo, hi, chunk) -> {
+      // Each thread's own scratch array: read below, after the threads are done and before they run anything.
+      float[] acc = Scratch.floats(Scratch.PACKED_W, positions * accSize);
+      Arrays.fill(acc, 0, positions * accSize, 0f);
+      // The frames' gather maps by the length of a run of tile rows (at most two lengths occur).
+      int[][] inMaps = new int[tiling.tilesH + 1][];
+      int[][] outMaps = new int[tiling.tilesH + 1][];
+      for (int b = lo; b < hi; b++) {
+        int row0 = b * tiling.rowsPerBlock;
+        weightBlock(t, x, xOff, dy, dyOff, g, tiling, row0, Math.min(tiling.rows, row0 + tiling.rowsPerBlock), acc,
+            accSize, inMaps, outMaps);
+      }
+      accs[chunk] = acc;
+    });
+    float[] grad = new float[positions * k * c];
+    for (float[] acc : accs) {
+      for (int e = 0; e < positions; e++) {
+        GemmNT.reduceInto(acc, e * accSize, k, c, grad, e * k * c, c);
+      }
+    }
+    // dw (k, c) += G^T (dL/dU) G: the transpose of the filter transform U = (G x G) g.
+    int taps = t.r * t.r;
+    for (int j = 0; j < k * c; j++) {
+      for (int tap = 0; tap < taps; tap++) {
+        double sum = 0;
+        for (int e = 0; e < positions; e++) {
+          sum += (double) t.filter[e * taps + tap] * grad[e * k * c + j];
+        }
+        dw[dwOff + j * taps + tap] += (float) sum;
+      }
+    }
+  }
+
+  /** Tile rows [row0, row1) of the batch into the weight gradient's accumulators: both transforms, alpha^2 products. */
+  private static void weightBlock(WinogradMatrices t, float[] x, int xOff, float[] dy, int dyOff, ConvGeom g,
+      Tiling tiling, int row0, int row1, float[] acc, int accSize, int[][] inMaps, int[][] outMaps) {
+    int m = t.m;
+    int width = tiling.width;
+    int positions = t.alpha * t.alpha;
+    float[] v = Scratch.floats(Scratch.TRANSFORMED_IN, positions * tiling.vStride);
+    float[] z = Scratch.floats(Scratch.TRANSFORMED_OUT, positions * tiling.mStride);
+    for (int r = row0; r < row1; ) {
+      int ty0 = r % tiling.tilesH;
+      int run = Math.min(row1 - r, tiling.tilesH - ty0);
+      if (inMaps[run] == null) {
+        int phaseRows = run + tiling.reach;
+        inMaps[run] = frameMap(m, width, phaseRows);
+        outMaps[run] = frameMap(m, width, gradientRows(run, width));
+      }
+      // With the Vector API each run's transforms reach the next whole vector of the block: the products then run
+      // in whole vectors, over tiles past the last where Z is zero (see gradientTiles) and V finite.
+      int from = (r - row0) * width;
+      int count = Simd.AVAILABLE ? roundUp(from + run * width, Simd.LANES) - from : run * width;
+      inputTiles(t, x, xOff, r / tiling.tilesH, ty0, run, from, count, g, tiling, inMaps[run], v);
+      gradientTiles(t, dy, dyOff, r / tiling.tilesH, ty0, run, from, count, g, tiling, outMaps[run], z);
+      r += run;
+    }
+    int n = (row1 - row0) * width;
+    if (Simd.AVAILABLE) {
+      n = roundUp(n, Simd.LANES);
+    }
+    int[] zRows = new int[g.k()];
+    int[] vRows = new int[g.c()];
+    for (int e = 0; e < positions; e++) {
+      GemmNT.accumulate(g.k(), g.c(), n, z, GemmNT.evenRows(zRows, e * tiling.mStride, tiling.ld), v,
+          GemmNT.evenRows(vRows, e * tiling.vStride, tiling.ld), acc, e * accSize);
+    }
+  }
+
+  /**
+   * Z_e = (A dY A^T)_e for tile rows [ty0, ty0 + run) of image i, every output channel, into z[e * mStride + k * ld
+   * + zOff + ...]: the output gradient's rows m ty0 ... split into their m x m phases as the input's are (see
+   * {@link #inputTiles}), zero past the plane, so the tiles a row carries past its end and the parts of tiles past
+   * the plane's last row add nothing. Each phase has {@link #gradientRows} rows, zero past the run's, so the n
+   * tiles transformed (run * width, or up to a vector more) are zero past those.
+   */
+  private static void gradientTiles(WinogradMatrices t, float[] dy, int dyOff, int i, int ty0, int run, int zOff,
+      int n, ConvGeom g, Tiling tiling, int[] map, float[] z) {
+    int m = t.m;
+    int width = tiling.width;
+    int phaseRows = gradientRows(run, width);
+    int phase = phaseRows * width;
+    float[] frame = Scratch.floats(Scratch.PADDED, m * m * phase + 2 * Simd.LANES);
+    float[] window = m == 2 ? null : Scratch.floats(Scratch.COLUMNS, m * phaseRows * m * width);
+    // The plane's rows past the run's count as outside it: zeros.
+    int rowsTo = Math.min(g.p(), m * (ty0 + run));
+    int[] rowAt = new int[m];
+    int[] colAt = new int[m];
+    for (int a = 0; a < m; a++) {
+      rowAt[a] = a * m * phase;
+      colAt[a] = a * phase;
+    }
+    float[] tmp = Simd.AVAILABLE ? Scratch.floats(Scratch.PARTIAL, Vec.tmpSize(t)) : null;
+    int pq = g.p() * g.q();
+    for (int kk = 0; kk < g.k(); kk++) {
+      frame(dy, dyOff + (i * g.k() + kk) * pq, rowsTo, g.q(), 0, m * ty0, m, phaseRows, width, window, map, frame);
+      if (Simd.AVAILABLE) {
+        Vec.gradientTiles(t, frame, rowAt, colAt, n, z, kk * tiling.ld + zOff, tiling.mStride, tmp);
+      } else {
+        sandwichScalar(t.aCols, t.aVals, m, frame, 0, rowAt, colAt, n, z, kk * tiling.ld + zOff, tiling.mStride);
+      }
+    }
+  }
+
+  /**
+   * Rows of a phase of the output gradient's frame: the run's, then rows of zeros for at least two vectors, which
+   * the transforms' last vector, starting less than a vector past the run's tiles, reads (see weightBlock).
+   */
+  private static int gradientRows(int run, int width) {
+    return run + (2 * Simd.LANES + width - 1) / width;
+  }
+
+  /**
    * How the output's tiles are cut into blocks. Tile rows are numbered across the batch (image i's row ty is
    * i * tilesH + ty); a block is rowsPerBlock consecutive ones. Within a block, tile (row j, column tx) is column
    * j * width + tx of the GEMMs, width = tilesW + reach: each tile row carries reach tiles past its end (reach =
@@ -97,14 +249,20 @@ final class WinogradConv {
    */
   private record Tiling(int tilesH, int width, int reach, int rows, int rowsPerBlock, int ld, int vStride,
       int mStride) {
+    /** The forward's blocks: V and M in half of L2. */
     static Tiling of(ConvGeom g, WinogradMatrices t) {
+      return of(g, t, CacheSizes.l2() / 2);
+    }
+
+    /** Blocks whose V and M (or Z) take up to the given bytes. */
+    static Tiling of(ConvGeom g, WinogradMatrices t, long bytes) {
       int m = t.m;
       int reach = (t.alpha - 1) / m;
       int tilesH = (g.p() + m - 1) / m;
       int width = (g.q() + m - 1) / m + reach;
       int rows = g.n() * tilesH;
-      // V (alpha^2 C floats a tile) and M (alpha^2 K) in half of L2, and at least two GEMM panels of tiles.
-      long fit = CacheSizes.l2() / (2L * t.alpha * t.alpha * 4 * (g.c() + g.k()));
+      // V (alpha^2 C floats a tile) and M (alpha^2 K) in the bytes given, and at least two GEMM panels of tiles.
+      long fit = bytes / (4L * t.alpha * t.alpha * (g.c() + g.k()));
       int tiles = (int) Math.max(2 * Gemm.NR, Math.min(fit, 1 << 14));
       int perBlock = Math.max(1, tiles / width);
       // Whole images, or an image in equal parts.
@@ -171,7 +329,8 @@ final class WinogradConv {
       if (frameMap == null || frameMap.length != t.m * t.m * (run + tiling.reach) * tiling.width) {
         frameMap = frameMap(t.m, tiling.width, run + tiling.reach);
       }
-      inputTiles(t, x, xOff, r / tiling.tilesH, ty0, run, (r - row0) * tiling.width, g, tiling, frameMap, v);
+      inputTiles(t, x, xOff, r / tiling.tilesH, ty0, run, (r - row0) * tiling.width, run * tiling.width, g, tiling,
+          frameMap, v);
       r += run;
     }
     // Whole panels of GEMM columns: the columns past the last tile (V's slack, never read back) cost less than
@@ -229,21 +388,24 @@ final class WinogradConv {
   }
 
   /**
-   * V_e for tile rows [ty0, ty0 + run) of image i, every channel, into v[e * vStride + c * ld + vOff + ...]. Each
+   * V_e for tile rows [ty0, ty0 + run) of image i, every channel, into v[e * vStride + c * ld + vOff + ...], n tiles
+   * (run * width, or up to a vector more where the caller reads on to a whole vector). Each
    * channel's rows m ty0 - padTop ... are framed and split into their m x m phases modulo m, each phase
    * (run + reach) rows of width = tilesW + reach. Tile (j, tx) reads frame row m j + a, which is row j + a / m of
    * row phase a % m, at columns tx + b / m of column phase b % m: at offset j * width + tx plus a constant per (a,
    * b), so a run's tiles are consecutive offsets, j and tx together.
    */
   private static void inputTiles(WinogradMatrices t, float[] x, int xOff, int i, int ty0, int run, int vOff,
-      ConvGeom g, Tiling tiling, int[] map, float[] v) {
+      int n, ConvGeom g, Tiling tiling, int[] map, float[] v) {
     int m = t.m;
     int width = tiling.width;
     int phaseRows = run + tiling.reach;
     int phase = phaseRows * width;
-    float[] frame = Scratch.floats(Scratch.PADDED, m * m * phase + 2 * Simd.LANES);
-    int ww = m * width;
-    float[] window = Scratch.floats(Scratch.COLUMNS, m * phaseRows * ww);
+    // The transforms' last vector reads up to reach + 2 vectors into this slack (n up to a vector past the run's
+    // tiles): zeros keep V finite past the last tile (weight gradients sum over it, against zeros).
+    float[] frame = Scratch.floats(Scratch.PADDED, m * m * phase + 3 * Simd.LANES);
+    Arrays.fill(frame, m * m * phase, m * m * phase + 3 * Simd.LANES, 0f);
+    float[] window = m == 2 ? null : Scratch.floats(Scratch.COLUMNS, m * phaseRows * m * width);
     int ih0 = m * ty0 - g.padTop();
     int[] rowAt = new int[t.alpha];
     int[] colAt = new int[t.alpha];
@@ -252,11 +414,10 @@ final class WinogradConv {
       colAt[a] = (a % m) * phase + a / m;
     }
     int eStride = tiling.vStride;
-    int n = run * width;
     float[] tmp = Simd.AVAILABLE ? Scratch.floats(Scratch.PARTIAL, Vec.tmpSize(t)) : null;
     for (int c = 0; c < g.c(); c++) {
       int plane = xOff + (i * g.c() + c) * g.h() * g.w();
-      frame(x, plane, g, ih0, m * phaseRows, ww, window, map, frame);
+      frame(x, plane, g.h(), g.w(), g.padLeft(), ih0, m, phaseRows, width, window, map, frame);
       if (Simd.AVAILABLE) {
         Vec.inputTiles(t, frame, rowAt, colAt, n, v, c * tiling.ld + vOff, eStride, tmp);
       } else {
@@ -285,19 +446,28 @@ final class WinogradConv {
   }
 
   /**
-   * Frame rows [0, rows) are input rows ih0 + R of the plane, zero outside it; row R's column m jj + pc - padLeft
-   * goes to frame[(R % m * m + pc) * phase + R / m * width + jj], zero outside the plane. The rows are first
-   * copied, zero-padded, into a window m width wide, which the frame then gathers from ({@link #frameMap}): the
-   * column phases' stride-m reads one float at a time had cost as much as the input transform.
+   * Frame rows [0, m phaseRows) are rows ih0 + R of the h x w plane, zero outside it; row R's column m jj + pc - left
+   * goes to frame[(R % m * m + pc) * phase + R / m * width + jj] (phase = phaseRows * width), zero outside the
+   * plane. For m = 2 that is {@link FramedPlanes#padStride2}'s split, a pair of vector loads per vector of each
+   * column phase. Otherwise the rows are first copied, zero-padded, into a window m width wide, which the frame
+   * then gathers from ({@link #frameMap}): the column phases' stride-m reads one float at a time had cost as much
+   * as the input transform.
    */
-  private static void frame(float[] x, int plane, ConvGeom g, int ih0, int rows, int ww, float[] window,
-      int[] map, float[] f) {
-    int w = g.w();
-    int left = g.padLeft();
+  private static void frame(float[] x, int plane, int h, int w, int left, int ih0, int m, int phaseRows, int width,
+      float[] window, int[] map, float[] f) {
+    int rows = m * phaseRows;
+    if (m == 2) {
+      int top = Math.max(0, -ih0);
+      int first = Math.max(0, ih0);
+      int inside = Math.max(0, Math.min(h - first, rows - top));
+      FramedPlanes.padStride2(x, plane + first * w, inside, w, top, left, 2, phaseRows, width, f, 0);
+      return;
+    }
+    int ww = m * width;
     for (int row = 0; row < rows; row++) {
       int ih = ih0 + row;
       int dst = row * ww;
-      if (ih < 0 || ih >= g.h()) {
+      if (ih < 0 || ih >= h) {
         Arrays.fill(window, dst, dst + ww, 0f);
         continue;
       }
@@ -314,6 +484,7 @@ final class WinogradConv {
       f[e] = window[map[e]];
     }
   }
+
 
   /**
    * The scalar transforms, both directions: T D T^T for tiles [0, n), T given by its sparse rows (B^T on the way in,
@@ -424,6 +595,84 @@ final class WinogradConv {
           at(alpha, tmp, i * alpha * l, LANES, buf, out + i * m * stride + tile, stride);
         }
       }
+    }
+
+    /**
+     * {@link #gradientTiles}' A D A^T in whole vectors (the frame and z have a vector of slack past n): A down
+     * each of the m columns of D into tmp (row a, column j at (a m + j) lanes), then along each of the alpha rows
+     * into z; D (i, j) at f[rowAt[i] + colAt[j] + tile].
+     */
+    static void gradientTiles(WinogradMatrices t, float[] f, int[] rowAt, int[] colAt, int n, float[] z, int zOff,
+        int eStride, float[] tmp) {
+      int alpha = t.alpha;
+      int m = t.m;
+      int l = S.length();
+      for (int tile = 0; tile < n; tile += l) {
+        for (int j = 0; j < m; j++) {
+          a(alpha, f, colAt[j] + tile, rowAt, tmp, j * l, m * l);
+        }
+        for (int a = 0; a < alpha; a++) {
+          a(alpha, tmp, a * m * l, LANES, z, zOff + tile + a * alpha * eStride, eStride);
+        }
+      }
+    }
+
+    /** out_a = (A d)_a, the transpose of A^T: d_i at s[at + off[i]], out_a to d[dAt + a * dStride]. */
+    private static void a(int alpha, float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      switch (alpha) {
+        case 4 -> a4(s, at, off, d, dAt, dStride);
+        case 6 -> a6(s, at, off, d, dAt, dStride);
+        default -> a8(s, at, off, d, dAt, dStride);
+      }
+    }
+
+    /** F(2, 3): A = [1 0; 1 1; 1 -1; 0 1]. */
+    private static void a4(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector d0 = FloatVector.fromArray(S, s, at + off[0]);
+      FloatVector d1 = FloatVector.fromArray(S, s, at + off[1]);
+      d0.intoArray(d, dAt);
+      d0.add(d1).intoArray(d, dAt + dStride);
+      d0.sub(d1).intoArray(d, dAt + 2 * dStride);
+      d1.intoArray(d, dAt + 3 * dStride);
+    }
+
+    /** F(4, 3): A rows 1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8; 0 0 0 1. */
+    private static void a6(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      aAtPoints(s, at, off, d, dAt, dStride);
+      FloatVector.fromArray(S, s, at + off[3]).intoArray(d, dAt + 5 * dStride);
+    }
+
+    /**
+     * F(4, 5): A rows 1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8; 1 1/2 1/4 1/8; 1 -1/2 1/4 -1/8; 0 0 0 1.
+     */
+    private static void a8(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      aAtPoints(s, at, off, d, dAt, dStride);
+      FloatVector d0 = FloatVector.fromArray(S, s, at + off[0]);
+      FloatVector d1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector d2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector d3 = FloatVector.fromArray(S, s, at + off[3]);
+      FloatVector even = d2.mul(0.25f).add(d0);
+      FloatVector odd = d3.mul(0.125f).add(d1.mul(0.5f));
+      even.add(odd).intoArray(d, dAt + 5 * dStride);
+      even.sub(odd).intoArray(d, dAt + 6 * dStride);
+      d3.intoArray(d, dAt + 7 * dStride);
+    }
+
+    /** Rows 0-4 of F(4, .)'s A, the points 0, 1, -1, 2, -2: 1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8. */
+    private static void aAtPoints(float[] s, int at, int[] off, float[] d, int dAt, int dStride) {
+      FloatVector d0 = FloatVector.fromArray(S, s, at + off[0]);
+      FloatVector d1 = FloatVector.fromArray(S, s, at + off[1]);
+      FloatVector d2 = FloatVector.fromArray(S, s, at + off[2]);
+      FloatVector d3 = FloatVector.fromArray(S, s, at + off[3]);
+      d0.intoArray(d, dAt);
+      FloatVector even = d0.add(d2);
+      FloatVector odd = d1.add(d3);
+      even.add(odd).intoArray(d, dAt + dStride);
+      even.sub(odd).intoArray(d, dAt + 2 * dStride);
+      even = d2.mul(4f).add(d0);
+      odd = d3.mul(8f).add(d1.mul(2f));
+      even.add(odd).intoArray(d, dAt + 3 * dStride);
+      even.sub(odd).intoArray(d, dAt + 4 * dStride);
     }
 
     /** out_j = (B^T d)_j, d_k at s[at + off[k]], out_j to d[dAt + j * dStride]. */

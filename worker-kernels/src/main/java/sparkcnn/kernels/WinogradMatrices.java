@@ -21,6 +21,9 @@ final class WinogradMatrices {
   /** Row i of A^T (m x alpha): its nonzero columns and their values. */
   final int[][] atCols;
   final float[][] atVals;
+  /** Row a of A (alpha x m, the transpose of A^T): its nonzero columns and their values (weight gradients). */
+  final int[][] aCols;
+  final float[][] aVals;
   /** Row j of B^T (alpha x alpha): its nonzero columns and their values. */
   final int[][] btCols;
   final float[][] btVals;
@@ -70,6 +73,16 @@ final class WinogradMatrices {
     for (int i = 0; i < m; i++) {
       atCols[i] = nonzero(at[i]);
       atVals[i] = values(at[i], atCols[i]);
+    }
+    aCols = new int[alpha][];
+    aVals = new float[alpha][];
+    for (int a = 0; a < alpha; a++) {
+      double[] row = new double[m];
+      for (int i = 0; i < m; i++) {
+        row[i] = at[i][a];
+      }
+      aCols[a] = nonzero(row);
+      aVals[a] = values(row, aCols[a]);
     }
     btCols = new int[alpha][];
     btVals = new float[alpha][];
