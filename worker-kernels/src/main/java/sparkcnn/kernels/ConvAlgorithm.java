@@ -68,18 +68,18 @@ public enum ConvAlgorithm {
   }
 
   /**
-   * The weight gradient by F(2x2, 3x3) ({@link WinogradConv#backwardWeights}) on 32 to 63 channels, in and out,
-   * on planes at least 16 wide. Measured on one thread of the AMD EPYC (Zen 4) against the implicit GEMM, in
-   * direct-convolution GFLOP/s: 32 channels 16x16 b128 (ResNet-20's second stage) 71-75 against 60-68, 32x32 b32
-   * 82 against 71. It loses where its transforms outweigh the products, at 16 channels (32x32 b128: 60-62
-   * against 65-70; 16x16: 53 against 54), on small planes, whose tiles are more edge (32 channels 8x8: 31
-   * against 53; 48 on 14x14: 53 against 61), and mostly at 64 channels, where each thread's accumulators reach
-   * 4 MB (16x16 b32: 60 against 71; 28x28 b8: 63 against 78; 8x8 b128: 52 against 58; 56x56 b8 won, 101 against
-   * 77). F(4x4, 3x3)'s weight gradient (48-58 on these layers) stays a candidate of the tuner only.
+   * The weight gradient by F(2x2, 3x3) ({@link WinogradConv#backwardWeights}) on 32 to 64 channels, in and out,
+   * on planes at least 32 wide. Measured on one thread of the AMD EPYC (Zen 4) against the implicit GEMM, in
+   * direct-convolution GFLOP/s, alternating: 64 channels 56x56 b8 (ResNet-18's first stage) 100-102 against
+   * 82-88, b32 107-120 against 88; 64 on 32x32 b64 97-105 against 85; 32 on 32x32 b32 81-83 against 72-74, b128
+   * 92-99 against 75-76; 32 on 112x112 b8 100-110 against 83. Smaller planes waste more of their tiles at the
+   * edges and lose or tie: 32 channels 16x16 b128 (ResNet-20's second stage) 68-71 against 68 (a `bench` run:
+   * 64 against 70), 64 on 28x28 b8 75-76 against 78-83, 32 on 8x8 31 against 53. So do 16 channels, whose
+   * transforms outweigh the products (32x32 b128: 60-62 against 65-70). F(4x4, 3x3)'s weight gradient (48-58 on
+   * these layers) stays a candidate of the tuner only.
    */
   private static boolean winogradWeightsPay(ConvGeom g) {
-    int channels = Math.min(g.c(), g.k());
-    return channels >= 32 && Math.max(g.c(), g.k()) < 64 && Math.min(g.p(), g.q()) >= 16;
+    return Math.min(g.c(), g.k()) >= 32 && Math.min(g.p(), g.q()) >= 32;
   }
 
   /**
@@ -147,7 +147,7 @@ public enum ConvAlgorithm {
    * larger planes stream rows, which keep their working set in L1; 5x5 and 3x3 stride-1 layers with enough
    * channels use Winograd F(4x4, .) on planes large enough for its tiles, and other 3x3 ones of 64 channels and
    * more F(2x2, 3x3) ({@link #WINOGRAD_BY_DEFAULT}), forward and backward-data; weight gradients take F(2x2, 3x3)
-   * at 32 to 63 channels on planes 16 wide and more ({@link #winogradWeightsPay}); other stride-1 layers use the
+   * at 32 to 64 channels on planes 32 wide and more ({@link #winogradWeightsPay}); other stride-1 layers use the
    * implicit GEMM, and so do
    * strided ones where {@link ImplicitConv#stridedPays}; the rest im2col. Measured over the zoo's layers on the
    * development machines, and deterministic.

@@ -178,16 +178,22 @@ class WinogradConvTest {
     Rand.assertClose(dxRef, dx, tolerance(a, g), "backward data");
   }
 
-  /** ResNet-20's second stage takes F(2x2, 3x3) for its weight gradient by default; its first stage does not. */
+  /**
+   * 32 to 64 channels on planes 32 wide and more take F(2x2, 3x3) for their weight gradient by default (ResNet-18's
+   * first stage); 16 channels, smaller planes and more channels do not.
+   */
   @org.junit.jupiter.api.Test
-  void theDefaultWeightGradientTakesItOn32ChannelsAndStillMatches() {
-    ConvGeom g = ConvGeom.of(3, 32, 16, 17, 32, 3, 3, 1, 1, 1, 1);
+  void theDefaultWeightGradientTakesItOn32To64ChannelsOfLargePlanesAndStillMatches() {
+    ConvGeom g = ConvGeom.of(2, 32, 33, 32, 40, 3, 3, 1, 1, 1, 1);
     org.junit.jupiter.api.Assertions.assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(g,
         Pass.BACKWARD_WEIGHTS));
-    org.junit.jupiter.api.Assertions.assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(
-        ConvGeom.of(3, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1), Pass.BACKWARD_WEIGHTS));
-    org.junit.jupiter.api.Assertions.assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(
-        ConvGeom.of(3, 64, 16, 16, 64, 3, 3, 1, 1, 1, 1), Pass.BACKWARD_WEIGHTS));
+    org.junit.jupiter.api.Assertions.assertEquals(ConvAlgorithm.WINOGRAD, ConvAlgorithm.heuristic(
+        ConvGeom.of(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1), Pass.BACKWARD_WEIGHTS));
+    for (ConvGeom other : new ConvGeom[] {ConvGeom.of(3, 16, 32, 32, 16, 3, 3, 1, 1, 1, 1),
+        ConvGeom.of(3, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1), ConvGeom.of(3, 64, 56, 56, 128, 3, 3, 1, 1, 1, 1)}) {
+      org.junit.jupiter.api.Assertions.assertEquals(ConvAlgorithm.IMPLICIT_GEMM, ConvAlgorithm.heuristic(other,
+          Pass.BACKWARD_WEIGHTS), other.toString());
+    }
     SplittableRandom rnd = new SplittableRandom(13);
     float[] x = Rand.floats(rnd, g.inputSize());
     float[] dy = Rand.floats(rnd, g.outputSize());
