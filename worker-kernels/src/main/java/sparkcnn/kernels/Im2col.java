@@ -1,6 +1,8 @@
 package sparkcnn.kernels;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Unfolds one image's channels into the GEMM operand of a convolution and folds it back (the adjoint).
@@ -18,6 +20,88 @@ final class Im2col {
   /** The adjoint: x[c][ih][iw] += col[...] for every (c, r, s, p, q) that reads it. */
   static void foldAdd(float[] col, ConvGeom g, int p0, int p1, float[] x, int xOff) {
     walk(x, xOff, g, p0, p1, col, true);
+  }
+
+  /**
+   * {@link #foldAdd} for a column stride of 2, into the input's column phases instead of the input: row (c, ih)'s
+   * even columns (2j) and odd ones (2j + 1) each a row of {@link PhaseRows#stride} floats, column j at
+   * {@link PhaseRows#margin} + j, the odd rows after all the even ones. A tap's whole row of output columns then
+   * adds into consecutive floats of one phase row, a vector at a time; the columns outside the input land in the
+   * margins, which the merge skips. Adding into every other float of x instead went one float at a time (half of
+   * a stride-2 3x3 layer's backward data, JFR). {@link #mergePhases} writes x from them.
+   */
+  static void foldAddPhases(float[] col, ConvGeom g, int p0, int p1, float[] ph, PhaseRows layout) {
+    final int h = g.h();
+    final int q = g.q();
+    final int cols = (p1 - p0) * q;
+    int row = 0;
+    for (int c = 0; c < g.cg(); c++) {
+      for (int r = 0; r < g.r(); r++) {
+        for (int s = 0; s < g.s(); s++, row++) {
+          // Input column 2j + off is phase off mod 2, column j + floor(off / 2).
+          int off = s * g.dilationW() - g.padLeft();
+          int phase = Math.floorMod(off, 2) * layout.odd + layout.margin + Math.floorDiv(off, 2);
+          int dst = row * cols;
+          for (int p = p0; p < p1; p++, dst += q) {
+            int ih = p * g.strideH() - g.padTop() + r * g.dilationH();
+            if (ih >= 0 && ih < h) {
+              addRun(col, dst, ph, phase + (c * h + ih) * layout.stride, q);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Where {@link #foldAddPhases} keeps a group's column phases: rows of stride floats, column j of a phase at
+   * margin + j, the odd phase's rows odd floats after the even ones'.
+   */
+  record PhaseRows(int stride, int margin, int odd) {
+    static PhaseRows of(ConvGeom g) {
+      int half = (g.w() + 1) / 2;
+      // Taps reach floor(off / 2) phase columns left of an output's and q - 1 + floor(off / 2) right of it.
+      int margin = Math.max(0, -Math.floorDiv(-g.padLeft(), 2));
+      int right = Math.max(0, g.q() - 1 + Math.floorDiv((g.s() - 1) * g.dilationW() - g.padLeft(), 2) - (half - 1));
+      int stride = margin + half + right;
+      return new PhaseRows(stride, margin, g.cg() * g.h() * stride);
+    }
+
+    /** Floats of both phases. */
+    int size() {
+      return 2 * odd;
+    }
+  }
+
+  /** x's cg channels of the group at xOff (overwritten) from the column phases {@link #foldAddPhases} filled. */
+  static void mergePhases(float[] ph, ConvGeom g, PhaseRows layout, float[] x, int xOff) {
+    int w = g.w();
+    for (int row = 0; row < g.cg() * g.h(); row++) {
+      int even = row * layout.stride + layout.margin;
+      FramedPlanes.mergeRow(ph, even, layout.odd + even, 0, w, x, xOff + row * w);
+    }
+  }
+
+  /** dst[d, d + n) += src[s, s + n). */
+  private static void addRun(float[] src, int s, float[] dst, int d, int n) {
+    int i = Simd.AVAILABLE ? Vec.addRun(src, s, dst, d, n) : 0;
+    for (; i < n; i++) {
+      dst[d + i] += src[s + i];
+    }
+  }
+
+  /** Loaded only when the Vector API is present. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /** {@link Im2col#addRun} in whole vectors; returns how many floats it added. */
+    static int addRun(float[] src, int s, float[] dst, int d, int n) {
+      int i = 0;
+      for (; i <= n - S.length(); i += S.length()) {
+        FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+      }
+      return i;
+    }
   }
 
   private static void walk(float[] x, int xOff, ConvGeom g, int p0, int p1, float[] col, boolean fold) {

@@ -73,6 +73,37 @@ class Conv2dTest {
     Rand.assertClose(dwRef, dw, 1e-5, "backwardWeights " + g);
   }
 
+  /**
+   * im2col's backward data folds a column stride of 2 into dx's column phases when output rows hold a vector or
+   * more (Im2col.foldAddPhases): odd and even widths, paddings that put taps left and right of the input (into the
+   * phase rows' margins), no padding, dilation with groups, kernels as large as and smaller than twice the stride,
+   * a row stride of 1 and of 3; checked against the naive loops, over garbage in dx.
+   */
+  @ParameterizedTest
+  @MethodSource("columnStrideTwo")
+  void im2colBackwardDataThroughColumnPhasesMatchesTheNaiveLoops(ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode() + 7);
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    float[] dx = Rand.floats(rnd, g.inputSize());
+    float[] dxRef = new float[g.inputSize()];
+    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.IM2COL_GEMM);
+    Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+    Rand.assertClose(dxRef, dx, 1e-5, "im2col backwardInput " + g);
+  }
+
+  static Stream<ConvGeom> columnStrideTwo() {
+    return Stream.of(
+        ConvGeom.of(2, 16, 32, 32, 32, 3, 3, 2, 1, 1, 1),              // ResNet-20's 16->32
+        ConvGeom.of(1, 3, 45, 47, 8, 7, 7, 2, 3, 1, 1),                // the 7x7 stem, odd sizes
+        ConvGeom.of(2, 4, 40, 41, 6, 3, 3, 2, 0, 1, 1),                // no padding
+        ConvGeom.of(2, 4, 21, 39, 6, 3, 3, 2, 2, 2, 2),                // dilation 2, groups
+        ConvGeom.of(2, 3, 8, 64, 5, 2, 2, 2, 0, 1, 1),                 // 2x2 stride 2: taps never overlap
+        ConvGeom.of(1, 3, 9, 70, 4, 4, 4, 2, 1, 1, 1),                 // 4x4 stride 2 pad 1
+        new ConvGeom(2, 3, 12, 37, 4, 3, 5, 3, 2, 1, 0, 1, 4, 1, 1, 1),  // row stride 3, uneven column padding
+        new ConvGeom(1, 2, 6, 41, 3, 3, 3, 1, 2, 1, 2, 1, 0, 1, 1, 1)); // row stride 1, padding only at the left
+  }
+
   @ParameterizedTest
   @MethodSource("geometries")
   void backwardMatchesFiniteDifferences(ConvGeom g) {
