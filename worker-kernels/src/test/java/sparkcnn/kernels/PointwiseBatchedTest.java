@@ -3,12 +3,14 @@ package sparkcnn.kernels;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
  * How the batched pointwise convolution splits a batch into runs of images: every image once, in order, each run
  * within the budget (or one image where an image alone is over it), the fewest runs that allows, and their lengths
- * one apart at most. (The products themselves are checked against the naive loops in {@link ConvTunerTest}.)
+ * one apart at most. The products are checked against the naive loops here for planes gathered straight into
+ * GEMM's packed panels (whole panels a plane) and through a plain copy, and in {@link ConvTunerTest}.
  */
 class PointwiseBatchedTest {
   @Test
@@ -36,5 +38,34 @@ class PointwiseBatchedTest {
     int runs = PointwiseBatched.runs(64, 144 * 256, 1 << 18);
     assertEquals(10, runs);
     assertEquals(6, PointwiseBatched.runStart(64, runs, 1));
+  }
+
+  /**
+   * Forward (with bias) and backward data against the naive loops: planes of one and several packed panels
+   * (8x8, 16x16 with NR = 32), and of a piece of one (7x7, 2x2), grouped, over several runs of images (a budget
+   * of 256 K floats: 144 channels of 32x32 take one image a run), on garbage in the outputs.
+   */
+  @Test
+  void productsMatchTheNaiveLoopsWhetherPlanesArePackedWholeOrCopied() {
+    ConvGeom[] geoms = {ConvGeom.of(3, 24, 8, 8, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2),
+        ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1), ConvGeom.of(4, 30, 7, 7, 20, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4)};
+    for (ConvGeom g : geoms) {
+      SplittableRandom rnd = new SplittableRandom(g.hashCode());
+      float[] x = Rand.floats(rnd, g.inputSize());
+      float[] w = Rand.floats(rnd, g.weightSize());
+      float[] b = Rand.floats(rnd, g.k());
+      float[] dy = Rand.floats(rnd, g.outputSize());
+      float[] y = Rand.floats(rnd, g.outputSize());
+      float[] yRef = new float[g.outputSize()];
+      Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+      Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
+      Rand.assertClose(yRef, y, 1e-5, "forward " + g);
+      float[] dx = Rand.floats(rnd, g.inputSize());
+      float[] dxRef = new float[g.inputSize()];
+      Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+      Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+      Rand.assertClose(dxRef, dx, 1e-5, "backward data " + g);
+    }
   }
 }
