@@ -32,13 +32,13 @@ public enum ConvAlgorithm {
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
   DEPTHWISE_TAPS("depthwise-taps"),
   /**
-   * Winograd F(2x2, 3x3): 16 GEMMs on transformed tiles ({@link WinogradConv}; 3x3 stride 1; weights up to 64
-   * channels).
+   * Winograd F(2x2, 3x3): 16 GEMMs on transformed tiles ({@link WinogradConv}; 3x3 stride 1; weight gradients up
+   * to 64 x 64 channels, {@link WinogradConv#supportsWeights}).
    */
   WINOGRAD("winograd"),
   /**
    * Winograd F(4x4, 3x3) and F(4x4, 5x5): 36 or 64 GEMMs on transformed tiles ({@link WinogradConv}; stride 1;
-   * weights up to 32 channels).
+   * weight gradients up to 40 x 40 and 32 x 32 channels).
    */
   WINOGRAD_4X4("winograd-4x4"),
   /** Through the FFT ({@link FftConv2d}; stride 1, undilated, one group); tried for kernels of 5x5 and up. */
@@ -79,7 +79,9 @@ public enum ConvAlgorithm {
    * these layers) stays a candidate of the tuner only.
    */
   private static boolean winogradWeightsPay(ConvGeom g) {
-    return Math.min(g.c(), g.k()) >= 32 && Math.min(g.p(), g.q()) >= 32;
+    // Measured with AVX-512's 16 lanes only: GemmNT's tile keeps 21 vectors live, past AVX2's 16 registers.
+    return Simd.AVAILABLE && Simd.LANES >= 16 && Math.min(g.c(), g.k()) >= 32 && Math.max(g.c(), g.k()) <= 64
+        && Math.min(g.p(), g.q()) >= 32;
   }
 
   /**

@@ -85,9 +85,10 @@ final class WinogradConv {
   }
 
   /**
-   * Whether the weight gradient runs here for g: {@link #supports}, and each thread's lane-wise accumulators (alpha^2
-   * of {@link GemmNT}'s, each K x C rounded up to its tile) at most 4 MB with 16 lanes: 64 channels in and out
-   * under F(2x2, 3x3), 32 under F(4x4, 3x3). Past that they would stream from memory at every block.
+   * Whether the weight gradient runs here for g: {@link #supports}, and a chunk's lane-wise accumulators (alpha^2
+   * of {@link GemmNT}'s, each K x C rounded up to its tile) at most 4 MB with 16 lanes: K x C up to 64 x 64
+   * channels under F(2x2, 3x3) (or 32 x 128), 40 x 40 under F(4x4, 3x3), 32 x 32 under F(4x4, 5x5). Past that
+   * they would stream from memory at every block.
    */
   boolean supportsWeights(ConvGeom g) {
     if (!supports(g)) {
@@ -108,8 +109,8 @@ final class WinogradConv {
    * to alpha x alpha, and dL/dg = G^T (dL/dU) G. The weight gradient is then alpha^2 products Z_e (K x tiles) times
    * V_e^T (tiles x C) and one transform back per (k, c): F(2x2, 3x3) does 2.25 times fewer multiply-adds than
    * the direct weight gradient, F(4x4, 3x3) 4 times. The products reduce over the tiles, which both operands hold
-   * along their rows: {@link GemmNT}'s dot products, into lane-wise accumulators per thread and position, folded
-   * once at the end. Blocks and the input's transform are the forward's; needs {@link #supportsWeights}.
+   * along their rows: {@link GemmNT}'s dot products, into lane-wise accumulators per chunk of blocks and position,
+   * folded once at the end. Blocks and the input's transform are the forward's; needs {@link #supportsWeights}.
    */
   void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     WinogradMatrices t = matrices(g);
@@ -122,25 +123,26 @@ final class WinogradConv {
     // of L2 as the forward's, 61 at L2, 72 at 2x, 71 at 4x and 8x; 64 channels of 56x56: 54, 68, 92, 101, 100.
     Tiling tiling = Tiling.of(g, t, 4L * CacheSizes.l2());
     int blocks = (tiling.rows + tiling.rowsPerBlock - 1) / tiling.rowsPerBlock;
-    float[][] accs = new float[Parallel.chunks(blocks)][];
+    // The chunks' accumulators side by side in the calling thread's scratch, not each in its runner's: a pool
+    // thread may run two chunks of one call (work stealing), or start another call's before this one reads them.
+    int chunks = Parallel.chunks(blocks);
+    int perChunk = positions * accSize;
+    float[] accs = Scratch.floats(Scratch.PACKED_W, chunks * perChunk);
+    Arrays.fill(accs, 0, chunks * perChunk, 0f);
     Parallel.forRange(blocks, (lo, hi, chunk) -> {
-      // Each thread's own scratch array: read below, after the threads are done and before they run anything.
-      float[] acc = Scratch.floats(Scratch.PACKED_W, positions * accSize);
-      Arrays.fill(acc, 0, positions * accSize, 0f);
       // The frames' gather maps by the length of a run of tile rows (at most two lengths occur).
       int[][] inMaps = new int[tiling.tilesH + 1][];
       int[][] outMaps = new int[tiling.tilesH + 1][];
       for (int b = lo; b < hi; b++) {
         int row0 = b * tiling.rowsPerBlock;
-        weightBlock(t, x, xOff, dy, dyOff, g, tiling, row0, Math.min(tiling.rows, row0 + tiling.rowsPerBlock), acc,
-            accSize, inMaps, outMaps);
+        weightBlock(t, x, xOff, dy, dyOff, g, tiling, row0, Math.min(tiling.rows, row0 + tiling.rowsPerBlock), accs,
+            chunk * perChunk, accSize, inMaps, outMaps);
       }
-      accs[chunk] = acc;
     });
     float[] grad = new float[positions * k * c];
-    for (float[] acc : accs) {
+    for (int chunk = 0; chunk < chunks; chunk++) {
       for (int e = 0; e < positions; e++) {
-        GemmNT.reduceInto(acc, e * accSize, k, c, grad, e * k * c, c);
+        GemmNT.reduceInto(accs, chunk * perChunk + e * accSize, k, c, grad, e * k * c, c);
       }
     }
     // dw (k, c) += G^T (dL/dU) G: the transpose of the filter transform U = (G x G) g.
@@ -156,9 +158,12 @@ final class WinogradConv {
     }
   }
 
-  /** Tile rows [row0, row1) of the batch into the weight gradient's accumulators: both transforms, alpha^2 products. */
+  /**
+   * Tile rows [row0, row1) of the batch into the weight gradient's accumulators at acc[accOff]: both transforms,
+   * alpha^2 products.
+   */
   private static void weightBlock(WinogradMatrices t, float[] x, int xOff, float[] dy, int dyOff, ConvGeom g,
-      Tiling tiling, int row0, int row1, float[] acc, int accSize, int[][] inMaps, int[][] outMaps) {
+      Tiling tiling, int row0, int row1, float[] acc, int accOff, int accSize, int[][] inMaps, int[][] outMaps) {
     int m = t.m;
     int width = tiling.width;
     int positions = t.alpha * t.alpha;
@@ -188,7 +193,7 @@ final class WinogradConv {
     int[] vRows = new int[g.c()];
     for (int e = 0; e < positions; e++) {
       GemmNT.accumulate(g.k(), g.c(), n, z, GemmNT.evenRows(zRows, e * tiling.mStride, tiling.ld), v,
-          GemmNT.evenRows(vRows, e * tiling.vStride, tiling.ld), acc, e * accSize);
+          GemmNT.evenRows(vRows, e * tiling.vStride, tiling.ld), acc, accOff + e * accSize);
     }
   }
 
