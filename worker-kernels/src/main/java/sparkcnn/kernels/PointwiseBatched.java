@@ -167,32 +167,18 @@ final class PointwiseBatched {
 
   /**
    * {@link #gather} straight into GEMM's packed-B form ({@link Gemm#gemmPackedB}) for planes of whole panels:
-   * column j of row c at (j / NR) * channels * NR + c * NR + j % NR, a vector copy per panel row. GEMM would
-   * otherwise copy the gathered matrix once more into that form (15% of a 144 -> 24 56x56 forward, JFR); measured
-   * 1.1x on 144 -> 24 (56x56 b8, 16x16 b64) forward, one thread, alternating with the copy.
+   * column j of row c at (j / NR) * channels * NR + c * NR + j % NR, each panel of an image's plane packed from
+   * its channels by GEMM's own B packing ({@link GemmVectorKernel#copyRows}). GEMM would otherwise copy the
+   * gathered matrix once more into that form (15% of a 144 -> 24 56x56 forward, JFR); measured 1.1x on 144 -> 24
+   * (56x56 b8, 16x16 b64) forward, one thread, alternating with the copy.
    */
   private static void gatherPacked(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0,
       int images, int plane, float[] dst) {
     int nr = Gemm.NR;
     for (int i = 0; i < images; i++) {
       int from = srcOff + ((i0 + i) * totalChannels + c0) * plane;
-      int firstPanel = i * plane / nr;
-      for (int c = 0; c < channels; c++) {
-        for (int j = 0; j < plane; j += nr) {
-          Vec.copyPanelRow(src, from + c * plane + j, dst, (firstPanel + j / nr) * channels * nr + c * nr);
-        }
-      }
-    }
-  }
-
-  /** Loaded only when the Vector API is present. */
-  private static final class Vec {
-    static final jdk.incubator.vector.VectorSpecies<Float> S = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-
-    /** dst[to, to + NR) = src[at, at + NR): one row of a packed panel, NR a whole number of vectors. */
-    static void copyPanelRow(float[] src, int at, float[] dst, int to) {
-      for (int j = 0; j < Gemm.NR; j += S.length()) {
-        jdk.incubator.vector.FloatVector.fromArray(S, src, at + j).intoArray(dst, to + j);
+      for (int j = 0; j < plane; j += nr) {
+        GemmVectorKernel.copyRows(channels, src, from + j, plane, dst, (i * plane + j) / nr * channels * nr);
       }
     }
   }

@@ -490,7 +490,6 @@ final class WinogradConv {
     }
   }
 
-
   /**
    * The scalar transforms, both directions: T D T^T for tiles [0, n), T given by its sparse rows (B^T on the way in,
    * A^T on the way out) over alpha columns; tile element (a, b) at src[base + rowOff[a] + colOff[b] + tile], output
