@@ -166,7 +166,7 @@ public enum ConvAlgorithm {
       return DEPTHWISE_LANES;
     }
     if (DEPTHWISE_PLANES.supports(g, pass)
-        && (DepthwisePlanes.fitsL1(g) || DepthwiseSweep.applies(g.r(), g.s(), g.strideH())
+        && (DepthwisePlanes.fitsL1(g) || DepthwisePlanes.swept(g)
             || (pass == Pass.BACKWARD_DATA && strided))) {
       return DEPTHWISE_PLANES;
     }

@@ -29,6 +29,14 @@ final class DepthwisePlanes {
 
 
   /**
+   * Whether the filter is swept ({@link DepthwiseSweep#applies}, 3x3 and 5x5) rather than summed over flattened
+   * planes: at stride 1 or 2 both ways (a stride of 1 one way and 2 the other takes the flattened sum).
+   */
+  static boolean swept(ConvGeom g) {
+    return DepthwiseSweep.applies(g.r(), g.s(), g.strideH()) && g.strideW() == g.strideH();
+  }
+
+  /**
    * Whether one padded input plane fits in L1: above that the taps' runs come from L2, and for filters that
    * {@link DepthwiseSweep} does not take, forward and the weight gradient ran faster on {@link DepthwiseRows},
    * whose row ring stays in L1 (measured on 112x112 planes before the frames were filled row by row).
@@ -50,7 +58,7 @@ final class DepthwisePlanes {
     int q = g.q();
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
-    boolean sweep = DepthwiseSweep.applies(r, s, g.strideH());
+    boolean sweep = swept(g);
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
       float[] z = Scratch.floats(Scratch.COLUMNS, Math.max(count, p * q) + lanes);
@@ -58,22 +66,35 @@ final class DepthwisePlanes {
       int[] offs = f.offsets();
       float[] wts = new float[r * s];
       for (int plane = lo; plane < hi; plane++) {
-        f.fill(x, xOff + plane * g.h() * g.w(), xp);
+        int xPlane = xOff + plane * g.h() * g.w();
         System.arraycopy(w, wOff + (plane % g.c()) * r * s, wts, 0, r * s);
         int yPlane = yOff + plane * p * q;
         if (sweep) {
           // Straight into y, the bias added in registers: no second pass over the plane unless an activation. Its
           // stores reach a vector past the plane, into this thread's next planes (written later); the last planes
-          // go through z.
+          // go through z. At stride 1, from x itself where DepthwiseUnpaddedSweep.inPlace says so.
           boolean direct = (plane + 1L) * p * q + lanes <= (long) hi * p * q;
-          DepthwiseSweep.combine(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, wts, r,
-              b == null ? 0f : b[bOff + plane % g.c()], direct ? y : z, direct ? yPlane : 0, p, q);
+          float bias = b == null ? 0f : b[bOff + plane % g.c()];
+          if (g.strideH() == 1
+              && DepthwiseUnpaddedSweep.inPlace(x, xPlane, g.h(), g.w(), g.padTop(), g.padLeft(), r, p, q)) {
+            DepthwiseUnpaddedSweep.combine(x, xPlane, g.h(), g.w(), g.padTop(), g.padLeft(), wts, r, bias,
+                direct ? y : z, direct ? yPlane : 0, p, q);
+          } else if (g.strideH() == 1) {
+            f.fill(x, xPlane, xp);
+            DepthwiseUnpaddedSweep.combine(xp, 0, f.rows, f.width, 0, 0, wts, r, bias, direct ? y : z,
+                direct ? yPlane : 0, p, q);
+          } else {
+            f.fill(x, xPlane, xp);
+            DepthwiseSweep.combine(xp, 2 * f.rows * f.width, f.width, offs, wts, r, bias, direct ? y : z,
+                direct ? yPlane : 0, p, q);
+          }
           if (!direct) {
             System.arraycopy(z, 0, y, yPlane, p * q);
           }
           act.apply(y, yPlane, p * q);
           continue;
         }
+        f.fill(x, xPlane, xp);
         DepthwiseRowMath.combineWhole(xp, offs, wts, r * s, z, 0, count, spill);
         if (b != null || act != Activations.Fn.NONE) {
           Conv2dKernels.biasAct(b, bOff + plane % g.c(), act, z, 0, count);
@@ -108,9 +129,13 @@ final class DepthwisePlanes {
     // At stride 1, dx is the forward sum over dy with the filter turned half a circle: a sweep, when it takes it.
     // At stride 2 it is that sum over dy spread onto the input's grid (dy (i, j) at (2i, 2j), zeros between), four
     // times the multiply-adds, but at the sweep's speed instead of the phases' (see spread).
-    boolean sweep = DepthwiseSweep.applies(r, s, 1) && (sh == 1 && sw == 1 || sh == 2 && sw == 2);
-    int frameW = sh == 1 ? wd : g.w() + g.padLeft() + s - 1;
-    int frameH = sh == 1 ? hd : g.h() + g.padTop() + r - 1;
+    boolean sweep = swept(g);
+    // The sweep's frame: dy padded (or spread) by the filter's reach less the forward's padding, r - 1 - padTop
+    // rows above and s - 1 - padLeft columns left, to dx's size plus the filter's.
+    int top = r - 1 - g.padTop();
+    int left = s - 1 - g.padLeft();
+    int frameW = g.w() + s - 1;
+    int frameH = g.h() + r - 1;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] dyp = Scratch.floats(Scratch.PADDED, Math.max(hd * wd, frameH * frameW) + lanes);
       // One region per stride phase (e, f), each laid out like dyp: row m of the phase at (m - m0) * wd.
@@ -124,22 +149,25 @@ final class DepthwisePlanes {
         int wPlane = wOff + (plane % g.c()) * r * s;
         int dxPlane = dxOff + plane * g.h() * g.w();
         if (sweep) {
-          if (sh == 1) {
-            FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, r - 1, s - 1, hd, wd, dyp);
-          } else {
-            spread(dy, dyOff + plane * p * q, p, q, r - 1, s - 1, frameH, frameW, dyp);
-          }
           for (int k = 0; k < r * s; k++) {
             wts[k] = w[wPlane + r * s - 1 - k];
-          }
-          for (int l = 0; l < s; l++) {
-            offs[l] = g.padTop() * frameW + g.padLeft() + l;
           }
           // Straight into dx but for the last planes, as in forward.
           int size = g.h() * g.w();
           boolean direct = (plane + 1L) * size + lanes <= (long) hi * size;
-          DepthwiseSweep.combine(dyp, 0, frameW, 1, offs, wts, r, 0f, direct ? dx : z, direct ? dxPlane : 0, g.h(),
-              g.w());
+          int dyPlane = dyOff + plane * p * q;
+          if (sh == 1 && DepthwiseUnpaddedSweep.inPlace(dy, dyPlane, p, q, top, left, r, g.h(), g.w())) {
+            DepthwiseUnpaddedSweep.combine(dy, dyPlane, p, q, top, left, wts, r, 0f, direct ? dx : z,
+                direct ? dxPlane : 0, g.h(), g.w());
+          } else {
+            if (sh == 1) {
+              FramedPlanes.pad(dy, dyPlane, p, q, top, left, frameH, frameW, dyp);
+            } else {
+              spread(dy, dyPlane, p, q, top, left, frameH, frameW, dyp);
+            }
+            DepthwiseUnpaddedSweep.combine(dyp, 0, frameH, frameW, 0, 0, wts, r, 0f, direct ? dx : z,
+                direct ? dxPlane : 0, g.h(), g.w());
+          }
           if (!direct) {
             System.arraycopy(z, 0, dx, dxPlane, size);
           }
@@ -239,7 +267,7 @@ final class DepthwisePlanes {
     int q = g.q();
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
-    boolean sweep = DepthwiseSweep.applies(r, s, g.strideH());
+    boolean sweep = swept(g);
     // Swept, dy's rows are whole vectors wide (zeros past q); flattened, they are the frame's width.
     int dyWidth = sweep ? (q + lanes - 1) / lanes * lanes : f.width;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
@@ -257,6 +285,8 @@ final class DepthwisePlanes {
           // Past each dy row's q values, zeros: the dropped positions add nothing.
           FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, sweep ? p + r - 1 : p, dyWidth, dyz);
           if (sweep) {
+            // The frame, not x in place: clearing the lanes outside the plane, as the forward does, made this
+            // sweep 2.4x slower (one blend per load, 72 against 30 GFLOP/s on a 32x32 plane in L1).
             DepthwiseSweep.dots(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, r, dyz, 0, dyWidth, p,
                 acc, (c - lo) * taps);
             continue;
@@ -294,8 +324,7 @@ final class DepthwisePlanes {
       // A swept stride-2 frame is a vector wide at least: each plane row then splits into both column phases from
       // one pair of loads, where narrower phases took a pair per phase row, written phase by phase (16x16 planes,
       // 9-wide phases: that split was half the forward's time). The sweep's vectors per row stay the same.
-      boolean swept = g.strideW() == 2 && DepthwiseSweep.applies(g.r(), g.s(), g.strideH());
-      width = swept ? Math.max(phaseWidth, DepthwiseRowMath.lanes()) : phaseWidth;
+      width = g.strideW() == 2 && swept(g) ? Math.max(phaseWidth, DepthwiseRowMath.lanes()) : phaseWidth;
       size = g.strideH() * g.strideW() * rows * width;
       count = (g.p() - 1) * width + g.q();
     }

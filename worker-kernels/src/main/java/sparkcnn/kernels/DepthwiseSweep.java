@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Square 3x3 and 5x5 depthwise filters at row stride 1 or 2, swept down a padded frame one vector-wide column at a
- * time: each input row's taps are loaded once and feed, from registers, every output row they reach.
+ * time: each input row's taps are loaded once and feed, from registers, every output row they reach. The forward
+ * sum at stride 1 is {@link DepthwiseUnpaddedSweep}'s, which needs no frame where the plane fits L1.
  *
  * <p>Why: a flattened weighted sum ({@link DepthwiseRowMath#combine}) loads a vector per multiply-add, and with
  * 512-bit vectors almost every such load straddles two cache lines; measured there at 1.75-2.9 cycles per FMA on
@@ -17,30 +18,29 @@ import jdk.incubator.vector.VectorSpecies;
 final class DepthwiseSweep {
   private DepthwiseSweep() {}
 
-  /** Whether {@link #combine} takes an r x s filter at row stride sh. */
+  /**
+   * Whether an r x s filter at row stride sh is swept: by {@link #combine} at stride 2 and {@link
+   * DepthwiseUnpaddedSweep#combine} at stride 1, by {@link #dots} at both.
+   */
   static boolean applies(int r, int s, int sh) {
     return Simd.AVAILABLE && r == s && (r == 3 || r == 5) && (sh == 1 || sh == 2);
   }
 
   /**
-   * dst[dstOff + i * q + j] = bias + the sum over taps (a, b) of wts[a * r + b] * src[row(i * sh + a) + col[b] + j],
-   * for i &lt; p, j &lt; q (a dense plane), where row(u) = (u % sh) * phaseStride + (u / sh) * width: the frame's
-   * padded row u lies in row phase u % sh. src must be readable up to q rounded up to whole vectors past each
+   * dst[dstOff + i * q + j] = bias + the sum over taps (a, b) of wts[a * r + b] * src[row(2i + a) + col[b] + j],
+   * for i &lt; p, j &lt; q (a dense plane), where row(u) = (u % 2) * phaseStride + (u / 2) * width: the frame's
+   * padded row u lies in row phase u % 2 (stride 2). src must be readable up to q rounded up to whole vectors past each
    * row's columns. Every store is a whole vector (a row's last one reaches into the next rows, which are written
    * after it), so up to a vector past the plane is overwritten too: a partial store ran the sweep at a third of
    * its speed on 14x14 planes.
    */
-  static void combine(float[] src, int phaseStride, int width, int sh, int[] col, float[] wts, int r, float bias,
+  static void combine(float[] src, int phaseStride, int width, int[] col, float[] wts, int r, float bias,
       float[] dst, int dstOff, int p, int q) {
-    // One method per filter size and stride, each with its own JIT profile: with the strides as two branches of
-    // one method, a stride-2 layer run after a stride-1 one ran at a third of its speed (measured 5 against 18
-    // GFLOP/s), the branch compiled as rarely taken.
-    if (r == 3 && sh == 1) {
-      Vec.sweep3(src, width, col, wts, bias, dst, dstOff, p, q);
-    } else if (r == 3) {
+    // One method per filter size and stride (stride 1 in DepthwiseUnpaddedSweep), each with its own JIT profile:
+    // with the strides as two branches of one method, a stride-2 layer run after a stride-1 one ran at a third of
+    // its speed (measured 5 against 18 GFLOP/s), the branch compiled as rarely taken.
+    if (r == 3) {
       Vec.sweep3s2(src, phaseStride, width, col, wts, bias, dst, dstOff, p, q);
-    } else if (sh == 1) {
-      Vec.sweep5(src, width, col, wts, bias, dst, dstOff, p, q);
     } else {
       Vec.sweep5s2(src, phaseStride, width, col, wts, bias, dst, dstOff, p, q);
     }
@@ -89,39 +89,6 @@ final class DepthwiseSweep {
     }
 
     /**
-     * 3x3, stride 1: input row u completes output row u - 2 (filter row 2), continues row u - 1 (filter row 1)
-     * and starts row u (filter row 0). The first two rows only start sums, so nothing is stored before row 2.
-     */
-    static void sweep3(float[] src, int width, int[] col, float[] wts, float bias,
-        float[] dst, int dstOff, int p, int q) {
-      FloatVector w00 = w(wts, 0), w01 = w(wts, 1), w02 = w(wts, 2);
-      FloatVector w10 = w(wts, 3), w11 = w(wts, 4), w12 = w(wts, 5);
-      FloatVector w20 = w(wts, 6), w21 = w(wts, 7), w22 = w(wts, 8);
-      int l = S.length();
-      FloatVector b0 = FloatVector.broadcast(S, bias);
-      // The last, partial column of vectors first: its stores reach into the next rows, written after them.
-      for (int j = (q - 1) / l * l; j >= 0; j -= l) {
-        int c0 = col[0] + j;
-        int c1 = col[1] + j;
-        int c2 = col[2] + j;
-        FloatVector two = b0;
-        FloatVector one = b0;
-        int d = dstOff + j - 2 * q;
-        for (int u = 0, o = 0; u < p + 2; u++, o += width, d += q) {
-          FloatVector x0 = x(src, o + c0);
-          FloatVector x1 = x(src, o + c1);
-          FloatVector x2 = x(src, o + c2);
-          FloatVector done = two.add(x2.fma(w22, x1.fma(w21, x0.mul(w20))));
-          two = one.add(x2.fma(w12, x1.fma(w11, x0.mul(w10))));
-          one = b0.add(x2.fma(w02, x1.fma(w01, x0.mul(w00))));
-          if (u >= 2) {
-            done.intoArray(dst, d);
-          }
-        }
-      }
-    }
-
-    /**
      * 3x3, stride 2: output row i reads padded rows 2i (phase 0, row i), 2i + 1 (phase 1, row i) and 2i + 2
      * (phase 0, row i + 1), so phase-0 row i completes output row i - 1 and starts row i.
      */
@@ -156,48 +123,6 @@ final class DepthwiseSweep {
           x1 = x(src, o1 + c1);
           x2 = x(src, o1 + c2);
           open = open.add(x2.fma(w12, x1.fma(w11, x0.mul(w10))));
-        }
-      }
-    }
-
-    /**
-     * 5x5, stride 1: input row u completes output row u - 4, continues rows u - 3 to u - 1 and starts row u.
-     */
-    static void sweep5(float[] src, int width, int[] col, float[] wts, float bias,
-        float[] dst, int dstOff, int p, int q) {
-      FloatVector w00 = w(wts, 0), w01 = w(wts, 1), w02 = w(wts, 2), w03 = w(wts, 3), w04 = w(wts, 4);
-      FloatVector w10 = w(wts, 5), w11 = w(wts, 6), w12 = w(wts, 7), w13 = w(wts, 8), w14 = w(wts, 9);
-      FloatVector w20 = w(wts, 10), w21 = w(wts, 11), w22 = w(wts, 12), w23 = w(wts, 13), w24 = w(wts, 14);
-      FloatVector w30 = w(wts, 15), w31 = w(wts, 16), w32 = w(wts, 17), w33 = w(wts, 18), w34 = w(wts, 19);
-      FloatVector w40 = w(wts, 20), w41 = w(wts, 21), w42 = w(wts, 22), w43 = w(wts, 23), w44 = w(wts, 24);
-      int l = S.length();
-      FloatVector b0 = FloatVector.broadcast(S, bias);
-      // The last, partial column of vectors first: its stores reach into the next rows, written after them.
-      for (int j = (q - 1) / l * l; j >= 0; j -= l) {
-        int c0 = col[0] + j;
-        int c1 = col[1] + j;
-        int c2 = col[2] + j;
-        int c3 = col[3] + j;
-        int c4 = col[4] + j;
-        FloatVector four = b0;
-        FloatVector three = b0;
-        FloatVector two = b0;
-        FloatVector one = b0;
-        int d = dstOff + j - 4 * q;
-        for (int u = 0, o = 0; u < p + 4; u++, o += width, d += q) {
-          FloatVector x0 = x(src, o + c0);
-          FloatVector x1 = x(src, o + c1);
-          FloatVector x2 = x(src, o + c2);
-          FloatVector x3 = x(src, o + c3);
-          FloatVector x4 = x(src, o + c4);
-          FloatVector done = four.add(x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.mul(w40))))));
-          four = three.add(x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.mul(w30))))));
-          three = two.add(x4.fma(w24, x3.fma(w23, x2.fma(w22, x1.fma(w21, x0.mul(w20))))));
-          two = one.add(x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.mul(w10))))));
-          one = b0.add(x4.fma(w04, x3.fma(w03, x2.fma(w02, x1.fma(w01, x0.mul(w00))))));
-          if (u >= 4) {
-            done.intoArray(dst, d);
-          }
         }
       }
     }

@@ -211,6 +211,75 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The sweep straight from the unpadded plane, for 3x3 and 5x5 filters and every padding on each side from none to
+   * the filter's reach less one, on planes from one row and column to several vectors wide: equal to the naive sum,
+   * with NaN all around the plane in x (the lanes a load takes from outside the plane must be cleared, not weighted
+   * by zero) and in dst before the plane (which the sweep must not write; it may write a vector past it).
+   */
+  @Test
+  void unpaddedSweepMatchesTheNaiveSumForEveryPadding() {
+    int l = Simd.LANES;
+    int checked = 0;
+    for (int r : new int[] {3, 5}) {
+      for (int rows : new int[] {1, 2, 7, 12}) {
+        for (int cols : new int[] {1, 5, l, l + 3, 3 * l - 1}) {
+          for (int top = 0; top < r; top++) {
+            for (int bottom = 0; bottom < r; bottom++) {
+              for (int left = 0; left < r; left++) {
+                for (int right = 0; right < r; right++) {
+                  int p = rows + top + bottom - r + 1;
+                  int q = cols + left + right - r + 1;
+                  if (p < 1 || q < 1) {
+                    continue;
+                  }
+                  String at = r + "x" + r + " " + rows + "x" + cols + " padded " + top + "/" + bottom + "/" + left
+                      + "/" + right;
+                  SplittableRandom rnd = new SplittableRandom(at.hashCode());
+                  int margin = 2 * l + 8;
+                  float[] x = new float[margin + rows * cols + margin];
+                  java.util.Arrays.fill(x, Float.NaN);
+                  System.arraycopy(Rand.floats(rnd, rows * cols), 0, x, margin, rows * cols);
+                  float[] w = Rand.floats(rnd, r * r);
+                  float bias = (float) rnd.nextDouble(-1, 1);
+                  boolean applies = DepthwiseUnpaddedSweep.applies(x, margin, rows, cols, top, left, r, p, q);
+                  assertEquals(Simd.AVAILABLE, applies, at);
+                  if (!applies) {
+                    continue;
+                  }
+                  float[] dst = guarded(p * q + l);
+                  DepthwiseUnpaddedSweep.combine(x, margin, rows, cols, top, left, w, r, bias, dst, GUARD, p, q);
+                  float[] naive = new float[p * q];
+                  for (int i = 0; i < p; i++) {
+                    for (int j = 0; j < q; j++) {
+                      double sum = bias;
+                      for (int a = 0; a < r; a++) {
+                        for (int b = 0; b < r; b++) {
+                          int u = i + a - top;
+                          int v = j + b - left;
+                          if (u >= 0 && u < rows && v >= 0 && v < cols) {
+                            sum += (double) w[a * r + b] * x[margin + u * cols + v];
+                          }
+                        }
+                      }
+                      naive[i * q + j] = (float) sum;
+                    }
+                  }
+                  Rand.assertClose(naive, java.util.Arrays.copyOfRange(dst, GUARD, GUARD + p * q), 1e-5, at);
+                  for (int i = 0; i < GUARD; i++) {
+                    assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
+                  }
+                  checked++;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    assertTrue(!Simd.AVAILABLE || checked > 1000, "checked " + checked);
+  }
+
+  /**
    * The swept weight gradient sums whole vectors down the frame, so its lanes past each row and its rows past the
    * plane must read zeros it wrote itself: with every scratch buffer full of NaN beforehand (what an earlier
    * kernel may leave there), dw still equals the naive loops' on the shapes the sweep takes.

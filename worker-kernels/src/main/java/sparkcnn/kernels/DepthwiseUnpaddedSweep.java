@@ -1,0 +1,204 @@
+package sparkcnn.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The stride-1 sweep of a 3x3 or 5x5 depthwise filter ({@link DepthwiseSweep} has stride 2 and the reasons for
+ * sweeping), read straight from the unpadded plane: no frame. A frame, where the caller still makes one, is a
+ * plane with no padding to it.
+ *
+ * <p>Why: filling the padded frame was a quarter to over a third of the stride-1 forward (JFR, one AMD EPYC
+ * thread: 37% on 112x112 and 32x32 planes, 24% on 14x14). The frame's only job is the zeros around the plane,
+ * and those cost nothing to skip: rows above and below the plane contribute nothing, so the sweep starts at the
+ * plane's first row with its running sums at the bias and ends by storing the sums still open; columns left and
+ * right of it are lanes cleared after the load, in the strips at the plane's edges only (a blend per load there,
+ * none inside). The weight gradient's sweep ({@link DepthwiseSweep#dots}) still reads a frame: with the same
+ * blends its loop ran 2.4x slower (30 against 72 GFLOP/s on a 32x32 plane in L1; C2 on Java 17, one blend alone
+ * costing as much), where the forward's did not slow down.
+ */
+final class DepthwiseUnpaddedSweep {
+  private DepthwiseUnpaddedSweep() {}
+
+  /**
+   * Whether the plane is best swept in place: {@link #applies}, and the input and output planes together in L1.
+   * Otherwise the caller copies it into a padded frame and sweeps that (with no padding).
+   *
+   * <p>Why L1: the sweep walks each plane a vector-wide column at a time, and a load or store straddling two
+   * columns' cache lines finds the line again only if it stayed in L1. On 112x112 planes (49 KB each way) it did
+   * not: 18-20 GFLOP/s against the frame's 27-29 (one AMD EPYC thread), where 56x56 went from 27-29 to 49-50.
+   */
+  static boolean inPlace(float[] x, int plane, int rows, int cols, int padTop, int padLeft, int r, int p, int q) {
+    return 4L * ((long) rows * cols + (long) p * q) <= CacheSizes.l1()
+        && applies(x, plane, rows, cols, padTop, padLeft, r, p, q);
+  }
+
+  /**
+   * Whether {@link #combine} takes an r x r filter (3 or 5) at stride 1 over a rows x cols plane at
+   * x[plane] with these paddings into p x q: every padding within the filter's reach, and every vector load inside
+   * x (the first and last planes of a tensor may not be).
+   */
+  static boolean applies(float[] x, int plane, int rows, int cols, int padTop, int padLeft, int r, int p, int q) {
+    int padBottom = p + r - 1 - padTop - rows;
+    int padRight = q + r - 1 - padLeft - cols;
+    if (!DepthwiseSweep.applies(r, r, 1) || padTop < 0 || padTop >= r || padLeft < 0 || padLeft >= r
+        || padBottom < 0 || padBottom >= r || padRight < 0 || padRight >= r) {
+      return false;
+    }
+    int l = Simd.LANES;
+    long last = plane + (long) (rows - 1) * cols + (q - 1) / l * l - padLeft + r - 1 + l;
+    return plane - padLeft >= 0 && last <= x.length;
+  }
+
+  /**
+   * dst[dstOff + i * q + j] = bias + the sum over taps (a, b) of wts[a * r + b] * x(i + a - padTop, j + b - padLeft)
+   * for i &lt; p, j &lt; q, x(u, v) being x[plane + u * cols + v] inside the rows x cols plane and zero outside it.
+   * Stores whole vectors as {@link DepthwiseSweep#combine} does: up to a vector past the plane is overwritten.
+   */
+  static void combine(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, int r,
+      float bias, float[] dst, int dstOff, int p, int q) {
+    if (r == 3) {
+      Vec.sweep3(x, plane, rows, cols, padTop, padLeft, wts, bias, dst, dstOff, p, q);
+    } else {
+      Vec.sweep5(x, plane, rows, cols, padTop, padLeft, wts, bias, dst, dstOff, p, q);
+    }
+  }
+
+  /** Loaded only when the Vector API is present. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
+
+    private static FloatVector w(float[] wts, int t) {
+      return FloatVector.broadcast(S, wts[t]);
+    }
+
+    /** The lanes whose column first + lane lies outside [0, cols): padding, cleared after the load. */
+    private static VectorMask<Float> outside(int first, int cols) {
+      FloatVector k = IOTA.add((float) first);
+      return k.compare(VectorOperators.LT, 0f).or(k.compare(VectorOperators.GE, (float) cols));
+    }
+
+    /** Whether a strip's loads, columns first .. first + reach + lanes - 1, all lie inside the row. */
+    private static boolean inside(int first, int reach, int cols) {
+      return first >= 0 && first + reach + S.length() <= cols;
+    }
+
+    /**
+     * 3x3: input row v (padded row u = v + padTop) completes output row u - 2, continues u - 1 and starts u, as in
+     * {@link DepthwiseSweep}; the padded rows above the plane would only have added zeros to sums at the bias,
+     * and those below complete the sums still open, stored after the plane's last row.
+     */
+    static void sweep3(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, float bias,
+        float[] dst, int dstOff, int p, int q) {
+      FloatVector w00 = w(wts, 0), w01 = w(wts, 1), w02 = w(wts, 2);
+      FloatVector w10 = w(wts, 3), w11 = w(wts, 4), w12 = w(wts, 5);
+      FloatVector w20 = w(wts, 6), w21 = w(wts, 7), w22 = w(wts, 8);
+      int l = S.length();
+      FloatVector b0 = FloatVector.broadcast(S, bias);
+      FloatVector zero = FloatVector.zero(S);
+      int padBottom = p + 2 - padTop - rows;
+      // The last, partial column of vectors first: its stores reach into the next rows, written after them.
+      for (int j = (q - 1) / l * l; j >= 0; j -= l) {
+        int first = j - padLeft;
+        boolean edge = !inside(first, 2, cols);
+        VectorMask<Float> out0 = outside(first, cols);
+        VectorMask<Float> out1 = outside(first + 1, cols);
+        VectorMask<Float> out2 = outside(first + 2, cols);
+        FloatVector two = b0;
+        FloatVector one = b0;
+        int d = dstOff + j + (padTop - 2) * q;
+        for (int v = 0, o = plane + first; v < rows; v++, o += cols, d += q) {
+          FloatVector x0 = FloatVector.fromArray(S, x, o);
+          FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
+          FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
+          if (edge) {
+            x0 = x0.blend(zero, out0);
+            x1 = x1.blend(zero, out1);
+            x2 = x2.blend(zero, out2);
+          }
+          FloatVector done = two.add(x2.fma(w22, x1.fma(w21, x0.mul(w20))));
+          two = one.add(x2.fma(w12, x1.fma(w11, x0.mul(w10))));
+          one = b0.add(x2.fma(w02, x1.fma(w01, x0.mul(w00))));
+          if (v + padTop >= 2) {
+            done.intoArray(dst, d);
+          }
+        }
+        // The rows below the plane add nothing: each completes the oldest open sum, output rows below, below + 1
+        // (if the plane is shorter than the filter, the first may lie above the output).
+        int below = padTop + rows - 2;
+        if (padBottom >= 1 && below >= 0) {
+          two.intoArray(dst, d);
+        }
+        if (padBottom >= 2 && below + 1 >= 0) {
+          one.intoArray(dst, d + q);
+        }
+      }
+    }
+
+    /** 5x5: as {@link #sweep3}, input row v (padded row u) completing output row u - 4 and opening row u. */
+    static void sweep5(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, float bias,
+        float[] dst, int dstOff, int p, int q) {
+      FloatVector w00 = w(wts, 0), w01 = w(wts, 1), w02 = w(wts, 2), w03 = w(wts, 3), w04 = w(wts, 4);
+      FloatVector w10 = w(wts, 5), w11 = w(wts, 6), w12 = w(wts, 7), w13 = w(wts, 8), w14 = w(wts, 9);
+      FloatVector w20 = w(wts, 10), w21 = w(wts, 11), w22 = w(wts, 12), w23 = w(wts, 13), w24 = w(wts, 14);
+      FloatVector w30 = w(wts, 15), w31 = w(wts, 16), w32 = w(wts, 17), w33 = w(wts, 18), w34 = w(wts, 19);
+      FloatVector w40 = w(wts, 20), w41 = w(wts, 21), w42 = w(wts, 22), w43 = w(wts, 23), w44 = w(wts, 24);
+      int l = S.length();
+      FloatVector b0 = FloatVector.broadcast(S, bias);
+      FloatVector zero = FloatVector.zero(S);
+      int padBottom = p + 4 - padTop - rows;
+      for (int j = (q - 1) / l * l; j >= 0; j -= l) {
+        int first = j - padLeft;
+        boolean edge = !inside(first, 4, cols);
+        VectorMask<Float> out0 = outside(first, cols);
+        VectorMask<Float> out1 = outside(first + 1, cols);
+        VectorMask<Float> out2 = outside(first + 2, cols);
+        VectorMask<Float> out3 = outside(first + 3, cols);
+        VectorMask<Float> out4 = outside(first + 4, cols);
+        FloatVector four = b0;
+        FloatVector three = b0;
+        FloatVector two = b0;
+        FloatVector one = b0;
+        int d = dstOff + j + (padTop - 4) * q;
+        for (int v = 0, o = plane + first; v < rows; v++, o += cols, d += q) {
+          FloatVector x0 = FloatVector.fromArray(S, x, o);
+          FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
+          FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
+          FloatVector x3 = FloatVector.fromArray(S, x, o + 3);
+          FloatVector x4 = FloatVector.fromArray(S, x, o + 4);
+          if (edge) {
+            x0 = x0.blend(zero, out0);
+            x1 = x1.blend(zero, out1);
+            x2 = x2.blend(zero, out2);
+            x3 = x3.blend(zero, out3);
+            x4 = x4.blend(zero, out4);
+          }
+          FloatVector done = four.add(x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.mul(w40))))));
+          four = three.add(x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.mul(w30))))));
+          three = two.add(x4.fma(w24, x3.fma(w23, x2.fma(w22, x1.fma(w21, x0.mul(w20))))));
+          two = one.add(x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.mul(w10))))));
+          one = b0.add(x4.fma(w04, x3.fma(w03, x2.fma(w02, x1.fma(w01, x0.mul(w00))))));
+          if (v + padTop >= 4) {
+            done.intoArray(dst, d);
+          }
+        }
+        int below = padTop + rows - 4;
+        if (padBottom >= 1 && below >= 0) {
+          four.intoArray(dst, d);
+        }
+        if (padBottom >= 2 && below + 1 >= 0) {
+          three.intoArray(dst, d + q);
+        }
+        if (padBottom >= 3 && below + 2 >= 0) {
+          two.intoArray(dst, d + 2 * q);
+        }
+        if (padBottom >= 4 && below + 3 >= 0) {
+          one.intoArray(dst, d + 3 * q);
+        }
+      }
+    }
+  }
+}
