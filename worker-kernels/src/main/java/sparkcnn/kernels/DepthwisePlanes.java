@@ -72,7 +72,7 @@ final class DepthwisePlanes {
         if (sweep) {
           // Straight into y, the bias added in registers: no second pass over the plane unless an activation. Its
           // stores reach a vector past the plane, into this thread's next planes (written later); the last planes
-          // go through z. At stride 1, from x itself where DepthwiseUnpaddedSweep.inPlace says so.
+          // go through z. At stride 1, from x itself where DepthwiseUnpaddedSweep.inPlace.
           boolean direct = (plane + 1L) * p * q + lanes <= (long) hi * p * q;
           float bias = b == null ? 0f : b[bOff + plane % g.c()];
           if (g.strideH() == 1

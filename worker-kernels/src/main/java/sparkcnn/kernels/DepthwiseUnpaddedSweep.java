@@ -7,8 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The stride-1 sweep of a 3x3 or 5x5 depthwise filter ({@link DepthwiseSweep} has stride 2 and the reasons for
- * sweeping), read straight from the unpadded plane: no frame. A frame, where the caller still makes one, is a
- * plane with no padding to it.
+ * sweeping), read straight from the unpadded plane, in bands of rows that stay in L1: no frame. A frame, where the
+ * caller still makes one (the first and last planes of a tensor, whose loads would leave the array), is a plane
+ * with no padding to it.
  *
  * <p>Why: filling the padded frame was a quarter to over a third of the stride-1 forward (JFR, one AMD EPYC
  * thread: 37% on 112x112 and 32x32 planes, 24% on 14x14). The frame's only job is the zeros around the plane,
@@ -23,22 +24,9 @@ final class DepthwiseUnpaddedSweep {
   private DepthwiseUnpaddedSweep() {}
 
   /**
-   * Whether the plane is best swept in place: {@link #applies}, and the input and output planes together in L1.
-   * Otherwise the caller copies it into a padded frame and sweeps that (with no padding).
-   *
-   * <p>Why L1: the sweep walks each plane a vector-wide column at a time, and a load or store straddling two
-   * columns' cache lines finds the line again only if it stayed in L1. On 112x112 planes (49 KB each way) it did
-   * not: 18-20 GFLOP/s against the frame's 27-29 (one AMD EPYC thread), where 56x56 went from 27-29 to 49-50.
-   */
-  static boolean inPlace(float[] x, int plane, int rows, int cols, int padTop, int padLeft, int r, int p, int q) {
-    return 4L * ((long) rows * cols + (long) p * q) <= CacheSizes.l1()
-        && applies(x, plane, rows, cols, padTop, padLeft, r, p, q);
-  }
-
-  /**
-   * Whether {@link #combine} takes an r x r filter (3 or 5) at stride 1 over a rows x cols plane at
-   * x[plane] with these paddings into p x q: every padding within the filter's reach, and every vector load inside
-   * x (the first and last planes of a tensor may not be).
+   * Whether {@link #combine} takes an r x r filter (3 or 5) at stride 1 over a rows x cols plane at x[plane] with
+   * these paddings into p x q: every padding within the filter's reach, and every vector load inside x (the first
+   * and last planes of a tensor may not be).
    */
   static boolean applies(float[] x, int plane, int rows, int cols, int padTop, int padLeft, int r, int p, int q) {
     int padBottom = p + r - 1 - padTop - rows;
@@ -59,11 +47,57 @@ final class DepthwiseUnpaddedSweep {
    */
   static void combine(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, int r,
       float bias, float[] dst, int dstOff, int p, int q) {
-    if (r == 3) {
-      Vec.sweep3(x, plane, rows, cols, padTop, padLeft, wts, bias, dst, dstOff, p, q);
-    } else {
-      Vec.sweep5(x, plane, rows, cols, padTop, padLeft, wts, bias, dst, dstOff, p, q);
+    int band = bandRows(cols, q, r, p);
+    for (int i0 = 0; i0 < p; i0 += band) {
+      int i1 = Math.min(p, i0 + band);
+      // Input rows i0 - padTop .. i1 + r - 2 - padTop, inside the plane: the rows above the first band and below
+      // the last are its padding; between bands, the r - 1 rows both read.
+      int u0 = Math.max(0, i0 - padTop);
+      int u1 = Math.min(rows, i1 + r - 1 - padTop);
+      int top = u0 - (i0 - padTop);
+      if (r == 3) {
+        Vec.sweep3(x, plane + u0 * cols, u1 - u0, cols, top, padLeft, wts, bias, dst, dstOff + i0 * q, i1 - i0, q);
+      } else {
+        Vec.sweep5(x, plane + u0 * cols, u1 - u0, cols, top, padLeft, wts, bias, dst, dstOff + i0 * q, i1 - i0, q);
+      }
     }
+  }
+
+  /**
+   * Output rows per band of a p-row output: the fewest bands whose input and output rows stay within a quarter of
+   * L1, evened out; the whole plane as one band where such bands would be under {@link #MIN_BAND} rows.
+   */
+  static int bandRows(int cols, int q, int r, int p) {
+    long most = bandLimit(cols, q, r);
+    if (most < MIN_BAND) {
+      return p;
+    }
+    long bands = (p + most - 1) / most;
+    return (int) ((p + bands - 1) / bands);
+  }
+
+  /**
+   * Why a quarter of L1: the sweep walks a band a vector-wide column at a time, and a load or store straddling two
+   * columns' cache lines finds the line again only if it stayed in L1. Why at least 12 rows: the r - 1 rows two
+   * bands share are read twice. Measured on one AMD EPYC thread (32 KB L1), forward 3x3, three runs each,
+   * GFLOP/s: 56x56 planes 49-54 in bands of 8 KB (14 rows), 39-46 in 16 and 32 KB, 20-24 through the frame;
+   * 112x112 19-21 in 8 KB bands (8 rows), 11-21 in larger ones, 18-20 through the frame; 224x224 13-16 in bands
+   * of 3 rows, 21-25 through the frame.
+   */
+  private static long bandLimit(int cols, int q, int r) {
+    long floats = CacheSizes.l1() / 16 - (long) (r - 1) * cols;
+    return Math.max(0, floats / (cols + q));
+  }
+
+  private static final int MIN_BAND = 12;
+
+  /**
+   * Whether sweeping x in place pays: {@link #applies}, and the plane in bands of {@link #MIN_BAND} rows or more
+   * (or one band). Otherwise the caller frames the plane (in L2) and sweeps the frame, no faster on wide rows.
+   */
+  static boolean inPlace(float[] x, int plane, int rows, int cols, int padTop, int padLeft, int r, int p, int q) {
+    long most = bandLimit(cols, q, r);
+    return (most >= MIN_BAND || most >= p) && applies(x, plane, rows, cols, padTop, padLeft, r, p, q);
   }
 
   /** Loaded only when the Vector API is present. */
