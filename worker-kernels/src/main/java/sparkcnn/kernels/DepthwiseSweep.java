@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Square 3x3 and 5x5 depthwise filters at row stride 1 or 2, swept down a padded frame one vector-wide column at a
  * time: each input row's taps are loaded once and feed, from registers, every output row they reach. The forward
- * sum at stride 1 is {@link DepthwiseUnpaddedSweep}'s, which needs no frame where the plane fits L1.
+ * sum at stride 1 is {@link DepthwiseUnpaddedSweep}'s, which reads the plane in place, in bands that stay in L1.
  *
  * <p>Why: a flattened weighted sum ({@link DepthwiseRowMath#combine}) loads a vector per multiply-add, and with
  * 512-bit vectors almost every such load straddles two cache lines; measured there at 1.75-2.9 cycles per FMA on

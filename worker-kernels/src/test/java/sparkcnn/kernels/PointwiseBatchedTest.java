@@ -68,4 +68,35 @@ class PointwiseBatchedTest {
       Rand.assertClose(dxRef, dx, 1e-5, "backward data " + g);
     }
   }
+
+  /**
+   * The weight gradient, accumulated onto dw, against the naive loops on one and three threads: dot products over
+   * planes read in place (24x24) and gathered (5x5), x's channels cut into several column blocks with a shorter
+   * last one (70 channels against 40 outputs), one block (16 against 8), grouped, and GEMM where the accumulator
+   * would not fit L2 (160 against 128 outputs).
+   */
+  @Test
+  void weightGradientsMatchTheNaiveLoopsInBlocksInPlaceGatheredAndThroughGemm() {
+    ConvGeom[] geoms = {ConvGeom.of(2, 70, 24, 24, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 70, 5, 5, 40, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(3, 16, 24, 24, 8, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 24, 6, 6, 36, 1, 1, 1, 0, 1, 3),
+        ConvGeom.of(2, 160, 9, 9, 128, 1, 1, 1, 0, 1, 1)};
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (ConvGeom g : geoms) {
+          SplittableRandom rnd = new SplittableRandom(g.hashCode());
+          float[] x = Rand.floats(rnd, g.inputSize());
+          float[] dy = Rand.floats(rnd, g.outputSize());
+          float[] dw = Rand.floats(rnd, g.weightSize());
+          float[] dwRef = dw.clone();
+          Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+          Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
+          Rand.assertClose(dwRef, dw, 1e-4, "backward weights " + t + " threads " + g);
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
 }
