@@ -86,7 +86,7 @@ final class PointwiseBatched {
     int pq = g.p() * g.q();
     int[] dyRows = new int[g.kg()];
     int[] xRows = new int[g.cg()];
-    ColumnBlocks blocks = new ColumnBlocks(g.kg(), g.cg());
+    GemmNT.Blocks blocks = new GemmNT.Blocks(g.kg(), g.cg());
     for (int gi = 0; gi < g.groups(); gi++) {
       float[] acc = Scratch.floats(Scratch.PARTIAL, blocks.accumulatorSize);
       java.util.Arrays.fill(acc, 0, blocks.accumulatorSize, 0f);
@@ -100,57 +100,7 @@ final class PointwiseBatched {
         gatheredRuns(x, xOff, dy, dyOff, gi, g, (cols, xs, dys) -> blocks.accumulate(cols, dys,
             GemmNT.evenRows(dyRows, 0, cols), xs, GemmNT.evenRows(xRows, 0, cols), acc));
       }
-      blocks.reduceInto(acc, dw, dwOff + gi * g.kg() * g.cg());
-    }
-  }
-
-  /**
-   * The weight gradient's x channels cut into blocks whose lane-wise accumulators take a sixteenth of L2 each (two
-   * columns of register tiles at least), one accumulator per block side by side: each {@link GemmNT#accumulate}
-   * then sweeps one block, its accumulator staying in L2 with the chunks of dy and x it meets. Why: over all of x's
-   * channels at once (256 x 64 for a ResNet bottleneck, a 1 MB accumulator) the accumulator filled L2 and pushed the
-   * chunks out of it. Measured on one AMD EPYC thread, 1x1 256->64 56x56 b8: 62-64 GFLOP/s in one block, 68-70 in
-   * blocks of a quarter of L2, 73 of an eighth, 74-76 of a sixteenth; 144->24 1.06x, the rest unchanged.
-   */
-  private static final class ColumnBlocks {
-    final int m;
-    final int n;
-    final int width;
-    final int accumulatorSize;
-
-    ColumnBlocks(int m, int n) {
-      this.m = m;
-      this.n = n;
-      // Whole register tiles per block: the accumulator of m x T columns is one column of tiles.
-      long tileColumn = GemmNT.accumulatorSize(m, GemmNT.T) * 4L;
-      int tiles = (int) Math.max(2, CacheSizes.l2() / 16 / tileColumn);
-      this.width = Math.min(n, tiles * GemmNT.T);
-      int size = 0;
-      for (int n0 = 0; n0 < n; n0 += width) {
-        size += GemmNT.accumulatorSize(m, Math.min(width, n - n0));
-      }
-      this.accumulatorSize = size;
-    }
-
-    /** acc += the blocks' lane-wise partial sums of A B^T over k (A m rows at aRows, B n rows at bRows). */
-    void accumulate(int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc) {
-      int at = 0;
-      for (int n0 = 0; n0 < n; n0 += width) {
-        int nb = Math.min(width, n - n0);
-        int[] rows = n0 == 0 && nb == n ? bRows : java.util.Arrays.copyOfRange(bRows, n0, n0 + nb);
-        GemmNT.accumulate(m, nb, k, a, aRows, b, rows, acc, at);
-        at += GemmNT.accumulatorSize(m, nb);
-      }
-    }
-
-    /** C (m x n, row stride n, at cOff) += the sums of the blocks' accumulators. */
-    void reduceInto(float[] acc, float[] c, int cOff) {
-      int at = 0;
-      for (int n0 = 0; n0 < n; n0 += width) {
-        int nb = Math.min(width, n - n0);
-        GemmNT.reduceInto(acc, at, m, nb, c, cOff + n0, n);
-        at += GemmNT.accumulatorSize(m, nb);
-      }
+      blocks.reduceInto(acc, dw, dwOff + gi * g.kg() * g.cg(), g.cg());
     }
   }
 

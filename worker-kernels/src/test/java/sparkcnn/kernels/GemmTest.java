@@ -206,11 +206,19 @@ class GemmTest {
         expected[2 + i * (n + 1) + j] += (float) (2 * s);
       }
     }
+    float[] blocked = c.clone();
     float[] acc = new float[GemmNT.accumulatorSize(m, n)];
     GemmNT.accumulate(m, n, k, a, aRows, b, bRows, acc);
     GemmNT.accumulate(m, n, k, a, aRows, b, bRows, acc);
     GemmNT.reduceInto(acc, m, n, c, 2, n + 1);
     Rand.assertClose(expected, c, 1e-4, "GemmNT");
+    // In blocks of a sixteenth of L2: 150 x 20 cut into row blocks, 6 x 144 into column blocks, both uneven.
+    GemmNT.Blocks blocks = new GemmNT.Blocks(m, n);
+    float[] blockAcc = new float[blocks.accumulatorSize];
+    blocks.accumulate(k, a, aRows, b, bRows, blockAcc);
+    blocks.accumulate(k, a, aRows, b, bRows, blockAcc);
+    blocks.reduceInto(blockAcc, blocked, 2, n + 1);
+    Rand.assertClose(expected, blocked, 1e-4, "GemmNT.Blocks");
   }
 
   /** Surefire runs these tests once more with the other register tile; this pins which one ran. */
