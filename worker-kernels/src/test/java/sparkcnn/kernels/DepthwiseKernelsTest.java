@@ -222,7 +222,7 @@ class DepthwiseKernelsTest {
     int checked = 0;
     for (int r : new int[] {3, 5}) {
       for (int rows : new int[] {1, 2, 7, 12}) {
-        for (int cols : new int[] {1, 5, l, l + 3, 3 * l - 1}) {
+        for (int cols : new int[] {1, 5, l, l + 3, 2 * l, 3 * l - 1}) {
           for (int top = 0; top < r; top++) {
             for (int bottom = 0; bottom < r; bottom++) {
               for (int left = 0; left < r; left++) {
@@ -268,6 +268,9 @@ class DepthwiseKernelsTest {
                   for (int i = 0; i < GUARD; i++) {
                     assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
                   }
+                  if (DepthwiseUnpaddedSweep.dotsApply(r, rows, cols, p, q)) {
+                    checkDots3(x, margin, rows, cols, top, left, p, q, rnd, at);
+                  }
                   checked++;
                 }
               }
@@ -277,6 +280,45 @@ class DepthwiseKernelsTest {
       }
     }
     assertTrue(!Simd.AVAILABLE || checked > 1000, "checked " + checked);
+  }
+
+  /**
+   * {@link DepthwiseUnpaddedSweep#dots3} on x (NaN around the plane) against the naive weight gradient, dy framed
+   * by two zeros all round, the accumulator's lanes before the filter's taps NaN (untouched).
+   */
+  private static void checkDots3(float[] x, int plane, int rows, int cols, int top, int left, int p, int q,
+      SplittableRandom rnd, String at) {
+    int l = Simd.LANES;
+    float[] dyPlane = Rand.floats(rnd, p * q);
+    float[] dy = new float[(p + 4) * (q + 4) + l];
+    for (int i = 0; i < p; i++) {
+      System.arraycopy(dyPlane, i * q, dy, (i + 2) * (q + 4) + 2, q);
+    }
+    float[] acc = new float[10 * l];
+    java.util.Arrays.fill(acc, 0, l, Float.NaN);
+    DepthwiseUnpaddedSweep.dots3(x, plane, rows, cols, top, left, dy, 0, q + 4, acc, 1);
+    float[] dw = new float[9];
+    DepthwiseRowMath.addLanes(acc, 1, 9, dw, 0);
+    float[] naive = new float[9];
+    for (int a = 0; a < 3; a++) {
+      for (int b = 0; b < 3; b++) {
+        double sum = 0;
+        for (int i = 0; i < p; i++) {
+          for (int j = 0; j < q; j++) {
+            int u = i + a - top;
+            int v = j + b - left;
+            if (u >= 0 && u < rows && v >= 0 && v < cols) {
+              sum += (double) dyPlane[i * q + j] * x[plane + u * cols + v];
+            }
+          }
+        }
+        naive[a * 3 + b] = (float) sum;
+      }
+    }
+    Rand.assertClose(naive, dw, 1e-5, "dots3 " + at);
+    for (int i = 0; i < l; i++) {
+      assertTrue(Float.isNaN(acc[i]), at + ": dots3 wrote before the filter's taps at " + i);
+    }
   }
 
   /**
