@@ -55,6 +55,12 @@ final class GemmNT {
   /** {@link #accumulate} into the accumulator starting at acc[accOff]. */
   static void accumulate(int m, int n, int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc,
       int accOff) {
+    accumulate(m, n, k, a, aRows, b, bRows, acc, accOff, (long) m * n * k >= PARALLEL_MACS);
+  }
+
+  /** {@link #accumulate}, its tile rows across the pool if parallel (and the pool has threads for them). */
+  private static void accumulate(int m, int n, int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc,
+      int accOff, boolean parallel) {
     int tm = tiles(m);
     int tn = tiles(n);
     int lanes = Simd.LANES;
@@ -85,7 +91,7 @@ final class GemmNT {
         }
       }
     };
-    if ((long) m * n * k >= PARALLEL_MACS && Parallel.chunks(tm) > 1) {
+    if (parallel && Parallel.chunks(tm) > 1) {
       Parallel.forRange(tm, body);
     } else {
       body.run(0, tm, 0);
@@ -147,19 +153,35 @@ final class GemmNT {
       accumulatorSize = size;
     }
 
-    /** acc += the blocks' lane-wise partial sums of A B^T over p in [0, k); see {@link GemmNT#accumulate}. */
+    /**
+     * acc += the blocks' lane-wise partial sums of A B^T over p in [0, k); see {@link GemmNT#accumulate}. Whole
+     * blocks go to the pool's threads when there are two a thread or more (each block's accumulator its own);
+     * otherwise each block's tile rows do, as one product of m x n x k would (a block alone may be under the
+     * threshold: found in review, 1x1 256->64 28x28 ran on one thread).
+     */
     void accumulate(int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc) {
-      int at = 0;
-      for (int start = 0; start < (byRows ? m : n); start += width) {
-        if (byRows) {
-          int rows = Math.min(width, m - start);
-          GemmNT.accumulate(rows, n, k, a, Arrays.copyOfRange(aRows, start, start + rows), b, bRows, acc, at);
-          at += accumulatorSize(rows, n);
-        } else {
-          int cols = Math.min(width, n - start);
-          GemmNT.accumulate(m, cols, k, a, aRows, b, Arrays.copyOfRange(bRows, start, start + cols), acc, at);
-          at += accumulatorSize(m, cols);
+      int cut = byRows ? m : n;
+      int count = (cut + width - 1) / width;
+      boolean parallel = (long) m * n * k >= PARALLEL_MACS;
+      int full = byRows ? accumulatorSize(width, n) : accumulatorSize(m, width);
+      Parallel.RangeBody body = (lo, hi, unused) -> {
+        for (int blk = lo; blk < hi; blk++) {
+          int start = blk * width;
+          int size = Math.min(width, cut - start);
+          // Inside a pool thread, GemmNT's own split stays on this thread.
+          if (byRows) {
+            GemmNT.accumulate(size, n, k, a, Arrays.copyOfRange(aRows, start, start + size), b, bRows, acc,
+                blk * full, parallel);
+          } else {
+            GemmNT.accumulate(m, size, k, a, aRows, b, Arrays.copyOfRange(bRows, start, start + size), acc,
+                blk * full, parallel);
+          }
         }
+      };
+      if (parallel && count >= 2 * Parallel.chunks(count)) {
+        Parallel.forRange(count, body);
+      } else {
+        body.run(0, count, 0);
       }
     }
 
