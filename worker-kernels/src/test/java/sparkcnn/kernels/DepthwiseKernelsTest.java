@@ -227,51 +227,7 @@ class DepthwiseKernelsTest {
             for (int bottom = 0; bottom < r; bottom++) {
               for (int left = 0; left < r; left++) {
                 for (int right = 0; right < r; right++) {
-                  int p = rows + top + bottom - r + 1;
-                  int q = cols + left + right - r + 1;
-                  if (p < 1 || q < 1) {
-                    continue;
-                  }
-                  String at = r + "x" + r + " " + rows + "x" + cols + " padded " + top + "/" + bottom + "/" + left
-                      + "/" + right;
-                  SplittableRandom rnd = new SplittableRandom(at.hashCode());
-                  int margin = 2 * l + 8;
-                  float[] x = new float[margin + rows * cols + margin];
-                  java.util.Arrays.fill(x, Float.NaN);
-                  System.arraycopy(Rand.floats(rnd, rows * cols), 0, x, margin, rows * cols);
-                  float[] w = Rand.floats(rnd, r * r);
-                  float bias = (float) rnd.nextDouble(-1, 1);
-                  boolean applies = DepthwiseUnpaddedSweep.applies(x, margin, rows, cols, top, left, r, p, q);
-                  assertEquals(Simd.AVAILABLE, applies, at);
-                  if (!applies) {
-                    continue;
-                  }
-                  float[] dst = guarded(p * q + l);
-                  DepthwiseUnpaddedSweep.combine(x, margin, rows, cols, top, left, w, r, bias, dst, GUARD, p, q);
-                  float[] naive = new float[p * q];
-                  for (int i = 0; i < p; i++) {
-                    for (int j = 0; j < q; j++) {
-                      double sum = bias;
-                      for (int a = 0; a < r; a++) {
-                        for (int b = 0; b < r; b++) {
-                          int u = i + a - top;
-                          int v = j + b - left;
-                          if (u >= 0 && u < rows && v >= 0 && v < cols) {
-                            sum += (double) w[a * r + b] * x[margin + u * cols + v];
-                          }
-                        }
-                      }
-                      naive[i * q + j] = (float) sum;
-                    }
-                  }
-                  Rand.assertClose(naive, java.util.Arrays.copyOfRange(dst, GUARD, GUARD + p * q), 1e-5, at);
-                  for (int i = 0; i < GUARD; i++) {
-                    assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
-                  }
-                  if (DepthwiseUnpaddedSweep.dotsApply(r, rows, cols, p, q)) {
-                    checkDots3(x, margin, rows, cols, top, left, p, q, rnd, at);
-                  }
-                  checked++;
+                  checked += checkUnpadded(r, rows, cols, top, bottom, left, right) ? 1 : 0;
                 }
               }
             }
@@ -280,6 +236,82 @@ class DepthwiseKernelsTest {
       }
     }
     assertTrue(!Simd.AVAILABLE || checked > 1000, "checked " + checked);
+  }
+
+  /**
+   * Planes tall enough to be swept in several bands of rows (the r - 1 rows between two bands read by both, the
+   * first band's padding above, the last band's below), equal to the naive sum.
+   */
+  @Test
+  void unpaddedSweepInBandsMatchesTheNaiveSum() {
+    int[][] planes = {{40, 32}, {61, 56}, {80, 28}};
+    for (int r : new int[] {3, 5}) {
+      for (int[] plane : planes) {
+        for (int pad : new int[] {0, 1, r - 1}) {
+          int rows = plane[0];
+          int cols = plane[1];
+          int p = rows + 2 * pad - r + 1;
+          int q = cols + 2 * pad - r + 1;
+          assertTrue(!Simd.AVAILABLE || DepthwiseUnpaddedSweep.bandRows(cols, q, r, p) < p,
+              "one band for " + rows + "x" + cols);
+          checkUnpadded(r, rows, cols, pad, pad, pad, pad);
+          checkUnpadded(r, rows, cols, pad, r - 1 - pad, r - 1 - pad, pad);
+        }
+      }
+    }
+  }
+
+  /**
+   * One rows x cols plane, padded top, bottom, left and right, through {@link DepthwiseUnpaddedSweep#combine} (and
+   * {@link DepthwiseUnpaddedSweep#dots3} where it applies) against the naive sums; false if p or q would be empty
+   * or the Vector API is absent.
+   */
+  private static boolean checkUnpadded(int r, int rows, int cols, int top, int bottom, int left, int right) {
+    int l = Simd.LANES;
+    int p = rows + top + bottom - r + 1;
+    int q = cols + left + right - r + 1;
+    if (p < 1 || q < 1) {
+      return false;
+    }
+    String at = r + "x" + r + " " + rows + "x" + cols + " padded " + top + "/" + bottom + "/" + left + "/" + right;
+    SplittableRandom rnd = new SplittableRandom(at.hashCode());
+    int margin = 2 * l + 8;
+    float[] x = new float[margin + rows * cols + margin];
+    java.util.Arrays.fill(x, Float.NaN);
+    System.arraycopy(Rand.floats(rnd, rows * cols), 0, x, margin, rows * cols);
+    float[] w = Rand.floats(rnd, r * r);
+    float bias = (float) rnd.nextDouble(-1, 1);
+    boolean applies = DepthwiseUnpaddedSweep.applies(x, margin, rows, cols, top, left, r, p, q);
+    assertEquals(Simd.AVAILABLE, applies, at);
+    if (!applies) {
+      return false;
+    }
+    float[] dst = guarded(p * q + l);
+    DepthwiseUnpaddedSweep.combine(x, margin, rows, cols, top, left, w, r, bias, dst, GUARD, p, q);
+    float[] naive = new float[p * q];
+    for (int i = 0; i < p; i++) {
+      for (int j = 0; j < q; j++) {
+        double sum = bias;
+        for (int a = 0; a < r; a++) {
+          for (int b = 0; b < r; b++) {
+            int u = i + a - top;
+            int v = j + b - left;
+            if (u >= 0 && u < rows && v >= 0 && v < cols) {
+              sum += (double) w[a * r + b] * x[margin + u * cols + v];
+            }
+          }
+        }
+        naive[i * q + j] = (float) sum;
+      }
+    }
+    Rand.assertClose(naive, java.util.Arrays.copyOfRange(dst, GUARD, GUARD + p * q), 1e-5, at);
+    for (int i = 0; i < GUARD; i++) {
+      assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
+    }
+    if (DepthwiseUnpaddedSweep.dotsApply(r, rows, cols, p, q)) {
+      checkDots3(x, margin, rows, cols, top, left, p, q, rnd, at);
+    }
+    return true;
   }
 
   /**
