@@ -182,7 +182,10 @@ class DepthwiseKernelsTest {
         for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
             ConvGeom.of(1, 5, 14, 14, 5, 3, 3, 1, 1, 1, 5), ConvGeom.of(2, 3, 28, 28, 3, 5, 5, 1, 2, 1, 3),
             ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4),
-            ConvGeom.same(2, 4, 16, 16, 4, 3, 3, 2, 1, 4)}) {
+            ConvGeom.same(2, 4, 16, 16, 4, 3, 3, 2, 1, 4),
+            // 5x5 at stride 2 on rows of three vectors and more: backward data by phases, the middle planes.
+            ConvGeom.same(2, 3, 50, 53, 3, 5, 5, 2, 1, 3), ConvGeom.of(1, 4, 49, 64, 4, 5, 5, 2, 2, 1, 4),
+            ConvGeom.of(2, 2, 20, 57, 2, 5, 5, 2, 1, 1, 2), ConvGeom.of(1, 4, 11, 48, 4, 5, 5, 2, 0, 1, 4)}) {
           assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
           SplittableRandom rnd = new SplittableRandom(g.hashCode());
           float[] x = Rand.floats(rnd, g.inputSize());
