@@ -128,7 +128,8 @@ final class DepthwisePlanes {
     int phaseSize = hd * wd;
     // At stride 1, dx is the forward sum over dy with the filter turned half a circle: a sweep, when it takes it.
     // At stride 2 it is that sum over dy spread onto the input's grid (dy (i, j) at (2i, 2j), zeros between), four
-    // times the multiply-adds, but at the sweep's speed instead of the phases' (see spread).
+    // times the multiply-adds, but at the sweep's speed instead of the phases' (see spread); or, for 5x5 filters on
+    // wide rows, four 3x3 sweeps over dy, one per phase (see stridePhases).
     boolean sweep = swept(g);
     // The sweep's frame: dy padded (or spread) by the filter's reach less the forward's padding, r - 1 - padTop
     // rows above and s - 1 - padLeft columns left, to dx's size plus the filter's.
@@ -156,7 +157,8 @@ final class DepthwisePlanes {
       for (int plane = lo; plane < hi; plane++) {
         int wPlane = wOff + (plane % g.c()) * r * s;
         int dxPlane = dxOff + plane * g.h() * g.w();
-        if (phased && stridePhases(dy, dyOff + plane * p * q, w, wPlane, dx, dxPlane, g, z, phaseSize, wts3, phase)) {
+        if (phased
+            && stridePhases(dy, dyOff + plane * p * q, w, wPlane, dx, dxPlane, g, z, phaseSize, wts3, phase)) {
           continue;
         }
         if (sweep) {

@@ -77,9 +77,9 @@ class PointwiseBatchedTest {
    */
   @Test
   void weightGradientsMatchTheNaiveLoopsInBlocksInPlaceGatheredAndThroughGemm() {
-    ConvGeom[] geoms = {ConvGeom.of(2, 70, 24, 24, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 70, 5, 5, 40, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(3, 16, 24, 24, 8, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 24, 6, 6, 36, 1, 1, 1, 0, 1, 3),
-        ConvGeom.of(2, 160, 9, 9, 128, 1, 1, 1, 0, 1, 1)};
+    ConvGeom[] geoms = {ConvGeom.of(2, 70, 24, 24, 40, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(5, 70, 5, 5, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 16, 24, 24, 8, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(3, 24, 6, 6, 36, 1, 1, 1, 0, 1, 3), ConvGeom.of(2, 160, 9, 9, 128, 1, 1, 1, 0, 1, 1)};
     int threads = Parallel.threads();
     try {
       for (int t : new int[] {1, 3}) {
