@@ -135,6 +135,11 @@ final class GemmNT {
     private final boolean byRows;
     /** Rows or columns per block (the last may be shorter). */
     private final int width;
+    /** Rows or columns cut into blocks, and how many blocks. */
+    private final int cut;
+    private final int count;
+    /** Floats of a full block's accumulator: block blk's starts at blk * full. */
+    private final int full;
     /** Floats of all the blocks' accumulators together. */
     final int accumulatorSize;
 
@@ -142,15 +147,24 @@ final class GemmNT {
       this.m = m;
       this.n = n;
       byRows = m > n;
-      int cut = byRows ? m : n;
+      cut = byRows ? m : n;
       long tileLine = accumulatorSize(byRows ? n : m, T) * 4L;
       width = (int) Math.min(cut, Math.max(2, CacheSizes.l2() / 16 / tileLine) * T);
-      int size = 0;
-      for (int start = 0; start < cut; start += width) {
-        size += byRows ? accumulatorSize(Math.min(width, cut - start), n)
-            : accumulatorSize(m, Math.min(width, cut - start));
-      }
-      accumulatorSize = size;
+      count = (cut + width - 1) / width;
+      full = blockAccumulator(width);
+      accumulatorSize = (count - 1) * full + blockAccumulator(cut - (count - 1) * width);
+    }
+
+    /** Floats of the accumulator of a block this many rows or columns wide. */
+    private int blockAccumulator(int size) {
+      return byRows ? accumulatorSize(size, n) : accumulatorSize(m, size);
+    }
+
+    /** This thread's accumulator for all the blocks (Scratch slot PARTIAL), zeroed. */
+    float[] zeroedAccumulator() {
+      float[] acc = Scratch.floats(Scratch.PARTIAL, accumulatorSize);
+      Arrays.fill(acc, 0, accumulatorSize, 0f);
+      return acc;
     }
 
     /**
@@ -160,10 +174,7 @@ final class GemmNT {
      * threshold: found in review, 1x1 256->64 28x28 ran on one thread).
      */
     void accumulate(int k, float[] a, int[] aRows, float[] b, int[] bRows, float[] acc) {
-      int cut = byRows ? m : n;
-      int count = (cut + width - 1) / width;
       boolean parallel = (long) m * n * k >= PARALLEL_MACS;
-      int full = byRows ? accumulatorSize(width, n) : accumulatorSize(m, width);
       Parallel.RangeBody body = (lo, hi, unused) -> {
         for (int blk = lo; blk < hi; blk++) {
           int start = blk * width;
@@ -187,16 +198,13 @@ final class GemmNT {
 
     /** C (m x n, row stride ldc, at cOff) += the sums of the blocks' accumulators. */
     void reduceInto(float[] acc, float[] c, int cOff, int ldc) {
-      int at = 0;
-      for (int start = 0; start < (byRows ? m : n); start += width) {
+      for (int blk = 0; blk < count; blk++) {
+        int start = blk * width;
+        int size = Math.min(width, cut - start);
         if (byRows) {
-          int rows = Math.min(width, m - start);
-          GemmNT.reduceInto(acc, at, rows, n, c, cOff + start * ldc, ldc);
-          at += accumulatorSize(rows, n);
+          GemmNT.reduceInto(acc, blk * full, size, n, c, cOff + start * ldc, ldc);
         } else {
-          int cols = Math.min(width, n - start);
-          GemmNT.reduceInto(acc, at, m, cols, c, cOff + start, ldc);
-          at += accumulatorSize(m, cols);
+          GemmNT.reduceInto(acc, blk * full, m, size, c, cOff + start, ldc);
         }
       }
     }

@@ -164,10 +164,7 @@ final class ImplicitConv {
           Arrays.fill(wide, dst + g.q(), dst + wp, 0f);
         }
       }
-      float[] acc = dots ? Scratch.floats(Scratch.PARTIAL, blocks.accumulatorSize) : null;
-      if (dots) {
-        Arrays.fill(acc, 0, blocks.accumulatorSize, 0f);
-      }
+      float[] acc = dots ? blocks.zeroedAccumulator() : null;
       int[] aRows = dots ? new int[g.colRows()] : null;
       for (int i = lo; i < hi; i++) {
         int base = layout.place(x, xOff, i, xp);

@@ -88,8 +88,7 @@ final class PointwiseBatched {
     int[] xRows = new int[g.cg()];
     GemmNT.Blocks blocks = new GemmNT.Blocks(g.kg(), g.cg());
     for (int gi = 0; gi < g.groups(); gi++) {
-      float[] acc = Scratch.floats(Scratch.PARTIAL, blocks.accumulatorSize);
-      java.util.Arrays.fill(acc, 0, blocks.accumulatorSize, 0f);
+      float[] acc = blocks.zeroedAccumulator();
       if (pq >= IN_PLACE_PLANE) {
         for (int i = 0; i < g.n(); i++) {
           GemmNT.evenRows(dyRows, dyOff + (i * g.k() + gi * g.kg()) * pq, pq);
