@@ -325,6 +325,11 @@ final class DepthwisePlanes {
    * (a small plane per channel, images apart, is too short for the prefetcher: measured 2x slower on 14x14).
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    // 3x3 at stride 1, padding 1 (every such layer in the zoo): dy masked per column shift, no frames.
+    if (DepthwiseMaskedDots.applies(g)) {
+      DepthwiseMaskedDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      return;
+    }
     int r = g.r();
     int s = g.s();
     int taps = r * s;
@@ -336,11 +341,9 @@ final class DepthwisePlanes {
     boolean sweep = swept(g);
     // Swept, dy's rows are whole vectors wide (zeros past q); flattened, they are the frame's width.
     int dyWidth = sweep ? (q + lanes - 1) / lanes * lanes : f.width;
-    // 3x3 at stride 1 over rows of whole vectors: x in place, dy framed by two zeros all round.
-    boolean inPlace = sweep && g.strideH() == 1 && DepthwiseUnpaddedSweep.dotsApply(r, g.h(), g.w(), p, q);
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
-      float[] dyz = Scratch.floats(Scratch.COLUMNS, Math.max((p + r - 1) * dyWidth, (p + 4) * (q + 4)) + lanes);
+      float[] dyz = Scratch.floats(Scratch.COLUMNS, (p + r - 1) * dyWidth + lanes);
       float[] acc = Scratch.floats(Scratch.PARTIAL, (hi - lo) * taps * lanes);
       float[] spill = new float[lanes];
       int[] offs = f.offsets();
@@ -349,12 +352,6 @@ final class DepthwisePlanes {
       for (int img = 0; img < g.n(); img++) {
         for (int c = lo; c < hi; c++) {
           int plane = img * g.c() + c;
-          if (inPlace) {
-            FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 2, 2, p + 4, q + 4, dyz);
-            DepthwiseUnpaddedSweep.dots3(x, xOff + plane * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), dyz,
-                0, q + 4, acc, (c - lo) * taps);
-            continue;
-          }
           f.fill(x, xOff + plane * g.h() * g.w(), xp);
           // Past each dy row's q values, zeros: the dropped positions add nothing.
           FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, sweep ? p + r - 1 : p, dyWidth, dyz);

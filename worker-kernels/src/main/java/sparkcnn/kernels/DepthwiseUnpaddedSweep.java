@@ -130,33 +130,6 @@ final class DepthwiseUnpaddedSweep {
     return (most >= minBand(r) || most >= p) && applies(x, plane, rows, cols, padTop, padLeft, r, p, q);
   }
 
-  /**
-   * Whether {@link #dots3} takes the weight gradient of a 3x3 filter over a rows x cols plane into p x q: whole
-   * vectors per row, so x's rows are read in place, a vector at a time, never past their ends; and x's plane and
-   * dy's frame within half of L1, as x is read a vector-wide column at a time (measured on one AMD EPYC thread:
-   * 32x32 planes 36 GFLOP/s against the frame's 17-22, 16x16 25 against 19, 112x112 16-22 against 22).
-   */
-  static boolean dotsApply(int r, int rows, int cols, int p, int q) {
-    return r == 3 && Simd.AVAILABLE && cols % Simd.LANES == 0
-        && 4L * ((long) rows * cols + (long) (p + 4) * (q + 4)) <= CacheSizes.l1() / 2;
-  }
-
-  /**
-   * The 3x3 weight gradient's partial sums over one plane, x read in place: for every tap (a, b), acc[(first + 3a +
-   * b) * lanes + lane] += the sum over the plane's positions (u, v), v in the lane's residue class, of x(u, v) *
-   * dy(u - a + padTop, v - b + padLeft), x(u, v) = x[plane + u * cols + v] and dy(i, j) = dy[dyOff + (i + 2) *
-   * dyWidth + j + 2]: dy framed by two rows and columns of zeros on every side (dyWidth = q + 4 at least).
-   *
-   * <p>Why this way round: the forward's sweep loads x at the taps' column shifts and needs the lanes outside the
-   * plane cleared; here x is loaded once per row at its own columns (never outside the row, as it is whole
-   * vectors wide) and dy, framed by the caller anyway, at the shifts. No frame of x, no blends (which made such a
-   * loop 2.4x slower). dy's rows are carried from row to row, three shifts each: 9 accumulators, 9 dy vectors.
-   */
-  static void dots3(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] dy, int dyOff,
-      int dyWidth, float[] acc, int first) {
-    Vec.dots3(x, plane, rows, cols, padTop, padLeft, dy, dyOff, dyWidth, acc, first * Simd.LANES);
-  }
-
   /** Loaded only when the Vector API is present. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -295,58 +268,6 @@ final class DepthwiseUnpaddedSweep {
     /** acc[at] += v, a vector. */
     private static void add(FloatVector v, float[] acc, int at) {
       v.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
-    }
-
-    /** {@link DepthwiseUnpaddedSweep#dots3}, one vector-wide column of x at a time. */
-    static void dots3(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] dy, int dyOff,
-        int dyWidth, float[] acc, int at) {
-      int l = S.length();
-      FloatVector zero = FloatVector.zero(S);
-      for (int j = 0; j < cols; j += l) {
-        FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero;
-        FloatVector a20 = zero, a21 = zero, a22 = zero;
-        // dy row u - a + padTop sits at framed row u - a + padTop + 2; shift b at framed column j + padLeft - b + 2.
-        int c = dyOff + j + padLeft + 2;
-        int e = c + (padTop + 1) * dyWidth;
-        FloatVector f0 = FloatVector.fromArray(S, dy, e);
-        FloatVector f1 = FloatVector.fromArray(S, dy, e - 1);
-        FloatVector f2 = FloatVector.fromArray(S, dy, e - 2);
-        e -= dyWidth;
-        FloatVector g0 = FloatVector.fromArray(S, dy, e);
-        FloatVector g1 = FloatVector.fromArray(S, dy, e - 1);
-        FloatVector g2 = FloatVector.fromArray(S, dy, e - 2);
-        e += 2 * dyWidth;
-        for (int u = 0, o = plane + j; u < rows; u++, o += cols, e += dyWidth) {
-          FloatVector xv = FloatVector.fromArray(S, x, o);
-          FloatVector e0 = FloatVector.fromArray(S, dy, e);
-          FloatVector e1 = FloatVector.fromArray(S, dy, e - 1);
-          FloatVector e2 = FloatVector.fromArray(S, dy, e - 2);
-          a00 = xv.fma(e0, a00);
-          a01 = xv.fma(e1, a01);
-          a02 = xv.fma(e2, a02);
-          a10 = xv.fma(f0, a10);
-          a11 = xv.fma(f1, a11);
-          a12 = xv.fma(f2, a12);
-          a20 = xv.fma(g0, a20);
-          a21 = xv.fma(g1, a21);
-          a22 = xv.fma(g2, a22);
-          g0 = f0;
-          g1 = f1;
-          g2 = f2;
-          f0 = e0;
-          f1 = e1;
-          f2 = e2;
-        }
-        add(a00, acc, at);
-        add(a01, acc, at + l);
-        add(a02, acc, at + 2 * l);
-        add(a10, acc, at + 3 * l);
-        add(a11, acc, at + 4 * l);
-        add(a12, acc, at + 5 * l);
-        add(a20, acc, at + 6 * l);
-        add(a21, acc, at + 7 * l);
-        add(a22, acc, at + 8 * l);
-      }
     }
   }
 }

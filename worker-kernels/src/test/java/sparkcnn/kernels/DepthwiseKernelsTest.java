@@ -265,9 +265,8 @@ class DepthwiseKernelsTest {
   }
 
   /**
-   * One rows x cols plane, padded top, bottom, left and right, through {@link DepthwiseUnpaddedSweep#combine} (and
-   * {@link DepthwiseUnpaddedSweep#dots3} where it applies) against the naive sums; false if p or q would be empty
-   * or the Vector API is absent.
+   * One rows x cols plane, padded top, bottom, left and right, through {@link DepthwiseUnpaddedSweep#combine}
+   * against the naive sums; false if p or q would be empty or the Vector API is absent.
    */
   private static boolean checkUnpadded(int r, int rows, int cols, int top, int bottom, int left, int right) {
     int l = Simd.LANES;
@@ -311,49 +310,7 @@ class DepthwiseKernelsTest {
     for (int i = 0; i < GUARD; i++) {
       assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
     }
-    if (DepthwiseUnpaddedSweep.dotsApply(r, rows, cols, p, q)) {
-      checkDots3(x, margin, rows, cols, top, left, p, q, rnd, at);
-    }
     return true;
-  }
-
-  /**
-   * {@link DepthwiseUnpaddedSweep#dots3} on x (NaN around the plane) against the naive weight gradient, dy framed
-   * by two zeros all round, the accumulator's lanes before the filter's taps NaN (untouched).
-   */
-  private static void checkDots3(float[] x, int plane, int rows, int cols, int top, int left, int p, int q,
-      SplittableRandom rnd, String at) {
-    int l = Simd.LANES;
-    float[] dyPlane = Rand.floats(rnd, p * q);
-    float[] dy = new float[(p + 4) * (q + 4) + l];
-    for (int i = 0; i < p; i++) {
-      System.arraycopy(dyPlane, i * q, dy, (i + 2) * (q + 4) + 2, q);
-    }
-    float[] acc = new float[10 * l];
-    java.util.Arrays.fill(acc, 0, l, Float.NaN);
-    DepthwiseUnpaddedSweep.dots3(x, plane, rows, cols, top, left, dy, 0, q + 4, acc, 1);
-    float[] dw = new float[9];
-    DepthwiseRowMath.addLanes(acc, 1, 9, dw, 0);
-    float[] naive = new float[9];
-    for (int a = 0; a < 3; a++) {
-      for (int b = 0; b < 3; b++) {
-        double sum = 0;
-        for (int i = 0; i < p; i++) {
-          for (int j = 0; j < q; j++) {
-            int u = i + a - top;
-            int v = j + b - left;
-            if (u >= 0 && u < rows && v >= 0 && v < cols) {
-              sum += (double) dyPlane[i * q + j] * x[plane + u * cols + v];
-            }
-          }
-        }
-        naive[a * 3 + b] = (float) sum;
-      }
-    }
-    Rand.assertClose(naive, dw, 1e-5, "dots3 " + at);
-    for (int i = 0; i < l; i++) {
-      assertTrue(Float.isNaN(acc[i]), at + ": dots3 wrote before the filter's taps at " + i);
-    }
   }
 
   /**
@@ -382,6 +339,47 @@ class DepthwiseKernelsTest {
         float[] naive = new float[g.weightSize()];
         Conv2dNaive.backwardWeights(x, 0, dy, 0, naive, 0, g);
         Rand.assertClose(naive, dw, 1e-5, "backwardWeights " + g);
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
+   * The masked 3x3 weight gradient reads dy in place (rows a vector wide, planes within L1) and x through a strip
+   * whose margins it zeroes once: with NaN in every scratch buffer beforehand and around x and dy, dw equals the
+   * naive loops' on planes from 1x1 to past L1 (swept in bands, dy copied), rows narrower than a vector, whole
+   * vectors and not (the last block overlapping), on one thread and on three.
+   */
+  @Test
+  void maskedWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
+    int threads = Parallel.threads();
+    int guard = 37;
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (int[] d : new int[][] {{2, 3, 4, 4}, {1, 2, 8, 8}, {2, 2, 14, 14}, {3, 1, 7, 7}, {2, 2, 1, 1},
+            {2, 3, 16, 16}, {1, 2, 5, 32}, {1, 4, 3, 48}, {2, 2, 9, 23}, {1, 5, 2, 3}, {1, 2, 40, 96},
+            {1, 1, 72, 128}}) {
+          ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 3, 3, 1, 1, 1, d[1]);
+          assertEquals(Simd.AVAILABLE, DepthwiseMaskedDots.applies(g), g.toString());
+          SplittableRandom rnd = new SplittableRandom(g.hashCode());
+          float[] x = new float[g.inputSize() + 2 * guard];
+          float[] dy = new float[g.outputSize() + 2 * guard];
+          java.util.Arrays.fill(x, Float.NaN);
+          java.util.Arrays.fill(dy, Float.NaN);
+          System.arraycopy(Rand.floats(rnd, g.inputSize()), 0, x, guard, g.inputSize());
+          System.arraycopy(Rand.floats(rnd, g.outputSize()), 0, dy, guard, g.outputSize());
+          for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
+            java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
+          }
+          float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
+          float[] naive = dw.clone();
+          Conv2dKernels.backwardWeights(x, guard, dy, guard, dw, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
+          Conv2dNaive.backwardWeights(java.util.Arrays.copyOfRange(x, guard, guard + g.inputSize()), 0,
+              java.util.Arrays.copyOfRange(dy, guard, guard + g.outputSize()), 0, naive, 0, g);
+          Rand.assertClose(naive, dw, 1e-5, "masked backwardWeights " + t + " threads " + g);
+        }
       }
     } finally {
       Parallel.setThreads(threads);
