@@ -330,6 +330,11 @@ final class DepthwisePlanes {
       DepthwiseMaskedDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       return;
     }
+    // 3x3 at stride 2: dy spread onto x's columns, no stride phases.
+    if (DepthwiseSpreadDots.applies(g)) {
+      DepthwiseSpreadDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      return;
+    }
     int r = g.r();
     int s = g.s();
     int taps = r * s;

@@ -363,27 +363,58 @@ class DepthwiseKernelsTest {
             {1, 1, 72, 128}}) {
           ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 3, 3, 1, 1, 1, d[1]);
           assertEquals(Simd.AVAILABLE, DepthwiseMaskedDots.applies(g), g.toString());
-          SplittableRandom rnd = new SplittableRandom(g.hashCode());
-          float[] x = new float[g.inputSize() + 2 * guard];
-          float[] dy = new float[g.outputSize() + 2 * guard];
-          java.util.Arrays.fill(x, Float.NaN);
-          java.util.Arrays.fill(dy, Float.NaN);
-          System.arraycopy(Rand.floats(rnd, g.inputSize()), 0, x, guard, g.inputSize());
-          System.arraycopy(Rand.floats(rnd, g.outputSize()), 0, dy, guard, g.outputSize());
-          for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
-            java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
-          }
-          float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
-          float[] naive = dw.clone();
-          Conv2dKernels.backwardWeights(x, guard, dy, guard, dw, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
-          Conv2dNaive.backwardWeights(java.util.Arrays.copyOfRange(x, guard, guard + g.inputSize()), 0,
-              java.util.Arrays.copyOfRange(dy, guard, guard + g.outputSize()), 0, naive, 0, g);
-          Rand.assertClose(naive, dw, 1e-5, "masked backwardWeights " + t + " threads " + g);
+          checkWeightsAmidNaN(g, guard);
         }
       }
     } finally {
       Parallel.setThreads(threads);
     }
+  }
+
+  /**
+   * The spread stride-2 3x3 weight gradient likewise: planes from 1x1 to past L1 (in bands), even and odd sizes,
+   * dy rows narrower than a vector and past two, every padding from 0 to 2 on each side, on one thread and on three.
+   */
+  @Test
+  void spreadWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (int[] d : new int[][] {{2, 3, 4, 4, 1, 1, 1, 1}, {1, 2, 8, 8, 0, 0, 1, 1}, {2, 2, 14, 14, 1, 1, 1, 1},
+            {3, 1, 7, 7, 1, 1, 1, 1}, {2, 2, 1, 1, 1, 1, 1, 1}, {2, 3, 33, 35, 2, 1, 0, 2}, {1, 2, 5, 70, 1, 2, 2, 0},
+            {1, 4, 3, 48, 0, 0, 0, 0}, {2, 2, 9, 23, 2, 2, 2, 2}, {1, 1, 150, 128, 1, 1, 1, 1}}) {
+          ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, d[4], d[5], d[6], d[7], 1, 1, d[1]);
+          assertEquals(Simd.AVAILABLE, DepthwiseSpreadDots.applies(g), g.toString());
+          checkWeightsAmidNaN(g, 37);
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
+   * {@link ConvAlgorithm#DEPTHWISE_PLANES}' weight gradient on x and dy amid NaN, every scratch buffer NaN
+   * beforehand, against the naive loops.
+   */
+  private static void checkWeightsAmidNaN(ConvGeom g, int guard) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    float[] x = new float[g.inputSize() + 2 * guard];
+    float[] dy = new float[g.outputSize() + 2 * guard];
+    java.util.Arrays.fill(x, Float.NaN);
+    java.util.Arrays.fill(dy, Float.NaN);
+    System.arraycopy(Rand.floats(rnd, g.inputSize()), 0, x, guard, g.inputSize());
+    System.arraycopy(Rand.floats(rnd, g.outputSize()), 0, dy, guard, g.outputSize());
+    for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
+      java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
+    }
+    float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
+    float[] naive = dw.clone();
+    Conv2dKernels.backwardWeights(x, guard, dy, guard, dw, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
+    Conv2dNaive.backwardWeights(java.util.Arrays.copyOfRange(x, guard, guard + g.inputSize()), 0,
+        java.util.Arrays.copyOfRange(dy, guard, guard + g.outputSize()), 0, naive, 0, g);
+    Rand.assertClose(naive, dw, 1e-5, "backwardWeights on " + Parallel.threads() + " threads " + g);
   }
 
   /**
