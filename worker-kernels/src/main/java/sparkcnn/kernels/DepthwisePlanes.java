@@ -59,8 +59,15 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
+    // Stride 2: every input column summed and the even ones kept (no phases), where that applies.
+    DepthwiseEvenColumns.Strip even = sweep && DepthwiseEvenColumns.applies(g) ? new DepthwiseEvenColumns.Strip(g)
+        : null;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, even != null ? even.size : f.size + 2 * lanes);
+      if (even != null) {
+        // Zeroed once: each plane overwrites only its place in the strip.
+        java.util.Arrays.fill(xp, 0, even.size, 0f);
+      }
       float[] z = Scratch.floats(Scratch.COLUMNS, Math.max(count, p * q) + lanes);
       float[] spill = new float[lanes];
       int[] offs = f.offsets();
@@ -83,6 +90,8 @@ final class DepthwisePlanes {
             f.fill(x, xPlane, xp);
             DepthwiseUnpaddedSweep.combine(xp, 0, f.rows, f.width, 0, 0, wts, r, bias, direct ? y : z,
                 direct ? yPlane : 0, p, q);
+          } else if (even != null) {
+            DepthwiseEvenColumns.plane(x, xPlane, xp, even, wts, bias, direct ? y : z, direct ? yPlane : 0, g);
           } else {
             f.fill(x, xPlane, xp);
             DepthwiseSweep.combine(xp, 2 * f.rows * f.width, f.width, offs, wts, r, bias, direct ? y : z,

@@ -185,7 +185,13 @@ class DepthwiseKernelsTest {
             ConvGeom.same(2, 4, 16, 16, 4, 3, 3, 2, 1, 4),
             // 5x5 at stride 2 on rows of three vectors and more: backward data by phases, the middle planes.
             ConvGeom.same(2, 3, 50, 53, 3, 5, 5, 2, 1, 3), ConvGeom.of(1, 4, 49, 64, 4, 5, 5, 2, 2, 1, 4),
-            ConvGeom.of(2, 2, 20, 57, 2, 5, 5, 2, 1, 1, 2), ConvGeom.of(1, 4, 11, 48, 4, 5, 5, 2, 0, 1, 4)}) {
+            ConvGeom.of(2, 2, 20, 57, 2, 5, 5, 2, 1, 1, 2), ConvGeom.of(1, 4, 11, 48, 4, 5, 5, 2, 0, 1, 4),
+            // 3x3 at stride 2 forward at every input column (DepthwiseEvenColumns): output rows under half a vector,
+            // uneven padding, none, and a 1x1 plane.
+            ConvGeom.of(1, 3, 14, 14, 3, 3, 3, 2, 1, 1, 3),
+            new ConvGeom(2, 3, 33, 35, 3, 3, 3, 2, 2, 2, 1, 0, 2, 1, 1, 3),
+            new ConvGeom(1, 2, 4, 40, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2),
+            ConvGeom.of(3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2)}) {
           assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
           SplittableRandom rnd = new SplittableRandom(g.hashCode());
           float[] x = Rand.floats(rnd, g.inputSize());
@@ -211,6 +217,46 @@ class DepthwiseKernelsTest {
     } finally {
       Parallel.setThreads(threads);
     }
+  }
+
+  /**
+   * The stride-2 forward at every input column reads past each row's ends into the neighbouring rows and clears
+   * those lanes: an infinite value at a row's last and first columns reaches only the outputs whose window holds it,
+   * every other output equal to the naive loops' with that value at zero.
+   */
+  @Test
+  void evenColumnsKeepAnInfiniteValueToItsOwnWindows() {
+    ConvGeom g = ConvGeom.of(1, 2, 12, 20, 2, 3, 3, 2, 1, 1, 2);
+    assertEquals(Simd.AVAILABLE, DepthwiseEvenColumns.applies(g));
+    SplittableRandom rnd = new SplittableRandom(12);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    int[][] hot = {{3, 19}, {6, 0}};
+    float[] finite = x.clone();
+    for (int[] at : hot) {
+      x[at[0] * g.w() + at[1]] = Float.POSITIVE_INFINITY;
+      finite[at[0] * g.w() + at[1]] = 0f;
+    }
+    float[] y = new float[g.outputSize()];
+    Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
+    float[] naive = new float[g.outputSize()];
+    Conv2dNaive.forward(finite, 0, w, 0, new float[g.k()], 0, naive, 0, g);
+    int compared = 0;
+    for (int i = 0; i < g.p(); i++) {
+      for (int j = 0; j < g.q(); j++) {
+        boolean reaches = false;
+        for (int[] at : hot) {
+          int a = at[0] - 2 * i + g.padTop();
+          int b = at[1] - 2 * j + g.padLeft();
+          reaches |= a >= 0 && a < 3 && b >= 0 && b < 3;
+        }
+        if (!reaches) {
+          assertEquals(naive[i * g.q() + j], y[i * g.q() + j], 1e-5, "output " + i + "," + j);
+          compared++;
+        }
+      }
+    }
+    assertTrue(compared > g.p() * g.q() / 2, "compared " + compared);
   }
 
   /**
