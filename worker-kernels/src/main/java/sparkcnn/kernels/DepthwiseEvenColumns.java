@@ -1,10 +1,8 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,27 +12,29 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Output (i, j) sums w(a, b) x(2i + a - padTop, 2j + b - padLeft). A vector of input columns c0 .. c0 + lanes - 1
  * (c0 = 2 j0 - padLeft) holds, after the taps, the sums for output columns j0 .. j0 + lanes / 2 - 1 on its even
- * lanes; they are kept by narrowing the vector's 64-bit pairs to their low floats (no rearrange: Java 17 checks a
- * shuffle's indexes on every call, and the split of x into even and odd columns, four rearranges per two x vectors,
- * was two thirds of the phased forward). Half the multiply-adds are dropped with the odd columns; the split and
- * the phases are gone. Rows are swept as in {@link DepthwiseSweep}: each input row is loaded once (a vector per
- * tap column) and meets every output row it reaches, in registers.
+ * lanes; they are kept by narrowing the vector's 64-bit pairs to their low floats ({@link LanePairs#evensLow}, no
+ * rearrange: Java 17 checks a shuffle's indexes on every call, and the split of x into even and odd columns, four
+ * rearranges per two x vectors, was two thirds of the phased forward), blended into y's vector there and written
+ * back whole. Half the multiply-adds are dropped with the odd columns; the split and the phases are gone. Rows are
+ * swept as in {@link DepthwiseSweep}: each input row is loaded once (a vector per tap column) and meets every
+ * output row it reaches, in registers.
  *
  * <p>x is copied whole into a strip with zero rows above and below it, and the lanes outside a row are cleared by a
  * blend (a wrapped read of the neighbouring row must not make a NaN from a zero weight). The last column block's
- * output vectors reach past the row into the next one, written later (blocks go right to left), and past the plane
- * by up to half a vector: the caller gives room there.
+ * outputs past q land in the next row, written later (blocks go right to left), and past the plane by up to a
+ * vector: the caller gives room there.
  *
  * <p>Backward data: dy row i reaches dx rows 2i + a - padTop, tap b from its spread row shifted by b; the spread is
  * each float widened to a long (zeros on the odd lanes, no rearrange). Against the spread onto both dims (zero rows
  * too, scattered a float at a time, then a stride-1 sweep), half the multiply-adds; 112x112 b4 8.9-9.9 against
  * 5.4-5.7 GFLOP/s, 56x56 b8 12.4-13.3 against 9.1-9.7, 28x28 b16 12.2-12.5 against 9.5, 14x14 b32 8.1 against 6.4.
  *
- * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.9-11.9 against 6.7-8.3,
- * 56x56 b8 13.3-14 against 7.5-11.9, 28x28 b16 16.6-16.8 against 10.2-10.9, 14x14 b32 11.7-12 against 4.4-4.6. Not 5x5:
- * there the five blends per row passed C2's node budget (the vectors boxed: 3 GFLOP/s), and through a padded frame
- * instead it ran level with the phases (23-24.7 against 23.4-24.4 on 56x56 and 28x28), which already load each
- * vector for 25 multiply-adds.
+ * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6 against 8.5-9.1,
+ * 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against 4.5. Storing the
+ * half vector directly ran 11-17 alone but cost other kernels 5x in one JVM (see {@link LanePairs#evensNarrowed});
+ * two vectors per block with twelve blends passed C2's node budget. Not 5x5: there the five blends per row passed
+ * that budget too (the vectors boxed: 3 GFLOP/s), and through a padded frame instead it ran level with the phases
+ * (23-24.7 against 23.4-24.4 on 56x56 and 28x28), which already load each vector for 25 multiply-adds.
  */
 final class DepthwiseEvenColumns {
   private DepthwiseEvenColumns() {}
@@ -53,32 +53,29 @@ final class DepthwiseEvenColumns {
     /** Where padded row 0, column 0 would sit. */
     final int origin;
     final int size;
+    /** Vectors of input columns per output row: half a vector of outputs each. */
+    final int blocks;
 
     Strip(ConvGeom g) {
       int lanes = Simd.LANES;
       int w = g.w();
       before = g.padTop() * w + g.padLeft() + lanes;
       origin = before - g.padTop() * w - g.padLeft();
+      blocks = (g.q() + lanes / 2 - 1) / (lanes / 2);
       // Padded rows read: up to 2p; then the last block's vector and taps past its first column.
-      size = origin + (2 * g.p() + 1) * w + blocks(g) * lanes + 3 + lanes;
+      size = origin + (2 * g.p() + 1) * w + blocks * lanes + 3 + lanes;
     }
-  }
-
-  /** Column blocks: a vector of padded input columns each, half a vector of output columns. */
-  private static int blocks(ConvGeom g) {
-    int half = Simd.LANES / 2;
-    return (g.q() + half - 1) / half;
   }
 
   /**
    * One plane: y[yOff + i * q + j] = bias + the sum of the taps, for i < p and j < q, from x's plane at x[xPlane],
-   * copied into strip (zero outside the plane: each call writes only the plane's place). Writes up to half a vector
-   * past the plane.
+   * copied into strip (zero outside the plane: each call writes only the plane's place). Reads and rewrites up to
+   * a vector past the plane.
    */
   static void plane(float[] x, int xPlane, float[] strip, Strip s, float[] wts, float bias, float[] y, int yOff,
       ConvGeom g) {
     System.arraycopy(x, xPlane, strip, s.before, g.h() * g.w());
-    Vec.sweep3(strip, s.origin, g.w(), blocks(g), g.padLeft(), wts, bias, y, yOff, g.p(), g.q());
+    Vec.sweep3(strip, s.origin, g.w(), s.blocks, g.padLeft(), wts, bias, y, yOff, g.p(), g.q());
   }
 
   /**
@@ -93,9 +90,8 @@ final class DepthwiseEvenColumns {
 
     Spread(ConvGeom g) {
       int lanes = Simd.LANES;
-      int half = lanes / 2;
-      // The widened stores' reach (whole half vectors of dy), and the sweep's (its blocks and two taps).
-      int stores = 2 * ((g.q() + half - 1) / half) * half;
+      // The widened stores' reach (whole vectors of dy), and the sweep's (its blocks and two taps).
+      int stores = 2 * ((g.q() + lanes - 1) / lanes) * lanes;
       int reads = (g.w() + lanes - 1) / lanes * lanes + g.padLeft();
       width = lanes + Math.max(stores, reads) + lanes;
       size = g.p() * width + lanes;
@@ -118,11 +114,11 @@ final class DepthwiseEvenColumns {
     for (int i = 0; i < p; i++) {
       int row = i * s.width + lanes;
       int src = dyPlane + i * q;
-      // Whole half vectors of dy, the last one reading past the row (its spread lanes cleared next): within dy's
-      // array but for its very end, which goes value by value.
+      // Whole vectors of dy, the last one reading past the row (its spread lanes cleared next): within dy's array
+      // but for its very end, which goes value by value.
       int j = 0;
-      for (; j < q && src + j + lanes / 2 <= dy.length; j += lanes / 2) {
-        Vec.widened(dy, src + j, buf, row + 2 * j);
+      for (; j < q && src + j + lanes <= dy.length; j += lanes) {
+        Vec.spread(dy, src + j, buf, row + 2 * j);
       }
       for (; j < q; j++) {
         buf[row + 2 * j] = dy[src + j];
@@ -140,8 +136,6 @@ final class DepthwiseEvenColumns {
   /** Loaded only when the Vector API is present. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final VectorSpecies<Integer> HALF_INTS =
-        VectorSpecies.of(int.class, VectorShape.forBitSize(S.vectorBitSize() / 2));
     private static FloatVector w(float[] wts, int t) {
       return FloatVector.broadcast(S, wts[t]);
     }
@@ -159,25 +153,22 @@ final class DepthwiseEvenColumns {
       return FloatVector.fromArray(S, strip, at).blend(zero, out);
     }
 
-    static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class, VectorShape.forBitSize(S.vectorBitSize()
-        / 2));
-    static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, S.vectorShape());
-
-    /** a[i .. i + lanes / 2) stored at dst[at] on the even lanes, zeros between: each float widened to a long. */
-    static void widened(float[] a, int i, float[] dst, int at) {
-      LongVector wide = (LongVector) FloatVector.fromArray(HALF, a, i).reinterpretAsInts()
-          .convertShape(VectorOperators.I2L, LONGS, 0);
-      wide.lanewise(VectorOperators.AND, 0xFFFFFFFFL).reinterpretAsFloats().intoArray(dst, at);
+    /** The vector at a[i] spread over two vectors at dst[at]: on the even lanes, zeros between. */
+    static void spread(float[] a, int i, float[] dst, int at) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      LanePairs.widened(v, 0).intoArray(dst, at);
+      LanePairs.widened(v, 1).intoArray(dst, at + S.length());
     }
 
-    /** f's even lanes, half a vector, stored at y[at]: each 64-bit pair narrowed to its low float. */
-    private static void storeEvens(FloatVector f, float[] y, int at) {
-      f.reinterpretAsLongs().convertShape(VectorOperators.L2I, HALF_INTS, 0).reinterpretAsFloats().intoArray(y, at);
-    }
+    /** The low half of a vector's lanes. */
+    static final VectorMask<Float> LOW_HALF = IOTA.compare(VectorOperators.LT, (float) (S.length() / 2));
 
     /**
      * 3x3: padded row 2i completes output row i - 1 (filter row 2) and starts row i (filter row 0); padded row
-     * 2i + 1 continues row i (filter row 1). Blocks right to left: a block's stores reach into the next row.
+     * 2i + 1 continues row i (filter row 1). A finished vector's even lanes, half a vector of outputs, are blended
+     * into what y holds there and written back whole: the vector's high half rewrites the values it found (a half
+     * vector's store would be a second vector shape, whose type profiles made C2 box other kernels' vectors).
+     * Blocks right to left: the last block's outputs past q land in the next row, whose first block comes after.
      */
     static void sweep3(float[] strip, int x0, int w, int blocks, int padLeft, float[] wts, float bias, float[] y,
         int yOff, int p, int q) {
@@ -201,7 +192,7 @@ final class DepthwiseEvenColumns {
           FloatVector v2 = x(strip, o + 2, out2, zero);
           FloatVector done = open.add(v2.fma(w22, v1.fma(w21, v0.mul(w20))));
           if (i > 0) {
-            storeEvens(done, y, d);
+            FloatVector.fromArray(S, y, d).blend(LanePairs.evensLow(done), LOW_HALF).intoArray(y, d);
           }
           if (i == p) {
             break;

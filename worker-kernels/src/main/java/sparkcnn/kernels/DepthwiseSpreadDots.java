@@ -1,9 +1,6 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -118,19 +115,6 @@ final class DepthwiseSpreadDots {
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
-    static final VectorSpecies<Float> HALF = S.withShape(VectorShape.forBitSize(S.vectorBitSize() / 2));
-    static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, S.vectorShape());
-
-    /**
-     * a[i .. i + lanes / 2) on the even lanes, zeros between: each float's bits widened to a long (sign-extended,
-     * then the high half cleared). No rearrange: Java 17 checks a shuffle's indexes on every call.
-     */
-    private static FloatVector widened(float[] a, int i) {
-      LongVector wide = (LongVector) FloatVector.fromArray(HALF, a, i).reinterpretAsInts()
-          .convertShape(VectorOperators.I2L, LONGS, 0);
-      return wide.lanewise(VectorOperators.AND, 0xFFFFFFFFL).reinterpretAsFloats();
-    }
-
     private static FloatVector load(float[] a, int i) {
       return FloatVector.fromArray(S, a, i);
     }
@@ -145,8 +129,9 @@ final class DepthwiseSpreadDots {
       FloatVector m10 = load(masks, (6 * k + 2) * l), m11 = load(masks, (6 * k + 3) * l);
       FloatVector m20 = load(masks, (6 * k + 4) * l), m21 = load(masks, (6 * k + 5) * l);
       for (int i = i0, d = i0 * q + k * l, o = at; i < i1; i++, d += q, o += 6 * l) {
-        FloatVector lo = widened(dy, d);
-        FloatVector hi = widened(dy, d + l / 2);
+        FloatVector e = load(dy, d);
+        FloatVector lo = LanePairs.widened(e, 0);
+        FloatVector hi = LanePairs.widened(e, 1);
         lo.mul(m00).intoArray(spread, o);
         hi.mul(m01).intoArray(spread, o + l);
         lo.mul(m10).intoArray(spread, o + 2 * l);

@@ -2,6 +2,7 @@ package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -24,7 +25,35 @@ final class LanePairs {
   private static final VectorMask<Float> HIGH = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, S.length() / 2)
       .cast(S);
 
+  private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, S.vectorShape());
+
   private LanePairs() {}
+
+  /**
+   * {@link #evens} without a rearrange: each vector's 64-bit pairs narrowed to their low floats, a's into the low
+   * half and b's into the high, OR-ed. Java 17 checks a shuffle's indexes on every rearrange. Both conversions keep
+   * the vectors' shape: a half-width vector type in the kernels' calls made the shared Vector API methods' type
+   * profiles polymorphic, and C2 then boxed the vectors of other kernels compiled after (5x5 layers ran 5x slower).
+   */
+  static FloatVector evensNarrowed(FloatVector a, FloatVector b) {
+    IntVector lo = (IntVector) a.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, 0);
+    IntVector hi = (IntVector) b.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, -1);
+    return lo.or(hi).reinterpretAsFloats();
+  }
+
+  /** a's even lanes in the low half, zeros in the high: {@link #evensNarrowed} of a alone. */
+  static FloatVector evensLow(FloatVector a) {
+    return ((IntVector) a.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, 0)).reinterpretAsFloats();
+  }
+
+  /**
+   * The low (part 0) or high (part 1) half of a on the even lanes, zeros on the odd: each float's bits widened to a
+   * long (sign-extended, then the high half cleared). No rearrange, the shape kept (see {@link #evensNarrowed}).
+   */
+  static FloatVector widened(FloatVector a, int part) {
+    LongVector wide = (LongVector) a.reinterpretAsInts().convertShape(VectorOperators.I2L, LONGS, part);
+    return wide.lanewise(VectorOperators.AND, 0xFFFFFFFFL).reinterpretAsFloats();
+  }
 
   /** Lanes 0, 2, 4, ... of the pair (a, b). */
   static FloatVector evens(FloatVector a, FloatVector b) {
