@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6 against 8.5-9.1,
  * 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against 4.5. Storing the
- * half vector directly ran 11-17 alone but cost other kernels 5x in one JVM (see {@link LanePairs#evensNarrowed});
+ * half vector directly ran 11-17 alone but cost other kernels 5x in one JVM (see {@link LanePairs#evensLow});
  * two vectors per block with twelve blends passed C2's node budget. Not 5x5: there the five blends per row passed
  * that budget too (the vectors boxed: 3 GFLOP/s), and through a padded frame instead it ran level with the phases
  * (23-24.7 against 23.4-24.4 on 56x56 and 28x28), which already load each vector for 25 multiply-adds.

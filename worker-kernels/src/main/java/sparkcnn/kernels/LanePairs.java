@@ -30,25 +30,18 @@ final class LanePairs {
   private LanePairs() {}
 
   /**
-   * {@link #evens} without a rearrange: each vector's 64-bit pairs narrowed to their low floats, a's into the low
-   * half and b's into the high, OR-ed. Java 17 checks a shuffle's indexes on every rearrange. Both conversions keep
-   * the vectors' shape: a half-width vector type in the kernels' calls made the shared Vector API methods' type
-   * profiles polymorphic, and C2 then boxed the vectors of other kernels compiled after (5x5 layers ran 5x slower).
+   * a's even lanes in the low half, zeros in the high: each 64-bit pair narrowed to its low float, no rearrange (Java
+   * 17 checks a shuffle's indexes on every call). The result keeps the vector's shape: a half-width vector type in
+   * the kernels' calls made the shared Vector API methods' type profiles polymorphic, and C2 then boxed the vectors
+   * of other kernels compiled after (5x5 layers ran 5x slower in the same JVM).
    */
-  static FloatVector evensNarrowed(FloatVector a, FloatVector b) {
-    IntVector lo = (IntVector) a.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, 0);
-    IntVector hi = (IntVector) b.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, -1);
-    return lo.or(hi).reinterpretAsFloats();
-  }
-
-  /** a's even lanes in the low half, zeros in the high: {@link #evensNarrowed} of a alone. */
   static FloatVector evensLow(FloatVector a) {
     return ((IntVector) a.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, 0)).reinterpretAsFloats();
   }
 
   /**
    * The low (part 0) or high (part 1) half of a on the even lanes, zeros on the odd: each float's bits widened to a
-   * long (sign-extended, then the high half cleared). No rearrange, the shape kept (see {@link #evensNarrowed}).
+   * long (sign-extended, then the high half cleared). No rearrange, the shape kept (see {@link #evensLow}).
    */
   static FloatVector widened(FloatVector a, int part) {
     LongVector wide = (LongVector) a.reinterpretAsInts().convertShape(VectorOperators.I2L, LONGS, part);
