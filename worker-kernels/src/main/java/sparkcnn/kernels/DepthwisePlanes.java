@@ -152,16 +152,8 @@ final class DepthwisePlanes {
     // against 9.2-9.7, 112x112 6.1-6.8 against 4.8-7.0). Narrower rows merge a float at a time: 5x5 240 16x16 b64
     // 5.0-5.4 against 10.6-10.7, 3x3 96 32x32 2.6-3.0 against 10.3-10.4.
     boolean phased = sweep && sh == 2 && r == 5 && g.w() >= 3 * lanes;
-    // 3x3 at stride 2: dy spread onto dx's columns only, swept row by row (DepthwiseEvenColumns).
-    DepthwiseEvenColumns.Spread spreadRows = sweep && DepthwiseEvenColumns.applies(g)
-        ? new DepthwiseEvenColumns.Spread(g) : null;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
-      float[] dyp = Scratch.floats(Scratch.PADDED, Math.max(Math.max(hd * wd, frameH * frameW) + lanes,
-          spreadRows != null ? spreadRows.size : 0));
-      if (spreadRows != null) {
-        // Zeroed once: the spread rows' margins are never written.
-        java.util.Arrays.fill(dyp, 0, spreadRows.size, 0f);
-      }
+      float[] dyp = Scratch.floats(Scratch.PADDED, Math.max(hd * wd, frameH * frameW) + lanes);
       // One region per stride phase (e, f), each laid out like dyp: row m of the phase at (m - m0) * wd.
       float[] z = Scratch.floats(Scratch.COLUMNS, Math.max(sh * sw * phaseSize, g.h() * g.w()) + lanes);
       float[] spill = new float[lanes];
@@ -186,10 +178,7 @@ final class DepthwisePlanes {
           int size = g.h() * g.w();
           boolean direct = (plane + 1L) * size + lanes <= (long) hi * size;
           int dyPlane = dyOff + plane * p * q;
-          if (spreadRows != null) {
-            DepthwiseEvenColumns.backwardInputPlane(dy, dyPlane, w, wPlane, dyp, spreadRows, direct ? dx : z,
-                direct ? dxPlane : 0, g);
-          } else if (sh == 1 && DepthwiseUnpaddedSweep.inPlace(dy, dyPlane, p, q, top, left, r, g.h(), g.w())) {
+          if (sh == 1 && DepthwiseUnpaddedSweep.inPlace(dy, dyPlane, p, q, top, left, r, g.h(), g.w())) {
             DepthwiseUnpaddedSweep.combine(dy, dyPlane, p, q, top, left, wts, r, 0f, direct ? dx : z,
                 direct ? dxPlane : 0, g.h(), g.w());
           } else {
@@ -348,11 +337,6 @@ final class DepthwisePlanes {
     // 3x3 at stride 1, padding 1 (every such layer in the zoo): dy masked per column shift, no frames.
     if (DepthwiseMaskedDots.applies(g)) {
       DepthwiseMaskedDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
-      return;
-    }
-    // 3x3 at stride 2: dy spread onto x's columns, no stride phases.
-    if (DepthwiseSpreadDots.applies(g)) {
-      DepthwiseSpreadDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       return;
     }
     int r = g.r();

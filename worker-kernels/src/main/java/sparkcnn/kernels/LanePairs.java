@@ -2,7 +2,6 @@ package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
@@ -25,8 +24,6 @@ final class LanePairs {
   private static final VectorMask<Float> HIGH = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, S.length() / 2)
       .cast(S);
 
-  private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, S.vectorShape());
-
   private LanePairs() {}
 
   /**
@@ -37,15 +34,6 @@ final class LanePairs {
    */
   static FloatVector evensLow(FloatVector a) {
     return ((IntVector) a.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, 0)).reinterpretAsFloats();
-  }
-
-  /**
-   * The low (part 0) or high (part 1) half of a on the even lanes, zeros on the odd: each float's bits widened to a
-   * long (sign-extended, then the high half cleared). No rearrange, the shape kept (see {@link #evensLow}).
-   */
-  static FloatVector widened(FloatVector a, int part) {
-    LongVector wide = (LongVector) a.reinterpretAsInts().convertShape(VectorOperators.I2L, LONGS, part);
-    return wide.lanewise(VectorOperators.AND, 0xFFFFFFFFL).reinterpretAsFloats();
   }
 
   /** Lanes 0, 2, 4, ... of the pair (a, b). */

@@ -418,29 +418,6 @@ class DepthwiseKernelsTest {
   }
 
   /**
-   * The spread stride-2 3x3 weight gradient likewise: planes from 1x1 to past L1 (in bands), even and odd sizes,
-   * dy rows narrower than a vector and past two, every padding from 0 to 2 on each side, on one thread and on three.
-   */
-  @Test
-  void spreadWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (int[] d : new int[][] {{2, 3, 4, 4, 1, 1, 1, 1}, {1, 2, 8, 8, 0, 0, 1, 1}, {2, 2, 14, 14, 1, 1, 1, 1},
-            {3, 1, 7, 7, 1, 1, 1, 1}, {2, 2, 1, 1, 1, 1, 1, 1}, {2, 3, 33, 35, 2, 1, 0, 2}, {1, 2, 5, 70, 1, 2, 2, 0},
-            {1, 4, 3, 48, 0, 0, 0, 0}, {2, 2, 9, 23, 2, 2, 2, 2}, {1, 1, 150, 128, 1, 1, 1, 1}}) {
-          ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, d[4], d[5], d[6], d[7], 1, 1, d[1]);
-          assertEquals(Simd.AVAILABLE, DepthwiseSpreadDots.applies(g), g.toString());
-          checkWeightsAmidNaN(g, 37);
-        }
-      }
-    } finally {
-      Parallel.setThreads(threads);
-    }
-  }
-
-  /**
    * {@link ConvAlgorithm#DEPTHWISE_PLANES}' weight gradient on x and dy amid NaN, every scratch buffer NaN
    * beforehand, against the naive loops.
    */
