@@ -16,9 +16,11 @@ import jdk.incubator.vector.VectorSpecies;
  * row; the last one overlaps the one before it and its mask clears the lanes already counted. A plane narrower
  * than a vector is one block whose lanes past the row are cleared.
  *
- * <p>x is copied whole into a strip with zeros around it, so no lane reads outside its own plane (a product with a
- * cleared lane is still NaN where x is). dy is read in place where its rows are a vector wide and its plane fits
- * L1, else copied in front of zeros. Planes past L1 are swept in bands of rows that fit half of it.
+ * <p>x is copied whole into a strip with zeros around it, so no lane reads outside its own plane: a cleared lane's
+ * product is still NaN where the value it met is infinite, and so an infinite x or dy reaches every tap of its own
+ * channel's gradient (whose centre tap it reaches anyway), never another channel's. dy is read in place where its
+ * rows are a vector wide and its plane fits L1, else copied in front of zeros. Planes past L1 are swept in bands of
+ * rows that fit half of it.
  *
  * <p>Why: the framed weight gradient copied x and dy into frames whose rows start off the vectors' alignment and
  * swept them with nine x loads per dy vector, or (x in place) only for rows of whole vectors. Measured on one AMD

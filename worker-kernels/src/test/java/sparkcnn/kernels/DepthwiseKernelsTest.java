@@ -191,7 +191,10 @@ class DepthwiseKernelsTest {
             ConvGeom.of(1, 3, 14, 14, 3, 3, 3, 2, 1, 1, 3),
             new ConvGeom(2, 3, 33, 35, 3, 3, 3, 2, 2, 2, 1, 0, 2, 1, 1, 3),
             new ConvGeom(1, 2, 4, 40, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2),
-            ConvGeom.of(3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2)}) {
+            ConvGeom.of(3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2),
+            // Two columns padded by two on the left, two rows below; 18 wide padded by two on both sides.
+            new ConvGeom(2, 2, 9, 2, 2, 3, 3, 2, 2, 1, 2, 2, 1, 1, 1, 2),
+            new ConvGeom(1, 3, 7, 18, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3)}) {
           assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
           SplittableRandom rnd = new SplittableRandom(g.hashCode());
           float[] x = Rand.floats(rnd, g.inputSize());
