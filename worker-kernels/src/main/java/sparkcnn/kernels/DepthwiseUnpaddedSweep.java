@@ -264,10 +264,5 @@ final class DepthwiseUnpaddedSweep {
         }
       }
     }
-
-    /** acc[at] += v, a vector. */
-    private static void add(FloatVector v, float[] acc, int at) {
-      v.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
-    }
   }
 }
