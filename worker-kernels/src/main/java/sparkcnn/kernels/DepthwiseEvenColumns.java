@@ -2,7 +2,6 @@ package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -19,9 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * output row it reaches, in registers.
  *
  * <p>x is copied whole into a strip with zero rows above and below it, and the lanes outside a row are cleared by a
- * blend (a wrapped read of the neighbouring row must not make a NaN from a zero weight). The last column block's
- * outputs past q land in the next row, written later (blocks go right to left), and past the plane by up to a
- * vector: the caller gives room there.
+ * blend with the stride-1 sweep's edge masks (a wrapped read of the neighbouring row must not make a NaN from a
+ * zero weight). The last column block's outputs past q land in the next row, written later (blocks go right to
+ * left), and past the plane by up to a vector: the caller gives room there.
  *
  * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6 against 8.5-9.1,
  * 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against 4.5. Storing the
@@ -75,16 +74,9 @@ final class DepthwiseEvenColumns {
   /** Loaded only when the Vector API is present. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
 
     private static FloatVector w(float[] wts, int t) {
       return FloatVector.broadcast(S, wts[t]);
-    }
-
-    /** The lanes whose column first + lane lies outside [0, cols). */
-    private static VectorMask<Float> outside(int first, int cols) {
-      FloatVector k = IOTA.add((float) first);
-      return k.compare(VectorOperators.LT, 0f).or(k.compare(VectorOperators.GE, (float) cols));
     }
 
     /** The vector at strip[at], the lanes outside the row cleared. */
@@ -93,7 +85,7 @@ final class DepthwiseEvenColumns {
     }
 
     /** The low half of a vector's lanes. */
-    static final VectorMask<Float> LOW_HALF = IOTA.compare(VectorOperators.LT, (float) (S.length() / 2));
+    static final VectorMask<Float> LOW_HALF = S.indexInRange(0, S.length() / 2);
 
     /**
      * 3x3: padded row 2i completes output row i - 1 (filter row 2) and starts row i (filter row 0); padded row
@@ -112,9 +104,9 @@ final class DepthwiseEvenColumns {
       FloatVector zero = FloatVector.zero(S);
       for (int k = blocks - 1; k >= 0; k--) {
         int c = k * l - padLeft;
-        VectorMask<Float> out0 = outside(c, w);
-        VectorMask<Float> out1 = outside(c + 1, w);
-        VectorMask<Float> out2 = outside(c + 2, w);
+        VectorMask<Float> out0 = DepthwiseUnpaddedSweep.Vec.outside(c, w);
+        VectorMask<Float> out1 = DepthwiseUnpaddedSweep.Vec.outside(c + 1, w);
+        VectorMask<Float> out2 = DepthwiseUnpaddedSweep.Vec.outside(c + 2, w);
         int o = x0 + k * l;
         int d = yOff + k * (l / 2) - q;
         FloatVector open = b0;

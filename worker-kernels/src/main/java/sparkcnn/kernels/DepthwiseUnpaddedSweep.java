@@ -130,8 +130,8 @@ final class DepthwiseUnpaddedSweep {
     return (most >= minBand(r) || most >= p) && applies(x, plane, rows, cols, padTop, padLeft, r, p, q);
   }
 
-  /** Loaded only when the Vector API is present. */
-  private static final class Vec {
+  /** Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks. */
+  static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
 
@@ -140,7 +140,7 @@ final class DepthwiseUnpaddedSweep {
     }
 
     /** The lanes whose column first + lane lies outside [0, cols): padding, cleared after the load. */
-    private static VectorMask<Float> outside(int first, int cols) {
+    static VectorMask<Float> outside(int first, int cols) {
       FloatVector k = IOTA.add((float) first);
       return k.compare(VectorOperators.LT, 0f).or(k.compare(VectorOperators.GE, (float) cols));
     }
