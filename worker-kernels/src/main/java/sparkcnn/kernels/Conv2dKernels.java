@@ -49,7 +49,8 @@ public final class Conv2dKernels {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
-      // The depthwise kernels apply bias and activation themselves, to each plane or row while it is in L1.
+      // The depthwise kernels and the batched pointwise one apply bias and activation themselves, to each plane or
+      // row while it is in cache.
       case DEPTHWISE_ROWS -> {
         DepthwiseRows.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
         return;
@@ -66,13 +67,16 @@ public final class Conv2dKernels {
         DepthwiseShifts.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
         return;
       }
+      case POINTWISE_BATCHED -> {
+        PointwiseBatched.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        return;
+      }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
       case WINOGRAD -> WinogradConv.F2.forward(x, xOff, w, wOff, y, yOff, g);
       case WINOGRAD_4X4 -> WinogradConv.F4.forward(x, xOff, w, wOff, y, yOff, g);
       case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
       case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
-      case POINTWISE_BATCHED -> PointwiseBatched.forward(x, xOff, w, wOff, y, yOff, g);
     }
     if (b != null || act != Activations.Fn.NONE) {
       epilogue(b, bOff, act, y, yOff, g.n(), g.k(), g.p() * g.q());

@@ -636,6 +636,14 @@ final class GemmVectorKernel {
     }
   }
 
+  /** dst[d + q * stride, + 2L) = b[src + q * 2L, + 2L) for q in [0, panels): one row of B into its panels. */
+  static void copyPanels(int panels, float[] b, int src, float[] dst, int d, int stride) {
+    for (int q = 0; q < panels; q++, src += 2 * L, d += stride) {
+      FloatVector.fromArray(S, b, src).intoArray(dst, d);
+      FloatVector.fromArray(S, b, src + L).intoArray(dst, d + L);
+    }
+  }
+
   /** The first rows of an MR x NR scratch tile into C (add: added to it). */
   static void storeRows(float[] tile, int rows, float[] c, int co, int ldc, boolean add) {
     for (int r = 0; r < rows; r++) {

@@ -70,6 +70,37 @@ class PointwiseBatchedTest {
   }
 
   /**
+   * Inference's bias (read at an offset) and activation, applied as each block is copied out of scratch, equal the
+   * naive product followed by both over the whole output; without a bias, the activation alone. Planes packed
+   * whole and copied, grouped, several runs of images.
+   */
+  @Test
+  void biasAndActivationAppliedInTheCopyMatchThemAfterTheProduct() {
+    ConvGeom[] geoms = {ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2), ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4)};
+    for (ConvGeom g : geoms) {
+      SplittableRandom rnd = new SplittableRandom(g.hashCode() + 7);
+      float[] x = Rand.floats(rnd, g.inputSize());
+      float[] w = Rand.floats(rnd, g.weightSize());
+      float[] b = Rand.floats(rnd, g.k() + 2);
+      for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.RELU6, Activations.Fn.SILU}) {
+        for (boolean bias : new boolean[] {true, false}) {
+          float[] y = Rand.floats(rnd, g.outputSize());
+          Conv2dKernels.forward(x, 0, w, 0, bias ? b : null, 2, y, 0, g, ConvAlgorithm.POINTWISE_BATCHED, act);
+          float[] ref = new float[g.outputSize()];
+          Conv2dNaive.forward(x, 0, w, 0, new float[g.k()], 0, ref, 0, g);
+          int plane = g.p() * g.q();
+          for (int j = 0; j < ref.length; j++) {
+            ref[j] += bias ? b[2 + j / plane % g.k()] : 0f;
+          }
+          act.apply(ref, 0, ref.length);
+          Rand.assertClose(ref, y, 1e-5, act + (bias ? " with bias " : " without bias ") + g);
+        }
+      }
+    }
+  }
+
+  /**
    * The weight gradient, accumulated onto dw, against the naive loops on one and three threads: dot products over
    * planes read in place (24x24) and gathered (5x5), x's channels cut into several column blocks with a shorter
    * last one (70 channels against 40 outputs), one block (16 against 8), grouped, and GEMM where the accumulator
