@@ -49,8 +49,7 @@ public final class Conv2dKernels {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
-      // The depthwise kernels and the batched pointwise one apply bias and activation themselves, to each plane or
-      // row while it is in cache.
+      // These apply bias and activation themselves, to each plane, row or image while it is in cache.
       case DEPTHWISE_ROWS -> {
         DepthwiseRows.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
         return;
@@ -68,7 +67,7 @@ public final class Conv2dKernels {
         return;
       }
       case POINTWISE_BATCHED -> {
-        PointwiseBatched.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        PointwiseBatched.forward(x, xOff, w, wOff, new Epilogue(b, bOff, act), y, yOff, g);
         return;
       }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);

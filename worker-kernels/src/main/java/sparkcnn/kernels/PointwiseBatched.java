@@ -30,13 +30,13 @@ final class PointwiseBatched {
   private PointwiseBatched() {}
 
   /**
-   * y = act(w x + b) per image and group (b may be null). The bias and activation are applied to each plane as it
-   * is copied out of scratch, while it is in L1, instead of in a pass of their own over y: with a bias, measured
-   * 1.1-1.25x on 24 -> 144 and 144 -> 24 56x56 b8 and 16 -> 96 112x112 b8, one thread, in one JVM alternating.
+   * y = act(w x + b) per image and group ({@link Epilogue}), applied to each plane as it is copied out of scratch,
+   * while it is in L1, instead of in a pass of its own over y: with a bias, measured 1.1-1.25x on 24 -> 144 and
+   * 144 -> 24 56x56 b8 and 16 -> 96 112x112 b8, one thread, in one JVM alternating.
    */
-  static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activations.Fn act, float[] y,
-      int yOff, ConvGeom g) {
-    byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, new Epilogue(b, bOff, act), y, yOff, g.k(), g.kg(), g);
+  static void forward(float[] x, int xOff, float[] w, int wOff, Epilogue epilogue, float[] y, int yOff,
+      ConvGeom g) {
+    byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, epilogue, y, yOff, g.k(), g.kg(), g);
   }
 
   /** dx = w^T dy per image and group (overwrites dx). */
@@ -193,15 +193,6 @@ final class PointwiseBatched {
     }
   }
 
-  /** What forward applies to its output: act(. + b[bOff + channel]), b null for no bias. */
-  private record Epilogue(float[] b, int bOff, Activations.Fn act) {
-    static final Epilogue NONE = new Epilogue(null, 0, Activations.Fn.NONE);
-
-    boolean any() {
-      return b != null || act != Activations.Fn.NONE;
-    }
-  }
-
   /**
    * The inverse of {@link #gather}: writes the rows of src back into the images' channel planes, each plane then
    * passed through the epilogue.
@@ -215,7 +206,7 @@ final class PointwiseBatched {
       for (int c = 0; c < channels; c++) {
         copy(src, c * cols + i * plane, dst, to + c * plane, plane);
         if (any) {
-          Conv2dKernels.biasAct(epilogue.b(), epilogue.bOff() + c0 + c, epilogue.act(), dst, to + c * plane, plane);
+          epilogue.apply(dst, to + c * plane, plane, c0 + c);
         }
       }
     }
