@@ -644,6 +644,20 @@ final class GemmVectorKernel {
     }
   }
 
+  /**
+   * dst[to, to + n) = src[from, from + n) for n of a vector or more: whole vectors, the last one ending at n
+   * (overlapping the one before it). For short runs, where an arraycopy call or a scalar loop costs more.
+   */
+  static void copyShort(float[] src, int from, float[] dst, int to, int n) {
+    for (int j = 0; ; j += L) {
+      int j0 = Math.min(j, n - L);
+      FloatVector.fromArray(S, src, from + j0).intoArray(dst, to + j0);
+      if (j0 == n - L) {
+        return;
+      }
+    }
+  }
+
   /** The first rows of an MR x NR scratch tile into C (add: added to it). */
   static void storeRows(float[] tile, int rows, float[] c, int co, int ldc, boolean add) {
     for (int r = 0; r < rows; r++) {

@@ -212,10 +212,19 @@ final class PointwiseBatched {
     }
   }
 
-  /** A plane's copy: a plain loop for the tiny planes this class is for, where an arraycopy call costs more. */
+  /**
+   * A plane's copy. The tiny planes this class is for would spend more on an arraycopy call than on the copy, and
+   * a plain loop over 4x4 planes took 6% of a MobileNet-v2 step at 64x64 (JFR), so planes of a vector up to 32
+   * floats go by vectors: on MobileNet-v2's 4x4 layers (batch 64, one thread) 1.2-1.5x forward, 1.2x backward
+   * data, 1.05-1.2x weights. Vectors measured 0.85-1.0x arraycopy on 16x16 planes.
+   */
   private static void copy(float[] src, int from, float[] dst, int to, int n) {
     if (n >= 32) {
       System.arraycopy(src, from, dst, to, n);
+      return;
+    }
+    if (Simd.AVAILABLE && n >= Simd.LANES) {
+      GemmVectorKernel.copyShort(src, from, dst, to, n);
       return;
     }
     for (int j = 0; j < n; j++) {

@@ -42,14 +42,16 @@ class PointwiseBatchedTest {
 
   /**
    * Forward (with bias) and backward data against the naive loops: planes of one and several packed panels
-   * (8x8, 16x16 with NR = 32), and of a piece of one (7x7, 2x2), grouped, over several runs of images (a budget
-   * of 256 K floats: 144 channels of 32x32 take one image a run), on garbage in the outputs.
+   * (8x8, 16x16 with NR = 32), and of a piece of one (7x7, 2x2; 4x4 and 5x5, copied by whole and overlapping
+   * vectors), grouped, over several runs of images (a budget of 256 K floats: 144 channels of 32x32 take one
+   * image a run), on garbage in the outputs.
    */
   @Test
   void productsMatchTheNaiveLoopsWhetherPlanesArePackedWholeOrCopied() {
     ConvGeom[] geoms = {ConvGeom.of(3, 24, 8, 8, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2),
         ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1), ConvGeom.of(4, 30, 7, 7, 20, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4)};
+        ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4), ConvGeom.of(7, 20, 4, 4, 28, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(3, 12, 5, 5, 18, 1, 1, 1, 0, 1, 2)};
     for (ConvGeom g : geoms) {
       SplittableRandom rnd = new SplittableRandom(g.hashCode());
       float[] x = Rand.floats(rnd, g.inputSize());
@@ -110,7 +112,8 @@ class PointwiseBatchedTest {
   void weightGradientsMatchTheNaiveLoopsInBlocksInPlaceGatheredAndThroughGemm() {
     ConvGeom[] geoms = {ConvGeom.of(2, 70, 24, 24, 40, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(5, 70, 5, 5, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 16, 24, 24, 8, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(3, 24, 6, 6, 36, 1, 1, 1, 0, 1, 3), ConvGeom.of(2, 160, 9, 9, 128, 1, 1, 1, 0, 1, 1)};
+        ConvGeom.of(3, 24, 6, 6, 36, 1, 1, 1, 0, 1, 3), ConvGeom.of(2, 160, 9, 9, 128, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(5, 20, 5, 5, 12, 1, 1, 1, 0, 1, 1)};
     int threads = Parallel.threads();
     try {
       for (int t : new int[] {1, 3}) {
