@@ -74,6 +74,40 @@ class BatchNormActivationFusionTest {
     }
   }
 
+  /**
+   * In evaluation every activation after a batch norm runs inside its one pass (sigmoid and tanh too: there is no
+   * backward to need their outputs), with running statistics away from the batch's, and equals the layers one by
+   * one.
+   */
+  @ParameterizedTest
+  @EnumSource(value = Activation.Kind.class, names = {"RELU", "RELU6", "SILU", "SIGMOID", "TANH"})
+  void evaluationRunsTheActivationInsideTheNormAndMatchesTheLayersOneByOne(Activation.Kind kind) {
+    Model fused = new Model("fused", new Sequential(layers(kind)), 3, 9, 7).init(8);
+    SplittableRandom rnd = new SplittableRandom(9);
+    for (Layer l : fused.root().children()) {
+      if (l instanceof BatchNorm2d bn) {
+        for (int c = 0; c < bn.channels(); c++) {
+          fused.params()[bn.paramOffset() + c] = (float) (1 + 3 * rnd.nextDouble());
+          fused.params()[bn.paramOffset() + bn.channels() + c] = (float) (rnd.nextDouble() - 0.5);
+          fused.state()[bn.stateOffset() + c] = (float) (rnd.nextDouble() - 0.5);
+          fused.state()[bn.stateOffset() + bn.channels() + c] = (float) (0.2 + rnd.nextDouble());
+        }
+      }
+    }
+    Tensor x = ModelGradientTest.randomInput(rnd, 3, 3, 9, 7);
+    float[] yFused = fused.forward(x, false).toArray();
+    for (Layer l : fused.root().children()) {
+      if (l instanceof Activation a) {
+        assertTrue(a.ranInsideNorm(), kind + " ran inside the batch norm");
+      }
+    }
+    Tensor t = x;
+    for (Layer l : fused.root().children()) {
+      t = l.forward(t, false);
+    }
+    close("evaluation output", t.toArray(), yFused);
+  }
+
   private static void close(String what, float[] expected, float[] actual) {
     assertEquals(expected.length, actual.length, what);
     double scale = 1e-6;

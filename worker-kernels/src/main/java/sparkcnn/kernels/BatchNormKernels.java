@@ -75,12 +75,23 @@ public final class BatchNormKernels {
   /** Inference forward with the running statistics. */
   public static void inferForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
       float[] y, int yOff, int n, int c, int hw, float eps, float[] runMean, int meanOff, float[] runVar, int varOff) {
+    inferForward(x, xOff, gamma, gammaOff, beta, betaOff, y, yOff, n, c, hw, eps, runMean, meanOff, runVar, varOff,
+        Activations.Fn.NONE);
+  }
+
+  /**
+   * Inference with the activation after the norm applied in the same pass, each run while it is in L1: one pass
+   * over memory instead of two (the batch norms a convolution does not precede, which the inference graph cannot
+   * fold: pre-activation ResNets, DenseNets).
+   */
+  public static void inferForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
+      float[] y, int yOff, int n, int c, int hw, float eps, float[] runMean, int meanOff, float[] runVar, int varOff,
+      Activations.Fn act) {
     float[] inv = new float[c];
     for (int ch = 0; ch < c; ch++) {
       inv[ch] = (float) (1 / Math.sqrt(runVar[varOff + ch] + eps));
     }
-    normalize(x, xOff, gamma, gammaOff, beta, betaOff, runMean, meanOff, inv, y, yOff, n, c, hw,
-        Activations.Fn.NONE);
+    normalize(x, xOff, gamma, gammaOff, beta, betaOff, runMean, meanOff, inv, y, yOff, n, c, hw, act);
   }
 
   /** y = act(gamma (x - mean) invStd + beta) per channel. */

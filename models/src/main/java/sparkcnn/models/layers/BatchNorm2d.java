@@ -94,6 +94,11 @@ public final class BatchNorm2d implements Layer {
     return forward(input, true, act);
   }
 
+  /** Evaluation-mode forward with the activation after it applied in the same pass ({@link Sequential} asks). */
+  Tensor inferActivated(Tensor input, Activations.Fn act) {
+    return forward(input, false, act);
+  }
+
   private Tensor forward(Tensor input, boolean training, Activations.Fn act) {
     outputShape(input.shape());
     int n = input.dim(0);
@@ -115,7 +120,7 @@ public final class BatchNorm2d implements Layer {
       x = input;
     } else {
       BatchNormKernels.inferForward(input.data, input.offset, params, pOff, params, pOff + channels, y.data, y.offset,
-          n, channels, hw, EPS, state, sOff, state, sOff + channels);
+          n, channels, hw, EPS, state, sOff, state, sOff + channels, act);
     }
     return y;
   }

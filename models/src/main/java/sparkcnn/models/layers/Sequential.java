@@ -57,15 +57,17 @@ public final class Sequential implements Layer {
    * runs as one layer: the norm applies the activation in its normalizing pass and, in backward, recomputes the
    * activation's input from its own input and takes the derivative inside its two passes. That saves the
    * activation's passes over memory (two forward, three backward) and its buffers; the floats are the same
-   * (up to SiLU's scalar tails, which fall at other positions: a few ulps).
+   * (up to SiLU's scalar tails, which fall at other positions: a few ulps). In evaluation, a batch norm followed
+   * by any activation runs as one pass the same way (the norms the inference graph leaves: those no convolution
+   * precedes).
    */
   @Override
   public Tensor forward(Tensor x, boolean training) {
     for (int i = 0; i < layers.size(); i++) {
       Layer l = layers.get(i);
-      if (training && l instanceof BatchNorm2d bn && i + 1 < layers.size()
-          && layers.get(i + 1) instanceof Activation act && act.fn().backwardFromInput()) {
-        x = bn.forwardActivated(x, act.fn());
+      if (l instanceof BatchNorm2d bn && i + 1 < layers.size() && layers.get(i + 1) instanceof Activation act
+          && (!training || act.fn().backwardFromInput())) {
+        x = training ? bn.forwardActivated(x, act.fn()) : bn.inferActivated(x, act.fn());
         act.absorb();
         i++;
       } else {
