@@ -81,8 +81,8 @@ public final class BatchNormKernels {
 
   /**
    * Inference with the activation after the norm applied in the same pass, each run while it is in L1: one pass
-   * over memory instead of two (the batch norms a convolution does not precede, which the inference graph cannot
-   * fold: pre-activation ResNets, DenseNets).
+   * over memory instead of two (the batch norms the inference graph leaves unfolded: pre-activation ResNets,
+   * DenseNets).
    */
   public static void inferForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
       float[] y, int yOff, int n, int c, int hw, float eps, float[] runMean, int meanOff, float[] runVar, int varOff,

@@ -58,8 +58,8 @@ public final class Sequential implements Layer {
    * activation's input from its own input and takes the derivative inside its two passes. That saves the
    * activation's passes over memory (two forward, three backward) and its buffers; the floats are the same
    * (up to SiLU's scalar tails, which fall at other positions: a few ulps). In evaluation, a batch norm followed
-   * by any activation runs as one pass the same way (the norms the inference graph leaves: those no convolution
-   * precedes).
+   * by any activation runs as one pass the same way (the norms the inference graph leaves unfolded: those that no
+   * convolution directly precedes in the same sequence).
    */
   @Override
   public Tensor forward(Tensor x, boolean training) {
