@@ -80,9 +80,9 @@ public final class BatchNormKernels {
   }
 
   /**
-   * Inference with the activation after the norm applied in the same pass, each run while it is in L1: one pass
-   * over memory instead of two (the batch norms the inference graph leaves unfolded: pre-activation ResNets,
-   * DenseNets).
+   * Inference with the activation after the norm applied in the same pass (ReLU and ReLU6 in registers, others
+   * to each run while it is in cache): one pass over memory instead of two, for the batch norms the inference
+   * graph leaves unfolded (pre-activation ResNets, DenseNets).
    */
   public static void inferForward(float[] x, int xOff, float[] gamma, int gammaOff, float[] beta, int betaOff,
       float[] y, int yOff, int n, int c, int hw, float eps, float[] runMean, int meanOff, float[] runVar, int varOff,

@@ -19,5 +19,4 @@ record Epilogue(float[] b, int bOff, Activations.Fn act) {
   void apply(float[] y, int at, int n, int channel) {
     Conv2dKernels.biasAct(b, bOff + channel, act, y, at, n);
   }
-
 }

@@ -256,8 +256,8 @@ public final class KernelBench {
 
   /**
    * Batch norm (inference form) followed by ReLU6 over a MobileNet-v2 activation, both against the bound of one
-   * pass (read x, write y once): in one pass as the layers now run them (the activation applied to each run while
-   * it is in L1), and, as the baseline, in two passes over memory as they ran before.
+   * pass (read x, write y once): in one pass as the layers now run them (ReLU6 clamped in the normalizing loop's
+   * registers), and, as the baseline, in two passes over memory as they ran before.
    */
   private List<Map<String, Object>> elementwise(Roofline roof) {
     int n = 8;
