@@ -87,19 +87,10 @@ public final class BatchNorm2d implements Layer {
   }
 
   /**
-   * Training forward with the activation after it applied in the same pass ({@link Sequential} asks for it): one
-   * pass over memory and one buffer fewer. The next backward takes dy at the activation's output.
+   * Forward with the activation after it applied in the same pass ({@link Sequential} asks for it): one pass over
+   * memory and one buffer fewer. After a training forward, the next backward takes dy at the activation's output.
    */
-  Tensor forwardActivated(Tensor input, Activations.Fn act) {
-    return forward(input, true, act);
-  }
-
-  /** Evaluation-mode forward with the activation after it applied in the same pass ({@link Sequential} asks). */
-  Tensor inferActivated(Tensor input, Activations.Fn act) {
-    return forward(input, false, act);
-  }
-
-  private Tensor forward(Tensor input, boolean training, Activations.Fn act) {
+  Tensor forward(Tensor input, boolean training, Activations.Fn act) {
     outputShape(input.shape());
     int n = input.dim(0);
     int hw = input.dim(2) * input.dim(3);

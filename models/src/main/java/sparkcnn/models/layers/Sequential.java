@@ -67,7 +67,7 @@ public final class Sequential implements Layer {
       Layer l = layers.get(i);
       if (l instanceof BatchNorm2d bn && i + 1 < layers.size() && layers.get(i + 1) instanceof Activation act
           && (!training || act.fn().backwardFromInput())) {
-        x = training ? bn.forwardActivated(x, act.fn()) : bn.inferActivated(x, act.fn());
+        x = bn.forward(x, training, act.fn());
         act.absorb();
         i++;
       } else {
