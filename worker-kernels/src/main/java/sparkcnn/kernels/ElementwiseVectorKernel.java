@@ -87,7 +87,47 @@ final class ElementwiseVectorKernel {
     }
   }
 
-  private static FloatVector sigmoid(FloatVector v) {
+  /** The sum of x[off .. off + n) in vector lanes, then across them (a different order than a scalar loop's). */
+  static float sum(float[] x, int off, int n) {
+    FloatVector acc = FloatVector.zero(S);
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      acc = acc.add(FloatVector.fromArray(S, x, off + i));
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      s += x[off + i];
+    }
+    return s;
+  }
+
+  /**
+   * da = dy g over a run (skipped when da is null) and the dot product of dy and a over it, in one sweep: the
+   * backward of squeeze-and-excitation's gate, plane by plane.
+   */
+  static float scaleAndDot(float[] dy, int dyOff, float[] a, int aOff, float g, float[] da, int daOff, int n) {
+    FloatVector acc = FloatVector.zero(S);
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector d = FloatVector.fromArray(S, dy, dyOff + i);
+      if (da != null) {
+        d.mul(g).intoArray(da, daOff + i);
+      }
+      acc = d.fma(FloatVector.fromArray(S, a, aOff + i), acc);
+    }
+    float s = acc.reduceLanes(VectorOperators.ADD);
+    for (; i < n; i++) {
+      float d = dy[dyOff + i];
+      if (da != null) {
+        da[daOff + i] = d * g;
+      }
+      s += d * a[aOff + i];
+    }
+    return s;
+  }
+
+  /** 1 / (1 + exp(-v)) in float lanes; batch norm's fused SiLU loops use it too, for the same floats. */
+  static FloatVector sigmoid(FloatVector v) {
     FloatVector one = FloatVector.broadcast(S, 1f);
     return one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
   }

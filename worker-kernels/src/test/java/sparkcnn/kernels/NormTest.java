@@ -180,13 +180,13 @@ class NormTest {
   }
 
   /**
-   * The one-sweep gradient and sums for ReLU and ReLU6 inside batch norm's backward equal the activation's own
-   * backward on the recomputed input followed by the sums, at the edges too: inputs landing exactly on 0 and 6,
-   * just inside and outside them, infinities and NaN (vector lanes and the scalar tail).
+   * The one-sweep gradient and sums for ReLU, ReLU6 and SiLU inside batch norm's backward equal the activation's
+   * own backward on the recomputed input followed by the sums, float for float, at the edges too: inputs landing
+   * exactly on 0 and 6, just inside and outside them, infinities and NaN (vector lanes and the scalar tail).
    */
   @ParameterizedTest
-  @ValueSource(strings = {"RELU", "RELU6"})
-  void clampedGradientSweepMatchesTheActivationsBackward(String name) {
+  @ValueSource(strings = {"RELU", "RELU6", "SILU"})
+  void oneSweepGradientMatchesTheActivationsBackward(String name) {
     if (!Simd.AVAILABLE) {
       return; // the blocks are Vector API code
     }
@@ -210,8 +210,7 @@ class NormTest {
     float[] out = new float[hw];
     float[] a = new float[hw];
     float[] b = new float[hw];
-    block.clampedSums(x, 0, dy, 0, out, 0, m, a, b);
-    assertTrue(block.clamps());
+    block.sums(x, 0, dy, 0, out, 0, m, a, b);
     for (int j = 0; j < hw; j++) {
       assertEquals(expected[j], out[j], 0f, name + " gradient at " + x[j]);
       assertEquals(expected[j], a[j], 0f, name + " sum at " + x[j]);

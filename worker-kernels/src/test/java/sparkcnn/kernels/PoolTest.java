@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PoolTest {
   private final SplittableRandom rnd = new SplittableRandom(21);
@@ -261,24 +263,26 @@ class PoolTest {
     }
   }
 
-  @Test
-  void globalAveragePooling() {
-    float[] x = Rand.floats(rnd, 2 * 3 * 20);
+  /** Planes smaller than a vector, a vector and a tail, and several vectors (the vector sum's lanes and tail). */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 7, 20, 49, 196})
+  void globalAveragePooling(int hw) {
+    float[] x = Rand.floats(rnd, 2 * 3 * hw);
     float[] y = new float[6];
-    PoolKernels.globalAvgForward(x, 0, y, 0, 2, 3, 20);
+    PoolKernels.globalAvgForward(x, 0, y, 0, 2, 3, hw);
     for (int p = 0; p < 6; p++) {
       double s = 0;
-      for (int j = 0; j < 20; j++) {
-        s += x[p * 20 + j];
+      for (int j = 0; j < hw; j++) {
+        s += x[p * hw + j];
       }
-      Rand.assertClose(new float[] {(float) (s / 20)}, new float[] {y[p]}, 1e-6, "global avg");
+      Rand.assertClose(new float[] {(float) (s / hw)}, new float[] {y[p]}, 1e-6, "global avg over " + hw);
     }
     float[] dy = Rand.floats(rnd, 6);
     float[] dx = new float[x.length];
-    PoolKernels.globalAvgBackward(dy, 0, dx, 0, 2, 3, 20);
+    PoolKernels.globalAvgBackward(dy, 0, dx, 0, 2, 3, hw);
     GradCheck.check("global avg dx", xs -> {
       float[] out = new float[6];
-      PoolKernels.globalAvgForward(xs, 0, out, 0, 2, 3, 20);
+      PoolKernels.globalAvgForward(xs, 0, out, 0, 2, 3, hw);
       return out;
     }, x, dy, dx, 1e-3);
   }
