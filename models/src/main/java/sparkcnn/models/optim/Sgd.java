@@ -34,14 +34,49 @@ public final class Sgd implements Optimizer {
     steps++;
   }
 
+  /**
+   * The update over [from, to), run by run of equal decay (a tensor's worth: weights decay, biases and norms'
+   * parameters do not), so that each run is a loop without a test per element, which the JIT vectorizes. One
+   * loop with the mask's test in it ran at about 20 cycles a parameter: 2.5% of EfficientNet-B0's training step.
+   */
   private void update(float[] params, float[] grads, boolean[] decayMask, float[] rates, int from, int to,
       float baseLr) {
+    for (int lo = from; lo < to; ) {
+      boolean decays = decayMask[lo];
+      int hi = lo + 1;
+      while (hi < to && decayMask[hi] == decays) {
+        hi++;
+      }
+      update(params, grads, rates, lo, hi, decays ? weightDecay : 0f, baseLr);
+      lo = hi;
+    }
+  }
+
+  private void update(float[] params, float[] grads, float[] rates, int from, int to, float decay, float baseLr) {
+    float[] v = buf;
+    if (rates == null && momentum != 0f && !nesterov) {
+      // The common case, the same operations as the general loop below.
+      if (decay == 0f) {
+        for (int i = from; i < to; i++) {
+          float b = momentum * v[i] + grads[i];
+          v[i] = b;
+          params[i] -= baseLr * b;
+        }
+      } else {
+        for (int i = from; i < to; i++) {
+          float b = momentum * v[i] + (grads[i] + decay * params[i]);
+          v[i] = b;
+          params[i] -= baseLr * b;
+        }
+      }
+      return;
+    }
     for (int i = from; i < to; i++) {
       float lr = rates == null ? baseLr : baseLr * rates[i];
-      float g = grads[i] + (decayMask[i] ? weightDecay * params[i] : 0f);
+      float g = decay == 0f ? grads[i] : grads[i] + decay * params[i];
       if (momentum != 0f) {
-        buf[i] = momentum * buf[i] + g;
-        g = nesterov ? g + momentum * buf[i] : buf[i];
+        v[i] = momentum * v[i] + g;
+        g = nesterov ? g + momentum * v[i] : v[i];
       }
       params[i] -= lr * g;
     }
