@@ -16,6 +16,10 @@ public final class BatchNormKernels {
    */
   public static void sums(float[] x, int xOff, int n, int c, int hw, double[] sum, double[] sumSq) {
     ConvGeom.operand("batch norm", "x", new int[] {n, c, hw}, x, xOff);
+    if (Simd.AVAILABLE && BatchNormPlanes.applies(n, c, hw)) {
+      BatchNormPlanes.sums(x, xOff, n, c, hw, sum, sumSq);
+      return;
+    }
     if (Simd.AVAILABLE) {
       forBlocks(c, hw, (c0, c1) -> BatchNormBlocks.sums(x, xOff, n, c, hw, c0, c1, sum, sumSq));
       return;
@@ -99,6 +103,10 @@ public final class BatchNormKernels {
       int mOff, float[] invStd, float[] y, int yOff, int n, int c, int hw, Activations.Fn act) {
     ConvGeom.operand("batch norm", "y", new int[] {n, c, hw}, y, yOff);
     float[][] affine = affine(gamma, gammaOff, beta, betaOff, mean, mOff, invStd, c);
+    if (Simd.AVAILABLE && BatchNormPlanes.applies(n, c, hw)) {
+      BatchNormPlanes.scaleShift(x, xOff, affine[0], affine[1], act, y, yOff, n, c, hw);
+      return;
+    }
     if (Simd.AVAILABLE) {
       forBlocks(c, hw, (c0, c1) ->
           BatchNormBlocks.scaleShift(x, xOff, affine[0], affine[1], act, y, yOff, n, c, hw, c0, c1));
@@ -171,31 +179,30 @@ public final class BatchNormKernels {
           n, c, hw);
       return;
     }
+    // With an activation, the first pass leaves the gradient at its input in dx, which the second reads.
+    float[] dz = affine == null ? dy : dx;
+    int dzOff = affine == null ? dyOff : dxOff;
     if (Simd.AVAILABLE) {
-      BatchNormBlocks.FusedActivation fused = affine == null ? BatchNormBlocks.FusedActivation.NONE
-          : new BatchNormBlocks.FusedActivation(act, affine[0], affine[1]);
       double[] sdy = new double[c];
       double[] sdyxc = new double[c];
       float[] p = new float[c];
       float[] q = new float[c];
       float[] r = new float[c];
+      if (BatchNormPlanes.applies(n, c, hw)) {
+        BatchNormPlanes.dySums(x, xOff, dy, dyOff, saveMean, act, affine == null ? null : affine[0],
+            affine == null ? null : affine[1], dx, dxOff, n, c, hw, sdy, sdyxc);
+        gradientFactors(0, c, m, saveInvStd, gamma, gammaOff, sdy, sdyxc, dgamma, dgammaOff, dbeta, dbetaOff, p, q,
+            r);
+        BatchNormPlanes.inputGradient(x, xOff, dz, dzOff, saveMean, p, q, r, dx, dxOff, n, c, hw);
+        return;
+      }
+      BatchNormBlocks.FusedActivation fused = affine == null ? BatchNormBlocks.FusedActivation.NONE
+          : new BatchNormBlocks.FusedActivation(act, affine[0], affine[1]);
       forBlocks(c, hw, (c0, c1) -> {
         BatchNormBlocks.dySums(x, xOff, dy, dyOff, saveMean, fused, dx, dxOff, n, c, hw, c0, c1, sdy, sdyxc);
-        for (int ch = c0; ch < c1; ch++) {
-          float inv = saveInvStd[ch];
-          double sdyx = sdyxc[ch] * inv;
-          dgamma[dgammaOff + ch] += (float) sdyx;
-          dbeta[dbetaOff + ch] += (float) sdy[ch];
-          // dx = k (m dy - sum dy - xhat sum dy xhat), k = gamma invStd / m, xhat = (x - mean) invStd
-          float k = gamma[gammaOff + ch] * inv / m;
-          p[ch] = k * m;
-          q[ch] = -k * (float) sdy[ch];
-          r[ch] = -k * (float) sdyx * inv;
-        }
-        // With an activation, the first pass left the gradient at its input in dx.
-        float[] d = affine == null ? dy : dx;
-        int dOff = affine == null ? dyOff : dxOff;
-        BatchNormBlocks.inputGradient(x, xOff, d, dOff, saveMean, p, q, r, dx, dxOff, n, c, hw, c0, c1);
+        gradientFactors(c0, c1, m, saveInvStd, gamma, gammaOff, sdy, sdyxc, dgamma, dgammaOff, dbeta, dbetaOff, p,
+            q, r);
+        BatchNormBlocks.inputGradient(x, xOff, dz, dzOff, saveMean, p, q, r, dx, dxOff, n, c, hw, c0, c1);
       });
       return;
     }
@@ -230,6 +237,26 @@ public final class BatchNormKernels {
     });
   }
 
+
+  /**
+   * For channels c0..c1, from the sums of dy and dy (x - mean): dgamma and dbeta accumulated, and the factors of
+   * dx = p dy + q + r (x - mean), that is k (m dy - sum dy - xhat sum dy xhat) with k = gamma invStd / m and
+   * xhat = (x - mean) invStd.
+   */
+  private static void gradientFactors(int c0, int c1, long m, float[] invStd, float[] gamma, int gammaOff,
+      double[] sdy, double[] sdyxc, float[] dgamma, int dgammaOff, float[] dbeta, int dbetaOff, float[] p, float[] q,
+      float[] r) {
+    for (int ch = c0; ch < c1; ch++) {
+      float inv = invStd[ch];
+      double sdyx = sdyxc[ch] * inv;
+      dgamma[dgammaOff + ch] += (float) sdyx;
+      dbeta[dbetaOff + ch] += (float) sdy[ch];
+      float k = gamma[gammaOff + ch] * inv / m;
+      p[ch] = k * m;
+      q[ch] = -k * (float) sdy[ch];
+      r[ch] = -k * (float) sdyx * inv;
+    }
+  }
 
   private static void requireFusable(Activations.Fn act) {
     if (act != Activations.Fn.NONE && !act.backwardFromInput()) {

@@ -1,11 +1,14 @@
 package sparkcnn.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class NormTest {
@@ -65,10 +68,11 @@ class NormTest {
   /**
    * Forward and backward against the textbook formulas in double, from 1x1 planes to planes larger than a block
    * of channels: several blocks and a partial last one, more images than are summed in float before a flush,
-   * planes that are not a multiple of the vector, a mean well away from zero.
+   * planes that are not a multiple of the vector, a mean well away from zero; and planes long enough for the
+   * plane-by-plane passes ({@link BatchNormPlanes}), one of them longer than a float run of its sums.
    */
   @ParameterizedTest
-  @ValueSource(ints = {1, 3, 4, 16, 49, 64, 127, 128, 130})
+  @ValueSource(ints = {1, 3, 4, 16, 49, 64, 127, 128, 130, 256, 263, 1030})
   void batchNormMatchesDoubleReferenceOnSmallAndLargePlanes(int hw) {
     int n = 70;
     int c = 2 * BatchNormKernels.channelsPerBlock(hw) + 3;
@@ -136,11 +140,12 @@ class NormTest {
    * backwards one after the other (on the vector path and, in the second surefire run, the scalar one).
    */
   @ParameterizedTest
-  @ValueSource(strings = {"RELU", "RELU6", "SILU"})
-  void batchNormWithActivationInsideEqualsTheTwoInTurn(String name) {
+  @CsvSource({"RELU, 13", "RELU6, 13", "SILU, 13", "RELU, 263", "RELU6, 263", "SILU, 263"})
+  void batchNormWithActivationInsideEqualsTheTwoInTurn(String name, int hw) {
     Activations.Fn act = Activations.Fn.valueOf(name);
-    int n = 35, hw = 13;
-    int c = BatchNormKernels.channelsPerBlock(hw) + 6; // two blocks, the second partial; more images than a flush
+    int n = 35;
+    // Small planes: two blocks, the second partial, more images than a flush. Large ones: plane by plane.
+    int c = BatchNormKernels.channelsPerBlock(hw) + 6;
     float[] x = Rand.floats(rnd, n * c * hw);
     float[] gamma = new float[c];
     java.util.Arrays.fill(gamma, 4f); // past ReLU6's cap too
@@ -162,7 +167,7 @@ class NormTest {
     float[] expected = new float[x.length];
     System.arraycopy(z, 0, expected, 0, z.length);
     act.apply(expected, 0, expected.length);
-    Rand.assertClose(expected, y, 1e-6, name + " forward");
+    Rand.assertClose(expected, y, 1e-6, name + " forward, planes of " + hw);
     float[] dz = new float[x.length];
     act.backward(z, 0, dy, 0, dz, 0, dz.length);
     float[] dx2 = new float[x.length];
@@ -177,6 +182,56 @@ class NormTest {
       capped += v == 6f ? 1 : 0;
     }
     assertTrue(act != Activations.Fn.RELU6 || capped > 0, "some outputs at ReLU6's cap");
+  }
+
+  /**
+   * Large planes go plane by plane in memory order, on every thread count with the same figures: each plane's
+   * sums are its own, and the channels' totals add them in image order. Training forward and backward with and
+   * without an activation, bit for bit on one thread and on three, and the plane rule's two sides.
+   */
+  @Test
+  void planeByPlanePassesGiveTheSameFiguresOnAnyNumberOfThreads() {
+    if (Simd.AVAILABLE) { // Vector API code: the scalar path goes channel by channel
+      assertTrue(BatchNormPlanes.applies(1, 1, 256));
+      assertFalse(BatchNormPlanes.applies(64, 192, 49)); // 2.4 MB
+      assertTrue(BatchNormPlanes.applies(64, 960, 49)); // 12 MB
+      assertFalse(BatchNormPlanes.applies(64, 1152, 16)); // planes of one vector stay in blocks
+    }
+    int n = 6, c = 7, hw = 1100;
+    float[] x = Rand.floats(rnd, n * c * hw);
+    float[] dy = Rand.floats(rnd, x.length);
+    float[] gamma = Rand.floats(rnd, c);
+    float[] beta = Rand.floats(rnd, c);
+    int threads = Parallel.threads();
+    try {
+      for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU6,
+          Activations.Fn.SILU}) {
+        float[][] first = null;
+        for (int t : new int[] {1, 3}) {
+          Parallel.setThreads(t);
+          float[] y = new float[x.length];
+          float[] mean = new float[c];
+          float[] inv = new float[c];
+          BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0,
+              new float[c], 0, mean, inv, act);
+          float[] dx = new float[x.length];
+          float[] dg = new float[c];
+          float[] db = new float[c];
+          BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, beta, 0, mean, inv, act, dx, 0, dg, 0, db, 0, n, c,
+              hw);
+          float[][] now = {y, mean, inv, dx, dg, db};
+          if (first == null) {
+            first = now;
+          } else {
+            for (int k = 0; k < now.length; k++) {
+              assertArrayEquals(first[k], now[k], act + ": output " + k + " on 3 threads");
+            }
+          }
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
   }
 
   /**
