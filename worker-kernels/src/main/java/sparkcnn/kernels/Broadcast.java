@@ -141,6 +141,28 @@ public final class Broadcast {
     }
   }
 
+  /**
+   * Squeeze-and-excitation's input gradient in one sweep: dx = dy g[p] + dMean[p] / plane over each plane p, the
+   * gradient through the gate's product (x g) plus the one through the global average pool the gate starts from.
+   * The same floats as {@link #multiplyBackward}'s dx followed by adding the pool's backward: a product, then a
+   * sum, each rounded.
+   */
+  public static void gateAndMeanBackward(float[] dy, int dyOff, float[] g, int gOff, float[] dMean, int dMeanOff,
+      int planes, int plane, float[] dx, int dxOff) {
+    for (int p = 0; p < planes; p++) {
+      int o = p * plane;
+      float gate = g[gOff + p];
+      float mean = dMean[dMeanOff + p] / plane;
+      if (Simd.AVAILABLE) {
+        ElementwiseVectorKernel.scaleThenAdd(dy, dyOff + o, gate, mean, dx, dxOff + o, plane);
+        continue;
+      }
+      for (int j = 0; j < plane; j++) {
+        dx[dxOff + o + j] = dy[dyOff + o + j] * gate + mean;
+      }
+    }
+  }
+
   /** Strides of shape s aligned to out's rank, 0 where s is stretched. */
   private static int[] strides(int[] s, int[] out) {
     int[] st = new int[out.length];

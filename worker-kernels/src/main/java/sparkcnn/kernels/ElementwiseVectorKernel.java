@@ -126,6 +126,17 @@ final class ElementwiseVectorKernel {
     return s;
   }
 
+  /** y = x a + b over a run, the product rounded before the sum (no fused multiply-add). */
+  static void scaleThenAdd(float[] x, int xOff, float a, float b, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).mul(a).add(b).intoArray(y, yOff + i);
+    }
+    for (; i < n; i++) {
+      y[yOff + i] = x[xOff + i] * a + b;
+    }
+  }
+
   /** 1 / (1 + exp(-v)) in float lanes; batch norm's fused SiLU loops use it too, for the same floats. */
   static FloatVector sigmoid(FloatVector v) {
     FloatVector one = FloatVector.broadcast(S, 1f);

@@ -211,6 +211,36 @@ class ElementwiseTest {
     assertTrue(e.getMessage().contains("(2, 3) and (4, 3)"), e.getMessage());
   }
 
+  /**
+   * Squeeze-and-excitation's one-sweep input gradient equals the product's gradient plus the average pool's
+   * backward, float for float, on planes shorter than a vector, of a vector and a tail, and of several vectors.
+   */
+  @Test
+  void gateAndMeanBackwardEqualsTheProductsGradientPlusThePools() {
+    for (int plane : new int[] {1, 7, 16, 81}) {
+      int n = 2;
+      int c = 3;
+      float[] x = Rand.floats(rnd, n * c * plane);
+      float[] g = Rand.floats(rnd, n * c);
+      float[] dy = Rand.floats(rnd, x.length);
+      float[] dMean = Rand.floats(rnd, n * c);
+      float[] expected = new float[x.length];
+      float[] db = new float[n * c];
+      Broadcast.multiplyBackward(dy, 0, x, 0, new int[] {n, c, plane}, g, 0, new int[] {n, c, 1}, expected, 0, db, 0);
+      float[] pooled = new float[x.length];
+      PoolKernels.globalAvgBackward(dMean, 0, pooled, 0, n, c, plane);
+      for (int i = 0; i < x.length; i++) {
+        expected[i] += pooled[i];
+      }
+      float[] dx = new float[x.length];
+      Broadcast.gateAndMeanBackward(dy, 0, g, 0, dMean, 0, n * c, plane, dx, 0);
+      assertArrayEquals(expected, dx, "planes of " + plane);
+      float[] dbOnly = new float[n * c];
+      Broadcast.multiplyBackward(dy, 0, x, 0, new int[] {n, c, plane}, g, 0, new int[] {n, c, 1}, null, 0, dbOnly, 0);
+      assertArrayEquals(db, dbOnly, "the gate's gradient alone, planes of " + plane);
+    }
+  }
+
   private static float[] run(float[] a, int[] as, float[] b, int[] bs, boolean mul) {
     float[] y = new float[Shape.size(Broadcast.shape(as, bs))];
     if (mul) {

@@ -85,6 +85,14 @@ public final class Sequential implements Layer {
     return dy;
   }
 
+  /** Backward through the layers from the last down to layer first only: the gradient at that layer's input. */
+  public Tensor backwardDownTo(Tensor dy, int first) {
+    for (int i = layers.size() - 1; i >= first; i--) {
+      dy = layers.get(i).backward(dy);
+    }
+    return dy;
+  }
+
   /** Backward that tells finished(child) after each child (nested sequentials report their own children). */
   public Tensor backward(Tensor dy, java.util.function.Consumer<Layer> finished) {
     for (int i = layers.size() - 1; i >= 0; i--) {

@@ -4,7 +4,6 @@ import java.util.List;
 import sparkcnn.kernels.Broadcast;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Buffers;
-import sparkcnn.models.Elementwise;
 import sparkcnn.models.Layer;
 import sparkcnn.models.ReceptiveField;
 import sparkcnn.models.Tracer;
@@ -30,6 +29,7 @@ public final class SqueezeExcite implements Layer {
       throw new IllegalArgumentException("squeeze-excite " + channels + "->" + reduced + ": sizes must be positive");
     }
     this.channels = channels;
+    // The pool first: backward stops at its output (see backward).
     this.gate = Sequential.of(new GlobalAvgPool(), new Linear(channels, reduced, true), new Activation(act),
         new Linear(reduced, channels, true), new Activation(Activation.Kind.SIGMOID));
   }
@@ -62,14 +62,21 @@ public final class SqueezeExcite implements Layer {
     return y;
   }
 
+  /**
+   * The gate's gradient (the dot of dy and x per plane) in a first sweep, back through the gate's layers to the
+   * output of its average pool, then dx = dy s + that gradient spread over each plane in a second. The pool's
+   * backward would write its gradient as a whole tensor, and adding it to the product's a third and fourth pass:
+   * seven passes over the activation became four.
+   */
   @Override
   public Tensor backward(Tensor dy) {
     dx = Buffers.ensure(dx, x.shape());
     ds = Buffers.ensure(ds, s.shape());
-    Broadcast.multiplyBackward(dy.data, dy.offset, x.data, x.offset, x.shape(), s.data, s.offset, gateShape, dx.data,
-        dx.offset, ds.data, ds.offset);
-    Tensor viaGate = gate.backward(ds);
-    Elementwise.addInto(dx, viaGate);
+    Broadcast.multiplyBackward(dy.data, dy.offset, x.data, x.offset, x.shape(), s.data, s.offset, gateShape, null,
+        0, ds.data, ds.offset);
+    Tensor dMean = gate.backwardDownTo(ds, 1); // the pool's output gradient, (N, C)
+    Broadcast.gateAndMeanBackward(dy.data, dy.offset, s.data, s.offset, dMean.data, dMean.offset,
+        x.dim(0) * channels, x.dim(2) * x.dim(3), dx.data, dx.offset);
     return dx;
   }
 
