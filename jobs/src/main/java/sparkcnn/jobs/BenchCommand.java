@@ -51,7 +51,7 @@ final class BenchCommand implements Main.Command {
                                intensity_flops_per_byte, roofline_gflops, fraction_of_roofline, gb_per_second,
                                naive_ratio}
         elementwise           batch norm + relu6 (inference) over 144 channels of 56x56, images enough to pass
-                              twice the last-level cache (8 or more), in one pass, and in two (baseline: true),
+                              twice the last-level cache (8 to 64), in one pass, and in two (baseline: true),
                               with the same roofline fields
       fraction_of_peak is GFLOP/s over (peak of one core x threads); fraction_of_roofline is GFLOP/s over
       min(peak, bandwidth x FLOPs per byte the kernel must touch), where a working set larger than half the

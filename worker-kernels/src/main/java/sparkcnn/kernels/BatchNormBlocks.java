@@ -120,8 +120,8 @@ final class BatchNormBlocks {
   /**
    * {@link #affine} then ReLU (top infinite) or ReLU6 (top 6) in registers, the same operations as the
    * activation's own pass ({@code max(0)}, then {@code min(top)}), without a second sweep of the run. On an
-   * inference batch norm + ReLU6 over 144 channels of 56x56 b8 (one thread) 1.0-1.3x the two passes, about 1.1x
-   * typically: both are bound by writing y.
+   * inference batch norm + ReLU6 over 144 channels of 56x56 b8 (one thread; measured in blocks, before such planes
+   * went to {@link BatchNormPlanes}) 1.0-1.3x the two passes, about 1.1x typically: both are bound by writing y.
    */
   private static void affineClamped(float[] x, int xo, float[] sc, float[] sh, float top, float[] out, int oo,
       int len) {

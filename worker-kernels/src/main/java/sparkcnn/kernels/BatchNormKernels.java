@@ -12,7 +12,8 @@ public final class BatchNormKernels {
 
   /**
    * Per channel: sum[c] = sum of x, sumSq[c] = sum of x^2 over (N, H, W) (overwritten), in double (with the
-   * Vector API, image by image over blocks of channels, {@link BatchNormBlocks}; without it, plane by plane).
+   * Vector API plane by plane in memory order on large planes, {@link BatchNormPlanes}, else image by image over
+   * blocks of channels, {@link BatchNormBlocks}; without it, channel by channel).
    */
   public static void sums(float[] x, int xOff, int n, int c, int hw, double[] sum, double[] sumSq) {
     ConvGeom.operand("batch norm", "x", new int[] {n, c, hw}, x, xOff);
@@ -278,11 +279,12 @@ public final class BatchNormKernels {
   }
 
   /**
-   * Runs the blocks of channels (of {@link #channelsPerBlock}) in parallel. With the Vector API every pass goes
-   * image by image over such blocks ({@link BatchNormBlocks}): small planes (2x2 to 8x8 late in the efficient
-   * nets) stay in full vectors, where plane-by-plane loops spent more on each plane's loop set-up, lane
-   * reductions and tail than on its floats (2.4-4x slower there), and 16x16 to 32x32 planes measured 1.2-1.5x
-   * faster too (backward reads each block twice while it is still in cache).
+   * Runs the blocks of channels (of {@link #channelsPerBlock}) in parallel. With the Vector API the passes over
+   * planes that {@link BatchNormPlanes} does not take go image by image over such blocks ({@link BatchNormBlocks}):
+   * small planes (2x2 to 8x8 late in the efficient nets) stay in full vectors, where plane-by-plane loops spent
+   * more on each plane's loop set-up, lane reductions and tail than on its floats (2.4-4x slower there). Against
+   * the plane loops with factor arrays they replaced, 16x16 to 32x32 planes ran 1.2-1.5x faster in blocks too;
+   * the plane passes with the factors and sums in registers now run those 2-3.5x faster than the blocks.
    */
   private static void forBlocks(int c, int hw, ChannelBlock body) {
     int per = channelsPerBlock(hw);

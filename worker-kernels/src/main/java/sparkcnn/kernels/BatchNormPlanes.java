@@ -7,15 +7,20 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Batch norm's passes over large planes ({@link #applies}: 16x16 and up, 7x7 in large tensors; the early stages
- * of MobileNet and EfficientNet), plane by plane in memory order, with the channel's factors and the running sums in registers.
+ * of MobileNet and EfficientNet), plane by plane in memory order, the channel's factors and the sums in registers.
  *
  * <p>{@link BatchNormBlocks} walks a block of channels down the images: one plane of every image in turn, each
  * a few KB at the tensor's image stride, through per-position factor and partial-sum arrays. On planes this large
  * that walk ran at a third of the read bandwidth (8-10 GB/s on 64 x 96 x 32x32, one thread, AMD EPYC): each
  * plane starts a new page the prefetcher has not seen, and the arrays' loads and stores leave few misses in
- * flight. Here each thread streams its range of planes in order. Sums are kept in float lanes over runs of
- * {@link #CHUNK} floats (64 values per lane), each run's total added to its plane's in double, and the planes'
- * totals to their channel's in image order: the same figures on any number of threads. Only loaded when
+ * flight. Here each thread streams its range of planes in order.
+ *
+ * <p>Sums are kept in float lanes over runs of {@link #CHUNK} floats (64 values per lane with 16 lanes), reduced
+ * across the lanes, each run's total added to its plane's in double, and the planes' totals to their channel's in
+ * image order: the same figures on any number of threads. They are not the blocks' figures (those keep a float
+ * partial per position over at most 32 images), and the sum of squares, from which the variance is E[x^2] -
+ * mean^2, carries a few times the blocks' rounding where the mean is large against the spread. Across lanes
+ * the reduction's order is the Vector API's, sequential on x86 with this JDK. Only loaded when
  * {@link Simd#AVAILABLE}.
  */
 final class BatchNormPlanes {
@@ -28,15 +33,19 @@ final class BatchNormPlanes {
 
   /**
    * Whether n images of c planes of hw floats take these passes rather than the blocks': planes of 256 floats and
-   * up, and of 48 and up (three vectors) in tensors of four times L2 and more. Measured on a 2-core AMD EPYC (1 MB
-   * L2), one thread, training forward and backward, 64 images unless said: 2-3.5x faster on 16x16 and 32x32
-   * planes however small the tensor (8 x 96 x 32x32, 64 x 16 x 16x16); on 8x8 and 7x7, 1.3-2.1x faster in tensors
-   * of 4 to 12 MB (320 to 960 channels), 0.8x in 3 MB ones; 0.6x on 6x6 planes, about 0.5x on 4x4 (a plane of
-   * one vector pays a reduction across lanes every 16 floats).
+   * up, and of 48 and up in tensors of {@link #LARGE_TENSOR} bytes and more. Measured on a 2-core AMD EPYC (1 MB
+   * L2, 16 lanes), one thread, training forward and backward, 64 images unless said: 2-3.5x faster on 16x16 and
+   * 32x32 planes however small the tensor (8 x 96 x 32x32, 64 x 16 x 16x16); on 8x8 and 7x7, 1.3-2.1x faster in
+   * tensors of 4 to 12 MB (320 to 960 channels), 0.8x in 3 MB ones; 0.6x on 6x6 planes, about 0.5x on 4x4 (a
+   * plane of one vector pays a reduction across lanes for each vector of data). The bound is a fixed size, not
+   * one derived from this machine's L2, so that the choice, and so the figures, do not change with the cache.
    */
   static boolean applies(int n, int c, int hw) {
-    return hw >= 256 || (hw >= 48 && 4L * n * c * hw >= 4L * CacheSizes.l2());
+    return hw >= 256 || (hw >= 48 && 4L * n * c * hw >= LARGE_TENSOR);
   }
+
+  /** Four times the L2 of the machine the rule was measured on. */
+  static final long LARGE_TENSOR = 4L << 20;
 
   /** sum[ch] = sum x and sumSq[ch] = sum x^2 over the n images' planes of channel ch (overwritten). */
   static void sums(float[] x, int xOff, int n, int c, int hw, double[] sum, double[] sumSq) {

@@ -74,8 +74,17 @@ class NormTest {
   @ParameterizedTest
   @ValueSource(ints = {1, 3, 4, 16, 49, 64, 127, 128, 130, 256, 263, 1030})
   void batchNormMatchesDoubleReferenceOnSmallAndLargePlanes(int hw) {
-    int n = 70;
-    int c = 2 * BatchNormKernels.channelsPerBlock(hw) + 3;
+    matchesDoubleReference(70, 2 * BatchNormKernels.channelsPerBlock(hw) + 3, hw);
+  }
+
+  /** 7x7 planes in a tensor past the plane passes' size bound (4.8 MB) go plane by plane, and match too. */
+  @Test
+  void smallPlanesOfALargeTensorMatchDoubleReference() {
+    assertTrue(!Simd.AVAILABLE || BatchNormPlanes.applies(70, 350, 49));
+    matchesDoubleReference(70, 350, 49);
+  }
+
+  private void matchesDoubleReference(int n, int c, int hw) {
     float[] x = Rand.floats(rnd, n * c * hw);
     for (int i = 0; i < x.length; i++) {
       x[i] += 2f; // a mean well away from zero, as after a convolution with bias
@@ -195,7 +204,7 @@ class NormTest {
       assertTrue(BatchNormPlanes.applies(1, 1, 256));
       assertFalse(BatchNormPlanes.applies(64, 192, 49)); // 2.4 MB
       assertTrue(BatchNormPlanes.applies(64, 960, 49)); // 12 MB
-      assertFalse(BatchNormPlanes.applies(64, 1152, 16)); // planes of one vector stay in blocks
+      assertFalse(BatchNormPlanes.applies(64, 1152, 16)); // planes under 48 floats stay in blocks
     }
     int n = 6, c = 7, hw = 1100;
     float[] x = Rand.floats(rnd, n * c * hw);
@@ -219,6 +228,11 @@ class NormTest {
           float[] db = new float[c];
           BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, beta, 0, mean, inv, act, dx, 0, dg, 0, db, 0, n, c,
               hw);
+          // dx may be dy itself (the first pass writes it through the activation, the second reads it back).
+          float[] inPlace = dy.clone();
+          BatchNormKernels.backward(x, 0, inPlace, 0, gamma, 0, beta, 0, mean, inv, act, inPlace, 0, new float[c], 0,
+              new float[c], 0, n, c, hw);
+          assertArrayEquals(dx, inPlace, act + ": dx written over dy");
           float[][] now = {y, mean, inv, dx, dg, db};
           if (first == null) {
             first = now;

@@ -258,13 +258,14 @@ public final class KernelBench {
    * Batch norm (inference form) followed by ReLU6 over a MobileNet-v2 activation, both against the bound of one
    * pass (read x, write y once): in one pass as the layers now run them (ReLU6 clamped in the normalizing loop's
    * registers), and, as the baseline, in two passes over memory as they ran before. Images enough that x and y
-   * together are at least twice the last-level cache (8 or more): the bound is memory's, and at 8 images x and y
+   * together are at least twice the last-level cache (8 to 64): the bound is memory's, and at 8 images x and y
    * (29 MB) stayed in a 32 MB cache from one timed run to the next, which put the one pass at 1.8x that bound.
+   * At most 64 (460 MB for both) whatever the cache, for the heap's sake.
    */
   private List<Map<String, Object>> elementwise(Roofline roof) {
     int c = 144;
     int hw = 56 * 56;
-    int n = (int) Math.max(8, (2 * roof.bandwidth().lastLevelCache() + 8L * c * hw - 1) / (8L * c * hw));
+    int n = (int) Math.min(64, Math.max(8, (2 * roof.bandwidth().lastLevelCache() + 8L * c * hw - 1) / (8L * c * hw)));
     SplittableRandom rnd = new SplittableRandom(5);
     float[] x = random(rnd, n * c * hw);
     float[] y = new float[x.length];
