@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import sparkcnn.kernels.Tensor;
+import sparkcnn.models.layers.InferenceGraph;
 import sparkcnn.models.layers.Sequential;
 
 /**
@@ -99,8 +100,9 @@ final class FrozenPrefix {
   }
 
   /**
-   * Whether the cut separates a convolution from the batch norm right after it: folding the inference graph
-   * would then move a trained batch norm into the frozen convolution.
+   * Whether the cut separates a convolution from the batch norm right after it, or from the one that opens the
+   * sequence right after it: folding the inference graph would then move a trained batch norm into the frozen
+   * convolution.
    */
   boolean splitsConvolutionAndNorm(Layer root) {
     Layer layer = root;
@@ -109,8 +111,21 @@ final class FrozenPrefix {
     }
     List<Layer> children = layer.children();
     int c = cut[cut.length - 1];
-    return c > 0 && c < children.size() && children.get(c - 1) instanceof sparkcnn.models.layers.Conv2d
-        && children.get(c) instanceof sparkcnn.models.layers.BatchNorm2d;
+    if (c > 0 && c < children.size() && children.get(c - 1) instanceof sparkcnn.models.layers.Conv2d
+        && (children.get(c) instanceof sparkcnn.models.layers.BatchNorm2d
+            || InferenceGraph.leadingNorm(children.get(c)) != null)) {
+      return true;
+    }
+    // The cut at the start of a sequence that opens with a batch norm, right after a convolution one level up.
+    if (c == 0 && cut.length >= 2 && InferenceGraph.leadingNorm(layer) != null) {
+      Layer parent = root;
+      for (int depth = 0; depth < cut.length - 2; depth++) {
+        parent = parent.children().get(cut[depth]);
+      }
+      int at = cut[cut.length - 2];
+      return at > 0 && parent.children().get(at - 1) instanceof sparkcnn.models.layers.Conv2d;
+    }
+    return false;
   }
 
   /** The frozen side's output shape for a model input shape (with the batch dimension). */

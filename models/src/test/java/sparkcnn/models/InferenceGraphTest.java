@@ -1,9 +1,11 @@
 package sparkcnn.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,7 +46,8 @@ class InferenceGraphTest {
    * and batch 3.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"tf_convnet", "mobilenet_v2", "efficientnet_b0", "shufflenet_v1", "cifar_resnet20"})
+  @ValueSource(strings = {"tf_convnet", "mobilenet_v2", "efficientnet_b0", "shufflenet_v1", "cifar_resnet20",
+      "densenet121", "preact_resnet18"})
   void foldedZooNetworksMatchTheirEvaluationOutputs(String name) {
     ModelSpec own = Zoo.spec(name);
     int size = Math.min(own.height(), 64);
@@ -63,6 +66,9 @@ class InferenceGraphTest {
     int[] fused = {0};
     Model.walk(folded.root(), l -> fused[0] += l.describe().contains(" + ") ? 1 : 0);
     assertTrue(fused[0] > 0, name + ": no activation was fused");
+    // Every batch norm the graph can fold is folded: none is left right after a convolution, nor first in a
+    // sequence right after one (DenseNet's and the pre-activation blocks' conv -> BN-ReLU).
+    assertEquals(0, normsAfterConvolutions(folded.root()), name + ": batch norms left after convolutions");
     for (int n : new int[] {1, 3}) {
       Tensor x = ModelGradientTest.randomInput(rnd, n, own.channels(), size, size);
       float[] expected = eval.forward(x, false).toArray();
@@ -71,6 +77,40 @@ class InferenceGraphTest {
         assertEquals(expected[i], actual[i], 1e-3 * (1 + Math.abs(expected[i])), name + " batch " + n + " logit " + i);
       }
     }
+  }
+
+  /** Batch norms right after a convolution in a sequence, or first in a sequence right after one. */
+  private static int normsAfterConvolutions(Layer layer) {
+    int count = 0;
+    if (layer instanceof Sequential seq) {
+      List<Layer> layers = seq.children();
+      for (int i = 0; i + 1 < layers.size(); i++) {
+        if (layers.get(i) instanceof Conv2d && (layers.get(i + 1) instanceof BatchNorm2d
+            || layers.get(i + 1) instanceof Sequential inner && !inner.children().isEmpty()
+                && inner.children().get(0) instanceof BatchNorm2d)) {
+          count++;
+        }
+      }
+    }
+    for (Layer child : layer.children()) {
+      count += normsAfterConvolutions(child);
+    }
+    return count;
+  }
+
+  /**
+   * A frozen backbone whose cut falls between a convolution and the batch norm + activation block after it is not
+   * folded for its features (the fold would move the trained norm into the frozen convolution); cut after the
+   * block, it is.
+   */
+  @Test
+  void aCutBetweenAConvolutionAndItsNestedNormKeepsTheBackboneUnfolded() {
+    Model m = new Model("nested", Sequential.of(new Conv2d(3, 4, 3, 1, 1, 1, 1, false),
+        Sequential.of(new BatchNorm2d(4), new Activation(Activation.Kind.RELU)),
+        new Conv2d(4, 5, 3, 1, 1, 1, 1, false), new BatchNorm2d(5), new GlobalAvgPool(), new Linear(5, 2, true)),
+        3, 6, 6).init(1);
+    assertFalse(m.freeze(3 * 4 * 9).backboneFoldable(), "cut after the convolution");
+    assertTrue(m.freeze(3 * 4 * 9 + 2 * 4).backboneFoldable(), "cut after its batch norm block");
   }
 
   @Test

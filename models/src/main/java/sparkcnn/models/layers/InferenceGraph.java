@@ -8,9 +8,10 @@ import sparkcnn.models.Layer;
 
 /**
  * Rewrites a bound layer tree into its inference graph, in place: in every sequence, a batch norm right after a
- * convolution is folded into the convolution (one pass over the output instead of two), the activation that then
- * follows is applied in the convolution's bias pass (one pass fewer again, and no buffer of its own), and dropout
- * and side outputs become identities. Batch norms elsewhere (pre-activation blocks) stay and use running statistics.
+ * convolution, or first in a sequence right after one, is folded into the convolution (one pass over the output
+ * instead of two), the activation that then follows is applied in the convolution's bias pass (one pass fewer
+ * again, and no buffer of its own), and dropout and side outputs become identities. Batch norms elsewhere (those
+ * that open a pre-activation block after a sum or a concatenation) stay and use running statistics.
  * Linear layers keep their weights packed for the GEMM. A convolution and the max pool after it become one layer
  * ({@link ConvMaxPool}).
  * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
@@ -61,6 +62,14 @@ public final class InferenceGraph {
           conv.foldBatchNorm(bn);
           refolds.add(() -> conv.foldBatchNorm(bn));
           seq.replace(i + 1, new Identity());
+        } else if (l instanceof Conv2d conv && i + 1 < layers.size() && leadingNorm(layers.get(i + 1)) != null) {
+          // A batch norm + activation block after the convolution (DenseNet's 1x1 -> BN-ReLU, the pre-activation
+          // blocks' conv -> BN-ReLU): the norm is the next thing applied to the convolution's output all the same.
+          Sequential inner = (Sequential) layers.get(i + 1);
+          BatchNorm2d bn = leadingNorm(inner);
+          conv.foldBatchNorm(bn);
+          refolds.add(() -> conv.foldBatchNorm(bn));
+          inner.replace(0, new Identity());
         }
       }
       for (int i = 0; i < layers.size(); i++) {
@@ -69,6 +78,13 @@ public final class InferenceGraph {
           if (next < layers.size() && layers.get(next) instanceof Activation act) {
             conv.fuseActivation(act);
             seq.replace(next, new Identity());
+          } else if (next < layers.size() && layers.get(next) instanceof Sequential inner) {
+            // Likewise the activation that a nested sequence applies first (after its folded norm).
+            int first = nextNonIdentity(inner, 0);
+            if (first < inner.children().size() && inner.children().get(first) instanceof Activation act) {
+              conv.fuseActivation(act);
+              inner.replace(first, new Identity());
+            }
           }
         }
       }
@@ -110,6 +126,12 @@ public final class InferenceGraph {
         }
       }
     }
+  }
+
+  /** The batch norm a sequence starts with, or null (also when layer is not a sequence). */
+  public static BatchNorm2d leadingNorm(Layer layer) {
+    return layer instanceof Sequential inner && !inner.children().isEmpty()
+        && inner.children().get(0) instanceof BatchNorm2d bn ? bn : null;
   }
 
   /** The index of the first layer from start on that is not an identity, or the sequence's size. */
