@@ -101,8 +101,8 @@ final class FrozenPrefix {
 
   /**
    * Whether the cut separates a convolution from the batch norm right after it, or from the one that opens the
-   * sequence right after it: folding the inference graph would then move a trained batch norm into the frozen
-   * convolution.
+   * sequence right after it: folding the inference graph would then move a trained batch norm (and the
+   * activation after it) into the frozen convolution.
    */
   boolean splitsConvolutionAndNorm(Layer root) {
     Layer layer = root;
@@ -111,21 +111,10 @@ final class FrozenPrefix {
     }
     List<Layer> children = layer.children();
     int c = cut[cut.length - 1];
-    if (c > 0 && c < children.size() && children.get(c - 1) instanceof sparkcnn.models.layers.Conv2d
+    // (A cut never falls at the start of a nested sequence: of() stops in front of it instead.)
+    return c > 0 && c < children.size() && children.get(c - 1) instanceof sparkcnn.models.layers.Conv2d
         && (children.get(c) instanceof sparkcnn.models.layers.BatchNorm2d
-            || InferenceGraph.leadingNorm(children.get(c)) != null)) {
-      return true;
-    }
-    // The cut at the start of a sequence that opens with a batch norm, right after a convolution one level up.
-    if (c == 0 && cut.length >= 2 && InferenceGraph.leadingNorm(layer) != null) {
-      Layer parent = root;
-      for (int depth = 0; depth < cut.length - 2; depth++) {
-        parent = parent.children().get(cut[depth]);
-      }
-      int at = cut[cut.length - 2];
-      return at > 0 && parent.children().get(at - 1) instanceof sparkcnn.models.layers.Conv2d;
-    }
-    return false;
+            || InferenceGraph.leadingNorm(children.get(c)) != null);
   }
 
   /** The frozen side's output shape for a model input shape (with the batch dimension). */

@@ -113,6 +113,29 @@ class InferenceGraphTest {
     assertTrue(m.freeze(3 * 4 * 9 + 2 * 4).backboneFoldable(), "cut after its batch norm block");
   }
 
+  /**
+   * A nested sequence that opens with an activation and no batch norm keeps it: the fold fuses a nested block's
+   * activation into the convolution only with the norm it folds (a frozen cut may fall in front of such a block,
+   * and SiLU applied twice is not SiLU). The folded outputs equal the evaluation outputs.
+   */
+  @Test
+  void aNestedBlockOpeningWithAnActivationKeepsIt() {
+    Activation silu = new Activation(Activation.Kind.SILU);
+    Model m = new Model("nested-act", Sequential.of(new Conv2d(3, 4, 3, 1, 1, 1, 1, false),
+        Sequential.of(silu, new Conv2d(4, 5, 3, 1, 1, 1, 1, false)), new GlobalAvgPool(), new Linear(5, 2, true)),
+        3, 6, 6).init(2);
+    Tensor x = ModelGradientTest.randomInput(new SplittableRandom(4), 2, 3, 6, 6);
+    float[] expected = m.forward(x, false).toArray();
+    assertTrue(m.freeze(3 * 4 * 9).backboneFoldable());
+    m.freeze(0).foldForInference();
+    List<Layer> inner = m.root().children().get(1).children();
+    assertTrue(inner.get(0) == silu, "the block's SiLU stays a layer of its own");
+    float[] actual = m.forward(x, false).toArray();
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-5 * (1 + Math.abs(expected[i])), "logit " + i);
+    }
+  }
+
   @Test
   void foldedModelMatchesTheEvaluationOutputs() {
     Model trained = network().init(41);

@@ -54,6 +54,7 @@ public final class InferenceGraph {
   private static void fold(Layer layer, List<Runnable> refolds, boolean merge, Set<Pool2d> unpooled) {
     if (layer instanceof Sequential seq) {
       List<Layer> layers = seq.children();
+      Set<Sequential> foldedBlocks = new HashSet<>();
       for (int i = 0; i < layers.size(); i++) {
         Layer l = layers.get(i);
         if (l instanceof Dropout || l instanceof SideOutput) {
@@ -70,6 +71,7 @@ public final class InferenceGraph {
           conv.foldBatchNorm(bn);
           refolds.add(() -> conv.foldBatchNorm(bn));
           inner.replace(0, new Identity());
+          foldedBlocks.add(inner);
         }
       }
       for (int i = 0; i < layers.size(); i++) {
@@ -78,8 +80,10 @@ public final class InferenceGraph {
           if (next < layers.size() && layers.get(next) instanceof Activation act) {
             conv.fuseActivation(act);
             seq.replace(next, new Identity());
-          } else if (next < layers.size() && layers.get(next) instanceof Sequential inner) {
-            // Likewise the activation that a nested sequence applies first (after its folded norm).
+          } else if (next < layers.size() && layers.get(next) instanceof Sequential inner
+              && foldedBlocks.contains(inner)) {
+            // Likewise the activation after the norm just folded out of the block. Only then: a block that opens
+            // with an activation may lie past a frozen backbone's cut, which checks for norms (FrozenPrefix).
             int first = nextNonIdentity(inner, 0);
             if (first < inner.children().size() && inner.children().get(first) instanceof Activation act) {
               conv.fuseActivation(act);
