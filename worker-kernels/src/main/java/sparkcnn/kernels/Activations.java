@@ -141,9 +141,13 @@ public final class Activations {
       return;
     }
     for (int i = 0; i < n; i++) {
-      float v = x[xOff + i];
-      float s = sigmoid(v);
-      dx[dxOff + i] = dy[dyOff + i] * s * (1f + v * (1f - s));
+      dx[dxOff + i] = siluGradient(x[xOff + i], dy[dyOff + i]);
     }
+  }
+
+  /** SiLU's gradient at its input z: dy s (1 + z (1 - s)), s = sigmoid(z) (the scalar loops and tails). */
+  static float siluGradient(float z, float dy) {
+    float s = sigmoid(z);
+    return dy * s * (1f + z * (1f - s));
   }
 }

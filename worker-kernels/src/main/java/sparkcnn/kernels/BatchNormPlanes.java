@@ -211,7 +211,7 @@ final class BatchNormPlanes {
     out[1] = sb;
   }
 
-  /** d = dy s (1 + z (1 - s)), z = x sc + sh, s = sigmoid(z), as {@link ElementwiseVectorKernel#siluBackward}. */
+  /** d = dy s (1 + z (1 - s)), z = x sc + sh, s = sigmoid(z), as {@link ElementwiseVectorKernel#siluGradient}. */
   private static void siluSums(float[] x, int xo, float[] dy, int dyo, float sc, float sh, float[] g, int go,
       float m, int len, float[] out) {
     FloatVector scv = FloatVector.broadcast(S, sc);
@@ -223,8 +223,7 @@ final class BatchNormPlanes {
     for (int bound = S.loopBound(len); j < bound; j += L) {
       FloatVector xv = FloatVector.fromArray(S, x, xo + j);
       FloatVector zv = xv.fma(scv, shv);
-      FloatVector s = ElementwiseVectorKernel.sigmoid(zv);
-      FloatVector d = FloatVector.fromArray(S, dy, dyo + j).mul(s).mul(zv.mul(s.neg().add(1f)).add(1f));
+      FloatVector d = ElementwiseVectorKernel.siluGradient(zv, FloatVector.fromArray(S, dy, dyo + j));
       d.intoArray(g, go + j);
       a = a.add(d);
       b = d.fma(xv.sub(mv), b);
@@ -232,9 +231,7 @@ final class BatchNormPlanes {
     float sa = a.reduceLanes(VectorOperators.ADD);
     float sb = b.reduceLanes(VectorOperators.ADD);
     for (; j < len; j++) {
-      float z = Math.fma(x[xo + j], sc, sh);
-      float s = Activations.sigmoid(z);
-      float d = dy[dyo + j] * s * (1f + z * (1f - s));
+      float d = Activations.siluGradient(Math.fma(x[xo + j], sc, sh), dy[dyo + j]);
       g[go + j] = d;
       sa += d;
       sb = Math.fma(d, x[xo + j] - m, sb);

@@ -75,16 +75,22 @@ final class ElementwiseVectorKernel {
   static void siluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
     int i = 0;
     for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-      FloatVector s = sigmoid(v);
-      FloatVector g = FloatVector.fromArray(S, dy, dyOff + i).mul(s);
-      g.mul(v.mul(s.neg().add(1f)).add(1f)).intoArray(dx, dxOff + i);
+      siluGradient(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, dy, dyOff + i))
+          .intoArray(dx, dxOff + i);
     }
     for (; i < n; i++) {
-      float v = x[xOff + i];
-      float s = Activations.sigmoid(v);
-      dx[dxOff + i] = dy[dyOff + i] * s * (1f + v * (1f - s));
+      dx[dxOff + i] = Activations.siluGradient(x[xOff + i], dy[dyOff + i]);
     }
+  }
+
+  /**
+   * SiLU's gradient at its input z, dy s (1 + z (1 - s)) with s = sigmoid(z), in lanes: the one formula of every
+   * SiLU backward loop (this file's and batch norm's fused ones), which so give the same floats;
+   * {@link Activations#siluGradient} is the scalar tails' twin.
+   */
+  static FloatVector siluGradient(FloatVector z, FloatVector dy) {
+    FloatVector s = sigmoid(z);
+    return dy.mul(s).mul(z.mul(s.neg().add(1f)).add(1f));
   }
 
   /** The sum of x[off .. off + n) in vector lanes, then across them (a different order than a scalar loop's). */
