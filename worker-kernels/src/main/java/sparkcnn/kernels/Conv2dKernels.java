@@ -66,6 +66,10 @@ public final class Conv2dKernels {
         DepthwiseShifts.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
         return;
       }
+      case DEPTHWISE_MATRIX -> {
+        DepthwiseMatrix.forward(x, xOff, w, wOff, b, bOff, act, y, yOff, g);
+        return;
+      }
       case POINTWISE_BATCHED -> {
         PointwiseBatched.forward(x, xOff, w, wOff, new Epilogue(b, bOff, act), y, yOff, g);
         return;
@@ -118,6 +122,7 @@ public final class Conv2dKernels {
       case DEPTHWISE_PLANES -> DepthwisePlanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_LANES -> DepthwiseLanes.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_SHIFTS -> DepthwiseShifts.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      case DEPTHWISE_MATRIX -> DepthwiseMatrix.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
       case WINOGRAD -> WinogradConv.F2.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
@@ -143,6 +148,7 @@ public final class Conv2dKernels {
       case DEPTHWISE_PLANES -> DepthwisePlanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_LANES -> DepthwiseLanes.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_SHIFTS -> DepthwiseShifts.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      case DEPTHWISE_MATRIX -> DepthwiseMatrix.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case DEPTHWISE_TAPS -> DepthwiseReference.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case IMPLICIT_GEMM -> ImplicitConv.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       case WINOGRAD -> WinogradConv.F2.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);

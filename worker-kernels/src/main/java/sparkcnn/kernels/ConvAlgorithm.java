@@ -27,6 +27,11 @@ public enum ConvAlgorithm {
    * ({@link DepthwiseShifts}; stride 1, "same" output, planes of up to a vector; the default for those planes).
    */
   DEPTHWISE_SHIFTS("depthwise-shifts"),
+  /**
+   * Depthwise, each channel a dense matrix between planes of one vector, swept by columns or rows ({@link
+   * DepthwiseMatrix}; forward when the output plane is a vector, backward data when the input plane is).
+   */
+  DEPTHWISE_MATRIX("depthwise-matrix"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
   DEPTHWISE_ROWS("depthwise-rows"),
   /** Depthwise, tap by tap ({@link DepthwiseReference}; any dilation). */
@@ -130,6 +135,7 @@ public enum ConvAlgorithm {
       case DEPTHWISE_PLANES -> depthwise && DepthwisePlanes.applies(g);
       case DEPTHWISE_LANES -> depthwise && DepthwiseLanes.applies(g);
       case DEPTHWISE_SHIFTS -> depthwise && DepthwiseShifts.applies(g);
+      case DEPTHWISE_MATRIX -> depthwise && DepthwiseMatrix.applies(g, pass);
       case DEPTHWISE_TAPS -> depthwise;
       case WINOGRAD -> pass == Pass.BACKWARD_WEIGHTS ? WinogradConv.F2.supportsWeights(g) : WinogradConv.F2.supports(g);
       case WINOGRAD_4X4 -> pass == Pass.BACKWARD_WEIGHTS ? WinogradConv.F4.supportsWeights(g)
@@ -159,6 +165,9 @@ public enum ConvAlgorithm {
       return POINTWISE_BATCHED;
     }
     boolean strided = g.strideH() > 1 || g.strideW() > 1;
+    if (DEPTHWISE_MATRIX.supports(g, pass) && DepthwiseMatrix.pays(g, pass)) {
+      return DEPTHWISE_MATRIX;
+    }
     if (DEPTHWISE_SHIFTS.supports(g, pass)) {
       return DEPTHWISE_SHIFTS;
     }

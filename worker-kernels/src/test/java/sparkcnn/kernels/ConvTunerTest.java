@@ -29,6 +29,8 @@ class ConvTunerTest {
         ConvGeom.same(1, 4, 11, 13, 4, 5, 5, 2, 1, 4),        // depthwise 5x5 stride 2
         ConvGeom.of(1, 3, 8, 8, 3, 3, 3, 1, 2, 2, 3),         // dilated depthwise: taps, im2col
         ConvGeom.of(3, 16, 2, 2, 16, 3, 3, 1, 1, 1, 16),      // depthwise on 2x2 planes: shifts, lanes
+        ConvGeom.of(9, 5, 4, Simd.LANES / 4, 5, 5, 5, 1, 2, 1, 5), // depthwise, planes of a vector: matrices
+        ConvGeom.of(3, 4, 4, Simd.LANES / 4, 4, 3, 3, 2, 1, 1, 4), // from planes of a vector: the matrices' rows
         ConvGeom.of(2, 6, 1, 1, 5, 3, 3, 1, 1, 1, 1),         // a 1-pixel image, padded (the zoo's last stages)
         ConvGeom.of(2, 6, 1, 1, 5, 5, 5, 1, 2, 1, 1),         // 5x5 on 1 pixel: runs that start before the image
         ConvGeom.of(2, 4, 25, 26, 5, 3, 3, 3, 1, 1, 1),       // stride 3: the phases' scalar split
@@ -139,20 +141,26 @@ class ConvTunerTest {
     ConvAlgorithm pastL1 = DepthwisePlanes.fitsL1(wide) ? ConvAlgorithm.DEPTHWISE_PLANES : ConvAlgorithm.DEPTHWISE_ROWS;
     assertEquals(pastL1, ConvAlgorithm.heuristic(wide, Pass.BACKWARD_DATA), "a 7x7 plane past L1 at stride 1: rows");
     // Small planes put their channels across the lanes: 4x4 and below, 8x8 and below when strided; but with 16
-    // lanes a 4x4 plane fills a vector, and the shifts take its 5x5 filter's passes.
+    // lanes a 4x4 plane fills a vector, and the matrices take its passes: forward and backward data wherever a
+    // plane of theirs is one vector, the weight gradient where it sweeps no more than 16 columns or rows.
+    boolean matrix = Simd.AVAILABLE && Simd.LANES == 16;
+    ConvAlgorithm lanes = Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_LANES : ConvAlgorithm.DEPTHWISE_PLANES;
     ConvGeom tiny = ConvGeom.of(8, 96, 4, 4, 96, 5, 5, 1, 2, 1, 96);
     ConvGeom strided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 2, 1, 1, 96);
     ConvGeom unstrided8 = ConvGeom.of(8, 96, 8, 8, 96, 3, 3, 1, 1, 1, 96);
-    // Planes that fit whole in a vector are permuted in registers.
-    ConvGeom shifted = ConvGeom.of(8, 96, Simd.LANES >= 16 ? 4 : 2, Simd.LANES >= 16 ? 4 : 2, 96, 3, 3, 1, 1, 1, 96);
+    ConvGeom strided4 = ConvGeom.of(8, 96, 4, 4, 96, 3, 3, 2, 1, 1, 96);
+    // Planes that fit whole in a vector, several to a vector, are permuted in registers.
+    ConvGeom shifted = ConvGeom.of(8, 96, 2, 2, 96, 3, 3, 1, 1, 1, 96);
     for (Pass pass : Pass.values()) {
       assertEquals(Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_SHIFTS : ConvAlgorithm.DEPTHWISE_PLANES,
-          ConvAlgorithm.heuristic(shifted, pass), "3x3 on planes of a vector: shifts");
-      ConvAlgorithm lanes = Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_LANES : ConvAlgorithm.DEPTHWISE_PLANES;
-      boolean shifts = Simd.AVAILABLE && Simd.LANES >= 16;
-      assertEquals(shifts ? ConvAlgorithm.DEPTHWISE_SHIFTS : lanes, ConvAlgorithm.heuristic(tiny, pass),
-          "5x5 on 4x4: shifts with 16 lanes");
-      assertEquals(lanes, ConvAlgorithm.heuristic(strided8, pass), "8x8 at stride 2: lanes");
+          ConvAlgorithm.heuristic(shifted, pass), "3x3 on 2x2 planes: shifts");
+      ConvAlgorithm shifts = Simd.AVAILABLE && Simd.LANES >= 16 ? ConvAlgorithm.DEPTHWISE_SHIFTS : lanes;
+      assertEquals(matrix ? ConvAlgorithm.DEPTHWISE_MATRIX : shifts, ConvAlgorithm.heuristic(tiny, pass),
+          "5x5 on 4x4: the matrices with 16 lanes");
+      assertEquals(matrix && pass == Pass.FORWARD ? ConvAlgorithm.DEPTHWISE_MATRIX : lanes,
+          ConvAlgorithm.heuristic(strided8, pass), "8x8 at stride 2: lanes, but the matrices' columns forward");
+      assertEquals(matrix && pass != Pass.FORWARD ? ConvAlgorithm.DEPTHWISE_MATRIX : lanes,
+          ConvAlgorithm.heuristic(strided4, pass), "4x4 at stride 2: lanes forward, the matrices' rows backward");
       assertEquals(ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.heuristic(unstrided8, pass), "8x8: planes");
     }
     ConvGeom wideStrided = ConvGeom.of(1, 4, 112, 112, 4, 3, 3, 2, 1, 1, 4);

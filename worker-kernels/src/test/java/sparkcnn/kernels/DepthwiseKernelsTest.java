@@ -504,8 +504,68 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The matrices, on every pass they take (forward where the output plane is a vector, backward data where the
+   * input plane is, the weight gradient either): 4x4 planes (2x8 and 1x16 too, or their 8-lane halves) under 3x3
+   * and 5x5 filters, stride 2 from a vector's plane (rows form) and onto one (columns form, a 7x7 and a 9x9
+   * input), a dilated filter, asymmetric padding, a 1x1 filter at stride 2; batches of 1, 11 and 64 (a last block
+   * of fewer than eight images), odd channel counts split between threads; then random geometries.
+   */
+  @Test
+  void matricesMatchTheNaiveLoopsOnEveryPassTheyTake() {
+    if (!Simd.AVAILABLE) {
+      assertTrue(!ConvAlgorithm.DEPTHWISE_MATRIX.supports(ConvGeom.of(1, 4, 4, 4, 4, 5, 5, 1, 2, 1, 4),
+          ConvAlgorithm.Pass.FORWARD));
+      return;
+    }
+    int l = Simd.LANES;
+    int side = l / 4;
+    List<ConvGeom> gs = new ArrayList<>(List.of(ConvGeom.of(2, 5, 4, side, 5, 3, 3, 1, 1, 1, 5),
+        ConvGeom.of(11, 7, 4, side, 7, 5, 5, 1, 2, 1, 7), ConvGeom.of(64, 3, 4, side, 3, 5, 5, 1, 2, 1, 3),
+        ConvGeom.of(1, 6, 2, 2 * side, 6, 3, 3, 1, 1, 1, 6), ConvGeom.of(3, 5, 1, l, 5, 5, 5, 1, 2, 1, 5),
+        ConvGeom.of(13, 5, 4, side, 5, 5, 5, 2, 2, 1, 5), ConvGeom.of(9, 4, 4, side, 4, 3, 3, 2, 1, 1, 4),
+        ConvGeom.same(10, 3, 4, side, 3, 3, 3, 2, 1, 3), ConvGeom.of(9, 5, 8, 2 * side, 5, 3, 3, 2, 1, 1, 5),
+        ConvGeom.of(3, 4, 7, 2 * side - 1, 4, 3, 3, 2, 1, 1, 4), ConvGeom.of(2, 3, 9, 2 * side + 1, 3, 3, 3, 2, 0, 1, 3),
+        ConvGeom.of(12, 5, 4, side, 5, 3, 3, 1, 2, 2, 5), new ConvGeom(9, 3, 4, side, 3, 3, 3, 1, 1, 0, 2, 2, 0, 1, 1,
+        3), ConvGeom.of(10, 4, 8, 2 * side, 4, 1, 1, 2, 0, 1, 4)));
+    SplittableRandom rnd = new SplittableRandom(161);
+    while (gs.size() < 40) {
+      int h = 1 << rnd.nextInt(Integer.numberOfTrailingZeros(l) + 1);
+      int w = l / h;
+      int r = 1 + rnd.nextInt(5);
+      int s = 1 + rnd.nextInt(5);
+      int stride = 1 + rnd.nextInt(2);
+      int[] pad = {rnd.nextInt(r + 1), rnd.nextInt(s + 1), rnd.nextInt(r + 1), rnd.nextInt(s + 1)};
+      if (stride == 2 && rnd.nextBoolean()) {
+        h *= 2; // onto a vector's plane: the input twice the output each way
+        w *= 2;
+      }
+      if (r > h + pad[0] + pad[2] || s > w + pad[1] + pad[3]) {
+        continue;
+      }
+      int c = 1 + rnd.nextInt(9);
+      ConvGeom g = new ConvGeom(1 + rnd.nextInt(20), c, h, w, c, r, s, stride, stride, pad[0], pad[1], pad[2],
+          pad[3], 1, 1, c);
+      if (ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS)) {
+        gs.add(g);
+      }
+    }
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (ConvGeom g : gs) {
+          assertTrue(ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS), g.toString());
+          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_MATRIX, g, t);
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
    * Forward (with bias and ReLU6), backward data and weights of g with algorithm a on t threads against the naive
-   * loops, the outputs placed between guards that must stay untouched.
+   * loops, the outputs placed between guards that must stay untouched; a pass a does not support is skipped.
    */
   private static void checkAgainstNaive(ConvAlgorithm a, ConvGeom g, int t) {
     String at = a + " " + t + " threads " + g;
@@ -515,22 +575,24 @@ class DepthwiseKernelsTest {
     float[] b = Rand.floats(rnd, g.k());
     float[] dy = Rand.floats(rnd, g.outputSize());
     int guard = GUARD;
-    float[] y = guarded(g.outputSize());
-    Conv2dKernels.forward(x, 0, w, 0, b, 0, y, guard, g, a, Activations.Fn.RELU6);
-    float[] naive = new float[g.outputSize()];
-    Conv2dNaive.forward(x, 0, w, 0, b, 0, naive, 0, g);
-    Activations.relu6(naive, 0, naive, 0, naive.length);
-    Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, "forward " + at);
-    assertGuards(y, guard, naive.length, "forward " + at);
-
-    float[] dx = guarded(g.inputSize());
-    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, a);
-    float[] dxNaive = new float[g.inputSize()];
-    Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
-    Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
-        "backwardInput " + at);
-    assertGuards(dx, guard, dxNaive.length, "backwardInput " + at);
-
+    if (a.supports(g, ConvAlgorithm.Pass.FORWARD)) {
+      float[] y = guarded(g.outputSize());
+      Conv2dKernels.forward(x, 0, w, 0, b, 0, y, guard, g, a, Activations.Fn.RELU6);
+      float[] naive = new float[g.outputSize()];
+      Conv2dNaive.forward(x, 0, w, 0, b, 0, naive, 0, g);
+      Activations.relu6(naive, 0, naive, 0, naive.length);
+      Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, "forward " + at);
+      assertGuards(y, guard, naive.length, "forward " + at);
+    }
+    if (a.supports(g, ConvAlgorithm.Pass.BACKWARD_DATA)) {
+      float[] dx = guarded(g.inputSize());
+      Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, a);
+      float[] dxNaive = new float[g.inputSize()];
+      Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+      Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
+          "backwardInput " + at);
+      assertGuards(dx, guard, dxNaive.length, "backwardInput " + at);
+    }
     float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
     float[] dwNaive = dw.clone();
     Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, a);

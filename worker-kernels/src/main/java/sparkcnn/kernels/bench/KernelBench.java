@@ -37,10 +37,12 @@ public final class KernelBench {
   private static final List<ConvAlgorithm> DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_ROWS,
       ConvAlgorithm.DEPTHWISE_TAPS);
   /**
-   * Small planes take the shifts (stride 1) or the lanes by default; the lanes (where the shifts replaced
-   * them) and the planes the lanes replaced are the first baselines.
+   * Small planes take the matrices (planes of one vector), the shifts (several planes to a vector) or the lanes by
+   * default; the shifts and the lanes the matrices replaced, the lanes the shifts replaced and the planes the lanes
+   * replaced are the first baselines.
    */
-  private static final List<ConvAlgorithm> SMALL_DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_LANES,
+  private static final List<ConvAlgorithm> SMALL_DEPTHWISE_BASELINES = List.of(ConvAlgorithm.DEPTHWISE_SHIFTS,
+      ConvAlgorithm.DEPTHWISE_LANES,
       ConvAlgorithm.DEPTHWISE_PLANES, ConvAlgorithm.DEPTHWISE_ROWS, ConvAlgorithm.DEPTHWISE_TAPS);
 
   static final List<ConvCase> CONVS = List.of(

@@ -1,0 +1,384 @@
+package sparkcnn.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Depthwise convolution of planes of exactly one vector: one channel's convolution is a small dense matrix from
+ * its input plane to its output plane (4x4 planes with AVX-512's 16 lanes), entry (q, p) the weight of the tap
+ * that links output position q to input position p, zero where none does. Forward, where the output plane is one
+ * vector, is that matrix's columns times each input float broadcast to every lane (the "columns" form); backward
+ * data, where the input plane is one vector, its rows times each dy float (the "rows" form), which is the
+ * transpose's columns; the weight gradient accumulates the matrix's columns (dy's plane times each input float)
+ * or rows (x's plane times each dy float) over the images, then adds each entry into the weight of its tap.
+ *
+ * <p>Why: a vector FMA per column or row does the work of every tap that links it, and nothing is permuted. On
+ * 4x4 planes under a 5x5 filter (EfficientNet's late stages at 64x64), 16 columns do the 25 taps' work; the
+ * rotations of {@link DepthwiseShifts} need 15 permutations there, each of which Java 17's Vector API re-checks.
+ * A 4x4 plane going to 2x2 at stride 2 has four rows, so its backward passes take four FMAs per plane. Columns
+ * or rows before the first or past the last that a tap links (all padding) are skipped. Each channel's matrix is
+ * built just before its sweep over all the images, as the filter's floats at precomputed lane positions.
+ *
+ * <p>An entry that no tap links multiplies its float by zero: exact for finite inputs; an infinite input (or dy)
+ * may make other outputs of its plane NaN where the direct sum gives a finite value or an infinity, as with the
+ * shifts.
+ */
+final class DepthwiseMatrix {
+  /** Images per sweep of a column or row: eight independent sums share each load of the matrix's vector. */
+  private static final int IMAGES = 8;
+
+  private DepthwiseMatrix() {}
+
+  /**
+   * Depthwise with the Vector API, and the plane the pass's vectors hold is exactly one vector: forward the output
+   * plane, backward data the input plane, the weight gradient either.
+   */
+  static boolean applies(ConvGeom g, ConvAlgorithm.Pass pass) {
+    if (!Simd.AVAILABLE || !g.isDepthwise()) {
+      return false;
+    }
+    boolean outputs = g.p() * g.q() == Simd.LANES;
+    boolean inputs = g.h() * g.w() == Simd.LANES;
+    return switch (pass) {
+      case FORWARD -> outputs;
+      case BACKWARD_DATA -> inputs;
+      case BACKWARD_WEIGHTS -> outputs || inputs;
+    };
+  }
+
+  /**
+   * Whether the heuristic takes it: forward and backward data wherever it applies; the weight gradient where it
+   * sweeps no more columns or rows than a vector has lanes. Measured on one AMD EPYC (Zen 4) thread, batch 64,
+   * GFLOP/s of the direct convolution's multiply-adds, forward / backward data / weights, against the kernel the
+   * heuristic took before: 5x5 on 4x4 planes 72-76 / 66-76 / 63-69 against 21-22 / 22-23 / 18 (shifts); 3x3 on 4x4
+   * 29 / 25 / 18 against 16 / 17 / 12 (shifts); 5x5 from 4x4 to 2x2 at stride 2, backward data / weights 45 / 45-48
+   * against 7-9 (lanes) (the weight figures with each tap's sum taken in a register: 75-77 on the 5x5 4x4); onto 4x4 planes at stride 2 from 8x8, forward 3x3 7-9 against 5 and 5x5 20-24 against
+   * 9 (lanes), but the weight gradient's 64 columns lost there (3x3: 3.8 against 5.5).
+   */
+  static boolean pays(ConvGeom g, ConvAlgorithm.Pass pass) {
+    if (!applies(g, pass)) {
+      return false;
+    }
+    if (pass != ConvAlgorithm.Pass.BACKWARD_WEIGHTS) {
+      return true;
+    }
+    Links links = new Links(g);
+    return (links.byColumns(g) ? links.columns.length : links.rows.length) <= Simd.LANES;
+  }
+
+  /** y = act(depthwise(x, w) + b), overwriting y (b may be null). Channels in parallel. */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activations.Fn act, float[] y,
+      int yOff, ConvGeom g) {
+    Links links = new Links(g);
+    int[] taps = links.tapsOf(links.columns, true, g.r() * g.s());
+    int l = Simd.LANES;
+    Parallel.forRange(g.c(), (lo, hi, t) -> {
+      sweepChannels(x, xOff + links.columns[0], g.h() * g.w(), taps, links.columns.length, w, wOff, b, bOff, y,
+          yOff, g, lo, hi);
+      if (act != Activations.Fn.NONE) {
+        for (int i = 0; i < g.n(); i++) {
+          act.apply(y, yOff + (i * g.c() + lo) * l, (hi - lo) * l);
+        }
+      }
+    });
+  }
+
+  /** dx = the adjoint of forward applied to dy, overwriting dx: the matrices' rows times dy's floats. */
+  static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    Links links = new Links(g);
+    int[] taps = links.tapsOf(links.rows, false, g.r() * g.s());
+    Parallel.forRange(g.c(), (lo, hi, t) -> sweepChannels(dy, dyOff + links.rows[0], g.p() * g.q(), taps,
+        links.rows.length, w, wOff, null, 0, dx, dxOff, g, lo, hi));
+  }
+
+  /**
+   * For channels [lo, hi): each destination plane (one vector) = the channel's bias (none when b is null) + the sum
+   * over its matrix's entries (columns or rows, laid out as taps says) of the entry's vector times the source
+   * plane's float there (src[srcAt + plane start + entry]). Channel by channel, its matrix built once for all
+   * the images (blocks of channels, each image's planes of a block read as one run, measured slower: 38 against
+   * 45 GFLOP/s on the stride-2 backward data).
+   */
+  private static void sweepChannels(float[] src, int srcAt, int srcPlane, int[] taps, int count, float[] w,
+      int wOff, float[] b, int bOff, float[] dst, int dstOff, ConvGeom g, int lo, int hi) {
+    int l = Simd.LANES;
+    int filter = g.r() * g.s();
+    float[] m = new float[taps.length];
+    float[] padded = new float[filter + 1];
+    for (int c = lo; c < hi; c++) {
+      Links.matrix(w, wOff + c * filter, taps, padded, m, 0);
+      float bias = b == null ? 0f : b[bOff + c];
+      Vec.sweep(src, srcAt + c * srcPlane, g.c() * srcPlane, m, 0, count, bias, dst, dstOff + c * l, g.c() * l, 0,
+          g.n());
+    }
+  }
+
+  /**
+   * dw += dL/dw: per channel, the sum over the images of the matrix's columns (or rows, whichever are fewer) as
+   * dy's plane times x's floats (x's plane times dy's floats), each entry then added into its tap's weight.
+   */
+  static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
+    Links links = new Links(g);
+    boolean byColumns = links.byColumns(g);
+    int[] entries = byColumns ? links.columns : links.rows;
+    int filter = g.r() * g.s();
+    // The entries' floats tap by tap: tap t's are order[start[t] .. start[t + 1]), so each tap's sum is one run of
+    // loads into a register (adding each float into its tap's slot in memory chained every add through the store
+    // before it: a third of the pass's time).
+    int[] taps = links.tapsOf(entries, byColumns, filter);
+    int[] start = new int[filter + 2];
+    for (int tap : taps) {
+      start[tap + 1]++;
+    }
+    for (int tap = 1; tap < start.length; tap++) {
+      start[tap] += start[tap - 1];
+    }
+    int[] next = start.clone();
+    int[] order = new int[taps.length];
+    for (int k = 0; k < taps.length; k++) {
+      order[next[taps[k]]++] = k;
+    }
+    int in = g.h() * g.w();
+    int out = g.p() * g.q();
+    int l = Simd.LANES;
+    Parallel.forRange(g.c(), (lo, hi, t) -> {
+      float[] acc = new float[entries.length * l];
+      for (int c = lo; c < hi; c++) {
+        if (byColumns) {
+          Vec.dots(dy, dyOff + c * l, g.c() * l, x, xOff + c * in + entries[0], g.c() * in, entries.length, acc,
+              g.n());
+        } else {
+          Vec.dots(x, xOff + c * l, g.c() * l, dy, dyOff + c * out + entries[0], g.c() * out, entries.length, acc,
+              g.n());
+        }
+        for (int tap = 0; tap < filter; tap++) {
+          float sum = 0f;
+          for (int k = start[tap]; k < start[tap + 1]; k++) {
+            sum += acc[order[k]];
+          }
+          dw[dwOff + c * filter + tap] += sum;
+        }
+      }
+    });
+  }
+
+  /** Which filter tap links each output position to each input position, and the columns and rows any tap links. */
+  private static final class Links {
+    private final int inputs;
+    /** [q * inputs + p]: the tap (a s + b) linking output q to input p, or -1. */
+    private final int[] taps;
+    /** Input positions from the first some output reads to the last. */
+    final int[] columns;
+    /** Output positions from the first that reads some input (not all padding) to the last. */
+    final int[] rows;
+
+    Links(ConvGeom g) {
+      inputs = g.h() * g.w();
+      int outputs = g.p() * g.q();
+      taps = new int[outputs * inputs];
+      java.util.Arrays.fill(taps, -1);
+      boolean[] read = new boolean[inputs];
+      boolean[] reads = new boolean[outputs];
+      for (int i = 0; i < g.p(); i++) {
+        for (int j = 0; j < g.q(); j++) {
+          int q = i * g.q() + j;
+          for (int a = 0; a < g.r(); a++) {
+            int u = i * g.strideH() - g.padTop() + a * g.dilationH();
+            for (int b = 0; b < g.s(); b++) {
+              int v = j * g.strideW() - g.padLeft() + b * g.dilationW();
+              if (u >= 0 && u < g.h() && v >= 0 && v < g.w()) {
+                taps[q * inputs + u * g.w() + v] = a * g.s() + b;
+                read[u * g.w() + v] = true;
+                reads[q] = true;
+              }
+            }
+          }
+        }
+      }
+      columns = spanOf(read);
+      rows = spanOf(reads);
+    }
+
+    /** From the first set index to the last: one range, so the sweeps index their floats without indirection. */
+    private static int[] spanOf(boolean[] set) {
+      int first = 0;
+      while (first < set.length && !set[first]) {
+        first++;
+      }
+      int last = set.length - 1;
+      while (last > first && !set[last]) {
+        last--;
+      }
+      return java.util.stream.IntStream.rangeClosed(first, last).toArray();
+    }
+
+    int tap(int q, int p) {
+      return taps[q * inputs + p];
+    }
+
+    /** The weight gradient sweeps columns where the output plane is a vector and they are no more than the rows. */
+    boolean byColumns(ConvGeom g) {
+      boolean outputs = g.p() * g.q() == Simd.LANES;
+      boolean inputs = g.h() * g.w() == Simd.LANES;
+      return outputs && (!inputs || columns.length <= rows.length);
+    }
+
+    /**
+     * The given columns (each a vector over the output positions) or rows (each over the input positions) of the
+     * matrix as the filter tap of each of their lanes, r s (one past the filter) where no tap links the positions.
+     */
+    int[] tapsOf(int[] entries, boolean byColumns, int filter) {
+      int l = Simd.LANES;
+      int[] at = new int[entries.length * l];
+      for (int e = 0; e < entries.length; e++) {
+        for (int lane = 0; lane < l; lane++) {
+          int tap = byColumns ? tap(lane, entries[e]) : tap(entries[e], lane);
+          at[e * l + lane] = tap >= 0 ? tap : filter;
+        }
+      }
+      return at;
+    }
+
+    /**
+     * One channel's matrix (its filter at w[wc ..]) as {@link #tapsOf} lays it out, into m: the filter is first
+     * copied into filter (one float longer than the filter, its last float zero), so the loop has no branch; into m
+     * from mAt.
+     */
+    static void matrix(float[] w, int wc, int[] taps, float[] filter, float[] m, int mAt) {
+      System.arraycopy(w, wc, filter, 0, filter.length - 1);
+      for (int k = 0; k < taps.length; k++) {
+        m[mAt + k] = filter[taps[k]];
+      }
+    }
+  }
+
+  /** Loaded only when the Vector API is present. */
+  private static final class Vec {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * For images i in [from, to): dst's vector at dstAt + i dstImage = bias + the sum over e in [0, count) of
+     * m's vector at mAt + e L times src[srcAt + i srcImage + e] broadcast. Images {@link #IMAGES} at a time, sharing the loads of
+     * m's vectors.
+     */
+    static void sweep(float[] src, int srcAt, int srcImage, float[] m, int mAt, int count, float bias,
+        float[] dst, int dstAt, int dstImage, int from, int to) {
+      int l = S.length();
+      FloatVector b = FloatVector.broadcast(S, bias);
+      int i = from;
+      for (; i + IMAGES <= to; i += IMAGES) {
+        int s0 = srcAt + i * srcImage;
+        int s1 = s0 + srcImage;
+        int s2 = s1 + srcImage;
+        int s3 = s2 + srcImage;
+        int s4 = s3 + srcImage;
+        int s5 = s4 + srcImage;
+        int s6 = s5 + srcImage;
+        int s7 = s6 + srcImage;
+        FloatVector a0 = b;
+        FloatVector a1 = b;
+        FloatVector a2 = b;
+        FloatVector a3 = b;
+        FloatVector a4 = b;
+        FloatVector a5 = b;
+        FloatVector a6 = b;
+        FloatVector a7 = b;
+        for (int e = 0; e < count; e++) {
+          FloatVector v = FloatVector.fromArray(S, m, mAt + e * l);
+          a0 = v.fma(FloatVector.broadcast(S, src[s0 + e]), a0);
+          a1 = v.fma(FloatVector.broadcast(S, src[s1 + e]), a1);
+          a2 = v.fma(FloatVector.broadcast(S, src[s2 + e]), a2);
+          a3 = v.fma(FloatVector.broadcast(S, src[s3 + e]), a3);
+          a4 = v.fma(FloatVector.broadcast(S, src[s4 + e]), a4);
+          a5 = v.fma(FloatVector.broadcast(S, src[s5 + e]), a5);
+          a6 = v.fma(FloatVector.broadcast(S, src[s6 + e]), a6);
+          a7 = v.fma(FloatVector.broadcast(S, src[s7 + e]), a7);
+        }
+        int d = dstAt + i * dstImage;
+        a0.intoArray(dst, d);
+        a1.intoArray(dst, d + dstImage);
+        a2.intoArray(dst, d + 2 * dstImage);
+        a3.intoArray(dst, d + 3 * dstImage);
+        a4.intoArray(dst, d + 4 * dstImage);
+        a5.intoArray(dst, d + 5 * dstImage);
+        a6.intoArray(dst, d + 6 * dstImage);
+        a7.intoArray(dst, d + 7 * dstImage);
+      }
+      for (; i < to; i++) {
+        int s0 = srcAt + i * srcImage;
+        FloatVector a0 = b;
+        for (int e = 0; e < count; e++) {
+          a0 = FloatVector.fromArray(S, m, mAt + e * l).fma(FloatVector.broadcast(S, src[s0 + e]), a0);
+        }
+        a0.intoArray(dst, dstAt + i * dstImage);
+      }
+    }
+
+    /**
+     * acc's vector e += the sum over images i in [0, n) of planes' vector at planeAt + i planeImage times
+     * floats[floatAt + i floatImage + e] broadcast, for e in [0, count): eight entries per sweep over the images
+     * (then four), their sums in registers: eight independent chains of FMAs (measured 68 against 53 GFLOP/s with
+     * four on 4x4 planes; even and odd images apart for the last four measured slower, 45 against 52).
+     */
+    static void dots(float[] planes, int planeAt, int planeImage, float[] floats, int floatAt, int floatImage,
+        int count, float[] acc, int n) {
+      int l = S.length();
+      int e = 0;
+      for (; e + 8 <= count; e += 8) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S);
+        FloatVector a5 = FloatVector.zero(S);
+        FloatVector a6 = FloatVector.zero(S);
+        FloatVector a7 = FloatVector.zero(S);
+        for (int i = 0; i < n; i++) {
+          FloatVector v = FloatVector.fromArray(S, planes, planeAt + i * planeImage);
+          int f = floatAt + i * floatImage + e;
+          a0 = v.fma(FloatVector.broadcast(S, floats[f]), a0);
+          a1 = v.fma(FloatVector.broadcast(S, floats[f + 1]), a1);
+          a2 = v.fma(FloatVector.broadcast(S, floats[f + 2]), a2);
+          a3 = v.fma(FloatVector.broadcast(S, floats[f + 3]), a3);
+          a4 = v.fma(FloatVector.broadcast(S, floats[f + 4]), a4);
+          a5 = v.fma(FloatVector.broadcast(S, floats[f + 5]), a5);
+          a6 = v.fma(FloatVector.broadcast(S, floats[f + 6]), a6);
+          a7 = v.fma(FloatVector.broadcast(S, floats[f + 7]), a7);
+        }
+        a0.intoArray(acc, e * l);
+        a1.intoArray(acc, (e + 1) * l);
+        a2.intoArray(acc, (e + 2) * l);
+        a3.intoArray(acc, (e + 3) * l);
+        a4.intoArray(acc, (e + 4) * l);
+        a5.intoArray(acc, (e + 5) * l);
+        a6.intoArray(acc, (e + 6) * l);
+        a7.intoArray(acc, (e + 7) * l);
+      }
+      for (; e + 4 <= count; e += 4) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int i = 0; i < n; i++) {
+          FloatVector v = FloatVector.fromArray(S, planes, planeAt + i * planeImage);
+          int f = floatAt + i * floatImage + e;
+          a0 = v.fma(FloatVector.broadcast(S, floats[f]), a0);
+          a1 = v.fma(FloatVector.broadcast(S, floats[f + 1]), a1);
+          a2 = v.fma(FloatVector.broadcast(S, floats[f + 2]), a2);
+          a3 = v.fma(FloatVector.broadcast(S, floats[f + 3]), a3);
+        }
+        a0.intoArray(acc, e * l);
+        a1.intoArray(acc, (e + 1) * l);
+        a2.intoArray(acc, (e + 2) * l);
+        a3.intoArray(acc, (e + 3) * l);
+      }
+      for (; e < count; e++) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int i = 0; i < n; i++) {
+          a0 = FloatVector.fromArray(S, planes, planeAt + i * planeImage)
+              .fma(FloatVector.broadcast(S, floats[floatAt + i * floatImage + e]), a0);
+        }
+        a0.intoArray(acc, e * l);
+      }
+    }
+  }
+}
