@@ -42,7 +42,8 @@ final class BenchCommand implements Main.Command {
                               nets' (depthwise 3x3 / 5x5 at stride 1 and 2, 1x1 expand and project, small
                               late-stage planes), each with the algorithm
                               the layers run by default (kernel), and on one thread also with the alternatives
-                              (baseline: true; depthwise-lanes and depthwise-planes on the small planes,
+                              (baseline: true; depthwise-shifts, depthwise-lanes and depthwise-planes on
+                              the small planes,
                               depthwise-rows, depthwise-taps, im2col-gemm, implicit-gemm, winograd or
                               winograd-4x4, whose
                               gflops count the direct convolution's multiply-adds), timed in

@@ -38,7 +38,8 @@ final class SummaryCommand implements Main.Command {
         --algorithms        also time every convolution algorithm for each conv layer's three passes on this
                             machine (as -Dsparkcnn.tune=true does at training time) and show the fastest:
                             implicit-gemm, im2col-gemm, pointwise-batched, winograd, winograd-4x4,
-                            depthwise-planes, depthwise-lanes, depthwise-shifts, depthwise-rows, depthwise-taps or fft
+                            depthwise-planes, depthwise-lanes, depthwise-shifts, depthwise-matrix, depthwise-rows,
+                            depthwise-taps or fft
                             (takes seconds to
                             minutes: every candidate runs on the layer's real shape)
         --batch B           the batch the algorithms are timed at (default 1)

@@ -19,17 +19,19 @@ public enum ConvAlgorithm {
   DEPTHWISE_PLANES("depthwise-planes"),
   /**
    * Depthwise, one channel per vector lane ({@link DepthwiseLanes}; any geometry whose padded frame fits 16 MB per
-   * thread; the default for the small planes the shifts do not take).
+   * thread; the default for the small planes neither the matrices nor the shifts take).
    */
   DEPTHWISE_LANES("depthwise-lanes"),
   /**
    * Depthwise, whole planes per vector, each class of taps a whole plane apart one lane rotation in registers
-   * ({@link DepthwiseShifts}; stride 1, "same" output, planes of up to a vector; the default for those planes).
+   * ({@link DepthwiseShifts}; stride 1, "same" output, planes of up to a vector; the default for planes several
+   * to a vector).
    */
   DEPTHWISE_SHIFTS("depthwise-shifts"),
   /**
    * Depthwise, each channel a dense matrix between planes of one vector, swept by columns or rows ({@link
-   * DepthwiseMatrix}; forward when the output plane is a vector, backward data when the input plane is).
+   * DepthwiseMatrix}; forward when the output plane is a vector, backward data when the input plane is, weight
+   * gradients when either is; the default where {@link DepthwiseMatrix#pays}).
    */
   DEPTHWISE_MATRIX("depthwise-matrix"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */
@@ -146,7 +148,8 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise stride-1 layers with one or more whole planes per vector permute them in registers ({@link
+   * batch); depthwise passes whose plane is exactly one vector sweep a matrix per channel ({@link
+   * DepthwiseMatrix#pays}), stride-1 layers with several whole planes per vector permute them in registers ({@link
    * DepthwiseShifts}), other small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
    * others run on flattened planes when their padding is within the filter and their padded
    * plane fits in L1, or their filter is swept ({@link DepthwiseSweep}: 3x3 and 5x5, any plane size, measured

@@ -19,9 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * or rows before the first or past the last that a tap links (all padding) are skipped. Each channel's matrix is
  * built just before its sweep over all the images, as the filter's floats at precomputed lane positions.
  *
- * <p>An entry that no tap links multiplies its float by zero: exact for finite inputs; an infinite input (or dy)
- * may make other outputs of its plane NaN where the direct sum gives a finite value or an infinity, as with the
- * shifts.
+ * <p>An entry that no tap links multiplies its float by zero: exact for finite inputs; a NaN or an infinite input
+ * (or dy) within the swept span makes the outputs of its plane NaN that the direct sum never reads it into (at
+ * stride 2, even a float no output reads at all), as with the shifts.
  */
 final class DepthwiseMatrix {
   /** Images per sweep of a column or row: eight independent sums share each load of the matrix's vector. */
@@ -47,23 +47,25 @@ final class DepthwiseMatrix {
   }
 
   /**
-   * Whether the heuristic takes it: forward and backward data wherever it applies; the weight gradient where it
-   * sweeps no more columns or rows than a vector has lanes. Measured on one AMD EPYC (Zen 4) thread, batch 64,
+   * Whether the heuristic takes it: with 16 lanes (the only width measured), forward and backward data where they
+   * sweep at most four vectors' worth of columns or rows (64: an 8x8 input onto a 4x4 output), the weight gradient
+   * where it sweeps at most a vector's lanes of them. Measured on one AMD EPYC (Zen 4) thread, batch 32-64,
    * GFLOP/s of the direct convolution's multiply-adds, forward / backward data / weights, against the kernel the
-   * heuristic took before: 5x5 on 4x4 planes 72-76 / 66-76 / 63-69 against 21-22 / 22-23 / 18 (shifts); 3x3 on 4x4
-   * 29 / 25 / 18 against 16 / 17 / 12 (shifts); 5x5 from 4x4 to 2x2 at stride 2, backward data / weights 45 / 45-48
-   * against 7-9 (lanes) (the weight figures with each tap's sum taken in a register: 75-77 on the 5x5 4x4); onto 4x4 planes at stride 2 from 8x8, forward 3x3 7-9 against 5 and 5x5 20-24 against
-   * 9 (lanes), but the weight gradient's 64 columns lost there (3x3: 3.8 against 5.5).
+   * heuristic took before: 5x5 on 4x4 planes 72-76 / 66-76 / 75-79 against 21-22 / 22-23 / 18 (shifts); 3x3 on
+   * 4x4 21-29 / 25-27 / 18-30 against 16 / 17 / 12 (shifts); 5x5 from 4x4 to 2x2 at stride 2, backward data /
+   * weights 44-45 / 45-48 against 7-9 (lanes); onto 4x4 planes at stride 2 from 8x8, forward 3x3 7-9 against 5
+   * and 5x5 20-24 against 9 (lanes), but the weight gradient's 64 columns lost there (3x3: 3.8 against 5.5).
    */
   static boolean pays(ConvGeom g, ConvAlgorithm.Pass pass) {
-    if (!applies(g, pass)) {
+    if (Simd.LANES < 16 || !applies(g, pass)) {
       return false;
     }
-    if (pass != ConvAlgorithm.Pass.BACKWARD_WEIGHTS) {
-      return true;
-    }
     Links links = new Links(g);
-    return (links.byColumns(g) ? links.columns.length : links.rows.length) <= Simd.LANES;
+    return switch (pass) {
+      case FORWARD -> links.columns.length <= 4 * Simd.LANES;
+      case BACKWARD_DATA -> links.rows.length <= 4 * Simd.LANES;
+      case BACKWARD_WEIGHTS -> (links.byColumns(g) ? links.columns.length : links.rows.length) <= Simd.LANES;
+    };
   }
 
   /** y = act(depthwise(x, w) + b), overwriting y (b may be null). Channels in parallel. */
@@ -73,8 +75,8 @@ final class DepthwiseMatrix {
     int[] taps = links.tapsOf(links.columns, true, g.r() * g.s());
     int l = Simd.LANES;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
-      sweepChannels(x, xOff + links.columns[0], g.h() * g.w(), taps, links.columns.length, w, wOff, b, bOff, y,
-          yOff, g, lo, hi);
+      sweepChannels(x, xOff + Links.first(links.columns), g.h() * g.w(), taps, links.columns.length, w, wOff, b,
+          bOff, y, yOff, g, lo, hi);
       if (act != Activations.Fn.NONE) {
         for (int i = 0; i < g.n(); i++) {
           act.apply(y, yOff + (i * g.c() + lo) * l, (hi - lo) * l);
@@ -87,7 +89,7 @@ final class DepthwiseMatrix {
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     Links links = new Links(g);
     int[] taps = links.tapsOf(links.rows, false, g.r() * g.s());
-    Parallel.forRange(g.c(), (lo, hi, t) -> sweepChannels(dy, dyOff + links.rows[0], g.p() * g.q(), taps,
+    Parallel.forRange(g.c(), (lo, hi, t) -> sweepChannels(dy, dyOff + Links.first(links.rows), g.p() * g.q(), taps,
         links.rows.length, w, wOff, null, 0, dx, dxOff, g, lo, hi));
   }
 
@@ -144,11 +146,11 @@ final class DepthwiseMatrix {
       float[] acc = new float[entries.length * l];
       for (int c = lo; c < hi; c++) {
         if (byColumns) {
-          Vec.dots(dy, dyOff + c * l, g.c() * l, x, xOff + c * in + entries[0], g.c() * in, entries.length, acc,
-              g.n());
+          Vec.dots(dy, dyOff + c * l, g.c() * l, x, xOff + c * in + Links.first(entries), g.c() * in,
+              entries.length, acc, g.n());
         } else {
-          Vec.dots(x, xOff + c * l, g.c() * l, dy, dyOff + c * out + entries[0], g.c() * out, entries.length, acc,
-              g.n());
+          Vec.dots(x, xOff + c * l, g.c() * l, dy, dyOff + c * out + Links.first(entries), g.c() * out,
+              entries.length, acc, g.n());
         }
         for (int tap = 0; tap < filter; tap++) {
           float sum = 0f;
@@ -198,7 +200,15 @@ final class DepthwiseMatrix {
       rows = spanOf(reads);
     }
 
-    /** From the first set index to the last: one range, so the sweeps index their floats without indirection. */
+    /** A span's first index, 0 for an empty span (every tap in the padding: nothing to sweep). */
+    static int first(int[] span) {
+      return span.length == 0 ? 0 : span[0];
+    }
+
+    /**
+     * From the first set index to the last (none when none is set): one range, so the sweeps index their floats
+     * without indirection.
+     */
     private static int[] spanOf(boolean[] set) {
       int first = 0;
       while (first < set.length && !set[first]) {
@@ -257,8 +267,8 @@ final class DepthwiseMatrix {
 
     /**
      * For images i in [from, to): dst's vector at dstAt + i dstImage = bias + the sum over e in [0, count) of
-     * m's vector at mAt + e L times src[srcAt + i srcImage + e] broadcast. Images {@link #IMAGES} at a time, sharing the loads of
-     * m's vectors.
+     * m's vector at mAt + e L times src[srcAt + i srcImage + e] broadcast. Images {@link #IMAGES} at a time,
+     * sharing the loads of m's vectors.
      */
     static void sweep(float[] src, int srcAt, int srcImage, float[] m, int mAt, int count, float bias,
         float[] dst, int dstAt, int dstImage, int from, int to) {
@@ -314,7 +324,7 @@ final class DepthwiseMatrix {
     }
 
     /**
-     * acc's vector e += the sum over images i in [0, n) of planes' vector at planeAt + i planeImage times
+     * acc's vector e = the sum over images i in [0, n) of planes' vector at planeAt + i planeImage times
      * floats[floatAt + i floatImage + e] broadcast, for e in [0, count): eight entries per sweep over the images
      * (then four), their sums in registers: eight independent chains of FMAs (measured 68 against 53 GFLOP/s with
      * four on 4x4 planes; even and odd images apart for the last four measured slower, 45 against 52).

@@ -507,8 +507,12 @@ class DepthwiseKernelsTest {
    * The matrices, on every pass they take (forward where the output plane is a vector, backward data where the
    * input plane is, the weight gradient either): 4x4 planes (2x8 and 1x16 too, or their 8-lane halves) under 3x3
    * and 5x5 filters, stride 2 from a vector's plane (rows form) and onto one (columns form, a 7x7 and a 9x9
-   * input), a dilated filter, asymmetric padding, a 1x1 filter at stride 2; batches of 1, 11 and 64 (a last block
-   * of fewer than eight images), odd channel counts split between threads; then random geometries.
+   * input), a dilated filter, asymmetric padding, a 1x1 filter at stride 2 (from 8x8, and from 6x6 with padding,
+   * whose first column read is not the plane's first); a 1x1 filter at stride 2 whose every tap falls into the
+   * padding, output and input planes one vector (nothing to sweep: the bias, zeros, no gradient); batches of 1, 11
+   * and 64 (a last block of fewer than eight images), odd channel counts split between threads; then random
+   * geometries. Each fixed geometry takes the passes its planes allow; the kernels also at offsets into their
+   * arrays, without and with SiLU.
    */
   @Test
   void matricesMatchTheNaiveLoopsOnEveryPassTheyTake() {
@@ -526,7 +530,8 @@ class DepthwiseKernelsTest {
         ConvGeom.same(10, 3, 4, side, 3, 3, 3, 2, 1, 3), ConvGeom.of(9, 5, 8, 2 * side, 5, 3, 3, 2, 1, 1, 5),
         ConvGeom.of(3, 4, 7, 2 * side - 1, 4, 3, 3, 2, 1, 1, 4), ConvGeom.of(2, 3, 9, 2 * side + 1, 3, 3, 3, 2, 0, 1, 3),
         ConvGeom.of(12, 5, 4, side, 5, 3, 3, 1, 2, 2, 5), new ConvGeom(9, 3, 4, side, 3, 3, 3, 1, 1, 0, 2, 2, 0, 1, 1,
-        3), ConvGeom.of(10, 4, 8, 2 * side, 4, 1, 1, 2, 0, 1, 4)));
+        3), ConvGeom.of(10, 4, 8, 2 * side, 4, 1, 1, 2, 0, 1, 4), ConvGeom.of(5, 3, 6, 2 * side - 2, 3, 1, 1, 2, 1, 1,
+        3), ConvGeom.of(2, 3, 1, 4 * side - 2, 3, 1, 1, 2, 1, 1, 3), ConvGeom.of(2, 3, 1, l, 3, 1, 1, 2, 1, 1, 3)));
     SplittableRandom rnd = new SplittableRandom(161);
     while (gs.size() < 40) {
       int h = 1 << rnd.nextInt(Integer.numberOfTrailingZeros(l) + 1);
@@ -549,6 +554,12 @@ class DepthwiseKernelsTest {
         gs.add(g);
       }
     }
+    for (ConvGeom g : gs.subList(0, 17)) {
+      assertEquals(g.p() * g.q() == l, ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.FORWARD),
+          g.toString());
+      assertEquals(g.h() * g.w() == l, ConvAlgorithm.DEPTHWISE_MATRIX.supports(g,
+          ConvAlgorithm.Pass.BACKWARD_DATA), g.toString());
+    }
     int threads = Parallel.threads();
     try {
       for (int t : new int[] {1, 3}) {
@@ -561,6 +572,45 @@ class DepthwiseKernelsTest {
     } finally {
       Parallel.setThreads(threads);
     }
+    for (ConvGeom g : List.of(ConvGeom.of(9, 5, 4, side, 5, 5, 5, 1, 2, 1, 5), ConvGeom.of(3, 4, 4, side, 4, 3, 3,
+        2, 1, 1, 4), ConvGeom.of(3, 4, 8, 2 * side, 4, 3, 3, 2, 1, 1, 4))) {
+      checkAtOffsets(ConvAlgorithm.DEPTHWISE_MATRIX, g);
+    }
+  }
+
+  /**
+   * Every pass a supports at offsets into arrays longer than the operands (x at 3, w at 2, b at 1, y and dx at 5,
+   * dy at 4, dw at 6), forward without an activation and with SiLU, against the naive loops.
+   */
+  private static void checkAtOffsets(ConvAlgorithm a, ConvGeom g) {
+    String at = a + " at offsets " + g;
+    SplittableRandom rnd = new SplittableRandom(g.hashCode() + 1);
+    float[] x = Rand.floats(rnd, g.inputSize() + 7);
+    float[] w = Rand.floats(rnd, g.weightSize() + 5);
+    float[] b = Rand.floats(rnd, g.k() + 3);
+    float[] dy = Rand.floats(rnd, g.outputSize() + 9);
+    if (a.supports(g, ConvAlgorithm.Pass.FORWARD)) {
+      for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.SILU}) {
+        float[] y = new float[g.outputSize() + 11];
+        Conv2dKernels.forward(x, 3, w, 2, b, 1, y, 5, g, a, act);
+        float[] naive = new float[g.outputSize()];
+        Conv2dNaive.forward(x, 3, w, 2, b, 1, naive, 0, g);
+        act.apply(naive, 0, naive.length);
+        Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, 5, 5 + naive.length), 1e-5, act + " forward " + at);
+      }
+    }
+    if (a.supports(g, ConvAlgorithm.Pass.BACKWARD_DATA)) {
+      float[] dx = new float[g.inputSize() + 11];
+      Conv2dKernels.backwardInput(dy, 4, w, 2, dx, 5, g, a);
+      float[] naive = new float[g.inputSize()];
+      Conv2dNaive.backwardInput(dy, 4, w, 2, naive, 0, g);
+      Rand.assertClose(naive, java.util.Arrays.copyOfRange(dx, 5, 5 + naive.length), 1e-5, "backwardInput " + at);
+    }
+    float[] dw = Rand.floats(rnd, g.weightSize() + 9);
+    float[] naive = dw.clone();
+    Conv2dKernels.backwardWeights(x, 3, dy, 4, dw, 6, g, a);
+    Conv2dNaive.backwardWeights(x, 3, dy, 4, naive, 6, g);
+    Rand.assertClose(naive, dw, 1e-5, "backwardWeights " + at);
   }
 
   /**
