@@ -107,10 +107,9 @@ final class DepthwiseMatrix {
     float[] m = new float[taps.length];
     float[] padded = new float[filter + 1];
     for (int c = lo; c < hi; c++) {
-      Links.matrix(w, wOff + c * filter, taps, padded, m, 0);
+      Links.matrix(w, wOff + c * filter, taps, padded, m);
       float bias = b == null ? 0f : b[bOff + c];
-      Vec.sweep(src, srcAt + c * srcPlane, g.c() * srcPlane, m, 0, count, bias, dst, dstOff + c * l, g.c() * l, 0,
-          g.n());
+      Vec.sweep(src, srcAt + c * srcPlane, g.c() * srcPlane, m, count, bias, dst, dstOff + c * l, g.c() * l, g.n());
     }
   }
 
@@ -250,13 +249,12 @@ final class DepthwiseMatrix {
 
     /**
      * One channel's matrix (its filter at w[wc ..]) as {@link #tapsOf} lays it out, into m: the filter is first
-     * copied into filter (one float longer than the filter, its last float zero), so the loop has no branch; into m
-     * from mAt.
+     * copied into filter (one float longer than the filter, its last float zero), so the loop has no branch.
      */
-    static void matrix(float[] w, int wc, int[] taps, float[] filter, float[] m, int mAt) {
+    static void matrix(float[] w, int wc, int[] taps, float[] filter, float[] m) {
       System.arraycopy(w, wc, filter, 0, filter.length - 1);
       for (int k = 0; k < taps.length; k++) {
-        m[mAt + k] = filter[taps[k]];
+        m[k] = filter[taps[k]];
       }
     }
   }
@@ -266,16 +264,16 @@ final class DepthwiseMatrix {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     /**
-     * For images i in [from, to): dst's vector at dstAt + i dstImage = bias + the sum over e in [0, count) of
-     * m's vector at mAt + e L times src[srcAt + i srcImage + e] broadcast. Images {@link #IMAGES} at a time,
+     * For images i in [0, n): dst's vector at dstAt + i dstImage = bias + the sum over e in [0, count) of m's
+     * vector e times src[srcAt + i srcImage + e] broadcast. Images {@link #IMAGES} at a time,
      * sharing the loads of m's vectors.
      */
-    static void sweep(float[] src, int srcAt, int srcImage, float[] m, int mAt, int count, float bias,
-        float[] dst, int dstAt, int dstImage, int from, int to) {
+    static void sweep(float[] src, int srcAt, int srcImage, float[] m, int count, float bias, float[] dst,
+        int dstAt, int dstImage, int n) {
       int l = S.length();
       FloatVector b = FloatVector.broadcast(S, bias);
-      int i = from;
-      for (; i + IMAGES <= to; i += IMAGES) {
+      int i = 0;
+      for (; i + IMAGES <= n; i += IMAGES) {
         int s0 = srcAt + i * srcImage;
         int s1 = s0 + srcImage;
         int s2 = s1 + srcImage;
@@ -293,7 +291,7 @@ final class DepthwiseMatrix {
         FloatVector a6 = b;
         FloatVector a7 = b;
         for (int e = 0; e < count; e++) {
-          FloatVector v = FloatVector.fromArray(S, m, mAt + e * l);
+          FloatVector v = FloatVector.fromArray(S, m, e * l);
           a0 = v.fma(FloatVector.broadcast(S, src[s0 + e]), a0);
           a1 = v.fma(FloatVector.broadcast(S, src[s1 + e]), a1);
           a2 = v.fma(FloatVector.broadcast(S, src[s2 + e]), a2);
@@ -313,11 +311,11 @@ final class DepthwiseMatrix {
         a6.intoArray(dst, d + 6 * dstImage);
         a7.intoArray(dst, d + 7 * dstImage);
       }
-      for (; i < to; i++) {
+      for (; i < n; i++) {
         int s0 = srcAt + i * srcImage;
         FloatVector a0 = b;
         for (int e = 0; e < count; e++) {
-          a0 = FloatVector.fromArray(S, m, mAt + e * l).fma(FloatVector.broadcast(S, src[s0 + e]), a0);
+          a0 = FloatVector.fromArray(S, m, e * l).fma(FloatVector.broadcast(S, src[s0 + e]), a0);
         }
         a0.intoArray(dst, dstAt + i * dstImage);
       }
