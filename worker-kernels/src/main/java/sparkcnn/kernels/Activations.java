@@ -96,8 +96,49 @@ public final class Activations {
     }
   }
 
+  /** 1 / (1 + exp(-v)) in float, the same floats as {@link ElementwiseVectorKernel#sigmoid}'s lanes. */
   static float sigmoid(float v) {
-    return (float) (1 / (1 + Math.exp(-v)));
+    return 1f / (exp(-v) + 1f);
+  }
+
+  // exp's constants (Cephes' expf): ln 2 split in two so that k ln 2 is subtracted exactly, and the polynomial
+  // for (exp(r) - 1 - r) / r^2 on [-ln 2 / 2, ln 2 / 2].
+  static final float LOG2E = 1.44269504f;
+  /** 1.5 * 2^23 + 127: adding it rounds to an integer k whose low bits, shifted into an exponent, are 2^k. */
+  static final float ROUND = 12582912f + 127f;
+  static final float LN2_HI = 0.693359375f;
+  static final float LN2_LO = -2.12194440e-4f;
+  static final float P0 = 1.9875691500e-4f;
+  static final float P1 = 1.3981999507e-3f;
+  static final float P2 = 8.3334519073e-3f;
+  static final float P3 = 4.1665795894e-2f;
+  static final float P4 = 1.6666665459e-1f;
+  static final float P5 = 5.0000001201e-1f;
+  /** Above it 2^k would leave the float exponents: +Infinity (exp overflows at 88.72). */
+  static final float EXP_HI = 88.37f;
+  /** Below it 2^k would be subnormal: 0 (exp is under 1.2e-38 there). */
+  static final float EXP_LO = -87.33f;
+
+  /**
+   * exp(x) in float to about one ulp, from additions, multiplications and fused multiply-adds only, each
+   * correctly rounded, so that it gives the same floats interpreted, compiled and in {@link
+   * ElementwiseVectorKernel#exp}'s lanes, which repeat these steps. (The Vector API's own EXP does not: Java 17
+   * computes it with Math.exp per lane until C2 compiles it into an SVML call, and the two differ in the last
+   * bit.) x = k ln 2 + r, exp(x) = 2^k exp(r).
+   */
+  static float exp(float x) {
+    if (x > EXP_HI) {
+      return Float.POSITIVE_INFINITY;
+    }
+    if (x < EXP_LO) {
+      return 0f;
+    }
+    float t = Math.fma(x, LOG2E, ROUND);
+    float k = t - ROUND;
+    float r = Math.fma(k, -LN2_LO, Math.fma(k, -LN2_HI, x));
+    float p = Math.fma(Math.fma(Math.fma(Math.fma(Math.fma(P0, r, P1), r, P2), r, P3), r, P4), r, P5);
+    float e = Math.fma(p, r * r, r) + 1f;
+    return e * Float.intBitsToFloat(Float.floatToRawIntBits(t) << 23);
   }
 
   /** From the output y: dx = dy y (1 - y). */

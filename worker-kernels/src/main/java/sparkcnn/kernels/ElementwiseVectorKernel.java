@@ -56,7 +56,7 @@ final class ElementwiseVectorKernel {
   }
 
   /**
-   * y = x sigmoid(x) in float lanes (the scalar loop takes exp in double; the two agree to a few float ulps).
+   * y = x sigmoid(x) in float lanes, the same floats as the scalar loop.
    * Where exp(-x) overflows, sigmoid is 0 and so is y.
    */
   static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
@@ -143,9 +143,29 @@ final class ElementwiseVectorKernel {
     }
   }
 
-  /** 1 / (1 + exp(-v)) in float lanes; batch norm's fused SiLU loops use it too, for the same floats. */
+  /**
+   * 1 / (1 + exp(-v)) in float lanes, lane for lane {@link Activations#sigmoid}'s floats; batch norm's fused SiLU
+   * loops use it too.
+   */
   static FloatVector sigmoid(FloatVector v) {
     FloatVector one = FloatVector.broadcast(S, 1f);
-    return one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+    return one.div(exp(v.neg()).add(one));
+  }
+
+  /** exp in lanes: {@link Activations#exp}'s steps, so the same floats (see there why not the API's EXP). */
+  static FloatVector exp(FloatVector x) {
+    FloatVector t = x.fma(Activations.LOG2E, Activations.ROUND);
+    FloatVector k = t.sub(Activations.ROUND);
+    FloatVector r = k.fma(lanes(-Activations.LN2_LO), k.fma(lanes(-Activations.LN2_HI), x));
+    FloatVector p = r.fma(Activations.P0, Activations.P1).fma(r, lanes(Activations.P2)).fma(r, lanes(Activations.P3))
+        .fma(r, lanes(Activations.P4)).fma(r, lanes(Activations.P5));
+    FloatVector twoToK = t.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+    FloatVector e = p.fma(r.mul(r), r).add(1f).mul(twoToK);
+    return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, Activations.EXP_HI))
+        .blend(0f, x.compare(VectorOperators.LT, Activations.EXP_LO));
+  }
+
+  private static FloatVector lanes(float c) {
+    return FloatVector.broadcast(S, c);
   }
 }
