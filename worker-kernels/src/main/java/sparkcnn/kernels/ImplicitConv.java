@@ -43,7 +43,7 @@ final class ImplicitConv {
     return switch (pass) {
       case FORWARD -> true;
       case BACKWARD_DATA -> g.cg() >= STRIDED_DATA_CHANNELS && g.r() > g.strideH() && g.s() > g.strideW();
-      case BACKWARD_WEIGHTS -> new PhasedImage(g).columns() >= STRIDED_WEIGHT_COLUMNS;
+      case BACKWARD_WEIGHTS -> PhasedImage.forWeights(g).columns() >= STRIDED_WEIGHT_COLUMNS;
     };
   }
 
@@ -135,7 +135,7 @@ final class ImplicitConv {
    * {@link GemmNT}'s dot products where it pays (few channels), else by GEMM.
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
-    PhasedImage layout = new PhasedImage(g);
+    PhasedImage layout = PhasedImage.forWeights(g);
     int wp = layout.width;
     int[] rowOff = layout.rowOffsets();
     int columns = layout.columns();
@@ -210,7 +210,7 @@ final class ImplicitConv {
 
   /** The image loop: images in parallel when there are enough, otherwise column blocks of one image. */
   private static void run(float[] x, int xOff, float[] packed, int size, float[] y, int yOff, ConvGeom g) {
-    PhasedImage layout = new PhasedImage(g);
+    PhasedImage layout = PhasedImage.forOutputs(g);
     int[] rowOff = layout.rowOffsets();
     int blocks = (layout.columns() + BLOCK - 1) / BLOCK;
     if (g.n() >= Parallel.threads()) {
