@@ -101,7 +101,7 @@ public final class Activations {
     return 1f / (exp(-v) + 1f);
   }
 
-  // exp's constants (Cephes' expf): ln 2 split in two so that k ln 2 is subtracted exactly, and the polynomial
+  // exp's constants (Cephes' expf): ln 2 split in two so that x - k ln 2 is rounded once, and the polynomial
   // for (exp(r) - 1 - r) / r^2 on [-ln 2 / 2, ln 2 / 2].
   static final float LOG2E = 1.44269504f;
   /** 1.5 * 2^23 + 127: adding it rounds to an integer k whose low bits, shifted into an exponent, are 2^k. */

@@ -56,8 +56,8 @@ final class ElementwiseVectorKernel {
   }
 
   /**
-   * y = x sigmoid(x) in float lanes, the same floats as the scalar loop.
-   * Where exp(-x) overflows, sigmoid is 0 and so is y.
+   * y = x sigmoid(x) in float lanes, the same floats as the scalar loop. Where exp(-x) saturates to infinity
+   * (x below -88.37), sigmoid is 0 and so is y.
    */
   static void silu(float[] x, int xOff, float[] y, int yOff, int n) {
     int i = 0;

@@ -6,8 +6,9 @@ import java.util.Arrays;
  * Convolution as an implicit GEMM: Y (K x P Wc) = W (K x C R S) * B with B((c, r, s), t) read in place from the
  * zero-padded image through one offset per (c, r, s) ({@link PhasedImage}: at stride 1 the padded image itself,
  * B((c, r, s), t) = xpad[c][r D][s D + t]; at larger strides the image split into its stride phases, so each tap
- * still reads a contiguous run). Output rows are computed at the layout's width Wc (the padded width at stride 1),
- * so consecutive rows are contiguous; the Wc - Q extra columns per row are dropped when the block is copied out.
+ * still reads a contiguous run). Output rows are computed at the layout's width Wc (at stride 1 between W plus a
+ * gutter of max(left, right) zeros that neighbouring rows share and the padded width), so consecutive rows are
+ * contiguous; the Wc - Q extra columns per row are dropped when the block is copied out.
  * Nothing like im2col is ever written: for layers with few output channels that copy costs as much as the FMAs.
  * Backward-data of a stride-1 convolution is itself such a convolution (of dy, with the weights transposed per
  * group and flipped), so it shares this path; a strided one's is one such convolution per stride phase of dx

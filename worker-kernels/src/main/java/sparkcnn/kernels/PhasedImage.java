@@ -50,9 +50,9 @@ final class PhasedImage {
    * columns (a tap reaching past a row's end wraps into the next row's left zeros), which wastes fewer of the
    * GEMM's columns: W + 1 a row for a 3x3 filter instead of W + 2. Any width from that to the padded width lays
    * the image out correctly; weight gradients take the narrowest, outputs the one that needs the fewest register
-   * panels, then whole ones. Measured (one AMD EPYC thread, GFLOP/s): 5x5 32 -> 64 on 14x14 at width 16 instead
-   * of 18 (7 panels a row instead of 8), 82 against 73 forward and backward data; 3x3 on 14x14 at width 15
-   * instead of 16 (still 7 panels, the last one partial), 82 against 85 forward.
+   * panels, then whole ones. Measured (one AMD EPYC thread, GFLOP/s, 32-column panels): 5x5 32 -> 64 on 14x14 at
+   * width 16 instead of 18 (7 panels an image instead of 8), 82 against 73 forward and backward data; 3x3 on
+   * 14x14 at width 15 instead of 16 (still 7 panels, the last one partial), 82 against 85 forward.
    */
   private static int strideOneWidth(ConvGeom g, boolean panels) {
     // A row of outputs must fit too (wider than the gutter when the padding is wider than the filter).

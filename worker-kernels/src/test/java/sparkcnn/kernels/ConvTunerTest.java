@@ -47,9 +47,12 @@ class ConvTunerTest {
         ConvGeom.of(1, 16, 14, 15, 17, 5, 5, 1, 2, 1, 1),     // 5x5, 16 channels: Winograd F(4x4, 5x5) by default
         ConvGeom.of(1, 64, 16, 17, 65, 3, 3, 1, 1, 1, 1),     // 3x3, 64 channels on 16x16: F(4x4, 3x3) by default
         ConvGeom.of(1, 64, 1, 1, 64, 3, 3, 1, 1, 1, 1),       // 64 channels on one pixel: implicit by default
-        // Stride 1 through the implicit GEMM's shared gutter (PhasedImage.strideOneWidth): padding on one side
-        // only, either side; padding past the filter (a row of outputs wider than the gutter); dilation; 5x5 on
-        // 14 columns, where the forward's layout takes the gutter too (16 columns a row, 7 whole panels, not 18).
+        // Stride 1 through the implicit GEMM's widths (PhasedImage.strideOneWidth): unequal padding left and
+        // right (a gutter of the larger, 2, where the padded row has 3 more columns); padding on one side only,
+        // either side (the gutter is then the padded width: a rule that took one side's padding fails them);
+        // padding past the filter (a row of outputs wider than the gutter); dilation; 5x5 on 14 columns, where
+        // the forward's layout takes the gutter too (16 columns a row, 7 whole panels an image, not 18).
+        new ConvGeom(2, 3, 9, 13, 4, 3, 4, 1, 1, 1, 1, 1, 2, 1, 1, 1),
         new ConvGeom(2, 3, 9, 21, 5, 3, 3, 1, 1, 1, 0, 1, 2, 1, 1, 1),
         new ConvGeom(2, 3, 9, 21, 5, 3, 3, 1, 1, 1, 2, 1, 0, 1, 1, 1),
         ConvGeom.of(2, 3, 8, 19, 4, 2, 2, 1, 3, 1, 1),
