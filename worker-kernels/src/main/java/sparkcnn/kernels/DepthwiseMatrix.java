@@ -37,13 +37,19 @@ final class DepthwiseMatrix {
     if (!Simd.AVAILABLE || !g.isDepthwise()) {
       return false;
     }
-    boolean outputs = g.p() * g.q() == Simd.LANES;
-    boolean inputs = g.h() * g.w() == Simd.LANES;
     return switch (pass) {
-      case FORWARD -> outputs;
-      case BACKWARD_DATA -> inputs;
-      case BACKWARD_WEIGHTS -> outputs || inputs;
+      case FORWARD -> outputPlaneIsAVector(g);
+      case BACKWARD_DATA -> inputPlaneIsAVector(g);
+      case BACKWARD_WEIGHTS -> outputPlaneIsAVector(g) || inputPlaneIsAVector(g);
     };
+  }
+
+  private static boolean outputPlaneIsAVector(ConvGeom g) {
+    return g.p() * g.q() == Simd.LANES;
+  }
+
+  private static boolean inputPlaneIsAVector(ConvGeom g) {
+    return g.h() * g.w() == Simd.LANES;
   }
 
   /**
@@ -226,9 +232,7 @@ final class DepthwiseMatrix {
 
     /** The weight gradient sweeps columns where the output plane is a vector and they are no more than the rows. */
     boolean byColumns(ConvGeom g) {
-      boolean outputs = g.p() * g.q() == Simd.LANES;
-      boolean inputs = g.h() * g.w() == Simd.LANES;
-      return outputs && (!inputs || columns.length <= rows.length);
+      return outputPlaneIsAVector(g) && (!inputPlaneIsAVector(g) || columns.length <= rows.length);
     }
 
     /**
