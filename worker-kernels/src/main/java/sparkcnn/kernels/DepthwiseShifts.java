@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -131,22 +132,17 @@ final class DepthwiseShifts {
     final int count;
     /** 1 when class 0 is the unmoved one (du = dv = 0), which needs no permutation; otherwise 0. */
     final int unmoved;
-    /** Per class and lane, the filter tap (a s + b) that reaches inside the plane there, or -1. */
-    final int[][] tapAt;
     /**
-     * Per class and lane, where its weight lies from the first filter of its channel vector, or -1: {@link
-     * #weightAt} without a division per float. Building the weights took that division for each of a call's
-     * channel vectors x classes x lanes: without it, forward and backward data on 960-channel 2x2 planes ran 1.2x
-     * faster at batch 16 and 1.07x at batch 64 (one AMD EPYC thread, alternating builds).
+     * Per class and lane, where its weight lies from the first filter of its channel vector, or -1 where no tap of
+     * the class reaches inside the plane: worked out once, not by dividing the lane by the plane's size for every
+     * float of every call (without that division, forward and backward data on 960-channel 2x2 planes ran 1.2x
+     * faster at batch 16 and 1.07x at batch 64, one AMD EPYC thread, alternating builds).
      */
     private final int[][] fromChannelVector;
-    /**
-     * Per class, a gather's indexes: {@link #fromChannelVector}, or where no tap reaches, the lane's own channel's
-     * first weight (times 0 from {@link #linked}: a non-finite weight makes at most its own channel's outputs NaN).
-     */
+    /** Per class, a gather's indexes: {@link #fromChannelVector}, 0 where no tap reaches (that lane is zeroed). */
     final int[][] gatherIndex;
-    /** Per class and lane, 1 where a tap of the class reaches inside the plane there, else 0. */
-    final float[][] linked;
+    /** Per class and lane, whether no tap of the class reaches inside the plane there. */
+    final boolean[][] unreached;
     final VectorShuffle<Float>[] shuffles;
 
     Taps(ConvGeom g, int direction) {
@@ -197,17 +193,18 @@ final class DepthwiseShifts {
       int apart = 1 + (n - 1 + CHAINS - 1) / CHAINS * CHAINS;
       unmoved = n > 0 && rowShift[0] == 0 && colShift[0] == 0 && apart < plain ? 1 : 0;
       count = unmoved == 1 ? apart : plain;
-      tapAt = new int[count][];
+      // Per class and lane, the filter tap (a s + b) that reaches inside the plane there, or -1.
+      int[][] tapAt = new int[count][];
       fromChannelVector = new int[count][l];
       gatherIndex = new int[count][l];
-      linked = new float[count][l];
+      unreached = new boolean[count][l];
       shuffles = shuffles(g, rowShift, colShift, n, count);
       for (int k = 0; k < count; k++) {
         tapAt[k] = k < n ? tapOf[k] : noTaps(l);
         for (int lane = 0; lane < l; lane++) {
           fromChannelVector[k][lane] = tapAt[k][lane] < 0 ? -1 : lane / hw * filter + tapAt[k][lane];
-          gatherIndex[k][lane] = tapAt[k][lane] < 0 ? lane / hw * filter : fromChannelVector[k][lane];
-          linked[k][lane] = tapAt[k][lane] < 0 ? 0f : 1f;
+          gatherIndex[k][lane] = Math.max(0, fromChannelVector[k][lane]);
+          unreached[k][lane] = tapAt[k][lane] < 0;
         }
       }
     }
@@ -239,8 +236,7 @@ final class DepthwiseShifts {
 
     /**
      * Where the given lane of channel vector cg takes its weight for class k in a filter tensor (C, r, s), or -1
-     * where no tap of the class reaches inside (or k is a filler): forward reads its weights there, the weight
-     * gradient adds there.
+     * where no tap of the class reaches inside (or k is a filler): the weight gradient adds there.
      */
     int weightAt(int cg, int k, int lane) {
       int at = fromChannelVector[k][lane];
@@ -264,13 +260,13 @@ final class DepthwiseShifts {
 
     /**
      * wt[to + k * lanes ..] = class k's weights of the channel vector whose filters start at w[first], zero where
-     * no tap reaches: one gather per class (measured 1.03-1.08x on the forward and backward data of 2x2 planes at
-     * batch 16 and 32 against the floats one by one, one AMD EPYC thread).
+     * no tap reaches: one gather per class, those lanes then cleared (measured 1.03-1.08x on the forward and
+     * backward data of 2x2 planes at batch 16 and 32 against the floats one by one, one AMD EPYC thread).
      */
     static void gather(float[] w, int first, Taps t, float[] wt, int to) {
       int l = S.length();
       for (int k = 0; k < t.count; k++) {
-        FloatVector.fromArray(S, w, first, t.gatherIndex[k], 0).mul(FloatVector.fromArray(S, t.linked[k], 0))
+        FloatVector.fromArray(S, w, first, t.gatherIndex[k], 0).blend(0f, VectorMask.fromArray(S, t.unreached[k], 0))
             .intoArray(wt, to + k * l);
       }
     }

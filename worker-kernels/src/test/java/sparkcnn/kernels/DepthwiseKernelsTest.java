@@ -614,6 +614,53 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The shifts build each channel vector's weights by one gather per class, the lanes that no tap of the class
+   * reaches then cleared: an infinite weight of one channel must leave every other channel's forward and backward
+   * data equal to the naive loops (a product by zero there instead of the clearing would make them NaN). The
+   * geometries have lanes no tap reaches (3x3 on 4x4 planes) and filler classes (5x5 on one-row planes).
+   */
+  @Test
+  void shiftsKeepANonFiniteWeightInItsOwnChannel() {
+    if (!Simd.AVAILABLE) {
+      return;
+    }
+    int l = Simd.LANES;
+    int side = l >= 16 ? 4 : 2;
+    for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 2 * l, side, side, 2 * l, 3, 3, 1, 1, 1, 2 * l),
+        ConvGeom.of(2, 4 * l, 1, l / 4, 4 * l, 5, 5, 1, 2, 1, 4 * l)}) {
+      assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+      SplittableRandom rnd = new SplittableRandom(7);
+      float[] x = Rand.floats(rnd, g.inputSize());
+      float[] dy = Rand.floats(rnd, g.outputSize());
+      float[] w = Rand.floats(rnd, g.weightSize());
+      int poisoned = 0;
+      int filter = g.r() * g.s();
+      java.util.Arrays.fill(w, poisoned * filter, (poisoned + 1) * filter, Float.POSITIVE_INFINITY);
+      float[] y = new float[g.outputSize()];
+      float[] yNaive = new float[g.outputSize()];
+      Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g, ConvAlgorithm.DEPTHWISE_SHIFTS, Activations.Fn.NONE);
+      Conv2dNaive.forward(x, 0, w, 0, null, 0, yNaive, 0, g);
+      float[] dx = new float[g.inputSize()];
+      float[] dxNaive = new float[g.inputSize()];
+      Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.DEPTHWISE_SHIFTS);
+      Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+      int plane = g.h() * g.w();
+      for (int i = 0; i < g.n(); i++) {
+        for (int c = 0; c < g.c(); c++) {
+          if (c == poisoned) {
+            continue;
+          }
+          int at = (i * g.c() + c) * plane;
+          Rand.assertClose(java.util.Arrays.copyOfRange(yNaive, at, at + plane),
+              java.util.Arrays.copyOfRange(y, at, at + plane), 1e-5, "forward, channel " + c + " " + g);
+          Rand.assertClose(java.util.Arrays.copyOfRange(dxNaive, at, at + plane),
+              java.util.Arrays.copyOfRange(dx, at, at + plane), 1e-5, "backwardInput, channel " + c + " " + g);
+        }
+      }
+    }
+  }
+
+  /**
    * Forward (with bias and ReLU6), backward data and weights of g with algorithm a on t threads against the naive
    * loops, the outputs placed between guards that must stay untouched; a pass a does not support is skipped.
    */
