@@ -133,15 +133,14 @@ final class DepthwiseShifts {
     /** 1 when class 0 is the unmoved one (du = dv = 0), which needs no permutation; otherwise 0. */
     final int unmoved;
     /**
-     * Per class and lane, where its weight lies from the first filter of its channel vector, or -1 where no tap of
-     * the class reaches inside the plane: worked out once, not by dividing the lane by the plane's size for every
-     * float of every call (without that division, forward and backward data on 960-channel 2x2 planes ran 1.2x
-     * faster at batch 16 and 1.07x at batch 64, one AMD EPYC thread, alternating builds).
+     * Per class and lane, where its weight lies from the first filter of its channel vector (0 where no tap of the
+     * class reaches inside the plane, see {@link #unreached}): a gather's indexes, worked out once, not by dividing
+     * the lane by the plane's size for every float of every call (without that division, forward and backward data
+     * on 960-channel 2x2 planes ran 1.2x faster at batch 16 and 1.07x at batch 64, one AMD EPYC thread,
+     * alternating builds).
      */
-    private final int[][] fromChannelVector;
-    /** Per class, a gather's indexes: {@link #fromChannelVector}, 0 where no tap reaches (that lane is zeroed). */
     final int[][] gatherIndex;
-    /** Per class and lane, whether no tap of the class reaches inside the plane there. */
+    /** Per class and lane, whether no tap of the class reaches inside the plane there (the gathered lane cleared). */
     final boolean[][] unreached;
     final VectorShuffle<Float>[] shuffles;
 
@@ -195,16 +194,14 @@ final class DepthwiseShifts {
       count = unmoved == 1 ? apart : plain;
       // Per class and lane, the filter tap (a s + b) that reaches inside the plane there, or -1.
       int[][] tapAt = new int[count][];
-      fromChannelVector = new int[count][l];
       gatherIndex = new int[count][l];
       unreached = new boolean[count][l];
       shuffles = shuffles(g, rowShift, colShift, n, count);
       for (int k = 0; k < count; k++) {
         tapAt[k] = k < n ? tapOf[k] : noTaps(l);
         for (int lane = 0; lane < l; lane++) {
-          fromChannelVector[k][lane] = tapAt[k][lane] < 0 ? -1 : lane / hw * filter + tapAt[k][lane];
-          gatherIndex[k][lane] = Math.max(0, fromChannelVector[k][lane]);
           unreached[k][lane] = tapAt[k][lane] < 0;
+          gatherIndex[k][lane] = unreached[k][lane] ? 0 : lane / hw * filter + tapAt[k][lane];
         }
       }
     }
@@ -239,8 +236,7 @@ final class DepthwiseShifts {
      * where no tap of the class reaches inside (or k is a filler): the weight gradient adds there.
      */
     int weightAt(int cg, int k, int lane) {
-      int at = fromChannelVector[k][lane];
-      return at >= 0 ? cg * perVector * filter + at : -1;
+      return unreached[k][lane] ? -1 : cg * perVector * filter + gatherIndex[k][lane];
     }
 
     /** Per channel vector and class, each lane's weight for its tap of the class, zero where none reaches inside. */
