@@ -396,25 +396,32 @@ class DepthwiseKernelsTest {
 
   /**
    * The masked 3x3 weight gradient reads dy in place (rows a vector wide, planes within L1) and x through a strip
-   * whose margins it zeroes once: with NaN in every scratch buffer beforehand and around x and dy, dw equals the
-   * naive loops' on planes from 1x1 to past L1 (swept in bands, dy copied), rows narrower than a vector, whole
-   * vectors and not (the last block overlapping), on one thread and on three.
+   * whose margins it zeroes, or, on planes past L1, x and dy in place between the first two rows and the last two
+   * or three: with NaN in every scratch buffer beforehand and around x and dy, dw equals the naive loops' on planes
+   * from 1x1 to past L1, rows narrower than a vector, whole vectors and not (the last block overlapping), rows whose
+   * interior blocks and seam cover them and rows they do not (w = 129), an odd number of in-place rows and none
+   * past the first pair, on one thread and on three.
    */
   @Test
   void maskedWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
     int threads = Parallel.threads();
     int guard = 37;
+    int inPlace = 0;
     try {
       for (int t : new int[] {1, 3}) {
         Parallel.setThreads(t);
         for (int[] d : new int[][] {{2, 3, 4, 4}, {1, 2, 8, 8}, {2, 2, 14, 14}, {3, 1, 7, 7}, {2, 2, 1, 1},
             {2, 3, 16, 16}, {1, 2, 5, 32}, {1, 4, 3, 48}, {2, 2, 9, 23}, {1, 5, 2, 3}, {1, 2, 40, 96},
-            {1, 1, 72, 128}}) {
+            {1, 1, 72, 128}, {1, 2, 40, 160}, {1, 3, 50, 143}, {1, 2, 60, 129}, {1, 2, 61, 112}, {1, 2, 6, 1100},
+            {2, 2, 7, 1030}}) {
           ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 3, 3, 1, 1, 1, d[1]);
           assertEquals(Simd.AVAILABLE, DepthwiseMaskedDots.applies(g), g.toString());
+          inPlace += Simd.AVAILABLE && DepthwiseMaskedDots.readsInPlace(g) ? 1 : 0;
           checkWeightsAmidNaN(g, guard);
         }
       }
+      // Planes past L1 (72x128 is 73 KB of x and dy) are read in place between their first and last rows.
+      assertTrue(!Simd.AVAILABLE || inPlace > 0, "no geometry took the in-place rows");
     } finally {
       Parallel.setThreads(threads);
     }
