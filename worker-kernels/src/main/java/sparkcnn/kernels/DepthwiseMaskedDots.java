@@ -270,7 +270,7 @@ final class DepthwiseMaskedDots {
         v1 = z1;
         v2 = z2;
       }
-      addAll(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
+      NineTaps.addInto(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
     }
 
     /**
@@ -324,7 +324,7 @@ final class DepthwiseMaskedDots {
           v += rowStep;
         }
       }
-      addAll(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
+      NineTaps.addInto(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
     }
 
     /**
@@ -362,26 +362,7 @@ final class DepthwiseMaskedDots {
         a21 = e1.fma(load(x, o), a21);
         a22 = e2.fma(load(x, o + 1), a22);
       }
-      addAll(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
-    }
-
-    /** acc[at + t * lanes ...] += the nine taps' sums, in tap order. */
-    private static void addAll(float[] acc, int at, FloatVector a00, FloatVector a01, FloatVector a02,
-        FloatVector a10, FloatVector a11, FloatVector a12, FloatVector a20, FloatVector a21, FloatVector a22) {
-      int l = S.length();
-      add(a00, acc, at);
-      add(a01, acc, at + l);
-      add(a02, acc, at + 2 * l);
-      add(a10, acc, at + 3 * l);
-      add(a11, acc, at + 4 * l);
-      add(a12, acc, at + 5 * l);
-      add(a20, acc, at + 6 * l);
-      add(a21, acc, at + 7 * l);
-      add(a22, acc, at + 8 * l);
-    }
-
-    private static void add(FloatVector v, float[] acc, int i) {
-      v.add(load(acc, i)).intoArray(acc, i);
+      NineTaps.addInto(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
     }
   }
 }

@@ -339,6 +339,11 @@ final class DepthwisePlanes {
       DepthwiseMaskedDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
       return;
     }
+    // 3x3 at stride 2, padding 1 above and left: dy spread onto x's columns, x unsplit.
+    if (DepthwiseSpreadDots.applies(g)) {
+      DepthwiseSpreadDots.backwardWeights(x, xOff, dy, dyOff, dw, dwOff, g);
+      return;
+    }
     int r = g.r();
     int s = g.s();
     int taps = r * s;

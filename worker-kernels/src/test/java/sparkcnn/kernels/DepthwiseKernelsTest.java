@@ -428,6 +428,32 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The stride-2 3x3 weight gradient over dy spread onto x's columns reads x in place for the rows inside the plane
+   * and through a strip for the first and last: amid NaN (around x and dy, in every scratch buffer beforehand), dw
+   * equals the naive loops' on planes one vector wide and wider, odd and even sizes, padding below and right of 0
+   * and 1, planes of one to seventeen rows, on one thread and on three.
+   */
+  @Test
+  void spreadWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (int[] d : new int[][] {{2, 3, 16, 16}, {1, 2, 17, 17}, {2, 2, 7, 23}, {1, 2, 3, 32}, {2, 1, 2, 33},
+            {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}}) {
+          for (int padEnd = 0; padEnd <= 1; padEnd++) {
+            ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, 1, 1, padEnd, padEnd, 1, 1, d[1]);
+            assertEquals(Simd.AVAILABLE && d[3] % 2 == 0, DepthwiseSpreadDots.applies(g), g.toString());
+            checkWeightsAmidNaN(g, 29);
+          }
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
    * {@link ConvAlgorithm#DEPTHWISE_PLANES}' weight gradient on x and dy amid NaN, every scratch buffer NaN
    * beforehand, against the naive loops.
    */
