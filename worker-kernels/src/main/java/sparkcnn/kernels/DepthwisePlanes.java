@@ -121,6 +121,11 @@ final class DepthwisePlanes {
    * left by the longest such sub-filter, with one shifted run per tap, scattered back into the phase's positions.
    */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
+    // 3x3 at stride 2, padding 1 above and left: dy spread along its rows, dx written a row pair at a time.
+    if (DepthwiseSpreadData.applies(g)) {
+      DepthwiseSpreadData.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      return;
+    }
     int r = g.r();
     int s = g.s();
     int sh = g.strideH();

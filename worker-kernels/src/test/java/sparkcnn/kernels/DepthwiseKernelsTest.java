@@ -428,13 +428,14 @@ class DepthwiseKernelsTest {
   }
 
   /**
-   * The stride-2 3x3 weight gradient over dy spread onto x's columns reads x in place for the rows inside the plane
-   * and through a strip for the first and last: amid NaN (around x and dy, in every scratch buffer beforehand), dw
-   * equals the naive loops' on planes one vector wide and wider, odd and even sizes, padding below and right of 0
-   * and 1, planes of one to seventeen rows, on one thread and on three.
+   * The stride-2 3x3 passes over dy spread onto x's columns: the weight gradient reads x in place for the rows
+   * inside the plane and through a strip for the first and last, backward data writes dx a row pair at a time.
+   * Amid NaN (around x and dy, in every scratch buffer beforehand; around dx, which must stay untouched), dw and dx
+   * equal the naive loops' on planes one vector wide and wider, odd and even sizes, padding below and right of 0
+   * and 1, planes of two to seventeen rows, on one thread and on three.
    */
   @Test
-  void spreadWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
+  void spreadPassesMatchTheNaiveLoopsAndReadOnlyThePlanes() {
     int threads = Parallel.threads();
     try {
       for (int t : new int[] {1, 3}) {
@@ -444,7 +445,9 @@ class DepthwiseKernelsTest {
           for (int padEnd = 0; padEnd <= 1; padEnd++) {
             ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, 1, 1, padEnd, padEnd, 1, 1, d[1]);
             assertEquals(Simd.AVAILABLE && d[3] % 2 == 0, DepthwiseSpreadDots.applies(g), g.toString());
+            assertEquals(Simd.AVAILABLE, DepthwiseSpreadData.applies(g), g.toString());
             checkWeightsAmidNaN(g, 29);
+            checkAgainstNaive(ConvAlgorithm.DEPTHWISE_PLANES, g, t);
           }
         }
       }
