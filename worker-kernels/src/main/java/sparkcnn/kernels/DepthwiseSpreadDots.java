@@ -186,7 +186,20 @@ final class DepthwiseSpreadDots {
           s += sStep;
         }
       }
-      NineTaps.addInto(acc, at, a00, a01, a02, a10, a11, a12, a20, a21, a22);
+      add(a00, acc, at);
+      add(a01, acc, at + l);
+      add(a02, acc, at + 2 * l);
+      add(a10, acc, at + 3 * l);
+      add(a11, acc, at + 4 * l);
+      add(a12, acc, at + 5 * l);
+      add(a20, acc, at + 6 * l);
+      add(a21, acc, at + 7 * l);
+      add(a22, acc, at + 8 * l);
+    }
+
+    /** acc[i ...] += v (see DepthwiseMaskedDots: nine calls of this, never one call taking the nine vectors). */
+    private static void add(FloatVector v, float[] acc, int i) {
+      v.add(load(acc, i)).intoArray(acc, i);
     }
   }
 }
