@@ -441,11 +441,12 @@ class DepthwiseKernelsTest {
       for (int t : new int[] {1, 3}) {
         Parallel.setThreads(t);
         for (int[] d : new int[][] {{2, 3, 16, 16}, {1, 2, 17, 17}, {2, 2, 7, 23}, {1, 2, 3, 32}, {2, 1, 2, 33},
-            {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}}) {
+            {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}, {2, 2, 5, 48}, {1, 2, 8, 49},
+            {1, 2, 17, 50}}) {
           for (int padEnd = 0; padEnd <= 1; padEnd++) {
             ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, 1, 1, padEnd, padEnd, 1, 1, d[1]);
             assertEquals(Simd.AVAILABLE && d[3] % 2 == 0, DepthwiseSpreadDots.applies(g), g.toString());
-            assertEquals(Simd.AVAILABLE, DepthwiseSpreadData.applies(g), g.toString());
+            assertEquals(Simd.AVAILABLE && d[3] >= 3 * Simd.LANES, DepthwiseSpreadData.applies(g), g.toString());
             checkWeightsAmidNaN(g, 29);
             checkAgainstNaive(ConvAlgorithm.DEPTHWISE_PLANES, g, t);
           }
