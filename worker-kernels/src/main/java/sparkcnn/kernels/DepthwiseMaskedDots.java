@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
  * is read in place where its rows are a vector wide and its plane fits L1, else copied in front of zeros. Bands of
  * rows fit half of L1.
  *
- * <p>Planes past L1 whose rows are two vectors wide or more read only their first two rows and last two or three
- * through the strip. The rows between are read in place, row by row in memory order, so the reads from memory
+ * <p>Planes past L1 of six rows or more, whose rows are two vectors wide or more and not one column past a whole
+ * number of vectors, read only their first two rows and last two or three through the strip. The rows between are read in place, row by row in memory order, so the reads from memory
  * overlap the multiply-adds instead of waiting in copies ({@link Vec#interior}, two rows at a time, 7 loads per 9
  * multiply-adds, no masks, every tap inside the row), and each row's columns past the interior blocks with the
  * next row's column 0 as one vector ({@link Vec#seams}, masked). All their loads stay inside the plane.
@@ -143,7 +143,9 @@ final class DepthwiseMaskedDots {
     }
   }
 
-  /** Whether the rows between the first two and the last two are read in place ({@link Layout#inPlace}). */
+  /**
+   * Whether the rows between the first two and the last two or three are read in place ({@link Layout#inPlace}).
+   */
   static boolean readsInPlace(ConvGeom g) {
     return new Layout(g).inPlace;
   }

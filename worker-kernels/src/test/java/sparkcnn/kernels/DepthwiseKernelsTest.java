@@ -380,9 +380,7 @@ class DepthwiseKernelsTest {
         SplittableRandom rnd = new SplittableRandom(g.hashCode());
         float[] x = Rand.floats(rnd, g.inputSize());
         float[] dy = Rand.floats(rnd, g.outputSize());
-        for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
-          java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
-        }
+        poisonScratch();
         float[] dw = new float[g.weightSize()];
         Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
         float[] naive = new float[g.weightSize()];
@@ -398,9 +396,10 @@ class DepthwiseKernelsTest {
    * The masked 3x3 weight gradient reads dy in place (rows a vector wide, planes within L1) and x through a strip
    * whose margins it zeroes, or, on planes past L1, x and dy in place between the first two rows and the last two
    * or three: with NaN in every scratch buffer beforehand and around x and dy, dw equals the naive loops' on planes
-   * from 1x1 to past L1, rows narrower than a vector, whole vectors and not (the last block overlapping), rows whose
-   * interior blocks and seam cover them and rows they do not (w = 129), an odd number of in-place rows and none
-   * past the first pair, on one thread and on three.
+   * from 1x1 to past L1, rows narrower than a vector, whole vectors and not (the last block overlapping, the interior
+   * blocks reaching the row's last column), rows whose interior blocks and seam cover them and rows they do not (w =
+   * 129), odd heights (three strip rows at the end) and no in-place rows past the first pair, on one thread and on
+   * three.
    */
   @Test
   void maskedWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
@@ -413,14 +412,14 @@ class DepthwiseKernelsTest {
         for (int[] d : new int[][] {{2, 3, 4, 4}, {1, 2, 8, 8}, {2, 2, 14, 14}, {3, 1, 7, 7}, {2, 2, 1, 1},
             {2, 3, 16, 16}, {1, 2, 5, 32}, {1, 4, 3, 48}, {2, 2, 9, 23}, {1, 5, 2, 3}, {1, 2, 40, 96},
             {1, 1, 72, 128}, {1, 2, 40, 160}, {1, 3, 50, 143}, {1, 2, 60, 129}, {1, 2, 61, 112}, {1, 2, 6, 1100},
-            {2, 2, 7, 1030}}) {
+            {2, 2, 7, 1030}, {1, 1, 130, 256}, {1, 1, 6, 1090}}) {
           ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 3, 3, 1, 1, 1, d[1]);
           assertEquals(Simd.AVAILABLE, DepthwiseMaskedDots.applies(g), g.toString());
           inPlace += Simd.AVAILABLE && DepthwiseMaskedDots.readsInPlace(g) ? 1 : 0;
           checkWeightsAmidNaN(g, guard);
         }
       }
-      // Planes past L1 (72x128 is 73 KB of x and dy) are read in place between their first and last rows.
+      // Planes past L1 (130x256 is 266 KB of x and dy) are read in place between their first and last rows.
       assertTrue(!Simd.AVAILABLE || inPlace > 0, "no geometry took the in-place rows");
     } finally {
       Parallel.setThreads(threads);
@@ -432,7 +431,7 @@ class DepthwiseKernelsTest {
    * inside the plane and through a strip for the first and last, backward data writes dx a row pair at a time.
    * Amid NaN (around x and dy, in every scratch buffer beforehand; around dx, which must stay untouched), dw and dx
    * equal the naive loops' on planes one vector wide and wider, odd and even sizes, padding below and right of 0
-   * and 1, planes of two to seventeen rows, on one thread and on three.
+   * and 1, planes of two to seventy rows (several bands), on one thread and on three.
    */
   @Test
   void spreadPassesMatchTheNaiveLoopsAndReadOnlyThePlanes() {
@@ -442,7 +441,7 @@ class DepthwiseKernelsTest {
         Parallel.setThreads(t);
         for (int[] d : new int[][] {{2, 3, 16, 16}, {1, 2, 17, 17}, {2, 2, 7, 23}, {1, 2, 3, 32}, {2, 1, 2, 33},
             {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}, {2, 2, 5, 48}, {1, 2, 8, 49},
-            {1, 2, 17, 50}}) {
+            {1, 2, 17, 50}, {1, 2, 70, 112}, {1, 2, 67, 49}}) {
           for (int padEnd = 0; padEnd <= 1; padEnd++) {
             ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, 1, 1, padEnd, padEnd, 1, 1, d[1]);
             assertEquals(Simd.AVAILABLE && d[3] % 2 == 0, DepthwiseSpreadDots.applies(g), g.toString());
@@ -469,9 +468,7 @@ class DepthwiseKernelsTest {
     java.util.Arrays.fill(dy, Float.NaN);
     System.arraycopy(Rand.floats(rnd, g.inputSize()), 0, x, guard, g.inputSize());
     System.arraycopy(Rand.floats(rnd, g.outputSize()), 0, dy, guard, g.outputSize());
-    for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
-      java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
-    }
+    poisonScratch();
     float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
     float[] naive = dw.clone();
     Conv2dKernels.backwardWeights(x, guard, dy, guard, dw, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
@@ -719,6 +716,7 @@ class DepthwiseKernelsTest {
       assertGuards(y, guard, naive.length, "forward " + at);
     }
     if (a.supports(g, ConvAlgorithm.Pass.BACKWARD_DATA)) {
+      poisonScratch();
       float[] dx = guarded(g.inputSize());
       Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, a);
       float[] dxNaive = new float[g.inputSize()];
@@ -735,6 +733,24 @@ class DepthwiseKernelsTest {
   }
 
   private static final int GUARD = 40;
+
+  /**
+   * NaN in the scratch buffers the depthwise kernels use, on the calling thread and on the pool threads that take a
+   * chunk (each chunk waits a moment, so that the pool's threads take one each): a kernel that reads scratch it did
+   * not write in this call then fails its comparison.
+   */
+  private static void poisonScratch() {
+    Parallel.forEach(Parallel.threads(), t -> {
+      for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
+        java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
+      }
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
 
   /** n floats between {@link #GUARD} NaNs on each side, which a kernel writing at offset GUARD must not touch. */
   private static float[] guarded(int n) {
