@@ -23,10 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  * rows fit half of L1.
  *
  * <p>Planes past L1 of six rows or more, whose rows are two vectors wide or more and not one column past a whole
- * number of vectors, read only their first two rows and last two or three through the strip. The rows between are read in place, row by row in memory order, so the reads from memory
- * overlap the multiply-adds instead of waiting in copies ({@link Vec#interior}, two rows at a time, 7 loads per 9
- * multiply-adds, no masks, every tap inside the row), and each row's columns past the interior blocks with the
- * next row's column 0 as one vector ({@link Vec#seams}, masked). All their loads stay inside the plane.
+ * number of vectors, read only their first two rows and last two or three through the strip. The rows between are
+ * read in place, row by row in memory order, so the reads from memory overlap the multiply-adds instead of waiting
+ * in copies ({@link Vec#interior}, two rows at a time, 7 loads per 9 multiply-adds, no masks, every tap inside the
+ * row), and each row's columns past the interior blocks with the next row's column 0 as one vector ({@link
+ * Vec#seams}, masked). All their loads stay inside the plane.
  *
  * <p>Why: the framed weight gradient copied x and dy into frames whose rows start off the vectors' alignment and
  * swept them with nine x loads per dy vector, or (x in place) only for rows of whole vectors. Measured on one AMD

@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * before column 0, and a tap that would reach the padding column w (odd widths) is excluded by asking for even
  * widths, where S(i)[w - 1] is zero. Half of the lanes multiply zeros.
  *
- * <p>The x rows of dy rows 1 up to {@link Layout#inPlaceEnd} (not included) are read in place, row after row in memory order: their
- * loads stay inside the plane (a row's last vector may reach into the next row, where the spread row holds zeros).
+ * <p>The x rows of dy rows 1 up to {@link Layout#inPlaceEnd} (not included) are read in place, row after row in
+ * memory order: their loads stay inside the plane (a row's last vector may reach into the next row, where the
+ * spread row holds zeros).
  * The other dy rows read x through a strip: the rows copied, zeros for the padding rows and past the last. A zero
  * in a spread row meets what the load brought: an infinite x multiplied there makes a NaN in its own channel's
  * gradient only, as in {@link DepthwiseMaskedDots}.
