@@ -112,8 +112,8 @@ final class DepthwiseMaskedDots {
       int start = w + 1 + (top - i0) * w;
       boolean whole = i0 == 0 && i1 == h;
       if (!whole || !wholeZeros) {
-        // The zeros around the rows: for whole planes the same every time (measured: writing them per plane cost
-        // 14x14 planes a tenth of their speed), so written once until a band's rows overwrite them.
+        // The zeros around the rows: for whole planes the same every time, so written once (as the whole-plane
+        // strip did before bands) until a band's rows overwrite them.
         strip[0] = 0f;
         if (i0 == 0) {
           java.util.Arrays.fill(strip, 1, w + 1, 0f);

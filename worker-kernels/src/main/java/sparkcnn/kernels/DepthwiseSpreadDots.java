@@ -81,7 +81,8 @@ final class DepthwiseSpreadDots {
       Vec.dots(x, xAt + (2 * i0 - 1) * w, w, buf, 1, l.spreadStride, rows, l.blocks, acc, at);
       return;
     }
-    // x rows 2 i0 - 1 to 2 i1 - 1, those outside the plane as zeros.
+    // x rows 2 i0 - 1 to 2 i1 - 1, those outside the plane as zeros. Row copies, not FramedPlanes.pad (the same
+    // frame with its masked vector copies): through it the whole 112x112 gradient ran 11.1-11.7 against 17.0-17.6.
     int strip = l.strip;
     for (int u = 2 * i0 - 1, o = strip; u <= 2 * i1 - 1; u++, o += w) {
       if (u >= 0 && u < l.h) {
