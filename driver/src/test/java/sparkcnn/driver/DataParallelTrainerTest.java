@@ -331,6 +331,17 @@ class DataParallelTrainerTest {
     TrainConfig cfg = config(sync);
     cfg.injectOutOfMemoryAtStep = 1;
     DataParallelTrainer t = DataParallelTrainer.create(SparkTestContext.get(), data(2), cfg);
+    java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener counter = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd e) {
+        if (e.reason() instanceof org.apache.spark.TaskFailedReason f
+            && f.toErrorString().contains("out of memory at step")) {
+          failures.incrementAndGet();
+        }
+      }
+    };
+    SparkTestContext.get().sc().addSparkListener(counter);
     List<String> reruns = new ArrayList<>();
     java.io.PrintStream err = System.err;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
@@ -342,6 +353,16 @@ class DataParallelTrainerTest {
     } finally {
       System.setErr(err);
       t.close();
+    }
+    try {
+      Thread.sleep(500); // task events reach listeners on Spark's listener bus thread
+    } catch (InterruptedException ie) {
+      Thread.currentThread().interrupt();
+    }
+    SparkTestContext.get().sc().removeSparkListener(counter);
+    if (sync == TrainConfig.Sync.COLLECTIVE) {
+      // The first failure ends the job: Spark does not rerun the barrier stage (4 attempts, each failing alike).
+      assertEquals(1, failures.get(), "tasks that ran out of heap");
     }
     captured.toString().lines().filter(l -> l.contains("rerunning it from step")).forEach(reruns::add);
     // Collective: the advice itself; broadcast: Spark's job failure, whose text carries it (the CLI prints it).

@@ -1,0 +1,83 @@
+package sparkcnn.driver.train;
+
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskFailedReason;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import scala.jdk.javaapi.CollectionConverters;
+
+/**
+ * Watches the jobs this driver thread submits while open for a task that failed with {@link OutOfMemoryAdvice}'s
+ * text. Why: when a barrier stage fails, Spark reruns the whole stage (spark.stage.maxConsecutiveAttempts, 4 by
+ * default) and then aborts the job with "barrier task ... finished unsuccessfully" and the last attempt's reason
+ * only. A micro-batch too large for the heap fails the same way on every attempt, and each attempt leaves less
+ * heap to the next: measured with `mobilenet_v2` at 3x224x224 on two local partitions and a 4 GiB heap, the fourth
+ * attempt ran out of heap outside the step, Spark's handler stopped the SparkContext, and the user read "Cannot
+ * call methods on a stopped SparkContext" a minute later. Seen here, the first such failure ends the job at once
+ * with the advice.
+ */
+final class OutOfMemoryWatch extends SparkListener implements AutoCloseable {
+  /** The local property that marks this watch's jobs (Spark copies a thread's local properties into its jobs). */
+  private static final String PROPERTY = "sparkcnn.outOfMemoryWatch";
+  /** How long a failed job waits for its task failures to reach the listener bus (delivered on their own thread). */
+  private static final long SETTLE_MS = 2_000;
+
+  private final SparkContext sc;
+  private final String id = UUID.randomUUID().toString();
+  private final Set<Object> stages = ConcurrentHashMap.newKeySet();
+  private volatile String advice;
+  private volatile boolean failed;
+
+  private OutOfMemoryWatch(SparkContext sc) {
+    this.sc = sc;
+  }
+
+  /** Watches the jobs the calling thread submits until closed. */
+  static OutOfMemoryWatch start(SparkContext sc) {
+    OutOfMemoryWatch w = new OutOfMemoryWatch(sc);
+    sc.addSparkListener(w);
+    sc.setLocalProperty(PROPERTY, w.id);
+    return w;
+  }
+
+  @Override
+  public void onJobStart(SparkListenerJobStart e) {
+    if (e.properties() != null && id.equals(e.properties().getProperty(PROPERTY))) {
+      stages.addAll(CollectionConverters.asJava(e.stageIds()));
+    }
+  }
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd e) {
+    if (stages.contains(e.stageId()) && e.reason() instanceof TaskFailedReason f) {
+      if (advice == null) {
+        advice = OutOfMemoryAdvice.in(f.toErrorString());
+      }
+      failed = true;
+    }
+  }
+
+  /** The advice a watched task failed with, or null. */
+  String advice() {
+    return advice;
+  }
+
+  /** {@link #advice}, once a failed task's event has arrived (or a moment has passed without one). */
+  String adviceAfterFailure() throws InterruptedException {
+    long end = System.nanoTime() + SETTLE_MS * 1_000_000;
+    while (!failed && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
+    return advice;
+  }
+
+  @Override
+  public void close() {
+    sc.setLocalProperty(PROPERTY, null);
+    sc.removeSparkListener(this);
+  }
+}
