@@ -46,7 +46,50 @@ public final class Conv2dKernels {
   /** y = act(conv(x, w) + b) with the given algorithm. */
   public static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, float[] y, int yOff,
       ConvGeom g, ConvAlgorithm a, Activations.Fn act) {
+    forward(x, xOff, w, wOff, null, b, bOff, y, yOff, g, a, act);
+  }
+
+  /**
+   * y = act(conv(x, w) + b), the algorithm {@link ConvTuner} chooses, with w also given packed by
+   * {@link #packedWeights} (or null): the GEMM-based algorithms then read it instead of packing w again.
+   */
+  public static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] b, int bOff,
+      float[] y, int yOff, ConvGeom g, Activations.Fn act) {
+    forward(x, xOff, w, wOff, packedW, b, bOff, y, yOff, g, ConvTuner.choose(g, ConvAlgorithm.Pass.FORWARD), act);
+  }
+
+  /**
+   * The weights (K, C / groups, R, S) at wOff packed as the GEMM-based forward passes read them (im2col, implicit
+   * GEMM, pointwise: each group's K / groups x C / groups R S matrix in {@link Gemm#packPanels}'s panels, group
+   * after group), for weights that stay fixed over many forwards: an inference graph's, which every forward would
+   * otherwise pack again (12% of efficientnet_b0's batch-1 latency at 224, mostly its 7x7 and 14x14 1x1 layers,
+   * whose weights are as many floats as a forward's multiply-adds over 49 to 196). Into reuse when it has
+   * exactly the size (a repack after new weights), else into a new array.
+   */
+  public static float[] packedWeights(float[] w, int wOff, int k, int colRows, int groups, float[] reuse) {
+    Check.span("conv2d weights (" + k + " x " + colRows + ")", w, wOff, (long) k * colRows);
+    int kg = k / groups;
+    long size = (long) groups * Gemm.packedSizeA(kg, colRows);
+    if (k % groups != 0 || size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("conv2d weights: " + k + " filters in " + groups + " groups of "
+          + colRows + " taps cannot be packed");
+    }
+    float[] dst = reuse != null && reuse.length == size ? reuse : new float[(int) size];
+    for (int gi = 0; gi < groups; gi++) {
+      Gemm.packPanels(false, kg, colRows, w, wOff + gi * kg * colRows, colRows, dst, gi * (int) (size / groups));
+    }
+    return dst;
+  }
+
+  /** y = act(conv(x, w) + b) with the given algorithm, reading packedW (or packing w, if null) where it uses GEMM. */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] b, int bOff,
+      float[] y, int yOff, ConvGeom g, ConvAlgorithm a, Activations.Fn act) {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
+    if (packedW != null && packedW.length != g.groups() * Gemm.packedSizeA(g.kg(), g.colRows())) {
+      throw new IllegalArgumentException("conv2d forward: " + packedW.length + " packed weights for " + g.k()
+          + " filters of " + g.colRows() + " taps in " + g.groups() + " group(s); expected "
+          + g.groups() * Gemm.packedSizeA(g.kg(), g.colRows()));
+    }
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
       // These apply bias and activation themselves, to each plane, row or image while it is in cache.
@@ -71,15 +114,15 @@ public final class Conv2dKernels {
         return;
       }
       case POINTWISE_BATCHED -> {
-        PointwiseBatched.forward(x, xOff, w, wOff, new Epilogue(b, bOff, act), y, yOff, g);
+        PointwiseBatched.forward(x, xOff, w, wOff, packedW, new Epilogue(b, bOff, act), y, yOff, g);
         return;
       }
       case DEPTHWISE_TAPS -> DepthwiseReference.forward(x, xOff, w, wOff, y, yOff, g);
-      case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, y, yOff, g);
+      case IMPLICIT_GEMM -> ImplicitConv.forward(x, xOff, w, wOff, packedW, y, yOff, g);
       case WINOGRAD -> WinogradConv.F2.forward(x, xOff, w, wOff, y, yOff, g);
       case WINOGRAD_4X4 -> WinogradConv.F4.forward(x, xOff, w, wOff, y, yOff, g);
       case FFT -> FftConv2d.forward(x, xOff, w, wOff, null, 0, y, yOff, g);
-      case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, y, yOff, g, i));
+      case IM2COL_GEMM -> eachImage(g.n(), i -> forwardImage(x, xOff, w, wOff, packedW, y, yOff, g, i));
     }
     if (b != null || act != Activations.Fn.NONE) {
       epilogue(b, bOff, act, y, yOff, g.n(), g.k(), g.p() * g.q());
@@ -236,14 +279,21 @@ public final class Conv2dKernels {
     return Math.max(1, Math.min(g.p(), BLOCK_FLOATS / Math.max(1, g.colRows() * g.q())));
   }
 
-  private static void forwardImage(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g, int i) {
+  /** One image's forward by im2col and GEMM; with packedW (see {@link #packedWeights}) A is read from it. */
+  private static void forwardImage(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] y, int yOff,
+      ConvGeom g, int i) {
     int hw = g.h() * g.w();
     int pq = g.p() * g.q();
     int rows = blockRows(g);
+    int size = Gemm.packedSizeA(g.kg(), g.colRows());
     for (int gi = 0; gi < g.groups(); gi++) {
       int xg = xOff + (i * g.c() + gi * g.cg()) * hw;
       int wg = wOff + gi * g.kg() * g.colRows();
       int yg = yOff + (i * g.k() + gi * g.kg()) * pq;
+      if (g.isPointwise() && packedW != null) {
+        Gemm.gemmPackedA(false, g.kg(), pq, g.cg(), packedW, gi * size, x, xg, hw, y, yg, pq);
+        continue;
+      }
       if (g.isPointwise()) {
         Gemm.gemm(false, false, g.kg(), pq, g.cg(), 1f, w, wg, g.cg(), x, xg, hw, 0f, y, yg, pq);
         continue;
@@ -253,7 +303,12 @@ public final class Conv2dKernels {
         int cols = (p1 - p0) * g.q();
         float[] col = Scratch.floats(Scratch.COLUMNS, g.colRows() * Gemm.packedPanels(cols) * Gemm.NR);
         Im2col.unfoldPacked(x, xg, g, p0, p1, col);
-        Gemm.gemmPackedB(false, g.kg(), cols, g.colRows(), 1f, w, wg, g.colRows(), col, 0, 0f, y, yg + p0 * g.q(), pq);
+        if (packedW != null) {
+          Gemm.gemmPackedA(false, g.kg(), cols, g.colRows(), packedW, gi * size, col, 0, -1, y, yg + p0 * g.q(), pq);
+        } else {
+          Gemm.gemmPackedB(false, g.kg(), cols, g.colRows(), 1f, w, wg, g.colRows(), col, 0, 0f, y, yg + p0 * g.q(),
+              pq);
+        }
       }
     }
   }

@@ -82,7 +82,10 @@ public final class Gemm {
     parallel(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
   }
 
-  /** The product split across the kernel pool when large enough; ldb < 0 means B is pre-packed. */
+  /**
+   * The product split across the kernel pool when large enough; ldb < 0 means B is pre-packed, lda < 0 that A is
+   * (by {@link #packPanels}, alpha 1).
+   */
   private static void parallel(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     int chunks = chunks(m, n, k);
@@ -95,7 +98,7 @@ public final class Gemm {
     } else {
       // Split rows: each thread packs its own rows of A and all of B, whose packing is the cheap vector copy.
       split(chunks, m, MR, (i0, i1) -> serial(transA, transB, i1 - i0, n, k, alpha, a,
-          aOff + (transA ? i0 : i0 * lda), lda, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
+          aOff + (lda < 0 ? i0 * k : transA ? i0 : i0 * lda), lda, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
     }
   }
 
@@ -184,6 +187,29 @@ public final class Gemm {
     return dst;
   }
 
+  /**
+   * C = A op(B), C overwritten, with A (m x k) packed by {@link #packPanels} at paOff and B either in place (ldb
+   * at least its row length) or packed in panels ({@link #gemmPackedB}'s form, ldb &lt; 0). For products that share
+   * A: a pointwise layer's weights over its runs of images, which GEMM would otherwise pack again for every run.
+   * Split across the kernel pool as {@link #gemm} is.
+   */
+  public static void gemmPackedA(boolean transB, int m, int n, int k, float[] packedA, int paOff, float[] b,
+      int bOff, int ldb, float[] c, int cOff, int ldc) {
+    Check.nonNegative("gemm m", m);
+    Check.nonNegative("gemm n", n);
+    Check.nonNegative("gemm k", k);
+    Check.span("gemm packed A (" + m + " x " + k + ")", packedA, paOff, packedSizeA(m, k));
+    if (ldb < 0) {
+      Check.span("gemm packed B (" + k + " x " + n + ")", b, bOff, (long) panels(n, NR) * k * NR);
+    } else {
+      operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, m, n, k);
+    }
+    operand("C", c, cOff, ldc, m, n, m, n, k);
+    if (m > 0 && n > 0) {
+      parallel(false, transB, m, n, k, 1f, packedA, paOff, -1, b, bOff, ldb, 0f, c, cOff, ldc);
+    }
+  }
+
   /** Panels of NR columns needed for n columns. */
   public static int packedPanels(int n) {
     return panels(n, NR);
@@ -232,8 +258,13 @@ public final class Gemm {
                 c, cOff + ic * ldc + jc, ldc, add);
             continue;
           }
+          if (lda < 0) { // packed by packPanels: panel i0 / MR at i0 k, depth p at p MR
+            macro(mc, nc, kc, a, aOff + ic * k + pc * MR, k, packedB, bBase, panelStride, c, cOff + ic * ldc + jc,
+                ldc, add);
+            continue;
+          }
           packA(transA, mc, kc, alpha, a, aOff + (transA ? pc * lda + ic : ic * lda + pc), lda, packedA);
-          macro(mc, nc, kc, packedA, packedB, bBase, panelStride, c, cOff + ic * ldc + jc, ldc, add);
+          macro(mc, nc, kc, packedA, 0, kc, packedB, bBase, panelStride, c, cOff + ic * ldc + jc, ldc, add);
         }
       }
     }
@@ -473,15 +504,15 @@ public final class Gemm {
    * C[0:mc, 0:nc] (+)= packedA * packedB, one register tile at a time; B panel j starts at bBase + j * panelStride.
    * Edge tiles go through a scratch tile.
    */
-  private static void macro(int mc, int nc, int kc, float[] packedA, float[] packedB, int bBase, int panelStride,
-      float[] c, int cOff, int ldc, boolean add) {
+  private static void macro(int mc, int nc, int kc, float[] packedA, int aBase, int aDepth, float[] packedB,
+      int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
     float[] tile = null;
     for (int j0 = 0; j0 < nc; j0 += NR) {
       int cols = Math.min(NR, nc - j0);
       int bo = bBase + (j0 / NR) * panelStride;
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int rows = Math.min(MR, mc - i0);
-        int ao = i0 * kc;
+        int ao = aBase + i0 * aDepth;
         if (rows == MR && cols == NR) {
           tile(kc, packedA, ao, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
         } else {

@@ -64,10 +64,19 @@ final class ImplicitConv {
 
   /** y = conv(x, w), no bias, y overwritten. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] y, int yOff, ConvGeom g) {
+    forward(x, xOff, w, wOff, null, y, yOff, g);
+  }
+
+  /** As above, with w already packed ({@link Conv2dKernels#packedWeights}) when packedW is not null. */
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] y, int yOff, ConvGeom g) {
     int size = Gemm.packedSizeA(g.kg(), g.colRows());
-    float[] packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
-    for (int gi = 0; gi < g.groups(); gi++) {
-      Gemm.packPanels(false, g.kg(), g.colRows(), w, wOff + gi * g.kg() * g.colRows(), g.colRows(), packed, gi * size);
+    float[] packed = packedW;
+    if (packed == null) {
+      packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
+      for (int gi = 0; gi < g.groups(); gi++) {
+        Gemm.packPanels(false, g.kg(), g.colRows(), w, wOff + gi * g.kg() * g.colRows(), g.colRows(), packed,
+            gi * size);
+      }
     }
     run(x, xOff, packed, size, y, yOff, g);
   }

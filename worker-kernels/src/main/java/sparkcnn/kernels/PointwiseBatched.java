@@ -34,28 +34,39 @@ final class PointwiseBatched {
    * while it is in cache, instead of in a pass of its own over y: with a bias, measured 1.1-1.25x on 24 -> 144 and
    * 144 -> 24 56x56 b8 and 16 -> 96 112x112 b8, one thread, in one JVM alternating.
    */
-  static void forward(float[] x, int xOff, float[] w, int wOff, Epilogue epilogue, float[] y, int yOff,
-      ConvGeom g) {
-    byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, epilogue, y, yOff, g.k(), g.kg(), g);
+  static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] y,
+      int yOff, ConvGeom g) {
+    byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, packedW, epilogue, y, yOff, g.k(), g.kg(), g);
   }
 
   /** dx = w^T dy per image and group (overwrites dx). */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
-    byWeights(true, dy, dyOff, g.k(), g.kg(), w, wOff, Epilogue.NONE, dx, dxOff, g.c(), g.cg(), g);
+    byWeights(true, dy, dyOff, g.k(), g.kg(), w, wOff, null, Epilogue.NONE, dx, dxOff, g.c(), g.cg(), g);
   }
 
   /**
    * dst = op(w) src per run of images and group, where w is each group's (kg x cg) block and op transposes it
-   * for backward-data: src has srcChannels channels (srcPerGroup a group), dst dstChannels (dstPerGroup).
+   * for backward-data: src has srcChannels channels (srcPerGroup a group), dst dstChannels (dstPerGroup). op(w)
+   * packed already (forward only: {@link Conv2dKernels#packedWeights}) when packedW is not null.
    */
   private static void byWeights(boolean transW, float[] src, int srcOff, int srcChannels, int srcPerGroup,
-      float[] w, int wOff, Epilogue epilogue, float[] dst, int dstOff, int dstChannels, int dstPerGroup,
-      ConvGeom g) {
+      float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] dst, int dstOff, int dstChannels,
+      int dstPerGroup, ConvGeom g) {
     int pq = g.p() * g.q();
     int runs = runs(g.n(), (long) Math.max(g.cg(), g.kg()) * pq, BLOCK_FLOATS);
     // Planes of whole packed panels are gathered straight into GEMM's packed form (see gatherPacked); others, cut
     // by the panels into short pieces, measured 0.9-0.95x that way (960 -> 160 on 7x7 and 2x2 planes).
     boolean packs = Simd.AVAILABLE && pq % Gemm.NR == 0;
+    // Each group's op(w) packed once for all the runs, not by GEMM again for every run: packing the weights was
+    // 5% of efficientnet_b0's scoring at 224 (its 7x7 to 28x28 layers take two to five images a run).
+    int size = Gemm.packedSizeA(dstPerGroup, srcPerGroup);
+    float[] packed = packedW;
+    if (packed == null) {
+      packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
+      for (int gi = 0; gi < g.groups(); gi++) {
+        Gemm.packPanels(transW, dstPerGroup, srcPerGroup, w, wOff + gi * g.kg() * g.cg(), g.cg(), packed, gi * size);
+      }
+    }
     for (int run = 0; run < runs; run++) {
       int i0 = runStart(g.n(), runs, run);
       int images = runStart(g.n(), runs, run + 1) - i0;
@@ -63,13 +74,12 @@ final class PointwiseBatched {
       for (int gi = 0; gi < g.groups(); gi++) {
         float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR);
         float[] out = Scratch.floats(Scratch.PADDED, dstPerGroup * cols);
-        int wg = wOff + gi * g.kg() * g.cg();
         if (packs) {
           gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
-          Gemm.gemmPackedB(transW, dstPerGroup, cols, srcPerGroup, 1f, w, wg, g.cg(), in, 0, 0f, out, 0, cols);
+          Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, packed, gi * size, in, 0, -1, out, 0, cols);
         } else {
           gather(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
-          Gemm.gemm(transW, false, dstPerGroup, cols, srcPerGroup, 1f, w, wg, g.cg(), in, 0, cols, 0f, out, 0, cols);
+          Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, packed, gi * size, in, 0, cols, out, 0, cols);
         }
         scatter(out, dstChannels, gi * dstPerGroup, dstPerGroup, i0, images, pq, epilogue, dst, dstOff);
       }

@@ -74,6 +74,48 @@ class Conv2dTest {
   }
 
   /**
+   * Forward with the weights packed once ({@link Conv2dKernels#packedWeights}, as inference graphs keep them):
+   * every algorithm that supports the geometry, with the bias and a fused activation, equals the naive loops; the
+   * GEMM-based ones read the packed copy (checked by packing other weights: their output then follows those), the
+   * rest ignore it. A repack of new weights goes into the same array.
+   */
+  @ParameterizedTest
+  @MethodSource("geometries")
+  void forwardFromPackedWeightsMatchesTheNaiveLoops(ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode() + 1);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, 3 + g.weightSize());
+    float[] b = Rand.floats(rnd, g.k());
+    float[] yRef = new float[g.outputSize()];
+    float[] w0 = java.util.Arrays.copyOfRange(w, 3, w.length);
+    Conv2dNaive.forward(x, 0, w0, 0, b, 0, yRef, 0, g);
+    Activations.Fn.RELU.apply(yRef, 0, yRef.length);
+    float[] packed = Conv2dKernels.packedWeights(w, 3, g.k(), g.colRows(), g.groups(), null);
+    float[] other = Rand.floats(rnd, g.weightSize());
+    for (ConvAlgorithm a : ConvAlgorithm.values()) {
+      if (!a.supports(g, ConvAlgorithm.Pass.FORWARD)) {
+        continue;
+      }
+      float[] y = Rand.floats(rnd, g.outputSize()); // garbage: forward overwrites
+      Conv2dKernels.forward(x, 0, w, 3, packed, b, 0, y, 0, g, a, Activations.Fn.RELU);
+      Rand.assertClose(yRef, y, 1e-5, "forward from packed weights, " + a + ", " + g);
+      // Which weights it read: the packed ones of other weights, with w itself unchanged.
+      boolean gemm = a == ConvAlgorithm.IM2COL_GEMM || a == ConvAlgorithm.IMPLICIT_GEMM
+          || a == ConvAlgorithm.POINTWISE_BATCHED;
+      float[] swapped = Conv2dKernels.packedWeights(other, 0, g.k(), g.colRows(), g.groups(), null);
+      float[] expected = new float[g.outputSize()];
+      Conv2dNaive.forward(x, 0, gemm ? other : w0, 0, b, 0, expected, 0, g);
+      Activations.Fn.RELU.apply(expected, 0, expected.length);
+      Conv2dKernels.forward(x, 0, w, 3, swapped, b, 0, y, 0, g, a, Activations.Fn.RELU);
+      Rand.assertClose(expected, y, 1e-5, "forward from other packed weights, " + a + ", " + g);
+    }
+    assertTrue(packed == Conv2dKernels.packedWeights(other, 0, g.k(), g.colRows(), g.groups(), packed));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Conv2dKernels.forward(x, 0, w,
+        3, new float[packed.length + 1], b, 0, new float[g.outputSize()], 0, g, Activations.Fn.NONE));
+    assertTrue(e.getMessage().contains("packed weights for " + g.k() + " filters"), e.getMessage());
+  }
+
+  /**
    * im2col's backward data folds a column stride of 2 into dx's column phases when output rows hold a vector or
    * more (Im2col.foldAddPhases): odd and even widths, paddings that put taps left and right of the input (into the
    * phase rows' margins), no padding, dilation with groups, kernels as large as and smaller than twice the stride,

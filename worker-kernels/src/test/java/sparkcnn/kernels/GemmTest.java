@@ -152,6 +152,46 @@ class GemmTest {
   }
 
   /**
+   * A packed once by packPanels (either orientation, at an offset), then products on it with B in place (both
+   * orientations) and in panels, on 1 and 2 threads: past one block of A rows (MC) and of depth (KC), rows off the
+   * register tile's multiple (a zero-padded last panel), and both split axes. C starts as NaN: it is overwritten.
+   */
+  @ParameterizedTest(name = "transA={0} transB={1} m={2} n={3} k={4}")
+  @CsvSource({"false,false,13,70,300", "true,true,500,40,400", "false,true,900,64,70", "true,false,64,900,70",
+      "false,false,1,1,1", "true,false,7,8300,130", "false,true,250,3,600"})
+  void packedAMatchesNaiveWithBInPlaceOrPacked(boolean transA, boolean transB, int m, int n, int k) {
+    SplittableRandom rnd = new SplittableRandom(m * 13L + n * 3L + k);
+    int lda = (transA ? m : k) + 2;
+    int ldb = (transB ? k : n) + 3;
+    float[] a = Rand.floats(rnd, 1 + (transA ? k : m) * lda);
+    float[] b = Rand.floats(rnd, 5 + (transB ? n : k) * ldb);
+    float[] expected = new float[m * n];
+    GemmNaive.gemm(transA, transB, m, n, k, 1f, a, 1, lda, b, 5, ldb, 0f, expected, 0, n);
+    float[] packedA = new float[7 + Gemm.packedSizeA(m, k)];
+    Gemm.packPanels(transA, m, k, a, 1, lda, packedA, 7);
+    float[] packedB = Gemm.packedB(transB, k, n, b, 5, ldb, null);
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 2}) {
+        Parallel.setThreads(t);
+        float[] c = new float[m * n];
+        java.util.Arrays.fill(c, Float.NaN);
+        Gemm.gemmPackedA(transB, m, n, k, packedA, 7, b, 5, ldb, c, 0, n);
+        Rand.assertClose(expected, c, 1e-4, "gemmPackedA, B in place, " + t + " thread(s)");
+        java.util.Arrays.fill(c, Float.NaN);
+        Gemm.gemmPackedA(false, m, n, k, packedA, 7, packedB, 0, -1, c, 0, n);
+        Rand.assertClose(expected, c, 1e-4, "gemmPackedA, B packed, " + t + " thread(s)");
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Gemm.gemmPackedA(false, m, n, k, new float[Gemm.packedSizeA(m, k) - 1], 0, packedB, 0, -1,
+            new float[m * n], 0, n));
+    assertTrue(e.getMessage().contains("gemm packed A (" + m + " x " + k + ")"), e.getMessage());
+  }
+
+  /**
    * A's rows at offsets (C = A op(B)), accumulating onto C, split across threads. The widths cover whole
    * two-vector panels, a panel one vector wide or narrower (the narrow tile on AVX-512), and row counts off the
    * tiles' multiples.

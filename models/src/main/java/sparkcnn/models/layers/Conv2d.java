@@ -21,6 +21,8 @@ import sparkcnn.models.Shapes;
 public final class Conv2d implements Layer {
   /** Padding that keeps H / stride (TensorFlow's "SAME"). */
   public static final int SAME = -1;
+  /** Largest weight tensor kept packed in an inference graph: 16 M floats (64 MB), as for linear layers. */
+  private static final long PACKED_LIMIT = 1L << 24;
 
   private final int in;
   private final int out;
@@ -34,6 +36,12 @@ public final class Conv2d implements Layer {
   private float[] biasData;
   /** The activation an inference graph fused into this convolution's bias pass (NONE in training graphs). */
   private Activations.Fn epilogue = Activations.Fn.NONE;
+  /**
+   * The weights in the GEMM-based forwards' packed panels, in an inference graph (whose weights change only when it
+   * is refolded): every forward, and in row bands every band, would otherwise pack them again. Null in training
+   * graphs, for depthwise layers (no GEMM reads them) and past {@link #PACKED_LIMIT}.
+   */
+  private float[] packed;
   private ConvGeom geom;
   private Tensor x;
   private Tensor y;
@@ -107,8 +115,8 @@ public final class Conv2d implements Layer {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, biasData, wb.bOff, y.data, y.offset, geom,
-        epilogue);
+    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, packed, biasData, wb.bOff, y.data, y.offset,
+        geom, epilogue);
     x = input;
     return y;
   }
@@ -155,7 +163,7 @@ public final class Conv2d implements Layer {
    * this layer's weights, bias and fused activation.
    */
   void forwardOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
-    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, biasData, wb.bOff, y, yOff, g, epilogue);
+    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, packed, biasData, wb.bOff, y, yOff, g, epilogue);
   }
 
   /**
@@ -163,7 +171,18 @@ public final class Conv2d implements Layer {
    * pool after it to apply ({@link #maxPoolEpilogueOn}).
    */
   void forwardWithoutEpilogueOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
-    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, null, 0, y, yOff, g, Activations.Fn.NONE);
+    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, packed, null, 0, y, yOff, g, Activations.Fn.NONE);
+  }
+
+  /**
+   * Packs the weights for an inference graph, after its batch norm is folded in (again after every refold: they
+   * may have been reloaded). Depthwise layers and weights past {@link #PACKED_LIMIT} stay unpacked.
+   */
+  void packForInference() {
+    int colRows = (in / groups) * kernel * kernel;
+    boolean depthwise = groups > 1 && groups == in && groups == out;
+    packed = depthwise || (long) out * colRows > PACKED_LIMIT ? null
+        : Conv2dKernels.packedWeights(wb.params, wb.wOff, out, colRows, groups, packed);
   }
 
   /**

@@ -12,8 +12,8 @@ import sparkcnn.models.Layer;
  * instead of two), the activation that then follows is applied in the convolution's bias pass (one pass fewer
  * again, and no buffer of its own), and dropout and side outputs become identities. Batch norms elsewhere (those
  * that open a pre-activation block after a sum or a concatenation) stay and use running statistics.
- * Linear layers keep their weights packed for the GEMM. A convolution and the max pool after it become one layer
- * ({@link ConvMaxPool}).
+ * Linear layers and convolutions keep their weights packed for the GEMM. A convolution and the max pool after it
+ * become one layer ({@link ConvMaxPool}).
  * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
  * in L2 ({@link InvertedResidualBands}).
  */
@@ -96,6 +96,11 @@ public final class InferenceGraph {
     if (layer instanceof Linear linear) {
       linear.packForInference();
       refolds.add(linear::packForInference);
+    }
+    // A convolution's batch norm was folded (and its refold listed) when its sequence was visited, before this.
+    if (layer instanceof Conv2d conv) {
+      conv.packForInference();
+      refolds.add(conv::packForInference);
     }
     for (Layer child : layer.children()) {
       fold(child, refolds, merge, unpooled);
