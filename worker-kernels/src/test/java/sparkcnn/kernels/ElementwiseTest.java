@@ -275,6 +275,43 @@ class ElementwiseTest {
   }
 
   /**
+   * A gate large enough to be swept on several threads (past 32 K floats; 2 threads, planes that do not split
+   * evenly): the product float for float, and the gate's gradient against a double-precision dot per plane.
+   */
+  @Test
+  void largeGatesSweptInParallelMatchTheLoops() {
+    int threads = Parallel.threads();
+    Parallel.setThreads(2);
+    try {
+      int n = 3;
+      int c = 37;
+      int plane = 301;
+      int[] as = {n, c, plane};
+      int[] bs = {n, c, 1};
+      float[] x = Rand.floats(rnd, n * c * plane);
+      float[] g = Rand.floats(rnd, n * c);
+      float[] y = new float[x.length];
+      Broadcast.multiply(x, 0, as, g, 0, bs, y, 0);
+      float[] dy = Rand.floats(rnd, x.length);
+      float[] dx = new float[x.length];
+      float[] dg = new float[n * c];
+      Broadcast.multiplyBackward(dy, 0, x, 0, as, g, 0, bs, dx, 0, dg, 0);
+      for (int p = 0; p < n * c; p++) {
+        double dot = 0;
+        for (int j = 0; j < plane; j++) {
+          int i = p * plane + j;
+          assertEquals(x[i] * g[p], y[i], 0f, "y at " + i);
+          assertEquals(dy[i] * g[p], dx[i], 0f, "dx at " + i);
+          dot += (double) dy[i] * x[i];
+        }
+        assertEquals(dot, dg[p], 1e-4 * (1 + Math.abs(dot)), "the gate's gradient at plane " + p);
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
    * Squeeze-and-excitation's one-sweep input gradient equals the product's gradient plus the average pool's
    * backward, float for float, on planes shorter than a vector, of a vector and a tail, and of several vectors.
    */
