@@ -353,13 +353,13 @@ class DataParallelTrainerTest {
     } finally {
       System.setErr(err);
       t.close();
+      try {
+        Thread.sleep(500); // task events reach listeners on Spark's listener bus thread
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+      SparkTestContext.get().sc().removeSparkListener(counter);
     }
-    try {
-      Thread.sleep(500); // task events reach listeners on Spark's listener bus thread
-    } catch (InterruptedException ie) {
-      Thread.currentThread().interrupt();
-    }
-    SparkTestContext.get().sc().removeSparkListener(counter);
     if (sync == TrainConfig.Sync.COLLECTIVE) {
       // The first failure ends the job: Spark does not rerun the barrier stage (4 attempts, each failing alike).
       assertEquals(1, failures.get(), "tasks that ran out of heap");

@@ -69,7 +69,7 @@ public final class Conv2dKernels {
   public static float[] packedWeights(float[] w, int wOff, int k, int colRows, int groups, float[] reuse) {
     Check.span("conv2d weights (" + k + " x " + colRows + ")", w, wOff, (long) k * colRows);
     int kg = k / groups;
-    long size = (long) groups * Gemm.packedSizeA(kg, colRows);
+    long size = (long) groups * ((kg + Gemm.MR - 1) / Gemm.MR) * Gemm.MR * colRows;
     if (k % groups != 0 || size > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("conv2d weights: " + k + " filters in " + groups + " groups of "
           + colRows + " taps cannot be packed");
@@ -79,6 +79,16 @@ public final class Conv2dKernels {
       Gemm.packPanels(false, kg, colRows, w, wOff + gi * kg * colRows, colRows, dst, gi * (int) (size / groups));
     }
     return dst;
+  }
+
+  /**
+   * Whether the forward of this geometry, with the algorithm {@link ConvTuner} chooses, reads {@link #packedWeights}
+   * (im2col, implicit GEMM, pointwise): an inference graph packs a layer's weights only then (Winograd, the
+   * depthwise kernels and FFT transform or read the weights themselves).
+   */
+  public static boolean readsPackedWeights(ConvGeom g) {
+    ConvAlgorithm a = ConvTuner.choose(g, ConvAlgorithm.Pass.FORWARD);
+    return a == ConvAlgorithm.IM2COL_GEMM || a == ConvAlgorithm.IMPLICIT_GEMM || a == ConvAlgorithm.POINTWISE_BATCHED;
   }
 
   /** y = act(conv(x, w) + b) with the given algorithm, reading packedW (or packing w, if null) where it uses GEMM. */

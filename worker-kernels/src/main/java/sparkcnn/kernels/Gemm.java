@@ -189,7 +189,8 @@ public final class Gemm {
 
   /**
    * C = A op(B), C overwritten, with A (m x k) packed by {@link #packPanels} at paOff and B either in place (ldb
-   * at least its row length) or packed in panels ({@link #gemmPackedB}'s form, ldb &lt; 0). For products that share
+   * at least its row length; transB applies) or packed in panels ({@link #gemmPackedB}'s form, ldb &lt; 0; transB
+   * must then be false). For products that share
    * A: a pointwise layer's weights over its runs of images, which GEMM would otherwise pack again for every run.
    * Split across the kernel pool as {@link #gemm} is.
    */
@@ -200,6 +201,9 @@ public final class Gemm {
     Check.nonNegative("gemm k", k);
     Check.span("gemm packed A (" + m + " x " + k + ")", packedA, paOff, packedSizeA(m, k));
     if (ldb < 0) {
+      if (transB) {
+        throw new IllegalArgumentException("gemm packed B (" + k + " x " + n + "): already packed, cannot transpose");
+      }
       Check.span("gemm packed B (" + k + " x " + n + ")", b, bOff, (long) panels(n, NR) * k * NR);
     } else {
       operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, m, n, k);
@@ -215,7 +219,10 @@ public final class Gemm {
     return panels(n, NR);
   }
 
-  /** The blocked product on the calling thread. ldb < 0 means B is pre-packed (see {@link #gemmPackedB}). */
+  /**
+   * The blocked product on the calling thread. ldb < 0 means B is pre-packed (see {@link #gemmPackedB}), lda < 0
+   * that A is (see {@link #gemmPackedA}).
+   */
   private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     serial(transA, transB, m, n, k, alpha, a, aOff, lda, null, 0, b, bOff, ldb, beta, c, cOff, ldc);

@@ -197,8 +197,9 @@ public final class CollectiveTrainer extends DataParallelTrainer {
     ClassTag<RankResult> tag = ClassTag$.MODULE$.apply(RankResult.class);
     JavaRDD<RankResult> stage = JavaRDD.fromRDD(rankData.rdd().barrier().mapPartitions(task, false, tag), tag);
     OutOfMemoryWatch watch = OutOfMemoryWatch.start(sc.sc());
-    JavaFutureAction<List<RankResult>> job = stage.repartition(1).collectAsync();
+    JavaFutureAction<List<RankResult>> job = null;
     try {
+      job = stage.repartition(1).collectAsync();
       while (!job.isDone()) {
         // A short poll: the job's end is only noticed here, and every millisecond of it is overhead.
         StepReport r = progress.poll(5);
@@ -220,7 +221,9 @@ public final class CollectiveTrainer extends DataParallelTrainer {
         throw e;
       }
     } catch (InterruptedException e) {
-      job.cancel(true);
+      if (job != null) {
+        job.cancel(true);
+      }
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while training", e);
     } finally {
@@ -230,7 +233,7 @@ public final class CollectiveTrainer extends DataParallelTrainer {
   }
 
   /**
-   * Cancels the job and waits (a few seconds at most) until Spark has ended it, so that its scheduler is done with
+   * Cancels the job and waits (ten seconds at most) until Spark has ended it, so that its scheduler is done with
    * the job's failed stage before a caller stops the context (stopping it first made the scheduler's event loop
    * fail on its own shut-down timer and log an error of its own).
    */

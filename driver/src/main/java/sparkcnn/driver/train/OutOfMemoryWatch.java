@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskFailedReason;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import scala.jdk.javaapi.CollectionConverters;
@@ -23,14 +24,16 @@ import scala.jdk.javaapi.CollectionConverters;
 final class OutOfMemoryWatch extends SparkListener implements AutoCloseable {
   /** The local property that marks this watch's jobs (Spark copies a thread's local properties into its jobs). */
   private static final String PROPERTY = "sparkcnn.outOfMemoryWatch";
-  /** How long a failed job waits for its task failures to reach the listener bus (delivered on their own thread). */
+  /** How long a failed job waits for its end to reach the listener bus (delivered on the bus's own thread). */
   private static final long SETTLE_MS = 2_000;
 
   private final SparkContext sc;
   private final String id = UUID.randomUUID().toString();
   private final Set<Object> stages = ConcurrentHashMap.newKeySet();
+  private final Set<Integer> jobs = ConcurrentHashMap.newKeySet();
   private volatile String advice;
-  private volatile boolean failed;
+  /** Set when a watched job's end has been delivered: every task event of the job came before it on the bus. */
+  private volatile boolean ended;
 
   private OutOfMemoryWatch(SparkContext sc) {
     this.sc = sc;
@@ -48,16 +51,21 @@ final class OutOfMemoryWatch extends SparkListener implements AutoCloseable {
   public void onJobStart(SparkListenerJobStart e) {
     if (e.properties() != null && id.equals(e.properties().getProperty(PROPERTY))) {
       stages.addAll(CollectionConverters.asJava(e.stageIds()));
+      jobs.add(e.jobId());
+    }
+  }
+
+  @Override
+  public void onJobEnd(SparkListenerJobEnd e) {
+    if (jobs.contains(e.jobId())) {
+      ended = true;
     }
   }
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd e) {
-    if (stages.contains(e.stageId()) && e.reason() instanceof TaskFailedReason f) {
-      if (advice == null) {
-        advice = OutOfMemoryAdvice.in(f.toErrorString());
-      }
-      failed = true;
+    if (advice == null && stages.contains(e.stageId()) && e.reason() instanceof TaskFailedReason f) {
+      advice = OutOfMemoryAdvice.in(f.toErrorString());
     }
   }
 
@@ -66,10 +74,10 @@ final class OutOfMemoryWatch extends SparkListener implements AutoCloseable {
     return advice;
   }
 
-  /** {@link #advice}, once a failed task's event has arrived (or a moment has passed without one). */
+  /** {@link #advice}, once the failed job's end has arrived (or a moment has passed without it). */
   String adviceAfterFailure() throws InterruptedException {
     long end = System.nanoTime() + SETTLE_MS * 1_000_000;
-    while (!failed && System.nanoTime() < end) {
+    while (!ended && System.nanoTime() < end) {
       Thread.sleep(20);
     }
     return advice;

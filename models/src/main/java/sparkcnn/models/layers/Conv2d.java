@@ -36,12 +36,15 @@ public final class Conv2d implements Layer {
   private float[] biasData;
   /** The activation an inference graph fused into this convolution's bias pass (NONE in training graphs). */
   private Activations.Fn epilogue = Activations.Fn.NONE;
+  /** Whether this layer keeps its weights packed ({@link #packForInference}: in an inference graph). */
+  private boolean keepsPacked;
   /**
    * The weights in the GEMM-based forwards' packed panels, in an inference graph (whose weights change only when it
-   * is refolded): every forward, and in row bands every band, would otherwise pack them again. Null in training
-   * graphs, for depthwise layers (no GEMM reads them) and past {@link #PACKED_LIMIT}.
+   * is refolded): every forward, and in row bands every band, would otherwise pack them again. Packed at the first
+   * forward that reads them (so a layer that runs Winograd or a depthwise kernel holds no copy), dropped on refold.
+   * Null in training graphs and past {@link #PACKED_LIMIT}.
    */
-  private float[] packed;
+  private volatile float[] packed;
   private ConvGeom geom;
   private Tensor x;
   private Tensor y;
@@ -115,8 +118,8 @@ public final class Conv2d implements Layer {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, packed, biasData, wb.bOff, y.data, y.offset,
-        geom, epilogue);
+    Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, packedFor(geom), biasData, wb.bOff, y.data,
+        y.offset, geom, epilogue);
     x = input;
     return y;
   }
@@ -163,7 +166,7 @@ public final class Conv2d implements Layer {
    * this layer's weights, bias and fused activation.
    */
   void forwardOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
-    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, packed, biasData, wb.bOff, y, yOff, g, epilogue);
+    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, packedFor(g), biasData, wb.bOff, y, yOff, g, epilogue);
   }
 
   /**
@@ -171,18 +174,30 @@ public final class Conv2d implements Layer {
    * pool after it to apply ({@link #maxPoolEpilogueOn}).
    */
   void forwardWithoutEpilogueOn(float[] x, int xOff, ConvGeom g, float[] y, int yOff) {
-    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, packed, null, 0, y, yOff, g, Activations.Fn.NONE);
+    Conv2dKernels.forward(x, xOff, wb.params, wb.wOff, packedFor(g), null, 0, y, yOff, g, Activations.Fn.NONE);
   }
 
   /**
-   * Packs the weights for an inference graph, after its batch norm is folded in (again after every refold: they
-   * may have been reloaded). Depthwise layers and weights past {@link #PACKED_LIMIT} stay unpacked.
+   * Keeps the weights packed from now on, as an inference graph's (called again after every refold: they may have
+   * been reloaded, so the packed copy is dropped and the next forward that reads it packs them again).
    */
   void packForInference() {
-    int colRows = (in / groups) * kernel * kernel;
-    boolean depthwise = groups > 1 && groups == in && groups == out;
-    packed = depthwise || (long) out * colRows > PACKED_LIMIT ? null
-        : Conv2dKernels.packedWeights(wb.params, wb.wOff, out, colRows, groups, packed);
+    keepsPacked = (long) out * (in / groups) * kernel * kernel <= PACKED_LIMIT;
+    packed = null;
+  }
+
+  /** The packed weights for a forward on g: packed now if it reads them and they are not yet; null if none kept. */
+  private float[] packedFor(ConvGeom g) {
+    float[] p = packed;
+    return p == null && keepsPacked && Conv2dKernels.readsPackedWeights(g) ? pack() : p;
+  }
+
+  /** Packs the weights once; synchronized because a model's row bands may share out their work. */
+  private synchronized float[] pack() {
+    if (packed == null) {
+      packed = Conv2dKernels.packedWeights(wb.params, wb.wOff, out, (in / groups) * kernel * kernel, groups, null);
+    }
+    return packed;
   }
 
   /**
@@ -206,7 +221,12 @@ public final class Conv2d implements Layer {
     if (!isPlainPointwise()) {
       throw new IllegalStateException(describe() + ": not a plain 1x1 convolution");
     }
-    Gemm.gemm(false, false, out, cols, in, 1f, wb.params, wb.wOff, in, x, xOff, ldx, 0f, y, yOff, ldy);
+    float[] p = packed == null && keepsPacked ? pack() : packed;
+    if (p != null) {
+      Gemm.gemmPackedA(false, out, cols, in, p, 0, x, xOff, ldx, y, yOff, ldy);
+    } else {
+      Gemm.gemm(false, false, out, cols, in, 1f, wb.params, wb.wOff, in, x, xOff, ldx, 0f, y, yOff, ldy);
+    }
     for (int k = 0; k < out; k++) {
       Conv2dKernels.biasAct(biasData, wb.bOff + k, epilogue, y, yOff + k * ldy, cols);
     }

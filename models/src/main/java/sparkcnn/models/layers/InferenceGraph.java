@@ -22,8 +22,8 @@ public final class InferenceGraph {
 
   /**
    * Rewrites the tree and returns what folds the batch norms again: after new raw parameters and statistics
-   * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them, and packs
-   * the linear layers' weights again.
+   * are loaded into the buffers, it recomputes every folded convolution's weights and bias from them, packs the
+   * linear layers' weights again, and drops the convolutions' packed weights (their next forward packs them).
    */
   public static Runnable fold(Layer layer) {
     return fold(layer, true);
@@ -97,7 +97,8 @@ public final class InferenceGraph {
       linear.packForInference();
       refolds.add(linear::packForInference);
     }
-    // A convolution's batch norm was folded (and its refold listed) when its sequence was visited, before this.
+    // A convolution's batch norm was folded (and its refold listed) when its sequence was visited, before this; the
+    // weights are packed at the first forward that reads them.
     if (layer instanceof Conv2d conv) {
       conv.packForInference();
       refolds.add(conv::packForInference);
