@@ -346,7 +346,7 @@ class DataParallelTrainerTest {
     java.io.PrintStream err = System.err;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     System.setErr(new java.io.PrintStream(captured, true));
-    Exception e; // broadcast: Spark's SparkException, which Scala throws unchecked
+    Exception e;
     try {
       e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
           () -> t.run(STEPS, "exhausted", r -> { }));
@@ -360,15 +360,16 @@ class DataParallelTrainerTest {
       }
       SparkTestContext.get().sc().removeSparkListener(counter);
     }
+    // Collective: the first failure ends the job, Spark does not rerun the barrier stage (4 attempts here, each
+    // failing alike). Broadcast: the job is cancelled too, but the task's retries start at once and this injected
+    // failure is instant, so some run before the cancellation lands (3 of 4 seen); not asserted.
     if (sync == TrainConfig.Sync.COLLECTIVE) {
-      // The first failure ends the job: Spark does not rerun the barrier stage (4 attempts, each failing alike).
       assertEquals(1, failures.get(), "tasks that ran out of heap");
     }
     captured.toString().lines().filter(l -> l.contains("rerunning it from step")).forEach(reruns::add);
-    // Collective: the advice itself; broadcast: Spark's job failure, whose text carries it (the CLI prints it).
+    // The advice itself, in both modes.
     String m = e.getMessage();
-    assertTrue(sync == TrainConfig.Sync.COLLECTIVE ? m.startsWith("out of memory at step 2: a micro-batch of ")
-        : m.contains("out of memory at step 2: a micro-batch of "), m);
+    assertTrue(m.startsWith("out of memory at step 2: a micro-batch of "), m);
     assertTrue(m.contains("Java heap space") && m.contains("training.micro_batch"), m);
     for (Throwable c = e; c != null; c = c.getCause()) {
       assertTrue(!(c instanceof OutOfMemoryError), "an OutOfMemoryError among the causes: " + c);

@@ -22,6 +22,8 @@ public final class BroadcastTrainer extends DataParallelTrainer {
   private final JavaRDD<List<ExecutorGroups.Member>> groups;
   private final Trainer trainer;
   private Broadcast<Snapshot> previous;
+  /** Ends a step's job at its first task that runs out of heap ({@link OutOfMemoryWatch}); started at the first step. */
+  private OutOfMemoryWatch watch;
 
   /** data: one cached block per partition (see Datasets); the model is initialized from config.initSeed. */
   public BroadcastTrainer(JavaSparkContext sc, JavaRDD<SampleBlock> data, TrainConfig config) {
@@ -62,12 +64,12 @@ public final class BroadcastTrainer extends DataParallelTrainer {
     StepCounts counts;
     long tJob;
     if (local) {
-      ParameterSum total = groups.map(members -> {
+      ParameterSum total = watch().run(() -> groups.map(members -> {
         failIfInjected(cfg, step, members);
         Snapshot shared = bc.value();
         return ExecutorGroups.train(members, TaskContext.get().cpus(),
             m -> Replica.of(cfg, m.partition()).localSteps(shared, m.block(), p, m.partition(), k));
-      }).treeAggregate(new ParameterSum(), ParameterSum::plus, ParameterSum::plus, depth());
+      }).treeAggregate(new ParameterSum(), ParameterSum::plus, ParameterSum::plus, depth()));
       tJob = System.nanoTime();
       average(total.params, model.params(), total.counts.tasks);
       average(total.state, model.state(), total.counts.tasks);
@@ -82,12 +84,12 @@ public final class BroadcastTrainer extends DataParallelTrainer {
       optimizer.setSteps(step + k);
       counts = total.counts;
     } else {
-      GradientSum total = groups.map(members -> {
+      GradientSum total = watch().run(() -> groups.map(members -> {
         failIfInjected(cfg, step, members);
         Snapshot shared = bc.value();
         return ExecutorGroups.train(members, TaskContext.get().cpus(),
             m -> Replica.of(cfg, m.partition()).gradients(shared, m.block(), p, m.partition()));
-      }).treeAggregate(new GradientSum(), GradientSum::plus, GradientSum::plus, depth());
+      }).treeAggregate(new GradientSum(), GradientSum::plus, GradientSum::plus, depth()));
       tJob = System.nanoTime();
       double loss = total.counts.lossSum / total.counts.count;
       int bad = Step.firstNonFinite(total.grads);
@@ -123,9 +125,21 @@ public final class BroadcastTrainer extends DataParallelTrainer {
         : "broadcast, " + plan.partitions() + " partitions";
   }
 
+  /** The step jobs' out-of-heap watch, registered at the first step and removed by {@link #close}. */
+  private OutOfMemoryWatch watch() {
+    if (watch == null) {
+      watch = OutOfMemoryWatch.start(sc.sc());
+    }
+    return watch;
+  }
+
   /** Releases the last broadcast and the executors' replicas held in this JVM. */
   @Override
   public void close() {
+    if (watch != null) {
+      watch.close();
+      watch = null;
+    }
     if (previous != null) {
       previous.destroy();
       previous = null;

@@ -39,6 +39,13 @@ class OutOfMemoryAdviceTest {
     assertEquals(advice, OutOfMemoryAdvice.in(failure));
     assertTrue(advice.startsWith("out of memory at step 1: a micro-batch of 8 images did not fit"), advice);
     assertNull(OutOfMemoryAdvice.in("Job aborted due to stage failure: executor lost"));
+    // Out of heap outside the step (Spark serializing a task's result): the general advice; other kinds: none.
+    String outside = OutOfMemoryAdvice.in("Lost task 0.0 in stage 2.0: java.lang.OutOfMemoryError: Java heap space\n"
+        + "\tat org.apache.spark.util.io.ChunkedByteBuffer.toArray(ChunkedByteBuffer.scala:153)");
+    assertEquals(OutOfMemoryAdvice.OUTSIDE, outside);
+    assertTrue(outside.contains("spark.executor.memory") && outside.contains("SPARKCNN_HEAP")
+        && outside.contains("training.micro_batch"), outside);
+    assertNull(OutOfMemoryAdvice.in("Lost task 0.0 in stage 2.0: java.lang.OutOfMemoryError: Metaspace"));
     Exception chained = new java.util.concurrent.ExecutionException("Java heap space",
         new RuntimeException("Job aborted", new IllegalStateException(advice)));
     assertEquals(advice, OutOfMemoryAdvice.in(chained), "found down the causes, past a shallower message");
