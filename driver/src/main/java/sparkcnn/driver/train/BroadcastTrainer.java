@@ -22,7 +22,7 @@ public final class BroadcastTrainer extends DataParallelTrainer {
   private final JavaRDD<List<ExecutorGroups.Member>> groups;
   private final Trainer trainer;
   private Broadcast<Snapshot> previous;
-  /** Ends a step's job at its first task that runs out of heap ({@link OutOfMemoryWatch}); started at the first step. */
+  /** Ends a step's job at its first task out of heap ({@link OutOfMemoryWatch}); started at the first step. */
   private OutOfMemoryWatch watch;
 
   /** data: one cached block per partition (see Datasets); the model is initialized from config.initSeed. */

@@ -44,9 +44,9 @@ final class OutOfMemoryAdvice {
 
   /** The advice for a task that ran out of heap outside a micro-batch's forward and backward. */
   static final String OUTSIDE = "out of memory in a Spark task, outside the training step "
-      + "(java.lang.OutOfMemoryError: Java heap space): give executors more memory (spark.executor.memory; in local mode the partitions share "
-      + "the driver's: SPARKCNN_HEAP for bin/sparkcnn, default 4g), or lower training.micro_batch (bench train: "
-      + "--micro-batch) or the number of partitions";
+      + "(java.lang.OutOfMemoryError: Java heap space): give executors more memory (spark.executor.memory; in local "
+      + "mode the partitions share the driver's: SPARKCNN_HEAP for bin/sparkcnn, default 4g), or lower "
+      + "training.micro_batch (bench train: --micro-batch) or the number of partitions";
 
   /** The advice line anywhere in a failure's chain of causes, or null. */
   static String in(Throwable failure) {

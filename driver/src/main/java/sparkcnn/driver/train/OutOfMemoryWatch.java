@@ -13,14 +13,14 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Watches the jobs this driver thread submits while open for a task that failed with {@link OutOfMemoryAdvice}'s
- * text, and cancels them when one did. Why: when a barrier stage fails, Spark reruns the whole stage (spark.stage.maxConsecutiveAttempts, 4 by
- * default) and then aborts the job with "barrier task ... finished unsuccessfully" and the last attempt's reason
- * only. A micro-batch too large for the heap fails the same way on every attempt, and each attempt leaves less
- * heap to the next: measured with `mobilenet_v2` at 3x224x224 on two local partitions and a 4 GiB heap, the fourth
- * attempt ran out of heap outside the step, Spark's handler stopped the SparkContext, and the user read "Cannot
- * call methods on a stopped SparkContext" a minute later. A broadcast step's task is retried the same way on a
- * cluster (spark.task.maxFailures, 4 by default). Seen here, the first such failure ends the job at once with the
- * advice.
+ * text, and cancels them when one did. Why: when a barrier stage fails, Spark reruns the whole stage
+ * (spark.stage.maxConsecutiveAttempts, 4 by default) and then aborts the job with "barrier task ... finished
+ * unsuccessfully" and the last attempt's reason only. A micro-batch too large for the heap fails the same way on
+ * every attempt, and each attempt leaves less heap to the next: measured with `mobilenet_v2` at 3x224x224 on two
+ * local partitions and a 4 GiB heap, the fourth attempt ran out of heap outside the step, Spark's handler stopped
+ * the SparkContext, and the user read "Cannot call methods on a stopped SparkContext" a minute later. A broadcast
+ * step's task is retried the same way on a cluster (spark.task.maxFailures, 4 by default). Seen here, the first
+ * such failure ends the job at once with the advice.
  */
 final class OutOfMemoryWatch extends SparkListener implements AutoCloseable {
   /** The local property that marks this watch's jobs (Spark copies a thread's local properties into its jobs). */
