@@ -75,9 +75,7 @@ public final class Conv2dKernels {
           + colRows + " taps cannot be packed");
     }
     float[] dst = reuse != null && reuse.length == size ? reuse : new float[(int) size];
-    for (int gi = 0; gi < groups; gi++) {
-      Gemm.packPanels(false, kg, colRows, w, wOff + gi * kg * colRows, colRows, dst, gi * (int) (size / groups));
-    }
+    Gemm.packGroups(false, groups, kg, colRows, w, wOff, dst, 0);
     return dst;
   }
 
@@ -95,10 +93,10 @@ public final class Conv2dKernels {
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] b, int bOff,
       float[] y, int yOff, ConvGeom g, ConvAlgorithm a, Activations.Fn act) {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
-    if (packedW != null && packedW.length != g.groups() * Gemm.packedSizeA(g.kg(), g.colRows())) {
+    int packedSize = g.groups() * Gemm.packedSizeA(g.kg(), g.colRows());
+    if (packedW != null && packedW.length != packedSize) {
       throw new IllegalArgumentException("conv2d forward: " + packedW.length + " packed weights for " + g.k()
-          + " filters of " + g.colRows() + " taps in " + g.groups() + " group(s); expected "
-          + g.groups() * Gemm.packedSizeA(g.kg(), g.colRows()));
+          + " filters of " + g.colRows() + " taps in " + g.groups() + " group(s); expected " + packedSize);
     }
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {

@@ -323,6 +323,18 @@ public final class Gemm {
   }
 
   /**
+   * {@link #packPanels} for each of groups consecutive operands (a convolution's weights, group by group: group gi's
+   * A at aOff + gi m k, its lda k, or m when transposed), group gi's panels at dstOff + gi {@link #packedSizeA}.
+   */
+  public static void packGroups(boolean transA, int groups, int m, int k, float[] a, int aOff, float[] dst,
+      int dstOff) {
+    int size = packedSizeA(m, k);
+    for (int gi = 0; gi < groups; gi++) {
+      packPanels(transA, m, k, a, aOff + gi * m * k, transA ? m : k, dst, dstOff + gi * size);
+    }
+  }
+
+  /**
    * C (m x n) = A * B with A packed by {@link #packPanels} and B read in place: B(p, j) = b[bOff + rowOff[p] + j].
    * Every row of B is read up to NR - 1 floats past column n - 1, so b must extend that far. On the calling
    * thread; C is overwritten.

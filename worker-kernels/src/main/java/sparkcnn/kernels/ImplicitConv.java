@@ -73,10 +73,7 @@ final class ImplicitConv {
     float[] packed = packedW;
     if (packed == null) {
       packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
-      for (int gi = 0; gi < g.groups(); gi++) {
-        Gemm.packPanels(false, g.kg(), g.colRows(), w, wOff + gi * g.kg() * g.colRows(), g.colRows(), packed,
-            gi * size);
-      }
+      Gemm.packGroups(false, g.groups(), g.kg(), g.colRows(), w, wOff, packed, 0);
     }
     run(x, xOff, packed, size, y, yOff, g);
   }

@@ -63,9 +63,7 @@ final class PointwiseBatched {
     float[] packed = packedW;
     if (packed == null) {
       packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
-      for (int gi = 0; gi < g.groups(); gi++) {
-        Gemm.packPanels(transW, dstPerGroup, srcPerGroup, w, wOff + gi * g.kg() * g.cg(), g.cg(), packed, gi * size);
-      }
+      Gemm.packGroups(transW, g.groups(), dstPerGroup, srcPerGroup, w, wOff, packed, 0);
     }
     for (int run = 0; run < runs; run++) {
       int i0 = runStart(g.n(), runs, run);
