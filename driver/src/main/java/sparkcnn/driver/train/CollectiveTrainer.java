@@ -206,14 +206,11 @@ public final class CollectiveTrainer extends DataParallelTrainer {
         if (r != null) {
           onStep.accept(r);
         }
-        if (watch.advice() != null) { // the same micro-batch would run out again: no more attempts
-          cancelAndWait(job);
-          throw new IllegalStateException(watch.advice());
-        }
       }
       try {
         return job.get();
       } catch (ExecutionException e) {
+        // The watch cancelled the job at its first task out of heap (the same micro-batch would run out again).
         String advice = watch.adviceAfterFailure();
         if (advice != null) { // not chained: the text is all there is to say, and Spark's stage trace is noise
           throw new IllegalStateException(advice);
@@ -229,21 +226,6 @@ public final class CollectiveTrainer extends DataParallelTrainer {
     } finally {
       watch.close();
       bc.destroy();
-    }
-  }
-
-  /**
-   * Cancels the job and waits (ten seconds at most) until Spark has ended it, so that its scheduler is done with
-   * the job's failed stage before a caller stops the context (stopping it first made the scheduler's event loop
-   * fail on its own shut-down timer and log an error of its own).
-   */
-  private static void cancelAndWait(JavaFutureAction<?> job) throws InterruptedException {
-    job.cancel(true);
-    try {
-      job.get(10, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (ExecutionException | java.util.concurrent.CancellationException
-        | java.util.concurrent.TimeoutException e) {
-      // ended, as asked (or still ending: the advice matters more than the wait)
     }
   }
 
