@@ -44,30 +44,41 @@ class PointwiseBatchedTest {
    * Forward (with bias) and backward data against the naive loops: planes of one and several packed panels
    * (8x8, 16x16 with NR = 32), and of a piece of one (7x7, 2x2; 4x4 and 5x5, copied by whole and overlapping
    * vectors), grouped, over several runs of images (a budget of 256 K floats: 144 channels of 32x32 take one
-   * image a run), on garbage in the outputs.
+   * image a run), on garbage in the outputs; on one to three threads, and for a single image.
    */
   @Test
   void productsMatchTheNaiveLoopsWhetherPlanesArePackedWholeOrCopied() {
     ConvGeom[] geoms = {ConvGeom.of(3, 24, 8, 8, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2),
         ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1), ConvGeom.of(4, 30, 7, 7, 20, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4), ConvGeom.of(7, 20, 4, 4, 28, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(3, 12, 5, 5, 18, 1, 1, 1, 0, 1, 2)};
-    for (ConvGeom g : geoms) {
-      SplittableRandom rnd = new SplittableRandom(g.hashCode());
-      float[] x = Rand.floats(rnd, g.inputSize());
-      float[] w = Rand.floats(rnd, g.weightSize());
-      float[] b = Rand.floats(rnd, g.k());
-      float[] dy = Rand.floats(rnd, g.outputSize());
-      float[] y = Rand.floats(rnd, g.outputSize());
-      float[] yRef = new float[g.outputSize()];
-      Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
-      Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
-      Rand.assertClose(yRef, y, 1e-5, "forward " + g);
-      float[] dx = Rand.floats(rnd, g.inputSize());
-      float[] dxRef = new float[g.inputSize()];
-      Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
-      Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
-      Rand.assertClose(dxRef, dx, 1e-5, "backward data " + g);
+        ConvGeom.of(3, 12, 5, 5, 18, 1, 1, 1, 0, 1, 2), ConvGeom.of(1, 24, 16, 16, 40, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 1)};
+    int threads = Parallel.threads();
+    try {
+      // One thread: the runs in turn. Two and three: the runs side by side (rounded up to a multiple of the
+      // threads: 3 of 7 images, 4 of 5); a single image, in turn, GEMM sharing out its product.
+      for (int t : new int[] {1, 2, 3}) {
+        Parallel.setThreads(t);
+        for (ConvGeom g : geoms) {
+          SplittableRandom rnd = new SplittableRandom(g.hashCode());
+          float[] x = Rand.floats(rnd, g.inputSize());
+          float[] w = Rand.floats(rnd, g.weightSize());
+          float[] b = Rand.floats(rnd, g.k());
+          float[] dy = Rand.floats(rnd, g.outputSize());
+          float[] y = Rand.floats(rnd, g.outputSize());
+          float[] yRef = new float[g.outputSize()];
+          Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+          Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
+          Rand.assertClose(yRef, y, 1e-5, "forward, " + t + " threads, " + g);
+          float[] dx = Rand.floats(rnd, g.inputSize());
+          float[] dxRef = new float[g.inputSize()];
+          Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+          Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+          Rand.assertClose(dxRef, dx, 1e-5, "backward data, " + t + " threads, " + g);
+        }
+      }
+    } finally {
+      Parallel.setThreads(threads);
     }
   }
 
@@ -79,7 +90,8 @@ class PointwiseBatchedTest {
   @Test
   void biasAndActivationAppliedInTheCopyMatchThemAfterTheProduct() {
     ConvGeom[] geoms = {ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2), ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4)};
+        ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2), ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4),
+        ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 2)};
     for (ConvGeom g : geoms) {
       SplittableRandom rnd = new SplittableRandom(g.hashCode() + 7);
       float[] x = Rand.floats(rnd, g.inputSize());
