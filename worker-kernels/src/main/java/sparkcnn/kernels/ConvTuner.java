@@ -1,9 +1,12 @@
 package sparkcnn.kernels;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import sparkcnn.kernels.ConvAlgorithm.Pass;
 
 /**
@@ -30,17 +33,64 @@ public final class ConvTuner {
     double seconds(ConvAlgorithm candidate, Runnable pass);
   }
 
-  /** One warm-up call (JIT, scratch buffers), then the best of two timed calls. */
-  public static final Stopwatch MEASURED = (candidate, pass) -> {
-    pass.run();
-    double best = Double.MAX_VALUE;
-    for (int i = 0; i < 2; i++) {
-      long t0 = System.nanoTime();
-      pass.run();
-      best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
-    }
-    return best;
-  };
+  /**
+   * A candidate is timed once the JIT has gone quiet: no compilation anywhere in the JVM has ended during the last
+   * {@link #QUIET_NANOS} and at least three of its calls. The JIT compiles a kernel's loops in tiers (C1, then C2)
+   * after thousands of iterations each, and on two busy cores its queue holds them back further: a candidate timed
+   * at its first calls was measured in the interpreter or in C1 (on EfficientNet-B0's layers at 64x64, up to 150
+   * times its compiled time), so which algorithm won depended on which kernels earlier layers had compiled. A
+   * compilation elsewhere only delays the timing, bounded by {@link #WARM_UP_MAX_NANOS}; one that takes longer than
+   * the quiet window looks quiet until it ends (a known miss: a depthwise forward timed at 28.7 ms, 0.46 ms later).
+   */
+  private static final long QUIET_NANOS = 15_000_000L;
+  private static final long WARM_UP_MAX_NANOS = 2_000_000_000L;
+  /** Timed calls: for at least this long, and at least twice; the best counts (interference only slows down). */
+  private static final long TIMED_NANOS = 10_000_000L;
+
+  /** Warmed up until the JIT is quiet (see {@link #QUIET_NANOS}), then the best of the timed calls. */
+  public static final Stopwatch MEASURED = settling(ConvTuner::compilationMillis);
+
+  /**
+   * The stopwatch that warms a candidate up until jitClock (milliseconds the JIT has spent compiling, or any count
+   * that moves while it compiles) has stood still for {@link #QUIET_NANOS} and three calls.
+   */
+  static Stopwatch settling(LongSupplier jitClock) {
+    return (candidate, pass) -> {
+      long start = System.nanoTime();
+      long quietSince = start;
+      int quietCalls = 0;
+      long compiled = jitClock.getAsLong();
+      while (true) {
+        pass.run();
+        long now = System.nanoTime();
+        long compiledNow = jitClock.getAsLong();
+        if (compiledNow != compiled) {
+          compiled = compiledNow;
+          quietSince = now;
+          quietCalls = 0;
+        } else {
+          quietCalls++;
+        }
+        if ((quietCalls >= 3 && now - quietSince >= QUIET_NANOS) || now - start >= WARM_UP_MAX_NANOS) {
+          break;
+        }
+      }
+      double best = Double.MAX_VALUE;
+      long timing = System.nanoTime();
+      for (int calls = 0; calls < 2 || System.nanoTime() - timing < TIMED_NANOS; calls++) {
+        long t0 = System.nanoTime();
+        pass.run();
+        best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
+      }
+      return best;
+    };
+  }
+
+  /** Milliseconds the JIT has spent compiling in this JVM; 0 where the JVM does not say (then only time counts). */
+  private static long compilationMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+  }
 
   /** Another algorithm must beat the heuristic by this factor to replace it: noise should not flip choices. */
   private static final double MARGIN = 0.9;
