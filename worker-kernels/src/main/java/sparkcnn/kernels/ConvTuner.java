@@ -34,8 +34,8 @@ public final class ConvTuner {
   }
 
   /**
-   * A candidate is timed once the JIT has gone quiet: no compilation anywhere in the JVM has ended during the last
-   * {@link #QUIET_NANOS} and at least three of its calls. The JIT compiles a kernel's loops in tiers (C1, then C2)
+   * A candidate is timed once the JIT has gone quiet: the JVM's compilation clock (milliseconds spent compiling) has
+   * not moved during the last {@link #QUIET_NANOS} and at least three of its calls. The JIT compiles a kernel's loops in tiers (C1, then C2)
    * after thousands of iterations each, and on two busy cores its queue holds them back further: a candidate timed
    * at its first calls was measured in the interpreter or in C1 (on EfficientNet-B0's layers at 64x64, up to 150
    * times its compiled time), so which algorithm won depended on which kernels earlier layers had compiled. A
@@ -86,10 +86,11 @@ public final class ConvTuner {
     };
   }
 
+  private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
+
   /** Milliseconds the JIT has spent compiling in this JVM; 0 where the JVM does not say (then only time counts). */
   private static long compilationMillis() {
-    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+    return JIT != null && JIT.isCompilationTimeMonitoringSupported() ? JIT.getTotalCompilationTime() : 0;
   }
 
   /** Another algorithm must beat the heuristic by this factor to replace it: noise should not flip choices. */

@@ -7,9 +7,10 @@ package sparkcnn.kernels;
  * <p>Why: one GEMM per image is wasteful when planes are small, as in the last stages of MobileNet and EfficientNet
  * (2x2 to 8x8). Its register tiles are mostly edge padding (a 2x2 plane fills 4 of a tile's 16 or 32 columns), it
  * repacks the weights for every image, and the weight gradient's inner dimension is one plane, so each tile loads
- * and stores its accumulators after a handful of FMAs. Batched, the columns number images x H x W, the weights are
- * packed once per column block, and GEMM splits the work over threads by itself. The price is one copy of the input
- * and one of the output through scratch, which is why large planes keep the per-image GEMM.
+ * and stores its accumulators after a handful of FMAs. Batched, the columns number images x H x W and the weights are
+ * packed once per call; the runs are shared out between threads, each gathering, multiplying and scattering its
+ * own (with fewer images than threads, GEMM shares out each run). The price is one copy of the input and one of the
+ * output through scratch, which is why large planes keep the per-image GEMM.
  */
 final class PointwiseBatched {
   /**
@@ -67,12 +68,11 @@ final class PointwiseBatched {
     }
     // Runs side by side, one per thread, each gathering, multiplying (GEMM inline) and scattering its own images:
     // with GEMM alone sharing out each run, the copies stayed on the calling thread and two threads ran forward and
-    // backward data 0.85-1.2x one thread (24 -> 144 on 56x56 b8, 16 -> 96 on 32x32 b32). The run count rounds up
-    // to a multiple of the threads so that none waits on another's extra run. With fewer images than threads
-    // (batch 1), the runs go in turn and GEMM shares out each.
+    // backward data 0.85-1.2x one thread (24 -> 144 on 56x56 b8, 16 -> 96 on 32x32 b32). With fewer images than
+    // threads (batch 1), the runs go in turn and GEMM shares out each.
     int threads = Parallel.chunks(Integer.MAX_VALUE);
     boolean sideBySide = threads > 1 && g.n() >= threads;
-    int count = sideBySide ? Math.min(g.n(), (runs + threads - 1) / threads * threads) : runs;
+    int count = sideBySide ? sharedRuns(g.n(), runs, threads) : runs;
     float[] weights = packed;
     Parallel.RangeBody body = (lo, hi, t) -> {
       for (int item = lo; item < hi; item++) {
@@ -98,6 +98,14 @@ final class PointwiseBatched {
     } else {
       body.run(0, count * g.groups(), 0);
     }
+  }
+
+  /**
+   * Runs for n images shared out between threads: at least runs (each within the budget), rounded up to a multiple
+   * of the threads so that none waits on another's extra run, but at most one an image (3 images on 2 threads: 3).
+   */
+  static int sharedRuns(int n, int runs, int threads) {
+    return Math.min(n, (runs + threads - 1) / threads * threads);
   }
 
   /**

@@ -38,6 +38,11 @@ class PointwiseBatchedTest {
     int runs = PointwiseBatched.runs(64, 144 * 256, 1 << 18);
     assertEquals(10, runs);
     assertEquals(6, PointwiseBatched.runStart(64, runs, 1));
+    // Shared between threads: rounded up to a multiple of the threads, never more runs than images.
+    assertEquals(4, PointwiseBatched.sharedRuns(8, 3, 2));
+    assertEquals(2, PointwiseBatched.sharedRuns(64, 1, 2));
+    assertEquals(3, PointwiseBatched.sharedRuns(3, 3, 2));
+    assertEquals(12, PointwiseBatched.sharedRuns(64, 10, 3));
   }
 
   /**
@@ -52,11 +57,12 @@ class PointwiseBatchedTest {
         ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1), ConvGeom.of(4, 30, 7, 7, 20, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4), ConvGeom.of(7, 20, 4, 4, 28, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(3, 12, 5, 5, 18, 1, 1, 1, 0, 1, 2), ConvGeom.of(1, 24, 16, 16, 40, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 1)};
+        ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 1), ConvGeom.of(1, 64, 32, 32, 64, 1, 1, 1, 0, 1, 1)};
     int threads = Parallel.threads();
     try {
-      // One thread: the runs in turn. Two and three: the runs side by side (rounded up to a multiple of the
-      // threads: 3 of 7 images, 4 of 5); a single image, in turn, GEMM sharing out its product.
+      // One thread: the runs in turn. Two and three: the runs side by side (one run a thread where the images fit
+      // one run; 144 channels of 32x32 take three runs of 3 images on a 1 MB L2, kept at 3 on two threads); a
+      // single image in turn, GEMM sharing out the 64 x 64 x 1024 product.
       for (int t : new int[] {1, 2, 3}) {
         Parallel.setThreads(t);
         for (ConvGeom g : geoms) {
