@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.IntConsumer;
 
@@ -96,17 +97,111 @@ public final class Parallel {
     }
     RESIZE.readLock().lock();
     try {
-      ForkJoinTask<Void> rest = pool.submit(new Split(body, 1, tasks));
+      Region rest = new Region(body, tasks, Thread.currentThread());
+      pool.execute(rest);
       int[] depth = INLINE_DEPTH.get();
       depth[0]++;
       try {
         body.accept(0);
       } finally {
         depth[0]--;
-        rest.join();
+        rest.await();
       }
     } finally {
       RESIZE.readLock().unlock();
+    }
+  }
+
+  /**
+   * How long a pool thread that has finished its share of a region keeps looking for the next region before it
+   * parks. Waking a parked thread took 26-39 us (median) here, and a network at batch 1 enters hundreds of regions
+   * of 50-300 us each, so the pool thread joined each late: two threads ran single layers 1.0-1.3x one thread.
+   * Spinning costs the idle core only; OpenMP runtimes spin far longer (KMP_BLOCKTIME, 200 ms by default).
+   */
+  private static final long LINGER_NANOS = Long.getLong("sparkcnn.linger.micros", 200) * 1000L;
+
+  /**
+   * Tasks [1, tasks) of a region on the pool, then the linger: the caller waits on done (not on the fork-join
+   * task, which ends only after the linger), and the first failure is rethrown to it.
+   */
+  private static final class Region extends RecursiveAction {
+    private static final long serialVersionUID = 1L;
+    private final transient IntConsumer body;
+    private final int tasks;
+    private final transient Thread caller;
+    private volatile boolean done;
+    private volatile Throwable failure;
+
+    Region(IntConsumer body, int tasks, Thread caller) {
+      this.body = body;
+      this.tasks = tasks;
+      this.caller = caller;
+    }
+
+    @Override
+    protected void compute() {
+      runShare();
+      if (Thread.currentThread() instanceof KernelThread t && !t.lingering) {
+        t.lingering = true;
+        try {
+          linger();
+        } finally {
+          t.lingering = false;
+        }
+      }
+    }
+
+    private void runShare() {
+      try {
+        new Split(body, 1, tasks).invoke();
+      } catch (Throwable e) {
+        failure = e;
+      } finally {
+        done = true;
+        LockSupport.unpark(caller);
+      }
+    }
+
+    /**
+     * Runs the pool's next tasks as they come (another region's forked pieces, stolen, or the next region
+     * submitted), until none has come for LINGER_NANOS.
+     */
+    private static void linger() {
+      long until = System.nanoTime() + LINGER_NANOS;
+      while (System.nanoTime() < until) {
+        ForkJoinTask<?> next = pollTask();
+        if (next == null) {
+          next = pollSubmission();
+        }
+        if (next == null) {
+          Thread.onSpinWait();
+          continue;
+        }
+        next.quietlyInvoke();
+        until = System.nanoTime() + LINGER_NANOS;
+      }
+    }
+
+    /** Waits for the pool's share (a short spin, then parked until runShare unparks it) and rethrows its failure. */
+    void await() {
+      long spinUntil = System.nanoTime() + 20_000L;
+      while (!done) {
+        if (System.nanoTime() < spinUntil) {
+          Thread.onSpinWait();
+        } else {
+          LockSupport.park(this);
+        }
+      }
+      Throwable e = failure;
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e instanceof Error err) {
+        throw err;
+      }
+      if (e != null) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -128,6 +223,9 @@ public final class Parallel {
   }
 
   private static final class KernelThread extends ForkJoinWorkerThread {
+    /** True while this thread lingers after a region (the regions it then runs do not linger again). */
+    boolean lingering;
+
     KernelThread(ForkJoinPool pool) {
       super(pool);
     }

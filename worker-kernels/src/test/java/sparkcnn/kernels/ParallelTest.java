@@ -1,6 +1,8 @@
 package sparkcnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,60 @@ class ParallelTest {
     Parallel.setThreads(before);
     if (failure.get() != null) {
       throw new AssertionError("a region failed while the pool was resized", failure.get());
+    }
+  }
+
+  /**
+   * Regions back to back, as a network at batch 1 enters them (the pool thread lingers between them and takes the
+   * next one from its queue), from two callers at once and with regions nested inside tasks (run inline): every
+   * task exactly once, on two and three threads. A failure in the pool's share reaches the caller as itself, and
+   * the pool runs the next region.
+   */
+  @Test
+  void backToBackRegionsRunEveryTaskOnceAndPassFailuresToTheCaller() throws Exception {
+    int before = Parallel.threads();
+    try {
+      for (int threads : new int[] {2, 3}) {
+        Parallel.setThreads(threads);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> callers = new ArrayList<>();
+        for (int c = 0; c < 2; c++) {
+          Thread t = new Thread(() -> {
+            try {
+              for (int region = 0; region < 2000; region++) {
+                AtomicIntegerArray runs = new AtomicIntegerArray(5 * 3);
+                Parallel.forEach(5, i -> Parallel.forEach(3, j -> runs.incrementAndGet(i * 3 + j)));
+                for (int i = 0; i < runs.length(); i++) {
+                  assertEquals(1, runs.get(i), "region " + region + ", task " + i);
+                }
+              }
+            } catch (Throwable e) {
+              failure.compareAndSet(null, e);
+            }
+          });
+          callers.add(t);
+          t.start();
+        }
+        for (Thread t : callers) {
+          t.join();
+        }
+        if (failure.get() != null) {
+          throw new AssertionError(threads + " threads", failure.get());
+        }
+        IllegalArgumentException thrown = new IllegalArgumentException("task 1 failed");
+        IllegalArgumentException caught = assertThrows(IllegalArgumentException.class, () -> Parallel.forEach(2,
+            i -> {
+              if (i == 1) {
+                throw thrown;
+              }
+            }));
+        assertSame(thrown, caught);
+        AtomicIntegerArray after = new AtomicIntegerArray(2);
+        Parallel.forEach(2, after::incrementAndGet);
+        assertEquals(1, after.get(1));
+      }
+    } finally {
+      Parallel.setThreads(before);
     }
   }
 }
