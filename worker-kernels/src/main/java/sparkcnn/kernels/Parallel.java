@@ -101,11 +101,23 @@ public final class Parallel {
       pool.execute(rest);
       int[] depth = INLINE_DEPTH.get();
       depth[0]++;
+      Throwable first = null;
       try {
         body.accept(0);
+      } catch (Throwable e) {
+        first = e;
       } finally {
         depth[0]--;
-        rest.await();
+      }
+      // The pool's share is waited for whatever task 0 did; a failure of both keeps task 0's, the other attached.
+      Throwable pools = rest.await();
+      if (first == null) {
+        first = pools;
+      } else if (pools != null && pools != first) {
+        first.addSuppressed(pools);
+      }
+      if (first != null) {
+        rethrow(first);
       }
     } finally {
       RESIZE.readLock().unlock();
@@ -116,7 +128,8 @@ public final class Parallel {
    * How long a pool thread that has finished its share of a region keeps looking for the next region before it
    * parks. Waking a parked thread took 26-39 us (median) here, and a network at batch 1 enters hundreds of regions
    * of 50-300 us each, so the pool thread joined each late: two threads ran single layers 1.0-1.3x one thread.
-   * Spinning costs the idle core only; OpenMP runtimes spin far longer (KMP_BLOCKTIME, 200 ms by default).
+   * OpenMP runtimes spin far longer (KMP_BLOCKTIME, 200 ms by default). The lingering thread yields between polls,
+   * so a thread that wants the core (another task's, a spare worker's) gets it.
    */
   private static final long LINGER_NANOS = Long.getLong("sparkcnn.linger.micros", 200) * 1000L;
 
@@ -174,7 +187,7 @@ public final class Parallel {
           next = pollSubmission();
         }
         if (next == null) {
-          Thread.onSpinWait();
+          Thread.yield();
           continue;
         }
         next.quietlyInvoke();
@@ -182,27 +195,37 @@ public final class Parallel {
       }
     }
 
-    /** Waits for the pool's share (a short spin, then parked until runShare unparks it) and rethrows its failure. */
-    void await() {
+    /**
+     * Waits for the pool's share (a short spin, then parked until runShare unparks it); its failure, or null. An
+     * interrupt does not end the wait (park would return at once for ever after): it is kept and restored.
+     */
+    Throwable await() {
       long spinUntil = System.nanoTime() + 20_000L;
+      boolean interrupted = false;
       while (!done) {
         if (System.nanoTime() < spinUntil) {
           Thread.onSpinWait();
         } else {
           LockSupport.park(this);
+          interrupted |= Thread.interrupted();
         }
       }
-      Throwable e = failure;
-      if (e instanceof RuntimeException r) {
-        throw r;
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
-      if (e instanceof Error err) {
-        throw err;
-      }
-      if (e != null) {
-        throw new IllegalStateException(e);
-      }
+      return failure;
     }
+  }
+
+  /** Throws e as it is where unchecked (a body cannot throw anything else), else wrapped. */
+  private static void rethrow(Throwable e) {
+    if (e instanceof RuntimeException r) {
+      throw r;
+    }
+    if (e instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException(e);
   }
 
   /** A body over a contiguous range [lo, hi) that is chunk number {@code chunk} of {@code chunks}. */

@@ -1,14 +1,17 @@
 package sparkcnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Concurrent Spark tasks in one executor may resize the kernel pool while others run regions on it (concurrent
@@ -58,6 +61,7 @@ class ParallelTest {
    * the pool runs the next region.
    */
   @Test
+  @Timeout(120)
   void backToBackRegionsRunEveryTaskOnceAndPassFailuresToTheCaller() throws Exception {
     int before = Parallel.threads();
     try {
@@ -83,7 +87,8 @@ class ParallelTest {
           t.start();
         }
         for (Thread t : callers) {
-          t.join();
+          t.join(60_000);
+          assertFalse(t.isAlive(), "a caller still waits on its region");
         }
         if (failure.get() != null) {
           throw new AssertionError(threads + " threads", failure.get());
@@ -99,6 +104,27 @@ class ParallelTest {
         AtomicIntegerArray after = new AtomicIntegerArray(2);
         Parallel.forEach(2, after::incrementAndGet);
         assertEquals(1, after.get(1));
+        // Both sides failing: the caller's own failure, the pool's attached to it.
+        IllegalStateException own = new IllegalStateException("task 0 failed");
+        IllegalStateException both = assertThrows(IllegalStateException.class, () -> Parallel.forEach(2, i -> {
+          throw i == 0 ? own : thrown;
+        }));
+        assertSame(own, both);
+        assertSame(thrown, both.getSuppressed()[0]);
+        // An interrupted caller still waits for the pool's share (which takes a few ms), and stays interrupted.
+        AtomicIntegerArray late = new AtomicIntegerArray(2);
+        Thread.currentThread().interrupt();
+        Parallel.forEach(2, i -> {
+          if (i == 1) {
+            long until = System.nanoTime() + 5_000_000L;
+            while (System.nanoTime() < until) {
+              Thread.onSpinWait();
+            }
+          }
+          late.incrementAndGet(i);
+        });
+        assertTrue(Thread.interrupted(), "the interrupt is kept");
+        assertEquals(1, late.get(1));
       }
     } finally {
       Parallel.setThreads(before);
