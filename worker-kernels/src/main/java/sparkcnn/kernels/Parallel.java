@@ -273,7 +273,23 @@ public final class Parallel {
         return;
       }
       int mid = (lo + hi) >>> 1;
-      invokeAll(new Split(body, lo, mid), new Split(body, mid, hi));
+      // Not invokeAll: when one half fails it returns at once, while the other, stolen, may still be writing. The
+      // region ends only when both have.
+      Split right = new Split(body, mid, hi);
+      right.fork();
+      Throwable failure = null;
+      try {
+        new Split(body, lo, mid).invoke();
+      } catch (Throwable e) {
+        failure = e;
+      }
+      right.quietlyJoin();
+      if (failure == null) {
+        failure = right.getException();
+      }
+      if (failure != null) {
+        rethrow(failure);
+      }
     }
   }
 }

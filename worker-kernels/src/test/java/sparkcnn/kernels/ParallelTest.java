@@ -111,6 +111,22 @@ class ParallelTest {
         }));
         assertSame(own, both);
         assertSame(thrown, both.getSuppressed()[0]);
+        if (threads == 3) {
+          // A failing piece does not end the region while another piece still runs (task 2 on a third thread).
+          AtomicIntegerArray finished = new AtomicIntegerArray(4);
+          assertThrows(IllegalArgumentException.class, () -> Parallel.forEach(4, i -> {
+            if (i == 1) {
+              throw thrown;
+            }
+            long until = System.nanoTime() + (i == 0 ? 0 : 20_000_000L);
+            while (System.nanoTime() < until) {
+              Thread.onSpinWait();
+            }
+            finished.incrementAndGet(i);
+          }));
+          assertEquals(1, finished.get(2));
+          assertEquals(1, finished.get(3));
+        }
         // An interrupted caller still waits for the pool's share (which takes a few ms), and stays interrupted.
         AtomicIntegerArray late = new AtomicIntegerArray(2);
         Thread.currentThread().interrupt();
