@@ -80,6 +80,19 @@ public final class Conv2dKernels {
   }
 
   /**
+   * packedW when given (see {@link #packedWeights}), else each group's op(w) ((m x k), transposed when trans) packed
+   * by {@link Gemm#packGroups} into this thread's scratch: what a GEMM-based pass reads for all its images.
+   */
+  static float[] packedOrScratch(float[] packedW, boolean trans, int groups, int m, int k, float[] w, int wOff) {
+    if (packedW != null) {
+      return packedW;
+    }
+    float[] packed = Scratch.floats(Scratch.PACKED_W, groups * Gemm.packedSizeA(m, k));
+    Gemm.packGroups(trans, groups, m, k, w, wOff, packed, 0);
+    return packed;
+  }
+
+  /**
    * Whether the forward of this geometry, with the algorithm {@link ConvTuner} chooses, reads {@link #packedWeights}
    * (im2col, implicit GEMM, pointwise): an inference graph packs a layer's weights only then (Winograd, the
    * depthwise kernels and FFT transform or read the weights themselves).

@@ -69,13 +69,8 @@ final class ImplicitConv {
 
   /** As above, with w already packed ({@link Conv2dKernels#packedWeights}) when packedW is not null. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] y, int yOff, ConvGeom g) {
-    int size = Gemm.packedSizeA(g.kg(), g.colRows());
-    float[] packed = packedW;
-    if (packed == null) {
-      packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
-      Gemm.packGroups(false, g.groups(), g.kg(), g.colRows(), w, wOff, packed, 0);
-    }
-    run(x, xOff, packed, size, y, yOff, g);
+    float[] packed = Conv2dKernels.packedOrScratch(packedW, false, g.groups(), g.kg(), g.colRows(), w, wOff);
+    run(x, xOff, packed, Gemm.packedSizeA(g.kg(), g.colRows()), y, yOff, g);
   }
 
   /**

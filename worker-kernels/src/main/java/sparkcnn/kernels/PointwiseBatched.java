@@ -61,11 +61,7 @@ final class PointwiseBatched {
     // Each group's op(w) packed once for all the runs, not by GEMM again for every run: packing the weights was
     // 5% of efficientnet_b0's scoring at 224 (its 7x7 to 28x28 layers take two to five images a run).
     int size = Gemm.packedSizeA(dstPerGroup, srcPerGroup);
-    float[] packed = packedW;
-    if (packed == null) {
-      packed = Scratch.floats(Scratch.PACKED_W, g.groups() * size);
-      Gemm.packGroups(transW, g.groups(), dstPerGroup, srcPerGroup, w, wOff, packed, 0);
-    }
+    float[] weights = Conv2dKernels.packedOrScratch(packedW, transW, g.groups(), dstPerGroup, srcPerGroup, w, wOff);
     // Runs side by side, one per thread, each gathering, multiplying (GEMM inline) and scattering its own images:
     // with GEMM alone sharing out each run, the copies stayed on the calling thread and two threads ran forward and
     // backward data 0.85-1.2x one thread (24 -> 144 on 56x56 b8, 16 -> 96 on 32x32 b32). With fewer images than
@@ -73,7 +69,6 @@ final class PointwiseBatched {
     int threads = Parallel.chunks(Integer.MAX_VALUE);
     boolean sideBySide = threads > 1 && g.n() >= threads;
     int count = sideBySide ? sharedRuns(g.n(), runs, threads) : runs;
-    float[] weights = packed;
     Parallel.RangeBody body = (lo, hi, t) -> {
       for (int item = lo; item < hi; item++) {
         int run = item / g.groups();
