@@ -114,19 +114,19 @@ final class DepthwiseEvenColumns {
           FloatVector v0 = x(strip, o, out0, zero);
           FloatVector v1 = x(strip, o + 1, out1, zero);
           FloatVector v2 = x(strip, o + 2, out2, zero);
-          FloatVector done = open.add(v2.fma(w22, v1.fma(w21, v0.mul(w20))));
+          FloatVector done = v2.fma(w22, v1.fma(w21, v0.fma(w20, open)));
           if (i > 0) {
             FloatVector.fromArray(S, y, d).blend(LanePairs.evensLow(done), LOW_HALF).intoArray(y, d);
           }
           if (i == p) {
             break;
           }
-          open = b0.add(v2.fma(w02, v1.fma(w01, v0.mul(w00))));
+          open = v2.fma(w02, v1.fma(w01, v0.fma(w00, b0)));
           int o1 = o + w;
           v0 = x(strip, o1, out0, zero);
           v1 = x(strip, o1 + 1, out1, zero);
           v2 = x(strip, o1 + 2, out2, zero);
-          open = open.add(v2.fma(w12, v1.fma(w11, v0.mul(w10))));
+          open = v2.fma(w12, v1.fma(w11, v0.fma(w10, open)));
         }
       }
     }

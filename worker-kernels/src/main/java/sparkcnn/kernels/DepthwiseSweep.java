@@ -110,19 +110,19 @@ final class DepthwiseSweep {
           FloatVector x0 = x(src, o + c0);
           FloatVector x1 = x(src, o + c1);
           FloatVector x2 = x(src, o + c2);
-          FloatVector done = open.add(x2.fma(w22, x1.fma(w21, x0.mul(w20))));
+          FloatVector done = x2.fma(w22, x1.fma(w21, x0.fma(w20, open)));
           if (i > 0) {
             done.intoArray(dst, d);
           }
           if (i == p) {
             break;
           }
-          open = b0.add(x2.fma(w02, x1.fma(w01, x0.mul(w00))));
+          open = x2.fma(w02, x1.fma(w01, x0.fma(w00, b0)));
           int o1 = o + phaseStride;
           x0 = x(src, o1 + c0);
           x1 = x(src, o1 + c1);
           x2 = x(src, o1 + c2);
-          open = open.add(x2.fma(w12, x1.fma(w11, x0.mul(w10))));
+          open = x2.fma(w12, x1.fma(w11, x0.fma(w10, open)));
         }
       }
     }
@@ -157,23 +157,23 @@ final class DepthwiseSweep {
           FloatVector x2 = x(src, o + c2);
           FloatVector x3 = x(src, o + c3);
           FloatVector x4 = x(src, o + c4);
-          FloatVector done = older.add(x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.mul(w40))))));
+          FloatVector done = x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.fma(w40, older)))));
           if (i > 1) {
             done.intoArray(dst, d);
           }
           if (i > p) {
             break;
           }
-          older = old.add(x4.fma(w24, x3.fma(w23, x2.fma(w22, x1.fma(w21, x0.mul(w20))))));
-          old = b0.add(x4.fma(w04, x3.fma(w03, x2.fma(w02, x1.fma(w01, x0.mul(w00))))));
+          older = x4.fma(w24, x3.fma(w23, x2.fma(w22, x1.fma(w21, x0.fma(w20, old)))));
+          old = x4.fma(w04, x3.fma(w03, x2.fma(w02, x1.fma(w01, x0.fma(w00, b0)))));
           int o1 = o + phaseStride;
           x0 = x(src, o1 + c0);
           x1 = x(src, o1 + c1);
           x2 = x(src, o1 + c2);
           x3 = x(src, o1 + c3);
           x4 = x(src, o1 + c4);
-          older = older.add(x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.mul(w30))))));
-          old = old.add(x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.mul(w10))))));
+          older = x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.fma(w30, older)))));
+          old = x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.fma(w10, old)))));
         }
       }
     }

@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * thread: 37% on 112x112 and 32x32 planes, 24% on 14x14). The frame's only job is the zeros around the plane,
  * and those cost nothing to skip: rows above and below the plane contribute nothing, so the sweep starts at the
  * plane's first row with its running sums at the bias and ends by storing the sums still open; columns left and
- * right of it are lanes cleared after the load, in the strips at the plane's edges only (a blend per load there,
- * none inside). The weight gradient's sweep ({@link DepthwiseSweep#dots}) still reads a frame: with the same
+ * right of it are lanes cleared after the load, in the strips at the plane's edges only, and there only for the
+ * loads that take padding into an output kept (a blend per such load, none inside). The weight gradient's sweep ({@link DepthwiseSweep#dots}) still reads a frame: with the same
  * blends its loop ran 2.4x slower (30 against 72 GFLOP/s on a 32x32 plane in L1; C2 on Java 17, one blend alone
  * costing as much), where the forward's did not slow down.
  */
@@ -145,9 +145,13 @@ final class DepthwiseUnpaddedSweep {
       return k.compare(VectorOperators.LT, 0f).or(k.compare(VectorOperators.GE, (float) cols));
     }
 
-    /** Whether a strip's loads, columns first .. first + reach + lanes - 1, all lie inside the row. */
-    private static boolean inside(int first, int reach, int cols) {
-      return first >= 0 && first + reach + S.length() <= cols;
+    /**
+     * Whether the load at column first takes padding into an output that is kept: a column before 0 or past the
+     * row's end among its first kept lanes. Only such loads are cleared (a blend each row); the lanes past the
+     * kept ones are outputs past q, overwritten later, so what they read does not matter.
+     */
+    private static boolean clears(int first, int cols, int kept) {
+      return first < 0 || first + kept > cols;
     }
 
     /**
@@ -167,10 +171,14 @@ final class DepthwiseUnpaddedSweep {
       // The last, partial column of vectors first: its stores reach into the next rows, written after them.
       for (int j = (q - 1) / l * l; j >= 0; j -= l) {
         int first = j - padLeft;
-        boolean edge = !inside(first, 2, cols);
+        // The lanes of this column's outputs that are kept: past q they land in the next row, written later.
+        int kept = Math.min(l, q - j);
         VectorMask<Float> out0 = outside(first, cols);
         VectorMask<Float> out1 = outside(first + 1, cols);
         VectorMask<Float> out2 = outside(first + 2, cols);
+        boolean c0 = clears(first, cols, kept);
+        boolean c1 = clears(first + 1, cols, kept);
+        boolean c2 = clears(first + 2, cols, kept);
         FloatVector two = b0;
         FloatVector one = b0;
         int d = dstOff + j + (padTop - 2) * q;
@@ -178,14 +186,20 @@ final class DepthwiseUnpaddedSweep {
           FloatVector x0 = FloatVector.fromArray(S, x, o);
           FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
           FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
-          if (edge) {
+          if (c0) {
             x0 = x0.blend(zero, out0);
+          }
+          if (c1) {
             x1 = x1.blend(zero, out1);
+          }
+          if (c2) {
             x2 = x2.blend(zero, out2);
           }
-          FloatVector done = two.add(x2.fma(w22, x1.fma(w21, x0.mul(w20))));
-          two = one.add(x2.fma(w12, x1.fma(w11, x0.mul(w10))));
-          one = b0.add(x2.fma(w02, x1.fma(w01, x0.mul(w00))));
+          // One FMA per tap, the open sum its addend: the filter row's own sum and then an add cost a multiply and
+          // an add more per row (measured in the README's "The open sum as the addend").
+          FloatVector done = x2.fma(w22, x1.fma(w21, x0.fma(w20, two)));
+          two = x2.fma(w12, x1.fma(w11, x0.fma(w10, one)));
+          one = x2.fma(w02, x1.fma(w01, x0.fma(w00, b0)));
           if (v + padTop >= 2) {
             done.intoArray(dst, d);
           }
@@ -216,12 +230,18 @@ final class DepthwiseUnpaddedSweep {
       int padBottom = p + 4 - padTop - rows;
       for (int j = (q - 1) / l * l; j >= 0; j -= l) {
         int first = j - padLeft;
-        boolean edge = !inside(first, 4, cols);
+        // The lanes of this column's outputs that are kept: past q they land in the next row, written later.
+        int kept = Math.min(l, q - j);
         VectorMask<Float> out0 = outside(first, cols);
         VectorMask<Float> out1 = outside(first + 1, cols);
         VectorMask<Float> out2 = outside(first + 2, cols);
         VectorMask<Float> out3 = outside(first + 3, cols);
         VectorMask<Float> out4 = outside(first + 4, cols);
+        boolean c0 = clears(first, cols, kept);
+        boolean c1 = clears(first + 1, cols, kept);
+        boolean c2 = clears(first + 2, cols, kept);
+        boolean c3 = clears(first + 3, cols, kept);
+        boolean c4 = clears(first + 4, cols, kept);
         FloatVector four = b0;
         FloatVector three = b0;
         FloatVector two = b0;
@@ -233,18 +253,26 @@ final class DepthwiseUnpaddedSweep {
           FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
           FloatVector x3 = FloatVector.fromArray(S, x, o + 3);
           FloatVector x4 = FloatVector.fromArray(S, x, o + 4);
-          if (edge) {
+          if (c0) {
             x0 = x0.blend(zero, out0);
+          }
+          if (c1) {
             x1 = x1.blend(zero, out1);
+          }
+          if (c2) {
             x2 = x2.blend(zero, out2);
+          }
+          if (c3) {
             x3 = x3.blend(zero, out3);
+          }
+          if (c4) {
             x4 = x4.blend(zero, out4);
           }
-          FloatVector done = four.add(x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.mul(w40))))));
-          four = three.add(x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.mul(w30))))));
-          three = two.add(x4.fma(w24, x3.fma(w23, x2.fma(w22, x1.fma(w21, x0.mul(w20))))));
-          two = one.add(x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.mul(w10))))));
-          one = b0.add(x4.fma(w04, x3.fma(w03, x2.fma(w02, x1.fma(w01, x0.mul(w00))))));
+          FloatVector done = x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.fma(w40, four)))));
+          four = x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.fma(w30, three)))));
+          three = x4.fma(w24, x3.fma(w23, x2.fma(w22, x1.fma(w21, x0.fma(w20, two)))));
+          two = x4.fma(w14, x3.fma(w13, x2.fma(w12, x1.fma(w11, x0.fma(w10, one)))));
+          one = x4.fma(w04, x3.fma(w03, x2.fma(w02, x1.fma(w01, x0.fma(w00, b0)))));
           if (v + padTop >= 4) {
             done.intoArray(dst, d);
           }
