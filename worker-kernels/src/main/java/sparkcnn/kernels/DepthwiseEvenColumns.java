@@ -111,18 +111,9 @@ final class DepthwiseEvenColumns {
         int d = yOff + k * (l / 2) - q;
         FloatVector open = b0;
         for (int i = 0; i <= p; i++, o += 2 * w, d += q) {
-          FloatVector v0 = FloatVector.fromArray(S, strip, o);
-          FloatVector v1 = FloatVector.fromArray(S, strip, o + 1);
-          FloatVector v2 = FloatVector.fromArray(S, strip, o + 2);
-          if (c0) {
-            v0 = v0.blend(zero, out0);
-          }
-          if (c1) {
-            v1 = v1.blend(zero, out1);
-          }
-          if (c2) {
-            v2 = v2.blend(zero, out2);
-          }
+          FloatVector v0 = DepthwiseUnpaddedSweep.Vec.load(strip, o, c0, out0, zero);
+          FloatVector v1 = DepthwiseUnpaddedSweep.Vec.load(strip, o + 1, c1, out1, zero);
+          FloatVector v2 = DepthwiseUnpaddedSweep.Vec.load(strip, o + 2, c2, out2, zero);
           FloatVector done = v2.fma(w22, v1.fma(w21, v0.fma(w20, open)));
           if (i > 0) {
             FloatVector.fromArray(S, y, d).blend(LanePairs.evensLow(done), LOW_HALF).intoArray(y, d);
@@ -132,18 +123,9 @@ final class DepthwiseEvenColumns {
           }
           open = v2.fma(w02, v1.fma(w01, v0.fma(w00, b0)));
           int o1 = o + w;
-          v0 = FloatVector.fromArray(S, strip, o1);
-          v1 = FloatVector.fromArray(S, strip, o1 + 1);
-          v2 = FloatVector.fromArray(S, strip, o1 + 2);
-          if (c0) {
-            v0 = v0.blend(zero, out0);
-          }
-          if (c1) {
-            v1 = v1.blend(zero, out1);
-          }
-          if (c2) {
-            v2 = v2.blend(zero, out2);
-          }
+          v0 = DepthwiseUnpaddedSweep.Vec.load(strip, o1, c0, out0, zero);
+          v1 = DepthwiseUnpaddedSweep.Vec.load(strip, o1 + 1, c1, out1, zero);
+          v2 = DepthwiseUnpaddedSweep.Vec.load(strip, o1 + 2, c2, out2, zero);
           open = v2.fma(w12, v1.fma(w11, v0.fma(w10, open)));
         }
       }
