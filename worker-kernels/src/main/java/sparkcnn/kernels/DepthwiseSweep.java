@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,7 +52,9 @@ final class DepthwiseSweep {
    * i &lt; p and j &lt; dyWidth, j in the lane's residue class, of src[row(i * sh + a) + col[b] + j] *
    * dy[dyOff + i * dyWidth + j], rows as in {@link #combine}. dyWidth is a whole number of vectors, dy zero past
    * each row's q values and in r - 1 rows past its p (read, not branched around: a vector chosen by a branch is
-   * boxed); src holds every phase's rows up to the last dy row's reach and is readable a vector past it.
+   * boxed); src holds every phase's rows up to the last dy row's reach and is readable a vector past it. 5x5 at
+   * stride 1 instead reads dy as it is, dyWidth = q, readable a vector past its last row: each row's load clears
+   * its lanes past q, and the rows past p are the last row's load with every lane cleared (no padded copy).
    *
    * <p>Swept down each vector-wide column like {@link #combine}: an input row's taps are loaded once and meet, in
    * registers, every dy row they contribute to, so a 3x3 filter loads 4 vectors per 9 multiply-adds (a running
@@ -86,6 +89,16 @@ final class DepthwiseSweep {
 
     private static FloatVector x(float[] src, int at) {
       return FloatVector.fromArray(S, src, at);
+    }
+
+    static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
+
+    /**
+     * The vector at dy[at] with its lanes from {@code lanes} on cleared: past a row's end (the next row's
+     * values) or, with none kept, a row past the plane (read at the last row's place, inside the array).
+     */
+    private static FloatVector dyRow(float[] dy, int at, int lanes) {
+      return FloatVector.fromArray(S, dy, at).blend(0f, IOTA.compare(VectorOperators.GE, (float) lanes));
     }
 
     /**
@@ -281,8 +294,10 @@ final class DepthwiseSweep {
         FloatVector d2 = d1;
         FloatVector d3 = d1;
         FloatVector d4 = d1;
+        int kept = Math.min(l, dyWidth - j);
+        int last = dyOff + (p - 1) * dyWidth + j;
         for (int u = 0, o = 0, e = dyOff + j; u < p + 4; u++, o += width, e += dyWidth) {
-          FloatVector d0 = x(dy, e);
+          FloatVector d0 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a10 = x.fma(d1, a10);
@@ -338,8 +353,10 @@ final class DepthwiseSweep {
         FloatVector d2 = d1;
         FloatVector d3 = d1;
         FloatVector d4 = d1;
+        int kept = Math.min(l, dyWidth - j);
+        int last = dyOff + (p - 1) * dyWidth + j;
         for (int u = 0, o = 0, e = dyOff + j; u < p + 4; u++, o += width, e += dyWidth) {
-          FloatVector d0 = x(dy, e);
+          FloatVector d0 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a10 = x.fma(d1, a10);
