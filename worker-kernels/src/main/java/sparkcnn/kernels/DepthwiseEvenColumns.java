@@ -19,8 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>x is copied whole into a strip with zero rows above and below it, and the lanes outside a row are cleared by a
  * blend with the stride-1 sweep's edge masks, in the blocks at the row's ends (a wrapped read of the neighbouring
- * row must not make a NaN from a zero weight). The last column block's outputs past q land in the next row, written later (blocks go right to
- * left), and past the plane by up to a vector: the caller gives room there.
+ * row must not make a NaN from a zero weight). The last column block's outputs past q land in the next row,
+ * written later (blocks go right to left), and past the plane by up to a vector: the caller gives room there.
  *
  * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6 against 8.5-9.1,
  * 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against 4.5. Storing the

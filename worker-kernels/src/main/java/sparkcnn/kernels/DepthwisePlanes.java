@@ -358,9 +358,9 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
-    // 5x5 at stride 1 reads dy as it is, q wide (see DepthwiseSweep.dots: 1.08-1.1x against padding it first, on
-    // 14x14 to 56x56 planes); other swept filters take its rows whole vectors wide (zeros past q); flattened, they
-    // are the frame's width.
+    // 5x5 at stride 1 reads dy as it is, q wide (DepthwiseSweep.dots clears each row's lanes past q): 1.08-1.1x
+    // against padding it first, on 14x14 to 56x56 planes. Other swept filters take its rows whole vectors wide
+    // (zeros past q); flattened, they are the frame's width.
     boolean packedDy = sweep && r == 5 && g.strideH() == 1;
     int dyWidth = packedDy ? q : sweep ? (q + lanes - 1) / lanes * lanes : f.width;
     Parallel.forRange(g.c(), (lo, hi, t) -> {

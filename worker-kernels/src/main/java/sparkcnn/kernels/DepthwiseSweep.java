@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Why: a flattened weighted sum ({@link DepthwiseRowMath#combine}) loads a vector per multiply-add, and with
  * 512-bit vectors almost every such load straddles two cache lines; measured there at 1.75-2.9 cycles per FMA on
  * AMD Zen 4, where the FMA unit takes one a cycle. Swept down a column, a 3x3 filter loads 3 vectors per 9
- * multiply-adds and a 5x5 one 5 per 25; the filter stays in registers for the whole plane. Each input row's
- * contribution to an output row (one filter row's taps) is summed on its own before it joins the running sum, so
- * the sums carried from row to row wait on one add per row, not on a chain of FMAs.
+ * multiply-adds and a 5x5 one 5 per 25; the filter stays in registers for the whole plane. Each tap is one FMA
+ * into its output row's running sum: the chain a sum carries from row to row is long (r FMAs a filter row), but
+ * nothing waits on it, since the next input rows open sums of their own (an earlier form summed each filter row
+ * apart and added it, one instruction more a row; see {@link DepthwiseUnpaddedSweep}).
  */
 final class DepthwiseSweep {
   private DepthwiseSweep() {}

@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * and those cost nothing to skip: rows above and below the plane contribute nothing, so the sweep starts at the
  * plane's first row with its running sums at the bias and ends by storing the sums still open; columns left and
  * right of it are lanes cleared after the load, in the strips at the plane's edges only, and there only for the
- * loads that take padding into an output kept (a blend per such load, none inside). The weight gradient's sweep ({@link DepthwiseSweep#dots}) still reads a frame: with the same
- * blends its loop ran 2.4x slower (30 against 72 GFLOP/s on a 32x32 plane in L1; C2 on Java 17, one blend alone
- * costing as much), where the forward's did not slow down.
+ * loads that take padding into an output kept (a blend per such load, none inside). The weight gradient's sweep
+ * ({@link DepthwiseSweep#dots}) still reads a frame of x: with the same blends its loop ran 2.4x slower (30
+ * against 72 GFLOP/s on a 32x32 plane in L1; C2 on Java 17, one blend alone costing as much), where the
+ * forward's did not slow down.
  */
 final class DepthwiseUnpaddedSweep {
   private DepthwiseUnpaddedSweep() {}
@@ -43,7 +44,9 @@ final class DepthwiseUnpaddedSweep {
   /**
    * dst[dstOff + i * q + j] = bias + the sum over taps (a, b) of wts[a * r + b] * x(i + a - padTop, j + b - padLeft)
    * for i &lt; p, j &lt; q, x(u, v) being x[plane + u * cols + v] inside the rows x cols plane and zero outside it.
-   * Stores whole vectors as {@link DepthwiseSweep#combine} does: up to a vector past the plane is overwritten.
+   * Stores whole vectors as {@link DepthwiseSweep#combine} does: up to a vector past the plane is overwritten. What
+   * lands past q (in the rows below, written later, or past the plane) may come from outside the plane, NaN
+   * included: only the lanes of kept outputs are cleared ({@link Vec#clears}).
    */
   static void combine(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, int r,
       float bias, float[] dst, int dstOff, int p, int q) {
@@ -181,7 +184,8 @@ final class DepthwiseUnpaddedSweep {
       // The last, partial column of vectors first: its stores reach into the next rows, written after them.
       for (int j = (q - 1) / l * l; j >= 0; j -= l) {
         int first = j - padLeft;
-        // The lanes of this column's outputs that are kept: past q they land in the next row, written later.
+        // The lanes of this column's outputs that are kept: those past q land in the rows below (written later)
+        // or past the plane.
         int kept = Math.min(l, q - j);
         VectorMask<Float> out0 = outside(first, cols);
         VectorMask<Float> out1 = outside(first + 1, cols);
@@ -205,8 +209,8 @@ final class DepthwiseUnpaddedSweep {
           if (c2) {
             x2 = x2.blend(zero, out2);
           }
-          // One FMA per tap, the open sum its addend: the filter row's own sum and then an add cost a multiply and
-          // an add more per row (measured in the README's "The open sum as the addend").
+          // One FMA per tap, the open sum its addend: the filter row's own sum (a multiply, FMAs) and then an add
+          // took one instruction more a row (measured in the README's "The open sum as the addend").
           FloatVector done = x2.fma(w22, x1.fma(w21, x0.fma(w20, two)));
           two = x2.fma(w12, x1.fma(w11, x0.fma(w10, one)));
           one = x2.fma(w02, x1.fma(w01, x0.fma(w00, b0)));
@@ -240,7 +244,8 @@ final class DepthwiseUnpaddedSweep {
       int padBottom = p + 4 - padTop - rows;
       for (int j = (q - 1) / l * l; j >= 0; j -= l) {
         int first = j - padLeft;
-        // The lanes of this column's outputs that are kept: past q they land in the next row, written later.
+        // The lanes of this column's outputs that are kept: those past q land in the rows below (written later)
+        // or past the plane.
         int kept = Math.min(l, q - j);
         VectorMask<Float> out0 = outside(first, cols);
         VectorMask<Float> out1 = outside(first + 1, cols);

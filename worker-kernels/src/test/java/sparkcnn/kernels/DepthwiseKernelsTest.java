@@ -265,8 +265,9 @@ class DepthwiseKernelsTest {
   /**
    * The sweep straight from the unpadded plane, for 3x3 and 5x5 filters and every padding on each side from none to
    * the filter's reach less one, on planes from one row and column to several vectors wide: equal to the naive sum,
-   * with NaN all around the plane in x (the lanes a load takes from outside the plane must be cleared, not weighted
-   * by zero) and in dst before the plane (which the sweep must not write; it may write a vector past it).
+   * with NaN all around the plane in x (the lanes of kept outputs that a load takes from outside the plane must be
+   * cleared, not weighted by zero) and in dst before the plane (which the sweep must not write; it may write a
+   * vector past it).
    */
   @Test
   void unpaddedSweepMatchesTheNaiveSumForEveryPadding() {
@@ -364,8 +365,9 @@ class DepthwiseKernelsTest {
 
   /**
    * The swept weight gradient sums whole vectors down the frame, so its lanes past each row and its rows past the
-   * plane must read zeros it wrote itself: with every scratch buffer full of NaN beforehand (what an earlier
-   * kernel may leave there), dw still equals the naive loops' on the shapes the sweep takes.
+   * plane must read zeros it wrote itself, or (dy of 5x5 at stride 1, read as it is) lanes it cleared: with every
+   * scratch buffer full of NaN beforehand (what an earlier kernel may leave there), dw still equals the naive
+   * loops' on the shapes the sweep takes.
    */
   @Test
   void sweptWeightGradientReadsNoScratchItDidNotWrite() {
@@ -386,6 +388,37 @@ class DepthwiseKernelsTest {
         float[] naive = new float[g.weightSize()];
         Conv2dNaive.backwardWeights(x, 0, dy, 0, naive, 0, g);
         Rand.assertClose(naive, dw, 1e-5, "backwardWeights " + g);
+      }
+    } finally {
+      Parallel.setThreads(threads);
+    }
+  }
+
+  /**
+   * The 5x5 stride-1 weight gradient reads dy in place, each row's load past q and the rows past the plane cleared:
+   * amid NaN around x and dy (a guard wider than a vector, so the last plane's loads reach into it, and one
+   * narrower, so that plane is copied instead) and in every scratch buffer, dw equals the naive loops' on rows
+   * narrower than a vector, one vector, and between, with each padding from none to the filter's reach less one,
+   * on one thread and on three.
+   */
+  @Test
+  void fiveByFiveWeightGradientClearsWhatDyReadsPastItsRows() {
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        for (int[] d : new int[][] {{2, 3, 9, 5}, {1, 2, 12, 16}, {2, 3, 9, 20}, {1, 2, 28, 28}, {2, 2, 7, 33},
+            {1, 1, 1, 1}}) {
+          for (int pad = 0; pad <= 4; pad++) {
+            if (Math.min(d[2], d[3]) + 2 * pad < 5) {
+              continue; // no output
+            }
+            ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 5, 5, 1, pad, 1, d[1]);
+            assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
+            checkWeightsAmidNaN(g, 3);
+            checkWeightsAmidNaN(g, 29);
+          }
+        }
       }
     } finally {
       Parallel.setThreads(threads);
