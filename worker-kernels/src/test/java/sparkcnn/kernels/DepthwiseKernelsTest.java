@@ -175,51 +175,45 @@ class DepthwiseKernelsTest {
    */
   @Test
   void sweptFiltersWriteTheirOutputAndNothingAroundIt() {
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
-            ConvGeom.of(1, 5, 14, 14, 5, 3, 3, 1, 1, 1, 5), ConvGeom.of(2, 3, 28, 28, 3, 5, 5, 1, 2, 1, 3),
-            ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4),
-            ConvGeom.same(2, 4, 16, 16, 4, 3, 3, 2, 1, 4),
-            // 5x5 at stride 2 on rows of three vectors and more: backward data by phases, the middle planes.
-            ConvGeom.same(2, 3, 50, 53, 3, 5, 5, 2, 1, 3), ConvGeom.of(1, 4, 49, 64, 4, 5, 5, 2, 2, 1, 4),
-            ConvGeom.of(2, 2, 20, 57, 2, 5, 5, 2, 1, 1, 2), ConvGeom.of(1, 4, 11, 48, 4, 5, 5, 2, 0, 1, 4),
-            // 3x3 at stride 2 forward at every input column (DepthwiseEvenColumns): output rows under half a vector,
-            // uneven padding, none, and a 1x1 plane.
-            ConvGeom.of(1, 3, 14, 14, 3, 3, 3, 2, 1, 1, 3),
-            new ConvGeom(2, 3, 33, 35, 3, 3, 3, 2, 2, 2, 1, 0, 2, 1, 1, 3),
-            new ConvGeom(1, 2, 4, 40, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2),
-            ConvGeom.of(3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2),
-            // Two columns padded by two on the left, two rows below; 18 wide padded by two on both sides.
-            new ConvGeom(2, 2, 9, 2, 2, 3, 3, 2, 2, 1, 2, 2, 1, 1, 1, 2),
-            new ConvGeom(1, 3, 7, 18, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3)}) {
-          assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
-          SplittableRandom rnd = new SplittableRandom(g.hashCode());
-          float[] x = Rand.floats(rnd, g.inputSize());
-          float[] w = Rand.floats(rnd, g.weightSize());
-          float[] dy = Rand.floats(rnd, g.outputSize());
-          int guard = GUARD;
-          float[] y = guarded(g.outputSize());
-          Conv2dKernels.forward(x, 0, w, 0, null, 0, y, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
-          float[] naive = new float[g.outputSize()];
-          Conv2dNaive.forward(x, 0, w, 0, new float[g.k()], 0, naive, 0, g);
-          Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, g.toString());
-          assertGuards(y, guard, naive.length, "forward " + t + " threads " + g);
-          // Backward data sweeps too, at stride 2 over dy spread onto the input's grid.
-          float[] dx = guarded(g.inputSize());
-          Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
-          float[] dxNaive = new float[g.inputSize()];
-          Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
-          Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
-              g.toString());
-          assertGuards(dx, guard, dxNaive.length, "backwardInput " + t + " threads " + g);
-        }
+    onOneAndThreeThreads(t -> {
+      for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
+          ConvGeom.of(1, 5, 14, 14, 5, 3, 3, 1, 1, 1, 5), ConvGeom.of(2, 3, 28, 28, 3, 5, 5, 1, 2, 1, 3),
+          ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4),
+          ConvGeom.same(2, 4, 16, 16, 4, 3, 3, 2, 1, 4),
+          // 5x5 at stride 2 on rows of three vectors and more: backward data by phases, the middle planes.
+          ConvGeom.same(2, 3, 50, 53, 3, 5, 5, 2, 1, 3), ConvGeom.of(1, 4, 49, 64, 4, 5, 5, 2, 2, 1, 4),
+          ConvGeom.of(2, 2, 20, 57, 2, 5, 5, 2, 1, 1, 2), ConvGeom.of(1, 4, 11, 48, 4, 5, 5, 2, 0, 1, 4),
+          // 3x3 at stride 2 forward at every input column (DepthwiseEvenColumns): output rows under half a vector,
+          // uneven padding, none, and a 1x1 plane.
+          ConvGeom.of(1, 3, 14, 14, 3, 3, 3, 2, 1, 1, 3),
+          new ConvGeom(2, 3, 33, 35, 3, 3, 3, 2, 2, 2, 1, 0, 2, 1, 1, 3),
+          new ConvGeom(1, 2, 4, 40, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2),
+          ConvGeom.of(3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2),
+          // Two columns padded by two on the left, two rows below; 18 wide padded by two on both sides.
+          new ConvGeom(2, 2, 9, 2, 2, 3, 3, 2, 2, 1, 2, 2, 1, 1, 1, 2),
+          new ConvGeom(1, 3, 7, 18, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3)}) {
+        assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
+        SplittableRandom rnd = new SplittableRandom(g.hashCode());
+        float[] x = Rand.floats(rnd, g.inputSize());
+        float[] w = Rand.floats(rnd, g.weightSize());
+        float[] dy = Rand.floats(rnd, g.outputSize());
+        int guard = GUARD;
+        float[] y = guarded(g.outputSize());
+        Conv2dKernels.forward(x, 0, w, 0, null, 0, y, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
+        float[] naive = new float[g.outputSize()];
+        Conv2dNaive.forward(x, 0, w, 0, new float[g.k()], 0, naive, 0, g);
+        Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, g.toString());
+        assertGuards(y, guard, naive.length, "forward " + t + " threads " + g);
+        // Backward data sweeps too, at stride 2 over dy spread onto the input's grid.
+        float[] dx = guarded(g.inputSize());
+        Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
+        float[] dxNaive = new float[g.inputSize()];
+        Conv2dNaive.backwardInput(dy, 0, w, 0, dxNaive, 0, g);
+        Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
+            g.toString());
+        assertGuards(dx, guard, dxNaive.length, "backwardInput " + t + " threads " + g);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    });
   }
 
   /**
@@ -403,26 +397,20 @@ class DepthwiseKernelsTest {
    */
   @Test
   void fiveByFiveWeightGradientClearsWhatDyReadsPastItsRows() {
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (int[] d : new int[][] {{2, 3, 9, 5}, {1, 2, 12, 16}, {2, 3, 9, 20}, {1, 2, 28, 28}, {2, 2, 7, 33},
-            {1, 1, 1, 1}}) {
-          for (int pad = 0; pad <= 4; pad++) {
-            if (Math.min(d[2], d[3]) + 2 * pad < 5) {
-              continue; // no output
-            }
-            ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 5, 5, 1, pad, 1, d[1]);
-            assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
-            checkWeightsAmidNaN(g, 3);
-            checkWeightsAmidNaN(g, 29);
+    onOneAndThreeThreads(t -> {
+      for (int[] d : new int[][] {{2, 3, 9, 5}, {1, 2, 12, 16}, {2, 3, 9, 20}, {1, 2, 28, 28}, {2, 2, 7, 33},
+          {1, 1, 1, 1}}) {
+        for (int pad = 0; pad <= 4; pad++) {
+          if (Math.min(d[2], d[3]) + 2 * pad < 5) {
+            continue; // no output
           }
+          ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 5, 5, 1, pad, 1, d[1]);
+          assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
+          checkWeightsAmidNaN(g, 3);
+          checkWeightsAmidNaN(g, 29);
         }
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    });
   }
 
   /**
@@ -468,25 +456,19 @@ class DepthwiseKernelsTest {
    */
   @Test
   void spreadPassesMatchTheNaiveLoopsAndReadOnlyThePlanes() {
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (int[] d : new int[][] {{2, 3, 16, 16}, {1, 2, 17, 17}, {2, 2, 7, 23}, {1, 2, 3, 32}, {2, 1, 2, 33},
-            {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}, {2, 2, 5, 48}, {1, 2, 8, 49},
-            {1, 2, 17, 50}, {1, 2, 70, 112}, {1, 2, 67, 49}}) {
-          for (int padEnd = 0; padEnd <= 1; padEnd++) {
-            ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, 1, 1, padEnd, padEnd, 1, 1, d[1]);
-            assertEquals(Simd.AVAILABLE && d[3] % 2 == 0, DepthwiseSpreadDots.applies(g), g.toString());
-            assertEquals(Simd.AVAILABLE && d[3] >= 3 * Simd.LANES, DepthwiseSpreadData.applies(g), g.toString());
-            checkWeightsAmidNaN(g, 29);
-            checkAgainstNaive(ConvAlgorithm.DEPTHWISE_PLANES, g, t);
-          }
+    onOneAndThreeThreads(t -> {
+      for (int[] d : new int[][] {{2, 3, 16, 16}, {1, 2, 17, 17}, {2, 2, 7, 23}, {1, 2, 3, 32}, {2, 1, 2, 33},
+          {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}, {2, 2, 5, 48}, {1, 2, 8, 49},
+          {1, 2, 17, 50}, {1, 2, 70, 112}, {1, 2, 67, 49}}) {
+        for (int padEnd = 0; padEnd <= 1; padEnd++) {
+          ConvGeom g = new ConvGeom(d[0], d[1], d[2], d[3], d[1], 3, 3, 2, 2, 1, 1, padEnd, padEnd, 1, 1, d[1]);
+          assertEquals(Simd.AVAILABLE && d[3] % 2 == 0, DepthwiseSpreadDots.applies(g), g.toString());
+          assertEquals(Simd.AVAILABLE && d[3] >= 3 * Simd.LANES, DepthwiseSpreadData.applies(g), g.toString());
+          checkWeightsAmidNaN(g, 29);
+          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_PLANES, g, t);
         }
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    });
   }
 
   /**
@@ -531,43 +513,37 @@ class DepthwiseKernelsTest {
         ConvAlgorithm.Pass.FORWARD));
     assertTrue(!ConvAlgorithm.DEPTHWISE_LANES.supports(ConvGeom.of(1, l, 1024, 1024, l, 3, 3, 1, 1, 1, l),
         ConvAlgorithm.Pass.FORWARD));
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 1, 1, l),
-            ConvGeom.of(3, l + 3, 2, 2, l + 3, 3, 3, 1, 1, 1, l + 3),
-            ConvGeom.same(2, 2 * l + 5, 7, 5, 2 * l + 5, 5, 5, 2, 1, 2 * l + 5),
-            new ConvGeom(1, 2 * l, 6, 7, 2 * l, 3, 3, 1, 2, 2, 2, 3, 1, 2, 2, 2 * l),
-            ConvGeom.of(2, l - 1, 8, 8, l - 1, 3, 3, 2, 1, 1, l - 1)}) {
-          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_LANES, g, t);
-        }
-        // The shifts, on the planes they take: a vector's worth of planes (4x4 with 16 lanes, 2x2 with 8), 2x2 and
-        // 1x1 planes; runs of vectors split between threads, one run starting inside an image (30 x 12 vectors of
-        // 2x2 planes, past one run of 256); the weight gradient's images in several runs (150 images of 64 channel
-        // vectors); a dilated filter, one with asymmetric padding whose taps never sit on the output's own
-        // position; non-square planes (1 x l/4 as a depthwise Conv1d, 2x4 padded on one side). Taps a whole plane
-        // apart share a rotation: 3x3 and 5x5 on 2x2 planes, 5x5 (rows -2 and +2) and the dilated 3x3 on 4x4, the
-        // 5x5 on 1 x l/4, whose rows all fall in the padding but one.
-        int side = l >= 16 ? 4 : 2;
-        int quarter = l / 4;
-        for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, side, side, l, 3, 3, 1, 1, 1, l),
-            ConvGeom.of(30, 3 * l, 2, 2, 3 * l, 3, 3, 1, 1, 1, 3 * l), ConvGeom.of(90, 2 * l, 2, 2, 2 * l, 3, 3, 1, 1, 1,
-            2 * l), ConvGeom.of(150, 64 * quarter, 2, 2, 64 * quarter, 3, 3, 1, 1, 1, 64 * quarter),
-            ConvGeom.of(3, l, 1, 1, l, 3, 3, 1, 1, 1, l), ConvGeom.of(2, l, 2, 2, l, 5, 5, 1, 2, 1, l),
-            ConvGeom.of(2, l, side, side, l, 3, 3, 1, 2, 2, l),
-            new ConvGeom(2, l, side, side, l, 3, 3, 1, 1, 1, 1, 3, 3, 2, 2, l),
-            new ConvGeom(2, 4 * l, 1, quarter, 4 * l, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 4 * l),
-            new ConvGeom(2, 2 * l, 2, 4, 2 * l, 2, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2 * l),
-            ConvGeom.of(3, 2 * l, side, side, 2 * l, 5, 5, 1, 2, 1, 2 * l),
-            ConvGeom.of(2, 4 * l, 1, quarter, 4 * l, 5, 5, 1, 2, 1, 4 * l)}) {
-          assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
-          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_SHIFTS, g, t);
-        }
+    onOneAndThreeThreads(t -> {
+      for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 1, 1, l),
+          ConvGeom.of(3, l + 3, 2, 2, l + 3, 3, 3, 1, 1, 1, l + 3),
+          ConvGeom.same(2, 2 * l + 5, 7, 5, 2 * l + 5, 5, 5, 2, 1, 2 * l + 5),
+          new ConvGeom(1, 2 * l, 6, 7, 2 * l, 3, 3, 1, 2, 2, 2, 3, 1, 2, 2, 2 * l),
+          ConvGeom.of(2, l - 1, 8, 8, l - 1, 3, 3, 2, 1, 1, l - 1)}) {
+        checkAgainstNaive(ConvAlgorithm.DEPTHWISE_LANES, g, t);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+      // The shifts, on the planes they take: a vector's worth of planes (4x4 with 16 lanes, 2x2 with 8), 2x2 and
+      // 1x1 planes; runs of vectors split between threads, one run starting inside an image (30 x 12 vectors of
+      // 2x2 planes, past one run of 256); the weight gradient's images in several runs (150 images of 64 channel
+      // vectors); a dilated filter, one with asymmetric padding whose taps never sit on the output's own
+      // position; non-square planes (1 x l/4 as a depthwise Conv1d, 2x4 padded on one side). Taps a whole plane
+      // apart share a rotation: 3x3 and 5x5 on 2x2 planes, 5x5 (rows -2 and +2) and the dilated 3x3 on 4x4, the
+      // 5x5 on 1 x l/4, whose rows all fall in the padding but one.
+      int side = l >= 16 ? 4 : 2;
+      int quarter = l / 4;
+      for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, side, side, l, 3, 3, 1, 1, 1, l),
+          ConvGeom.of(30, 3 * l, 2, 2, 3 * l, 3, 3, 1, 1, 1, 3 * l), ConvGeom.of(90, 2 * l, 2, 2, 2 * l, 3, 3, 1, 1, 1,
+          2 * l), ConvGeom.of(150, 64 * quarter, 2, 2, 64 * quarter, 3, 3, 1, 1, 1, 64 * quarter),
+          ConvGeom.of(3, l, 1, 1, l, 3, 3, 1, 1, 1, l), ConvGeom.of(2, l, 2, 2, l, 5, 5, 1, 2, 1, l),
+          ConvGeom.of(2, l, side, side, l, 3, 3, 1, 2, 2, l),
+          new ConvGeom(2, l, side, side, l, 3, 3, 1, 1, 1, 1, 3, 3, 2, 2, l),
+          new ConvGeom(2, 4 * l, 1, quarter, 4 * l, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 4 * l),
+          new ConvGeom(2, 2 * l, 2, 4, 2 * l, 2, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2 * l),
+          ConvGeom.of(3, 2 * l, side, side, 2 * l, 5, 5, 1, 2, 1, 2 * l),
+          ConvGeom.of(2, 4 * l, 1, quarter, 4 * l, 5, 5, 1, 2, 1, 4 * l)}) {
+        assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+        checkAgainstNaive(ConvAlgorithm.DEPTHWISE_SHIFTS, g, t);
+      }
+    });
   }
 
   /**
@@ -627,18 +603,12 @@ class DepthwiseKernelsTest {
       assertEquals(g.h() * g.w() == l, ConvAlgorithm.DEPTHWISE_MATRIX.supports(g,
           ConvAlgorithm.Pass.BACKWARD_DATA), g.toString());
     }
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (ConvGeom g : gs) {
-          assertTrue(ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS), g.toString());
-          checkAgainstNaive(ConvAlgorithm.DEPTHWISE_MATRIX, g, t);
-        }
+    onOneAndThreeThreads(t -> {
+      for (ConvGeom g : gs) {
+        assertTrue(ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS), g.toString());
+        checkAgainstNaive(ConvAlgorithm.DEPTHWISE_MATRIX, g, t);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    });
     for (ConvGeom g : List.of(ConvGeom.of(9, 5, 4, side, 5, 5, 5, 1, 2, 1, 5), ConvGeom.of(3, 4, 4, side, 4, 3, 3,
         2, 1, 1, 4), ConvGeom.of(3, 4, 8, 2 * side, 4, 3, 3, 2, 1, 1, 4))) {
       checkAtOffsets(ConvAlgorithm.DEPTHWISE_MATRIX, g);
@@ -797,6 +767,19 @@ class DepthwiseKernelsTest {
       if (i < guard || i >= guard + n) {
         assertTrue(Float.isNaN(a[i]), what + ": wrote index " + i + " outside [" + guard + ", " + (guard + n) + ")");
       }
+    }
+  }
+
+  /** body(t) on one thread and on three (t), the pool's thread count restored after. */
+  private static void onOneAndThreeThreads(java.util.function.IntConsumer body) {
+    int threads = Parallel.threads();
+    try {
+      for (int t : new int[] {1, 3}) {
+        Parallel.setThreads(t);
+        body.accept(t);
+      }
+    } finally {
+      Parallel.setThreads(threads);
     }
   }
 }
