@@ -358,11 +358,9 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
-    // 5x5 at stride 1 reads dy as it is, q wide (DepthwiseSweep.dots clears each row's lanes past q): 1.08-1.1x
-    // against padding it first, on 14x14 to 56x56 planes. Other swept filters take its rows whole vectors wide
-    // (zeros past q); flattened, they are the frame's width.
-    boolean packedDy = sweep && r == 5 && g.strideH() == 1;
-    int dyWidth = packedDy ? q : sweep ? (q + lanes - 1) / lanes * lanes : f.width;
+    // Swept, dy is read as it is, q wide (DepthwiseSweep.dots clears each row's lanes past q): 1.08-1.1x against
+    // padding it first for 5x5 on 14x14 to 56x56 planes. Flattened, its rows are the frame's width.
+    int dyWidth = sweep ? q : f.width;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
       float[] dyz = Scratch.floats(Scratch.COLUMNS, (p + r - 1) * dyWidth + lanes);
@@ -377,7 +375,7 @@ final class DepthwisePlanes {
           f.fill(x, xOff + plane * g.h() * g.w(), xp);
           float[] dys = dyz;
           int dyAt = 0;
-          if (packedDy) {
+          if (sweep) {
             // In place, but for planes whose last vector would end past dy: copied with a vector's room.
             dys = dy;
             dyAt = dyOff + plane * p * q;

@@ -51,11 +51,11 @@ final class DepthwiseSweep {
   /**
    * The weight gradient's partial sums: for every tap (a, b), acc[(first + a * r + b) * lanes + lane] += the sum over
    * i &lt; p and j &lt; dyWidth, j in the lane's residue class, of src[row(i * sh + a) + col[b] + j] *
-   * dy[dyOff + i * dyWidth + j], rows as in {@link #combine}. dyWidth is a whole number of vectors, dy zero past
-   * each row's q values and in r - 1 rows past its p (read, not branched around: a vector chosen by a branch is
-   * boxed); src holds every phase's rows up to the last dy row's reach and is readable a vector past it. 5x5 at
-   * stride 1 instead reads dy as it is, dyWidth = q, readable a vector past its last row: each row's load clears
-   * its lanes past q, and the rows past p are the last row's load with every lane cleared (no padded copy).
+   * dy[dyOff + i * dyWidth + j], rows as in {@link #combine}. dy is read as it is, dyWidth = q, and must be
+   * readable a vector past its last row: each row's load clears its lanes past q, and the rows past p the sweep
+   * still reads are the last row's load with every lane cleared (a padded copy of dy with zeros there cost
+   * 1.08-1.1x; a zero chosen by a branch would box the vector). src holds every phase's rows up to the last dy
+   * row's reach and is readable a vector past it.
    *
    * <p>Swept down each vector-wide column like {@link #combine}: an input row's taps are loaded once and meet, in
    * registers, every dy row they contribute to, so a 3x3 filter loads 4 vectors per 9 multiply-adds (a running
@@ -204,8 +204,10 @@ final class DepthwiseSweep {
         int c2 = col[2] + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
+        int kept = Math.min(l, dyWidth - j);
+        int last = dyOff + (p - 1) * dyWidth + j;
         for (int u = 0, o = 0, e = dyOff + j; u < p + 2; u++, o += width, e += dyWidth) {
-          FloatVector d0 = x(dy, e);
+          FloatVector d0 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a10 = x.fma(d1, a10);
@@ -247,8 +249,10 @@ final class DepthwiseSweep {
         int c1 = col[1] + j;
         int c2 = col[2] + j;
         FloatVector d1 = FloatVector.zero(S);
+        int kept = Math.min(l, dyWidth - j);
+        int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p; m++, o += width, e += dyWidth) {
-          FloatVector d0 = x(dy, e);
+          FloatVector d0 = dyRow(dy, Math.min(e, last), m < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -405,8 +409,10 @@ final class DepthwiseSweep {
         int c2 = col2 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
+        int kept = Math.min(l, dyWidth - j);
+        int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
-          FloatVector d0 = x(dy, e);
+          FloatVector d0 = dyRow(dy, Math.min(e, last), m < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -462,8 +468,10 @@ final class DepthwiseSweep {
         int c1 = col1 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
+        int kept = Math.min(l, dyWidth - j);
+        int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
-          FloatVector d0 = x(dy, e);
+          FloatVector d0 = dyRow(dy, Math.min(e, last), m < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
