@@ -92,14 +92,13 @@ final class DepthwiseSweep {
       return FloatVector.fromArray(S, src, at);
     }
 
-    static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
-
     /**
      * The vector at dy[at] with its lanes from {@code lanes} on cleared: past a row's end (the next row's
      * values) or, with none kept, a row past the plane (read at the last row's place, inside the array).
      */
     private static FloatVector dyRow(float[] dy, int at, int lanes) {
-      return FloatVector.fromArray(S, dy, at).blend(0f, IOTA.compare(VectorOperators.GE, (float) lanes));
+      return FloatVector.fromArray(S, dy, at)
+          .blend(0f, DepthwiseUnpaddedSweep.Vec.IOTA.compare(VectorOperators.GE, (float) lanes));
     }
 
     /**

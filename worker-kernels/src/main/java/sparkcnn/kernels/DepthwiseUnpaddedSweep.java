@@ -133,7 +133,10 @@ final class DepthwiseUnpaddedSweep {
     return (most >= minBand(r) || most >= p) && applies(x, plane, rows, cols, padTop, padLeft, r, p, q);
   }
 
-  /** Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks. */
+  /**
+   * Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks and loads, {@link
+   * DepthwiseSweep} its lane index.
+   */
   static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);

@@ -175,7 +175,7 @@ class DepthwiseKernelsTest {
    */
   @Test
   void sweptFiltersWriteTheirOutputAndNothingAroundIt() {
-    onOneAndThreeThreads(t -> {
+    OnThreads.each(t -> {
       for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
           ConvGeom.of(1, 5, 14, 14, 5, 3, 3, 1, 1, 1, 5), ConvGeom.of(2, 3, 28, 28, 3, 5, 5, 1, 2, 1, 3),
           ConvGeom.same(2, 4, 15, 15, 4, 5, 5, 2, 1, 4), ConvGeom.of(1, 4, 9, 33, 4, 3, 3, 2, 1, 1, 4),
@@ -213,7 +213,7 @@ class DepthwiseKernelsTest {
             g.toString());
         assertGuards(dx, guard, dxNaive.length, "backwardInput " + t + " threads " + g);
       }
-    });
+    }, 1, 3);
   }
 
   /**
@@ -365,9 +365,7 @@ class DepthwiseKernelsTest {
    */
   @Test
   void sweptWeightGradientReadsNoScratchItDidNotWrite() {
-    int threads = Parallel.threads();
-    try {
-      Parallel.setThreads(1);
+    OnThreads.each(t -> {
       for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, 3, 7, 7, 3, 3, 3, 1, 1, 1, 3),
           ConvGeom.of(1, 2, 14, 17, 2, 3, 3, 1, 1, 1, 2), ConvGeom.of(2, 3, 13, 11, 3, 3, 3, 2, 1, 1, 3),
           ConvGeom.same(1, 2, 12, 12, 2, 3, 3, 2, 1, 2), ConvGeom.of(2, 3, 9, 20, 3, 5, 5, 1, 2, 1, 3),
@@ -383,9 +381,7 @@ class DepthwiseKernelsTest {
         Conv2dNaive.backwardWeights(x, 0, dy, 0, naive, 0, g);
         Rand.assertClose(naive, dw, 1e-5, "backwardWeights " + g);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    }, 1);
   }
 
   /**
@@ -398,7 +394,7 @@ class DepthwiseKernelsTest {
   @Test
   void sweptWeightGradientClearsWhatDyReadsPastItsRows() {
     int[] swept = new int[1];
-    onOneAndThreeThreads(t -> {
+    OnThreads.each(t -> {
       for (int[] d : new int[][] {{2, 3, 9, 5}, {1, 2, 12, 16}, {2, 3, 9, 20}, {1, 2, 28, 28}, {2, 2, 7, 33},
           {1, 1, 1, 1}, {1, 2, 17, 35}}) {
         for (int r : new int[] {3, 5}) {
@@ -416,7 +412,7 @@ class DepthwiseKernelsTest {
           }
         }
       }
-    });
+    }, 1, 3);
     assertTrue(!Simd.AVAILABLE || swept[0] > 100, "swept geometries: " + swept[0]);
   }
 
@@ -431,27 +427,21 @@ class DepthwiseKernelsTest {
    */
   @Test
   void maskedWeightGradientReadsOnlyThePlanesAndItsOwnZeros() {
-    int threads = Parallel.threads();
     int guard = 37;
-    int inPlace = 0;
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (int[] d : new int[][] {{2, 3, 4, 4}, {1, 2, 8, 8}, {2, 2, 14, 14}, {3, 1, 7, 7}, {2, 2, 1, 1},
-            {2, 3, 16, 16}, {1, 2, 5, 32}, {1, 4, 3, 48}, {2, 2, 9, 23}, {1, 5, 2, 3}, {1, 2, 40, 96},
-            {1, 1, 72, 128}, {1, 2, 40, 160}, {1, 3, 50, 143}, {1, 2, 60, 129}, {1, 2, 61, 112}, {1, 2, 6, 1100},
-            {2, 2, 7, 1030}, {1, 1, 130, 256}, {1, 1, 6, 1090}}) {
-          ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 3, 3, 1, 1, 1, d[1]);
-          assertEquals(Simd.AVAILABLE, DepthwiseMaskedDots.applies(g), g.toString());
-          inPlace += Simd.AVAILABLE && DepthwiseMaskedDots.readsInPlace(g) ? 1 : 0;
-          checkWeightsAmidNaN(g, guard);
-        }
+    int[] inPlace = new int[1];
+    OnThreads.each(t -> {
+      for (int[] d : new int[][] {{2, 3, 4, 4}, {1, 2, 8, 8}, {2, 2, 14, 14}, {3, 1, 7, 7}, {2, 2, 1, 1},
+          {2, 3, 16, 16}, {1, 2, 5, 32}, {1, 4, 3, 48}, {2, 2, 9, 23}, {1, 5, 2, 3}, {1, 2, 40, 96},
+          {1, 1, 72, 128}, {1, 2, 40, 160}, {1, 3, 50, 143}, {1, 2, 60, 129}, {1, 2, 61, 112}, {1, 2, 6, 1100},
+          {2, 2, 7, 1030}, {1, 1, 130, 256}, {1, 1, 6, 1090}}) {
+        ConvGeom g = ConvGeom.of(d[0], d[1], d[2], d[3], d[1], 3, 3, 1, 1, 1, d[1]);
+        assertEquals(Simd.AVAILABLE, DepthwiseMaskedDots.applies(g), g.toString());
+        inPlace[0] += Simd.AVAILABLE && DepthwiseMaskedDots.readsInPlace(g) ? 1 : 0;
+        checkWeightsAmidNaN(g, guard);
       }
-      // Planes past L1 (130x256 is 266 KB of x and dy) are read in place between their first and last rows.
-      assertTrue(!Simd.AVAILABLE || inPlace > 0, "no geometry took the in-place rows");
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    }, 1, 3);
+    // Planes past L1 (130x256 is 266 KB of x and dy) are read in place between their first and last rows.
+    assertTrue(!Simd.AVAILABLE || inPlace[0] > 0, "no geometry took the in-place rows");
   }
 
   /**
@@ -463,7 +453,7 @@ class DepthwiseKernelsTest {
    */
   @Test
   void spreadPassesMatchTheNaiveLoopsAndReadOnlyThePlanes() {
-    onOneAndThreeThreads(t -> {
+    OnThreads.each(t -> {
       for (int[] d : new int[][] {{2, 3, 16, 16}, {1, 2, 17, 17}, {2, 2, 7, 23}, {1, 2, 3, 32}, {2, 1, 2, 33},
           {1, 2, 3, 16}, {1, 3, 4, 47}, {1, 2, 5, 18}, {2, 2, 6, 112}, {1, 1, 9, 64}, {2, 2, 5, 48}, {1, 2, 8, 49},
           {1, 2, 17, 50}, {1, 2, 70, 112}, {1, 2, 67, 49}}) {
@@ -475,7 +465,7 @@ class DepthwiseKernelsTest {
           checkAgainstNaive(ConvAlgorithm.DEPTHWISE_PLANES, g, t);
         }
       }
-    });
+    }, 1, 3);
   }
 
   /**
@@ -520,7 +510,7 @@ class DepthwiseKernelsTest {
         ConvAlgorithm.Pass.FORWARD));
     assertTrue(!ConvAlgorithm.DEPTHWISE_LANES.supports(ConvGeom.of(1, l, 1024, 1024, l, 3, 3, 1, 1, 1, l),
         ConvAlgorithm.Pass.FORWARD));
-    onOneAndThreeThreads(t -> {
+    OnThreads.each(t -> {
       for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, 4, 4, l, 3, 3, 1, 1, 1, l),
           ConvGeom.of(3, l + 3, 2, 2, l + 3, 3, 3, 1, 1, 1, l + 3),
           ConvGeom.same(2, 2 * l + 5, 7, 5, 2 * l + 5, 5, 5, 2, 1, 2 * l + 5),
@@ -550,7 +540,7 @@ class DepthwiseKernelsTest {
         assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
         checkAgainstNaive(ConvAlgorithm.DEPTHWISE_SHIFTS, g, t);
       }
-    });
+    }, 1, 3);
   }
 
   /**
@@ -610,12 +600,12 @@ class DepthwiseKernelsTest {
       assertEquals(g.h() * g.w() == l, ConvAlgorithm.DEPTHWISE_MATRIX.supports(g,
           ConvAlgorithm.Pass.BACKWARD_DATA), g.toString());
     }
-    onOneAndThreeThreads(t -> {
+    OnThreads.each(t -> {
       for (ConvGeom g : gs) {
         assertTrue(ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS), g.toString());
         checkAgainstNaive(ConvAlgorithm.DEPTHWISE_MATRIX, g, t);
       }
-    });
+    }, 1, 3);
     for (ConvGeom g : List.of(ConvGeom.of(9, 5, 4, side, 5, 5, 5, 1, 2, 1, 5), ConvGeom.of(3, 4, 4, side, 4, 3, 3,
         2, 1, 1, 4), ConvGeom.of(3, 4, 8, 2 * side, 4, 3, 3, 2, 1, 1, 4))) {
       checkAtOffsets(ConvAlgorithm.DEPTHWISE_MATRIX, g);
@@ -774,19 +764,6 @@ class DepthwiseKernelsTest {
       if (i < guard || i >= guard + n) {
         assertTrue(Float.isNaN(a[i]), what + ": wrote index " + i + " outside [" + guard + ", " + (guard + n) + ")");
       }
-    }
-  }
-
-  /** body(t) on one thread and on three (t), the pool's thread count restored after. */
-  private static void onOneAndThreeThreads(java.util.function.IntConsumer body) {
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        body.accept(t);
-      }
-    } finally {
-      Parallel.setThreads(threads);
     }
   }
 }

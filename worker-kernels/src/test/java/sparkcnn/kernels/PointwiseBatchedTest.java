@@ -58,34 +58,28 @@ class PointwiseBatchedTest {
         ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4), ConvGeom.of(7, 20, 4, 4, 28, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(3, 12, 5, 5, 18, 1, 1, 1, 0, 1, 2), ConvGeom.of(1, 24, 16, 16, 40, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 1), ConvGeom.of(1, 64, 32, 32, 64, 1, 1, 1, 0, 1, 1)};
-    int threads = Parallel.threads();
-    try {
-      // One thread: the runs in turn. Two and three: the runs side by side (one run a thread where the images fit
-      // one run; 144 channels of 32x32 take three runs of 3 images on a 1 MB L2, kept at 3 on two threads); a
-      // single image in turn, GEMM sharing out the 64 x 64 x 1024 product.
-      for (int t : new int[] {1, 2, 3}) {
-        Parallel.setThreads(t);
-        for (ConvGeom g : geoms) {
-          SplittableRandom rnd = new SplittableRandom(g.hashCode());
-          float[] x = Rand.floats(rnd, g.inputSize());
-          float[] w = Rand.floats(rnd, g.weightSize());
-          float[] b = Rand.floats(rnd, g.k());
-          float[] dy = Rand.floats(rnd, g.outputSize());
-          float[] y = Rand.floats(rnd, g.outputSize());
-          float[] yRef = new float[g.outputSize()];
-          Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
-          Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
-          Rand.assertClose(yRef, y, 1e-5, "forward, " + t + " threads, " + g);
-          float[] dx = Rand.floats(rnd, g.inputSize());
-          float[] dxRef = new float[g.inputSize()];
-          Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
-          Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
-          Rand.assertClose(dxRef, dx, 1e-5, "backward data, " + t + " threads, " + g);
-        }
+    // One thread: the runs in turn. Two and three: the runs side by side (one run a thread where the images fit
+    // one run; 144 channels of 32x32 take three runs of 3 images on a 1 MB L2, kept at 3 on two threads); a
+    // single image in turn, GEMM sharing out the 64 x 64 x 1024 product.
+    OnThreads.each(t -> {
+      for (ConvGeom g : geoms) {
+        SplittableRandom rnd = new SplittableRandom(g.hashCode());
+        float[] x = Rand.floats(rnd, g.inputSize());
+        float[] w = Rand.floats(rnd, g.weightSize());
+        float[] b = Rand.floats(rnd, g.k());
+        float[] dy = Rand.floats(rnd, g.outputSize());
+        float[] y = Rand.floats(rnd, g.outputSize());
+        float[] yRef = new float[g.outputSize()];
+        Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+        Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
+        Rand.assertClose(yRef, y, 1e-5, "forward, " + t + " threads, " + g);
+        float[] dx = Rand.floats(rnd, g.inputSize());
+        float[] dxRef = new float[g.inputSize()];
+        Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+        Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+        Rand.assertClose(dxRef, dx, 1e-5, "backward data, " + t + " threads, " + g);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    }, 1, 2, 3);
   }
 
   /**
@@ -132,23 +126,17 @@ class PointwiseBatchedTest {
         ConvGeom.of(5, 70, 5, 5, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 16, 24, 24, 8, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(3, 24, 6, 6, 36, 1, 1, 1, 0, 1, 3), ConvGeom.of(2, 160, 9, 9, 128, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(5, 20, 5, 5, 12, 1, 1, 1, 0, 1, 1)};
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 3}) {
-        Parallel.setThreads(t);
-        for (ConvGeom g : geoms) {
-          SplittableRandom rnd = new SplittableRandom(g.hashCode());
-          float[] x = Rand.floats(rnd, g.inputSize());
-          float[] dy = Rand.floats(rnd, g.outputSize());
-          float[] dw = Rand.floats(rnd, g.weightSize());
-          float[] dwRef = dw.clone();
-          Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
-          Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
-          Rand.assertClose(dwRef, dw, 1e-4, "backward weights " + t + " threads " + g);
-        }
+    OnThreads.each(t -> {
+      for (ConvGeom g : geoms) {
+        SplittableRandom rnd = new SplittableRandom(g.hashCode());
+        float[] x = Rand.floats(rnd, g.inputSize());
+        float[] dy = Rand.floats(rnd, g.outputSize());
+        float[] dw = Rand.floats(rnd, g.weightSize());
+        float[] dwRef = dw.clone();
+        Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, ConvAlgorithm.POINTWISE_BATCHED);
+        Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
+        Rand.assertClose(dwRef, dw, 1e-4, "backward weights " + t + " threads " + g);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    }, 1, 3);
   }
 }
