@@ -27,6 +27,13 @@ import sparkcnn.models.zoo.Zoo;
  * this figure (they depend on the storage and the format); everything after them is.
  */
 public final class ScoreBench {
+  /** Batches a partition scores before the timing starts, at least. */
+  private static final int WARM_UP = 4;
+  /**
+   * Batches a partition holds. With one, EfficientNet-B0 at 224 measured 0.91x (92.4-92.8 against 99.1-101.8
+   * images/s in the same hour, two partitions; not analyzed further); with two it matched the 4096 images.
+   */
+  private static final int BATCHES = 2;
   private final ModelSpec spec;
   private final int batch;
   private final int partitions;
@@ -46,7 +53,9 @@ public final class ScoreBench {
     JavaSparkContext sc = SparkSetup.local("local[" + partitions + "]", "sparkcnn-bench-score");
     sc.setLogLevel("WARN");
     try {
-      int n = Math.max(batch * partitions * 4, 4096);
+      // BATCHES batches a partition, scored as many times over as a pass needs (see passes): a fixed 4096 images
+      // scored three times made EfficientNet-B0 at 224 take 150 s whatever --seconds asked for (B7 hours).
+      int n = BATCHES * batch * partitions;
       JavaRDD<SampleBlock> data = Datasets.generated(sc, n, spec.channels(), spec.height(), spec.width(),
           spec.classes(), partitions, 2);
       Model m = Zoo.build(spec).init(1);
@@ -54,14 +63,13 @@ public final class ScoreBench {
           new Normalization(new float[] {0.5f}, new float[] {0.25f}))));
       // Broadcast as in the scoring job, so the weights are not in every task's closure.
       Broadcast<Scorer> scorer = sc.broadcast(new Scorer(models, 5, 1, batch, ImageDecoding.DEFAULT_MAX_PIXELS));
-      pass(data, scorer); // warm-up: JIT and the executors' model pools
-      long images = 0;
+      // Warm-up (the JIT and the executors' model pools): a quarter of the time asked for and at least WARM_UP
+      // batches a partition (after one pass of one batch, the batch-1 latency measured after the timed passes was
+      // 18.6-19.3 ms against 13.1-13.9 after longer runs: the JIT still at work, it seems). Then the timed passes.
+      Pace pace = new Pace();
+      passes(data, scorer, seconds / 4, 1, (long) WARM_UP * batch * partitions, pace);
       long t0 = System.nanoTime();
-      int passes = 0;
-      while (passes < 2 || System.nanoTime() - t0 < seconds * 1e9) {
-        images += pass(data, scorer);
-        passes++;
-      }
+      long images = passes(data, scorer, seconds, 2, 0, pace);
       double s = (System.nanoTime() - t0) / 1e9;
       scorer.destroy();
       models.close();
@@ -79,22 +87,61 @@ public final class ScoreBench {
     }
   }
 
-  private static long pass(JavaRDD<SampleBlock> data, Broadcast<Scorer> scorer) {
+  /** How many times over a pass scores each task's images, and how long the last pass took (NaN before any). */
+  private static final class Pace {
+    int repeat = 1;
+    double last = Double.NaN;
+  }
+
+  /**
+   * Passes for at least the given seconds, count and images, each about a quarter of the seconds, paced from the
+   * pass before (passes of a few images would time Spark's job launch more than the model); the number of images
+   * scored.
+   */
+  private static long passes(JavaRDD<SampleBlock> data, Broadcast<Scorer> scorer, double seconds, int least,
+      long leastImages, Pace pace) {
+    long images = 0;
+    long start = System.nanoTime();
+    for (int done = 0; done < least || images < leastImages || System.nanoTime() - start < seconds * 1e9; done++) {
+      if (!Double.isNaN(pace.last)) {
+        pace.repeat = repeats(pace.repeat, pace.last, seconds / 4);
+      }
+      long p0 = System.nanoTime();
+      images += pass(data, scorer, pace.repeat);
+      pace.last = (System.nanoTime() - p0) / 1e9;
+    }
+    return images;
+  }
+
+  /**
+   * How many times over the next pass scores each task's images so that it takes about target seconds, given
+   * that the last pass, repeat times over, took last seconds; at least once, and never more than 64 times the
+   * last (a warm-up slowed by the JIT must not make one pass far longer than asked).
+   */
+  static int repeats(int repeat, double last, double target) {
+    double scaled = repeat * target / Math.max(last, 1e-6);
+    return (int) Math.max(1, Math.min(Math.min(64.0 * repeat, 1 << 20), Math.round(scaled)));
+  }
+
+  /** Each partition's block of images scored repeat times over; the number of images scored. */
+  private static long pass(JavaRDD<SampleBlock> data, Broadcast<Scorer> scorer, int repeat) {
     return data.mapPartitions(it -> {
       SampleBlock b = it.next();
       int per = b.sampleBytes();
+      long total = (long) b.size() * repeat;
       Iterator<Scorer.Input> inputs = new Iterator<>() {
-        private int i;
+        private long i;
 
         @Override
         public boolean hasNext() {
-          return i < b.size();
+          return i < total;
         }
 
         @Override
         public Scorer.Input next() {
+          int k = (int) (i % b.size());
           float[] planes = new float[per];
-          ImageDecoding.toUnit(b.pixels, i * per, planes, 0, per);
+          ImageDecoding.toUnit(b.pixels, k * per, planes, 0, per);
           return new Scorer.Input("generated/" + i++, null, planes, null);
         }
       };
