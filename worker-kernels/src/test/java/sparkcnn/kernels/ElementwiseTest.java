@@ -241,8 +241,8 @@ class ElementwiseTest {
 
   @Test
   void broadcastingAddAndMultiply() {
-    int[][][] pairs = {{{2, 3, 4, 5}, {2, 3, 1, 1}}, {{3, 2, 7}, {3, 2, 1}}, {{2, 4, 9, 9}, {2, 4, 1, 1}}, {{2, 3, 5, 3}, {2, 1, 1, 1}},
-        {{2, 1, 3}, {4, 1}}, {{3}, {2, 3}}, {{2, 3}, {2, 3}}, {{2, 1}, {2, 3}}};
+    int[][][] pairs = {{{2, 3, 4, 5}, {2, 3, 1, 1}}, {{3, 2, 7}, {3, 2, 1}}, {{2, 4, 9, 9}, {2, 4, 1, 1}},
+        {{2, 3, 5, 3}, {2, 1, 1, 1}}, {{2, 1, 3}, {4, 1}}, {{3}, {2, 3}}, {{2, 3}, {2, 3}}, {{2, 1}, {2, 3}}};
     for (int[][] pr : pairs) {
       int[] as = pr[0];
       int[] bs = pr[1];
@@ -280,9 +280,7 @@ class ElementwiseTest {
    */
   @Test
   void largeGatesSweptInParallelMatchTheLoops() {
-    int threads = Parallel.threads();
-    Parallel.setThreads(2);
-    try {
+    OnThreads.each(t -> {
       int n = 3;
       int c = 37;
       int plane = 301;
@@ -306,9 +304,7 @@ class ElementwiseTest {
         }
         assertEquals(dot, dg[p], 1e-4 * (1 + Math.abs(dot)), "the gate's gradient at plane " + p);
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    }, 2);
   }
 
   /**

@@ -141,13 +141,7 @@ class GemmTest {
     float[] c = Rand.floats(rnd, m * n);
     float[] expected = c.clone();
     GemmNaive.gemm(false, transB, m, n, k, 1.5f, a, 0, k, b, 2, ldb, 0.5f, expected, 0, n);
-    int threads = Parallel.threads();
-    Parallel.setThreads(2);
-    try {
-      Gemm.gemmPackedB(false, m, n, k, 1.5f, a, 0, k, packed, 0, 0.5f, c, 0, n);
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    OnThreads.each(t -> Gemm.gemmPackedB(false, m, n, k, 1.5f, a, 0, k, packed, 0, 0.5f, c, 0, n), 2);
     Rand.assertClose(expected, c, 1e-4, "gemmPackedB on packedB");
   }
 
@@ -170,21 +164,15 @@ class GemmTest {
     float[] packedA = new float[7 + Gemm.packedSizeA(m, k)];
     Gemm.packPanels(transA, m, k, a, 1, lda, packedA, 7);
     float[] packedB = Gemm.packedB(transB, k, n, b, 5, ldb, null);
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 2}) {
-        Parallel.setThreads(t);
-        float[] c = new float[m * n];
-        java.util.Arrays.fill(c, Float.NaN);
-        Gemm.gemmPackedA(transB, m, n, k, packedA, 7, b, 5, ldb, c, 0, n);
-        Rand.assertClose(expected, c, 1e-4, "gemmPackedA, B in place, " + t + " thread(s)");
-        java.util.Arrays.fill(c, Float.NaN);
-        Gemm.gemmPackedA(false, m, n, k, packedA, 7, packedB, 0, -1, c, 0, n);
-        Rand.assertClose(expected, c, 1e-4, "gemmPackedA, B packed, " + t + " thread(s)");
-      }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    OnThreads.each(t -> {
+      float[] c = new float[m * n];
+      java.util.Arrays.fill(c, Float.NaN);
+      Gemm.gemmPackedA(transB, m, n, k, packedA, 7, b, 5, ldb, c, 0, n);
+      Rand.assertClose(expected, c, 1e-4, "gemmPackedA, B in place, " + t + " thread(s)");
+      java.util.Arrays.fill(c, Float.NaN);
+      Gemm.gemmPackedA(false, m, n, k, packedA, 7, packedB, 0, -1, c, 0, n);
+      Rand.assertClose(expected, c, 1e-4, "gemmPackedA, B packed, " + t + " thread(s)");
+    }, 1, 2);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Gemm.gemmPackedA(false, m, n, k, new float[Gemm.packedSizeA(m, k) - 1], 0, packedB, 0, -1,
             new float[m * n], 0, n));

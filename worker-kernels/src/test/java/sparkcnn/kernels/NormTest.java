@@ -211,40 +211,34 @@ class NormTest {
     float[] dy = Rand.floats(rnd, x.length);
     float[] gamma = Rand.floats(rnd, c);
     float[] beta = Rand.floats(rnd, c);
-    int threads = Parallel.threads();
-    try {
-      for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU6,
-          Activations.Fn.SILU}) {
-        float[][] first = null;
-        for (int t : new int[] {1, 3}) {
-          Parallel.setThreads(t);
-          float[] y = new float[x.length];
-          float[] mean = new float[c];
-          float[] inv = new float[c];
-          BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0,
-              new float[c], 0, mean, inv, act);
-          float[] dx = new float[x.length];
-          float[] dg = new float[c];
-          float[] db = new float[c];
-          BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, beta, 0, mean, inv, act, dx, 0, dg, 0, db, 0, n, c,
-              hw);
-          // dx may be dy itself (the first pass writes it through the activation, the second reads it back).
-          float[] inPlace = dy.clone();
-          BatchNormKernels.backward(x, 0, inPlace, 0, gamma, 0, beta, 0, mean, inv, act, inPlace, 0, new float[c], 0,
-              new float[c], 0, n, c, hw);
-          assertArrayEquals(dx, inPlace, act + ": dx written over dy");
-          float[][] now = {y, mean, inv, dx, dg, db};
-          if (first == null) {
-            first = now;
-          } else {
-            for (int k = 0; k < now.length; k++) {
-              assertArrayEquals(first[k], now[k], act + ": output " + k + " on 3 threads");
-            }
+    for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU6,
+        Activations.Fn.SILU}) {
+      float[][][] first = {null};
+      OnThreads.each(t -> {
+        float[] y = new float[x.length];
+        float[] mean = new float[c];
+        float[] inv = new float[c];
+        BatchNormKernels.trainForward(x, 0, gamma, 0, beta, 0, y, 0, n, c, hw, EPS, 0.1f, new float[c], 0,
+            new float[c], 0, mean, inv, act);
+        float[] dx = new float[x.length];
+        float[] dg = new float[c];
+        float[] db = new float[c];
+        BatchNormKernels.backward(x, 0, dy, 0, gamma, 0, beta, 0, mean, inv, act, dx, 0, dg, 0, db, 0, n, c,
+            hw);
+        // dx may be dy itself (the first pass writes it through the activation, the second reads it back).
+        float[] inPlace = dy.clone();
+        BatchNormKernels.backward(x, 0, inPlace, 0, gamma, 0, beta, 0, mean, inv, act, inPlace, 0, new float[c], 0,
+            new float[c], 0, n, c, hw);
+        assertArrayEquals(dx, inPlace, act + ": dx written over dy");
+        float[][] now = {y, mean, inv, dx, dg, db};
+        if (first[0] == null) {
+          first[0] = now;
+        } else {
+          for (int k = 0; k < now.length; k++) {
+            assertArrayEquals(first[0][k], now[k], act + ": output " + k + " on 3 threads");
           }
         }
-      }
-    } finally {
-      Parallel.setThreads(threads);
+      }, 1, 3);
     }
   }
 

@@ -95,46 +95,40 @@ class PoolTest {
    */
   @Test
   void maxPool2x2WithBiasAndActivationEqualsPoolingTheActivatedInput() {
-    int threads = Parallel.threads();
-    try {
-      for (int t : new int[] {1, 2}) {
-        Parallel.setThreads(t);
-        for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 34, 37, 2, 2, 2, 0), ConvGeom.pool(1, 32, 28, 28, 2, 2, 2, 0),
-            ConvGeom.pool(3, 5, 13, 13, 2, 2, 2, 0), ConvGeom.pool(1, 1, 2, 3, 2, 2, 2, 0),
-            ConvGeom.pool(2, 7, 14, 14, 2, 2, 2, 0)}) {
-          for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU,
-              Activations.Fn.RELU6, Activations.Fn.SIGMOID, Activations.Fn.TANH}) {
-            for (boolean bias : new boolean[] {false, true}) {
-              float[] x = new float[g.inputSize()];
-              for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (rnd.nextDouble() * 16 - 8);
-              }
-              float[] b = bias ? Rand.floats(rnd, g.c() + 1) : null;
-              float[] activated = x.clone();
-              int hw = g.h() * g.w();
-              for (int plane = 0; plane < g.n() * g.c(); plane++) {
-                Conv2dKernels.biasAct(b, 1 + plane % g.c(), act, activated, plane * hw, hw);
-              }
-              float[] expected = new float[g.outputSize()];
-              PoolKernels.maxForward(activated, 0, expected, 0, new int[g.outputSize()], g);
-              float[] y = new float[g.outputSize() + 4 + 40];
-              java.util.Arrays.fill(y, -7f);
-              PoolKernels.max2x2BiasAct(x, 0, y, 4, g, b, 1, act);
-              String ctx = g + " " + act + (bias ? " with bias" : "") + " threads " + t;
-              for (int i = 0; i < y.length; i++) {
-                if (i < 4 || i >= 4 + g.outputSize()) {
-                  assertEquals(-7f, y[i], ctx + ": written outside the output at " + i);
-                } else {
-                  assertEquals(expected[i - 4], y[i], 1e-6f, ctx + " at " + (i - 4));
-                }
+    OnThreads.each(t -> {
+      for (ConvGeom g : new ConvGeom[] {ConvGeom.pool(2, 3, 34, 37, 2, 2, 2, 0),
+          ConvGeom.pool(1, 32, 28, 28, 2, 2, 2, 0), ConvGeom.pool(3, 5, 13, 13, 2, 2, 2, 0),
+          ConvGeom.pool(1, 1, 2, 3, 2, 2, 2, 0), ConvGeom.pool(2, 7, 14, 14, 2, 2, 2, 0)}) {
+        for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.RELU,
+            Activations.Fn.RELU6, Activations.Fn.SIGMOID, Activations.Fn.TANH}) {
+          for (boolean bias : new boolean[] {false, true}) {
+            float[] x = new float[g.inputSize()];
+            for (int i = 0; i < x.length; i++) {
+              x[i] = (float) (rnd.nextDouble() * 16 - 8);
+            }
+            float[] b = bias ? Rand.floats(rnd, g.c() + 1) : null;
+            float[] activated = x.clone();
+            int hw = g.h() * g.w();
+            for (int plane = 0; plane < g.n() * g.c(); plane++) {
+              Conv2dKernels.biasAct(b, 1 + plane % g.c(), act, activated, plane * hw, hw);
+            }
+            float[] expected = new float[g.outputSize()];
+            PoolKernels.maxForward(activated, 0, expected, 0, new int[g.outputSize()], g);
+            float[] y = new float[g.outputSize() + 4 + 40];
+            java.util.Arrays.fill(y, -7f);
+            PoolKernels.max2x2BiasAct(x, 0, y, 4, g, b, 1, act);
+            String ctx = g + " " + act + (bias ? " with bias" : "") + " threads " + t;
+            for (int i = 0; i < y.length; i++) {
+              if (i < 4 || i >= 4 + g.outputSize()) {
+                assertEquals(-7f, y[i], ctx + ": written outside the output at " + i);
+              } else {
+                assertEquals(expected[i - 4], y[i], 1e-6f, ctx + " at " + (i - 4));
               }
             }
           }
         }
       }
-    } finally {
-      Parallel.setThreads(threads);
-    }
+    }, 1, 2);
     ConvGeom plain = ConvGeom.pool(1, 2, 8, 8, 2, 2, 2, 0);
     float[] x = new float[plain.inputSize()];
     float[] y = new float[plain.outputSize()];

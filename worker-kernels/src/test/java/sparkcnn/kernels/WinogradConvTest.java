@@ -78,20 +78,14 @@ class WinogradConvTest {
     float[] dxRef = new float[g.inputSize()];
     Conv2dNaive.forward(x, 0, w, 0, b, 0, yRef, 0, g);
     Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
-    int was = Parallel.threads();
-    try {
-      for (int threads : new int[] {1, 2}) {
-        Parallel.setThreads(threads);
-        float[] y = Rand.floats(rnd, g.outputSize());
-        float[] dx = Rand.floats(rnd, g.inputSize());
-        Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, a);
-        Rand.assertClose(yRef, y, tol, a + " forward, " + threads + " threads, " + g);
-        Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
-        Rand.assertClose(dxRef, dx, tol, a + " backward data, " + threads + " threads, " + g);
-      }
-    } finally {
-      Parallel.setThreads(was);
-    }
+    OnThreads.each(threads -> {
+      float[] y = Rand.floats(rnd, g.outputSize());
+      float[] dx = Rand.floats(rnd, g.inputSize());
+      Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, a);
+      Rand.assertClose(yRef, y, tol, a + " forward, " + threads + " threads, " + g);
+      Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
+      Rand.assertClose(dxRef, dx, tol, a + " backward data, " + threads + " threads, " + g);
+    }, 1, 2);
   }
 
   /** The cases whose weight gradient runs here (all but tf_convnet's, whose accumulators are too large). */
@@ -115,24 +109,18 @@ class WinogradConvTest {
     float[] start = Rand.floats(rnd, g.weightSize());
     float[] dwRef = start.clone();
     Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
-    int was = Parallel.threads();
-    try {
-      for (int threads : new int[] {1, 2, 4}) {
-        Parallel.setThreads(threads);
-        int off = 3;
-        float[] dw = new float[off + g.weightSize() + 2];
-        System.arraycopy(start, 0, dw, off, g.weightSize());
-        float[] guard = dw.clone();
-        Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, off, g, a);
-        Rand.assertClose(dwRef, java.util.Arrays.copyOfRange(dw, off, off + g.weightSize()), tolerance(a, g),
-            a + " backward weights, " + threads + " threads, " + g);
-        for (int i : new int[] {0, 1, 2, off + g.weightSize(), off + g.weightSize() + 1}) {
-          assertTrue(dw[i] == guard[i], "wrote outside dw at " + i);
-        }
+    OnThreads.each(threads -> {
+      int off = 3;
+      float[] dw = new float[off + g.weightSize() + 2];
+      System.arraycopy(start, 0, dw, off, g.weightSize());
+      float[] guard = dw.clone();
+      Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, off, g, a);
+      Rand.assertClose(dwRef, java.util.Arrays.copyOfRange(dw, off, off + g.weightSize()), tolerance(a, g),
+          a + " backward weights, " + threads + " threads, " + g);
+      for (int i : new int[] {0, 1, 2, off + g.weightSize(), off + g.weightSize() + 1}) {
+        assertTrue(dw[i] == guard[i], "wrote outside dw at " + i);
       }
-    } finally {
-      Parallel.setThreads(was);
-    }
+    }, 1, 2, 4);
   }
 
   @ParameterizedTest
