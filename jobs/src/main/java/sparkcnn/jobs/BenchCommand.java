@@ -85,9 +85,10 @@ final class BenchCommand implements Main.Command {
 
       bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
       in memory (two batches a partition), all cores: after a warm-up (a quarter of --seconds, at least four
-      batches a partition), passes for about --seconds (default 10; at least two). Prints images_per_second.
-      Decoding files is not included. --batch defaults to 256. Then latency_ms_batch1: the median time of one
-      image through the same path on the driver (latency_threads cores), after a warm-up, over up to 5 seconds.
+      batches a partition), timed passes for at least --seconds (default 10) and two passes; a pass is at least
+      the two batches, so for a slow model lower --batch. Prints images_per_second. Decoding files is not
+      included. --batch defaults to 256. Then latency_ms_batch1: the median time of one image through the same
+      path on the driver (latency_threads cores), after a warm-up, over up to 5 seconds.
       """;
 
   @Override

@@ -54,7 +54,8 @@ public final class ScoreBench {
     sc.setLogLevel("WARN");
     try {
       // BATCHES batches a partition, scored as many times over as a pass needs (see passes): a fixed 4096 images
-      // scored three times made EfficientNet-B0 at 224 take 150 s whatever --seconds asked for (B7 hours).
+      // scored three times made EfficientNet-B0 at 224 take 150 s whatever --seconds asked for. A pass is at least
+      // BATCHES batches a partition, so a model slow at this batch still runs past --seconds (a smaller --batch).
       int n = BATCHES * batch * partitions;
       JavaRDD<SampleBlock> data = Datasets.generated(sc, n, spec.channels(), spec.height(), spec.width(),
           spec.classes(), partitions, 2);
@@ -65,10 +66,11 @@ public final class ScoreBench {
       Broadcast<Scorer> scorer = sc.broadcast(new Scorer(models, 5, 1, batch, ImageDecoding.DEFAULT_MAX_PIXELS));
       // Warm-up (the JIT and the executors' model pools): a quarter of the time asked for and at least WARM_UP
       // batches a partition (after one pass of one batch, the batch-1 latency measured after the timed passes was
-      // 18.6-19.3 ms against 13.1-13.9 after longer runs: the JIT still at work, it seems). Then the timed passes.
+      // 18.6-19.3 ms against 12.7-13.9 after longer runs: the JIT still at work, it seems). Then the timed passes.
       Pace pace = new Pace();
       passes(data, scorer, seconds / 4, 1, (long) WARM_UP * batch * partitions, pace);
       long t0 = System.nanoTime();
+      int warmUpPasses = pace.passes;
       long images = passes(data, scorer, seconds, 2, 0, pace);
       double s = (System.nanoTime() - t0) / 1e9;
       scorer.destroy();
@@ -79,6 +81,7 @@ public final class ScoreBench {
       r.put("batch", batch);
       r.put("partitions", partitions);
       r.put("images", images);
+      r.put("passes", pace.passes - warmUpPasses);
       r.put("seconds", s);
       r.put("images_per_second", images / s);
       return r;
@@ -87,16 +90,20 @@ public final class ScoreBench {
     }
   }
 
-  /** How many times over a pass scores each task's images, and how long the last pass took (NaN before any). */
+  /**
+   * How many times over a pass scores each task's images, how long the last pass took (NaN before any), and how
+   * many passes ran.
+   */
   private static final class Pace {
     int repeat = 1;
     double last = Double.NaN;
+    int passes;
   }
 
   /**
-   * Passes for at least the given seconds, count and images, each about a quarter of the seconds, paced from the
-   * pass before (passes of a few images would time Spark's job launch more than the model); the number of images
-   * scored.
+   * Passes for at least the given seconds, count and images, each aimed at a quarter of these seconds (of the
+   * phase's, not --seconds), paced from the pass before (passes of a few images would time Spark's job launch more
+   * than the model); the number of images scored.
    */
   private static long passes(JavaRDD<SampleBlock> data, Broadcast<Scorer> scorer, double seconds, int least,
       long leastImages, Pace pace) {
@@ -109,42 +116,51 @@ public final class ScoreBench {
       long p0 = System.nanoTime();
       images += pass(data, scorer, pace.repeat);
       pace.last = (System.nanoTime() - p0) / 1e9;
+      pace.passes++;
     }
     return images;
   }
 
   /**
    * How many times over the next pass scores each task's images so that it takes about target seconds, given
-   * that the last pass, repeat times over, took last seconds; at least once, and never more than 64 times the
-   * last (a warm-up slowed by the JIT must not make one pass far longer than asked).
+   * that the last pass, repeat times over, took last seconds; at least once, at most 64 times the last (one pass
+   * timed far too fast, a clock's or the machine's hiccup, must not make the next one far longer than asked) and
+   * 2^20.
    */
   static int repeats(int repeat, double last, double target) {
     double scaled = repeat * target / Math.max(last, 1e-6);
     return (int) Math.max(1, Math.min(Math.min(64.0 * repeat, 1 << 20), Math.round(scaled)));
   }
 
+  /** The block's images as scoring inputs (pixels scaled to [0, 1]), all of them in order, repeat times over. */
+  static Iterator<Scorer.Input> rounds(SampleBlock b, int repeat) {
+    int per = b.sampleBytes();
+    long total = (long) b.size() * repeat;
+    return new Iterator<>() {
+      private long i;
+
+      @Override
+      public boolean hasNext() {
+        return i < total;
+      }
+
+      @Override
+      public Scorer.Input next() {
+        if (i >= total) {
+          throw new java.util.NoSuchElementException("generated images: all " + total + " scored");
+        }
+        int k = (int) (i % b.size());
+        float[] planes = new float[per];
+        ImageDecoding.toUnit(b.pixels, k * per, planes, 0, per);
+        return new Scorer.Input("generated/" + i++, null, planes, null);
+      }
+    };
+  }
+
   /** Each partition's block of images scored repeat times over; the number of images scored. */
   private static long pass(JavaRDD<SampleBlock> data, Broadcast<Scorer> scorer, int repeat) {
     return data.mapPartitions(it -> {
-      SampleBlock b = it.next();
-      int per = b.sampleBytes();
-      long total = (long) b.size() * repeat;
-      Iterator<Scorer.Input> inputs = new Iterator<>() {
-        private long i;
-
-        @Override
-        public boolean hasNext() {
-          return i < total;
-        }
-
-        @Override
-        public Scorer.Input next() {
-          int k = (int) (i % b.size());
-          float[] planes = new float[per];
-          ImageDecoding.toUnit(b.pixels, k * per, planes, 0, per);
-          return new Scorer.Input("generated/" + i++, null, planes, null);
-        }
-      };
+      Iterator<Scorer.Input> inputs = rounds(it.next(), repeat);
       Iterator<Scorer.Row> rows = scorer.value().score(inputs);
       List<Long> count = new ArrayList<>();
       long c = 0;
