@@ -373,28 +373,23 @@ final class DepthwisePlanes {
         for (int c = lo; c < hi; c++) {
           int plane = img * g.c() + c;
           f.fill(x, xOff + plane * g.h() * g.w(), xp);
-          float[] dys = dyz;
-          int dyAt = 0;
           if (sweep) {
-            // In place, but for planes whose last vector would end past dy: copied with a vector's room.
-            dys = dy;
-            dyAt = dyOff + plane * p * q;
+            // dy in place, but for planes whose last vector would end past dy: copied with a vector's room.
+            float[] dys = dy;
+            int dyAt = dyOff + plane * p * q;
             if (dyAt + p * q + lanes > dy.length) {
               System.arraycopy(dy, dyAt, dyz, 0, p * q);
               dys = dyz;
               dyAt = 0;
             }
-          } else {
-            // Past each dy row's q values, zeros: the dropped positions add nothing.
-            FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, sweep ? p + r - 1 : p, dyWidth, dyz);
-          }
-          if (sweep) {
             // The frame, not x in place: clearing the lanes outside the plane, as the forward does, made this
             // sweep 2.4x slower (one blend per load, 72 against 30 GFLOP/s on a 32x32 plane in L1).
             DepthwiseSweep.dots(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, r, dys, dyAt, dyWidth,
                 p, acc, (c - lo) * taps);
             continue;
           }
+          // Past each dy row's q values, zeros: the dropped positions add nothing.
+          FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, p, dyWidth, dyz);
           for (int k = 0; k < taps; k++) {
             at[k] = (c - lo) * taps + k;
           }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -147,7 +148,7 @@ public final class ScoreBench {
       @Override
       public Scorer.Input next() {
         if (i >= total) {
-          throw new java.util.NoSuchElementException("generated images: all " + total + " scored");
+          throw new NoSuchElementException("generated images: all " + total + " scored");
         }
         int k = (int) (i % b.size());
         float[] planes = new float[per];
