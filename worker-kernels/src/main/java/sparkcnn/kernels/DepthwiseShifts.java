@@ -85,19 +85,19 @@ final class DepthwiseShifts {
     int l = Simd.LANES;
     Parallel.forRange(taps.groups, (lo, hi, t) -> {
       float[] acc = new float[(hi - lo) * taps.count * l];
-      // Images in runs whose channel vectors (x and dy) fill half of L2, each run swept once per three classes (or
-      // once for the unmoved class and three more).
-      int run = (int) Math.max(1, CacheSizes.l2() / 2 / (8L * (hi - lo) * l));
-      for (int n0 = 0; n0 < g.n(); n0 += run) {
-        if (taps.unmoved == 1 && taps.count == 1 + CHAINS) {
-          Vec.dots4(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.shuffles, acc);
-          continue;
-        }
-        if (taps.unmoved == 1) {
-          Vec.dots1(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.count, acc);
-        }
-        for (int k = taps.unmoved; k < taps.count; k += CHAINS) {
-          Vec.dots3(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.shuffles, k, acc);
+      if (taps.unmoved == 1 && taps.count == 1 + CHAINS) {
+        Vec.dots4(x, xOff, dy, dyOff, g.n(), taps.groups, lo, hi, taps.shuffles, acc);
+      } else {
+        // Images in runs whose channel vectors (x and dy) fill half of L2, each run swept once per three classes.
+        int run = (int) Math.max(1, CacheSizes.l2() / 2 / (8L * (hi - lo) * l));
+        for (int n0 = 0; n0 < g.n(); n0 += run) {
+          if (taps.unmoved == 1) {
+            Vec.dots1(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.count, acc);
+          }
+          for (int k = taps.unmoved; k < taps.count; k += CHAINS) {
+            Vec.dots3(x, xOff, dy, dyOff, n0, Math.min(g.n(), n0 + run), taps.groups, lo, hi, taps.shuffles, k,
+                acc);
+          }
         }
       }
       for (int cg = lo; cg < hi; cg++) {
@@ -383,27 +383,41 @@ final class DepthwiseShifts {
     }
 
     /**
-     * {@link #dots1} and {@link #dots3} in one sweep where the classes are the unmoved one and three more: x and dy
-     * read once per image, not twice. Measured on one AMD EPYC thread, 3x3 on 2x2 planes at batch 64, GFLOP/s:
-     * 23-37 against 21-25 (960 channels), 27-35 against 24-27 (1152); batch 16 17-21 against 16-18.
+     * {@link #dots1} and {@link #dots3} where the classes are the unmoved one and three more (3x3 and 5x5 filters on
+     * 2x2 planes), for the images [0, n): channel vector by channel vector, its four sums in registers over all the
+     * images, each image's x and dy vectors read once. Measured on one AMD EPYC thread, GFLOP/s, against the images
+     * in memory order with the four sums loaded and stored around every product: 3x3 on 960-channel 2x2 planes at
+     * batch 64 51-66 against 29-37, batch 16 28-29 against 20-21; 5x5 on 1152 channels at batch 64 142-178
+     * against 96-99; 3x3 on 64 channels at batch 128 67-81 against 36. The other sweeps keep memory order: the
+     * same loop for the unmoved class alone, 1x1 planes of 1024 channels at batch 128, ran 35-45 against 100-121
+     * (an image's channel vectors span 64 KB there, so every image's vector of one channel vector falls into one
+     * L1 set).
      */
-    static void dots4(float[] x, int xOff, float[] dy, int dyOff, int n0, int n1, int groups, int cgLo, int cgHi,
+    static void dots4(float[] x, int xOff, float[] dy, int dyOff, int n, int groups, int cgLo, int cgHi,
         VectorShuffle<Float>[] shuffles, float[] acc) {
       int l = S.length();
       VectorShuffle<Float> s1 = shuffles[1];
       VectorShuffle<Float> s2 = shuffles[2];
       VectorShuffle<Float> s3 = shuffles[3];
-      for (int i = n0; i < n1; i++) {
-        for (int cg = cgLo; cg < cgHi; cg++) {
+      for (int cg = cgLo; cg < cgHi; cg++) {
+        int a = (cg - cgLo) * 4 * l;
+        FloatVector c0 = FloatVector.fromArray(S, acc, a);
+        FloatVector c1 = FloatVector.fromArray(S, acc, a + l);
+        FloatVector c2 = FloatVector.fromArray(S, acc, a + 2 * l);
+        FloatVector c3 = FloatVector.fromArray(S, acc, a + 3 * l);
+        for (int i = 0; i < n; i++) {
           int v = (i * groups + cg) * l;
-          int a = (cg - cgLo) * 4 * l;
           FloatVector in = FloatVector.fromArray(S, x, xOff + v);
           FloatVector d = FloatVector.fromArray(S, dy, dyOff + v);
-          in.fma(d, FloatVector.fromArray(S, acc, a)).intoArray(acc, a);
-          in.rearrange(s1).fma(d, FloatVector.fromArray(S, acc, a + l)).intoArray(acc, a + l);
-          in.rearrange(s2).fma(d, FloatVector.fromArray(S, acc, a + 2 * l)).intoArray(acc, a + 2 * l);
-          in.rearrange(s3).fma(d, FloatVector.fromArray(S, acc, a + 3 * l)).intoArray(acc, a + 3 * l);
+          c0 = in.fma(d, c0);
+          c1 = in.rearrange(s1).fma(d, c1);
+          c2 = in.rearrange(s2).fma(d, c2);
+          c3 = in.rearrange(s3).fma(d, c3);
         }
+        c0.intoArray(acc, a);
+        c1.intoArray(acc, a + l);
+        c2.intoArray(acc, a + 2 * l);
+        c3.intoArray(acc, a + 3 * l);
       }
     }
 
