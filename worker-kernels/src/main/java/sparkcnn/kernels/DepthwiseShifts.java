@@ -86,7 +86,12 @@ final class DepthwiseShifts {
     Parallel.forRange(taps.groups, (lo, hi, t) -> {
       float[] acc = new float[(hi - lo) * taps.count * l];
       if (taps.unmoved == 1 && taps.count == 1 + CHAINS) {
-        Vec.dots4(x, xOff, dy, dyOff, g.n(), taps.groups, lo, hi, taps.shuffles, acc);
+        // By channel vector, but in memory order where an image's channel vectors span a multiple of 4 KB (see dots4).
+        if (4L * taps.groups * l % 4096 != 0) {
+          Vec.dots4(x, xOff, dy, dyOff, g.n(), taps.groups, lo, hi, taps.shuffles, acc);
+        } else {
+          Vec.dots4InOrder(x, xOff, dy, dyOff, g.n(), taps.groups, lo, hi, taps.shuffles, acc);
+        }
       } else {
         // Images in runs whose channel vectors (x and dy) fill half of L2, each run swept once per three classes.
         int run = (int) Math.max(1, CacheSizes.l2() / 2 / (8L * (hi - lo) * l));
@@ -276,8 +281,9 @@ final class DepthwiseShifts {
      * dst vector v = bias[v % groups] + the sum over the classes k of src vector v permuted by shuffles[k] times
      * wt's vector (v % groups) * count + k, for v in [from, to); when unmoved is 1, class 0 is added unpermuted with
      * the bias. In runs of {@link #RUN} vectors, nine classes (or three) per sweep over a run, each sweep adding to
-     * dst, or all four in one sweep ({@link #sum4}): a sweep's shuffles stay in registers (taken from the array
-     * inside the loop, each permute also converted and checked the shuffle again: 1.6x slower on 2x2 planes).
+     * dst, or the unmoved class and three more in one sweep ({@link #sum4}): a sweep's shuffles stay in registers
+     * (taken from the array inside the loop, each permute also converted and checked the shuffle again: 1.6x slower
+     * on 2x2 planes).
      */
     static void sum(float[] src, int srcOff, float[] dst, int dstOff, int from, int to, int groups,
         VectorShuffle<Float>[] shuffles, int unmoved, float[] wt, float[] bias) {
@@ -311,9 +317,11 @@ final class DepthwiseShifts {
 
     /**
      * {@link #sum} in one sweep where the classes are the unmoved one and three more (3x3 and 5x5 filters on 2x2
-     * planes): each dst vector written once, not written with the unmoved class and read back to add the others.
-     * Measured on one AMD EPYC thread, 3x3 on 2x2 planes, 960 and 1152 channels at batch 64, GFLOP/s: forward 27-42
-     * against 13-30, backward data 33-43 against 24-32; at batch 16 level (19-26 against 17-21).
+     * planes, for instance): each dst vector written once, not written with the unmoved class and read back to add
+     * the others. Measured on one AMD EPYC thread, 3x3 on 2x2 planes, 960 and 1152 channels at batch 64, GFLOP/s
+     * (every tap counted, padding included): forward 27-42 against 13-30, backward data 33-43 against 24-32, the old
+     * code's runs spread widely in that hour (an earlier session measured it at 28-29 forward); at batch 16 level to
+     * 1.2x (19-26 against 17-21).
      */
     private static void sum4(float[] src, int srcOff, float[] dst, int dstOff, int from, int to, int groups,
         VectorShuffle<Float>[] shuffles, float[] wt, float[] bias) {
@@ -322,7 +330,7 @@ final class DepthwiseShifts {
       VectorShuffle<Float> s2 = shuffles[2];
       VectorShuffle<Float> s3 = shuffles[3];
       for (int v = from, cg = from % groups; v < to; v++, cg = cg + 1 == groups ? 0 : cg + 1) {
-        int w = cg * 4 * l;
+        int w = cg * shuffles.length * l;
         FloatVector in = FloatVector.fromArray(S, src, srcOff + v * l);
         FloatVector a0 = in.fma(FloatVector.fromArray(S, wt, w), FloatVector.fromArray(S, bias, cg * l));
         FloatVector a1 = in.rearrange(s1).mul(FloatVector.fromArray(S, wt, w + l));
@@ -384,14 +392,16 @@ final class DepthwiseShifts {
 
     /**
      * {@link #dots1} and {@link #dots3} where the classes are the unmoved one and three more (3x3 and 5x5 filters on
-     * 2x2 planes), for the images [0, n): channel vector by channel vector, its four sums in registers over all the
-     * images, each image's x and dy vectors read once. Measured on one AMD EPYC thread, GFLOP/s, against the images
-     * in memory order with the four sums loaded and stored around every product: 3x3 on 960-channel 2x2 planes at
-     * batch 64 51-66 against 29-37, batch 16 28-29 against 20-21; 5x5 on 1152 channels at batch 64 142-178
-     * against 96-99; 3x3 on 64 channels at batch 128 67-81 against 36. The other sweeps keep memory order: the
-     * same loop for the unmoved class alone, 1x1 planes of 1024 channels at batch 128, ran 35-45 against 100-121
-     * (an image's channel vectors span 64 KB there, so every image's vector of one channel vector falls into one
-     * L1 set).
+     * 2x2 planes, for instance), for the images [0, n): channel vector by channel vector, its four sums in registers
+     * over all the images, each image's x and dy vectors read once. Measured on one AMD EPYC thread, GFLOP/s (every
+     * tap counted: a 5x5 filter's 25 on 2x2 planes do the work of 9), against the images in memory order with the
+     * four sums loaded and stored around every product: 3x3 on 960-channel 2x2 planes at batch 64 51-66 against
+     * 29-37, batch 16 28-29 against 20-21; 5x5 on 1152 channels at batch 64 142-178 against 96-99; 3x3 on 64
+     * channels at batch 128 67-81 against 36; 640 channels (an image 10 KB) 53-54 against 26-33. Not where an
+     * image's channel vectors span a multiple of 4 KB, so that one channel vector's vectors of every image fall into
+     * one L1 set ({@link #dots4InOrder} there): 1024 channels of 2x2 planes ran 22-47 against 28-35 in memory order,
+     * 512 under 5x5 71-135 against 72-97. The other sweeps keep memory order: the same loop for the unmoved class
+     * alone, 1x1 planes of 1024 channels at batch 128 (4 KB an image), ran 35-45 against 100-121.
      */
     static void dots4(float[] x, int xOff, float[] dy, int dyOff, int n, int groups, int cgLo, int cgHi,
         VectorShuffle<Float>[] shuffles, float[] acc) {
@@ -400,7 +410,7 @@ final class DepthwiseShifts {
       VectorShuffle<Float> s2 = shuffles[2];
       VectorShuffle<Float> s3 = shuffles[3];
       for (int cg = cgLo; cg < cgHi; cg++) {
-        int a = (cg - cgLo) * 4 * l;
+        int a = (cg - cgLo) * shuffles.length * l;
         FloatVector c0 = FloatVector.fromArray(S, acc, a);
         FloatVector c1 = FloatVector.fromArray(S, acc, a + l);
         FloatVector c2 = FloatVector.fromArray(S, acc, a + 2 * l);
@@ -418,6 +428,28 @@ final class DepthwiseShifts {
         c1.intoArray(acc, a + l);
         c2.intoArray(acc, a + 2 * l);
         c3.intoArray(acc, a + 3 * l);
+      }
+    }
+
+    /** {@link #dots4} in memory order, its four sums loaded and stored around every product. */
+    static void dots4InOrder(float[] x, int xOff, float[] dy, int dyOff, int n, int groups, int cgLo, int cgHi,
+        VectorShuffle<Float>[] shuffles, float[] acc) {
+      int l = S.length();
+      int count = shuffles.length;
+      VectorShuffle<Float> s1 = shuffles[1];
+      VectorShuffle<Float> s2 = shuffles[2];
+      VectorShuffle<Float> s3 = shuffles[3];
+      for (int i = 0; i < n; i++) {
+        for (int cg = cgLo; cg < cgHi; cg++) {
+          int v = (i * groups + cg) * l;
+          int a = (cg - cgLo) * count * l;
+          FloatVector in = FloatVector.fromArray(S, x, xOff + v);
+          FloatVector d = FloatVector.fromArray(S, dy, dyOff + v);
+          in.fma(d, FloatVector.fromArray(S, acc, a)).intoArray(acc, a);
+          in.rearrange(s1).fma(d, FloatVector.fromArray(S, acc, a + l)).intoArray(acc, a + l);
+          in.rearrange(s2).fma(d, FloatVector.fromArray(S, acc, a + 2 * l)).intoArray(acc, a + 2 * l);
+          in.rearrange(s3).fma(d, FloatVector.fromArray(S, acc, a + 3 * l)).intoArray(acc, a + 3 * l);
+        }
       }
     }
 

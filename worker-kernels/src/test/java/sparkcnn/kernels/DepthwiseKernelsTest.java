@@ -520,11 +520,14 @@ class DepthwiseKernelsTest {
       }
       // The shifts, on the planes they take: a vector's worth of planes (4x4 with 16 lanes, 2x2 with 8), 2x2 and
       // 1x1 planes; runs of vectors split between threads, one run starting inside an image (30 x 12 vectors of
-      // 2x2 planes, past one run of 256); the weight gradient's images in several runs (150 images of 64 channel
-      // vectors); a dilated filter, one with asymmetric padding whose taps never sit on the output's own
-      // position; non-square planes (1 x l/4 as a depthwise Conv1d, 2x4 padded on one side). Taps a whole plane
-      // apart share a rotation: 3x3 and 5x5 on 2x2 planes, 5x5 (rows -2 and +2) and the dilated 3x3 on 4x4, the
-      // 5x5 on 1 x l/4, whose rows all fall in the padding but one.
+      // 2x2 planes, past one run of 256); the weight gradient of four classes by channel vector (the other 2x2
+      // cases) and in memory order (150 images of 64 channel vectors: an image 4 KB with 16 lanes), and of more
+      // classes with the images in several runs (300 images of 64 one-plane vectors under 3x3: 9 classes on 4x4, 6
+      // on 2x4; 1x1 planes, the unmoved class alone, 150 images);
+      // a dilated filter, one with asymmetric padding whose taps never sit on the output's own position;
+      // non-square planes (1 x l/4 as a depthwise Conv1d, 2x4 padded on one side). Taps a whole plane apart share
+      // a rotation: 3x3 and 5x5 on 2x2 planes, 5x5 (rows -2 and +2) and the dilated 3x3 on 4x4, the 5x5 on
+      // 1 x l/4, whose rows all fall in the padding but one.
       int side = l >= 16 ? 4 : 2;
       int quarter = l / 4;
       for (ConvGeom g : new ConvGeom[] {ConvGeom.of(2, l, side, side, l, 3, 3, 1, 1, 1, l),
@@ -536,11 +539,18 @@ class DepthwiseKernelsTest {
           new ConvGeom(2, 4 * l, 1, quarter, 4 * l, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 4 * l),
           new ConvGeom(2, 2 * l, 2, 4, 2 * l, 2, 3, 1, 1, 1, 1, 0, 1, 1, 1, 2 * l),
           ConvGeom.of(3, 2 * l, side, side, 2 * l, 5, 5, 1, 2, 1, 2 * l),
-          ConvGeom.of(2, 4 * l, 1, quarter, 4 * l, 5, 5, 1, 2, 1, 4 * l)}) {
+          ConvGeom.of(2, 4 * l, 1, quarter, 4 * l, 5, 5, 1, 2, 1, 4 * l),
+          ConvGeom.of(300, 64, side, l / side, 64, 3, 3, 1, 1, 1, 64),
+          ConvGeom.of(150, 64 * l, 1, 1, 64 * l, 3, 3, 1, 1, 1, 64 * l)}) {
         assertTrue(ConvAlgorithm.DEPTHWISE_SHIFTS.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
         checkAgainstNaive(ConvAlgorithm.DEPTHWISE_SHIFTS, g, t);
       }
     }, 1, 3);
+    // The shifts at offsets into longer arrays: four classes in one sweep (2x2 planes), and one plane a vector.
+    for (ConvGeom g : List.of(ConvGeom.of(3, 2 * l, 2, 2, 2 * l, 3, 3, 1, 1, 1, 2 * l), ConvGeom.of(3, 4, l / 4, 4, 4,
+        3, 3, 1, 1, 1, 4))) {
+      checkAtOffsets(ConvAlgorithm.DEPTHWISE_SHIFTS, g);
+    }
   }
 
   /**
