@@ -30,8 +30,9 @@ public enum ConvAlgorithm {
   DEPTHWISE_SHIFTS("depthwise-shifts"),
   /**
    * Depthwise, each channel a dense matrix between planes of one vector, swept by columns or rows ({@link
-   * DepthwiseMatrix}; forward when the output plane is a vector, backward data when the input plane is, weight
-   * gradients when either is; the default where {@link DepthwiseMatrix#pays}).
+   * DepthwiseMatrix}; forward when the output plane is a vector or several channels' planes fill one, backward data
+   * likewise with the input plane, weight gradients when either plane is a vector; the default where {@link
+   * DepthwiseMatrix#pays}).
    */
   DEPTHWISE_MATRIX("depthwise-matrix"),
   /** Depthwise, rows streamed through padded row buffers ({@link DepthwiseRows}; undilated). */

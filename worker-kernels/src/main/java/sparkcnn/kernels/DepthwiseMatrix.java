@@ -19,6 +19,13 @@ import jdk.incubator.vector.VectorSpecies;
  * or rows before the first or past the last that a tap links (all padding) are skipped. Each channel's matrix is
  * built just before its sweep over all the images, as the filter's floats at precomputed lane positions.
  *
+ * <p>Where a plane is a fraction of a vector (2x2 with 16 lanes), G channels side by side fill it, as they lie in
+ * memory, and the G channels' matrices make one block-diagonal matrix: its columns are the G channels' whole input
+ * planes in turn (G times the plane's floats, consecutive in memory), each column zero outside its channel's lanes.
+ * Forward from 4x4 to 2x2 at stride 2 that is 64 FMAs per vector of four channels' outputs, against the gathers
+ * and scatters of {@link DepthwiseLanes}. A narrower vector per plane instead would be a second vector shape, whose
+ * type profiles make C2 box other kernels' vectors (see {@link LanePairs#evensLow}).
+ *
  * <p>An entry that no tap links multiplies its float by zero: exact for finite inputs; a NaN or an infinite input
  * (or dy) within the swept span makes the outputs of its plane NaN that the direct sum never reads it into (at
  * stride 2, even a float no output reads at all), as with the shifts.
@@ -38,10 +45,18 @@ final class DepthwiseMatrix {
       return false;
     }
     return switch (pass) {
-      case FORWARD -> outputPlaneIsAVector(g);
-      case BACKWARD_DATA -> inputPlaneIsAVector(g);
+      case FORWARD -> channelsPerVector(g.p() * g.q(), g.c()) > 0;
+      case BACKWARD_DATA -> channelsPerVector(g.h() * g.w(), g.c()) > 0;
       case BACKWARD_WEIGHTS -> outputPlaneIsAVector(g) || inputPlaneIsAVector(g);
     };
+  }
+
+  /**
+   * How many channels' planes of the given size fill one vector side by side (1 for a plane of a vector), or 0
+   * where they do not fill it exactly or the channels do not split into such groups.
+   */
+  static int channelsPerVector(int plane, int channels) {
+    return plane > 0 && Simd.LANES % plane == 0 && channels % (Simd.LANES / plane) == 0 ? Simd.LANES / plane : 0;
   }
 
   private static boolean outputPlaneIsAVector(ConvGeom g) {
@@ -61,6 +76,13 @@ final class DepthwiseMatrix {
    * 4x4 21-29 / 25-27 / 18-30 against 16 / 17 / 12 (shifts); 5x5 from 4x4 to 2x2 at stride 2, backward data /
    * weights 44-45 / 45-48 against 7-9 (lanes); onto 4x4 planes at stride 2 from 8x8, forward 3x3 7-9 against 5
    * and 5x5 20-24 against 9 (lanes), but the weight gradient's 64 columns lost there (3x3: 3.8 against 5.5).
+   *
+   * <p>Forward onto planes several to a vector (a group of channels a matrix), only at batch 32 and more and where
+   * the shifts do not apply (they took 2x2 planes at stride 1: 32-44 against 20-24 GFLOP/s for 3x3 on 960 channels
+   * at batch 64). Each group's matrix is built for all the images, so small batches lose: from 4x4 to 2x2 at stride
+   * 2 on 672 channels, 5x5, batch 64 / 32 / 16 / 8 / 1: 18-20 / 14-15 / 10 / - / 1 against 8-9 / 8-10 / 7-9 / - /
+   * 3 (lanes); 3x3 on 576 channels, batch 128 / 64 / 32 / 16: 8 / 6-7 / 5.3 / 3.6 against 4-5 / 4-5 / 4-5 / 4.5,
+   * and 96 channels at batch 8 2.1 against 4.
    */
   static boolean pays(ConvGeom g, ConvAlgorithm.Pass pass) {
     if (Simd.LANES < 16 || !applies(g, pass)) {
@@ -68,24 +90,30 @@ final class DepthwiseMatrix {
     }
     Links links = new Links(g);
     return switch (pass) {
-      case FORWARD -> links.columns.length <= 4 * Simd.LANES;
-      case BACKWARD_DATA -> links.rows.length <= 4 * Simd.LANES;
+      case FORWARD -> channelsPerVector(g.p() * g.q(), g.c()) == 1 ? links.columns.length <= 4 * Simd.LANES
+          : g.n() >= 32 && !DepthwiseShifts.applies(g);
+      case BACKWARD_DATA -> channelsPerVector(g.h() * g.w(), g.c()) == 1 && links.rows.length <= 4 * Simd.LANES;
       case BACKWARD_WEIGHTS -> (links.byColumns(g) ? links.columns.length : links.rows.length) <= Simd.LANES;
     };
   }
 
-  /** y = act(depthwise(x, w) + b), overwriting y (b may be null). Channels in parallel. */
+  /**
+   * y = act(depthwise(x, w) + b), overwriting y (b may be null). Channels (groups of channels whose output planes
+   * fill a vector side by side) in parallel.
+   */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] b, int bOff, Activations.Fn act, float[] y,
       int yOff, ConvGeom g) {
     Links links = new Links(g);
-    int[] taps = links.tapsOf(links.columns, true, g.r() * g.s());
+    int group = channelsPerVector(g.p() * g.q(), g.c());
+    int[] entries = group == 1 ? links.columns : Links.all(g.h() * g.w());
+    int[] taps = links.tapsOf(entries, true, g.r() * g.s(), group);
     int l = Simd.LANES;
-    Parallel.forRange(g.c(), (lo, hi, t) -> {
-      sweepChannels(x, xOff + Links.first(links.columns), g.h() * g.w(), taps, links.columns.length, w, wOff, b,
+    Parallel.forRange(g.c() / group, (lo, hi, t) -> {
+      sweepChannels(x, xOff + Links.first(entries), g.h() * g.w(), taps, entries.length * group, group, w, wOff, b,
           bOff, y, yOff, g, lo, hi);
       if (act != Activations.Fn.NONE) {
         for (int i = 0; i < g.n(); i++) {
-          act.apply(y, yOff + (i * g.c() + lo) * l, (hi - lo) * l);
+          act.apply(y, yOff + i * g.c() * g.p() * g.q() + lo * l, (hi - lo) * l);
         }
       }
     });
@@ -94,9 +122,11 @@ final class DepthwiseMatrix {
   /** dx = the adjoint of forward applied to dy, overwriting dx: the matrices' rows times dy's floats. */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     Links links = new Links(g);
-    int[] taps = links.tapsOf(links.rows, false, g.r() * g.s());
-    Parallel.forRange(g.c(), (lo, hi, t) -> sweepChannels(dy, dyOff + Links.first(links.rows), g.p() * g.q(), taps,
-        links.rows.length, w, wOff, null, 0, dx, dxOff, g, lo, hi));
+    int group = channelsPerVector(g.h() * g.w(), g.c());
+    int[] entries = group == 1 ? links.rows : Links.all(g.p() * g.q());
+    int[] taps = links.tapsOf(entries, false, g.r() * g.s(), group);
+    Parallel.forRange(g.c() / group, (lo, hi, t) -> sweepChannels(dy, dyOff + Links.first(entries), g.p() * g.q(),
+        taps, entries.length * group, group, w, wOff, null, 0, dx, dxOff, g, lo, hi));
   }
 
   /**
@@ -106,16 +136,22 @@ final class DepthwiseMatrix {
    * the images (blocks of channels, each image's planes of a block read as one run, measured slower: 38 against
    * 45 GFLOP/s on the stride-2 backward data).
    */
-  private static void sweepChannels(float[] src, int srcAt, int srcPlane, int[] taps, int count, float[] w,
-      int wOff, float[] b, int bOff, float[] dst, int dstOff, ConvGeom g, int lo, int hi) {
+  private static void sweepChannels(float[] src, int srcAt, int srcPlane, int[] taps, int count, int group,
+      float[] w, int wOff, float[] b, int bOff, float[] dst, int dstOff, ConvGeom g, int lo, int hi) {
     int l = Simd.LANES;
+    int dstPlane = l / group;
     int filter = g.r() * g.s();
     float[] m = new float[taps.length];
-    float[] padded = new float[filter + 1];
-    for (int c = lo; c < hi; c++) {
+    float[] padded = new float[group * filter + 1];
+    float[] bias = new float[l];
+    for (int cg = lo; cg < hi; cg++) {
+      int c = cg * group;
       Links.matrix(w, wOff + c * filter, taps, padded, m);
-      float bias = b == null ? 0f : b[bOff + c];
-      Vec.sweep(src, srcAt + c * srcPlane, g.c() * srcPlane, m, count, bias, dst, dstOff + c * l, g.c() * l, g.n());
+      for (int lane = 0; lane < l; lane++) {
+        bias[lane] = b == null ? 0f : b[bOff + c + lane / dstPlane];
+      }
+      Vec.sweep(src, srcAt + c * srcPlane, g.c() * srcPlane, m, count, bias, dst, dstOff + c * dstPlane,
+          g.c() * dstPlane, g.n());
     }
   }
 
@@ -131,7 +167,7 @@ final class DepthwiseMatrix {
     // The entries' floats tap by tap: tap t's are order[start[t] .. start[t + 1]), so each tap's sum is one run of
     // loads into a register (adding each float into its tap's slot in memory chained every add through the store
     // before it: a third of the pass's time).
-    int[] taps = links.tapsOf(entries, byColumns, filter);
+    int[] taps = links.tapsOf(entries, byColumns, filter, 1);
     int[] start = new int[filter + 2];
     for (int tap : taps) {
       start[tap + 1]++;
@@ -239,16 +275,26 @@ final class DepthwiseMatrix {
      * The given columns (each a vector over the output positions) or rows (each over the input positions) of the
      * matrix as the filter tap of each of their lanes, r s (one past the filter) where no tap links the positions.
      */
-    int[] tapsOf(int[] entries, boolean byColumns, int filter) {
+    int[] tapsOf(int[] entries, boolean byColumns, int filter, int group) {
       int l = Simd.LANES;
-      int[] at = new int[entries.length * l];
-      for (int e = 0; e < entries.length; e++) {
-        for (int lane = 0; lane < l; lane++) {
-          int tap = byColumns ? tap(lane, entries[e]) : tap(entries[e], lane);
-          at[e * l + lane] = tap >= 0 ? tap : filter;
+      int plane = l / group;
+      int n = entries.length;
+      int[] at = new int[group * n * l];
+      for (int k = 0; k < group; k++) {
+        for (int e = 0; e < n; e++) {
+          for (int lane = 0; lane < l; lane++) {
+            int tap = lane / plane != k ? -1
+                : byColumns ? tap(lane % plane, entries[e]) : tap(entries[e], lane % plane);
+            at[(k * n + e) * l + lane] = tap >= 0 ? k * filter + tap : group * filter;
+          }
         }
       }
       return at;
+    }
+
+    /** Every position of a plane, in order. */
+    static int[] all(int positions) {
+      return java.util.stream.IntStream.range(0, positions).toArray();
     }
 
     /**
@@ -272,10 +318,10 @@ final class DepthwiseMatrix {
      * vector e times src[srcAt + i srcImage + e] broadcast. Images {@link #IMAGES} at a time,
      * sharing the loads of m's vectors.
      */
-    static void sweep(float[] src, int srcAt, int srcImage, float[] m, int count, float bias, float[] dst,
+    static void sweep(float[] src, int srcAt, int srcImage, float[] m, int count, float[] bias, float[] dst,
         int dstAt, int dstImage, int n) {
       int l = S.length();
-      FloatVector b = FloatVector.broadcast(S, bias);
+      FloatVector b = FloatVector.fromArray(S, bias, 0);
       int i = 0;
       for (; i + IMAGES <= n; i += IMAGES) {
         int s0 = srcAt + i * srcImage;

@@ -605,9 +605,10 @@ class DepthwiseKernelsTest {
       }
     }
     for (ConvGeom g : gs.subList(0, 17)) {
-      assertEquals(g.p() * g.q() == l, ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.FORWARD),
-          g.toString());
-      assertEquals(g.h() * g.w() == l, ConvAlgorithm.DEPTHWISE_MATRIX.supports(g,
+      // A pass's plane a vector, or a fraction of one that the channels fill in whole groups.
+      assertEquals(fillsInGroups(g.p() * g.q(), g.c()), ConvAlgorithm.DEPTHWISE_MATRIX.supports(g,
+          ConvAlgorithm.Pass.FORWARD), g.toString());
+      assertEquals(fillsInGroups(g.h() * g.w(), g.c()), ConvAlgorithm.DEPTHWISE_MATRIX.supports(g,
           ConvAlgorithm.Pass.BACKWARD_DATA), g.toString());
     }
     OnThreads.each(t -> {
@@ -620,6 +621,45 @@ class DepthwiseKernelsTest {
         2, 1, 1, 4), ConvGeom.of(3, 4, 8, 2 * side, 4, 3, 3, 2, 1, 1, 4))) {
       checkAtOffsets(ConvAlgorithm.DEPTHWISE_MATRIX, g);
     }
+  }
+
+  private static boolean fillsInGroups(int plane, int channels) {
+    return Simd.LANES % plane == 0 && channels % (Simd.LANES / plane) == 0;
+  }
+
+  /**
+   * The matrices over groups of channels whose planes fill a vector side by side: forward from 4x4 to 2x2 at
+   * stride 2 (5x5 over two groups, 3x3 over three, 11 images: a last block of three), 2x2 planes at stride 1
+   * forward and backward data, 2x2 onto 1x1 at stride 2 (a vector's channels one group); 1 and 3 threads, then at
+   * offsets with and without SiLU. Channels that do not split into whole groups are not taken; the heuristic takes
+   * the groups forward at stride 2 from batch 32 (with 16 lanes), the lanes below.
+   */
+  @Test
+  void matrixGroupsMatchTheNaiveLoops() {
+    if (!Simd.AVAILABLE) {
+      return;
+    }
+    int l = Simd.LANES;
+    List<ConvGeom> gs = List.of(ConvGeom.of(11, l / 2, 4, 4, l / 2, 5, 5, 2, 2, 1, l / 2),
+        ConvGeom.of(11, 3 * l / 4, 4, 4, 3 * l / 4, 3, 3, 2, 1, 1, 3 * l / 4),
+        ConvGeom.of(5, l / 2, 2, 2, l / 2, 3, 3, 1, 1, 1, l / 2), ConvGeom.of(3, 2 * l, 2, 2, 2 * l, 3, 3, 2, 1, 1,
+            2 * l));
+    OnThreads.each(t -> {
+      for (ConvGeom g : gs) {
+        assertTrue(ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
+        checkAgainstNaive(ConvAlgorithm.DEPTHWISE_MATRIX, g, t);
+      }
+    }, 1, 3);
+    for (ConvGeom g : gs) {
+      checkAtOffsets(ConvAlgorithm.DEPTHWISE_MATRIX, g);
+    }
+    assertTrue(!ConvAlgorithm.DEPTHWISE_MATRIX.supports(ConvGeom.of(2, l / 4 + 1, 4, 4, l / 4 + 1, 5, 5, 2, 2, 1,
+        l / 4 + 1), ConvAlgorithm.Pass.FORWARD), "channels not in whole groups");
+    ConvGeom strided = ConvGeom.of(32, 96, 4, 4, 96, 5, 5, 2, 2, 1, 96);
+    assertEquals(l == 16 ? ConvAlgorithm.DEPTHWISE_MATRIX : ConvAlgorithm.DEPTHWISE_LANES,
+        ConvAlgorithm.heuristic(strided, ConvAlgorithm.Pass.FORWARD), "4x4 -> 2x2 at batch 32: the groups");
+    assertEquals(ConvAlgorithm.DEPTHWISE_LANES, ConvAlgorithm.heuristic(ConvGeom.of(16, 96, 4, 4, 96, 5, 5, 2, 2, 1,
+        96), ConvAlgorithm.Pass.FORWARD), "at batch 16: the lanes");
   }
 
   /**
@@ -649,6 +689,9 @@ class DepthwiseKernelsTest {
       float[] naive = new float[g.inputSize()];
       Conv2dNaive.backwardInput(dy, 4, w, 2, naive, 0, g);
       Rand.assertClose(naive, java.util.Arrays.copyOfRange(dx, 5, 5 + naive.length), 1e-5, "backwardInput " + at);
+    }
+    if (!a.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS)) {
+      return;
     }
     float[] dw = Rand.floats(rnd, g.weightSize() + 9);
     float[] naive = dw.clone();
@@ -734,6 +777,9 @@ class DepthwiseKernelsTest {
       Rand.assertClose(dxNaive, java.util.Arrays.copyOfRange(dx, guard, guard + dxNaive.length), 1e-5,
           "backwardInput " + at);
       assertGuards(dx, guard, dxNaive.length, "backwardInput " + at);
+    }
+    if (!a.supports(g, ConvAlgorithm.Pass.BACKWARD_WEIGHTS)) {
+      return;
     }
     float[] dw = Rand.floats(rnd, g.weightSize()); // accumulated onto
     float[] dwNaive = dw.clone();
