@@ -149,7 +149,8 @@ public enum ConvAlgorithm {
 
   /**
    * What runs when nothing was timed: pointwise layers batch their images into one GEMM (one image has nothing to
-   * batch); depthwise passes whose plane is exactly one vector sweep a matrix per channel ({@link
+   * batch); depthwise passes whose plane is exactly one vector sweep a matrix per channel, and strided forwards
+   * onto planes several to a vector at batch 32 and more a matrix per group of channels ({@link
    * DepthwiseMatrix#pays}), stride-1 layers with several whole planes per vector permute them in registers ({@link
    * DepthwiseShifts}), other small planes put their channels across vector lanes ({@link DepthwiseLanes#pays}),
    * others run on flattened planes when their padding is within the filter and their padded

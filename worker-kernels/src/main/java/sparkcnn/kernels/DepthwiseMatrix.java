@@ -28,7 +28,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>An entry that no tap links multiplies its float by zero: exact for finite inputs; a NaN or an infinite input
  * (or dy) within the swept span makes the outputs of its plane NaN that the direct sum never reads it into (at
- * stride 2, even a float no output reads at all), as with the shifts.
+ * stride 2, even a float no output reads at all), and over groups of channels the outputs of its group's other
+ * channels too, as with the shifts.
  */
 final class DepthwiseMatrix {
   /** Images per sweep of a column or row: eight independent sums share each load of the matrix's vector. */
@@ -37,8 +38,9 @@ final class DepthwiseMatrix {
   private DepthwiseMatrix() {}
 
   /**
-   * Depthwise with the Vector API, and the plane the pass's vectors hold is exactly one vector: forward the output
-   * plane, backward data the input plane, the weight gradient either.
+   * Depthwise with the Vector API, and the plane the pass's vectors hold is one vector or a whole fraction of one
+   * that the channels fill in whole groups ({@link #channelsPerVector}): forward the output plane, backward data
+   * the input plane; the weight gradient where either plane is exactly one vector.
    */
   static boolean applies(ConvGeom g, ConvAlgorithm.Pass pass) {
     if (!Simd.AVAILABLE || !g.isDepthwise()) {
@@ -80,9 +82,10 @@ final class DepthwiseMatrix {
    * <p>Forward onto planes several to a vector (a group of channels a matrix), only at batch 32 and more and where
    * the shifts do not apply (they took 2x2 planes at stride 1: 32-44 against 20-24 GFLOP/s for 3x3 on 960 channels
    * at batch 64). Each group's matrix is built for all the images, so small batches lose: from 4x4 to 2x2 at stride
-   * 2 on 672 channels, 5x5, batch 64 / 32 / 16 / 8 / 1: 18-20 / 14-15 / 10 / - / 1 against 8-9 / 8-10 / 7-9 / - /
-   * 3 (lanes); 3x3 on 576 channels, batch 128 / 64 / 32 / 16: 8 / 6-7 / 5.3 / 3.6 against 4-5 / 4-5 / 4-5 / 4.5,
-   * and 96 channels at batch 8 2.1 against 4.
+   * 2 on 672 channels, 5x5, batch 64 / 32 / 16 / 1: 18-20 / 14-15 / 10 / 1 against 8-9 / 8-10 / 7-9 / 3
+   * (lanes); 3x3 on 576 channels, batch 128 / 64 / 32 / 16: 8 / 6-7 / 5.3 / 3.6 against 4-5 / 4-5 / 4-5 / 4.5, and
+   * 96 channels at batch 8 2.1 against 4. Like the one-channel sweeps, no more than four vectors' worth of
+   * columns (the groups' whole input planes): larger ones were not measured.
    */
   static boolean pays(ConvGeom g, ConvAlgorithm.Pass pass) {
     if (Simd.LANES < 16 || !applies(g, pass)) {
@@ -91,7 +94,8 @@ final class DepthwiseMatrix {
     Links links = new Links(g);
     return switch (pass) {
       case FORWARD -> channelsPerVector(g.p() * g.q(), g.c()) == 1 ? links.columns.length <= 4 * Simd.LANES
-          : g.n() >= 32 && !DepthwiseShifts.applies(g);
+          : g.n() >= 32 && !DepthwiseShifts.applies(g)
+              && channelsPerVector(g.p() * g.q(), g.c()) * g.h() * g.w() <= 4 * Simd.LANES;
       case BACKWARD_DATA -> channelsPerVector(g.h() * g.w(), g.c()) == 1 && links.rows.length <= 4 * Simd.LANES;
       case BACKWARD_WEIGHTS -> (links.byColumns(g) ? links.columns.length : links.rows.length) <= Simd.LANES;
     };
@@ -130,11 +134,12 @@ final class DepthwiseMatrix {
   }
 
   /**
-   * For channels [lo, hi): each destination plane (one vector) = the channel's bias (none when b is null) + the sum
-   * over its matrix's entries (columns or rows, laid out as taps says) of the entry's vector times the source
-   * plane's float there (src[srcAt + plane start + entry]). Channel by channel, its matrix built once for all
-   * the images (blocks of channels, each image's planes of a block read as one run, measured slower: 38 against
-   * 45 GFLOP/s on the stride-2 backward data).
+   * For the groups of channels [lo, hi) (group channels each, their destination planes one vector side by side):
+   * each destination vector = each lane's channel's bias (none when b is null) + the sum over the group's matrix's
+   * entries (columns or rows, laid out as taps says) of the entry's vector times the source float there
+   * (src[srcAt + the group's first plane + entry]: the group's source planes are consecutive). Group by group, its
+   * matrix built once for all the images (blocks of channels, each image's planes of a block read as one run,
+   * measured slower: 38 against 45 GFLOP/s on the stride-2 backward data).
    */
   private static void sweepChannels(float[] src, int srcAt, int srcPlane, int[] taps, int count, int group,
       float[] w, int wOff, float[] b, int bOff, float[] dst, int dstOff, ConvGeom g, int lo, int hi) {
@@ -273,7 +278,9 @@ final class DepthwiseMatrix {
 
     /**
      * The given columns (each a vector over the output positions) or rows (each over the input positions) of the
-     * matrix as the filter tap of each of their lanes, r s (one past the filter) where no tap links the positions.
+     * matrix as the filter tap of each of their lanes, for group channels side by side: entry e of channel k is
+     * vector k n + e, its lanes of channel k (lane / plane = k) the tap k r s + (a s + b), every other lane and
+     * each lane no tap links group r s (one past the group's filters, a zero).
      */
     int[] tapsOf(int[] entries, boolean byColumns, int filter, int group) {
       int l = Simd.LANES;
@@ -298,8 +305,8 @@ final class DepthwiseMatrix {
     }
 
     /**
-     * One channel's matrix (its filter at w[wc ..]) as {@link #tapsOf} lays it out, into m: the filter is first
-     * copied into filter (one float longer than the filter, its last float zero), so the loop has no branch.
+     * One group's matrix (its channels' filters from w[wc ..]) as {@link #tapsOf} lays it out, into m: the filters
+     * are first copied into filter (one float longer than them, its last float zero), so the loop has no branch.
      */
     static void matrix(float[] w, int wc, int[] taps, float[] filter, float[] m) {
       System.arraycopy(w, wc, filter, 0, filter.length - 1);

@@ -153,7 +153,8 @@ class ConvTunerTest {
     assertEquals(pastL1, ConvAlgorithm.heuristic(wide, Pass.BACKWARD_DATA), "a 7x7 plane past L1 at stride 1: rows");
     // Small planes put their channels across the lanes: 4x4 and below, 8x8 and below when strided; but with 16
     // lanes a 4x4 plane fills a vector, and the matrices take its passes: forward and backward data wherever a
-    // plane of theirs is one vector, the weight gradient where it sweeps no more than 16 columns or rows.
+    // plane of theirs is one vector, the weight gradient where it sweeps no more than 16 columns or rows. (Forward
+    // onto 2x2 planes at stride 2 takes the lanes only below batch 32: DepthwiseKernelsTest.matrixGroups...)
     boolean matrix = Simd.AVAILABLE && Simd.LANES == 16;
     ConvAlgorithm lanes = Simd.AVAILABLE ? ConvAlgorithm.DEPTHWISE_LANES : ConvAlgorithm.DEPTHWISE_PLANES;
     ConvGeom tiny = ConvGeom.of(8, 96, 4, 4, 96, 5, 5, 1, 2, 1, 96);

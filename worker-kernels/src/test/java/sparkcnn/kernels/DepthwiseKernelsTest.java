@@ -554,15 +554,15 @@ class DepthwiseKernelsTest {
   }
 
   /**
-   * The matrices, on every pass they take (forward where the output plane is a vector, backward data where the
-   * input plane is, the weight gradient either): 4x4 planes (2x8 and 1x16 too, or their 8-lane halves) under 3x3
-   * and 5x5 filters, stride 2 from a vector's plane (rows form) and onto one (columns form, a 7x7 and a 9x9
-   * input), a dilated filter, asymmetric padding, a 1x1 filter at stride 2 (from 8x8, and from 6x6 with padding,
-   * whose first column read is not the plane's first); a 1x1 filter at stride 2 whose every tap falls into the
-   * padding, output and input planes one vector (nothing to sweep: the bias, zeros, no gradient); batches of 1, 11
-   * and 64 (a last block of fewer than eight images), odd channel counts split between threads; then random
-   * geometries. Each fixed geometry takes the passes its planes allow; the kernels also at offsets into their
-   * arrays, without and with SiLU.
+   * The matrices, on every pass they take (forward where the output plane is a vector or channels fill one in whole
+   * groups, backward data likewise with the input plane, the weight gradient where either is a vector): 4x4 planes
+   * (2x8 and 1x16 too, or their 8-lane halves) under 3x3 and 5x5 filters, stride 2 from a vector's plane (rows form)
+   * and onto one (columns form, a 7x7 and a 9x9 input), a dilated filter, asymmetric padding, a 1x1 filter at stride
+   * 2 (from 8x8, and from 6x6 with padding, whose first column read is not the plane's first); a 1x1 filter at stride
+   * 2 whose every tap falls into the padding, output and input planes one vector (nothing to sweep: the bias, zeros,
+   * no gradient); batches of 1, 11 and 64 (a last block of fewer than eight images), odd channel counts split between
+   * threads; then random geometries. Each fixed geometry takes the passes its planes allow; the kernels also at
+   * offsets into their arrays, without and with SiLU.
    */
   @Test
   void matricesMatchTheNaiveLoopsOnEveryPassTheyTake() {
@@ -630,9 +630,11 @@ class DepthwiseKernelsTest {
   /**
    * The matrices over groups of channels whose planes fill a vector side by side: forward from 4x4 to 2x2 at
    * stride 2 (5x5 over two groups, 3x3 over three, 11 images: a last block of three), 2x2 planes at stride 1
-   * forward and backward data, 2x2 onto 1x1 at stride 2 (a vector's channels one group); 1 and 3 threads, then at
-   * offsets with and without SiLU. Channels that do not split into whole groups are not taken; the heuristic takes
-   * the groups forward at stride 2 from batch 32 (with 16 lanes), the lanes below.
+   * forward and backward data, 2x2 onto 1x1 at stride 2 (two groups of a vector's worth of channels), then random
+   * geometries (output planes of 1 to 8 floats, filters up to 5x5, stride 1 or 2, asymmetric padding); 1 and 3
+   * threads, then at offsets with and without SiLU. Channels that do not split into whole groups are not taken; the
+   * heuristic takes the groups forward (where the shifts do not apply) from batch 32 with 16 lanes, the lanes
+   * below.
    */
   @Test
   void matrixGroupsMatchTheNaiveLoops() {
@@ -640,10 +642,28 @@ class DepthwiseKernelsTest {
       return;
     }
     int l = Simd.LANES;
-    List<ConvGeom> gs = List.of(ConvGeom.of(11, l / 2, 4, 4, l / 2, 5, 5, 2, 2, 1, l / 2),
+    List<ConvGeom> gs = new ArrayList<>(List.of(ConvGeom.of(11, l / 2, 4, 4, l / 2, 5, 5, 2, 2, 1, l / 2),
         ConvGeom.of(11, 3 * l / 4, 4, 4, 3 * l / 4, 3, 3, 2, 1, 1, 3 * l / 4),
         ConvGeom.of(5, l / 2, 2, 2, l / 2, 3, 3, 1, 1, 1, l / 2), ConvGeom.of(3, 2 * l, 2, 2, 2 * l, 3, 3, 2, 1, 1,
-            2 * l));
+            2 * l)));
+    // Random geometries whose output planes are a fraction of a vector: planes of 1, 2, 4 or 8 floats, filters up
+    // to 5x5, stride 1 or 2, asymmetric padding, one to three groups.
+    SplittableRandom rnd = new SplittableRandom(173);
+    while (gs.size() < 16) {
+      int r = 1 + rnd.nextInt(5);
+      int s = 1 + rnd.nextInt(5);
+      int stride = 1 + rnd.nextInt(2);
+      int[] pad = {rnd.nextInt(r), rnd.nextInt(s), rnd.nextInt(r), rnd.nextInt(s)};
+      int h = Math.max(1, r - pad[0] - pad[2]) + rnd.nextInt(6);
+      int w = Math.max(1, s - pad[1] - pad[3]) + rnd.nextInt(6);
+      int plane = ((h + pad[0] + pad[2] - r) / stride + 1) * ((w + pad[1] + pad[3] - s) / stride + 1);
+      if (plane >= l || l % plane != 0) {
+        continue;
+      }
+      int c = l / plane * (1 + rnd.nextInt(3));
+      gs.add(new ConvGeom(1 + rnd.nextInt(12), c, h, w, c, r, s, stride, stride, pad[0], pad[1], pad[2], pad[3], 1,
+          1, c));
+    }
     OnThreads.each(t -> {
       for (ConvGeom g : gs) {
         assertTrue(ConvAlgorithm.DEPTHWISE_MATRIX.supports(g, ConvAlgorithm.Pass.FORWARD), g.toString());
