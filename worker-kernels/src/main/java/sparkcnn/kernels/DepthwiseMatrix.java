@@ -93,9 +93,11 @@ final class DepthwiseMatrix {
     }
     Links links = new Links(g);
     return switch (pass) {
-      case FORWARD -> channelsPerVector(g.p() * g.q(), g.c()) == 1 ? links.columns.length <= 4 * Simd.LANES
-          : g.n() >= 32 && !DepthwiseShifts.applies(g)
-              && channelsPerVector(g.p() * g.q(), g.c()) * g.h() * g.w() <= 4 * Simd.LANES;
+      case FORWARD -> {
+        int group = channelsPerVector(g.p() * g.q(), g.c());
+        yield group * links.swept(true, group).length <= 4 * Simd.LANES
+            && (group == 1 || g.n() >= 32 && !DepthwiseShifts.applies(g));
+      }
       case BACKWARD_DATA -> channelsPerVector(g.h() * g.w(), g.c()) == 1 && links.rows.length <= 4 * Simd.LANES;
       case BACKWARD_WEIGHTS -> (links.byColumns(g) ? links.columns.length : links.rows.length) <= Simd.LANES;
     };
@@ -109,7 +111,7 @@ final class DepthwiseMatrix {
       int yOff, ConvGeom g) {
     Links links = new Links(g);
     int group = channelsPerVector(g.p() * g.q(), g.c());
-    int[] entries = group == 1 ? links.columns : Links.all(g.h() * g.w());
+    int[] entries = links.swept(true, group);
     int[] taps = links.tapsOf(entries, true, g.r() * g.s(), group);
     int l = Simd.LANES;
     Parallel.forRange(g.c() / group, (lo, hi, t) -> {
@@ -127,7 +129,7 @@ final class DepthwiseMatrix {
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     Links links = new Links(g);
     int group = channelsPerVector(g.h() * g.w(), g.c());
-    int[] entries = group == 1 ? links.rows : Links.all(g.p() * g.q());
+    int[] entries = links.swept(false, group);
     int[] taps = links.tapsOf(entries, false, g.r() * g.s(), group);
     Parallel.forRange(g.c() / group, (lo, hi, t) -> sweepChannels(dy, dyOff + Links.first(entries), g.p() * g.q(),
         taps, entries.length * group, group, w, wOff, null, 0, dx, dxOff, g, lo, hi));
@@ -212,6 +214,7 @@ final class DepthwiseMatrix {
   /** Which filter tap links each output position to each input position, and the columns and rows any tap links. */
   private static final class Links {
     private final int inputs;
+    private final int outputs;
     /** [q * inputs + p]: the tap (a s + b) linking output q to input p, or -1. */
     private final int[] taps;
     /** Input positions from the first some output reads to the last. */
@@ -221,7 +224,7 @@ final class DepthwiseMatrix {
 
     Links(ConvGeom g) {
       inputs = g.h() * g.w();
-      int outputs = g.p() * g.q();
+      outputs = g.p() * g.q();
       taps = new int[outputs * inputs];
       java.util.Arrays.fill(taps, -1);
       boolean[] read = new boolean[inputs];
@@ -299,9 +302,15 @@ final class DepthwiseMatrix {
       return at;
     }
 
-    /** Every position of a plane, in order. */
-    static int[] all(int positions) {
-      return java.util.stream.IntStream.range(0, positions).toArray();
+    /**
+     * The columns (or rows) a sweep takes per channel: for one channel a vector, the span any tap links; for a group
+     * of channels, every input (output) position, so that the group's entries are its planes one after the other.
+     */
+    int[] swept(boolean byColumns, int group) {
+      if (group == 1) {
+        return byColumns ? columns : rows;
+      }
+      return java.util.stream.IntStream.range(0, byColumns ? inputs : outputs).toArray();
     }
 
     /**
