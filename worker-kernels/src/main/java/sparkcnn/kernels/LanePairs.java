@@ -36,6 +36,12 @@ final class LanePairs {
     return ((IntVector) a.reinterpretAsLongs().convertShape(VectorOperators.L2I, I, 0)).reinterpretAsFloats();
   }
 
+  /** a's odd lanes in the low half, zeros in the high: each 64-bit pair shifted down to its high float, narrowed. */
+  static FloatVector oddsLow(FloatVector a) {
+    return ((IntVector) a.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32)
+        .convertShape(VectorOperators.L2I, I, 0)).reinterpretAsFloats();
+  }
+
   /** Lanes 0, 2, 4, ... of the pair (a, b). */
   static FloatVector evens(FloatVector a, FloatVector b) {
     return a.rearrange(EVEN).blend(b.rearrange(EVEN), HIGH);
