@@ -21,6 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * blend with the stride-1 sweep's edge masks, in the blocks at the row's ends (a wrapped read of the neighbouring
  * row must not make a NaN from a zero weight). The last column block's outputs past q land in the next row,
  * written later (blocks go right to left), and past the plane by up to a vector: the caller gives room there.
+ * Wide planes ({@link #ROW_BLOCKS}) skip the strip: they are swept row by row straight from x ({@link Vec#rows3}),
+ * so the plane streams from memory while the multiply-adds run instead of before them.
  *
  * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6 against 8.5-9.1,
  * 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against 4.5. Storing the
@@ -30,6 +32,14 @@ import jdk.incubator.vector.VectorSpecies;
  * (23-24.7 against 23.4-24.4 on 56x56 and 28x28), which already load each vector for 25 multiply-adds.
  */
 final class DepthwiseEvenColumns {
+  /**
+   * Vectors of input columns per output row from which a plane is swept row by row from x ({@link Vec#rows3})
+   * rather than copied into the strip and swept down its columns. Measured forward on one AMD EPYC thread, GFLOP/s:
+   * 112x112 planes (7 vectors a row) 10.4-13.5 against 6.6-10.1, but 56x56 (4) 8.6-9.1 against 9.2-12.4, 28x28 and
+   * 14x14 planes 0.5-0.6x: the rows pay where a plane comes from memory and its rows are long.
+   */
+  static final int ROW_BLOCKS = 7;
+
   private DepthwiseEvenColumns() {}
 
   /** 3x3 at stride 2, undilated, padding inside the filter on every side, given the Vector API. */
@@ -48,6 +58,10 @@ final class DepthwiseEvenColumns {
     final int size;
     /** Vectors of input columns per output row: half a vector of outputs each. */
     final int blocks;
+    /** Whether the planes are wide enough for the row-by-row sweep from x ({@link #ROW_BLOCKS}). */
+    final boolean rows;
+    /** A zero row for the row-by-row sweep's padding rows (read only: a block reads up to l + 2 past its start). */
+    final float[] zeros;
 
     Strip(ConvGeom g) {
       int lanes = Simd.LANES;
@@ -57,6 +71,8 @@ final class DepthwiseEvenColumns {
       blocks = (g.q() + lanes / 2 - 1) / (lanes / 2);
       // Padded rows read: up to 2p; then the last block's vector and taps past its first column.
       size = origin + (2 * g.p() + 1) * w + blocks * lanes + 3 + lanes;
+      rows = blocks >= ROW_BLOCKS;
+      zeros = new float[rows ? (blocks + 1) * lanes + 3 : 0];
     }
   }
 
@@ -67,6 +83,13 @@ final class DepthwiseEvenColumns {
    */
   static void plane(float[] x, int xPlane, float[] strip, Strip s, float[] wts, float bias, float[] y, int yOff,
       ConvGeom g) {
+    // Row by row straight from x where the plane is wide and its first and last rows' reads stay inside x.
+    if (s.rows && xPlane - g.padLeft() >= 0
+        && xPlane + (g.h() - 1) * g.w() - g.padLeft() + (s.blocks + 1) * Simd.LANES + 3 <= x.length) {
+      Vec.rows3(x, xPlane, g.h(), g.w(), g.padTop(), g.padLeft(), s.zeros, s.blocks, wts, bias, y, yOff, g.p(),
+          g.q());
+      return;
+    }
     System.arraycopy(x, xPlane, strip, s.before, g.h() * g.w());
     Vec.sweep3(strip, s.origin, g.w(), s.blocks, g.padLeft(), wts, bias, y, yOff, g.p(), g.q());
   }
@@ -81,6 +104,82 @@ final class DepthwiseEvenColumns {
 
     /** The low half of a vector's lanes. */
     static final VectorMask<Float> LOW_HALF = S.indexInRange(0, S.length() / 2);
+
+    /**
+     * A plane row by row from x itself: output row i from input rows 2i - padTop .. 2i - padTop + 2 (the zero row
+     * for those outside the plane), block by block left to right, nine loads and nine multiply-adds each in three
+     * independent sums. Each block stores its whole vector, the upper half zeros, which the next block overwrites,
+     * or past q the next row, or past the plane the caller's room (a vector). Why: the strip's copy reads the plane
+     * from memory before its columns are swept, one after the other; here the rows stream in order while the FMAs
+     * run (a 112x112 plane from memory 3.9 against 5.7-6.2 us, one AMD EPYC thread). Three methods, the first and
+     * last blocks apart with their clears: in one, C2's node budget stopped inlining and the vectors were boxed.
+     * Reads up to l + 3 floats before and after the plane's rows.
+     */
+    static void rows3(float[] x, int xPlane, int h, int w, int padTop, int padLeft, float[] zeros, int blocks,
+        float[] wts, float bias, float[] y, int yOff, int p, int q) {
+      int l = S.length();
+      int last = blocks - 1;
+      for (int i = 0; i < p; i++) {
+        int u = 2 * i - padTop;
+        float[] a0 = u >= 0 && u < h ? x : zeros;
+        float[] a1 = u + 1 >= 0 && u + 1 < h ? x : zeros;
+        float[] a2 = u + 2 >= 0 && u + 2 < h ? x : zeros;
+        int o0 = a0 == x ? xPlane + u * w - padLeft : 0;
+        int o1 = a1 == x ? xPlane + (u + 1) * w - padLeft : 0;
+        int o2 = a2 == x ? xPlane + (u + 2) * w - padLeft : 0;
+        int d = yOff + i * q;
+        edge3(a0, o0, a1, o1, a2, o2, -padLeft, w, wts, bias, y, d);
+        inner3(a0, o0, a1, o1, a2, o2, last, wts, bias, y, d);
+        if (last > 0) {
+          int at = last * l;
+          edge3(a0, o0 + at, a1, o1 + at, a2, o2 + at, at - padLeft, w, wts, bias, y, d + at / 2);
+        }
+      }
+    }
+
+    /** One block of {@link #rows3} whose loads start at input column c: the lanes outside the row cleared. */
+    static void edge3(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, int c, int w, float[] wts,
+        float bias, float[] y, int d) {
+      FloatVector zero = FloatVector.zero(S);
+      VectorMask<Float> m0 = DepthwiseUnpaddedSweep.Vec.outside(c, w);
+      VectorMask<Float> m1 = DepthwiseUnpaddedSweep.Vec.outside(c + 1, w);
+      VectorMask<Float> m2 = DepthwiseUnpaddedSweep.Vec.outside(c + 2, w);
+      FloatVector r0 = FloatVector.fromArray(S, a0, o0).blend(zero, m0).fma(w(wts, 0), FloatVector.broadcast(S, bias));
+      FloatVector r1 = FloatVector.fromArray(S, a1, o1).blend(zero, m0).mul(w(wts, 3));
+      FloatVector r2 = FloatVector.fromArray(S, a2, o2).blend(zero, m0).mul(w(wts, 6));
+      r0 = FloatVector.fromArray(S, a0, o0 + 1).blend(zero, m1).fma(w(wts, 1), r0);
+      r1 = FloatVector.fromArray(S, a1, o1 + 1).blend(zero, m1).fma(w(wts, 4), r1);
+      r2 = FloatVector.fromArray(S, a2, o2 + 1).blend(zero, m1).fma(w(wts, 7), r2);
+      r0 = FloatVector.fromArray(S, a0, o0 + 2).blend(zero, m2).fma(w(wts, 2), r0);
+      r1 = FloatVector.fromArray(S, a1, o1 + 2).blend(zero, m2).fma(w(wts, 5), r1);
+      r2 = FloatVector.fromArray(S, a2, o2 + 2).blend(zero, m2).fma(w(wts, 8), r2);
+      LanePairs.evensLow(r0.add(r1).add(r2)).intoArray(y, d);
+    }
+
+    /** Blocks 1 .. end - 1 of one output row of {@link #rows3}: all their loads inside the row. */
+    static void inner3(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, int end, float[] wts,
+        float bias, float[] y, int d) {
+      FloatVector w00 = w(wts, 0), w01 = w(wts, 1), w02 = w(wts, 2);
+      FloatVector w10 = w(wts, 3), w11 = w(wts, 4), w12 = w(wts, 5);
+      FloatVector w20 = w(wts, 6), w21 = w(wts, 7), w22 = w(wts, 8);
+      FloatVector b0 = FloatVector.broadcast(S, bias);
+      int l = S.length();
+      for (int k = 1; k < end; k++) {
+        int m0 = o0 + k * l;
+        int m1 = o1 + k * l;
+        int m2 = o2 + k * l;
+        FloatVector r0 = FloatVector.fromArray(S, a0, m0).fma(w00, b0);
+        FloatVector r1 = FloatVector.fromArray(S, a1, m1).mul(w10);
+        FloatVector r2 = FloatVector.fromArray(S, a2, m2).mul(w20);
+        r0 = FloatVector.fromArray(S, a0, m0 + 1).fma(w01, r0);
+        r1 = FloatVector.fromArray(S, a1, m1 + 1).fma(w11, r1);
+        r2 = FloatVector.fromArray(S, a2, m2 + 1).fma(w21, r2);
+        r0 = FloatVector.fromArray(S, a0, m0 + 2).fma(w02, r0);
+        r1 = FloatVector.fromArray(S, a1, m1 + 2).fma(w12, r1);
+        r2 = FloatVector.fromArray(S, a2, m2 + 2).fma(w22, r2);
+        LanePairs.evensLow(r0.add(r1).add(r2)).intoArray(y, d + k * (l / 2));
+      }
+    }
 
     /**
      * 3x3: padded row 2i completes output row i - 1 (filter row 2) and starts row i (filter row 0); padded row

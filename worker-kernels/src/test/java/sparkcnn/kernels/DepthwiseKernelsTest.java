@@ -191,7 +191,12 @@ class DepthwiseKernelsTest {
           ConvGeom.of(3, 2, 1, 1, 2, 3, 3, 2, 1, 1, 2),
           // Two columns padded by two on the left, two rows below; 18 wide padded by two on both sides.
           new ConvGeom(2, 2, 9, 2, 2, 3, 3, 2, 2, 1, 2, 2, 1, 1, 1, 2),
-          new ConvGeom(1, 3, 7, 18, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3)}) {
+          new ConvGeom(1, 3, 7, 18, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3),
+          // Rows of seven vectors and more, swept row by row from x (the first and last planes through the strip):
+          // odd width, uneven padding, none (the last block one output wide).
+          ConvGeom.of(2, 3, 9, 113, 3, 3, 3, 2, 1, 1, 3),
+          new ConvGeom(1, 4, 10, 112, 4, 3, 3, 2, 2, 2, 2, 0, 1, 1, 1, 4),
+          new ConvGeom(2, 3, 7, 100, 3, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3)}) {
         assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
         SplittableRandom rnd = new SplittableRandom(g.hashCode());
         float[] x = Rand.floats(rnd, g.inputSize());
@@ -223,37 +228,46 @@ class DepthwiseKernelsTest {
    */
   @Test
   void evenColumnsKeepAnInfiniteValueToItsOwnWindows() {
-    ConvGeom g = ConvGeom.of(1, 2, 12, 20, 2, 3, 3, 2, 1, 1, 2);
-    assertEquals(Simd.AVAILABLE, DepthwiseEvenColumns.applies(g));
-    SplittableRandom rnd = new SplittableRandom(12);
-    float[] x = Rand.floats(rnd, g.inputSize());
-    float[] w = Rand.floats(rnd, g.weightSize());
-    int[][] hot = {{3, 19}, {6, 0}};
-    float[] finite = x.clone();
-    for (int[] at : hot) {
-      x[at[0] * g.w() + at[1]] = Float.POSITIVE_INFINITY;
-      finite[at[0] * g.w() + at[1]] = 0f;
-    }
-    float[] y = new float[g.outputSize()];
-    Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
-    float[] naive = new float[g.outputSize()];
-    Conv2dNaive.forward(finite, 0, w, 0, new float[g.k()], 0, naive, 0, g);
-    int compared = 0;
-    for (int i = 0; i < g.p(); i++) {
-      for (int j = 0; j < g.q(); j++) {
-        boolean reaches = false;
+    // Rows of three vectors through the strip; of eight, the middle plane row by row from x.
+    for (ConvGeom g : new ConvGeom[] {ConvGeom.of(1, 2, 12, 20, 2, 3, 3, 2, 1, 1, 2),
+        ConvGeom.of(1, 3, 12, 113, 3, 3, 3, 2, 1, 1, 3)}) {
+      assertEquals(Simd.AVAILABLE, DepthwiseEvenColumns.applies(g));
+      SplittableRandom rnd = new SplittableRandom(12);
+      float[] x = Rand.floats(rnd, g.inputSize());
+      float[] w = Rand.floats(rnd, g.weightSize());
+      int[][] hot = {{3, g.w() - 1}, {6, 0}};
+      float[] finite = x.clone();
+      int plane = g.h() * g.w();
+      for (int c = 0; c < g.c(); c++) {
         for (int[] at : hot) {
-          int a = at[0] - 2 * i + g.padTop();
-          int b = at[1] - 2 * j + g.padLeft();
-          reaches |= a >= 0 && a < 3 && b >= 0 && b < 3;
-        }
-        if (!reaches) {
-          assertEquals(naive[i * g.q() + j], y[i * g.q() + j], 1e-5, "output " + i + "," + j);
-          compared++;
+          x[c * plane + at[0] * g.w() + at[1]] = Float.POSITIVE_INFINITY;
+          finite[c * plane + at[0] * g.w() + at[1]] = 0f;
         }
       }
+      float[] y = new float[g.outputSize()];
+      Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g, ConvAlgorithm.DEPTHWISE_PLANES);
+      float[] naive = new float[g.outputSize()];
+      Conv2dNaive.forward(finite, 0, w, 0, new float[g.k()], 0, naive, 0, g);
+      int compared = 0;
+      for (int c = 0; c < g.c(); c++) {
+        for (int i = 0; i < g.p(); i++) {
+          for (int j = 0; j < g.q(); j++) {
+            boolean reaches = false;
+            for (int[] at : hot) {
+              int a = at[0] - 2 * i + g.padTop();
+              int b = at[1] - 2 * j + g.padLeft();
+              reaches |= a >= 0 && a < 3 && b >= 0 && b < 3;
+            }
+            int o = (c * g.p() + i) * g.q() + j;
+            if (!reaches) {
+              assertEquals(naive[o], y[o], 1e-5, g + " output " + c + "," + i + "," + j);
+              compared++;
+            }
+          }
+        }
+      }
+      assertTrue(compared > g.c() * g.p() * g.q() / 2, "compared " + compared);
     }
-    assertTrue(compared > g.p() * g.q() / 2, "compared " + compared);
   }
 
   /**
