@@ -30,7 +30,7 @@ final class BenchCommand implements Main.Command {
       Measures the compute core on this machine, every figure timed in this run:
         peak_gflops_per_core  FP32 FMA peak of one core (independent FMA chains, same vector width as the kernels)
         gemm                  SGEMM m=n=k in {256, 512, 1024, 2048} on 1 thread and on all threads:
-                              {m, n, k, threads, gflops, fraction_of_peak}
+                              {m, n, k, threads, gflops, fraction_of_peak, gflops_median}
         memory                one thread's read, write and copy bandwidth over arrays larger than the
                               last-level cache and an L2-resident copy (bytes read + written per second):
                               {read_gb_per_second, write_gb_per_second, copy_gb_per_second,
@@ -50,14 +50,16 @@ final class BenchCommand implements Main.Command {
                               the same run:
                               {name, pass, kernel, baseline, threads, gflops, fraction_of_peak,
                                intensity_flops_per_byte, roofline_gflops, fraction_of_roofline, gb_per_second,
-                               naive_ratio}
+                               naive_ratio, gflops_median}
         elementwise           batch norm + relu6 (inference) over 144 channels of 56x56, images enough to pass
                               twice the last-level cache (8 to 64), in one pass, and in two (baseline: true),
                               with the same roofline fields
+      gflops is the fastest of seven timed runs after a warm-up (three with --quick), as the peak and the
+      bandwidths are the best of theirs; gflops_median the median of the same runs.
       fraction_of_peak is GFLOP/s over (peak of one core x threads); fraction_of_roofline is GFLOP/s over
       min(peak, bandwidth x FLOPs per byte the kernel must touch), where a working set larger than half the
       last-level cache streams at the copy bandwidth and a smaller one at the cache's; naive_ratio is the speed
-      over a direct seven-loop convolution of the same layer on one image, timed in the same run.
+      over a direct seven-loop convolution of the same layer on one image, timed once in the same run.
 
       options:
         --json       print one JSON object on stdout (progress goes to stderr)

@@ -21,24 +21,27 @@ import jdk.incubator.vector.VectorSpecies;
  * blend with the stride-1 sweep's edge masks, in the blocks at the row's ends (a wrapped read of the neighbouring
  * row must not make a NaN from a zero weight). The last column block's outputs past q land in the next row,
  * written later (blocks go right to left), and past the plane by up to a vector: the caller gives room there.
- * Wide planes ({@link #ROW_BLOCKS}) skip the strip: they are swept row by row straight from x ({@link Vec#rows3}),
+ * Wide planes ({@link #ROW_OUTPUTS}) skip the strip: they are swept row by row straight from x ({@link Vec#rows3}),
  * so the plane streams from memory while the multiply-adds run instead of before them.
  *
- * <p>Forward, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6 against 8.5-9.1,
- * 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against 4.5. Storing the
- * half vector directly ran 11-17 alone but cost other kernels 5x in one JVM (see {@link LanePairs#evensLow});
- * two vectors per block with twelve blends passed C2's node budget. Not 5x5: there the five blends per row passed
- * that budget too (the vectors boxed: 3 GFLOP/s), and through a padded frame instead it ran level with the phases
- * (23-24.7 against 23.4-24.4 on 56x56 and 28x28), which already load each vector for 25 multiply-adds.
+ * <p>Forward through the strip, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6
+ * against 8.5-9.1, 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against
+ * 4.5. Storing the half vector directly ran 11-17 alone but cost other kernels 5x in one JVM (see {@link
+ * LanePairs#evensLow}); two vectors per block with twelve blends passed C2's node budget. Not 5x5: there the five
+ * blends per row passed that budget too (the vectors boxed: 3 GFLOP/s), and through a padded frame instead it ran
+ * level with the phases (23-24.7 against 23.4-24.4 on 56x56 and 28x28), which already load each vector for 25
+ * multiply-adds.
  */
 final class DepthwiseEvenColumns {
   /**
-   * Vectors of input columns per output row from which a plane is swept row by row from x ({@link Vec#rows3})
-   * rather than copied into the strip and swept down its columns. Measured forward on one AMD EPYC thread, GFLOP/s:
-   * 112x112 planes (7 vectors a row) 10.4-13.5 against 6.6-10.1, but 56x56 (4) 8.6-9.1 against 9.2-12.4, 28x28 and
-   * 14x14 planes 0.5-0.6x: the rows pay where a plane comes from memory and its rows are long.
+   * Output columns from which a plane is swept row by row from x ({@link Vec#rows3}) rather than copied into the
+   * strip and swept down its columns (seven vectors of input columns a row with 16 lanes). Measured forward on one
+   * AMD EPYC thread, the fastest of six runs in each of four alternated rounds, GFLOP/s: 96 112x112 b4 10.8-13.4
+   * against 8.9-9.4, 32 224x224 b2 8.8-12.9 against 8.6-10.2; but 56x56 planes (28 outputs) 8.6-9.1 against
+   * 9.2-12.4, 28x28 and 14x14 0.5-0.6x: per row, the three calls cost more than the blocks. In floats, not vectors:
+   * the calls' cost is per row either way (with 8 lanes, unmeasured).
    */
-  static final int ROW_BLOCKS = 7;
+  static final int ROW_OUTPUTS = 49;
 
   private DepthwiseEvenColumns() {}
 
@@ -58,7 +61,7 @@ final class DepthwiseEvenColumns {
     final int size;
     /** Vectors of input columns per output row: half a vector of outputs each. */
     final int blocks;
-    /** Whether the planes are wide enough for the row-by-row sweep from x ({@link #ROW_BLOCKS}). */
+    /** Whether the planes are wide enough for the row-by-row sweep from x ({@link #ROW_OUTPUTS}). */
     final boolean rows;
     /** A zero row for the row-by-row sweep's padding rows (read only: a block reads up to l + 2 past its start). */
     final float[] zeros;
@@ -71,15 +74,16 @@ final class DepthwiseEvenColumns {
       blocks = (g.q() + lanes / 2 - 1) / (lanes / 2);
       // Padded rows read: up to 2p; then the last block's vector and taps past its first column.
       size = origin + (2 * g.p() + 1) * w + blocks * lanes + 3 + lanes;
-      rows = blocks >= ROW_BLOCKS;
+      rows = g.q() >= ROW_OUTPUTS;
       zeros = new float[rows ? (blocks + 1) * lanes + 3 : 0];
     }
   }
 
   /**
    * One plane: y[yOff + i * q + j] = bias + the sum of the taps, for i < p and j < q, from x's plane at x[xPlane],
-   * copied into strip (zero outside the plane: each call writes only the plane's place). Reads and rewrites up to
-   * a vector past the plane.
+   * copied into strip (zero outside the plane: each call writes only the plane's place), or, for wide planes whose
+   * reads stay inside x, swept row by row from x itself. Writes (the strip's sweep: reads and rewrites) up to a
+   * vector past the plane.
    */
   static void plane(float[] x, int xPlane, float[] strip, Strip s, float[] wts, float bias, float[] y, int yOff,
       ConvGeom g) {
@@ -156,7 +160,10 @@ final class DepthwiseEvenColumns {
       LanePairs.evensLow(r0.add(r1).add(r2)).intoArray(y, d);
     }
 
-    /** Blocks 1 .. end - 1 of one output row of {@link #rows3}: all their loads inside the row. */
+    /**
+     * Blocks 1 .. end - 1 of one output row of {@link #rows3}: their loads inside the row, but for a lane past the
+     * kept outputs (a dropped odd column, or past q) reaching a column past the row's end.
+     */
     static void inner3(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, int end, float[] wts,
         float bias, float[] y, int d) {
       FloatVector w00 = w(wts, 0), w01 = w(wts, 1), w02 = w(wts, 2);

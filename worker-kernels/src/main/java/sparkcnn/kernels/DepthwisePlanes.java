@@ -420,9 +420,10 @@ final class DepthwisePlanes {
       this.g = g;
       rows = ceilDiv(g.h() + g.padTop() + g.padBottom(), g.strideH());
       int phaseWidth = ceilDiv(g.w() + g.padLeft() + g.padRight(), g.strideW());
-      // A swept stride-2 frame is a vector wide at least: each plane row then splits into both column phases from
-      // one pair of loads, where narrower phases took a pair per phase row, written phase by phase (16x16 planes,
-      // 9-wide phases: that split was half the forward's time). The sweep's vectors per row stay the same.
+      // A swept stride-2 frame is a vector wide at least: each plane row then splits into both column phases in
+      // one pass (FramedPlanes.padStride2), where narrower phases took a pair of loads per phase row, written phase
+      // by phase (16x16 planes, 9-wide phases: that split was half the forward's time). The sweep's vectors per row
+      // stay the same.
       width = g.strideW() == 2 && swept(g) ? Math.max(phaseWidth, DepthwiseRowMath.lanes()) : phaseWidth;
       size = g.strideH() * g.strideW() * rows * width;
       count = (g.p() - 1) * width + g.q();

@@ -69,13 +69,14 @@ final class FramedPlanes {
    * row stride of sh: padded row u, column k (the plane's row u - top, column k - left, or zero outside it)
    * lands in phase (u % sh, k % 2) at row u / sh, column k / 2, phase (a, b) being the frameRows x width block at
    * dstOff + (a * 2 + b) * frameRows * width. Then up to {@link Simd#LANES} zeros past the phases, as far as dst
-   * reaches. Each phase row is one pair of vector loads split into even or odd columns per vector of output.
+   * reaches. Rows of a vector or more are split a vector of the plane row at a time into half a vector of each
+   * column phase ({@link Vec#splitRows}); narrower phases a pair of vector loads per vector of one phase's row.
    */
   static void padStride2(float[] src, int srcOff, int rows, int cols, int top, int left, int sh, int frameRows,
       int width, float[] dst, int dstOff) {
     int phaseSize = frameRows * width;
     if (width >= Simd.LANES) {
-      // Row by row in memory order, both column phases from each pair of loads: the plane streams once. The
+      // Row by row in memory order, both column phases from each vector of the row: the plane streams once. The
       // rows whose loads stay inside src go through the vector loop, which builds its edge masks once.
       int vFrom = 0;
       int vTo = 0;
@@ -291,11 +292,11 @@ final class FramedPlanes {
      * one vector of the row and narrows its 64-bit pairs to their low and high floats ({@link LanePairs#evensLow},
      * {@link LanePairs#oddsLow}): half a vector of each phase, stored as a whole vector whose upper half (zeros)
      * lands past the step and is overwritten by the next step, or by the phase's next row, which is written after
-     * this one (or zero-filled by the caller). Only a phase's last row would spill into another phase, written
-     * before it: its last step is a pair of loads split by rearranges, ending at the row's end. Rearranges
-     * everywhere (each checks its shuffle's indexes on Java 17: half the loop's instructions) split a 56x56 plane
-     * in 857-867 ns in L1 and 1088-1105 ns from memory, a 32x32 plane 450 ns from memory; the narrowing 709-758,
-     * 864-1060 and 363-386 (one AMD EPYC thread).
+     * this one (by this loop, or by the caller: a row past to, or a padding row it zero-fills). Only a phase's last
+     * row would spill into another phase, written before it: its last step is a pair of loads split by rearranges,
+     * ending at the row's end. Rearranges everywhere (each checks its shuffle's indexes on Java 17: half the loop's
+     * instructions) split a 56x56 plane in 857-867 ns in L1 and 1088-1105 ns from memory, a 32x32 plane 450 ns
+     * from memory; the narrowing 709-758, 864-1060 and 363-386 (one AMD EPYC thread).
      */
     static void splitRows(float[] src, int srcOff, int cols, int left, int n, int from, int to, int top, int sh,
         int phaseSize, float[] dst, int dstOff) {

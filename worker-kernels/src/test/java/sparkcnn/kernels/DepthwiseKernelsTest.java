@@ -192,11 +192,16 @@ class DepthwiseKernelsTest {
           // Two columns padded by two on the left, two rows below; 18 wide padded by two on both sides.
           new ConvGeom(2, 2, 9, 2, 2, 3, 3, 2, 2, 1, 2, 2, 1, 1, 1, 2),
           new ConvGeom(1, 3, 7, 18, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3),
-          // Rows of seven vectors and more, swept row by row from x (the first and last planes through the strip):
-          // odd width, uneven padding, none (the last block one output wide).
+          // Output rows of 49 and more, swept row by row from x where the reads stay inside x (below, x also placed
+          // inside a larger array, so every plane is): odd width, uneven padding, none (the last block one output
+          // wide); a whole last block (the bench's 112 with padding 1, 111), TF's SAME on an even width (none
+          // above and left), two on the right.
           ConvGeom.of(2, 3, 9, 113, 3, 3, 3, 2, 1, 1, 3),
           new ConvGeom(1, 4, 10, 112, 4, 3, 3, 2, 2, 2, 2, 0, 1, 1, 1, 4),
-          new ConvGeom(2, 3, 7, 100, 3, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3)}) {
+          new ConvGeom(2, 3, 7, 100, 3, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3),
+          ConvGeom.of(1, 3, 6, 112, 3, 3, 3, 2, 1, 1, 3),
+          ConvGeom.of(1, 3, 5, 111, 3, 3, 3, 2, 1, 1, 3), ConvGeom.same(2, 3, 6, 112, 3, 3, 3, 2, 1, 3),
+          new ConvGeom(1, 3, 7, 110, 3, 3, 3, 2, 2, 1, 1, 2, 2, 1, 1, 3)}) {
         assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
         SplittableRandom rnd = new SplittableRandom(g.hashCode());
         float[] x = Rand.floats(rnd, g.inputSize());
@@ -209,6 +214,13 @@ class DepthwiseKernelsTest {
         Conv2dNaive.forward(x, 0, w, 0, new float[g.k()], 0, naive, 0, g);
         Rand.assertClose(naive, java.util.Arrays.copyOfRange(y, guard, guard + naive.length), 1e-5, g.toString());
         assertGuards(y, guard, naive.length, "forward " + t + " threads " + g);
+        float[] inside = Rand.floats(rnd, g.inputSize() + 2 * guard);
+        System.arraycopy(x, 0, inside, guard, x.length);
+        float[] y2 = guarded(g.outputSize());
+        Conv2dKernels.forward(inside, guard, w, 0, null, 0, y2, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);
+        Rand.assertClose(naive, java.util.Arrays.copyOfRange(y2, guard, guard + naive.length), 1e-5,
+            "x inside a larger array " + g);
+        assertGuards(y2, guard, naive.length, "forward, x inside, " + t + " threads " + g);
         // Backward data sweeps too, at stride 2 over dy spread onto the input's grid.
         float[] dx = guarded(g.inputSize());
         Conv2dKernels.backwardInput(dy, 0, w, 0, dx, guard, g, ConvAlgorithm.DEPTHWISE_PLANES);

@@ -88,7 +88,10 @@ class FramedPlanesTest {
       int plane = rnd.nextInt(planes);
       int before = rnd.nextInt(5);
       int size = before + sh * 2 * frameRows * width;
-      float[] dst = new float[size + Simd.LANES + 3];
+      // Phases a vector wide or more write nothing past themselves but the zeros: some trials leave no room there
+      // (a row's half-vector store must not spill past the last phase).
+      boolean tight = width >= Simd.LANES && trial % 3 == 0;
+      float[] dst = new float[tight ? size : size + Simd.LANES + 3];
       java.util.Arrays.fill(dst, GARBAGE);
       FramedPlanes.padStride2(src, plane * rows * cols, rows, cols, top, left, sh, frameRows, width, dst, before);
       for (int k = 0; k < before; k++) {
@@ -102,6 +105,9 @@ class FramedPlanesTest {
           int at = before + ((u % sh) * 2 + k % 2) * frameRows * width + (u / sh) * width + k / 2;
           assertEquals(want, dst[at], "phases " + rows + "x" + cols + " sh " + sh + " at (" + u + ", " + k + ")");
         }
+      }
+      if (tight) {
+        continue;
       }
       for (int k = size; k < size + Simd.LANES; k++) {
         assertEquals(0f, dst[k], "past the phases");
