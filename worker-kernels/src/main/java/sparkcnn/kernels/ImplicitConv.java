@@ -153,7 +153,9 @@ final class ImplicitConv {
     // EPYC), 1.2-1.8x faster at 16 channels (147 KB), 0.8-0.9x at 32 (590 KB); in GemmNT.Blocks, 16 channels gained
     // 1.04x more and 32 stayed behind GEMM (55-57 GFLOP/s against 60-62).
     boolean dots = g.groups() == 1 && GemmNT.fits(g.colRows(), g.k(), CacheSizes.l2() / 2);
-    GemmNT.Blocks blocks = dots ? new GemmNT.Blocks(g.colRows(), g.k()) : null;
+    // x's rows are its channels' planes at every tap's offset: per column they read about the layout's share of it.
+    GemmNT.Blocks blocks = dots ? new GemmNT.Blocks(g.colRows(), g.k(), (long) layout.size / columns + g.k() + 1)
+        : null;
     int[] wideRows = dots ? GemmNT.evenRows(new int[g.k()], 0, columns) : null;
     Parallel.RangeBody body = (lo, hi, chunk) -> {
       Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
