@@ -39,7 +39,8 @@ final class DepthwiseEvenColumns {
    * AMD EPYC thread, the fastest of six runs in each of four alternated rounds, GFLOP/s: 96 112x112 b4 10.8-13.4
    * against 8.9-9.4, 32 224x224 b2 8.8-12.9 against 8.6-10.2; but 56x56 planes (28 outputs) 8.6-9.1 against
    * 9.2-12.4, 28x28 and 14x14 0.5-0.6x: per row, the three calls cost more than the blocks. In floats, not vectors:
-   * the calls' cost is per row either way (with 8 lanes, unmeasured).
+   * the calls' cost is per row either way (with 8 lanes, -XX:UseAVX=2 here, the row sweep on 56x56 to 14x14 planes
+   * ran level or slower too, 3.1-10.5 against 4.4-8.7).
    */
   static final int ROW_OUTPUTS = 49;
 
@@ -115,7 +116,7 @@ final class DepthwiseEvenColumns {
      * independent sums. Each block stores its whole vector, the upper half zeros, which the next block overwrites,
      * or past q the next row, or past the plane the caller's room (a vector). Why: the strip's copy reads the plane
      * from memory before its columns are swept, one after the other; here the rows stream in order while the FMAs
-     * run (a 112x112 plane from memory 3.9 against 5.7-6.2 us, one AMD EPYC thread). Three methods, the first and
+     * run (a 112x112 plane from memory 3.9-4.0 against 5.3-6.2 us, one AMD EPYC thread). Three methods, the first and
      * last blocks apart with their clears: in one, C2's node budget stopped inlining and the vectors were boxed.
      * Reads up to l + 3 floats before and after the plane's rows.
      */

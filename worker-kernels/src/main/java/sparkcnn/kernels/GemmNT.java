@@ -156,7 +156,7 @@ final class GemmNT {
      * With distinct, the floats of A and B that one reduction index reads when their rows overlap: an implicit
      * GEMM's rows are the image's channels at every tap's offset, so C R S rows read about C floats a column. The
      * reduction's chunks are sized by it (half of L2), not by the row count: ResNet-20's 16-channel weight gradient
-     * ran one chunk an image instead of two, 1.05x (one AMD EPYC thread).
+     * ran one chunk an image instead of two, 1.02-1.05x (one AMD EPYC thread).
      */
     Blocks(int m, int n, long distinct) {
       this.m = m;
