@@ -10,7 +10,8 @@ package sparkcnn.kernels;
  * and stores its accumulators after a handful of FMAs. Batched, the columns number images x H x W and the weights are
  * packed once per call; the runs are shared out between threads, each gathering, multiplying and scattering its
  * own (with fewer images than threads, GEMM shares out each run). The price is one copy of the input and one of the
- * output through scratch, which is why large planes keep the per-image GEMM.
+ * output through scratch, so planes of {@link #DIRECT_PLANE} and more go one image a run, written by GEMM straight
+ * into the output.
  */
 final class PointwiseBatched {
   /**
@@ -28,12 +29,22 @@ final class PointwiseBatched {
    */
   private static final int IN_PLACE_PLANE = 512;
 
+  /**
+   * Planes at least this long go one image a run, which GEMM writes straight into the output ({@link #intoImage}):
+   * the copies through scratch then cost more than batching the images saves. Measured one AMD EPYC thread, in
+   * one JVM alternating with the runs of images, forward / backward data: 28x28 planes at batch 16, 24 -> 144
+   * 1.1x / 1.13x and 144 -> 24 1.1x / 1.16x; 16x16 (32 -> 192, batch 64) 1.09x / 1.03x; but 14x14 (96 -> 576 and
+   * back, batch 32) 0.9-0.95x.
+   */
+  private static final int DIRECT_PLANE = 256;
+
   private PointwiseBatched() {}
 
   /**
-   * y = act(w x + b) per image and group ({@link Epilogue}), applied to each plane as it is copied out of scratch,
-   * while it is in cache, instead of in a pass of its own over y: with a bias, measured 1.1-1.25x on 24 -> 144 and
-   * 144 -> 24 56x56 b8 and 16 -> 96 112x112 b8, one thread, in one JVM alternating.
+   * y = act(w x + b) per image and group ({@link Epilogue}), applied to each plane as it is copied out of scratch
+   * (or to each band {@link #intoImage} writes), while it is in cache, instead of in a pass of its own over y: with
+   * a bias, measured 1.1-1.25x on 24 -> 144 and 144 -> 24 56x56 b8 and 16 -> 96 112x112 b8, one thread, in one JVM
+   * alternating (with the copy out of scratch then).
    */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] y,
       int yOff, ConvGeom g) {
@@ -54,7 +65,7 @@ final class PointwiseBatched {
       float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] dst, int dstOff, int dstChannels,
       int dstPerGroup, ConvGeom g) {
     int pq = g.p() * g.q();
-    int runs = runs(g.n(), (long) Math.max(g.cg(), g.kg()) * pq, BLOCK_FLOATS);
+    int runs = pq >= DIRECT_PLANE ? g.n() : runs(g.n(), (long) Math.max(g.cg(), g.kg()) * pq, BLOCK_FLOATS);
     // Planes of whole packed panels are gathered straight into GEMM's packed form (see gatherPacked); others, cut
     // by the panels into short pieces, measured 0.9-0.95x that way (960 -> 160 on 7x7 and 2x2 planes).
     boolean packs = Simd.AVAILABLE && pq % Gemm.NR == 0;
@@ -76,7 +87,18 @@ final class PointwiseBatched {
         int i0 = runStart(g.n(), count, run);
         int images = runStart(g.n(), count, run + 1) - i0;
         int cols = images * pq;
+        if (images == 1 && !packs) {
+          intoImage(src, srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq, pq, weights, gi * size, srcPerGroup,
+              dstPerGroup, pq, gi * dstPerGroup, epilogue, dst, dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
+          continue;
+        }
         float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR);
+        if (images == 1) {
+          gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, 1, pq, in);
+          intoImage(in, 0, -1, weights, gi * size, srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
+              dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
+          continue;
+        }
         float[] out = Scratch.floats(Scratch.PADDED, dstPerGroup * cols);
         if (packs) {
           gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
@@ -92,6 +114,31 @@ final class PointwiseBatched {
       Parallel.forRange(count * g.groups(), body);
     } else {
       body.run(0, count * g.groups(), 0);
+    }
+  }
+
+  /**
+   * One image's group: dst's rows (channels c0 .. c0 + rows, each a plane of pq floats from to) = the packed
+   * weights times B (k rows of pq columns, packed by panels when ldb is -1, else rows ldb apart), written by GEMM
+   * straight into the image's planes, a band of columns (half of L2 of output) at a time, each band through the
+   * epilogue while it is in cache. An image's planes are one matrix already, and the copy out of scratch was a
+   * pass over memory of its own. Measured one AMD EPYC thread, in one JVM alternating with the copy, forward
+   * (with a bias) / backward data, batch 8: 24 -> 144 56x56 1.26x / 1.04x, 144 -> 24 1.04x / 1.28x, 16 -> 96
+   * 112x112 1.35x / 1.05x; two threads, 24 -> 144 forward 1.15-1.3x and 144 -> 24 backward data 1.2x. Bands of
+   * an eighth of L2 or less ran slower than the copy (a GEMM call per band).
+   */
+  private static void intoImage(float[] b, int bOff, int ldb, float[] weights, int wOff, int k, int rows, int pq,
+      int c0, Epilogue epilogue, float[] dst, int to) {
+    int band = (int) Math.max(Gemm.NR, CacheSizes.l2() / 2 / (4L * rows) / Gemm.NR * Gemm.NR);
+    for (int j0 = 0; j0 < pq; j0 += band) {
+      int cols = Math.min(band, pq - j0);
+      int from = ldb < 0 ? bOff + j0 / Gemm.NR * k * Gemm.NR : bOff + j0;
+      Gemm.gemmPackedA(false, rows, cols, k, weights, wOff, b, from, ldb, dst, to + j0, pq);
+      if (epilogue.any()) {
+        for (int r = 0; r < rows; r++) {
+          epilogue.apply(dst, to + r * pq + j0, cols, c0 + r);
+        }
+      }
     }
   }
 

@@ -16,7 +16,10 @@ class GemmTest {
       "true,true,65,97,513", "false,false,130,70,1", "true,false,1,200,33", "false,true,250,3,600",
       "true,true,11,1100,40", "false,false,300,300,300",
       // Past one block of A rows (MC, up to 480), of depth (KC, up to 384) and of B columns (NC, up to 8192).
-      "true,false,500,40,400", "false,false,7,8300,130"})
+      "true,false,500,40,400", "false,false,7,8300,130",
+      // Several bands of B panels (half of L2 each: 512 columns at depth 256 on a 1 MB L2), the last one partial
+      // and ending in a part panel, and rows off the tile.
+      "false,false,45,1500,300"})
   void matchesNaiveWithOffsetsStridesAlphaBeta(boolean transA, boolean transB, int m, int n, int k) {
     SplittableRandom rnd = new SplittableRandom(m * 31L + n * 7L + k);
     int lda = (transA ? m : k) + 3;
