@@ -527,8 +527,8 @@ public final class Gemm {
    * written in runs of a band's width along each of a tile's MR rows, not one tile width down all mc rows at a
    * time. Where k is short, writing C is much of the work: a 1x1 convolution's 144 x 3136 x 24 GEMM into fresh
    * output (eight images in turn, one AMD EPYC thread, both orders in one JVM alternating) ran 88-92 GFLOP/s
-   * against 59-76 panel by panel, 96 x 12544 x 16 80-82 against 42-43, 144 x 3136 x 64 94-96 against 82-83; and no
-   * shape lost: 512 level, 1024 and 2048 square 1.05-1.1x, 96 x 3136 x 576 and 24 x 3136 x 144 1.04x.
+   * against 59-76 panel by panel, 96 x 12544 x 16 80-82 against 42-43, 144 x 3136 x 64 93-96 against 82-83; and no
+   * shape lost: 512 level, 1024 and 2048 square 1.04-1.1x, 96 x 3136 x 576 1.04x, 24 x 3136 x 144 1.03-1.1x.
    */
   private static void macro(int mc, int nc, int kc, float[] packedA, int aBase, int aDepth, float[] packedB,
       int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
