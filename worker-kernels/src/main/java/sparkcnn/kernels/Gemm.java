@@ -523,7 +523,7 @@ public final class Gemm {
    * C[0:mc, 0:nc] (+)= packedA * packedB, one register tile at a time; B panel j starts at bBase + j * panelStride.
    * Edge tiles go through a scratch tile.
    *
-   * <p>Tiles go row by row across a band of B's panels that fills half of L2 ({@link #bandColumns}), so that C is
+   * <p>Tiles go row by row across a band of B's panels that fills half of L2 ({@link #halfL2Columns}), so that C is
    * written in runs of a band's width along each of a tile's MR rows, not one tile width down all mc rows at a
    * time. Where k is short, writing C is much of the work: a 1x1 convolution's 144 x 3136 x 24 GEMM into fresh
    * output (eight images in turn, one AMD EPYC thread, both orders in one JVM alternating) ran 88-92 GFLOP/s
@@ -533,7 +533,7 @@ public final class Gemm {
   private static void macro(int mc, int nc, int kc, float[] packedA, int aBase, int aDepth, float[] packedB,
       int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
     float[] tile = null;
-    int band = bandColumns(kc);
+    int band = halfL2Columns(kc);
     for (int jb = 0; jb < nc; jb += band) {
       int bandEnd = Math.min(nc, jb + band);
       for (int i0 = 0; i0 < mc; i0 += MR) {
@@ -556,9 +556,12 @@ public final class Gemm {
     }
   }
 
-  /** Columns of a band of kc-deep B panels that fills half of L2: a whole number of panels, at least one. */
-  static int bandColumns(int kc) {
-    return (int) Math.max(NR, CacheSizes.l2() / 2 / (4L * Math.max(1, kc)) / NR * NR);
+  /**
+   * Columns of a block of depth rows of floats that fills half of L2, a whole number of panels (NR) and at least
+   * one: a band of B's panels here, a band of output rows in {@link PointwiseBatched}.
+   */
+  static int halfL2Columns(int depth) {
+    return (int) Math.max(NR, CacheSizes.l2() / 2 / (4L * Math.max(1, depth)) / NR * NR);
   }
 
   /** Writes (add: adds) the valid rows x cols of an edge tile computed into scratch to C. */

@@ -10,8 +10,9 @@ package sparkcnn.kernels;
  * and stores its accumulators after a handful of FMAs. Batched, the columns number images x H x W and the weights are
  * packed once per call; the runs are shared out between threads, each gathering, multiplying and scattering its
  * own (with fewer images than threads, GEMM shares out each run). The price is one copy of the input and one of the
- * output through scratch, so planes of {@link #DIRECT_PLANE} and more go one image a run, written by GEMM straight
- * into the output.
+ * output through scratch, so planes of {@link #DIRECT_PLANE} and more go one image a run, and every run of one
+ * image (also a batch smaller than the threads, or a batch shared out one image a thread) is written by GEMM
+ * straight into the output.
  */
 final class PointwiseBatched {
   /**
@@ -125,11 +126,13 @@ final class PointwiseBatched {
    * pass over memory of its own. Measured one AMD EPYC thread, in one JVM alternating with the copy, forward
    * (with a bias) / backward data, batch 8: 24 -> 144 56x56 1.26x / 1.04x, 144 -> 24 1.04x / 1.28x, 16 -> 96
    * 112x112 1.35x / 1.05x; two threads, 24 -> 144 forward 1.15-1.3x and 144 -> 24 backward data 1.2x. Bands of
-   * an eighth of L2 or less ran slower than the copy (a GEMM call per band).
+   * an eighth of L2 or less ran slower than the copy (a GEMM call per band). With fewer images than threads each
+   * band's GEMM is shared out between them and the epilogue runs on the calling thread, as the copy did (not
+   * measured apart).
    */
   private static void intoImage(float[] b, int bOff, int ldb, float[] weights, int wOff, int k, int rows, int pq,
       int c0, Epilogue epilogue, float[] dst, int to) {
-    int band = (int) Math.max(Gemm.NR, CacheSizes.l2() / 2 / (4L * rows) / Gemm.NR * Gemm.NR);
+    int band = Gemm.halfL2Columns(rows);
     for (int j0 = 0; j0 < pq; j0 += band) {
       int cols = Math.min(band, pq - j0);
       int from = ldb < 0 ? bOff + j0 / Gemm.NR * k * Gemm.NR : bOff + j0;

@@ -55,6 +55,27 @@ class GemmTest {
         && Gemm.roundDown(10, 16, 64, 512) == 64);
   }
 
+  /**
+   * Three bands of B's panels at the full block depth KC, however large this machine's L2 (in one block of
+   * columns where NC holds three bands: 512 columns a band and 2048 a block here), the last one partial and ending
+   * in part of a panel; a second, shallower depth block; rows off the tile; C written at a stride past its width.
+   */
+  @Test
+  void bandsOfPanelsMatchNaive() {
+    int m = 45;
+    int kc = Gemm.blocking()[0];
+    int k = kc + 17;
+    int n = 2 * Gemm.halfL2Columns(kc) + Gemm.NR / 2 + 3;
+    SplittableRandom rnd = new SplittableRandom(11);
+    float[] a = Rand.floats(rnd, m * k);
+    float[] b = Rand.floats(rnd, k * n);
+    float[] expected = Rand.floats(rnd, m * (n + 1));
+    float[] c = expected.clone();
+    GemmNaive.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n + 1);
+    Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n + 1);
+    Rand.assertClose(expected, c, 1e-4, "gemm over bands");
+  }
+
   @Test
   void multithreadedSplitMatchesSerialOnBothSplitAxes() {
     SplittableRandom rnd = new SplittableRandom(5);

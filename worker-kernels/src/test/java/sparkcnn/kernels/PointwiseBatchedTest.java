@@ -48,24 +48,28 @@ class PointwiseBatchedTest {
   /**
    * Forward (with bias) and backward data against the naive loops: planes of one and several packed panels
    * (8x8, 16x16 with NR = 32), and of a piece of one (7x7, 2x2; 4x4 and 5x5, copied by whole and overlapping
-   * vectors), grouped, over several runs of images (a budget of 256 K floats), on garbage in the outputs; planes
-   * of 16x16 and more go one image a run, written by GEMM straight into the output, packed whole (16x16, 32x32,
-   * 40x40) or read in place (18x18 grouped, 35x35), in bands (144 output channels take bands of 896 columns on a
-   * 1 MB L2: 40x40 and 35x35 take two, the second not a whole panel in 35x35); on one to three threads, and for a
-   * single image.
+   * vectors), grouped, over several runs of images (a budget of a quarter of L2: 960 channels of 7x7 at batch 12
+   * take at least two), on garbage in the outputs; planes of 16x16 and more go one image a run, written by GEMM
+   * straight into the output, packed whole (16x16, 32x32) or read in place (18x18 grouped), and planes wider than
+   * a band of 144 output rows (whatever this machine's L2) in two bands, forward (24 -> 144) and backward data
+   * (144 -> 24), packed whole and read in place (the second band not a whole panel); on one to three threads, and
+   * for a single image.
    */
   @Test
   void productsMatchTheNaiveLoopsWhetherPlanesArePackedWholeOrCopied() {
+    int band = Gemm.halfL2Columns(144);
+    int wide = band / 2 + Gemm.NR / 2;
+    assertTrue(2 * wide > band && 2 * wide % Gemm.NR == 0, "two bands, whole panels");
     ConvGeom[] geoms = {ConvGeom.of(3, 24, 8, 8, 40, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2),
         ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1), ConvGeom.of(4, 30, 7, 7, 20, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4), ConvGeom.of(7, 20, 4, 4, 28, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(3, 12, 5, 5, 18, 1, 1, 1, 0, 1, 2), ConvGeom.of(1, 24, 16, 16, 40, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 1), ConvGeom.of(1, 64, 32, 32, 64, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(2, 24, 40, 40, 144, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 20, 35, 35, 144, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(3, 16, 18, 18, 36, 1, 1, 1, 0, 1, 2)};
+        ConvGeom.of(12, 960, 7, 7, 16, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 16, 18, 18, 36, 1, 1, 1, 0, 1, 2),
+        ConvGeom.of(2, 24, 2, wide, 144, 1, 1, 1, 0, 1, 1), ConvGeom.of(2, 144, 2, wide + 3, 24, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(2, 24, 2, wide + 3, 144, 1, 1, 1, 0, 1, 1), ConvGeom.of(2, 144, 2, wide, 24, 1, 1, 1, 0, 1, 1)};
     // One thread: the runs in turn. Two and three: the runs side by side (one run a thread where the images fit
-    // one run; 144 channels of 32x32 take three runs of 3 images on a 1 MB L2, kept at 3 on two threads); a
-    // single image in turn, GEMM sharing out the 64 x 64 x 1024 product.
+    // one run); a single image in turn, GEMM sharing out each band's product (64 x 64 x 1024 in one band).
     OnThreads.each(t -> {
       for (ConvGeom g : geoms) {
         SplittableRandom rnd = new SplittableRandom(g.hashCode());
@@ -91,14 +95,15 @@ class PointwiseBatchedTest {
    * Inference's bias (read at an offset) and activation, applied as each block is copied out of scratch or each
    * band is written in place, equal the naive product followed by both over the whole output; without a bias, the
    * activation alone. Planes packed whole and copied, grouped, several runs of images; one image a run in two
-   * bands, packed (40x40) and read in place (35x35, grouped).
+   * bands of 144 output rows a group, packed whole and read in place (grouped).
    */
   @Test
   void biasAndActivationAppliedInTheCopyMatchThemAfterTheProduct() {
+    int wide = Gemm.halfL2Columns(144) / 2 + Gemm.NR / 2;
     ConvGeom[] geoms = {ConvGeom.of(3, 144, 32, 32, 24, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(5, 16, 16, 16, 36, 1, 1, 1, 0, 1, 2), ConvGeom.of(6, 8, 2, 2, 12, 1, 1, 1, 0, 1, 4),
-        ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 2), ConvGeom.of(2, 24, 40, 40, 144, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(2, 20, 35, 35, 288, 1, 1, 1, 0, 1, 2)};
+        ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 2), ConvGeom.of(2, 24, 2, wide, 144, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(2, 20, 2, wide + 3, 288, 1, 1, 1, 0, 1, 2)};
     for (ConvGeom g : geoms) {
       SplittableRandom rnd = new SplittableRandom(g.hashCode() + 7);
       float[] x = Rand.floats(rnd, g.inputSize());
