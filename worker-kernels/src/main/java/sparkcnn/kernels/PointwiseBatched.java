@@ -88,18 +88,22 @@ final class PointwiseBatched {
         int i0 = runStart(g.n(), count, run);
         int images = runStart(g.n(), count, run + 1) - i0;
         int cols = images * pq;
-        if (images == 1 && !packs) {
-          intoImage(src, srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq, pq, weights, gi * size, srcPerGroup,
-              dstPerGroup, pq, gi * dstPerGroup, epilogue, dst, dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
-          continue;
-        }
-        float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR);
         if (images == 1) {
-          gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, 1, pq, in);
-          intoImage(in, 0, -1, weights, gi * size, srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
+          // GEMM writes the image's planes in place; B gathered into packed panels, or read in place.
+          float[] b = src;
+          int from = srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq;
+          int ldb = pq;
+          if (packs) {
+            b = Scratch.floats(Scratch.COLUMNS, srcPerGroup * pq);
+            gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, 1, pq, b);
+            from = 0;
+            ldb = -1;
+          }
+          intoImage(b, from, ldb, weights, gi * size, srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
               dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
           continue;
         }
+        float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR);
         float[] out = Scratch.floats(Scratch.PADDED, dstPerGroup * cols);
         if (packs) {
           gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
