@@ -362,7 +362,7 @@ final class DepthwisePlanes {
     // padding it first for 5x5 on 14x14 to 56x56 planes. Flattened, its rows are the frame's width.
     int dyWidth = sweep ? q : f.width;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, f.size + 2 * lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, Math.max(f.size + 2 * lanes, g.h() * g.w() + 4 * lanes + 8));
       float[] dyz = Scratch.floats(Scratch.COLUMNS, (p + r - 1) * dyWidth + lanes);
       float[] acc = Scratch.floats(Scratch.PARTIAL, (hi - lo) * taps * lanes);
       float[] spill = new float[lanes];
@@ -372,7 +372,7 @@ final class DepthwisePlanes {
       for (int img = 0; img < g.n(); img++) {
         for (int c = lo; c < hi; c++) {
           int plane = img * g.c() + c;
-          f.fill(x, xOff + plane * g.h() * g.w(), xp);
+          int xPlane = xOff + plane * g.h() * g.w();
           if (sweep) {
             // dy in place, but for planes whose last vector would end past dy: copied with a vector's room.
             float[] dys = dy;
@@ -382,12 +382,27 @@ final class DepthwisePlanes {
               dys = dyz;
               dyAt = 0;
             }
-            // The frame, not x in place: clearing the lanes outside the plane, as the forward does, made this
-            // sweep 2.4x slower (one blend per load, 72 against 30 GFLOP/s on a 32x32 plane in L1).
+            if (r == 5 && g.strideH() == 1) {
+              // x in place; a tensor's first and last planes, whose loads would leave the array, copied with a
+              // vector's room on both sides (what the loads find there is cleared).
+              float[] xs = x;
+              int xAt = xPlane;
+              if (!DepthwiseUnpaddedSweep.applies(x, xPlane, g.h(), g.w(), g.padTop(), g.padLeft(), r, p, q)) {
+                System.arraycopy(x, xPlane, xp, lanes, g.h() * g.w());
+                xs = xp;
+                xAt = lanes;
+              }
+              DepthwiseUnpaddedSweep.dots5(xs, xAt, g.h(), g.w(), g.padTop(), g.padLeft(), dys, dyAt, p, q, acc,
+                  (c - lo) * taps * lanes);
+              continue;
+            }
+            // 3x3 (padding other than 1) and stride 2 (x split into its phases) through the frame.
+            f.fill(x, xPlane, xp);
             DepthwiseSweep.dots(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, r, dys, dyAt, dyWidth,
                 p, acc, (c - lo) * taps);
             continue;
           }
+          f.fill(x, xPlane, xp);
           // Past each dy row's q values, zeros: the dropped positions add nothing.
           FramedPlanes.pad(dy, dyOff + plane * p * q, p, q, 0, 0, p, dyWidth, dyz);
           for (int k = 0; k < taps; k++) {

@@ -59,7 +59,8 @@ final class DepthwiseSweep {
    *
    * <p>Swept down each vector-wide column like {@link #combine}: an input row's taps are loaded once and meet, in
    * registers, every dy row they contribute to, so a 3x3 filter loads 4 vectors per 9 multiply-adds (a running
-   * dot product per tap loads 2 per 1). One accumulator per tap for the whole plane.
+   * dot product per tap loads 2 per 1). One accumulator per tap for the whole plane. 3x3 at stride 1 and 2, 5x5 at
+   * stride 2; 5x5 at stride 1 is {@link DepthwiseUnpaddedSweep#dots5}, x in place.
    */
   static void dots(float[] src, int phaseStride, int width, int sh, int[] col, int r, float[] dy, int dyOff,
       int dyWidth, int p, float[] acc, int first) {
@@ -69,10 +70,6 @@ final class DepthwiseSweep {
       Vec.dots3(src, width, col, dy, dyOff, dyWidth, p, acc, at);
     } else if (r == 3) {
       Vec.dots3s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
-    } else if (sh == 1) {
-      // Filter columns 0-2, then 3-4.
-      Vec.dots5x3(src, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l, at + 2 * l);
-      Vec.dots5x2(src, width, col[3], col[4], dy, dyOff, dyWidth, p, acc, at + 3 * l, at + 4 * l);
     } else {
       Vec.dots5s2x3(src, phaseStride, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l,
           at + 2 * l);
@@ -90,15 +87,6 @@ final class DepthwiseSweep {
 
     private static FloatVector x(float[] src, int at) {
       return FloatVector.fromArray(S, src, at);
-    }
-
-    /**
-     * The vector at dy[at] with its lanes from {@code lanes} on cleared: past a row's end (the next row's
-     * values) or, with none kept, a row past the plane (read at the last row's place, inside the array).
-     */
-    private static FloatVector dyRow(float[] dy, int at, int lanes) {
-      return FloatVector.fromArray(S, dy, at)
-          .blend(0f, DepthwiseUnpaddedSweep.Vec.IOTA.compare(VectorOperators.GE, (float) lanes));
     }
 
     /**
@@ -206,7 +194,7 @@ final class DepthwiseSweep {
         int kept = Math.min(l, dyWidth - j);
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int u = 0, o = 0, e = dyOff + j; u < p + 2; u++, o += width, e += dyWidth) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
+          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), u < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a10 = x.fma(d1, a10);
@@ -251,7 +239,7 @@ final class DepthwiseSweep {
         int kept = Math.min(l, dyWidth - j);
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p; m++, o += width, e += dyWidth) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), m < p ? kept : 0);
+          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), m < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -280,118 +268,6 @@ final class DepthwiseSweep {
     }
 
     /**
-     * 5x5, stride 1, for {@code k} filter columns (3 or 2: all 25 accumulators at once ran 2-50x slower from run
-     * to run, past what C2 keeps in registers): input row u meets dy rows u - a (filter row a), a = 0 to 4. Column
-     * b's taps accumulate at atB, atB + 5 lanes, ... (filter rows).
-     */
-    static void dots5x3(float[] src, int width, int col0, int col1, int col2, float[] dy, int dyOff, int dyWidth, int p,
-        float[] acc, int at0, int at1, int at2) {
-      int l = S.length();
-      for (int j = 0; j < dyWidth; j += l) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00;
-        FloatVector a22 = a00, a30 = a00, a31 = a00, a32 = a00, a40 = a00, a41 = a00, a42 = a00;
-        int c0 = col0 + j;
-        int c1 = col1 + j;
-        int c2 = col2 + j;
-        FloatVector d1 = FloatVector.zero(S);
-        FloatVector d2 = d1;
-        FloatVector d3 = d1;
-        FloatVector d4 = d1;
-        int kept = Math.min(l, dyWidth - j);
-        int last = dyOff + (p - 1) * dyWidth + j;
-        for (int u = 0, o = 0, e = dyOff + j; u < p + 4; u++, o += width, e += dyWidth) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
-          FloatVector x = x(src, o + c0);
-          a00 = x.fma(d0, a00);
-          a10 = x.fma(d1, a10);
-          a20 = x.fma(d2, a20);
-          a30 = x.fma(d3, a30);
-          a40 = x.fma(d4, a40);
-          x = x(src, o + c1);
-          a01 = x.fma(d0, a01);
-          a11 = x.fma(d1, a11);
-          a21 = x.fma(d2, a21);
-          a31 = x.fma(d3, a31);
-          a41 = x.fma(d4, a41);
-          x = x(src, o + c2);
-          a02 = x.fma(d0, a02);
-          a12 = x.fma(d1, a12);
-          a22 = x.fma(d2, a22);
-          a32 = x.fma(d3, a32);
-          a42 = x.fma(d4, a42);
-          d4 = d3;
-          d3 = d2;
-          d2 = d1;
-          d1 = d0;
-        }
-        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
-        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
-        a02.add(FloatVector.fromArray(S, acc, at2)).intoArray(acc, at2);
-        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
-        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
-        a12.add(FloatVector.fromArray(S, acc, at2 + 5 * l)).intoArray(acc, at2 + 5 * l);
-        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
-        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
-        a22.add(FloatVector.fromArray(S, acc, at2 + 10 * l)).intoArray(acc, at2 + 10 * l);
-        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
-        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
-        a32.add(FloatVector.fromArray(S, acc, at2 + 15 * l)).intoArray(acc, at2 + 15 * l);
-        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
-        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
-        a42.add(FloatVector.fromArray(S, acc, at2 + 20 * l)).intoArray(acc, at2 + 20 * l);
-      }
-    }
-
-    /** {@link #dots5x3} for two filter columns. */
-    static void dots5x2(float[] src, int width, int col0, int col1, float[] dy, int dyOff, int dyWidth, int p,
-        float[] acc, int at0, int at1) {
-      int l = S.length();
-      for (int j = 0; j < dyWidth; j += l) {
-        FloatVector a00 = FloatVector.zero(S);
-        FloatVector a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        FloatVector a40 = a00, a41 = a00;
-        int c0 = col0 + j;
-        int c1 = col1 + j;
-        FloatVector d1 = FloatVector.zero(S);
-        FloatVector d2 = d1;
-        FloatVector d3 = d1;
-        FloatVector d4 = d1;
-        int kept = Math.min(l, dyWidth - j);
-        int last = dyOff + (p - 1) * dyWidth + j;
-        for (int u = 0, o = 0, e = dyOff + j; u < p + 4; u++, o += width, e += dyWidth) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
-          FloatVector x = x(src, o + c0);
-          a00 = x.fma(d0, a00);
-          a10 = x.fma(d1, a10);
-          a20 = x.fma(d2, a20);
-          a30 = x.fma(d3, a30);
-          a40 = x.fma(d4, a40);
-          x = x(src, o + c1);
-          a01 = x.fma(d0, a01);
-          a11 = x.fma(d1, a11);
-          a21 = x.fma(d2, a21);
-          a31 = x.fma(d3, a31);
-          a41 = x.fma(d4, a41);
-          d4 = d3;
-          d3 = d2;
-          d2 = d1;
-          d1 = d0;
-        }
-        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
-        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
-        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
-        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
-        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
-        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
-        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
-        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
-        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
-        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
-      }
-    }
-
-    /**
      * 5x5, stride 2, for 3 or 2 filter columns as {@link #dots5x3}: phase-0 row m (padded row 2m) meets dy rows m,
      * m - 1 and m - 2 (filter rows 0, 2 and 4), phase-1 row m (padded row 2m + 1) dy rows m and m - 1 (filter rows 1
      * and 3).
@@ -411,7 +287,7 @@ final class DepthwiseSweep {
         int kept = Math.min(l, dyWidth - j);
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), m < p ? kept : 0);
+          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), m < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -470,7 +346,7 @@ final class DepthwiseSweep {
         int kept = Math.min(l, dyWidth - j);
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), m < p ? kept : 0);
+          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), m < p ? kept : 0);
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);

@@ -16,10 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  * and those cost nothing to skip: rows above and below the plane contribute nothing, so the sweep starts at the
  * plane's first row with its running sums at the bias and ends by storing the sums still open; columns left and
  * right of it are lanes cleared after the load, in the strips at the plane's edges only, and there only for the
- * loads that take padding into an output kept (a blend per such load, none inside). The weight gradient's sweep
- * ({@link DepthwiseSweep#dots}) still reads a frame of x: with the same blends its loop ran 2.4x slower (30
- * against 72 GFLOP/s on a 32x32 plane in L1; C2 on Java 17, one blend alone costing as much), where the
- * forward's did not slow down.
+ * loads that take padding into an output kept (a blend per such load, none inside). The 5x5 weight gradient
+ * ({@link #dots5}) is swept the same way, its blends in the edge strips only; 3x3 at stride 1 with padding 1 has
+ * {@link DepthwiseMaskedDots}, the rest {@link DepthwiseSweep#dots} over a frame.
  */
 final class DepthwiseUnpaddedSweep {
   private DepthwiseUnpaddedSweep() {}
@@ -69,6 +68,32 @@ final class DepthwiseUnpaddedSweep {
         Vec.sweep5(x, plane + u0 * cols, u1 - u0, cols, top, padLeft, wts, bias, dst, dstOff + i0 * q, i1 - i0, q);
       }
     }
+  }
+
+  /**
+   * The weight gradient of a 5x5 filter at stride 1 over one plane, read in place as {@link #combine} reads it: for
+   * every tap (a, b), acc[at + (a * 5 + b) * lanes + lane] += the sum over i &lt; p and j &lt; q, j in the lane's
+   * residue class, of x(i + a - padTop, j + b - padLeft) * dy[dyOff + i * q + j], x zero outside the plane. dy must
+   * be readable a vector past its last row (see {@link DepthwiseSweep#dots}); x as {@link #applies} asks.
+   *
+   * <p>Why: the swept weight gradient through a padded frame ({@link DepthwiseSweep#dots}) spent a quarter of its
+   * time filling the frame (28x28 planes from memory, one AMD EPYC thread) and an eighth of its multiply-adds on
+   * the frame's zero rows. Here the sweep runs over the plane's own rows. A load that reaches outside its row (in
+   * the column strips at the row's ends only) has those lanes cleared, all of them, not only the kept outputs'
+   * as in the forward: dy's cleared lanes would otherwise multiply another row's or plane's values, NaN from an
+   * infinite one. An earlier version that cleared the lanes outside the plane on every load ran 2.4x slower than
+   * the frame (30 against 72 GFLOP/s on a 32x32 plane in L1); with the blends in the edge strips only, one JVM
+   * alternating, GFLOP/s: 28x28 b16 61.8-62.4 against 53.8-55.1 through the frame with its zero rows skipped (and
+   * 47.7-49.0 with them), 56x56 b8 58.9-60.0 against 39.7-40.3, 14x14 b32 48.1-48.4 against 40.2-40.4.
+   */
+  static void dots5(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] dy, int dyOff, int p,
+      int q, float[] acc, int at) {
+    int l = Simd.LANES;
+    // Filter columns 0-2, then 3-4: all 25 accumulators at once are more than C2 keeps in registers. Two methods,
+    // not one with the third column behind a flag (a fifth of the speed: 14 against 62 GFLOP/s), and the sums added
+    // to acc written out, not through a shared helper (not inlined here: 27 against 57-62).
+    Vec.dots5x3(x, plane, rows, cols, padTop, -padLeft, dy, dyOff, p, q, acc, at, at + l, at + 2 * l);
+    Vec.dots5x2(x, plane, rows, cols, padTop, 3 - padLeft, dy, dyOff, p, q, acc, at + 3 * l, at + 4 * l);
   }
 
   /**
@@ -168,6 +193,154 @@ final class DepthwiseUnpaddedSweep {
      */
     private static boolean clears(int first, int cols, int kept) {
       return first < 0 || first + kept > cols;
+    }
+
+    /**
+     * The vector at dy[at] with its lanes from {@code lanes} on cleared: past a row's end (the next row's values)
+     * or, with none kept, a row past the plane (read at the last row's place, inside the array).
+     */
+    static FloatVector dyRow(float[] dy, int at, int lanes) {
+      return FloatVector.fromArray(S, dy, at).blend(0f, IOTA.compare(VectorOperators.GE, (float) lanes));
+    }
+
+    /**
+     * {@link #dots5} for filter columns shift + padLeft .. + 2: input row v (padded row u = v + padTop) meets dy
+     * rows u - a (filter row a), a = 0 to 4; column b's taps accumulate at atB, atB + 5 lanes, ... (filter rows).
+     * The padding rows above the plane only bring their dy rows into the registers; those below add nothing.
+     */
+    static void dots5x3(float[] x, int plane, int rows, int cols, int padTop, int shift, float[] dy, int dyOff, int p,
+        int q, float[] acc, int at0, int at1, int at2) {
+      int l = S.length();
+      FloatVector zero = FloatVector.zero(S);
+      for (int j = 0; j < q; j += l) {
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero, a20 = zero, a21 = zero;
+        FloatVector a22 = zero, a30 = zero, a31 = zero, a32 = zero, a40 = zero, a41 = zero, a42 = zero;
+        int first = j + shift;
+        VectorMask<Float> out0 = outside(first, cols);
+        VectorMask<Float> out1 = outside(first + 1, cols);
+        VectorMask<Float> out2 = outside(first + 2, cols);
+        boolean c0 = first < 0 || first + l > cols;
+        boolean c1 = first + 1 < 0 || first + 1 + l > cols;
+        boolean c2 = first + 2 < 0 || first + 2 + l > cols;
+        FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
+        int kept = Math.min(l, q - j);
+        int last = dyOff + (p - 1) * q + j;
+        for (int u = 0, e = dyOff + j; u < padTop; u++, e += q) {
+          d4 = d3;
+          d3 = d2;
+          d2 = d1;
+          d1 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
+        }
+        for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
+          FloatVector d0 = dyRow(dy, Math.min(e, last), v + padTop < p ? kept : 0);
+          FloatVector x0 = FloatVector.fromArray(S, x, o);
+          if (c0) {
+            x0 = x0.blend(zero, out0);
+          }
+          a00 = x0.fma(d0, a00);
+          a10 = x0.fma(d1, a10);
+          a20 = x0.fma(d2, a20);
+          a30 = x0.fma(d3, a30);
+          a40 = x0.fma(d4, a40);
+          FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
+          if (c1) {
+            x1 = x1.blend(zero, out1);
+          }
+          a01 = x1.fma(d0, a01);
+          a11 = x1.fma(d1, a11);
+          a21 = x1.fma(d2, a21);
+          a31 = x1.fma(d3, a31);
+          a41 = x1.fma(d4, a41);
+          FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
+          if (c2) {
+            x2 = x2.blend(zero, out2);
+          }
+          a02 = x2.fma(d0, a02);
+          a12 = x2.fma(d1, a12);
+          a22 = x2.fma(d2, a22);
+          a32 = x2.fma(d3, a32);
+          a42 = x2.fma(d4, a42);
+          d4 = d3;
+          d3 = d2;
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
+        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
+        a02.add(FloatVector.fromArray(S, acc, at2)).intoArray(acc, at2);
+        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
+        a12.add(FloatVector.fromArray(S, acc, at2 + 5 * l)).intoArray(acc, at2 + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
+        a22.add(FloatVector.fromArray(S, acc, at2 + 10 * l)).intoArray(acc, at2 + 10 * l);
+        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
+        a32.add(FloatVector.fromArray(S, acc, at2 + 15 * l)).intoArray(acc, at2 + 15 * l);
+        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
+        a42.add(FloatVector.fromArray(S, acc, at2 + 20 * l)).intoArray(acc, at2 + 20 * l);
+      }
+    }
+
+    /** {@link #dots5x3} for two filter columns. */
+    static void dots5x2(float[] x, int plane, int rows, int cols, int padTop, int shift, float[] dy, int dyOff, int p,
+        int q, float[] acc, int at0, int at1) {
+      int l = S.length();
+      FloatVector zero = FloatVector.zero(S);
+      for (int j = 0; j < q; j += l) {
+        FloatVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
+        FloatVector a40 = zero, a41 = zero;
+        int first = j + shift;
+        VectorMask<Float> out0 = outside(first, cols);
+        VectorMask<Float> out1 = outside(first + 1, cols);
+        boolean c0 = first < 0 || first + l > cols;
+        boolean c1 = first + 1 < 0 || first + 1 + l > cols;
+        FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
+        int kept = Math.min(l, q - j);
+        int last = dyOff + (p - 1) * q + j;
+        for (int u = 0, e = dyOff + j; u < padTop; u++, e += q) {
+          d4 = d3;
+          d3 = d2;
+          d2 = d1;
+          d1 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
+        }
+        for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
+          FloatVector d0 = dyRow(dy, Math.min(e, last), v + padTop < p ? kept : 0);
+          FloatVector x0 = FloatVector.fromArray(S, x, o);
+          if (c0) {
+            x0 = x0.blend(zero, out0);
+          }
+          a00 = x0.fma(d0, a00);
+          a10 = x0.fma(d1, a10);
+          a20 = x0.fma(d2, a20);
+          a30 = x0.fma(d3, a30);
+          a40 = x0.fma(d4, a40);
+          FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
+          if (c1) {
+            x1 = x1.blend(zero, out1);
+          }
+          a01 = x1.fma(d0, a01);
+          a11 = x1.fma(d1, a11);
+          a21 = x1.fma(d2, a21);
+          a31 = x1.fma(d3, a31);
+          a41 = x1.fma(d4, a41);
+          d4 = d3;
+          d3 = d2;
+          d2 = d1;
+          d1 = d0;
+        }
+        a00.add(FloatVector.fromArray(S, acc, at0)).intoArray(acc, at0);
+        a01.add(FloatVector.fromArray(S, acc, at1)).intoArray(acc, at1);
+        a10.add(FloatVector.fromArray(S, acc, at0 + 5 * l)).intoArray(acc, at0 + 5 * l);
+        a11.add(FloatVector.fromArray(S, acc, at1 + 5 * l)).intoArray(acc, at1 + 5 * l);
+        a20.add(FloatVector.fromArray(S, acc, at0 + 10 * l)).intoArray(acc, at0 + 10 * l);
+        a21.add(FloatVector.fromArray(S, acc, at1 + 10 * l)).intoArray(acc, at1 + 10 * l);
+        a30.add(FloatVector.fromArray(S, acc, at0 + 15 * l)).intoArray(acc, at0 + 15 * l);
+        a31.add(FloatVector.fromArray(S, acc, at1 + 15 * l)).intoArray(acc, at1 + 15 * l);
+        a40.add(FloatVector.fromArray(S, acc, at0 + 20 * l)).intoArray(acc, at0 + 20 * l);
+        a41.add(FloatVector.fromArray(S, acc, at1 + 20 * l)).intoArray(acc, at1 + 20 * l);
+      }
     }
 
     /**

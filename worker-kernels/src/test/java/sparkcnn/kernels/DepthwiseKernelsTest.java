@@ -384,6 +384,89 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The 5x5 stride-1 weight gradient read straight from the unpadded plane, for every padding on each side from none
+   * to four, on planes from one row and column to several vectors wide: equal to the naive sums, with NaN all around
+   * the plane in x and past dy (every lane a load takes from outside the plane's row must be cleared, not
+   * multiplied by a cleared dy lane), and adding to what the accumulators held.
+   */
+  @Test
+  void unpaddedWeightGradientMatchesTheNaiveSumForEveryPadding() {
+    int l = Simd.LANES;
+    int checked = 0;
+    for (int rows : new int[] {1, 3, 7, 12}) {
+      for (int cols : new int[] {1, 5, l, l + 3, 2 * l, 3 * l - 1}) {
+        for (int top = 0; top < 5; top++) {
+          for (int bottom = 0; bottom < 5; bottom++) {
+            for (int left = 0; left < 5; left++) {
+              for (int right = 0; right < 5; right++) {
+                checked += checkUnpaddedWeights(rows, cols, top, bottom, left, right) ? 1 : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+    assertTrue(!Simd.AVAILABLE || checked > 5000, "checked " + checked);
+  }
+
+  /** {@link #checkUnpadded} for {@link DepthwiseUnpaddedSweep#dots5}. */
+  private static boolean checkUnpaddedWeights(int rows, int cols, int top, int bottom, int left, int right) {
+    int l = Simd.LANES;
+    int p = rows + top + bottom - 4;
+    int q = cols + left + right - 4;
+    if (p < 1 || q < 1) {
+      return false;
+    }
+    String at = "5x5 weights " + rows + "x" + cols + " padded " + top + "/" + bottom + "/" + left + "/" + right;
+    SplittableRandom rnd = new SplittableRandom(at.hashCode());
+    int margin = 2 * l + 8;
+    float[] x = new float[margin + rows * cols + margin];
+    java.util.Arrays.fill(x, Float.NaN);
+    System.arraycopy(Rand.floats(rnd, rows * cols), 0, x, margin, rows * cols);
+    if (!DepthwiseUnpaddedSweep.applies(x, margin, rows, cols, top, left, 5, p, q)) {
+      assertTrue(!Simd.AVAILABLE, at);
+      return false;
+    }
+    float[] dy = new float[p * q + l];
+    java.util.Arrays.fill(dy, Float.NaN);
+    System.arraycopy(Rand.floats(rnd, p * q), 0, dy, 0, p * q);
+    // Two taps' worth of lanes before the accumulators, and every tap starting from a value of its own.
+    int at0 = 2 * l;
+    float[] acc = Rand.floats(rnd, at0 + 25 * l);
+    float[] start = acc.clone();
+    DepthwiseUnpaddedSweep.dots5(x, margin, rows, cols, top, left, dy, 0, p, q, acc, at0);
+    for (int i = 0; i < at0; i++) {
+      assertEquals(start[i], acc[i], at + ": wrote before the accumulators at " + i);
+    }
+    float[] got = new float[25];
+    float[] naive = new float[25];
+    for (int t = 0; t < 25; t++) {
+      double sum = 0;
+      double before = 0;
+      for (int k = 0; k < l; k++) {
+        sum += acc[at0 + t * l + k];
+        before += start[at0 + t * l + k];
+      }
+      got[t] = (float) (sum - before);
+      int a = t / 5;
+      int b = t % 5;
+      double dot = 0;
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < q; j++) {
+          int u = i + a - top;
+          int v = j + b - left;
+          if (u >= 0 && u < rows && v >= 0 && v < cols) {
+            dot += (double) x[margin + u * cols + v] * dy[i * q + j];
+          }
+        }
+      }
+      naive[t] = (float) dot;
+    }
+    Rand.assertClose(naive, got, 1e-4, at);
+    return true;
+  }
+
+  /**
    * The swept weight gradient sums whole vectors down the frame, so its lanes past each row and its rows past the
    * plane must read zeros it wrote itself, or (dy of 5x5 at stride 1, read as it is) lanes it cleared: with every
    * scratch buffer full of NaN beforehand (what an earlier kernel may leave there), dw still equals the naive
