@@ -13,7 +13,8 @@ package sparkcnn.kernels;
  * shifted run. 3x3 and 5x5 filters at row stride 1 or 2 are swept down the frame instead ({@link DepthwiseSweep}),
  * which loads each input vector once for every output row it reaches and writes straight into y. Backward-data
  * is the same kind of sum over dy padded the other way, the filter flipped, one stride phase of dx at a time
- * (swept at stride 1, and at stride 2 over dy spread onto the input's grid); the weight gradient is one running
+ * (swept at stride 1; at stride 2 over dy spread along its rows, {@link DepthwiseSpreadData}, or for rows under a
+ * vector onto the input's grid); the weight gradient is one running
  * dot product per tap over the plane, dy laid out in the frame's width with zeros past each row, or for the swept
  * filters a sweep with one accumulator per tap. Needs padding of at most the filter size minus one on each side.
  */
@@ -114,16 +115,23 @@ final class DepthwisePlanes {
   }
 
   /**
-   * dx = adjoint of forward applied to dy, overwriting dx. Swept filters at stride 1 and 2: the stride-1 sweep with
-   * the filter turned half a circle, over dy padded (stride 1) or spread onto the input's grid ({@link #spread}).
+   * dx = adjoint of forward applied to dy, overwriting dx. Swept filters at stride 2 on rows a vector wide or more:
+   * {@link DepthwiseSpreadData}. Other swept filters: the stride-1 sweep with the filter turned half a circle, over
+   * dy padded (stride 1) or spread onto the input's grid ({@link #spread}).
    * Otherwise, for each stride phase (e, f) of dx (padded rows e, e + sh, ..., columns f, f + sw, ...) only the
    * taps (e + sh k, f + sw l) reach it, each from dy shifted by (k, l): a stride-1 sum over dy, padded above and
    * left by the longest such sub-filter, with one shifted run per tap, scattered back into the phase's positions.
    */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
-    // 3x3 at stride 2, padding 1 above and left: dy spread along its rows, dx written a row pair at a time.
+    // 3x3 at stride 2, padding 1 above and left, rows three vectors wide: dy spread along its rows, dx written a
+    // row pair at a time. Other 3x3 and 5x5 layers at stride 2 on rows a vector wide: dx swept down from dy spread
+    // the same way (on 112x112 planes the pairs' row-ordered stores ran 13.0 against 9.3-10.5 GFLOP/s).
     if (DepthwiseSpreadData.applies(g)) {
       DepthwiseSpreadData.backwardInput(dy, dyOff, w, wOff, dx, dxOff, g);
+      return;
+    }
+    if (DepthwiseSpreadData.appliesSwept(g)) {
+      DepthwiseSpreadData.backwardInputSwept(dy, dyOff, w, wOff, dx, dxOff, g);
       return;
     }
     int r = g.r();
@@ -142,8 +150,8 @@ final class DepthwisePlanes {
     int phaseSize = hd * wd;
     // At stride 1, dx is the forward sum over dy with the filter turned half a circle: a sweep, when it takes it.
     // At stride 2 it is that sum over dy spread onto the input's grid (dy (i, j) at (2i, 2j), zeros between), four
-    // times the multiply-adds, but at the sweep's speed instead of the phases' (see spread); or, for 5x5 filters on
-    // wide rows, four 3x3 sweeps over dy, one per phase (see stridePhases).
+    // times the multiply-adds, but at the sweep's speed instead of the phases' (see spread), for rows narrower than
+    // a vector.
     boolean sweep = swept(g);
     // The sweep's frame: dy padded (or spread) by the filter's reach less the forward's padding, r - 1 - padTop
     // rows above and s - 1 - padLeft columns left, to dx's size plus the filter's.
@@ -151,12 +159,6 @@ final class DepthwisePlanes {
     int left = s - 1 - g.padLeft();
     int frameW = g.w() + s - 1;
     int frameH = g.h() + r - 1;
-    // 5x5 at stride 2 on rows of three vectors and more: by phases, a third of the spread sweep's multiply-adds.
-    // Measured on one AMD EPYC thread, GFLOP/s of the strided sum: 5x5 144 56x56 b8 16.5-18.5 against 5.7-6.2
-    // spread. 3x3 has the same multiply-adds either way (its sub-filters are padded to 3x3): 0.7-1.3x (56x56 6.4
-    // against 9.2-9.7, 112x112 6.1-6.8 against 4.8-7.0). Narrower rows merge a float at a time: 5x5 240 16x16 b64
-    // 5.0-5.4 against 10.6-10.7, 3x3 96 32x32 2.6-3.0 against 10.3-10.4.
-    boolean phased = sweep && sh == 2 && r == 5 && g.w() >= 3 * lanes;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] dyp = Scratch.floats(Scratch.PADDED, Math.max(hd * wd, frameH * frameW) + lanes);
       // One region per stride phase (e, f), each laid out like dyp: row m of the phase at (m - m0) * wd.
@@ -166,15 +168,9 @@ final class DepthwisePlanes {
       float[] wts = new float[r * s];
       int[] rowFirst = new int[sh];
       int[] colFirst = new int[sw];
-      float[] wts3 = new float[9];
-      int[] phase = new int[8];
       for (int plane = lo; plane < hi; plane++) {
         int wPlane = wOff + (plane % g.c()) * r * s;
         int dxPlane = dxOff + plane * g.h() * g.w();
-        if (phased
-            && stridePhases(dy, dyOff + plane * p * q, w, wPlane, dx, dxPlane, g, z, phaseSize, wts3, phase)) {
-          continue;
-        }
         if (sweep) {
           for (int k = 0; k < r * s; k++) {
             wts[k] = w[wPlane + r * s - 1 - k];
@@ -256,59 +252,6 @@ final class DepthwisePlanes {
         }
       }
     });
-  }
-
-  /**
-   * dx of one plane of a 3x3 or 5x5 layer at stride 2, phase by phase: dx's padded rows u = 2m + e and columns 2n
-   * + f take only the taps (e + 2k, f + 2l), each from dy (m - k, n - l), so each of the four phases is a stride-1
-   * 3x3 sweep over dy in place ({@link DepthwiseUnpaddedSweep}) with the sub-filter w[e + 2(2 - k')][f + 2(2 - l')]
-   * (zero past the filter), into its region of z (regionSize floats each), merged into dx row by row. False, with
-   * nothing written, where a phase's sweep does not apply (a tensor's first and last planes).
-   *
-   * <p>Why: the sweep over dy spread onto dx's grid (below) does four times the multiply-adds of the strided sum,
-   * 100 per dy value for a 5x5 filter against 36 here.
-   */
-  private static boolean stridePhases(float[] dy, int dyPlane, float[] w, int wPlane, float[] dx, int dxPlane,
-      ConvGeom g, float[] z, int regionSize, float[] wts3, int[] phase) {
-    int r = g.r();
-    // phase[e] = m0, phase[2 + e] = rows, phase[4 + f] = n0, phase[6 + f] = columns of phase (e, f).
-    for (int e = 0; e < 2; e++) {
-      phase[e] = Math.max(0, Math.floorDiv(g.padTop() - e + 1, 2));
-      phase[2 + e] = Math.floorDiv(g.padTop() + g.h() - 1 - e, 2) - phase[e] + 1;
-      phase[4 + e] = Math.max(0, Math.floorDiv(g.padLeft() - e + 1, 2));
-      phase[6 + e] = Math.floorDiv(g.padLeft() + g.w() - 1 - e, 2) - phase[4 + e] + 1;
-    }
-    for (int e = 0; e < 2; e++) {
-      for (int f = 0; f < 2; f++) {
-        if (phase[2 + e] < 1 || phase[6 + f] < 1 || phase[2 + e] * phase[6 + f] + Simd.LANES > regionSize
-            || !DepthwiseUnpaddedSweep.applies(dy, dyPlane, g.p(), g.q(), 2 - phase[e], 2 - phase[4 + f], 3,
-                phase[2 + e], phase[6 + f])) {
-          return false;
-        }
-      }
-    }
-    for (int e = 0; e < 2; e++) {
-      for (int f = 0; f < 2; f++) {
-        for (int k = 0; k < 3; k++) {
-          for (int l = 0; l < 3; l++) {
-            int a = e + 2 * (2 - k);
-            int b = f + 2 * (2 - l);
-            wts3[k * 3 + l] = a < r && b < r ? w[wPlane + a * r + b] : 0f;
-          }
-        }
-        // Regions in order: a phase's whole-vector stores past its end land in the next one, written after it.
-        DepthwiseUnpaddedSweep.combine(dy, dyPlane, g.p(), g.q(), 2 - phase[e], 2 - phase[4 + f], wts3, 3, 0f, z,
-            (e * 2 + f) * regionSize, phase[2 + e], phase[6 + f]);
-      }
-    }
-    for (int hh = 0; hh < g.h(); hh++) {
-      int u = hh + g.padTop();
-      int e = u & 1;
-      int i = (u - e) / 2 - phase[e];
-      FramedPlanes.mergeRow(z, e * 2 * regionSize + i * phase[6] - phase[4],
-          (e * 2 + 1) * regionSize + i * phase[7] - phase[5], g.padLeft(), g.w(), dx, dxPlane + hh * g.w());
-    }
-    return true;
   }
 
   /**

@@ -467,6 +467,82 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The backward data of 3x3 and 5x5 filters at stride 2 swept over dy spread along its rows, for every padding on
+   * each side from none to the filter's reach less one, on planes one to three vectors wide (the last column block
+   * overlapping the one before it) and one row to several high (rows completed outside the plane go to the spill
+   * row): equal to the naive loops', with NaN in every scratch buffer beforehand and around dx (which it must not
+   * write), on one thread and, for a few shapes with several planes per thread, on three.
+   */
+  @Test
+  void sweptStrideTwoBackwardDataMatchesTheNaiveLoopsForEveryPadding() {
+    int l = Simd.LANES;
+    int[] swept = new int[1];
+    OnThreads.each(t -> {
+      for (int r : new int[] {3, 5}) {
+        for (int h : new int[] {1, 2, 7, 12}) {
+          for (int w : new int[] {l, l + 3, 2 * l + 1}) {
+            swept[0] += checkDataForEveryPadding(r, h, w);
+          }
+        }
+      }
+    }, 1);
+    assertTrue(!Simd.AVAILABLE || swept[0] > 3000, "swept geometries: " + swept[0]);
+    OnThreads.each(t -> {
+      for (ConvGeom g : new ConvGeom[] {new ConvGeom(3, 5, 9, l + 5, 5, 5, 5, 2, 2, 1, 2, 2, 1, 1, 1, 5),
+          new ConvGeom(2, 4, 16, 16, 4, 3, 3, 2, 2, 0, 0, 1, 1, 1, 1, 4),
+          ConvGeom.same(2, 3, 56, 56, 3, 5, 5, 2, 1, 3)}) {
+        assertEquals(Simd.AVAILABLE, DepthwiseSpreadData.appliesSwept(g), g.toString());
+        checkDataAmidNaN(g);
+      }
+    }, 1, 3);
+  }
+
+  /**
+   * {@link #checkDataAmidNaN} for an r x r filter at stride 2 on an h x w plane with every padding on each side
+   * below r; how many of those geometries took the swept backward data.
+   */
+  private static int checkDataForEveryPadding(int r, int h, int w) {
+    int swept = 0;
+    for (int top = 0; top < r; top++) {
+      for (int bottom = 0; bottom < r; bottom++) {
+        for (int left = 0; left < r; left++) {
+          for (int right = 0; right < r; right++) {
+            if (h + top + bottom < r) {
+              continue; // no output row
+            }
+            ConvGeom g = new ConvGeom(1, 2, h, w, 2, r, r, 2, 2, top, left, bottom, right, 1, 1, 2);
+            swept += DepthwiseSpreadData.appliesSwept(g) && !DepthwiseSpreadData.applies(g) ? 1 : 0;
+            checkDataAmidNaN(g);
+          }
+        }
+      }
+    }
+    return swept;
+  }
+
+  /** dx of one geometry through the planes' kernels against the naive loops, amid NaN (see above). */
+  private static void checkDataAmidNaN(ConvGeom g) {
+    SplittableRandom rnd = new SplittableRandom(g.hashCode());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    if (Parallel.threads() == 1) {
+      // One thread runs the kernel on this one: its scratch poisoned directly, without the pool's pauses.
+      for (int slot : new int[] {Scratch.PADDED, Scratch.COLUMNS, Scratch.PARTIAL}) {
+        java.util.Arrays.fill(Scratch.floats(slot, 1 << 14), Float.NaN);
+      }
+    } else {
+      poisonScratch();
+    }
+    float[] dx = guarded(g.inputSize());
+    Conv2dKernels.backwardInput(dy, 0, w, 0, dx, GUARD, g, ConvAlgorithm.DEPTHWISE_PLANES);
+    float[] naive = new float[g.inputSize()];
+    Conv2dNaive.backwardInput(dy, 0, w, 0, naive, 0, g);
+    String at = "backwardInput on " + Parallel.threads() + " threads " + g;
+    Rand.assertClose(naive, java.util.Arrays.copyOfRange(dx, GUARD, GUARD + naive.length), 1e-5, at);
+    assertGuards(dx, GUARD, naive.length, at);
+  }
+
+  /**
    * The swept weight gradient sums whole vectors down the frame, so its lanes past each row and its rows past the
    * plane must read zeros it wrote itself, or (dy of 5x5 at stride 1, read as it is) lanes it cleared: with every
    * scratch buffer full of NaN beforehand (what an earlier kernel may leave there), dw still equals the naive
