@@ -17,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * plane's first row with its running sums at the bias and ends by storing the sums still open; columns left and
  * right of it are lanes cleared after the load, in the strips at the plane's edges only, and there only for the
  * loads that take padding into an output kept (a blend per such load, none inside). The 5x5 weight gradient
- * ({@link #dots5}) is swept the same way, its blends in the edge strips only; 3x3 at stride 1 with padding 1 has
- * {@link DepthwiseMaskedDots}, the rest {@link DepthwiseSweep#dots} over a frame.
+ * ({@link #dots5}) is swept the same way, every load blended; 3x3 at stride 1 with padding 1 has {@link
+ * DepthwiseMaskedDots}, the rest {@link DepthwiseSweep#dots} over a frame.
  */
 final class DepthwiseUnpaddedSweep {
   private DepthwiseUnpaddedSweep() {}
@@ -76,15 +76,18 @@ final class DepthwiseUnpaddedSweep {
    * residue class, of x(i + a - padTop, j + b - padLeft) * dy[dyOff + i * q + j], x zero outside the plane. dy must
    * be readable a vector past its last row (see {@link DepthwiseSweep#dots}); x as {@link #applies} asks.
    *
-   * <p>Why: the swept weight gradient through a padded frame ({@link DepthwiseSweep#dots}) spent a quarter of its
-   * time filling the frame (28x28 planes from memory, one AMD EPYC thread) and an eighth of its multiply-adds on
-   * the frame's zero rows. Here the sweep runs over the plane's own rows. A load that reaches outside its row (in
-   * the column strips at the row's ends only) has those lanes cleared, all of them, not only the kept outputs'
-   * as in the forward: dy's cleared lanes would otherwise multiply another row's or plane's values, NaN from an
-   * infinite one. An earlier version that cleared the lanes outside the plane on every load ran 2.4x slower than
-   * the frame (30 against 72 GFLOP/s on a 32x32 plane in L1); with the blends in the edge strips only, one JVM
-   * alternating, GFLOP/s: 28x28 b16 61.8-62.4 against 53.8-55.1 through the frame with its zero rows skipped (and
-   * 47.7-49.0 with them), 56x56 b8 58.9-60.0 against 39.7-40.3, 14x14 b32 48.1-48.4 against 40.2-40.4.
+   * <p>Why: the swept weight gradient through a padded frame ({@link DepthwiseSweep#dots}) spent a quarter of its time
+   * filling the frame (28x28 planes from memory, one AMD EPYC thread) and an eighth of its multiply-adds on the frame's
+   * zero rows. Here the sweep runs over the plane's own rows. A load that reaches outside its row has those lanes
+   * cleared, all of them, not only the kept outputs' as in the forward: dy's cleared lanes would otherwise multiply
+   * another row's or plane's values, NaN from an infinite one. Every x load is blended, with a mask that clears nothing
+   * inside the row: blending only the loads that reach past the row (a branch on a flag per load, as the forward does)
+   * ran up to 62 GFLOP/s on 28x28 planes, but in some JVMs compiled slow and stayed there (18 on 56x56 planes in one
+   * probe run of four, 35 on 28x28 in one of two `bench` runs). An earlier version of the frame's sweep that cleared
+   * the lanes outside the plane on every load ran 2.4x slower than the frame (30 against 72 GFLOP/s on a 32x32 plane in
+   * L1). Measured against the frame's sweep (commit 1cd2679), one AMD EPYC thread, separate JVMs alternating, the best
+   * of four runs in each of three JVMs, GFLOP/s: 28x28 b16 54.9-57.2 against 43.3-48.2, 56x56 b8 51.9-54.2 against
+   * 36.4-38.0, 14x14 b32 48.0-51.8 against 31.7-32.1.
    */
   static void dots5(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] dy, int dyOff, int p,
       int q, float[] acc, int at) {
@@ -219,9 +222,6 @@ final class DepthwiseUnpaddedSweep {
         VectorMask<Float> out0 = outside(first, cols);
         VectorMask<Float> out1 = outside(first + 1, cols);
         VectorMask<Float> out2 = outside(first + 2, cols);
-        boolean c0 = first < 0 || first + l > cols;
-        boolean c1 = first + 1 < 0 || first + 1 + l > cols;
-        boolean c2 = first + 2 < 0 || first + 2 + l > cols;
         FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
         int kept = Math.min(l, q - j);
         int last = dyOff + (p - 1) * q + j;
@@ -234,27 +234,21 @@ final class DepthwiseUnpaddedSweep {
         for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
           FloatVector d0 = dyRow(dy, Math.min(e, last), v + padTop < p ? kept : 0);
           FloatVector x0 = FloatVector.fromArray(S, x, o);
-          if (c0) {
-            x0 = x0.blend(zero, out0);
-          }
+          x0 = x0.blend(zero, out0);
           a00 = x0.fma(d0, a00);
           a10 = x0.fma(d1, a10);
           a20 = x0.fma(d2, a20);
           a30 = x0.fma(d3, a30);
           a40 = x0.fma(d4, a40);
           FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
-          if (c1) {
-            x1 = x1.blend(zero, out1);
-          }
+          x1 = x1.blend(zero, out1);
           a01 = x1.fma(d0, a01);
           a11 = x1.fma(d1, a11);
           a21 = x1.fma(d2, a21);
           a31 = x1.fma(d3, a31);
           a41 = x1.fma(d4, a41);
           FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
-          if (c2) {
-            x2 = x2.blend(zero, out2);
-          }
+          x2 = x2.blend(zero, out2);
           a02 = x2.fma(d0, a02);
           a12 = x2.fma(d1, a12);
           a22 = x2.fma(d2, a22);
@@ -294,8 +288,6 @@ final class DepthwiseUnpaddedSweep {
         int first = j + shift;
         VectorMask<Float> out0 = outside(first, cols);
         VectorMask<Float> out1 = outside(first + 1, cols);
-        boolean c0 = first < 0 || first + l > cols;
-        boolean c1 = first + 1 < 0 || first + 1 + l > cols;
         FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
         int kept = Math.min(l, q - j);
         int last = dyOff + (p - 1) * q + j;
@@ -308,18 +300,14 @@ final class DepthwiseUnpaddedSweep {
         for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
           FloatVector d0 = dyRow(dy, Math.min(e, last), v + padTop < p ? kept : 0);
           FloatVector x0 = FloatVector.fromArray(S, x, o);
-          if (c0) {
-            x0 = x0.blend(zero, out0);
-          }
+          x0 = x0.blend(zero, out0);
           a00 = x0.fma(d0, a00);
           a10 = x0.fma(d1, a10);
           a20 = x0.fma(d2, a20);
           a30 = x0.fma(d3, a30);
           a40 = x0.fma(d4, a40);
           FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
-          if (c1) {
-            x1 = x1.blend(zero, out1);
-          }
+          x1 = x1.blend(zero, out1);
           a01 = x1.fma(d0, a01);
           a11 = x1.fma(d1, a11);
           a21 = x1.fma(d2, a21);
