@@ -301,8 +301,9 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
-    // Swept, dy is read as it is, q wide (DepthwiseSweep.dots clears each row's lanes past q): 1.08-1.1x against
-    // padding it first for 5x5 on 14x14 to 56x56 planes. Flattened, its rows are the frame's width.
+    // Swept, dy is read as it is, q wide (DepthwiseSweep.dots and DepthwiseUnpaddedSweep.dots5 clear each row's
+    // lanes past q): 1.08-1.1x against padding it first for 5x5 on 14x14 to 56x56 planes. Flattened, its rows are
+    // the frame's width.
     int dyWidth = sweep ? q : f.width;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, Math.max(f.size + 2 * lanes, g.h() * g.w() + 4 * lanes + 8));

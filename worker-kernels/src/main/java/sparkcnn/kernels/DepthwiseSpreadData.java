@@ -28,7 +28,7 @@ final class DepthwiseSpreadData {
    * 3x3 at stride 2, undilated, padding 1 above and left and at most 1 below and right, rows three vectors wide or
    * more. Narrower, the sweep over dy spread both ways ran as fast or faster (one AMD EPYC thread, GFLOP/s: 32x32
    * b128 9.5-10.5 against 10.4-10.5, 16x16 b128 6.0-7.7 against 8.1-8.4; 56x56 b8 12.1 against 9.3, 112x112 b4 13.1
-   * against 5.5).
+   * against 5.5); such rows, a vector wide or more, now take {@link #backwardInputSwept}.
    */
   static boolean applies(ConvGeom g) {
     return Simd.AVAILABLE && g.isDepthwise() && g.r() == 3 && g.s() == 3 && g.strideH() == 2 && g.strideW() == 2
@@ -79,8 +79,8 @@ final class DepthwiseSpreadData {
   }
 
   /**
-   * 5x5 at stride 2, undilated, any padding inside the filter, rows a vector wide or more (whole-vector stores
-   * that never leave the row).
+   * 3x3 or 5x5 at stride 2, undilated, any padding inside the filter, rows a vector wide or more (whole-vector
+   * stores that never leave the row).
    */
   static boolean appliesSwept(ConvGeom g) {
     int r = g.r();
@@ -90,28 +90,28 @@ final class DepthwiseSpreadData {
   }
 
   /**
-   * dx of a 5x5 layer at stride 2, overwriting dx: dy spread along its rows (S(i)[c] = dy(i, c / 2) at even c,
-   * zeros between), then swept down each vector-wide column of dx. Spread row i reaches dx rows 2i + a - padTop
-   * for filter rows a = 0 to 4, each through the five column shifts of S(i); the sweep keeps those five rows'
-   * sums open, adds S(i)'s 25 multiply-adds and stores the two rows it completes (2i - padTop and 2i + 1 -
-   * padTop), as the forward sweep does at stride 1 ({@link DepthwiseUnpaddedSweep}). Planes in parallel.
+   * dx of a 3x3 or 5x5 layer at stride 2, overwriting dx: dy spread along its rows (S(i)[c] = dy(i, c / 2) at even
+   * c, zeros between), then swept down each vector-wide column of dx. Spread row i reaches dx rows 2i + a - padTop
+   * for filter rows a = 0 to r - 1, each through the r column shifts of S(i); the sweep keeps those rows' sums
+   * open, adds S(i)'s r * r multiply-adds and stores the two rows it completes (2i - padTop and 2i + 1 - padTop),
+   * as the forward sweep does at stride 1 ({@link DepthwiseUnpaddedSweep}). Planes in parallel.
    *
    * <p>Why: the stride phases (four 3x3 sweeps over dy, their rows merged into dx a float at a time) ran the 5x5
-   * stride-2 backward data at a quarter of its roofline, and planes under three vectors wide took the sweep over
-   * dy spread both ways (four times the strided sum's multiply-adds; here two). One thread, one JVM alternating,
-   * GFLOP/s: 5x5 144 56x56 b8 25.1-26.9 against 18.7-20.2 (phases), 144 16x16 b64 18.5-19.0 against 8.2-12.9
-   * (spread both ways); 3x3 with TensorFlow's padding (none above) 96 112x112 b4 9.2-9.5 against 6.8-6.9
-   * (phases), with padding 1 on 32x32 b128 11.8 against 10.6. A pair of dx rows at a time straight from the three
-   * spread rows it needs (15 loads per 25 multiply-adds, as {@link #backwardInput} for 3x3) ran level with the
-   * phases (18.5 against 18.0 on 56x56): the loads bound it.
+   * stride-2 backward data at a quarter of its roofline, and planes under three vectors wide took the sweep over dy
+   * spread both ways (four times the strided sum's multiply-adds; here two). One thread, one JVM alternating, GFLOP/s:
+   * 5x5 144 56x56 b8 25.1-26.9 against 18.7-20.2 (phases), 144 16x16 b64 18.5-19.2 against 8.2 (padding 2) and
+   * 12.9-13.0 (TensorFlow's padding; both spread both ways); 3x3 with TensorFlow's padding (none above) 96 112x112 b4
+   * 9.2-9.5 against 6.8-6.9 (spread both ways), with padding 1 on 32x32 b128 11.8 against 10.6. A pair of dx rows at a
+   * time straight from the three spread rows it needs (15 loads per 25 multiply-adds, as {@link #backwardInput} for
+   * 3x3) ran level with the phases (18.5 against 18.0 on 56x56): the loads bound it.
    */
   static void backwardInputSwept(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     int lanes = Simd.LANES;
     int r = g.r();
     int width = g.w();
     int pt = g.padTop();
-    // dx row u is completed by spread row (u + pt) / 2: rows 0 to h - 1 by spread rows iLo to iHi; the sweep
-    // starts two rows before iLo, whose taps reach row 0 too.
+    // dx row u is completed by spread row (u + pt) / 2: rows 0 to h - 1 by spread rows pt / 2 to iHi; the sweep
+    // starts (r - 1) / 2 rows before pt / 2, whose taps reach row 0 too.
     int iFirst = pt / 2 - (r - 1) / 2;
     int iHi = (g.h() - 1 + pt) / 2;
     int count = iHi - iFirst + 1;
@@ -191,6 +191,7 @@ final class DepthwiseSpreadData {
         }
       }
     }
+
     /** {@link #sweep5} for 3x3: spread row r completes dx rows u0 + 2r and u0 + 2r + 1 and opens u0 + 2r + 2. */
     static void sweep3(float[] buf, int s0, int stride, int count, float[] wts, float[] dx, int d0, int width, int h,
         int u0, int[] starts, int spill) {

@@ -1,7 +1,6 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,7 +21,8 @@ final class DepthwiseSweep {
 
   /**
    * Whether an r x s filter at row stride sh is swept: by {@link #combine} at stride 2 and {@link
-   * DepthwiseUnpaddedSweep#combine} at stride 1, by {@link #dots} at both.
+   * DepthwiseUnpaddedSweep#combine} at stride 1; the weight gradient by {@link #dots}, or for 5x5 at stride 1 by
+   * {@link DepthwiseUnpaddedSweep#dots5}.
    */
   static boolean applies(int r, int s, int sh) {
     return Simd.AVAILABLE && r == s && (r == 3 || r == 5) && (sh == 1 || sh == 2);
@@ -70,10 +70,12 @@ final class DepthwiseSweep {
       Vec.dots3(src, width, col, dy, dyOff, dyWidth, p, acc, at);
     } else if (r == 3) {
       Vec.dots3s2(src, phaseStride, width, col, dy, dyOff, dyWidth, p, acc, at);
-    } else {
+    } else if (sh == 2) {
       Vec.dots5s2x3(src, phaseStride, width, col[0], col[1], col[2], dy, dyOff, dyWidth, p, acc, at, at + l,
           at + 2 * l);
       Vec.dots5s2x2(src, phaseStride, width, col[3], col[4], dy, dyOff, dyWidth, p, acc, at + 3 * l, at + 4 * l);
+    } else {
+      throw new IllegalArgumentException("5x5 at stride 1 is DepthwiseUnpaddedSweep.dots5");
     }
   }
 
@@ -268,7 +270,8 @@ final class DepthwiseSweep {
     }
 
     /**
-     * 5x5, stride 2, for 3 or 2 filter columns as {@link #dots5x3}: phase-0 row m (padded row 2m) meets dy rows m,
+     * 5x5, stride 2, for 3 filter columns (all 25 accumulators at once are more than C2 keeps in registers), column
+     * b's taps at atB, atB + 5 lanes, ... (filter rows): phase-0 row m (padded row 2m) meets dy rows m,
      * m - 1 and m - 2 (filter rows 0, 2 and 4), phase-1 row m (padded row 2m + 1) dy rows m and m - 1 (filter rows 1
      * and 3).
      */

@@ -83,10 +83,10 @@ final class DepthwiseUnpaddedSweep {
    * another row's or plane's values, NaN from an infinite one. Every x load is blended, with a mask that clears nothing
    * inside the row: blending only the loads that reach past the row (a branch on a flag per load, as the forward does)
    * ran up to 62 GFLOP/s on 28x28 planes, but in some JVMs compiled slow and stayed there (18 on 56x56 planes in one
-   * probe run of four, 35 on 28x28 in one of two `bench` runs). An earlier version of the frame's sweep that cleared
-   * the lanes outside the plane on every load ran 2.4x slower than the frame (30 against 72 GFLOP/s on a 32x32 plane in
-   * L1). Measured against the frame's sweep (commit 1cd2679), one AMD EPYC thread, separate JVMs alternating, the best
-   * of four runs in each of three JVMs, GFLOP/s: 28x28 b16 54.9-57.2 against 43.3-48.2, 56x56 b8 51.9-54.2 against
+   * probe run of four, 35 on 28x28 in one of two `bench` runs). An earlier in-place version of this sweep, every load
+   * blended, ran 2.4x slower than the frame (30 against 72 GFLOP/s on a 32x32 plane in L1); why this one does not was
+   * not found. Measured against the frame's sweep (commit 1cd2679), one AMD EPYC thread, separate JVMs alternating, the
+   * best of four runs in each of three JVMs, GFLOP/s: 28x28 b16 54.9-57.2 against 43.3-48.2, 56x56 b8 51.9-54.2 against
    * 36.4-38.0, 14x14 b32 48.0-51.8 against 31.7-32.1.
    */
   static void dots5(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] dy, int dyOff, int p,
@@ -163,7 +163,7 @@ final class DepthwiseUnpaddedSweep {
 
   /**
    * Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks and loads, {@link
-   * DepthwiseSweep} its lane index.
+   * DepthwiseSweep} its dy row loads ({@link #dyRow}).
    */
   static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -543,8 +543,9 @@ class DepthwiseKernelsTest {
   }
 
   /**
-   * The swept weight gradient sums whole vectors down the frame, so its lanes past each row and its rows past the
-   * plane must read zeros it wrote itself, or (dy of 5x5 at stride 1, read as it is) lanes it cleared: with every
+   * The swept weight gradient sums whole vectors down the frame (or, 5x5 at stride 1, down x in place and a copy of
+   * a tensor's first and last planes), so its lanes past each row and its rows past the plane must read zeros it
+   * wrote itself, or (dy, read as it is) lanes it cleared: with every
    * scratch buffer full of NaN beforehand (what an earlier kernel may leave there), dw still equals the naive
    * loops' on the shapes the sweep takes.
    */
