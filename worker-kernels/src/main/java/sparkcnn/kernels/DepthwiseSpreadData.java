@@ -45,10 +45,7 @@ final class DepthwiseSpreadData {
     int band = Math.min(pairs, 16);
     // Spread rows stride apart, each with a zero before it and zeros to column w at least.
     int stride = width + lanes + 2;
-    int[] starts = new int[(width + lanes - 1) / lanes];
-    for (int k = 0; k < starts.length; k++) {
-      starts[k] = Math.min(k * lanes, width - lanes);
-    }
+    int[] starts = blockStarts(width);
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] buf = Scratch.floats(Scratch.PADDED, (band + 1) * stride + width);
       // Zeros written once where no dy value goes; the spill row takes an odd-height plane's missing last row.
@@ -106,7 +103,6 @@ final class DepthwiseSpreadData {
    * 3x3) ran level with the phases (18.5 against 18.0 on 56x56): the loads bound it.
    */
   static void backwardInputSwept(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
-    int lanes = Simd.LANES;
     int r = g.r();
     int width = g.w();
     int pt = g.padTop();
@@ -120,10 +116,7 @@ final class DepthwiseSpreadData {
     int stride = width + 8;
     int spill = count * stride;
     int size = spill + width;
-    int[] starts = new int[(width + lanes - 1) / lanes];
-    for (int k = 0; k < starts.length; k++) {
-      starts[k] = Math.min(k * lanes, width - lanes);
-    }
+    int[] starts = blockStarts(width);
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] buf = Scratch.floats(Scratch.PADDED, size);
       // Zeros written once where no dy value goes (the odd columns, the rows outside dy, the margins).
@@ -145,6 +138,19 @@ final class DepthwiseSpreadData {
         }
       }
     });
+  }
+
+  /**
+   * The first column of each vector-wide block of a row at least a vector wide: 0, lanes, ..., the last at width -
+   * lanes (overlapping the one before it), so no block leaves the row.
+   */
+  private static int[] blockStarts(int width) {
+    int lanes = Simd.LANES;
+    int[] starts = new int[(width + lanes - 1) / lanes];
+    for (int k = 0; k < starts.length; k++) {
+      starts[k] = Math.min(k * lanes, width - lanes);
+    }
+    return starts;
   }
 
   /** Loaded only when the Vector API is present. */
