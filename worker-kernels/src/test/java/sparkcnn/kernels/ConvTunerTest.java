@@ -57,7 +57,14 @@ class ConvTunerTest {
         new ConvGeom(2, 3, 9, 21, 5, 3, 3, 1, 1, 1, 2, 1, 0, 1, 1, 1),
         ConvGeom.of(2, 3, 8, 19, 4, 2, 2, 1, 3, 1, 1),
         ConvGeom.of(2, 3, 11, 20, 4, 3, 3, 1, 2, 2, 1),
-        ConvGeom.of(3, 5, 14, 14, 7, 5, 5, 1, 2, 1, 1));
+        ConvGeom.of(3, 5, 14, 14, 7, 5, 5, 1, 2, 1, 1),
+        // Output rows of whole register panels (64 columns: two of AVX-512's, four of AVX2's; 32: one or two),
+        // which the implicit GEMM writes straight into y row by row: batch 1 (blocks of rows in parallel) with
+        // more filter rows than a packed block of depth (432, the later blocks added onto y); stride 2 with
+        // groups; 5x5 with padding 2.
+        ConvGeom.of(1, 48, 5, 64, 12, 3, 3, 1, 1, 1, 1),
+        ConvGeom.of(3, 4, 9, 128, 6, 3, 3, 2, 1, 1, 2),
+        ConvGeom.of(2, 3, 6, 32, 5, 5, 5, 1, 2, 1, 1));
   }
 
   @ParameterizedTest
