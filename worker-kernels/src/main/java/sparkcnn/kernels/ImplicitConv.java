@@ -8,15 +8,19 @@ import java.util.Arrays;
  * B((c, r, s), t) = xpad[c][r D][s D + t]; at larger strides the image split into its stride phases, so each tap
  * still reads a contiguous run). Output rows are computed at the layout's width Wc (at stride 1 between W plus a
  * gutter of max(left, right) zeros that neighbouring rows share and the padded width), so consecutive rows are
- * contiguous; the Wc - Q extra columns per row are dropped when the block is copied out. Where an output row is
- * a whole number of register panels, each row is computed alone instead, straight into y ({@link #rowWise}).
+ * contiguous; the Wc - Q extra columns per row are dropped when the block is copied out. Where a layout has no
+ * extra columns the GEMM writes y itself, and where it has them but an output row is a whole number of register
+ * panels, each row is computed alone, straight into y ({@link #rowWise}).
  * Nothing like im2col is ever written: for layers with few output channels that copy costs as much as the FMAs.
  * Backward-data of a stride-1 convolution is itself such a convolution (of dy, with the weights transposed per
  * group and flipped), so it shares this path; a strided one's is one such convolution per stride phase of dx
  * ({@link StridedBackwardData}).
  */
 final class ImplicitConv {
-  /** Output columns (at the layout's width) per GEMM call: eight register-tile panels. */
+  /**
+   * Output columns (at the layout's width) per block of work: eight register-tile panels, one GEMM call; row-wise
+   * ({@link #rowWise}) as many whole output rows as fit, a call each.
+   */
   private static final int BLOCK = 8 * Gemm.NR;
 
   private ImplicitConv() {}
@@ -213,12 +217,13 @@ final class ImplicitConv {
     }
   }
 
-  /** The image loop: images in parallel when there are enough, otherwise column blocks of one image. */
+  /** The image loop: images in parallel when there are enough, otherwise blocks of one image's outputs. */
   private static void run(float[] x, int xOff, float[] packed, int size, float[] y, int yOff, ConvGeom g) {
     PhasedImage layout = PhasedImage.forOutputs(g);
     int[] rowOff = layout.rowOffsets();
-    int blocks = rowWise(g, layout) ? (g.p() + rowsPerBlock(layout) - 1) / rowsPerBlock(layout)
-        : (layout.columns() + BLOCK - 1) / BLOCK;
+    // Output rows per block where row-wise, else 0 (blocks of columns).
+    int rows = rowWise(g, layout) ? Math.max(1, BLOCK / layout.width) : 0;
+    int blocks = rows > 0 ? (g.p() + rows - 1) / rows : (layout.columns() + BLOCK - 1) / BLOCK;
     if (g.n() >= Parallel.threads()) {
       Parallel.forRange(g.n(), (lo, hi, chunk) -> {
         float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
@@ -226,7 +231,8 @@ final class ImplicitConv {
           int base = layout.place(x, xOff, i, xp);
           float[] b = base < 0 ? xp : x;
           for (int job = 0; job < g.groups() * blocks; job++) {
-            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, y, yOff, i, g, layout);
+            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, rows, y, yOff, i, g,
+                layout);
           }
         }
       });
@@ -238,7 +244,8 @@ final class ImplicitConv {
         float[] b = base < 0 ? xp : x;
         Parallel.forRange(g.groups() * blocks, (lo, hi, chunk) -> {
           for (int job = lo; job < hi; job++) {
-            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, y, yOff, index, g, layout);
+            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, rows, y, yOff, index, g,
+                layout);
           }
         });
       }
@@ -255,41 +262,39 @@ final class ImplicitConv {
    * against 46.0); 5x5 32 -> 64 on 32x32 93.8 against 87.8; 128x128 planes level. With 8 lanes (16-column panels,
    * -XX:UseAVX=2) 16x16 planes qualify too: 32 channels 70.0 against 59.0 forward, 71.4 against 63.1 backward data.
    */
-  private static boolean rowWise(ConvGeom g, PhasedImage layout) {
+  static boolean rowWise(ConvGeom g, PhasedImage layout) {
     return g.q() % Gemm.NR == 0 && layout.width > g.q();
   }
 
-  /** Output rows per block of a row-wise product: about {@link #BLOCK} columns. */
-  private static int rowsPerBlock(PhasedImage layout) {
-    return Math.max(1, BLOCK / layout.width);
-  }
-
   /**
-   * One group's output columns [blk BLOCK, ...) of one image: GEMM into a scratch block, then the valid columns out.
-   * Row-wise ({@link #rowWise}), output rows [blk rows, ...) instead, each row's panels straight into y.
+   * One group's output columns [blk BLOCK, ...) of one image: GEMM into a scratch block, then the valid columns out
+   * (a layout without extra columns: GEMM into y). Row-wise ({@link #rowWise}, rows &gt; 0), output rows [blk rows,
+   * ...) instead, each row's panels straight into y.
    */
-  private static void block(float[] xp, int xpOff, float[] packed, int size, int[] rowOff, int gi, int blk, float[] y,
-      int yOff, int i, ConvGeom g, PhasedImage layout) {
+  private static void block(float[] xp, int xpOff, float[] packed, int size, int[] rowOff, int gi, int blk, int rows,
+      float[] y, int yOff, int i, ConvGeom g, PhasedImage layout) {
     int wp = layout.width;
-    if (rowWise(g, layout)) {
-      int rows = rowsPerBlock(layout);
-      int pq = g.p() * g.q();
-      int yk = yOff + (i * g.k() + gi * g.kg()) * pq;
+    int q = g.q();
+    int pq = g.p() * q;
+    int from = xpOff + layout.groupOffset(gi);
+    int yg = yOff + (i * g.k() + gi * g.kg()) * pq;
+    if (rows > 0) {
       for (int p = blk * rows; p < Math.min(g.p(), (blk + 1) * rows); p++) {
-        Gemm.gemmRowOffsets(g.kg(), g.q(), g.colRows(), packed, gi * size, xp, xpOff + layout.groupOffset(gi) + p * wp,
-            rowOff, y, yk + p * g.q(), pq);
+        Gemm.gemmRowOffsets(g.kg(), q, g.colRows(), packed, gi * size, xp, from + p * wp, rowOff, y, yg + p * q, pq);
       }
       return;
     }
     int t0 = blk * BLOCK;
     int tn = Math.min(BLOCK, layout.columns() - t0);
+    if (wp == q) {
+      // The layout's columns are y's: nothing to drop.
+      Gemm.gemmRowOffsets(g.kg(), tn, g.colRows(), packed, gi * size, xp, from + t0, rowOff, y, yg + t0, pq);
+      return;
+    }
     float[] out = Scratch.floats(Scratch.COLUMNS, g.kg() * BLOCK);
-    Gemm.gemmRowOffsets(g.kg(), tn, g.colRows(), packed, gi * size, xp, xpOff + layout.groupOffset(gi) + t0, rowOff,
-        out, 0, BLOCK);
-    int q = g.q();
-    int pq = g.p() * q;
+    Gemm.gemmRowOffsets(g.kg(), tn, g.colRows(), packed, gi * size, xp, from + t0, rowOff, out, 0, BLOCK);
     for (int k = 0; k < g.kg(); k++) {
-      int yk = yOff + (i * g.k() + gi * g.kg() + k) * pq;
+      int yk = yg + k * pq;
       for (int t = t0; t < t0 + tn; ) {
         int p = t / wp;
         int col = t - p * wp;

@@ -9,8 +9,9 @@ import java.util.Arrays;
  * ceil(Wp / sw). Output (p, q) of tap (r, s) reads padded pixel (sh p + r dh, sw q + s dw), which is pixel
  * (p + r dh / sh, q + s dw / sw) of phase (r dh mod sh, s dw mod sw): consecutive outputs read consecutive floats,
  * so the GEMM's columns run over outputs at the phase planes' width (the extra columns past Q are computed and
- * dropped). At stride 1 there is one phase, the padded plane itself (its rows' left and right padding possibly
- * one shared gutter: {@link #strideOneWidth}), and an unpadded image is read in place.
+ * dropped, unless {@link ImplicitConv#rowWise} computes each output row alone). At stride 1 there is one phase,
+ * the padded plane itself (its rows' left and right padding possibly one shared gutter: {@link #strideOneWidth}),
+ * and an unpadded image is read in place.
  * The split is a copy of the image, about what im2col writes for one tap instead of R S.
  */
 final class PhasedImage {

@@ -36,6 +36,7 @@ class Conv2dTest {
         ConvGeom.of(3, 5, 9, 7, 8, 5, 5, 1, 2, 1, 1),        // 5x5 "same", the convnet's layer shape
         ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1),    // big enough for the threaded and blocked paths
         ConvGeom.of(1, 48, 4, 64, 8, 3, 3, 1, 1, 1, 1),      // output rows of whole register panels, deep
+        ConvGeom.of(1, 8, 4, 64, 48, 3, 3, 1, 1, 1, 1),      // the same for backward data
         // Strided, through the stride phases (PhasedImage): rows wider than a vector (its loads), odd sizes,
         // strides 3 and (2, 1) / (1, 2) (the scalar split, a stride-1 direction), dilation, groups, batch 1.
         ConvGeom.of(2, 5, 37, 35, 7, 3, 3, 2, 1, 1, 1),      // 3x3 stride 2, phase rows past a vector

@@ -15,7 +15,7 @@ import sparkcnn.kernels.ConvAlgorithm.Pass;
 /** Every algorithm on every geometry it supports equals the naive loops; the tuner picks among those only. */
 class ConvTunerTest {
   static Stream<ConvGeom> geometries() {
-    return Stream.of(
+    return Stream.concat(Stream.of(
         ConvGeom.of(2, 3, 9, 11, 5, 3, 3, 1, 1, 1, 1),        // implicit, im2col
         ConvGeom.of(1, 4, 12, 10, 6, 3, 3, 2, 1, 1, 1),       // stride 2: implicit (dx by phases), im2col
         ConvGeom.of(2, 8, 7, 6, 12, 1, 1, 1, 0, 1, 1),        // pointwise
@@ -57,14 +57,31 @@ class ConvTunerTest {
         new ConvGeom(2, 3, 9, 21, 5, 3, 3, 1, 1, 1, 2, 1, 0, 1, 1, 1),
         ConvGeom.of(2, 3, 8, 19, 4, 2, 2, 1, 3, 1, 1),
         ConvGeom.of(2, 3, 11, 20, 4, 3, 3, 1, 2, 2, 1),
-        ConvGeom.of(3, 5, 14, 14, 7, 5, 5, 1, 2, 1, 1),
-        // Output rows of whole register panels (64 columns: two of AVX-512's, four of AVX2's; 32: one or two),
-        // which the implicit GEMM writes straight into y row by row: batch 1 (blocks of rows in parallel) with
-        // more filter rows than a packed block of depth (432, the later blocks added onto y); stride 2 with
-        // groups; 5x5 with padding 2.
-        ConvGeom.of(1, 48, 5, 64, 12, 3, 3, 1, 1, 1, 1),
-        ConvGeom.of(3, 4, 9, 128, 6, 3, 3, 2, 1, 1, 2),
-        ConvGeom.of(2, 3, 6, 32, 5, 5, 5, 1, 2, 1, 1));
+        ConvGeom.of(3, 5, 14, 14, 7, 5, 5, 1, 2, 1, 1)), Stream.of(WHOLE_PANEL_ROWS));
+  }
+
+  /**
+   * Output rows of whole register panels (64 columns: two of AVX-512's, four of AVX2's; 32: one or two), which the
+   * implicit GEMM writes straight into y row by row: batch 1 (its blocks of rows shared out between threads) with
+   * more filter rows than a packed block of depth (432, the later blocks added onto y), forward and (48 filters)
+   * backward data; stride 2 with groups; 5x5 with padding 2.
+   */
+  static final ConvGeom[] WHOLE_PANEL_ROWS = {
+      ConvGeom.of(1, 48, 5, 64, 12, 3, 3, 1, 1, 1, 1),
+      ConvGeom.of(1, 8, 4, 64, 48, 3, 3, 1, 1, 1, 1),
+      ConvGeom.of(3, 4, 9, 128, 6, 3, 3, 2, 1, 1, 2),
+      ConvGeom.of(2, 3, 6, 32, 5, 5, 5, 1, 2, 1, 1)};
+
+  /** Those geometries do take the row-wise path, forward and (stride 1) backward data, so the test above covers it. */
+  @Test
+  void wholePanelRowsGoRowWise() {
+    for (ConvGeom g : WHOLE_PANEL_ROWS) {
+      assertTrue(ImplicitConv.rowWise(g, PhasedImage.forOutputs(g)), "forward " + g);
+      if (g.strideH() == 1) {
+        ConvGeom flipped = ImplicitConv.flippedGeometry(g);
+        assertTrue(ImplicitConv.rowWise(flipped, PhasedImage.forOutputs(flipped)), "backward data " + g);
+      }
+    }
   }
 
   @ParameterizedTest
@@ -91,6 +108,7 @@ class ConvTunerTest {
       double tol = a == ConvAlgorithm.FFT || a == ConvAlgorithm.WINOGRAD_4X4 ? 1e-4
           : a == ConvAlgorithm.WINOGRAD ? 3e-5 : 1e-5;
       if (a.supports(g, Pass.FORWARD)) {
+        java.util.Arrays.fill(y, Float.NaN); // forward overwrites every element
         Conv2dKernels.forward(x, 0, w, 0, b, 0, y, 0, g, a);
         Rand.assertClose(yRef, y, tol, a + " forward " + g);
       }
