@@ -258,9 +258,10 @@ final class ImplicitConv {
    * extra columns are never computed and nothing is copied out of scratch (that copy, 16 to 32 floats a call, was
    * an eighth of ResNet-20's 32x32 forward). Measured on one AMD EPYC thread, both ways in one JVM alternating,
    * median GFLOP/s: 3x3 16 -> 16 on 32x32 b128 forward 78.3 against 70.1, backward data 80.7 against 71.1; the
-   * 3 -> 16 stem 71.6 against 52.6; 3x3 stride 2 on 64x64 b8 75.7 against 69.9 (backward data, its phases, 51.2
-   * against 46.0); 5x5 32 -> 64 on 32x32 93.8 against 87.8; 128x128 planes level. With 8 lanes (16-column panels,
-   * -XX:UseAVX=2) 16x16 planes qualify too: 32 channels 70.0 against 59.0 forward, 71.4 against 63.1 backward data.
+   * 3 -> 16 stem 71.6 against 52.6; 3x3 stride 2 on 64x64 b8 75.7 against 69.9 (backward data through its phases,
+   * forced, 51.2 against 46.0); 5x5 32 -> 64 on 32x32 93.8 against 87.8; 128x128 planes level. With 8 lanes (16-column
+   * panels, -XX:UseAVX=2) 16x16 planes qualify too: 32 channels 70.0 against 59.0 forward, 71.4 against 63.1 backward
+   * data.
    */
   static boolean rowWise(ConvGeom g, PhasedImage layout) {
     return g.q() % Gemm.NR == 0 && layout.width > g.q();
