@@ -147,9 +147,11 @@ class Conv2dTest {
         new ConvGeom(2, 3, 12, 37, 4, 3, 5, 3, 2, 1, 0, 1, 4, 1, 1, 1),  // row stride 3, uneven column padding
         new ConvGeom(1, 2, 6, 41, 3, 3, 3, 1, 2, 1, 2, 1, 0, 1, 1, 1), // row stride 1, padding only at the left
         // Output rows of whole vectors (16 columns), whose rows of a tap are added in one run: rows outside the
-        // input at both ends at row stride 3; dilation 2 with groups and padding above only.
-        new ConvGeom(2, 3, 13, 32, 4, 3, 3, 3, 2, 2, 1, 2, 1, 1, 1, 1),
-        new ConvGeom(2, 4, 11, 32, 6, 3, 3, 2, 2, 3, 2, 0, 1, 2, 2, 2));
+        // input at both ends at row stride 3; dilation 2 with groups and padding above only; enough input channels
+        // (64) that the column matrix is cut into blocks of output rows (14 and 2), the second starting past row 0.
+        new ConvGeom(2, 3, 14, 32, 4, 3, 3, 3, 2, 2, 1, 2, 1, 1, 1, 1),
+        new ConvGeom(2, 4, 11, 32, 6, 3, 3, 2, 2, 3, 2, 0, 1, 2, 2, 2),
+        ConvGeom.of(1, 64, 32, 32, 8, 3, 3, 2, 1, 1, 1));
   }
 
   @ParameterizedTest
