@@ -41,26 +41,24 @@ final class Im2col {
           // Input column 2j + off is phase off mod 2, column j + floor(off / 2).
           int off = s * g.dilationW() - g.padLeft();
           int phase = Math.floorMod(off, 2) * layout.odd + layout.margin + Math.floorDiv(off, 2);
-          int dst = row * cols;
-          if (Simd.AVAILABLE && q % Simd.LANES == 0) {
-            // The output rows whose input row ih = p sh - padTop + r dh lies inside [0, h), added in one loop
-            // (Vec.addRows), not a call and a row check per output row: ResNet-20's 16 -> 32 layer (16 outputs a
-            // row), one AMD EPYC thread, one JVM alternating, 51.9 against 48.1 GFLOP/s (median), 32 -> 64 on 64x64
-            // 73.7 against 71.7.
-            int reach = r * g.dilationH() - g.padTop();
-            int pLo = Math.max(p0, Math.floorDiv(-reach + g.strideH() - 1, g.strideH()));
-            int pHi = Math.min(p1, Math.floorDiv(h - 1 - reach, g.strideH()) + 1);
-            if (pLo < pHi) {
-              int ih = pLo * g.strideH() + reach;
-              Vec.addRows(col, dst + (pLo - p0) * q, q, ph, phase + (c * h + ih) * layout.stride,
-                  g.strideH() * layout.stride, pHi - pLo);
-            }
+          // The output rows whose input row ih = p sh - padTop + r dh lies inside [0, h): [pLo, pHi).
+          int reach = r * g.dilationH() - g.padTop();
+          int pLo = Math.max(p0, Math.floorDiv(-reach + g.strideH() - 1, g.strideH()));
+          int pHi = Math.min(p1, Math.floorDiv(h - 1 - reach, g.strideH()) + 1);
+          if (pLo >= pHi) {
             continue;
           }
-          for (int p = p0; p < p1; p++, dst += q) {
-            int ih = p * g.strideH() - g.padTop() + r * g.dilationH();
-            if (ih >= 0 && ih < h) {
-              addRun(col, dst, ph, phase + (c * h + ih) * layout.stride, q);
+          int from = row * cols + (pLo - p0) * q;
+          int to = phase + (c * h + pLo * g.strideH() + reach) * layout.stride;
+          int step = g.strideH() * layout.stride;
+          if (Simd.AVAILABLE && q % Simd.LANES == 0) {
+            // Rows of whole vectors in one loop (Vec.addRows), not a call per output row: ResNet-20's 16 -> 32
+            // layer (16 outputs a row), one AMD EPYC thread, one JVM alternating, 51.9 against 48.1 GFLOP/s
+            // (median), 32 -> 64 on 64x64 73.7 against 71.7.
+            Vec.addRows(col, from, q, ph, to, step, pHi - pLo);
+          } else {
+            for (int p = pLo; p < pHi; p++, from += q, to += step) {
+              addRun(col, from, ph, to, q);
             }
           }
         }
