@@ -183,7 +183,7 @@ public final class Gemm {
           + "array holds");
     }
     float[] dst = reuse != null && reuse.length == size ? reuse : new float[(int) size];
-    packB(transB, k, n, b, bOff, ldb, dst);
+    packB(transB, k, n, b, bOff, ldb, dst, 0);
     return dst;
   }
 
@@ -240,7 +240,9 @@ public final class Gemm {
     if (beta != 0f && beta != 1f) {
       scale(m, n, beta, c, cOff, ldc);
     }
-    float[] packedB = prepacked ? b : Scratch.floats(Scratch.PACK_B, KC * NC);
+    // Packed B from a cache-line boundary where one is known: packing is a copy made of whole-vector stores.
+    float[] packedB = prepacked ? b : Scratch.lineAligned(Scratch.PACK_B, KC * NC);
+    int packedAt = prepacked ? 0 : CacheLines.start(packedB);
     float[] packedA = Scratch.floats(Scratch.PACK_A, KC * MC);
     for (int jc = 0; jc < n; jc += NC) {
       int nc = Math.min(NC, n - jc);
@@ -252,8 +254,8 @@ public final class Gemm {
           bBase = bOff + (jc / NR) * k * NR + pc * NR;
           panelStride = k * NR;
         } else {
-          packB(transB, kc, nc, b, bOff + (transB ? jc * ldb + pc : pc * ldb + jc), ldb, packedB);
-          bBase = 0;
+          packB(transB, kc, nc, b, bOff + (transB ? jc * ldb + pc : pc * ldb + jc), ldb, packedB, packedAt);
+          bBase = packedAt;
           panelStride = kc * NR;
         }
         // With beta = 0 the first k-block stores its tiles instead of adding: C is never read or cleared.
@@ -490,9 +492,9 @@ public final class Gemm {
         b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
   }
 
-  /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at j*NR*kc + p*NR + col. */
-  static void packB(boolean trans, int kc, int nc, float[] b, int bOff, int ldb, float[] dst) {
-    for (int j0 = 0, panel = 0; j0 < nc; j0 += NR, panel += NR * kc) {
+  /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at dstOff + j*NR*kc + p*NR + col. */
+  static void packB(boolean trans, int kc, int nc, float[] b, int bOff, int ldb, float[] dst, int dstOff) {
+    for (int j0 = 0, panel = dstOff; j0 < nc; j0 += NR, panel += NR * kc) {
       int cols = Math.min(NR, nc - j0);
       if (cols < NR) {
         Arrays.fill(dst, panel, panel + NR * kc, 0f);

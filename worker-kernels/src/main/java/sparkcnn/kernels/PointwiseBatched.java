@@ -94,20 +94,22 @@ final class PointwiseBatched {
           int from = srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq;
           int ldb = pq;
           if (packs) {
-            b = Scratch.floats(Scratch.COLUMNS, srcPerGroup * pq);
-            gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, 1, pq, b);
-            from = 0;
+            b = Scratch.lineAligned(Scratch.COLUMNS, srcPerGroup * pq);
+            from = CacheLines.start(b);
+            gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, 1, pq, b, from);
             ldb = -1;
           }
           intoImage(b, from, ldb, weights, gi * size, srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
               dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
           continue;
         }
-        float[] in = Scratch.floats(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR);
+        float[] in = packs ? Scratch.lineAligned(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR)
+            : Scratch.floats(Scratch.COLUMNS, srcPerGroup * cols);
         float[] out = Scratch.floats(Scratch.PADDED, dstPerGroup * cols);
         if (packs) {
-          gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
-          Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, weights, gi * size, in, 0, -1, out, 0, cols);
+          int at = CacheLines.start(in);
+          gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in, at);
+          Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, weights, gi * size, in, at, -1, out, 0, cols);
         } else {
           gather(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
           Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, weights, gi * size, in, 0, cols, out, 0, cols);
@@ -255,7 +257,8 @@ final class PointwiseBatched {
 
   /**
    * {@link #gather} straight into GEMM's packed-B form ({@link Gemm#gemmPackedB}) for planes of whole panels:
-   * column j of row c at (j / NR) * channels * NR + c * NR + j % NR. GEMM would otherwise copy the gathered matrix
+   * column j of row c at to + (j / NR) * channels * NR + c * NR + j % NR (to: a cache-line boundary where one is
+   * known, {@link Scratch#lineAligned}, so that every piece's stores are whole lines). GEMM would otherwise copy the gathered matrix
    * once more into that form (15% of a 144 -> 24 56x56 forward, JFR); measured 1.1x on 144 -> 24 (56x56 b8, 16x16
    * b64) forward, one thread, alternating with the copy. Each channel's plane is read in order and its pieces
    * written to their panels, rather than each panel filled from every channel in turn (GEMM's B packing): that
@@ -263,11 +266,11 @@ final class PointwiseBatched {
    * forward, JFR). Plane by plane measured level on 56x56 planes and 1.05-1.15x on 16 -> 96 112x112, one thread.
    */
   private static void gatherPacked(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0,
-      int images, int plane, float[] dst) {
+      int images, int plane, float[] dst, int to) {
     int nr = Gemm.NR;
     for (int i = 0; i < images; i++) {
       int from = srcOff + ((i0 + i) * totalChannels + c0) * plane;
-      int panel0 = i * plane / nr * channels * nr;
+      int panel0 = to + i * plane / nr * channels * nr;
       for (int c = 0; c < channels; c++) {
         GemmVectorKernel.copyPanels(plane / nr, src, from + c * plane, dst, panel0 + c * nr, channels * nr);
       }

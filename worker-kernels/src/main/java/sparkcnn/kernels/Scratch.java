@@ -44,6 +44,22 @@ public final class Scratch {
     return buf;
   }
 
+  /**
+   * A float array for this thread and slot with room for {@code size} floats from {@link CacheLines#start} of it:
+   * from a cache-line boundary where that can be known. For copies whose destination is written whole vectors at
+   * a time (see {@link CacheLines}).
+   */
+  static float[] lineAligned(int slot, int size) {
+    float[][] slots = BUFFERS.get();
+    float[] buf = slots[slot];
+    int wanted = CacheLines.lengthFor(size);
+    if (buf == null || buf.length < Math.max(wanted, size + CacheLines.start(buf))) {
+      buf = new float[Math.max(wanted, buf == null ? 0 : buf.length + buf.length / 2)];
+      slots[slot] = buf;
+    }
+    return buf;
+  }
+
   /** An int array of at least {@code size} for this thread (one slot: a convolution's row offsets). */
   static int[] ints(int size) {
     int[] buf = INTS.get();

@@ -52,8 +52,9 @@ class PointwiseBatchedTest {
    * take at least two), on garbage in the outputs; planes of 16x16 and more go one image a run, written by GEMM
    * straight into the output, packed whole (16x16, 32x32) or read in place (18x18 grouped), and planes wider than
    * a band of 144 output rows (whatever this machine's L2) in two bands, forward (24 -> 144) and backward data
-   * (144 -> 24), packed whole and read in place (the second band not a whole panel); on one to three threads, and
-   * for a single image.
+   * (144 -> 24), packed whole and read in place (the second band not a whole panel); runs of 8x8 planes large
+   * enough (512 channels) to be gathered from a cache-line boundary ({@link CacheLines}; the one-image runs of
+   * 144 channels of 32x32 are too); on one to three threads, and for a single image.
    */
   @Test
   void productsMatchTheNaiveLoopsWhetherPlanesArePackedWholeOrCopied() {
@@ -67,7 +68,8 @@ class PointwiseBatchedTest {
         ConvGeom.of(1, 20, 12, 12, 28, 1, 1, 1, 0, 1, 1), ConvGeom.of(1, 64, 32, 32, 64, 1, 1, 1, 0, 1, 1),
         ConvGeom.of(12, 960, 7, 7, 16, 1, 1, 1, 0, 1, 1), ConvGeom.of(3, 16, 18, 18, 36, 1, 1, 1, 0, 1, 2),
         ConvGeom.of(2, 24, 2, wide, 144, 1, 1, 1, 0, 1, 1), ConvGeom.of(2, 144, 2, wide + 3, 24, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(2, 24, 2, wide + 3, 144, 1, 1, 1, 0, 1, 1), ConvGeom.of(2, 144, 2, wide, 24, 1, 1, 1, 0, 1, 1)};
+        ConvGeom.of(2, 24, 2, wide + 3, 144, 1, 1, 1, 0, 1, 1), ConvGeom.of(2, 144, 2, wide, 24, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(8, 512, 8, 8, 24, 1, 1, 1, 0, 1, 1)};
     // One thread: the runs in turn. Two and three: the runs side by side (one run a thread where the images fit
     // one run); a single image in turn, GEMM sharing out each band's product (64 x 64 x 1024 in one band).
     OnThreads.each(t -> {
