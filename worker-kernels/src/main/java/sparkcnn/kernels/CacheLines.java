@@ -9,9 +9,9 @@ import java.lang.management.ManagementFactory;
  *
  * <p>Why: a vector store that straddles two cache lines costs two, and a copy whose destination starts off a line
  * boundary straddles with every 16-lane store. Gathering a 144-channel 56x56 image into GEMM's packed panels (a
- * pure copy, 1.8 MB) took 64-76 us at the one offset of its destination that put the stores on line boundaries
- * and 108-172 us at the other three (one AMD EPYC thread, offsets alternated in one JVM); the pointwise
- * convolution around it ran 1.15-1.3x faster.
+ * pure copy, 1.8 MB) took 61-104 us at the one offset of its destination (of 0, 4, 8, 12 floats) that put the
+ * stores on line boundaries and 84-276 us at the other three (one AMD EPYC thread, one JVM); the pointwise
+ * convolutions around it ran 1.1-1.3x faster (README, "GEMM's packed panels written from a cache-line boundary").
  *
  * <p>Java aligns heap arrays to 8 bytes only, and a collector may move them, so a line boundary is known in one
  * case: G1 places an object of at least half a heap region ("humongous") at the start of a region of its own and
