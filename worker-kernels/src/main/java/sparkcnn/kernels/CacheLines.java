@@ -8,19 +8,28 @@ import java.lang.management.ManagementFactory;
  * arrays.
  *
  * <p>Why: a vector store that straddles two cache lines costs two, and a copy whose destination starts off a line
- * boundary straddles with every 16-lane store. Gathering a 144-channel 56x56 image into GEMM's packed panels (a
- * pure copy, 1.8 MB) took 61-104 us at the one offset of its destination (of 0, 4, 8, 12 floats) that put the
- * stores on line boundaries and 84-276 us at the other three (one AMD EPYC thread, one JVM); the pointwise
- * convolutions around it ran 1.1-1.3x faster (README, "GEMM's packed panels written from a cache-line boundary").
+ * boundary straddles with every 16-lane store (every other 8-lane one). Gathering a 144-channel 56x56 image into
+ * GEMM's packed panels (a pure copy, 1.8 MB) took 61-104 us at the one offset of its destination (of 0, 4, 8, 12
+ * floats) that put the stores on line boundaries and 84-276 us at the other three (one AMD EPYC thread, one JVM);
+ * the 144 -> 24 forward and 24 -> 144 backward data around it ran 1.2-1.3x faster, 256 -> 64 forward 1.1x, other
+ * pointwise shapes level (README, "GEMM's packed panels written from a cache-line boundary").
  *
  * <p>Java aligns heap arrays to 8 bytes only, and a collector may move them, so a line boundary is known in one
- * case: G1 places an object of at least half a heap region ("humongous") at the start of a region of its own and
- * never moves it to a different offset in one. Its floats then start a header's length past a line boundary: 16
- * bytes with compressed class pointers (the default), else 24. Anywhere else (other collectors, other JVMs, smaller
- * arrays) {@link #start} answers 0, which is what every caller used before: nothing gets slower.
+ * case: G1 places an object of more than half a heap region ("humongous") at the start of a region of its own, and
+ * when it moves one (later JDKs' last-ditch full collection) it moves it to the start of another. Its floats then
+ * start the array header's length past a line boundary (16 bytes with compressed class pointers, as read from
+ * {@code sun.misc.Unsafe.ARRAY_FLOAT_BASE_OFFSET}). Anywhere else (other collectors, other JVMs, smaller arrays)
+ * {@link #start} answers 0, which is what every caller used before: nothing gets slower.
  */
 final class CacheLines {
   private static final int LINE = 64;
+  /** Floats in a cache line. */
+  static final int FLOATS = LINE / Float.BYTES;
+  /**
+   * The largest humongous size an array is grown to for its line boundary: half of a 16 MB region (heaps up to 32
+   * GB). A humongous array takes its region whole, so past that a scratch array would cost 32 MB of heap a thread.
+   */
+  private static final long MAX_PADDED_BYTES = 8L << 20;
   /** Bytes from which an array is humongous, or 0 when not under G1 (or unknown). */
   private static final long HUMONGOUS_BYTES;
   /** Float index of the first line boundary in a humongous array. */
@@ -32,12 +41,17 @@ final class CacheLines {
     try {
       HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
       if (vm != null && Boolean.parseBoolean(vm.getVMOption("UseG1GC").getValue())) {
-        humongous = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue()) / 2;
-        boolean compressed = Boolean.parseBoolean(vm.getVMOption("UseCompressedClassPointers").getValue());
-        first = (LINE - (compressed ? 16 : 24)) / Float.BYTES;
+        int header = Class.forName("sun.misc.Unsafe").getField("ARRAY_FLOAT_BASE_OFFSET").getInt(null);
+        if (header > 0 && header % Float.BYTES == 0) {
+          humongous = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue()) / 2;
+          first = (LINE - header % LINE) % LINE / Float.BYTES;
+        }
       }
-    } catch (RuntimeException | LinkageError e) {
-      humongous = 0; // not HotSpot, or the options are not there: no line boundary is known
+    } catch (Throwable e) {
+      // Not HotSpot, no such option or field, no management module...: no line boundary is known. Caught whole,
+      // whatever it is: GEMM depends on this class, and a hint about speed must never stop it from loading.
+      humongous = 0;
+      first = 0;
     }
     HUMONGOUS_BYTES = humongous;
     FIRST = first;
@@ -52,13 +66,19 @@ final class CacheLines {
 
   /**
    * The length to allocate for an array that needs n floats from a line boundary: large enough to be humongous
-   * (so {@link #start} knows the boundary) where that costs at most eight times n, else n.
+   * (so {@link #start} knows the boundary) where that is at most four times n and at most {@link
+   * #MAX_PADDED_BYTES}, else n. The region it takes is then at most eight times n.
    */
   static int lengthFor(int n) {
-    long humongous = HUMONGOUS_BYTES / Float.BYTES;
-    if (humongous == 0 || humongous > 8L * n) {
+    long humongous = humongousFloats();
+    if (humongous == 0 || humongous > 4L * n || 4 * humongous > MAX_PADDED_BYTES) {
       return n;
     }
-    return (int) Math.max(humongous, (long) n + FIRST);
+    return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(humongous, (long) n + FIRST));
+  }
+
+  /** Floats from which an array is humongous, or 0 where no line boundary is known. */
+  static long humongousFloats() {
+    return HUMONGOUS_BYTES / Float.BYTES;
   }
 }

@@ -258,12 +258,13 @@ final class PointwiseBatched {
   /**
    * {@link #gather} straight into GEMM's packed-B form ({@link Gemm#gemmPackedB}) for planes of whole panels:
    * column j of row c at to + (j / NR) * channels * NR + c * NR + j % NR (to: a cache-line boundary where one is
-   * known, {@link Scratch#lineAligned}, so that every piece's stores are whole lines). GEMM would otherwise copy the gathered matrix
-   * once more into that form (15% of a 144 -> 24 56x56 forward, JFR); measured 1.1x on 144 -> 24 (56x56 b8, 16x16
-   * b64) forward, one thread, alternating with the copy. Each channel's plane is read in order and its pieces
-   * written to their panels, rather than each panel filled from every channel in turn (GEMM's B packing): that
-   * read one piece from each of the channels' planes, as many streams as channels (45% of a 144 -> 24 56x56
-   * forward, JFR). Plane by plane measured level on 56x56 planes and 1.05-1.15x on 16 -> 96 112x112, one thread.
+   * known, {@link Scratch#lineAligned}, so that every piece's stores are whole lines). GEMM would otherwise copy
+   * the gathered matrix once more into that form (15% of a 144 -> 24 56x56 forward, JFR); measured 1.1x on
+   * 144 -> 24 (56x56 b8, 16x16 b64) forward, one thread, alternating with the copy. Each channel's plane is read in
+   * order and its pieces written to their panels, rather than each panel filled from every channel in turn (GEMM's
+   * B packing): that read one piece from each of the channels' planes, as many streams as channels (45% of a
+   * 144 -> 24 56x56 forward, JFR). Plane by plane measured level on 56x56 planes and 1.05-1.15x on 16 -> 96
+   * 112x112, one thread.
    */
   private static void gatherPacked(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0,
       int images, int plane, float[] dst, int to) {

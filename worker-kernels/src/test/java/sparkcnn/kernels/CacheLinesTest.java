@@ -1,31 +1,42 @@
 package sparkcnn.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * Where a float array's cache lines are known to begin, and the scratch arrays that ask for it: room for what was
- * asked from that index, the same array again on the next call, and under G1 (the tests' collector) a line boundary
- * actually known for large copies. That the index is a line boundary cannot be seen from Java; the products that
- * write from it are checked against the naive loops in {@link PointwiseBatchedTest} and {@link GemmTest}.
+ * asked from that index, the array grown to a known line start only where that costs at most four times the
+ * request, the same array again on the next call, and under G1 (the tests' collector) a line boundary actually
+ * known for large copies. That the index is a line boundary cannot be seen from Java; the products that write from
+ * it are checked against the naive loops in {@link PointwiseBatchedTest} and {@link GemmTest}.
  */
 class CacheLinesTest {
   @Test
-  void largeArraysHaveRoomFromTheirLineStartAndSmallOnesStartAtZero() {
+  void arraysHaveRoomFromTheirLineStartAndAreGrownForItAtMostFourfold() {
     for (int n : new int[] {1, 100, 4096, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 3 << 20}) {
       int length = CacheLines.lengthFor(n);
       float[] a = new float[length];
       int start = CacheLines.start(a);
-      assertTrue(start >= 0 && start < 16, "start " + start + " for " + n);
+      assertTrue(start >= 0 && start < CacheLines.FLOATS, "start " + start + " for " + n);
       assertTrue(length >= n + start, n + " floats from " + start + " in " + length);
-      assertTrue(length <= Math.max(n + 16, 8L * n), "at most eight times what was asked: " + length + " for " + n);
+      assertTrue(length <= Math.max(n + CacheLines.FLOATS, 4L * n), "at most four times the request: " + length
+          + " for " + n);
     }
     assertEquals(0, CacheLines.start(new float[1000]));
+    long humongous = CacheLines.humongousFloats();
+    if (humongous > 0 && humongous <= 2L << 20) {
+      int quarter = (int) (humongous / 4);
+      assertTrue(CacheLines.start(new float[CacheLines.lengthFor(quarter)]) > 0, "grown at a quarter");
+      assertEquals(quarter - 1, CacheLines.lengthFor(quarter - 1), "not grown below a quarter");
+      assertEquals(0, CacheLines.start(new float[(int) humongous - 1]), "just under humongous");
+    }
   }
 
   @Test
@@ -37,21 +48,45 @@ class CacheLinesTest {
     if (!g1) {
       return; // another collector: no line start is known, and start answers 0 (checked above)
     }
-    // 16 or 24 bytes of header before the floats: the first line boundary at float 12 or 10.
+    // 16 bytes of header before the floats (compressed class pointers; 24 without): float 12 (or 10) starts a line.
     int start = CacheLines.start(new float[CacheLines.lengthFor(1 << 20)]);
     assertTrue(start == 12 || start == 10, "line start " + start);
   }
 
+  /**
+   * On a thread of its own (the slots start empty): a plain array long enough for the request but with no known
+   * line start is replaced, as is a humongous one without room past its line start; the replacement is kept.
+   */
   @Test
-  void scratchKeepsItsLineAlignedArrayAndReplacesAPlainOne() {
-    Scratch.floats(Scratch.PACK_B, 1000);
-    float[] big = Scratch.lineAligned(Scratch.PACK_B, 1 << 18);
-    assertTrue(big.length >= (1 << 18) + CacheLines.start(big));
-    if (CacheLines.lengthFor(1 << 18) > 1 << 18) {
-      assertTrue(CacheLines.start(big) > 0, "a known line start replaces a plain array");
+  void scratchReplacesArraysWithoutAKnownLineStartOrRoomAndKeepsItsOwn() throws InterruptedException {
+    long humongous = CacheLines.humongousFloats();
+    if (humongous == 0 || humongous > 2L << 20) {
+      return; // no line start known here: lineAligned is floats
     }
-    assertSame(big, Scratch.lineAligned(Scratch.PACK_B, 1 << 18), "kept on the next call");
-    assertSame(big, Scratch.lineAligned(Scratch.PACK_B, 1 << 10), "and for less");
-    assertSame(big, Scratch.floats(Scratch.PACK_B, 1000), "the slot's plain users get it too");
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread thread = new Thread(() -> {
+      try {
+        int quarter = (int) (humongous / 4);
+        float[] plain = Scratch.floats(Scratch.PACK_B, quarter);
+        assertEquals(0, CacheLines.start(plain));
+        float[] lined = Scratch.lineAligned(Scratch.PACK_B, quarter);
+        assertNotSame(plain, lined, "a plain array replaced");
+        assertTrue(CacheLines.start(lined) > 0 && lined.length >= quarter + CacheLines.start(lined));
+        assertSame(lined, Scratch.lineAligned(Scratch.PACK_B, quarter), "kept on the next call");
+        assertSame(lined, Scratch.lineAligned(Scratch.PACK_B, 1 << 10), "and for less");
+        assertSame(lined, Scratch.floats(Scratch.PACK_B, 1000), "the slot's plain users get it too");
+        float[] exact = Scratch.floats(Scratch.PACK_A, (int) humongous);
+        float[] roomy = Scratch.lineAligned(Scratch.PACK_A, (int) humongous);
+        assertNotSame(exact, roomy, "no room past the line start: replaced");
+        assertTrue(roomy.length >= humongous + CacheLines.start(roomy));
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    thread.start();
+    thread.join();
+    if (failure.get() != null) {
+      throw new AssertionError(failure.get());
+    }
   }
 }
