@@ -65,16 +65,22 @@ final class CacheLines {
   }
 
   /**
-   * The length to allocate for an array that needs n floats from a line boundary: large enough to be humongous
-   * (so {@link #start} knows the boundary) where that is at most four times n and at most {@link
-   * #MAX_PADDED_BYTES}, else n. The region it takes is then at most eight times n.
+   * The length to allocate for an array that needs n floats from {@link #start} of it: grown to be humongous (so
+   * that start knows a line boundary) where that is at most four times n and at most {@link #MAX_PADDED_BYTES},
+   * and, whenever the result is humongous (grown or not), with room for n floats past its line start. The region
+   * a grown array takes is then at most eight times n.
    */
   static int lengthFor(int n) {
-    long humongous = humongousFloats();
-    if (humongous == 0 || humongous > 4L * n || 4 * humongous > MAX_PADDED_BYTES) {
+    return (int) Math.min(Integer.MAX_VALUE - 8, lengthFor(n, humongousFloats(), FIRST));
+  }
+
+  /** {@link #lengthFor} where arrays of humongous floats and more are humongous, their line start at first. */
+  static long lengthFor(long n, long humongous, int first) {
+    if (humongous == 0) {
       return n;
     }
-    return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(humongous, (long) n + FIRST));
+    long length = humongous <= 4 * n && 4 * humongous <= MAX_PADDED_BYTES ? Math.max(humongous, n) : n;
+    return length >= humongous ? length + first : length;
   }
 
   /** Floats from which an array is humongous, or 0 where no line boundary is known. */

@@ -52,9 +52,9 @@ public final class Scratch {
   static float[] lineAligned(int slot, int size) {
     float[][] slots = BUFFERS.get();
     float[] buf = slots[slot];
-    int wanted = CacheLines.lengthFor(size);
-    if (buf == null || buf.length < Math.max(wanted, size + CacheLines.start(buf))) {
-      buf = new float[Math.max(wanted, buf == null ? 0 : buf.length + buf.length / 2)];
+    if (buf == null || buf.length < Math.max(CacheLines.lengthFor(size), size + CacheLines.start(buf))) {
+      // Half as long again (or size), then as lengthFor pads it: that many floats fit past its line start.
+      buf = new float[CacheLines.lengthFor(Math.max(size, buf == null ? 0 : buf.length + buf.length / 2))];
       slots[slot] = buf;
     }
     return buf;

@@ -20,22 +20,43 @@ import org.junit.jupiter.api.Test;
 class CacheLinesTest {
   @Test
   void arraysHaveRoomFromTheirLineStartAndAreGrownForItAtMostFourfold() {
-    for (int n : new int[] {1, 100, 4096, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 3 << 20}) {
+    long h = CacheLines.humongousFloats();
+    for (long v : new long[] {1, 100, 4096, 1 << 14, 1 << 16, 1 << 18, 1 << 20, 3 << 20, h / 4 - 1, h / 4, h - 1, h,
+        h + 1, 4 * h}) {
+      int n = (int) Math.max(1, v);
       int length = CacheLines.lengthFor(n);
       float[] a = new float[length];
       int start = CacheLines.start(a);
       assertTrue(start >= 0 && start < CacheLines.FLOATS, "start " + start + " for " + n);
       assertTrue(length >= n + start, n + " floats from " + start + " in " + length);
-      assertTrue(length <= Math.max(n + CacheLines.FLOATS, 4L * n), "at most four times the request: " + length
-          + " for " + n);
+      assertTrue(length <= 4L * n + CacheLines.FLOATS, "at most four times the request: " + length + " for " + n);
     }
     assertEquals(0, CacheLines.start(new float[1000]));
-    long humongous = CacheLines.humongousFloats();
-    if (humongous > 0 && humongous <= 2L << 20) {
-      int quarter = (int) (humongous / 4);
+    if (h > 0 && h <= 2L << 20) {
+      int quarter = (int) (h / 4);
       assertTrue(CacheLines.start(new float[CacheLines.lengthFor(quarter)]) > 0, "grown at a quarter");
       assertEquals(quarter - 1, CacheLines.lengthFor(quarter - 1), "not grown below a quarter");
-      assertEquals(0, CacheLines.start(new float[(int) humongous - 1]), "just under humongous");
+      assertEquals(0, CacheLines.start(new float[(int) h - 1]), "just under humongous");
+    }
+  }
+
+  /**
+   * Other heaps' regions, whatever this JVM has: up to 16 MB an array is grown to a known line start from a quarter
+   * of the humongous size; past that (32 MB regions) it is not grown, but one humongous by its own size still gets
+   * room past its line start, where start will put its first float.
+   */
+  @Test
+  void everyRegionSizeLeavesRoomPastTheLineStart() {
+    for (long region = 1 << 20; region <= 32 << 20; region *= 2) {
+      long h = region / 2 / Float.BYTES;
+      boolean grows = region <= 16 << 20;
+      for (long n : new long[] {1, h / 4 - 1, h / 4, h - 1, h, 3 * h, 5_000_000}) {
+        long length = CacheLines.lengthFor(n, h, 12);
+        long start = length >= h ? 12 : 0;
+        assertTrue(length >= n + start, "region " + region + ", " + n + " floats: " + length);
+        boolean grown = grows && n >= h / 4 && n < h;
+        assertEquals(grown ? h + 12 : n >= h ? n + 12 : n, length, "region " + region + ", " + n + " floats");
+      }
     }
   }
 
