@@ -30,8 +30,8 @@ final class CacheLines {
    * GB). A humongous array takes its region whole, so past that a scratch array would cost 32 MB of heap a thread.
    */
   private static final long MAX_PADDED_BYTES = 8L << 20;
-  /** Bytes from which an array is humongous, or 0 when not under G1 (or unknown). */
-  private static final long HUMONGOUS_BYTES;
+  /** Floats from which an array is humongous (more than half a region with its header), or 0 when not G1. */
+  private static final long HUMONGOUS_FLOATS;
   /** Float index of the first line boundary in a humongous array. */
   private static final int FIRST;
 
@@ -43,7 +43,7 @@ final class CacheLines {
       if (vm != null && Boolean.parseBoolean(vm.getVMOption("UseG1GC").getValue())) {
         int header = Class.forName("sun.misc.Unsafe").getField("ARRAY_FLOAT_BASE_OFFSET").getInt(null);
         if (header > 0 && header % Float.BYTES == 0) {
-          humongous = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue()) / 2;
+          humongous = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue()) / 2 / Float.BYTES;
           first = (LINE - header % LINE) % LINE / Float.BYTES;
         }
       }
@@ -53,7 +53,7 @@ final class CacheLines {
       humongous = 0;
       first = 0;
     }
-    HUMONGOUS_BYTES = humongous;
+    HUMONGOUS_FLOATS = humongous;
     FIRST = first;
   }
 
@@ -61,7 +61,7 @@ final class CacheLines {
 
   /** The first float index of a at a cache-line boundary where that is known, else 0. */
   static int start(float[] a) {
-    return HUMONGOUS_BYTES > 0 && 4L * a.length >= HUMONGOUS_BYTES ? FIRST : 0;
+    return HUMONGOUS_FLOATS > 0 && a.length >= HUMONGOUS_FLOATS ? FIRST : 0;
   }
 
   /**
@@ -85,6 +85,6 @@ final class CacheLines {
 
   /** Floats from which an array is humongous, or 0 where no line boundary is known. */
   static long humongousFloats() {
-    return HUMONGOUS_BYTES / Float.BYTES;
+    return HUMONGOUS_FLOATS;
   }
 }
