@@ -11,7 +11,9 @@ package sparkcnn.kernels;
  * fraction of a vector) this keeps the vectors full and pays the per-call setup once per plane instead of once
  * per row. With a stride the padded plane is split into stride phases ({@link Frame}), and each tap is again one
  * shifted run. 3x3 and 5x5 filters at row stride 1 or 2 are swept down the frame instead ({@link DepthwiseSweep}),
- * which loads each input vector once for every output row it reaches and writes straight into y. Backward-data
+ * which loads each input vector once for every output row it reaches and writes straight into y; the forward at
+ * stride 1 sweeps the plane in place ({@link DepthwiseUnpaddedSweep}), at stride 2 every input column for 3x3
+ * ({@link DepthwiseEvenColumns}) and column pairs for 5x5 ({@link DepthwisePairs}), without phases. Backward-data
  * is the same kind of sum over dy padded the other way, the filter flipped, one stride phase of dx at a time
  * (swept at stride 1; at stride 2 over dy spread along its rows, {@link DepthwiseSpreadData}, or for rows under a
  * vector onto the input's grid); the weight gradient is one running
@@ -60,17 +62,21 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
-    // Stride 2: every input column summed and the even ones kept (no phases), where that applies.
+    // 3x3 at stride 2: every input column summed and the even ones kept (no phases), where that applies.
     DepthwiseEvenColumns.Strip even = sweep && DepthwiseEvenColumns.applies(g) ? new DepthwiseEvenColumns.Strip(g)
         : null;
+    // 5x5 at stride 2: column pairs straight from x (a tensor's first and last planes through a copy with room).
+    boolean pairs = sweep && DepthwisePairs.applies(g);
+    int pairsCopy = pairs ? DepthwisePairs.before(g) + g.h() * g.w() + DepthwisePairs.after(g) : 0;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, even != null ? even.size : f.size + 2 * lanes);
+      float[] xp = Scratch.floats(Scratch.PADDED, even != null ? even.size : Math.max(f.size + 2 * lanes, pairsCopy));
       if (even != null) {
         // Zeroed once: each plane overwrites only its place in the strip.
         java.util.Arrays.fill(xp, 0, even.size, 0f);
       }
       float[] z = Scratch.floats(Scratch.COLUMNS, Math.max(count, p * q) + lanes);
       float[] spill = new float[lanes];
+      float[] sums = pairs ? Scratch.floats(Scratch.PARTIAL, DepthwisePairs.sums(g)) : null;
       int[] offs = f.offsets();
       float[] wts = new float[r * s];
       for (int plane = lo; plane < hi; plane++) {
@@ -91,6 +97,15 @@ final class DepthwisePlanes {
             f.fill(x, xPlane, xp);
             DepthwiseUnpaddedSweep.combine(xp, 0, f.rows, f.width, 0, 0, wts, r, bias, direct ? y : z,
                 direct ? yPlane : 0, p, q);
+          } else if (pairs) {
+            float[] src = x;
+            int at = xPlane;
+            if (!DepthwisePairs.inPlace(x, xPlane, g)) {
+              System.arraycopy(x, xPlane, xp, DepthwisePairs.before(g), g.h() * g.w());
+              src = xp;
+              at = DepthwisePairs.before(g);
+            }
+            DepthwisePairs.plane(src, at, wts, bias, sums, direct ? y : z, direct ? yPlane : 0, g);
           } else if (even != null) {
             DepthwiseEvenColumns.plane(x, xPlane, xp, even, wts, bias, direct ? y : z, direct ? yPlane : 0, g);
           } else {

@@ -384,6 +384,88 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * The 5x5 stride-2 forward over column pairs ({@link DepthwisePairs}), for every padding on each side from none to
+   * four, on planes from one row and column to several blocks of outputs wide: equal to the naive sum, with NaN all
+   * around the plane in x (lanes a kept output's load takes from outside its row must be cleared), an infinite value
+   * inside the plane reaching only the outputs whose window holds it (the pairs' zero-weighted lane reads a column
+   * of its own output's window), and nothing written before the plane's outputs (up to a vector after them).
+   */
+  @Test
+  void pairsForwardMatchesTheNaiveSumForEveryPadding() {
+    int l = Simd.LANES;
+    int checked = 0;
+    for (int rows : new int[] {1, 2, 7, 12}) {
+      for (int cols : new int[] {1, 6, l + 3, 2 * l + 1, 4 * l + 2, 5 * l - 1}) {
+        for (int top = 0; top < 5; top++) {
+          for (int bottom = 0; bottom < 5; bottom++) {
+            for (int left = 0; left < 5; left++) {
+              for (int right = 0; right < 5; right++) {
+                checked += checkPairs(rows, cols, top, bottom, left, right) ? 1 : 0;
+              }
+            }
+          }
+        }
+      }
+    }
+    assertTrue(!Simd.AVAILABLE || checked > 5000, "checked " + checked);
+  }
+
+  /** One plane through {@link DepthwisePairs#plane}; false where the output is empty or the Vector API absent. */
+  private static boolean checkPairs(int rows, int cols, int top, int bottom, int left, int right) {
+    if (rows + top + bottom < 5 || cols + left + right < 5) {
+      return false;
+    }
+    ConvGeom g = new ConvGeom(1, 1, rows, cols, 1, 5, 5, 2, 2, top, left, bottom, right, 1, 1, 1);
+    String at = rows + "x" + cols + " padded " + top + "/" + bottom + "/" + left + "/" + right;
+    assertEquals(Simd.AVAILABLE, DepthwisePairs.applies(g), at);
+    if (!Simd.AVAILABLE) {
+      return false;
+    }
+    SplittableRandom rnd = new SplittableRandom(at.hashCode());
+    int margin = DepthwisePairs.before(g) + 3;
+    float[] x = new float[margin + rows * cols + DepthwisePairs.after(g) + 2];
+    java.util.Arrays.fill(x, Float.NaN);
+    float[] plane = Rand.floats(rnd, rows * cols);
+    System.arraycopy(plane, 0, x, margin, rows * cols);
+    assertTrue(DepthwisePairs.inPlace(x, margin, g), at);
+    int hot = rnd.nextInt(rows * cols);
+    x[margin + hot] = Float.POSITIVE_INFINITY;
+    plane[hot] = 0f;
+    float[] w = Rand.floats(rnd, 25);
+    float bias = (float) rnd.nextDouble(-1, 1);
+    int p = g.p();
+    int q = g.q();
+    float[] dst = guarded(p * q + Simd.LANES);
+    DepthwisePairs.plane(x, margin, w, bias, new float[DepthwisePairs.sums(g)], dst, GUARD, g);
+    for (int i = 0; i < p; i++) {
+      for (int j = 0; j < q; j++) {
+        double sum = bias;
+        boolean reaches = false;
+        for (int a = 0; a < 5; a++) {
+          for (int b = 0; b < 5; b++) {
+            int u = 2 * i + a - top;
+            int v = 2 * j + b - left;
+            if (u >= 0 && u < rows && v >= 0 && v < cols) {
+              sum += (double) w[a * 5 + b] * plane[u * cols + v];
+              reaches |= u * cols + v == hot;
+            }
+          }
+        }
+        float got = dst[GUARD + i * q + j];
+        if (reaches) {
+          assertTrue(!Float.isFinite(got), at + " output " + i + "," + j + " holds the infinite input");
+        } else {
+          assertEquals((float) sum, got, 1e-5, at + " output " + i + "," + j);
+        }
+      }
+    }
+    for (int i = 0; i < GUARD; i++) {
+      assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
+    }
+    return true;
+  }
+
+  /**
    * The 5x5 stride-1 weight gradient read straight from the unpadded plane, for every padding on each side from none
    * to four, on planes from one row and column to several vectors wide: equal to the naive sums, with NaN all around
    * the plane in x and past dy (every lane a load takes from outside the plane's row must be cleared, not
