@@ -6,22 +6,28 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The depthwise forward of 5x5 filters at stride 2, read straight from the unpadded plane as pairs of columns: no
- * stride phases, no frame.
+ * The depthwise forward and weight gradient of 5x5 filters at stride 2, read straight from the unpadded plane as
+ * pairs of columns: no stride phases, no frame.
  *
  * <p>Output (i, j) sums w(a, b) x(2i + a - padTop, 2j + b - padLeft) over b = 0..4, and the five columns it reads
  * are three 64-bit pairs of x's row: columns (2j + d, 2j + d + 1) for d = -padLeft (taps 0, 1), 2 - padLeft (taps 2,
  * 3) and 3 - padLeft (taps 3, 4; the first weighted by zero). A vector loaded at column 2 j0 + d holds those pairs
  * for outputs j0 .. j0 + L / 2 - 1, so one FMA per pair with the weight vector (w(a, b), w(a, b + 1), repeated)
- * does the work of two taps for half a vector of outputs: 15 FMAs per filter row for a vector of outputs, where
- * the phases take 5 a vector but first split the plane into its even and odd columns. Each output is then the sum
- * of its pair's two lanes, and the even lanes of two such vectors make one vector of y (two rearranges and a
- * blend).
+ * does the work of two taps for half a vector of outputs: six FMAs per filter row for a vector of outputs, where
+ * the phases take five but first split the plane into its even and odd columns. Each output is then the sum of
+ * its pair's two lanes, and the even lanes of two such vectors make one vector of y (two rearranges and a blend).
+ * The weight gradient is the same products with dy's half-vector, each float into both lanes of a pair, in place
+ * of the weights: 15 vectors of sums a channel (three per filter row), each pair's lanes summed into its two taps
+ * at the end.
  *
  * <p>Why: the phase split ({@link FramedPlanes#padStride2}) narrowed each vector of x to its even and odd halves,
  * two narrowings and two stores per 16 floats, and measured on one AMD EPYC thread took 640-740 ns of a 56x56 plane
  * that the whole forward took 1.2 us on from cache. The zero-weighted lane reads a column its output reads anyway
- * (tap 3's), so a NaN there reaches only the outputs the direct sum sends it to.
+ * (tap 3's), so a NaN there reaches only the outputs the direct sum sends it to; in the weight gradient those
+ * lanes' sums are not used. Measured on one AMD EPYC thread, in one JVM alternating with the phases, GFLOP/s
+ * median / best: forward 56x56 b8 144 channels 26.2 / 31.5 against 18.6 / 19.4, 28x28 b16 34.4 / 36.3 against
+ * 23.2 / 24.1, 14x14 b32 13.5-14.8 against 9.8-11.1; weight gradient 34.0 / 35.6 against 17.4 / 20.1, 32.0 / 33.1
+ * against 16.4 / 17.6, 22.9 / 23.1 against 7.8 / 8.0.
  *
  * <p>Rows are swept as in {@link DepthwiseSweep}: an input row u feeds output rows (u + padTop - a) / 2 for the
  * filter rows a of its parity, from registers. Rows above and below the plane are read from a zero row. Lanes
@@ -50,6 +56,18 @@ final class DepthwisePairs {
     return Math.max(0, 2 * ((g.q() - 1) / l * l) - g.padLeft() + 2 * l + 3 - g.w());
   }
 
+  /**
+   * What the plane at x[plane] is read from: x itself where its loads stay inside it ({@link #inPlace}), otherwise
+   * room (at least before + h w + after floats), the plane copied there from index {@link #before}.
+   */
+  static float[] source(float[] x, int plane, float[] room, ConvGeom g) {
+    if (inPlace(x, plane, g)) {
+      return x;
+    }
+    System.arraycopy(x, plane, room, before(g), g.h() * g.w());
+    return room;
+  }
+
   /** Floats of the scratch {@link #plane} needs: the weights' vectors, then a block's sums for every row. */
   static int sums(ConvGeom g) {
     return (g.p() + 10) * 2 * Simd.LANES;
@@ -67,6 +85,47 @@ final class DepthwisePairs {
    */
   static void plane(float[] x, int plane, float[] wts, float bias, float[] sums, float[] y, int yOff, ConvGeom g) {
     Vec.sweep(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), wts, bias, sums, y, yOff, g.p(), g.q());
+  }
+
+  /** Floats of a channel's accumulators for {@link #dots}: 15 vectors. */
+  static int accumulators() {
+    return 15 * Simd.LANES;
+  }
+
+  /**
+   * The weight gradient's partial sums of one plane: acc[at ..] (see {@link #addInto}) += the products of x's plane
+   * at x[plane] (its loads inside x: {@link #inPlace}) with dy's at dy[dyAt] (q wide, readable a vector past its
+   * last row).
+   */
+  static void dots(float[] x, int plane, float[] dy, int dyAt, float[] acc, int at, ConvGeom g) {
+    int h = Simd.LANES / 2;
+    for (int j0 = 0; j0 < g.q(); j0 += h) {
+      Vec.dotsBlock(x, plane, g.h(), g.w(), g.padTop(), 2 * j0 - g.padLeft(), dy, dyAt + j0, g.q(), g.p(),
+          Math.min(h, g.q() - j0), acc, at);
+    }
+  }
+
+  /**
+   * dw[dwOff + a * 5 + b] += the taps' sums held at acc[at ..]: per filter row a, three vectors of pairs, (b = 0, 1),
+   * (2, 3) and (3, 4), the first lane of each pair summed into the first tap, the second into the second; the third
+   * vector's first lanes (a second sum of tap 3) are not used.
+   */
+  static void addInto(float[] acc, int at, float[] dw, int dwOff) {
+    int l = Simd.LANES;
+    for (int a = 0; a < 5; a++) {
+      for (int k = 0; k < 3; k++) {
+        float even = 0f;
+        float odd = 0f;
+        for (int i = 0; i < l; i += 2) {
+          even += acc[at + (3 * a + k) * l + i];
+          odd += acc[at + (3 * a + k) * l + i + 1];
+        }
+        if (k < 2) {
+          dw[dwOff + a * 5 + 2 * k] += even;
+        }
+        dw[dwOff + a * 5 + (k < 2 ? 2 * k + 1 : 4)] += odd;
+      }
+    }
   }
 
   /** Loaded only when the Vector API is present. */
@@ -227,6 +286,98 @@ final class DepthwisePairs {
         two1 = xc.fma(c3, xb.fma(b3, xa.fma(a3, two1)));
         one1 = xc.fma(c1, xb.fma(b1, xa.fma(a1, one1)));
       }
+    }
+
+    /**
+     * The weight gradient of one half-block, outputs j0 .. j0 + L / 2 - 1 (kept of them inside the row), x read
+     * from column c = 2 j0 - padLeft, dy's rows from dy[dyAt] (q apart): dy row i's half-vector, each float into a
+     * pair of lanes, times padded row 2i + a's three pair vectors accumulates filter row a's sums. Padded rows in
+     * pairs as in {@link #block}: row 2i meets dy rows i, i - 1 and i - 2 (filter rows 0, 2, 4), row 2i + 1 dy rows
+     * i and i - 1 (1, 3). Every lane a load takes from outside its row is cleared (the lanes of outputs past q
+     * too: their dy lanes are zero, and an infinite value there would make a NaN).
+     */
+    static void dotsBlock(float[] x, int plane, int rows, int cols, int padTop, int c, float[] dy, int dyAt, int q,
+        int p, int kept, float[] acc, int at) {
+      int l = S.length();
+      FloatVector zero = FloatVector.zero(S);
+      VectorMask<Float> mA = DepthwiseUnpaddedSweep.Vec.outside(c, cols);
+      VectorMask<Float> mB = DepthwiseUnpaddedSweep.Vec.outside(c + 2, cols);
+      VectorMask<Float> mC = DepthwiseUnpaddedSweep.Vec.outside(c + 3, cols);
+      boolean kA = c < 0 || c + l > cols;
+      boolean kB = c + 2 < 0 || c + 2 + l > cols;
+      boolean kC = c + 3 < 0 || c + 3 + l > cols;
+      FloatVector a0 = zero, b0 = zero, c0 = zero, a1 = zero, b1 = zero, c1 = zero, a2 = zero, b2 = zero;
+      FloatVector c2 = zero, a3 = zero, b3 = zero, c3 = zero, a4 = zero, b4 = zero, c4 = zero;
+      FloatVector d1 = zero, d2 = zero;
+      int last = dyAt + (p - 1) * q;
+      // The loads' clears written out, as in block (C2's node budget).
+      for (int i = 0; i <= p + 1; i++) {
+        // dy row i (none past p: the last row's load with every lane cleared), each float into a pair.
+        FloatVector d0 = LanePairs.pairedLow(DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(dyAt + i * q, last),
+            i < p ? kept : 0));
+        int u = 2 * i - padTop;
+        float[] s = u >= 0 && u < rows ? x : ZEROS;
+        int o = s == x ? plane + u * cols + c : 0;
+        FloatVector xa = FloatVector.fromArray(S, s, o);
+        FloatVector xb = FloatVector.fromArray(S, s, o + 2);
+        FloatVector xc = FloatVector.fromArray(S, s, o + 3);
+        if (kA) {
+          xa = xa.blend(zero, mA);
+        }
+        if (kB) {
+          xb = xb.blend(zero, mB);
+        }
+        if (kC) {
+          xc = xc.blend(zero, mC);
+        }
+        a0 = xa.fma(d0, a0);
+        b0 = xb.fma(d0, b0);
+        c0 = xc.fma(d0, c0);
+        a2 = xa.fma(d1, a2);
+        b2 = xb.fma(d1, b2);
+        c2 = xc.fma(d1, c2);
+        a4 = xa.fma(d2, a4);
+        b4 = xb.fma(d2, b4);
+        c4 = xc.fma(d2, c4);
+        u++;
+        s = u >= 0 && u < rows ? x : ZEROS;
+        o = s == x ? plane + u * cols + c : 0;
+        xa = FloatVector.fromArray(S, s, o);
+        xb = FloatVector.fromArray(S, s, o + 2);
+        xc = FloatVector.fromArray(S, s, o + 3);
+        if (kA) {
+          xa = xa.blend(zero, mA);
+        }
+        if (kB) {
+          xb = xb.blend(zero, mB);
+        }
+        if (kC) {
+          xc = xc.blend(zero, mC);
+        }
+        a1 = xa.fma(d0, a1);
+        b1 = xb.fma(d0, b1);
+        c1 = xc.fma(d0, c1);
+        a3 = xa.fma(d1, a3);
+        b3 = xb.fma(d1, b3);
+        c3 = xc.fma(d1, c3);
+        d2 = d1;
+        d1 = d0;
+      }
+      a0.add(FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
+      b0.add(FloatVector.fromArray(S, acc, at + l)).intoArray(acc, at + l);
+      c0.add(FloatVector.fromArray(S, acc, at + 2 * l)).intoArray(acc, at + 2 * l);
+      a1.add(FloatVector.fromArray(S, acc, at + 3 * l)).intoArray(acc, at + 3 * l);
+      b1.add(FloatVector.fromArray(S, acc, at + 4 * l)).intoArray(acc, at + 4 * l);
+      c1.add(FloatVector.fromArray(S, acc, at + 5 * l)).intoArray(acc, at + 5 * l);
+      a2.add(FloatVector.fromArray(S, acc, at + 6 * l)).intoArray(acc, at + 6 * l);
+      b2.add(FloatVector.fromArray(S, acc, at + 7 * l)).intoArray(acc, at + 7 * l);
+      c2.add(FloatVector.fromArray(S, acc, at + 8 * l)).intoArray(acc, at + 8 * l);
+      a3.add(FloatVector.fromArray(S, acc, at + 9 * l)).intoArray(acc, at + 9 * l);
+      b3.add(FloatVector.fromArray(S, acc, at + 10 * l)).intoArray(acc, at + 10 * l);
+      c3.add(FloatVector.fromArray(S, acc, at + 11 * l)).intoArray(acc, at + 11 * l);
+      a4.add(FloatVector.fromArray(S, acc, at + 12 * l)).intoArray(acc, at + 12 * l);
+      b4.add(FloatVector.fromArray(S, acc, at + 13 * l)).intoArray(acc, at + 13 * l);
+      c4.add(FloatVector.fromArray(S, acc, at + 14 * l)).intoArray(acc, at + 14 * l);
     }
   }
 }

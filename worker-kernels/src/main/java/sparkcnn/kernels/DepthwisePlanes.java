@@ -98,14 +98,9 @@ final class DepthwisePlanes {
             DepthwiseUnpaddedSweep.combine(xp, 0, f.rows, f.width, 0, 0, wts, r, bias, direct ? y : z,
                 direct ? yPlane : 0, p, q);
           } else if (pairs) {
-            float[] src = x;
-            int at = xPlane;
-            if (!DepthwisePairs.inPlace(x, xPlane, g)) {
-              System.arraycopy(x, xPlane, xp, DepthwisePairs.before(g), g.h() * g.w());
-              src = xp;
-              at = DepthwisePairs.before(g);
-            }
-            DepthwisePairs.plane(src, at, wts, bias, sums, direct ? y : z, direct ? yPlane : 0, g);
+            float[] src = DepthwisePairs.source(x, xPlane, xp, g);
+            DepthwisePairs.plane(src, src == x ? xPlane : DepthwisePairs.before(g), wts, bias, sums, direct ? y : z,
+                direct ? yPlane : 0, g);
           } else if (even != null) {
             DepthwiseEvenColumns.plane(x, xPlane, xp, even, wts, bias, direct ? y : z, direct ? yPlane : 0, g);
           } else {
@@ -320,8 +315,13 @@ final class DepthwisePlanes {
     // lanes past q): 1.08-1.1x against padding it first for 5x5 on 14x14 to 56x56 planes. Flattened, its rows are
     // the frame's width.
     int dyWidth = sweep ? q : f.width;
+    // 5x5 at stride 2: column pairs straight from x, as the forward (DepthwisePairs), a channel's sums in the first
+    // 15 of its 25 vectors of accumulators.
+    boolean pairs = sweep && DepthwisePairs.applies(g);
+    int pairsCopy = pairs ? DepthwisePairs.before(g) + g.h() * g.w() + DepthwisePairs.after(g) : 0;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
-      float[] xp = Scratch.floats(Scratch.PADDED, Math.max(f.size + 2 * lanes, g.h() * g.w() + 4 * lanes + 8));
+      float[] xp = Scratch.floats(Scratch.PADDED,
+          Math.max(Math.max(f.size + 2 * lanes, g.h() * g.w() + 4 * lanes + 8), pairsCopy));
       float[] dyz = Scratch.floats(Scratch.COLUMNS, (p + r - 1) * dyWidth + lanes);
       float[] acc = Scratch.floats(Scratch.PARTIAL, (hi - lo) * taps * lanes);
       float[] spill = new float[lanes];
@@ -355,6 +355,12 @@ final class DepthwisePlanes {
                   (c - lo) * taps * lanes);
               continue;
             }
+            if (pairs) {
+              float[] xs = DepthwisePairs.source(x, xPlane, xp, g);
+              DepthwisePairs.dots(xs, xs == x ? xPlane : DepthwisePairs.before(g), dys, dyAt, acc,
+                  (c - lo) * taps * lanes, g);
+              continue;
+            }
             // 3x3 (padding other than 1) and stride 2 (x split into its phases) through the frame.
             f.fill(x, xPlane, xp);
             DepthwiseSweep.dots(xp, g.strideW() * f.rows * f.width, f.width, g.strideH(), offs, r, dys, dyAt, dyWidth,
@@ -371,7 +377,11 @@ final class DepthwisePlanes {
         }
       }
       for (int c = lo; c < hi; c++) {
-        DepthwiseRowMath.addLanes(acc, (c - lo) * taps, taps, dw, dwOff + c * taps);
+        if (pairs) {
+          DepthwisePairs.addInto(acc, (c - lo) * taps * lanes, dw, dwOff + c * taps);
+        } else {
+          DepthwiseRowMath.addLanes(acc, (c - lo) * taps, taps, dw, dwOff + c * taps);
+        }
       }
     });
   }

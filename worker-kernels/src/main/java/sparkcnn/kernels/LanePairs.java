@@ -20,6 +20,8 @@ final class LanePairs {
   /** Lane i takes lane 2i mod L (ODD: 2i + 1): a vector's even lanes into its low half, and again into its high. */
   private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i % S.length());
   private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> (2 * i + 1) % S.length());
+  /** Lane i takes lane i / 2: the low half's lanes, each into a pair. */
+  private static final VectorShuffle<Float> PAIRED = VectorShuffle.fromOp(S, i -> i / 2);
   /** The high half's lanes, which take b's. */
   private static final VectorMask<Float> HIGH = IntVector.zero(I).addIndex(1).compare(VectorOperators.GE, S.length() / 2)
       .cast(S);
@@ -50,5 +52,10 @@ final class LanePairs {
   /** Lanes 1, 3, 5, ... of the pair (a, b). */
   static FloatVector odds(FloatVector a, FloatVector b) {
     return a.rearrange(ODD).blend(b.rearrange(ODD), HIGH);
+  }
+
+  /** a's low half, each lane twice: lanes 2i and 2i + 1 take a's lane i. */
+  static FloatVector pairedLow(FloatVector a) {
+    return a.rearrange(PAIRED);
   }
 }

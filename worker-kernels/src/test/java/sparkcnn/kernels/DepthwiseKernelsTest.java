@@ -392,6 +392,20 @@ class DepthwiseKernelsTest {
    */
   @Test
   void pairsForwardMatchesTheNaiveSumForEveryPadding() {
+    int checked = pairsPlanesPaddedEveryWay(DepthwiseKernelsTest::checkPairs);
+    assertTrue(!Simd.AVAILABLE || checked > 5000, "checked " + checked);
+  }
+
+  /** A check of one plane, rows x cols, padded top, bottom, left and right; false where it did not apply. */
+  private interface PaddedPlaneCheck {
+    boolean check(int rows, int cols, int top, int bottom, int left, int right);
+  }
+
+  /**
+   * How many of the planes from one row and column to five blocks of the pairs' outputs wide, padded 0-4 on each
+   * side, pass the check (each that applies must).
+   */
+  private static int pairsPlanesPaddedEveryWay(PaddedPlaneCheck c) {
     int l = Simd.LANES;
     int checked = 0;
     for (int rows : new int[] {1, 2, 7, 12}) {
@@ -400,14 +414,14 @@ class DepthwiseKernelsTest {
           for (int bottom = 0; bottom < 5; bottom++) {
             for (int left = 0; left < 5; left++) {
               for (int right = 0; right < 5; right++) {
-                checked += checkPairs(rows, cols, top, bottom, left, right) ? 1 : 0;
+                checked += c.check(rows, cols, top, bottom, left, right) ? 1 : 0;
               }
             }
           }
         }
       }
     }
-    assertTrue(!Simd.AVAILABLE || checked > 5000, "checked " + checked);
+    return checked;
   }
 
   /** One plane through {@link DepthwisePairs#plane}; false where the output is empty or the Vector API absent. */
@@ -423,11 +437,8 @@ class DepthwiseKernelsTest {
     }
     SplittableRandom rnd = new SplittableRandom(at.hashCode());
     int margin = DepthwisePairs.before(g) + 3;
-    float[] x = new float[margin + rows * cols + DepthwisePairs.after(g) + 2];
-    java.util.Arrays.fill(x, Float.NaN);
     float[] plane = Rand.floats(rnd, rows * cols);
-    System.arraycopy(plane, 0, x, margin, rows * cols);
-    assertTrue(DepthwisePairs.inPlace(x, margin, g), at);
+    float[] x = pairsPlaneAmidNaN(plane, margin, g);
     int hot = rnd.nextInt(rows * cols);
     x[margin + hot] = Float.POSITIVE_INFINITY;
     plane[hot] = 0f;
@@ -461,6 +472,67 @@ class DepthwiseKernelsTest {
     }
     for (int i = 0; i < GUARD; i++) {
       assertTrue(Float.isNaN(dst[i]), at + ": wrote before the plane at " + (i - GUARD));
+    }
+    return true;
+  }
+
+  /**
+   * The 5x5 stride-2 weight gradient over column pairs ({@link DepthwisePairs#dots}, then {@link
+   * DepthwisePairs#addInto}), for every padding on each side from none to four, on planes from one row and column to
+   * several blocks wide: equal to the naive sums, with NaN all around the plane in x and past dy's last row (every
+   * lane a load takes from outside its row must be cleared), added to what dw held and to nothing around it.
+   */
+  @Test
+  void pairsWeightGradientMatchesTheNaiveSumForEveryPadding() {
+    int checked = pairsPlanesPaddedEveryWay(DepthwiseKernelsTest::checkPairsWeights);
+    assertTrue(!Simd.AVAILABLE || checked > 5000, "checked " + checked);
+  }
+
+  /** The plane at index margin of NaN, with NaN as far past it as the pairs' loads reach, and a little further. */
+  private static float[] pairsPlaneAmidNaN(float[] plane, int margin, ConvGeom g) {
+    float[] x = new float[margin + plane.length + DepthwisePairs.after(g) + 2];
+    java.util.Arrays.fill(x, Float.NaN);
+    System.arraycopy(plane, 0, x, margin, plane.length);
+    assertTrue(DepthwisePairs.inPlace(x, margin, g), g.toString());
+    return x;
+  }
+
+  /** One plane's weight gradient through the pairs; false where the output is empty or the Vector API absent. */
+  private static boolean checkPairsWeights(int rows, int cols, int top, int bottom, int left, int right) {
+    if (rows + top + bottom < 5 || cols + left + right < 5 || !Simd.AVAILABLE) {
+      return false;
+    }
+    ConvGeom g = new ConvGeom(1, 1, rows, cols, 1, 5, 5, 2, 2, top, left, bottom, right, 1, 1, 1);
+    String at = "pairs weights " + rows + "x" + cols + " padded " + top + "/" + bottom + "/" + left + "/" + right;
+    SplittableRandom rnd = new SplittableRandom(at.hashCode());
+    int margin = DepthwisePairs.before(g) + 3;
+    float[] x = pairsPlaneAmidNaN(Rand.floats(rnd, rows * cols), margin, g);
+    int p = g.p();
+    int q = g.q();
+    float[] dy = new float[p * q + Simd.LANES];
+    java.util.Arrays.fill(dy, Float.NaN);
+    System.arraycopy(Rand.floats(rnd, p * q), 0, dy, 0, p * q);
+    float[] acc = new float[3 + DepthwisePairs.accumulators()];
+    DepthwisePairs.dots(x, margin, dy, 0, acc, 3, g);
+    assertEquals(0f, acc[0] + acc[1] + acc[2], at + ": wrote before the accumulators");
+    float[] dw = Rand.floats(rnd, 2 + 25 + 2);
+    float[] start = dw.clone();
+    DepthwisePairs.addInto(acc, 3, dw, 2);
+    for (int t = 0; t < 25; t++) {
+      double dot = 0;
+      for (int i = 0; i < p; i++) {
+        for (int j = 0; j < q; j++) {
+          int u = 2 * i + t / 5 - top;
+          int v = 2 * j + t % 5 - left;
+          if (u >= 0 && u < rows && v >= 0 && v < cols) {
+            dot += (double) x[margin + u * cols + v] * dy[i * q + j];
+          }
+        }
+      }
+      assertEquals(start[2 + t] + dot, dw[2 + t], 1e-4, at + " tap " + t);
+    }
+    for (int i : new int[] {0, 1, 27, 28}) {
+      assertEquals(start[i], dw[i], at + ": wrote outside the filter at " + i);
     }
     return true;
   }
