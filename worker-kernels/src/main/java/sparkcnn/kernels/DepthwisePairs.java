@@ -6,43 +6,59 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The depthwise forward and weight gradient of 5x5 filters at stride 2, read straight from the unpadded plane as
- * pairs of columns: no stride phases, no frame.
+ * The depthwise forward of 5x5 and 3x3 filters at stride 2, and the 5x5 weight gradient, read straight from the
+ * unpadded plane as pairs of columns: no stride phases, no frame.
  *
  * <p>Output (i, j) sums w(a, b) x(2i + a - padTop, 2j + b - padLeft) over b = 0..4, and the five columns it reads
  * are three 64-bit pairs of x's row: columns (2j + d, 2j + d + 1) for d = -padLeft (taps 0, 1), 2 - padLeft (taps 2,
- * 3) and 3 - padLeft (taps 3, 4; the first weighted by zero). A vector loaded at column 2 j0 + d holds those pairs
- * for outputs j0 .. j0 + L / 2 - 1, so one FMA per pair with the weight vector (w(a, b), w(a, b + 1), repeated)
- * does the work of two taps for half a vector of outputs: six FMAs per filter row for a vector of outputs, where
- * the phases take five but first split the plane into its even and odd columns. Each output is then the sum of
- * its pair's two lanes, and the even lanes of two such vectors make one vector of y (two rearranges and a blend).
- * The weight gradient is the same products with dy's half-vector, each float into both lanes of a pair, in place
- * of the weights: 15 vectors of sums a channel (three per filter row), each pair's lanes summed into its two taps
- * at the end.
+ * 3) and 3 - padLeft (taps 3, 4). A vector loaded at column 2 j0 + d holds those pairs for outputs j0 .. j0 + L / 2
+ * - 1, so one FMA per pair with the weight vector (w(a, b), w(a, b + 1), repeated) does the work of two taps for
+ * half a vector of outputs: six FMAs per filter row for a vector of outputs, where the phases take five but first
+ * split the plane into its even and odd columns. Tap 3, in two pairs, takes half its weight in each (halving is
+ * exact), so every lane reads a column of its own output's window and carries a weight that the direct sum gives
+ * it: a NaN or an infinity reaches the outputs it reaches there, as what it is (a zero weight on one side made an
+ * infinity NaN). Each output is then the sum of its pair's two lanes, and the even lanes of two such vectors make
+ * one vector of y (two rearranges and a blend). 3x3: pairs (taps 0, 1) and (1, 2), tap 1 halved. The weight
+ * gradient is the same products with dy's half-vector, each float into both lanes of a pair, in place of the
+ * weights: 15 vectors of sums a channel (three per filter row), each pair's lanes summed into its two taps at the
+ * end (the second sum of tap 3 unused).
  *
  * <p>Why: the phase split ({@link FramedPlanes#padStride2}) narrowed each vector of x to its even and odd halves,
  * two narrowings and two stores per 16 floats, and measured on one AMD EPYC thread took 640-740 ns of a 56x56 plane
- * that the whole forward took 1.2 us on from cache. The zero-weighted lane reads a column its output reads anyway
- * (tap 3's), so a NaN there reaches only the outputs the direct sum sends it to; in the weight gradient those
- * lanes' sums are not used. Measured on one AMD EPYC thread, in one JVM alternating with the phases, GFLOP/s
- * median / best: forward 56x56 b8 144 channels 26.2 / 31.5 against 18.6 / 19.4, 28x28 b16 34.4 / 36.3 against
- * 23.2 / 24.1, 14x14 b32 13.5-14.8 against 9.8-11.1; weight gradient 34.0 / 35.6 against 17.4 / 20.1, 32.0 / 33.1
- * against 16.4 / 17.6, 22.9 / 23.1 against 7.8 / 8.0.
+ * that the whole forward took 1.2 us on from cache. Measured on one AMD EPYC thread, in one JVM alternating with
+ * the phases, GFLOP/s median / best: forward 56x56 b8 144 channels 26.2 / 31.5 against 18.6 / 19.4, 28x28 b16
+ * 34.4 / 36.3 against 23.2 / 24.1, 14x14 b32 13.5-14.8 against 9.8-11.1; weight gradient 34.0 / 35.6 against 17.4
+ * / 20.1, 32.0 / 33.1 against 16.4 / 17.6, 22.9 / 23.1 against 7.8 / 8.0. 3x3: see {@link #applies}.
  *
  * <p>Rows are swept as in {@link DepthwiseSweep}: an input row u feeds output rows (u + padTop - a) / 2 for the
- * filter rows a of its parity, from registers. Rows above and below the plane are read from a zero row. Lanes
- * outside the row are cleared, for the loads that take padding into a kept output only (at the plane's left and
- * right edges). Blocks of L outputs go right to left: the last block's lanes past q land in the next row, written
- * later, and past the plane by up to a vector, the caller's room.
+ * filter rows a of its parity, from registers. Rows above and below the plane are read from a zero row. The
+ * forward clears the lanes a load takes from outside its row for kept outputs only (at the plane's left and right
+ * edges; the others' sums are overwritten); the weight gradient clears every lane outside the row and those of
+ * outputs past q. Blocks of L outputs go right to left: the last block's lanes past q land in the next row,
+ * written later, and past the plane by up to a vector, the caller's room.
  */
 final class DepthwisePairs {
   private DepthwisePairs() {}
 
-  /** 5x5 at stride 2 both ways, undilated, padding inside the filter, given the Vector API. */
+  /**
+   * The forward: 5x5 or 3x3 at stride 2 both ways, undilated, padding inside the filter, given the Vector API; 3x3
+   * only for output rows of three quarters of a vector up to {@link DepthwiseEvenColumns#ROW_OUTPUTS}. Measured
+   * forward on one AMD EPYC thread, 3x3 (one JVM alternating with DepthwiseEvenColumns, median GFLOP/s): 144 56x56 b8
+   * 14.9 against 11.7, 192 28x28 b16 18.5 against 11.8, 96 32x32 b128 15.4 against 10.3; but 144 16x16 b128 (rows of
+   * 8 outputs, half of each block's lanes idle) 8.3 against 10.5, 576 14x14 b32 7.6 against 9.7, and 96 112x112 b4
+   * (rows of 56, which DepthwiseEvenColumns sweeps row by row as they stream from memory) 10.2 against 13.9.
+   */
   static boolean applies(ConvGeom g) {
-    return Simd.AVAILABLE && g.isDepthwise() && g.r() == 5 && g.s() == 5 && g.strideH() == 2 && g.strideW() == 2
-        && g.dilationH() == 1 && g.dilationW() == 1 && g.padTop() < 5 && g.padBottom() < 5 && g.padLeft() < 5
-        && g.padRight() < 5;
+    int r = g.r();
+    boolean rows = r == 5 || r == 3 && 4 * g.q() >= 3 * Simd.LANES && g.q() < DepthwiseEvenColumns.ROW_OUTPUTS;
+    return Simd.AVAILABLE && g.isDepthwise() && rows && g.s() == r && g.strideH() == 2 && g.strideW() == 2
+        && g.dilationH() == 1 && g.dilationW() == 1 && g.padTop() < r && g.padBottom() < r && g.padLeft() < r
+        && g.padRight() < r;
+  }
+
+  /** The weight gradient: 5x5 where {@link #applies}. */
+  static boolean appliesToWeights(ConvGeom g) {
+    return g.r() == 5 && applies(g);
   }
 
   /** Floats a plane's loads reach before its first float: the left padding. */
@@ -152,25 +168,41 @@ final class DepthwisePairs {
     }
 
     /**
-     * The blocks of L outputs right to left: each block's rows of pair sums into the scratch ({@link #block}, a
-     * compilation of its own), then narrowed into y here. Why apart: with the narrowing in the block's loop (and the
-     * weights' vectors built there) C2 passed its node budget, left the narrowing's calls uninlined and boxed their
-     * vectors (3-9 GFLOP/s); building the weights' vectors here with scalar stores and a new array a plane cost a
-     * third of the pass on 56x56 planes.
+     * The blocks of L outputs right to left: each block's rows of pair sums into the scratch ({@link #block} or
+     * {@link #block3}, a compilation of its own), then narrowed into y here. Why apart: with the narrowing in the
+     * block's loop (and the weights' vectors built there) C2 passed its node budget, left the narrowing's calls
+     * uninlined and boxed their vectors (3-9 GFLOP/s). The weights' vectors are built here with vector stores into
+     * the scratch: an earlier version's scalar stores into a new array a plane cost a third of the pass on 56x56
+     * planes.
      */
     static void sweep(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, float bias,
         float[] sums, float[] y, int yOff, int p, int q) {
       int l = S.length();
-      // Per filter row a: (w(a, 0), w(a, 1)), (w(a, 2), w(a, 3)), (0, w(a, 4)) repeated, each a vector; then
-      // (bias, 0). In the scratch's first 16 vectors, the blocks' sums after them.
-      for (int a = 0; a < 5; a++) {
-        pair(wts[5 * a], wts[5 * a + 1], sums, 3 * a * l);
-        pair(wts[5 * a + 2], wts[5 * a + 3], sums, (3 * a + 1) * l);
-        pair(0f, wts[5 * a + 4], sums, (3 * a + 2) * l);
+      int r = wts.length == 9 ? 3 : 5;
+      if (r == 5) {
+        // Per filter row a: (w(a, 0), w(a, 1)), (w(a, 2), w(a, 3) / 2), (w(a, 3) / 2, w(a, 4)) repeated, each a
+        // vector; then (bias, 0). In the scratch's first 16 vectors, the blocks' sums after them. Tap 3, read by two
+        // pairs, takes half its weight in each (exact: a power of two), so an infinite x there stays infinite
+        // (a zero weight on one side made it NaN).
+        for (int a = 0; a < 5; a++) {
+          pair(wts[5 * a], wts[5 * a + 1], sums, 3 * a * l);
+          pair(wts[5 * a + 2], 0.5f * wts[5 * a + 3], sums, (3 * a + 1) * l);
+          pair(0.5f * wts[5 * a + 3], wts[5 * a + 4], sums, (3 * a + 2) * l);
+        }
+      } else {
+        // 3x3: (w(a, 0), w(a, 1) / 2), (w(a, 1) / 2, w(a, 2)).
+        for (int a = 0; a < 3; a++) {
+          pair(wts[3 * a], 0.5f * wts[3 * a + 1], sums, 2 * a * l);
+          pair(0.5f * wts[3 * a + 1], wts[3 * a + 2], sums, (2 * a + 1) * l);
+        }
       }
       pair(bias, 0f, sums, 15 * l);
       for (int j0 = (q - 1) / l * l; j0 >= 0; j0 -= l) {
-        block(x, plane, rows, cols, padTop, 2 * j0 - padLeft, sums, p, Math.min(l, q - j0));
+        if (r == 5) {
+          block(x, plane, rows, cols, padTop, 2 * j0 - padLeft, sums, p, Math.min(l, q - j0));
+        } else {
+          block3(x, plane, rows, cols, padTop, 2 * j0 - padLeft, sums, p, Math.min(l, q - j0));
+        }
         for (int i = 0, d = yOff + j0; i < p; i++, d += q) {
           FloatVector done0 = FloatVector.fromArray(S, sums, (i + 10) * 2 * l);
           FloatVector done1 = FloatVector.fromArray(S, sums, (i + 10) * 2 * l + l);
@@ -293,19 +325,24 @@ final class DepthwisePairs {
      * from column c = 2 j0 - padLeft, dy's rows from dy[dyAt] (q apart): dy row i's half-vector, each float into a
      * pair of lanes, times padded row 2i + a's three pair vectors accumulates filter row a's sums. Padded rows in
      * pairs as in {@link #block}: row 2i meets dy rows i, i - 1 and i - 2 (filter rows 0, 2, 4), row 2i + 1 dy rows
-     * i and i - 1 (1, 3). Every lane a load takes from outside its row is cleared (the lanes of outputs past q
-     * too: their dy lanes are zero, and an infinite value there would make a NaN).
+     * i and i - 1 (1, 3). Every lane a load takes from outside its row is cleared, and so are the lanes of outputs
+     * past q (their dy lanes are zero, and an infinite x there would make a NaN). The rows near the plane's top and
+     * bottom still meet dy rows outside dy (zeros) for some filter rows, as in the phases' sweep: an infinite x there
+     * makes those taps' sums NaN where the direct sum leaves it out (its own taps are infinite or NaN anyway).
      */
     static void dotsBlock(float[] x, int plane, int rows, int cols, int padTop, int c, float[] dy, int dyAt, int q,
         int p, int kept, float[] acc, int at) {
       int l = S.length();
       FloatVector zero = FloatVector.zero(S);
-      VectorMask<Float> mA = DepthwiseUnpaddedSweep.Vec.outside(c, cols);
-      VectorMask<Float> mB = DepthwiseUnpaddedSweep.Vec.outside(c + 2, cols);
-      VectorMask<Float> mC = DepthwiseUnpaddedSweep.Vec.outside(c + 3, cols);
-      boolean kA = c < 0 || c + l > cols;
-      boolean kB = c + 2 < 0 || c + 2 + l > cols;
-      boolean kC = c + 3 < 0 || c + 3 + l > cols;
+      // Cleared: lanes outside the row, and those of outputs past q (their dy is zero, but an infinite x there
+      // would make a NaN).
+      int lanes = 2 * kept;
+      VectorMask<Float> mA = DepthwiseUnpaddedSweep.Vec.outside(c, Math.min(cols, c + lanes));
+      VectorMask<Float> mB = DepthwiseUnpaddedSweep.Vec.outside(c + 2, Math.min(cols, c + 2 + lanes));
+      VectorMask<Float> mC = DepthwiseUnpaddedSweep.Vec.outside(c + 3, Math.min(cols, c + 3 + lanes));
+      boolean kA = c < 0 || c + l > Math.min(cols, c + lanes);
+      boolean kB = c + 2 < 0 || c + 2 + l > Math.min(cols, c + 2 + lanes);
+      boolean kC = c + 3 < 0 || c + 3 + l > Math.min(cols, c + 3 + lanes);
       FloatVector a0 = zero, b0 = zero, c0 = zero, a1 = zero, b1 = zero, c1 = zero, a2 = zero, b2 = zero;
       FloatVector c2 = zero, a3 = zero, b3 = zero, c3 = zero, a4 = zero, b4 = zero, c4 = zero;
       FloatVector d1 = zero, d2 = zero;
@@ -378,6 +415,83 @@ final class DepthwisePairs {
       a4.add(FloatVector.fromArray(S, acc, at + 12 * l)).intoArray(acc, at + 12 * l);
       b4.add(FloatVector.fromArray(S, acc, at + 13 * l)).intoArray(acc, at + 13 * l);
       c4.add(FloatVector.fromArray(S, acc, at + 14 * l)).intoArray(acc, at + 14 * l);
+    }
+
+    /**
+     * {@link #block} for a 3x3 filter: pairs (taps 0, 1) and (1, 2), tap 1 weighted by zero in the second; padded row
+     * 2i completes output row i - 1 (filter row 2) and opens row i (row 0), row 2i + 1 continues it (row 1). The pair
+     * sums of output row i - 1 at sums[(i + 9) 2L].
+     */
+    static void block3(float[] x, int plane, int rows, int cols, int padTop, int c, float[] sums, int p,
+        int kept) {
+      float[] pw = sums;
+      int l = S.length();
+      FloatVector a0 = FloatVector.fromArray(S, pw, 0), c0 = FloatVector.fromArray(S, pw, l);
+      FloatVector a1 = FloatVector.fromArray(S, pw, 2 * l), c1 = FloatVector.fromArray(S, pw, 3 * l);
+      FloatVector a2 = FloatVector.fromArray(S, pw, 4 * l), c2 = FloatVector.fromArray(S, pw, 5 * l);
+      FloatVector start = FloatVector.fromArray(S, pw, 15 * l);
+      FloatVector zero = FloatVector.zero(S);
+      int h = l / 2;
+      int kept0 = 2 * Math.min(h, kept);
+      int kept1 = 2 * Math.max(0, kept - h);
+      VectorMask<Float> mA0 = DepthwiseUnpaddedSweep.Vec.outside(c, cols);
+      VectorMask<Float> mC0 = DepthwiseUnpaddedSweep.Vec.outside(c + 1, cols);
+      VectorMask<Float> mA1 = DepthwiseUnpaddedSweep.Vec.outside(c + l, cols);
+      VectorMask<Float> mC1 = DepthwiseUnpaddedSweep.Vec.outside(c + l + 1, cols);
+      boolean kA0 = clears(c, cols, kept0);
+      boolean kC0 = clears(c + 1, cols, kept0);
+      boolean kA1 = kept1 > 0 && clears(c + l, cols, kept1);
+      boolean kC1 = kept1 > 0 && clears(c + l + 1, cols, kept1);
+      FloatVector one0 = start, one1 = start;
+      // The loads' clears written out, as in block (C2's node budget).
+      for (int i = 0; i <= p; i++) {
+        int u = 2 * i - padTop;
+        float[] s = u >= 0 && u < rows ? x : ZEROS;
+        int o = s == x ? plane + u * cols + c : 0;
+        FloatVector xa = FloatVector.fromArray(S, s, o);
+        FloatVector xc = FloatVector.fromArray(S, s, o + 1);
+        if (kA0) {
+          xa = xa.blend(zero, mA0);
+        }
+        if (kC0) {
+          xc = xc.blend(zero, mC0);
+        }
+        FloatVector done0 = xc.fma(c2, xa.fma(a2, one0));
+        one0 = xc.fma(c0, xa.fma(a0, start));
+        xa = FloatVector.fromArray(S, s, o + l);
+        xc = FloatVector.fromArray(S, s, o + l + 1);
+        if (kA1) {
+          xa = xa.blend(zero, mA1);
+        }
+        if (kC1) {
+          xc = xc.blend(zero, mC1);
+        }
+        FloatVector done1 = xc.fma(c2, xa.fma(a2, one1));
+        one1 = xc.fma(c0, xa.fma(a0, start));
+        done0.intoArray(sums, (i + 9) * 2 * l);
+        done1.intoArray(sums, (i + 9) * 2 * l + l);
+        u++;
+        s = u >= 0 && u < rows ? x : ZEROS;
+        o = s == x ? plane + u * cols + c : 0;
+        xa = FloatVector.fromArray(S, s, o);
+        xc = FloatVector.fromArray(S, s, o + 1);
+        if (kA0) {
+          xa = xa.blend(zero, mA0);
+        }
+        if (kC0) {
+          xc = xc.blend(zero, mC0);
+        }
+        one0 = xc.fma(c1, xa.fma(a1, one0));
+        xa = FloatVector.fromArray(S, s, o + l);
+        xc = FloatVector.fromArray(S, s, o + l + 1);
+        if (kA1) {
+          xa = xa.blend(zero, mA1);
+        }
+        if (kC1) {
+          xc = xc.blend(zero, mC1);
+        }
+        one1 = xc.fma(c1, xa.fma(a1, one1));
+      }
     }
   }
 }

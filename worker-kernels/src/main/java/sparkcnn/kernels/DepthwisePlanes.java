@@ -12,13 +12,15 @@ package sparkcnn.kernels;
  * per row. With a stride the padded plane is split into stride phases ({@link Frame}), and each tap is again one
  * shifted run. 3x3 and 5x5 filters at row stride 1 or 2 are swept down the frame instead ({@link DepthwiseSweep}),
  * which loads each input vector once for every output row it reaches and writes straight into y; the forward at
- * stride 1 sweeps the plane in place ({@link DepthwiseUnpaddedSweep}), at stride 2 every input column for 3x3
- * ({@link DepthwiseEvenColumns}) and column pairs for 5x5 ({@link DepthwisePairs}), without phases. Backward-data
+ * stride 1 sweeps the plane in place ({@link DepthwiseUnpaddedSweep}), at stride 2 column pairs ({@link
+ * DepthwisePairs}: 5x5, and 3x3 on rows of 12 to 48 outputs) or every input column ({@link DepthwiseEvenColumns},
+ * the other 3x3 layers), without phases. Backward-data
  * is the same kind of sum over dy padded the other way, the filter flipped, one stride phase of dx at a time
  * (swept at stride 1; at stride 2 over dy spread along its rows, {@link DepthwiseSpreadData}, or for rows under a
- * vector onto the input's grid); the weight gradient is one running
- * dot product per tap over the plane, dy laid out in the frame's width with zeros past each row, or for the swept
- * filters a sweep with one accumulator per tap. Needs padding of at most the filter size minus one on each side.
+ * vector onto the input's grid); the weight gradient is one running dot product per tap over the plane, dy laid out
+ * in the frame's width with zeros past each row, or for the swept filters a sweep with one accumulator per tap (5x5
+ * at stride 2: per pair of taps, {@link DepthwisePairs}). Needs padding of at most the filter size minus one on each
+ * side.
  */
 final class DepthwisePlanes {
   private DepthwisePlanes() {}
@@ -62,11 +64,11 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
-    // 3x3 at stride 2: every input column summed and the even ones kept (no phases), where that applies.
-    DepthwiseEvenColumns.Strip even = sweep && DepthwiseEvenColumns.applies(g) ? new DepthwiseEvenColumns.Strip(g)
-        : null;
-    // 5x5 at stride 2: column pairs straight from x (a tensor's first and last planes through a copy with room).
+    // Stride 2: column pairs straight from x (a tensor's first and last planes through a copy with room), or for 3x3
+    // on rows the pairs do not take, every input column summed and the even ones kept (no phases).
     boolean pairs = sweep && DepthwisePairs.applies(g);
+    DepthwiseEvenColumns.Strip even = sweep && !pairs && DepthwiseEvenColumns.applies(g)
+        ? new DepthwiseEvenColumns.Strip(g) : null;
     int pairsCopy = pairs ? DepthwisePairs.before(g) + g.h() * g.w() + DepthwisePairs.after(g) : 0;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, even != null ? even.size : Math.max(f.size + 2 * lanes, pairsCopy));
@@ -311,13 +313,13 @@ final class DepthwisePlanes {
     int count = f.count;
     int lanes = DepthwiseRowMath.lanes();
     boolean sweep = swept(g);
-    // Swept, dy is read as it is, q wide (DepthwiseSweep.dots and DepthwiseUnpaddedSweep.dots5 clear each row's
-    // lanes past q): 1.08-1.1x against padding it first for 5x5 on 14x14 to 56x56 planes. Flattened, its rows are
-    // the frame's width.
+    // Swept, dy is read as it is, q wide (DepthwiseSweep.dots, DepthwiseUnpaddedSweep.dots5 and DepthwisePairs.dots
+    // clear each row's lanes past q): 1.08-1.1x against padding it first for 5x5 on 14x14 to 56x56 planes.
+    // Flattened, its rows are the frame's width.
     int dyWidth = sweep ? q : f.width;
     // 5x5 at stride 2: column pairs straight from x, as the forward (DepthwisePairs), a channel's sums in the first
     // 15 of its 25 vectors of accumulators.
-    boolean pairs = sweep && DepthwisePairs.applies(g);
+    boolean pairs = sweep && DepthwisePairs.appliesToWeights(g);
     int pairsCopy = pairs ? DepthwisePairs.before(g) + g.h() * g.w() + DepthwisePairs.after(g) : 0;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED,
