@@ -96,11 +96,11 @@ final class DepthwisePairs {
 
   /**
    * y[yOff + i * q + j] = bias + the sum of the taps, for i &lt; p and j &lt; q, from the plane at x[plane] (its loads
-   * inside x: {@link #inPlace}), wts the plane's 25 weights. Writes up to a vector past the plane's outputs; sums is
+   * inside x: {@link #inPlace}), wts the plane's r x r weights. Writes up to a vector past the plane's outputs; sums is
    * this thread's scratch ({@link #sums} floats).
    */
   static void plane(float[] x, int plane, float[] wts, float bias, float[] sums, float[] y, int yOff, ConvGeom g) {
-    Vec.sweep(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), wts, bias, sums, y, yOff, g.p(), g.q());
+    Vec.sweep(x, plane, g.h(), g.w(), g.padTop(), g.padLeft(), g.r(), wts, bias, sums, y, yOff, g.p(), g.q());
   }
 
   /** Floats of a channel's accumulators for {@link #dots}: 15 vectors. */
@@ -175,10 +175,9 @@ final class DepthwisePairs {
      * the scratch: an earlier version's scalar stores into a new array a plane cost a third of the pass on 56x56
      * planes.
      */
-    static void sweep(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] wts, float bias,
-        float[] sums, float[] y, int yOff, int p, int q) {
+    static void sweep(float[] x, int plane, int rows, int cols, int padTop, int padLeft, int r, float[] wts,
+        float bias, float[] sums, float[] y, int yOff, int p, int q) {
       int l = S.length();
-      int r = wts.length == 9 ? 3 : 5;
       if (r == 5) {
         // Per filter row a: (w(a, 0), w(a, 1)), (w(a, 2), w(a, 3) / 2), (w(a, 3) / 2, w(a, 4)) repeated, each a
         // vector; then (bias, 0). In the scratch's first 16 vectors, the blocks' sums after them. Tap 3, read by two
@@ -326,9 +325,10 @@ final class DepthwisePairs {
      * pair of lanes, times padded row 2i + a's three pair vectors accumulates filter row a's sums. Padded rows in
      * pairs as in {@link #block}: row 2i meets dy rows i, i - 1 and i - 2 (filter rows 0, 2, 4), row 2i + 1 dy rows
      * i and i - 1 (1, 3). Every lane a load takes from outside its row is cleared, and so are the lanes of outputs
-     * past q (their dy lanes are zero, and an infinite x there would make a NaN). The rows near the plane's top and
-     * bottom still meet dy rows outside dy (zeros) for some filter rows, as in the phases' sweep: an infinite x there
-     * makes those taps' sums NaN where the direct sum leaves it out (its own taps are infinite or NaN anyway).
+     * past q (their dy lanes are zero, and an infinite x there would make a NaN), and rows past the last window's
+     * reach are not read. The rows near the plane's top and bottom that windows reach still meet dy rows outside dy
+     * (zeros) for some filter rows, as in the phases' sweep: an infinite x there makes those taps' sums NaN where the
+     * direct sum leaves it out (its own taps are infinite or NaN anyway).
      */
     static void dotsBlock(float[] x, int plane, int rows, int cols, int padTop, int c, float[] dy, int dyAt, int q,
         int p, int kept, float[] acc, int at) {
@@ -347,13 +347,15 @@ final class DepthwisePairs {
       FloatVector c2 = zero, a3 = zero, b3 = zero, c3 = zero, a4 = zero, b4 = zero, c4 = zero;
       FloatVector d1 = zero, d2 = zero;
       int last = dyAt + (p - 1) * q;
+      // Rows past the last window's reach (padded row 2p + 2) are read from the zero row: they meet only dy's zeros.
+      int end = Math.min(rows, 2 * p + 3 - padTop);
       // The loads' clears written out, as in block (C2's node budget).
       for (int i = 0; i <= p + 1; i++) {
         // dy row i (none past p: the last row's load with every lane cleared), each float into a pair.
         FloatVector d0 = LanePairs.pairedLow(DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(dyAt + i * q, last),
             i < p ? kept : 0));
         int u = 2 * i - padTop;
-        float[] s = u >= 0 && u < rows ? x : ZEROS;
+        float[] s = u >= 0 && u < end ? x : ZEROS;
         int o = s == x ? plane + u * cols + c : 0;
         FloatVector xa = FloatVector.fromArray(S, s, o);
         FloatVector xb = FloatVector.fromArray(S, s, o + 2);
@@ -377,7 +379,7 @@ final class DepthwisePairs {
         b4 = xb.fma(d2, b4);
         c4 = xc.fma(d2, c4);
         u++;
-        s = u >= 0 && u < rows ? x : ZEROS;
+        s = u >= 0 && u < end ? x : ZEROS;
         o = s == x ? plane + u * cols + c : 0;
         xa = FloatVector.fromArray(S, s, o);
         xb = FloatVector.fromArray(S, s, o + 2);
@@ -418,7 +420,7 @@ final class DepthwisePairs {
     }
 
     /**
-     * {@link #block} for a 3x3 filter: pairs (taps 0, 1) and (1, 2), tap 1 weighted by zero in the second; padded row
+     * {@link #block} for a 3x3 filter: pairs (taps 0, 1) and (1, 2), tap 1 half-weighted in each; padded row
      * 2i completes output row i - 1 (filter row 2) and opens row i (row 0), row 2i + 1 continues it (row 1). The pair
      * sums of output row i - 1 at sums[(i + 9) 2L].
      */

@@ -11,7 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The even or odd lanes of two consecutive vectors (a then b), as one vector: the stride-2 split that strided
  * frames and the 2x2 max pool are made of. Two one-vector rearranges and a blend: JDK 17 does not compile the
  * two-vector rearrange to vector code (it ran in AbstractShuffle.wrapAndRebuild, measured in the depthwise frames
- * and again in the max pool, where it took nine tenths of the pool's time). Only loaded when {@link Simd#AVAILABLE}.
+ * and again in the max pool, where it took nine tenths of the pool's time). And the way back for one half: each lane
+ * into a pair ({@link #pairedLow}, the stride-2 depthwise weight gradient's dy). Only loaded when {@link
+ * Simd#AVAILABLE}.
  */
 final class LanePairs {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

@@ -184,7 +184,8 @@ class DepthwiseKernelsTest {
           ConvGeom.same(2, 3, 50, 53, 3, 5, 5, 2, 1, 3), ConvGeom.of(1, 4, 49, 64, 4, 5, 5, 2, 2, 1, 4),
           ConvGeom.of(2, 2, 20, 57, 2, 5, 5, 2, 1, 1, 2), ConvGeom.of(1, 4, 11, 48, 4, 5, 5, 2, 0, 1, 4),
           // 3x3 at stride 2 forward at every input column (DepthwiseEvenColumns): output rows under half a vector,
-          // uneven padding, none, and a 1x1 plane.
+          // and a 1x1 plane; with 16 lanes the rows of 17-19 outputs (9x33 above, uneven padding, none) take the
+          // column pairs (DepthwisePairs).
           ConvGeom.of(1, 3, 14, 14, 3, 3, 3, 2, 1, 1, 3),
           new ConvGeom(2, 3, 33, 35, 3, 3, 3, 2, 2, 2, 1, 0, 2, 1, 1, 3),
           new ConvGeom(1, 2, 4, 40, 2, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 2),
@@ -514,6 +515,10 @@ class DepthwiseKernelsTest {
     int row = 4 - top;
     if (2 * (q - 1) - left + 4 < cols - 1 && row >= 0 && row < rows && (row + top) / 2 < p) {
       x[margin + row * cols + cols - 1] = Float.POSITIVE_INFINITY;
+    }
+    // And one in a last row that no window reaches (past padded row 2p + 2), which the sweep must not read.
+    if (rows - 1 + top > 2 * p + 2) {
+      x[margin + (rows - 1) * cols] = Float.POSITIVE_INFINITY;
     }
     float[] dy = new float[p * q + Simd.LANES];
     java.util.Arrays.fill(dy, Float.NaN);

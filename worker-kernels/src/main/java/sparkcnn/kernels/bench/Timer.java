@@ -10,7 +10,7 @@ import java.util.Arrays;
  * fastest run is the closest to what the kernel does alone) and the median is kept beside it.
  *
  * <p>Settled means a minimum warm-up, then two windows in a row in which no compilation finished and no run beat the
- * window before's fastest by 2% (up to {@link #MAX_WARMUP_SECONDS}): the JIT reports a compilation only once it has
+ * fastest run before it by 2% (up to {@link #MAX_WARMUP_SECONDS}): the JIT reports a compilation only once it has
  * finished, so one still under way looks quiet for a while, and the runs' times say whether anything still changes.
  * Why: a fixed 0.4 s was not always enough. The 5x5 stride-2 depthwise forward's C2 compilation finished about half
  * a second after its first call (its JIT-profiling version ran at 0.4 GFLOP/s before), and the bench reported 18
