@@ -72,9 +72,14 @@ final class DepthwisePairs {
     return Math.max(0, 2 * ((g.q() - 1) / l * l) - g.padLeft() + 2 * l + 3 - g.w());
   }
 
+  /** Floats of room {@link #source} copies a plane into: the plane and what its loads reach around it. */
+  static int room(ConvGeom g) {
+    return before(g) + g.h() * g.w() + after(g);
+  }
+
   /**
    * What the plane at x[plane] is read from: x itself where its loads stay inside it ({@link #inPlace}), otherwise
-   * room (at least before + h w + after floats), the plane copied there from index {@link #before}.
+   * room (at least {@link #room} floats), the plane copied there from index {@link #before}.
    */
   static float[] source(float[] x, int plane, float[] room, ConvGeom g) {
     if (inPlace(x, plane, g)) {
@@ -163,10 +168,6 @@ final class DepthwisePairs {
       return v.add(v.reinterpretAsLongs().lanewise(VectorOperators.LSHR, 32).reinterpretAsFloats());
     }
 
-    private static boolean clears(int first, int cols, int kept) {
-      return first < 0 || first + kept > cols;
-    }
-
     /**
      * The blocks of L outputs right to left: each block's rows of pair sums into the scratch ({@link #block} or
      * {@link #block3}, a compilation of its own), then narrowed into y here. Why apart: with the narrowing in the
@@ -238,12 +239,12 @@ final class DepthwisePairs {
       VectorMask<Float> mA1 = DepthwiseUnpaddedSweep.Vec.outside(c + l, cols);
       VectorMask<Float> mB1 = DepthwiseUnpaddedSweep.Vec.outside(c + l + 2, cols);
       VectorMask<Float> mC1 = DepthwiseUnpaddedSweep.Vec.outside(c + l + 3, cols);
-      boolean kA0 = clears(c, cols, kept0);
-      boolean kB0 = clears(c + 2, cols, kept0);
-      boolean kC0 = clears(c + 3, cols, kept0);
-      boolean kA1 = kept1 > 0 && clears(c + l, cols, kept1);
-      boolean kB1 = kept1 > 0 && clears(c + l + 2, cols, kept1);
-      boolean kC1 = kept1 > 0 && clears(c + l + 3, cols, kept1);
+      boolean kA0 = DepthwiseUnpaddedSweep.Vec.clears(c, cols, kept0);
+      boolean kB0 = DepthwiseUnpaddedSweep.Vec.clears(c + 2, cols, kept0);
+      boolean kC0 = DepthwiseUnpaddedSweep.Vec.clears(c + 3, cols, kept0);
+      boolean kA1 = kept1 > 0 && DepthwiseUnpaddedSweep.Vec.clears(c + l, cols, kept1);
+      boolean kB1 = kept1 > 0 && DepthwiseUnpaddedSweep.Vec.clears(c + l + 2, cols, kept1);
+      boolean kC1 = kept1 > 0 && DepthwiseUnpaddedSweep.Vec.clears(c + l + 3, cols, kept1);
       // Open sums of output rows i - 1 (two) and i (one), for each half of the block. The loads' clears are written
       // out: through DepthwiseUnpaddedSweep.Vec.load the block passed C2's node budget again (4-5 GFLOP/s).
       FloatVector two0 = start, two1 = start, one0 = start, one1 = start;
@@ -440,10 +441,10 @@ final class DepthwisePairs {
       VectorMask<Float> mC0 = DepthwiseUnpaddedSweep.Vec.outside(c + 1, cols);
       VectorMask<Float> mA1 = DepthwiseUnpaddedSweep.Vec.outside(c + l, cols);
       VectorMask<Float> mC1 = DepthwiseUnpaddedSweep.Vec.outside(c + l + 1, cols);
-      boolean kA0 = clears(c, cols, kept0);
-      boolean kC0 = clears(c + 1, cols, kept0);
-      boolean kA1 = kept1 > 0 && clears(c + l, cols, kept1);
-      boolean kC1 = kept1 > 0 && clears(c + l + 1, cols, kept1);
+      boolean kA0 = DepthwiseUnpaddedSweep.Vec.clears(c, cols, kept0);
+      boolean kC0 = DepthwiseUnpaddedSweep.Vec.clears(c + 1, cols, kept0);
+      boolean kA1 = kept1 > 0 && DepthwiseUnpaddedSweep.Vec.clears(c + l, cols, kept1);
+      boolean kC1 = kept1 > 0 && DepthwiseUnpaddedSweep.Vec.clears(c + l + 1, cols, kept1);
       FloatVector one0 = start, one1 = start;
       // The loads' clears written out, as in block (C2's node budget).
       for (int i = 0; i <= p; i++) {

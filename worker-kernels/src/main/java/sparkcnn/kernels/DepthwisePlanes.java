@@ -69,7 +69,7 @@ final class DepthwisePlanes {
     boolean pairs = sweep && DepthwisePairs.applies(g);
     DepthwiseEvenColumns.Strip even = sweep && !pairs && DepthwiseEvenColumns.applies(g)
         ? new DepthwiseEvenColumns.Strip(g) : null;
-    int pairsCopy = pairs ? DepthwisePairs.before(g) + g.h() * g.w() + DepthwisePairs.after(g) : 0;
+    int pairsCopy = pairs ? DepthwisePairs.room(g) : 0;
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED, even != null ? even.size : Math.max(f.size + 2 * lanes, pairsCopy));
       if (even != null) {
@@ -320,7 +320,7 @@ final class DepthwisePlanes {
     // 5x5 at stride 2: column pairs straight from x, as the forward (DepthwisePairs), a channel's sums in the first
     // 15 of its 25 vectors of accumulators.
     boolean pairs = sweep && DepthwisePairs.appliesToWeights(g);
-    int pairsCopy = pairs ? DepthwisePairs.before(g) + g.h() * g.w() + DepthwisePairs.after(g) : 0;
+    int pairsCopy = pairs ? DepthwisePairs.room(g) : 0;
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] xp = Scratch.floats(Scratch.PADDED,
           Math.max(Math.max(f.size + 2 * lanes, g.h() * g.w() + 4 * lanes + 8), pairsCopy));

@@ -162,8 +162,9 @@ final class DepthwiseUnpaddedSweep {
   }
 
   /**
-   * Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks and loads, {@link
-   * DepthwiseSweep} its dy row loads ({@link #dyRow}).
+   * Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks and loads,
+   * {@link DepthwiseSweep} its dy row loads ({@link #dyRow}), {@link DepthwisePairs} its edge masks, clears and dy row
+   * loads.
    */
   static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -194,7 +195,7 @@ final class DepthwiseUnpaddedSweep {
      * row's end among its first kept lanes. Only such loads are cleared (a blend each row); the lanes past the
      * kept ones are outputs past q, overwritten later, so what they read does not matter.
      */
-    private static boolean clears(int first, int cols, int kept) {
+    static boolean clears(int first, int cols, int kept) {
       return first < 0 || first + kept > cols;
     }
 
