@@ -343,6 +343,17 @@ public final class Gemm {
    */
   public static void gemmRowOffsets(int m, int n, int k, float[] packedA, int paOff, float[] b, int bOff,
       int[] rowOff, float[] c, int cOff, int ldc) {
+    gemmRowOffsets(m, n, k, packedA, paOff, b, bOff, rowOff, 0, c, cOff, ldc);
+  }
+
+  /**
+   * {@link #gemmRowOffsets} over runs of one vector ({@link Simd#LANES} columns) gap floats apart in B: column j
+   * reads b[bOff + rowOff[p] + j + (j / LANES) gap]. A convolution's output rows of one vector, in a layout wider
+   * than them: each register panel then takes two rows, where one row a panel left half of it idle. Every row of
+   * B is read up to NR - 1 + gap floats past the last column's run.
+   */
+  public static void gemmRowOffsets(int m, int n, int k, float[] packedA, int paOff, float[] b, int bOff,
+      int[] rowOff, int gap, float[] c, int cOff, int ldc) {
     float[] tile = null;
     for (int pc = 0; pc < k; pc += KC) {
       int kc = Math.min(KC, k - pc);
@@ -352,13 +363,14 @@ public final class Gemm {
         for (int i0 = 0; i0 < m; i0 += MR) {
           int rows = Math.min(MR, m - i0);
           int ao = paOff + i0 * k + pc * MR;
+          int bo = bOff + j0 + j0 / Simd.LANES * gap;
           if (rows == MR && cols == NR) {
-            tileRows(kc, packedA, ao, b, bOff + j0, rowOff, pc, c, cOff + i0 * ldc + j0, ldc, add);
+            tileRows(kc, packedA, ao, b, bo, rowOff, pc, gap, c, cOff + i0 * ldc + j0, ldc, add);
           } else {
             if (tile == null) {
               tile = Scratch.floats(Scratch.TILE, MR * NR);
             }
-            tileRows(kc, packedA, ao, b, bOff + j0, rowOff, pc, tile, 0, NR, false);
+            tileRows(kc, packedA, ao, b, bo, rowOff, pc, gap, tile, 0, NR, false);
             storeEdge(tile, rows, cols, c, cOff + i0 * ldc + j0, ldc, add);
           }
         }
@@ -366,14 +378,14 @@ public final class Gemm {
     }
   }
 
-  private static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c,
-      int co, int ldc, boolean add) {
+  private static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, int gap,
+      float[] c, int co, int ldc, boolean add) {
     if (Simd.AVAILABLE && MR == 8) {
-      GemmVectorKernel.tileRows8(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
+      GemmVectorKernel.tileRows8(kc, a, ao, b, bBase, rowOff, rOff, gap, c, co, ldc, add);
     } else if (Simd.AVAILABLE) {
-      GemmVectorKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
+      GemmVectorKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, gap, c, co, ldc, add);
     } else {
-      GemmScalarKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, c, co, ldc, add);
+      GemmScalarKernel.tileRows(kc, a, ao, b, bBase, rowOff, rOff, gap, c, co, ldc, add);
     }
   }
 

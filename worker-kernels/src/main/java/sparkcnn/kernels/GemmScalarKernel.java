@@ -26,9 +26,12 @@ final class GemmScalarKernel {
     }
   }
 
-  /** B(p, j) = b[bBase + rowOff[rOff + p] + j], as {@link GemmVectorKernel#tileRows}. */
-  static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c, int co,
-      int ldc, boolean add) {
+  /**
+   * B(p, j) = b[bBase + rowOff[rOff + p] + j], the panel's second half gap floats further, as {@link
+   * GemmVectorKernel#tileRows}.
+   */
+  static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, int gap, float[] c,
+      int co, int ldc, boolean add) {
     final int mr = Gemm.MR;
     final int nr = Gemm.NR;
     for (int r = 0; r < mr; r++) {
@@ -40,7 +43,7 @@ final class GemmScalarKernel {
         float x = a[ao + p * mr + r];
         int src = bBase + rowOff[rOff + p];
         for (int j = 0; j < nr; j++) {
-          c[row + j] += x * b[src + j];
+          c[row + j] += x * b[src + j + (j < nr / 2 ? 0 : gap)];
         }
       }
     }

@@ -62,11 +62,14 @@ final class GemmVectorKernel {
   }
 
   /**
-   * The same tile with B read in place: B(p, j) = b[bBase + rowOff[rOff + p] + j]. An implicit-GEMM convolution
-   * passes the padded image and one offset per (channel, tap), so B is never copied.
+   * The same tile with B read in place: B(p, j) = b[bBase + rowOff[rOff + p] + j], and for the second vector's
+   * columns (j &gt;= L) gap floats further (two output rows of a vector each, a layout's extra columns between them;
+   * otherwise 0). An implicit-GEMM convolution passes the padded image and one offset per (channel, tap), so B is
+   * never copied.
    */
-  static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c, int co,
-      int ldc, boolean add) {
+  static void tileRows(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, int gap, float[] c,
+      int co, int ldc, boolean add) {
+    int second = L + gap;
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -82,7 +85,7 @@ final class GemmVectorKernel {
     for (int p = 0; p < kc; p++, ao += 6) {
       int bo = bBase + rowOff[rOff + p];
       FloatVector b0 = FloatVector.fromArray(S, b, bo);
-      FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+      FloatVector b1 = FloatVector.fromArray(S, b, bo + second);
       FloatVector x = FloatVector.broadcast(S, a[ao]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
@@ -252,8 +255,9 @@ final class GemmVectorKernel {
   }
 
   /** {@link #tileRows} with eight rows. */
-  static void tileRows8(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, float[] c, int co,
-      int ldc, boolean add) {
+  static void tileRows8(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, int gap, float[] c,
+      int co, int ldc, boolean add) {
+    int second = L + gap;
     FloatVector c00 = FloatVector.zero(S);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -273,7 +277,7 @@ final class GemmVectorKernel {
     for (int p = 0; p < kc; p++, ao += 8) {
       int bo = bBase + rowOff[rOff + p];
       FloatVector b0 = FloatVector.fromArray(S, b, bo);
-      FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
+      FloatVector b1 = FloatVector.fromArray(S, b, bo + second);
       FloatVector x = FloatVector.broadcast(S, a[ao]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import java.util.function.BiPredicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,8 +58,22 @@ class ConvTunerTest {
         new ConvGeom(2, 3, 9, 21, 5, 3, 3, 1, 1, 1, 2, 1, 0, 1, 1, 1),
         ConvGeom.of(2, 3, 8, 19, 4, 2, 2, 1, 3, 1, 1),
         ConvGeom.of(2, 3, 11, 20, 4, 3, 3, 1, 2, 2, 1),
-        ConvGeom.of(3, 5, 14, 14, 7, 5, 5, 1, 2, 1, 1)), Stream.of(WHOLE_PANEL_ROWS));
+        ConvGeom.of(3, 5, 14, 14, 7, 5, 5, 1, 2, 1, 1)), Stream.concat(Stream.of(WHOLE_PANEL_ROWS),
+        Stream.of(ROW_PAIRS)));
   }
+
+  /**
+   * Output rows of one vector in a layout with extra columns, which the implicit GEMM computes two to a register
+   * panel (ImplicitConv.rowPairs): stride 2 with groups and an odd number of output rows (the last panel one
+   * row); batch 1 with 16 output rows (blocks of rows shared out between threads, the second block shorter);
+   * stride 1 with more filter rows than a packed block of depth (288, added onto y), forward and (10 filters)
+   * backward data; 5x5 stride 2 with padding 2.
+   */
+  static final ConvGeom[] ROW_PAIRS = {
+      ConvGeom.of(1, 4, 9, 2 * Simd.LANES, 6, 3, 3, 2, 1, 1, 2),
+      ConvGeom.of(1, 4, 2 * Simd.LANES, 2 * Simd.LANES, 6, 3, 3, 2, 1, 1, 1),
+      ConvGeom.of(2, 32, 7, Simd.LANES, 10, 3, 3, 1, 1, 1, 1),
+      ConvGeom.of(2, 3, 11, 2 * Simd.LANES, 4, 5, 5, 2, 2, 1, 1)};
 
   /**
    * Output rows of whole register panels (64 columns: two of AVX-512's, four of AVX2's; 32: one or two), which the
@@ -72,14 +87,22 @@ class ConvTunerTest {
       ConvGeom.of(3, 4, 9, 128, 6, 3, 3, 2, 1, 1, 2),
       ConvGeom.of(2, 3, 6, 32, 5, 5, 5, 1, 2, 1, 1)};
 
-  /** Those geometries do take the row-wise path, forward and (stride 1) backward data, so the test above covers it. */
+  /**
+   * Those geometries do take the row-wise path and the pairs of rows, forward and (stride 1) backward data, so the
+   * test below covers them.
+   */
   @Test
-  void wholePanelRowsGoRowWise() {
-    for (ConvGeom g : WHOLE_PANEL_ROWS) {
-      assertTrue(ImplicitConv.rowWise(g, PhasedImage.forOutputs(g)), "forward " + g);
+  void wholePanelRowsGoRowWiseAndVectorWideRowsInPairs() {
+    assertPath(WHOLE_PANEL_ROWS, ImplicitConv::rowWise);
+    assertPath(ROW_PAIRS, ImplicitConv::rowPairs);
+  }
+
+  private static void assertPath(ConvGeom[] geometries, BiPredicate<ConvGeom, PhasedImage> path) {
+    for (ConvGeom g : geometries) {
+      assertTrue(path.test(g, PhasedImage.forOutputs(g)), "forward " + g);
       if (g.strideH() == 1) {
         ConvGeom flipped = ImplicitConv.flippedGeometry(g);
-        assertTrue(ImplicitConv.rowWise(flipped, PhasedImage.forOutputs(flipped)), "backward data " + g);
+        assertTrue(path.test(flipped, PhasedImage.forOutputs(flipped)), "backward data " + g);
       }
     }
   }
