@@ -350,34 +350,31 @@ final class FramedPlanes {
     static final VectorMask<Float> ODD_LANES = IOTA.and(1).compare(VectorOperators.EQ, 1).cast(S);
 
     /**
-     * {@link FramedPlanes#mergeRow} by pairs of vectors: from the first even k at or past left, 2L columns per
-     * step (the last step overlapping the one before it), from one vector of each phase; the column before the
-     * first step (when left is odd) one by one. Returns the first column left to the caller (0 when the row is
-     * too short for a step).
+     * {@link FramedPlanes#mergeRow} by pairs of vectors: 2L columns of dst per step from column 0 (the last step
+     * overlapping the one before it, at an even column), zipped from one vector of each phase. dst's even columns
+     * come from the phase of left's parity, at phase index c / 2 + floor(left / 2), its odd columns from the other,
+     * at c / 2 + ceil(left / 2): both vectors start at the same dst step whatever left is. (Stepping from the first
+     * even padded column instead left 32-column rows with odd padding, 3x3 stride 2's, to the scalar loop.)
+     * Returns the first column left to the caller (0 when the row is too short for a step).
      */
     static int mergeRow(float[] src, int even, int odd, int left, int cols, float[] dst, int dstOff) {
       int l = S.length();
-      int first = (left + 1) & ~1;
-      int last = (left + cols - 2 * l) & ~1;
-      if (last < first || even + first / 2 < 0 || odd + first / 2 < 0) {
+      int last = (cols - 2 * l) & ~1;
+      int lo = ((left & 1) == 0 ? even : odd) + (left >> 1);
+      int hi = ((left & 1) == 0 ? odd : even) + ((left + 1) >> 1);
+      if (cols < 2 * l || lo < 0 || hi < 0) {
         return 0;
       }
-      for (int k = first; ; k += 2 * l) {
-        int k0 = Math.min(k, last);
-        FloatVector e = FloatVector.fromArray(S, src, even + k0 / 2);
-        FloatVector o = FloatVector.fromArray(S, src, odd + k0 / 2);
-        int d = dstOff + k0 - left;
-        e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES).intoArray(dst, d);
-        e.rearrange(ZIP_HIGH).blend(o.rearrange(ZIP_HIGH), ODD_LANES).intoArray(dst, d + l);
-        if (k0 == last) {
-          break;
+      for (int c = 0; ; c += 2 * l) {
+        int c0 = Math.min(c, last);
+        FloatVector e = FloatVector.fromArray(S, src, lo + c0 / 2);
+        FloatVector o = FloatVector.fromArray(S, src, hi + c0 / 2);
+        e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES).intoArray(dst, dstOff + c0);
+        e.rearrange(ZIP_HIGH).blend(o.rearrange(ZIP_HIGH), ODD_LANES).intoArray(dst, dstOff + c0 + l);
+        if (c0 == last) {
+          return last + 2 * l;
         }
       }
-      if (first > left) {
-        int k = left;
-        dst[dstOff] = src[(k % 2 == 0 ? even : odd) + k / 2];
-      }
-      return last + 2 * l - left;
     }
 
     /**
