@@ -355,16 +355,32 @@ final class FramedPlanes {
      * come from the phase of left's parity, at phase index c / 2 + floor(left / 2), its odd columns from the other,
      * at c / 2 + ceil(left / 2): both vectors start at the same dst step whatever left is. (Stepping from the first
      * even padded column instead left 32-column rows with odd padding, 3x3 stride 2's, to the scalar loop.)
-     * Returns the first column left to the caller (0 when the row is too short for a step).
+     * Rows of one to two vectors take steps of one vector, zipped from the two vectors' low halves (while those
+     * loads stay inside src). Returns the first column left to the caller (0 when the row is too short for a step).
      */
     static int mergeRow(float[] src, int even, int odd, int left, int cols, float[] dst, int dstOff) {
       int l = S.length();
-      int last = (cols - 2 * l) & ~1;
       int lo = ((left & 1) == 0 ? even : odd) + (left >> 1);
       int hi = ((left & 1) == 0 ? odd : even) + ((left + 1) >> 1);
-      if (cols < 2 * l || lo < 0 || hi < 0) {
+      if (cols < l || lo < 0 || hi < 0) {
         return 0;
       }
+      if (cols < 2 * l) {
+        int last = (cols - l) & ~1;
+        if (Math.max(lo, hi) + last / 2 + l > src.length) {
+          return 0;
+        }
+        for (int c = 0; ; c += l) {
+          int c0 = Math.min(c, last);
+          FloatVector e = FloatVector.fromArray(S, src, lo + c0 / 2);
+          FloatVector o = FloatVector.fromArray(S, src, hi + c0 / 2);
+          e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES).intoArray(dst, dstOff + c0);
+          if (c0 == last) {
+            return last + l;
+          }
+        }
+      }
+      int last = (cols - 2 * l) & ~1;
       for (int c = 0; ; c += 2 * l) {
         int c0 = Math.min(c, last);
         FloatVector e = FloatVector.fromArray(S, src, lo + c0 / 2);

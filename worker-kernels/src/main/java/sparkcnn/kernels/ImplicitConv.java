@@ -219,37 +219,59 @@ final class ImplicitConv {
 
   /** The image loop: images in parallel when there are enough, otherwise blocks of one image's outputs. */
   private static void run(float[] x, int xOff, float[] packed, int size, float[] y, int yOff, ConvGeom g) {
-    PhasedImage layout = PhasedImage.forOutputs(g);
-    int[] rowOff = layout.rowOffsets();
-    // Output rows per block where row-wise (an even number in pairs of rows), else 0 (blocks of columns).
-    int rows = rowPairs(g, layout) ? Math.max(2, BLOCK / layout.width / 2 * 2)
-        : rowWise(g, layout) ? Math.max(1, BLOCK / layout.width) : 0;
-    int blocks = rows > 0 ? (g.p() + rows - 1) / rows : (layout.columns() + BLOCK - 1) / BLOCK;
+    Plan plan = new Plan(g);
+    int xImage = g.c() * g.h() * g.w();
+    int yImage = g.k() * g.p() * g.q();
     if (g.n() >= Parallel.threads()) {
       Parallel.forRange(g.n(), (lo, hi, chunk) -> {
-        float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
         for (int i = lo; i < hi; i++) {
-          int base = layout.place(x, xOff, i, xp);
-          float[] b = base < 0 ? xp : x;
-          for (int job = 0; job < g.groups() * blocks; job++) {
-            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, rows, y, yOff, i, g,
-                layout);
-          }
+          plan.image(x, xOff + i * xImage, packed, size, y, yOff + i * yImage);
         }
       });
     } else {
-      float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
       for (int i = 0; i < g.n(); i++) {
-        int index = i;
-        int base = layout.place(x, xOff, i, xp);
-        float[] b = base < 0 ? xp : x;
-        Parallel.forRange(g.groups() * blocks, (lo, hi, chunk) -> {
-          for (int job = lo; job < hi; job++) {
-            block(b, Math.max(base, 0), packed, size, rowOff, job / blocks, job % blocks, rows, y, yOff, index, g,
-                layout);
-          }
-        });
+        plan.image(x, xOff + i * xImage, packed, size, y, yOff + i * yImage);
       }
+    }
+  }
+
+  /**
+   * What the forward of one geometry needs before its first image: the input layout, its row offsets and the
+   * blocks of work an image is cut into. Made once per call (or once per strided backward-data pass, whose
+   * phases run image by image: {@link StridedBackwardData}), not per image.
+   */
+  static final class Plan {
+    private final ConvGeom g;
+    private final PhasedImage layout;
+    private final int[] rowOff;
+    /** Output rows per block where row-wise (an even number in pairs of rows), else 0 (blocks of columns). */
+    private final int rows;
+    private final int blocks;
+
+    Plan(ConvGeom g) {
+      this.g = g;
+      layout = PhasedImage.forOutputs(g);
+      // A copy: the offsets are built in this thread's scratch, which the next plan would overwrite.
+      rowOff = layout.rowOffsets().clone();
+      rows = rowPairs(g, layout) ? Math.max(2, BLOCK / layout.width / 2 * 2)
+          : rowWise(g, layout) ? Math.max(1, BLOCK / layout.width) : 0;
+      blocks = rows > 0 ? (g.p() + rows - 1) / rows : (layout.columns() + BLOCK - 1) / BLOCK;
+    }
+
+    /**
+     * One image, at x[xImage], into y[yImage]: on this thread inside a kernel-pool task, otherwise its blocks
+     * across the pool. packed holds the weights packed group by group, size floats a group.
+     */
+    void image(float[] x, int xImage, float[] packed, int size, float[] y, int yImage) {
+      float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
+      int base = layout.place(x, xImage, 0, xp);
+      float[] b = base < 0 ? xp : x;
+      int from = Math.max(base, 0);
+      Parallel.forRange(g.groups() * blocks, (lo, hi, chunk) -> {
+        for (int job = lo; job < hi; job++) {
+          block(b, from, packed, size, rowOff, job / blocks, job % blocks, rows, y, yImage, g, layout);
+        }
+      });
     }
   }
 
@@ -284,17 +306,17 @@ final class ImplicitConv {
   }
 
   /**
-   * One group's output columns [blk BLOCK, ...) of one image: GEMM into a scratch block, then the valid columns out
+   * One group's output columns [blk BLOCK, ...) of one image (its y at yImage): GEMM into a scratch block, then the valid columns out
    * (a layout without extra columns: GEMM into y). Row-wise ({@link #rowWise} or {@link #rowPairs}, rows &gt; 0),
    * output rows [blk rows, ...) instead, each row's panels (or pair of rows') straight into y.
    */
   private static void block(float[] xp, int xpOff, float[] packed, int size, int[] rowOff, int gi, int blk, int rows,
-      float[] y, int yOff, int i, ConvGeom g, PhasedImage layout) {
+      float[] y, int yImage, ConvGeom g, PhasedImage layout) {
     int wp = layout.width;
     int q = g.q();
     int pq = g.p() * q;
     int from = xpOff + layout.groupOffset(gi);
-    int yg = yOff + (i * g.k() + gi * g.kg()) * pq;
+    int yg = yImage + gi * g.kg() * pq;
     if (rows > 0 && rowPairs(g, layout)) {
       int p0 = blk * rows;
       int p1 = Math.min(g.p(), p0 + rows);

@@ -87,6 +87,7 @@ final class StridedBackwardData {
     }
     // Each phase's sub-convolution for one image, its weights packed once; null where no tap reaches the phase.
     ConvGeom[] subs = new ConvGeom[sh * sw];
+    ImplicitConv.Plan[] plans = new ImplicitConv.Plan[sh * sw];
     float[][] packed = new float[sh * sw][];
     int[] outOff = new int[sh * sw + 1];
     for (int a = 0; a < sh; a++) {
@@ -100,6 +101,7 @@ final class StridedBackwardData {
         }
         subs[ph] = new ConvGeom(1, g.k(), g.p(), g.q(), g.c(), r.taps.length, c.taps.length, 1, 1, r.padBefore,
             c.padBefore, r.padAfter, c.padAfter, r.dilation, c.dilation, g.groups());
+        plans[ph] = new ImplicitConv.Plan(subs[ph]);
         packed[ph] = Conv2dKernels.packedWeights(ImplicitConv.flippedTaps(w, wOff, g, r.taps, c.taps), 0, g.c(),
             subs[ph].colRows(), g.groups(), null);
       }
@@ -111,7 +113,8 @@ final class StridedBackwardData {
         float[] out = Scratch.floats(Scratch.TRANSFORMED_OUT, outOff[sh * sw] + 2 * Simd.LANES);
         for (int ph = 0; ph < sh * sw; ph++) {
           if (subs[ph] != null) {
-            ImplicitConv.forward(dy, dyOff + i * dyImage, null, 0, packed[ph], out, outOff[ph], subs[ph]);
+            plans[ph].image(dy, dyOff + i * dyImage, packed[ph], Gemm.packedSizeA(g.c() / g.groups(),
+                subs[ph].colRows()), out, outOff[ph]);
           }
         }
         merge(out, outOff, subs, rows, cols, dx, dxOff + i * g.c() * g.h() * g.w(), g);
