@@ -77,7 +77,8 @@ class FramedPlanesTest {
     SplittableRandom rnd = new SplittableRandom(3);
     for (int trial = 0; trial < 300; trial++) {
       int rows = 1 + rnd.nextInt(20);
-      int cols = 1 + rnd.nextInt(trial % 2 == 0 ? 20 : 90);
+      // Every fifth trial a whole number of vector pairs a row, split from the row itself (Vec.splitWholeRows).
+      int cols = trial % 5 == 0 ? 2 * Simd.LANES * (1 + rnd.nextInt(3)) : 1 + rnd.nextInt(trial % 2 == 0 ? 20 : 90);
       int sh = 1 + rnd.nextInt(4);
       int top = rnd.nextInt(3);
       int left = rnd.nextInt(4);
