@@ -37,6 +37,8 @@ class Conv2dTest {
         ConvGeom.of(4, 16, 20, 20, 32, 3, 3, 1, 1, 1, 1),    // big enough for the threaded and blocked paths
         ConvGeom.of(1, 48, 4, 64, 8, 3, 3, 1, 1, 1, 1),      // output rows of whole register panels, deep
         ConvGeom.of(1, 8, 4, 64, 48, 3, 3, 1, 1, 1, 1),      // the same for backward data
+        ConvGeom.of(2, 5, 9, 2 * Simd.LANES, 6, 3, 3, 2, 1, 1, 1), // output rows of a vector, two a panel, odd P
+        ConvGeom.of(1, 6, 7, Simd.LANES, 10, 3, 3, 1, 1, 1, 1), // the same at stride 1, forward and backward data
         // Strided, through the stride phases (PhasedImage): rows wider than a vector (its loads), odd sizes,
         // strides 3 and (2, 1) / (1, 2) (the scalar split, a stride-1 direction), dilation, groups, batch 1.
         ConvGeom.of(2, 5, 37, 35, 7, 3, 3, 2, 1, 1, 1),      // 3x3 stride 2, phase rows past a vector
