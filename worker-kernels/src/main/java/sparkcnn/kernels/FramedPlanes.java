@@ -72,6 +72,8 @@ final class FramedPlanes {
    * reaches. Plane rows of a whole number of vector pairs are split a pair at a time into a vector of each phase
    * ({@link Vec#splitWholeRows}); other phases a vector wide or more a vector of the plane row at a time into half
    * a vector of each ({@link Vec#splitRows}); narrower phases a pair of vector loads per vector of one phase's row.
+   * The frame must hold the plane (width at least (left + cols + 1) / 2, sh frameRows at least top + rows): the
+   * whole-pair path writes every column of every plane row.
    */
   static void padStride2(float[] src, int srcOff, int rows, int cols, int top, int left, int sh, int frameRows,
       int width, float[] dst, int dstOff) {
@@ -153,7 +155,8 @@ final class FramedPlanes {
 
   /**
    * The inverse of {@link #splitRow}, without the padding: dst[dstOff + c] = src[even + k / 2] for even k and
-   * src[odd + k / 2] for odd k, where k = c + left, for c < cols. Only those indexes of src are read.
+   * src[odd + k / 2] for odd k, where k = c + left, for c < cols. Only those indexes of src are read, except by
+   * rows of one to two vectors, whose vector steps read up to half a vector past each phase's run (inside src).
    */
   static void mergeRow(float[] src, int even, int odd, int left, int cols, float[] dst, int dstOff) {
     int c = 0;

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * gutter of max(left, right) zeros that neighbouring rows share and the padded width), so consecutive rows are
  * contiguous; the Wc - Q extra columns per row are dropped when the block is copied out. Where a layout has no
  * extra columns the GEMM writes y itself, and where it has them but an output row is a whole number of register
- * panels, each row is computed alone, straight into y ({@link #rowWise}).
+ * panels, each row is computed alone, straight into y ({@link #rowWise}); output rows of one vector go two to a
+ * register panel, the panel's second vector reading the next row past the extra columns ({@link #rowPairs}).
  * Nothing like im2col is ever written: for layers with few output channels that copy costs as much as the FMAs.
  * Backward-data of a stride-1 convolution is itself such a convolution (of dy, with the weights transposed per
  * group and flipped), so it shares this path; a strided one's is one such convolution per stride phase of dx
@@ -286,7 +287,8 @@ final class ImplicitConv {
    * Whether output rows are one vector wide (Q = {@link Simd#LANES}) and the layout has extra columns past them:
    * then each register panel (two vectors) computes two output rows, its second vector reading the next row past
    * the extra columns ({@link Gemm#gemmRowOffsets}' gap), straight into y; with an odd number of rows the last
-   * panel is one row (an edge tile, its second vector reading the row after, inside the layout's tail). Before,
+   * panel is one row (an edge tile, whose second vector reads the row after it: at most one phase row past the
+   * tap's plane, so into the next plane or, for the last channel's last plane, the layout's tail). Before,
    * those rows were blocks of the layout's columns, the extra ones computed (272 for 256 outputs on 16x16) and each
    * block copied out of scratch. Measured on one AMD EPYC thread (16 lanes), both ways in one JVM, median GFLOP/s:
    * 3x3 stride 2 16 -> 32 on 32x32 b128 forward 60.6 against 52.9, backward data (its phases are 16x16) 40.0
@@ -298,9 +300,10 @@ final class ImplicitConv {
   }
 
   /**
-   * One group's output columns [blk BLOCK, ...) of one image (its y at yImage): GEMM into a scratch block, then the valid columns out
-   * (a layout without extra columns: GEMM into y). Row-wise ({@link #rowWise} or {@link #rowPairs}, rows &gt; 0),
-   * output rows [blk rows, ...) instead, each row's panels (or pair of rows') straight into y.
+   * One group's output columns [blk BLOCK, ...) of one image (its y at yImage): GEMM into a scratch block, then
+   * the valid columns out (a layout without extra columns: GEMM into y). Row-wise ({@link #rowWise} or {@link
+   * #rowPairs}, rows &gt; 0), output rows [blk rows, ...) instead, each row's panels (or pair of rows') straight into
+   * y.
    */
   private static void block(float[] xp, int xpOff, float[] packed, int size, int[] rowOff, int gi, int blk, int rows,
       float[] y, int yImage, ConvGeom g, PhasedImage layout) {
@@ -312,8 +315,8 @@ final class ImplicitConv {
     if (rows > 0 && rowPairs(g, layout)) {
       int p0 = blk * rows;
       int p1 = Math.min(g.p(), p0 + rows);
-      Gemm.gemmRowOffsets(g.kg(), (p1 - p0) * q, g.colRows(), packed, gi * size, xp, from + p0 * wp, rowOff, wp - q,
-          y, yg + p0 * q, pq);
+      Gemm.gemmRowOffsets(g.kg(), (p1 - p0) * q, g.colRows(), packed, gi * size, xp, from + p0 * wp, rowOff,
+          wp - q, y, yg + p0 * q, pq);
       return;
     }
     if (rows > 0) {

@@ -5,11 +5,11 @@ package sparkcnn.kernels;
  * u = a + sh i (phase a) is reached only by the taps r with r dh = a (mod sh), from output row p = i - m_r, where
  * m_r = (r dh - a) / sh; those m_r are evenly spaced (by dh / gcd(dh, sh)). So phase a's rows of dx are a stride-1
  * correlation of dy with those taps, flipped, and likewise for columns: each phase (a, b) is an ordinary
- * convolution of dy ({@link ImplicitConv#forward}) with a sub-kernel of the weights, whose outputs are then
- * interleaved into dx. A phase that no tap reaches (a strided 1x1's odd rows) is zero. Each phase's padding must
- * come out non-negative ({@link #supports}): its last tap must reach back to the first padded row, so for an
- * undilated kernel the padding may be at most the kernel size less the stride (3x3 stride 2: padding 1; 5x5
- * stride 3: 2); other geometries stay with im2col.
+ * convolution of dy (an {@link ImplicitConv.Plan} per phase, run image by image) with a sub-kernel of the weights,
+ * whose outputs are then interleaved into dx. A phase that no tap reaches (a strided 1x1's odd rows) is zero. Each
+ * phase's padding must come out non-negative ({@link #supports}): its last tap must reach back to the first padded
+ * row, so for an undilated kernel the padding may be at most the kernel size less the stride (3x3 stride 2:
+ * padding 1; 5x5 stride 3: 2); other geometries stay with im2col.
  */
 final class StridedBackwardData {
   private StridedBackwardData() {}
@@ -109,7 +109,8 @@ final class StridedBackwardData {
     int dyImage = g.k() * g.p() * g.q();
     Parallel.RangeBody body = (lo, hi, unused) -> {
       for (int i = lo; i < hi; i++) {
-        // A pair of vectors of slack: the merge reads whole vectors from the last phase's last row.
+        // Slack for the merge's one-vector steps (rows of one to two vectors), which load a whole vector from
+        // each phase row for half a vector of it: at the last phase's last row, past the phases.
         float[] out = Scratch.floats(Scratch.TRANSFORMED_OUT, outOff[sh * sw] + 2 * Simd.LANES);
         for (int ph = 0; ph < sh * sw; ph++) {
           if (subs[ph] != null) {

@@ -65,9 +65,10 @@ class ConvTunerTest {
   /**
    * Output rows of one vector in a layout with extra columns, which the implicit GEMM computes two to a register
    * panel (ImplicitConv.rowPairs): stride 2 with groups and an odd number of output rows (the last panel one
-   * row); batch 1 with 16 output rows (blocks of rows shared out between threads, the second block shorter);
-   * stride 1 with more filter rows than a packed block of depth (288, added onto y), forward and (10 filters)
-   * backward data; 5x5 stride 2 with padding 2.
+   * row); batch 1 with L output rows (with 16 lanes two blocks of rows, shared out between threads, the second
+   * shorter); stride 1 with 288 filter rows (with 16 lanes more than a packed block of depth, the later blocks
+   * added onto y), forward and (10 filters) backward data; 5x5 stride 2 with padding 2. The strided ones'
+   * backward data through their phases (StridedBackwardData) takes the pairs too: its column phase 0 is L + 1 wide.
    */
   static final ConvGeom[] ROW_PAIRS = {
       ConvGeom.of(1, 4, 9, 2 * Simd.LANES, 6, 3, 3, 2, 1, 1, 2),
