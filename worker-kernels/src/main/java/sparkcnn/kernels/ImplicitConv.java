@@ -26,6 +26,9 @@ final class ImplicitConv {
 
   private ImplicitConv() {}
 
+  /** Columns an image below which a weight gradient with a register panel of filters or more takes GEMM. */
+  private static final int SHORT_SWEEP = 512;
+
   /** Output columns an image below which a strided weight gradient is left to im2col (see {@link #stridedPays}). */
   private static final int STRIDED_WEIGHT_COLUMNS = 64;
 
@@ -157,8 +160,13 @@ final class ImplicitConv {
     // Few channels, one group: GemmNT's dot products over the pixels. GEMM reads A in place here and packs only
     // dy, so the dot products win only while their accumulator is small: measured on ResNet-20 (one thread, AMD
     // EPYC), 1.2-1.8x faster at 16 channels (147 KB), 0.8-0.9x at 32 (590 KB); in GemmNT.Blocks, 16 channels gained
-    // 1.04x more and 32 stayed behind GEMM (55-57 GFLOP/s against 60-62).
-    boolean dots = g.groups() == 1 && GemmNT.fits(g.colRows(), g.k(), CacheSizes.l2() / 2);
+    // 1.04x more and 32 stayed behind GEMM (55-57 GFLOP/s against 60-62). Nor where an image's sweep is short and
+    // the filters fill GEMM's register panel: each dot tile reloads its accumulators per image. One JVM, dots
+    // against GEMM: 3x3 stride 2 16 -> 32 on 32x32 (272 columns) 50.1 against 54.9 GFLOP/s, 24 -> 32 on 16x16 (72)
+    // 14.1 against 46.3, 16 -> 32 on 16x16 64.9 against 67.5; 8 -> 32 stride 2 on 32x32 47.7 against 44.9 (the one
+    // loss); with 1056 columns (16 -> 32 on 32x32) 77.4 against 68.9, with 16 or 24 filters 65-73 against 45-47.
+    boolean dots = g.groups() == 1 && GemmNT.fits(g.colRows(), g.k(), CacheSizes.l2() / 2)
+        && (g.k() < Gemm.NR || columns >= SHORT_SWEEP);
     // x's rows are its channels' planes at every tap's offset: per column they read about the layout's share of it.
     GemmNT.Blocks blocks = dots ? new GemmNT.Blocks(g.colRows(), g.k(), (long) layout.size / columns + g.k() + 1)
         : null;
