@@ -225,13 +225,16 @@ public final class Gemm {
    */
   private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    serial(transA, transB, m, n, k, alpha, a, aOff, lda, null, 0, b, bOff, ldb, beta, c, cOff, ldc);
+    serial(transA, transB, m, n, k, alpha, a, aOff, lda, null, 0, null, b, bOff, ldb, beta, c, cOff, ldc);
   }
 
-  /** As above; with aRows non-null, A(i, p) = a[aOff + aRows[rowBase + i] + p] instead (lda unused). */
+  /**
+   * As above; with aRows non-null, A(i, p) = a[aOff + aRows[rowBase + i] + kMap[p]] instead (lda unused; kMap at
+   * least k long).
+   */
   private static void serial(boolean transA, boolean transB, int m, int n, int k, float alpha,
-      float[] a, int aOff, int lda, int[] aRows, int rowBase, float[] b, int bOff, int ldb, float beta, float[] c,
-      int cOff, int ldc) {
+      float[] a, int aOff, int lda, int[] aRows, int rowBase, int[] kMap, float[] b, int bOff, int ldb, float beta,
+      float[] c, int cOff, int ldc) {
     boolean prepacked = ldb < 0;
     if (k == 0 || alpha == 0f) {
       scale(m, n, beta, c, cOff, ldc);
@@ -263,7 +266,7 @@ public final class Gemm {
         for (int ic = 0; ic < m; ic += MC) {
           int mc = Math.min(MC, m - ic);
           if (aRows != null) {
-            macroRowsA(mc, nc, kc, a, aOff + pc, aRows, rowBase + ic, packedB, bBase, panelStride,
+            macroRowsA(mc, nc, kc, a, aOff, aRows, rowBase + ic, kMap, pc, packedB, bBase, panelStride,
                 c, cOff + ic * ldc + jc, ldc, add);
             continue;
           }
@@ -417,31 +420,32 @@ public final class Gemm {
   }
 
   /**
-   * macro for A rows at offsets (alpha = 1): A(i, p) = a[aOff + rows[rowBase + i] + p], read in place. Rows of an
-   * edge panel past mc repeat its last row and are dropped through the scratch tile. B panels no wider than a
-   * vector go to the narrow tile where there is one (see macroRowsANarrow).
+   * macro for A rows at offsets (alpha = 1): A(i, p) = a[aOff + rows[rowBase + i] + map[mo + p]], read in place.
+   * Rows of an edge panel past mc repeat its last row and are dropped through the scratch tile. B panels no wider
+   * than a vector go to the narrow tile where there is one (see macroRowsANarrow).
    */
-  private static void macroRowsA(int mc, int nc, int kc, float[] a, int aOff, int[] rows, int rowBase,
-      float[] packedB, int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
+  private static void macroRowsA(int mc, int nc, int kc, float[] a, int aOff, int[] rows, int rowBase, int[] map,
+      int mo, float[] packedB, int bBase, int panelStride, float[] c, int cOff, int ldc, boolean add) {
     float[] tile = null;
     int[] offsets = new int[Math.max(MR, NARROW_ROWS)];
     for (int j0 = 0; j0 < nc; j0 += NR) {
       int cols = Math.min(NR, nc - j0);
       int bo = bBase + (j0 / NR) * panelStride;
       if (NARROW_ROWS > 0 && cols <= Simd.LANES) {
-        macroRowsANarrow(mc, cols, kc, a, aOff, rows, rowBase, packedB, bo, c, cOff + j0, ldc, add, offsets);
+        macroRowsANarrow(mc, cols, kc, a, aOff, rows, rowBase, map, mo, packedB, bo, c, cOff + j0, ldc, add,
+            offsets);
         continue;
       }
       for (int i0 = 0; i0 < mc; i0 += MR) {
         int n = Math.min(MR, mc - i0);
         clampedOffsets(offsets, MR, aOff, rows, rowBase + i0, n);
         if (n == MR && cols == NR) {
-          tileRowsA(kc, a, offsets, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
+          tileRowsA(kc, a, offsets, map, mo, packedB, bo, c, cOff + i0 * ldc + j0, ldc, add);
         } else {
           if (tile == null) {
             tile = Scratch.floats(Scratch.TILE, MR * NR);
           }
-          tileRowsA(kc, a, offsets, packedB, bo, tile, 0, NR, false);
+          tileRowsA(kc, a, offsets, map, mo, packedB, bo, tile, 0, NR, false);
           storeEdge(tile, n, cols, c, cOff + i0 * ldc + j0, ldc, add);
         }
       }
@@ -453,15 +457,15 @@ public final class Gemm {
    * partial block repeats its last row and goes through the scratch tile, as in macroRowsA).
    */
   private static void macroRowsANarrow(int mc, int cols, int kc, float[] a, int aOff, int[] rows, int rowBase,
-      float[] packedB, int bo, float[] c, int cOff, int ldc, boolean add, int[] offsets) {
+      int[] map, int mo, float[] packedB, int bo, float[] c, int cOff, int ldc, boolean add, int[] offsets) {
     for (int i0 = 0; i0 < mc; i0 += NARROW_ROWS) {
       int n = Math.min(NARROW_ROWS, mc - i0);
       clampedOffsets(offsets, NARROW_ROWS, aOff, rows, rowBase + i0, n);
       if (n == NARROW_ROWS && cols == Simd.LANES) {
-        GemmVectorKernel.tileRowsANarrow(kc, a, offsets, packedB, bo, c, cOff + i0 * ldc, ldc, add);
+        GemmVectorKernel.tileRowsANarrow(kc, a, offsets, map, mo, packedB, bo, c, cOff + i0 * ldc, ldc, add);
       } else {
         float[] tile = Scratch.floats(Scratch.TILE, NARROW_ROWS * NR);
-        GemmVectorKernel.tileRowsANarrow(kc, a, offsets, packedB, bo, tile, 0, NR, false);
+        GemmVectorKernel.tileRowsANarrow(kc, a, offsets, map, mo, packedB, bo, tile, 0, NR, false);
         storeEdge(tile, n, cols, c, cOff + i0 * ldc, ldc, add);
       }
     }
@@ -474,14 +478,14 @@ public final class Gemm {
     }
   }
 
-  private static void tileRowsA(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
-      boolean add) {
+  private static void tileRowsA(int kc, float[] a, int[] rows, int[] map, int mo, float[] b, int bo, float[] c,
+      int co, int ldc, boolean add) {
     if (Simd.AVAILABLE && MR == 8) {
-      GemmVectorKernel.tileRowsA8(kc, a, rows, b, bo, c, co, ldc, add);
+      GemmVectorKernel.tileRowsA8(kc, a, rows, map, mo, b, bo, c, co, ldc, add);
     } else if (Simd.AVAILABLE) {
-      GemmVectorKernel.tileRowsA(kc, a, rows, b, bo, c, co, ldc, add);
+      GemmVectorKernel.tileRowsA(kc, a, rows, map, mo, b, bo, c, co, ldc, add);
     } else {
-      GemmScalarKernel.tileRowsA(kc, a, rows, b, bo, c, co, ldc, add);
+      GemmScalarKernel.tileRowsA(kc, a, rows, map, mo, b, bo, c, co, ldc, add);
     }
   }
 
@@ -492,6 +496,16 @@ public final class Gemm {
    */
   public static void gemmRowOffsetsA(int m, int n, int k, float[] a, int aOff, int[] aRows, boolean transB,
       float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
+    gemmRowOffsetsA(m, n, k, a, aOff, aRows, null, transB, b, bOff, ldb, beta, c, cOff, ldc);
+  }
+
+  /**
+   * {@link #gemmRowOffsetsA} with A's columns mapped: A(i, p) = a[aOff + aRows[i] + kMap[p]] (kMap null: p). A
+   * weight gradient's reduction over outputs at their own pixels in a padded image: kMap[p] is output p's offset
+   * from output 0's, so a stride or a row's padding is skipped, not computed.
+   */
+  public static void gemmRowOffsetsA(int m, int n, int k, float[] a, int aOff, int[] aRows, int[] kMap,
+      boolean transB, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     Check.nonNegative("gemm m", m);
     Check.nonNegative("gemm n", n);
     Check.nonNegative("gemm k", k);
@@ -500,8 +514,27 @@ public final class Gemm {
     }
     operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, m, n, k);
     operand("C", c, cOff, ldc, m, n, m, n, k);
+    if (kMap != null && kMap.length < k) {
+      throw new IllegalArgumentException("gemm A column map: " + kMap.length + " for k=" + k);
+    }
+    int[] map = kMap != null ? kMap : identity(k);
     split(chunks(m, n, k), m, MR, (i0, i1) -> serial(false, transB, i1 - i0, n, k, 1f, a, aOff, 0, aRows, i0,
-        b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
+        map, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
+  }
+
+  /** 0, 1, 2, ...: at least n of them, shared (grown by whichever thread needs more; never written after). */
+  private static volatile int[] identity = new int[0];
+
+  private static int[] identity(int n) {
+    int[] id = identity;
+    if (id.length < n) {
+      id = new int[Math.max(n, 2 * id.length)];
+      for (int i = 0; i < id.length; i++) {
+        id[i] = i;
+      }
+      identity = id;
+    }
+    return id;
   }
 
   /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at dstOff + j*NR*kc + p*NR + col. */

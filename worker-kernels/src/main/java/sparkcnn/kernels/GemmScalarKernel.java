@@ -49,9 +49,9 @@ final class GemmScalarKernel {
     }
   }
 
-  /** A(r, p) = a[rows[r] + p], as {@link GemmVectorKernel#tileRowsA}. */
-  static void tileRowsA(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
-      boolean add) {
+  /** A(r, p) = a[rows[r] + map[mo + p]], as {@link GemmVectorKernel#tileRowsA}. */
+  static void tileRowsA(int kc, float[] a, int[] rows, int[] map, int mo, float[] b, int bo, float[] c, int co,
+      int ldc, boolean add) {
     final int nr = Gemm.NR;
     for (int r = 0; r < Gemm.MR; r++) {
       int row = co + r * ldc;
@@ -59,7 +59,7 @@ final class GemmScalarKernel {
         java.util.Arrays.fill(c, row, row + nr, 0f);
       }
       for (int p = 0; p < kc; p++) {
-        float x = a[rows[r] + p];
+        float x = a[rows[r] + map[mo + p]];
         int src = bo + p * nr;
         for (int j = 0; j < nr; j++) {
           c[row + j] += x * b[src + j];

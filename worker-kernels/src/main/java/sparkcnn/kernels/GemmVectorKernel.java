@@ -114,11 +114,13 @@ final class GemmVectorKernel {
   }
 
   /**
-   * The tile with A read in place from six rows: A(r, p) = a[rows[r] + p]. A convolution's weight gradient reads
-   * the im2col rows straight from the padded image this way, so A is never packed. B is packed as usual.
+   * The tile with A read in place from six rows: A(r, p) = a[rows[r] + map[mo + p]]. A convolution's weight
+   * gradient reads the im2col rows straight from the padded image this way, so A is never packed: rows[r] is tap
+   * r's offset, map[p] output p's pixel (the identity where the outputs are a run of the image). B is packed as
+   * usual.
    */
-  static void tileRowsA(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
-      boolean add) {
+  static void tileRowsA(int kc, float[] a, int[] rows, int[] map, int mo, float[] b, int bo, float[] c, int co,
+      int ldc, boolean add) {
     int o0 = rows[0];
     int o1 = rows[1];
     int o2 = rows[2];
@@ -138,24 +140,25 @@ final class GemmVectorKernel {
     FloatVector c50 = c00;
     FloatVector c51 = c00;
     for (int p = 0; p < kc; p++, bo += 2 * L) {
+      int m = map[mo + p];
       FloatVector b0 = FloatVector.fromArray(S, b, bo);
       FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-      FloatVector x = FloatVector.broadcast(S, a[o0 + p]);
+      FloatVector x = FloatVector.broadcast(S, a[o0 + m]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[o1 + p]);
+      x = FloatVector.broadcast(S, a[o1 + m]);
       c10 = x.fma(b0, c10);
       c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[o2 + p]);
+      x = FloatVector.broadcast(S, a[o2 + m]);
       c20 = x.fma(b0, c20);
       c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[o3 + p]);
+      x = FloatVector.broadcast(S, a[o3 + m]);
       c30 = x.fma(b0, c30);
       c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[o4 + p]);
+      x = FloatVector.broadcast(S, a[o4 + m]);
       c40 = x.fma(b0, c40);
       c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[o5 + p]);
+      x = FloatVector.broadcast(S, a[o5 + m]);
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
     }
@@ -345,8 +348,8 @@ final class GemmVectorKernel {
   }
 
   /** {@link #tileRowsA} with eight rows. */
-  static void tileRowsA8(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
-      boolean add) {
+  static void tileRowsA8(int kc, float[] a, int[] rows, int[] map, int mo, float[] b, int bo, float[] c, int co,
+      int ldc, boolean add) {
     int o0 = rows[0];
     int o1 = rows[1];
     int o2 = rows[2];
@@ -372,30 +375,31 @@ final class GemmVectorKernel {
     FloatVector c70 = c00;
     FloatVector c71 = c00;
     for (int p = 0; p < kc; p++, bo += 2 * L) {
+      int m = map[mo + p];
       FloatVector b0 = FloatVector.fromArray(S, b, bo);
       FloatVector b1 = FloatVector.fromArray(S, b, bo + L);
-      FloatVector x = FloatVector.broadcast(S, a[o0 + p]);
+      FloatVector x = FloatVector.broadcast(S, a[o0 + m]);
       c00 = x.fma(b0, c00);
       c01 = x.fma(b1, c01);
-      x = FloatVector.broadcast(S, a[o1 + p]);
+      x = FloatVector.broadcast(S, a[o1 + m]);
       c10 = x.fma(b0, c10);
       c11 = x.fma(b1, c11);
-      x = FloatVector.broadcast(S, a[o2 + p]);
+      x = FloatVector.broadcast(S, a[o2 + m]);
       c20 = x.fma(b0, c20);
       c21 = x.fma(b1, c21);
-      x = FloatVector.broadcast(S, a[o3 + p]);
+      x = FloatVector.broadcast(S, a[o3 + m]);
       c30 = x.fma(b0, c30);
       c31 = x.fma(b1, c31);
-      x = FloatVector.broadcast(S, a[o4 + p]);
+      x = FloatVector.broadcast(S, a[o4 + m]);
       c40 = x.fma(b0, c40);
       c41 = x.fma(b1, c41);
-      x = FloatVector.broadcast(S, a[o5 + p]);
+      x = FloatVector.broadcast(S, a[o5 + m]);
       c50 = x.fma(b0, c50);
       c51 = x.fma(b1, c51);
-      x = FloatVector.broadcast(S, a[o6 + p]);
+      x = FloatVector.broadcast(S, a[o6 + m]);
       c60 = x.fma(b0, c60);
       c61 = x.fma(b1, c61);
-      x = FloatVector.broadcast(S, a[o7 + p]);
+      x = FloatVector.broadcast(S, a[o7 + m]);
       c70 = x.fma(b0, c70);
       c71 = x.fma(b1, c71);
     }
@@ -446,8 +450,8 @@ final class GemmVectorKernel {
    * packed 2L-wide row (the second holds padding). The two-vector tiles would spend half their FMAs on that
    * padding; sixteen accumulators in one column spend none.
    */
-  static void tileRowsANarrow(int kc, float[] a, int[] rows, float[] b, int bo, float[] c, int co, int ldc,
-      boolean add) {
+  static void tileRowsANarrow(int kc, float[] a, int[] rows, int[] map, int mo, float[] b, int bo, float[] c, int co,
+      int ldc, boolean add) {
     int o0 = rows[0];
     int o1 = rows[1];
     int o2 = rows[2];
@@ -481,23 +485,24 @@ final class GemmVectorKernel {
     FloatVector c14 = c0;
     FloatVector c15 = c0;
     for (int p = 0; p < kc; p++, bo += 2 * L) {
+      int m = map[mo + p];
       FloatVector b0 = FloatVector.fromArray(S, b, bo);
-      c0 = FloatVector.broadcast(S, a[o0 + p]).fma(b0, c0);
-      c1 = FloatVector.broadcast(S, a[o1 + p]).fma(b0, c1);
-      c2 = FloatVector.broadcast(S, a[o2 + p]).fma(b0, c2);
-      c3 = FloatVector.broadcast(S, a[o3 + p]).fma(b0, c3);
-      c4 = FloatVector.broadcast(S, a[o4 + p]).fma(b0, c4);
-      c5 = FloatVector.broadcast(S, a[o5 + p]).fma(b0, c5);
-      c6 = FloatVector.broadcast(S, a[o6 + p]).fma(b0, c6);
-      c7 = FloatVector.broadcast(S, a[o7 + p]).fma(b0, c7);
-      c8 = FloatVector.broadcast(S, a[o8 + p]).fma(b0, c8);
-      c9 = FloatVector.broadcast(S, a[o9 + p]).fma(b0, c9);
-      c10 = FloatVector.broadcast(S, a[o10 + p]).fma(b0, c10);
-      c11 = FloatVector.broadcast(S, a[o11 + p]).fma(b0, c11);
-      c12 = FloatVector.broadcast(S, a[o12 + p]).fma(b0, c12);
-      c13 = FloatVector.broadcast(S, a[o13 + p]).fma(b0, c13);
-      c14 = FloatVector.broadcast(S, a[o14 + p]).fma(b0, c14);
-      c15 = FloatVector.broadcast(S, a[o15 + p]).fma(b0, c15);
+      c0 = FloatVector.broadcast(S, a[o0 + m]).fma(b0, c0);
+      c1 = FloatVector.broadcast(S, a[o1 + m]).fma(b0, c1);
+      c2 = FloatVector.broadcast(S, a[o2 + m]).fma(b0, c2);
+      c3 = FloatVector.broadcast(S, a[o3 + m]).fma(b0, c3);
+      c4 = FloatVector.broadcast(S, a[o4 + m]).fma(b0, c4);
+      c5 = FloatVector.broadcast(S, a[o5 + m]).fma(b0, c5);
+      c6 = FloatVector.broadcast(S, a[o6 + m]).fma(b0, c6);
+      c7 = FloatVector.broadcast(S, a[o7 + m]).fma(b0, c7);
+      c8 = FloatVector.broadcast(S, a[o8 + m]).fma(b0, c8);
+      c9 = FloatVector.broadcast(S, a[o9 + m]).fma(b0, c9);
+      c10 = FloatVector.broadcast(S, a[o10 + m]).fma(b0, c10);
+      c11 = FloatVector.broadcast(S, a[o11 + m]).fma(b0, c11);
+      c12 = FloatVector.broadcast(S, a[o12 + m]).fma(b0, c12);
+      c13 = FloatVector.broadcast(S, a[o13 + m]).fma(b0, c13);
+      c14 = FloatVector.broadcast(S, a[o14 + m]).fma(b0, c14);
+      c15 = FloatVector.broadcast(S, a[o15 + m]).fma(b0, c15);
     }
     // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
     // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.

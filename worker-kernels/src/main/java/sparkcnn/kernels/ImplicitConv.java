@@ -140,10 +140,11 @@ final class ImplicitConv {
   }
 
   /**
-   * dw += dL/dw, as dW^T (C R S x K) = B (C R S x P Wc) * dY'^T, with B's rows read in place from the image's
-   * {@link PhasedImage} layout through the row offsets, and dY' = dy widened to the layout's width with zeros in
-   * the extra columns (so they contribute nothing). Both operands are read along the pixels: by
-   * {@link GemmNT}'s dot products where it pays (few channels), else by GEMM.
+   * dw += dL/dw, as dW^T (C R S x K) = B (C R S x P Q) * dY^T, both operands read along the pixels. By {@link
+   * GemmNT}'s dot products where they pay (few channels, long sweeps): B's rows read in place from the image's
+   * {@link PhasedImage} layout through the row offsets, over the layout's columns (P Wc), against dy widened to the
+   * layout's width with zeros in the extra columns (so they contribute nothing). Otherwise by GEMM ({@link Framed}),
+   * over the outputs themselves.
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     PhasedImage layout = PhasedImage.forWeights(g);
@@ -167,39 +168,39 @@ final class ImplicitConv {
     // loss); with 1056 columns (16 -> 32 on 32x32) 77.4 against 68.9, with 16 or 24 filters 65-73 against 45-47.
     boolean dots = g.groups() == 1 && GemmNT.fits(g.colRows(), g.k(), CacheSizes.l2() / 2)
         && (g.k() < Gemm.NR || columns >= SHORT_SWEEP);
-    // x's rows are its channels' planes at every tap's offset: per column they read about the layout's share of it.
-    GemmNT.Blocks blocks = dots ? new GemmNT.Blocks(g.colRows(), g.k(), (long) layout.size / columns + g.k() + 1)
-        : null;
-    int[] wideRows = dots ? GemmNT.evenRows(new int[g.k()], 0, columns) : null;
-    Parallel.RangeBody body = (lo, hi, chunk) -> {
-      Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
-      float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
-      // A vector past the rows: a frame row narrower than a vector is stored as a whole one.
-      float[] wide = Scratch.floats(Scratch.COLUMNS, g.k() * columns + Simd.LANES);
-      float[] acc = dots ? blocks.zeroedAccumulator() : null;
-      int[] aRows = dots ? new int[g.colRows()] : null;
-      for (int i = lo; i < hi; i++) {
-        int base = layout.place(x, xOff, i, xp);
-        float[] a = base < 0 ? xp : x;
-        // dy's K P rows of Q into rows of the layout's width, zeros past Q: one frame, a vector at a time (a copy
-        // per row, 32 floats each on ResNet-20, cost 1.03-1.05x more on its 16x16 and 5x5 weight gradients).
-        FramedPlanes.pad(dy, dyOff + i * g.k() * g.p() * g.q(), g.k() * g.p(), g.q(), 0, 0, g.k() * g.p(), wp, wide);
-        if (dots) {
+    Parallel.RangeBody body;
+    if (dots) {
+      // x's rows are its channels' planes at every tap's offset: per column they read about the layout's share.
+      GemmNT.Blocks blocks = new GemmNT.Blocks(g.colRows(), g.k(), (long) layout.size / columns + g.k() + 1);
+      int[] wideRows = GemmNT.evenRows(new int[g.k()], 0, columns);
+      body = (lo, hi, chunk) -> {
+        Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
+        float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
+        // A vector past the rows: a frame row narrower than a vector is stored as a whole one.
+        float[] wide = Scratch.floats(Scratch.COLUMNS, g.k() * columns + Simd.LANES);
+        float[] acc = blocks.zeroedAccumulator();
+        int[] aRows = new int[g.colRows()];
+        for (int i = lo; i < hi; i++) {
+          int base = layout.place(x, xOff, i, xp);
+          float[] a = base < 0 ? xp : x;
+          // dy's K P rows of Q into rows of the layout's width, zeros past Q: one frame, a vector at a time (a copy
+          // per row, 32 floats each on ResNet-20, cost 1.03-1.05x more on its 16x16 and 5x5 weight gradients).
+          FramedPlanes.pad(dy, dyOff + i * g.k() * g.p() * g.q(), g.k() * g.p(), g.q(), 0, 0, g.k() * g.p(), wp,
+              wide);
           for (int t = 0; t < g.colRows(); t++) {
             aRows[t] = Math.max(base, 0) + rowOff[t];
           }
           blocks.accumulate(columns, a, aRows, wide, wideRows, acc);
-          continue;
         }
-        for (int gi = 0; gi < g.groups(); gi++) {
-          Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), columns, a, Math.max(base, 0) + layout.groupOffset(gi), rowOff,
-              true, wide, gi * g.kg() * columns, columns, 1f, dwt, chunk * total + gi * perGroup, g.kg());
-        }
-      }
-      if (dots) {
         blocks.reduceInto(acc, dwt, chunk * total, g.k());
-      }
-    };
+      };
+    } else {
+      Framed framed = new Framed(g);
+      body = (lo, hi, chunk) -> {
+        Arrays.fill(dwt, chunk * total, (chunk + 1) * total, 0f);
+        framed.accumulate(x, xOff, dy, dyOff, lo, hi, dwt, chunk * total);
+      };
+    }
     if (byImage) {
       Parallel.forRange(g.n(), body);
     } else {
@@ -213,6 +214,66 @@ final class ImplicitConv {
           for (int j = 0; j < g.colRows(); j++) {
             dw[dst + j] += dwt[src + j * g.kg()];
           }
+        }
+      }
+    }
+  }
+
+  /**
+   * The weight gradient through GEMM with A's columns at the outputs' own pixels: dW^T (C R S x K) = A (C R S x
+   * P Q) dY^T, A(t, p) = the padded image at tap t's offset plus output p's ({@link Gemm#gemmRowOffsetsA}' column
+   * map: sh oy Wp + sw ox), read from the image padded into a frame (or in place where unpadded), dy read in place.
+   * No stride phases to split x into, no extra columns and no widened copy of dy: the GEMM's broadcast loads of A
+   * need no run of consecutive floats.
+   */
+  private static final class Framed {
+    private final ConvGeom g;
+    private final int plane;
+    private final int[] rowOff;
+    private final int[] kMap;
+    private final boolean inPlace;
+
+    Framed(ConvGeom g) {
+      this.g = g;
+      inPlace = g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+      int wp = g.paddedW();
+      plane = g.paddedH() * wp;
+      rowOff = new int[g.colRows()];
+      int t = 0;
+      for (int c = 0; c < g.cg(); c++) {
+        for (int r = 0; r < g.r(); r++) {
+          for (int s = 0; s < g.s(); s++) {
+            rowOff[t++] = c * plane + r * g.dilationH() * wp + s * g.dilationW();
+          }
+        }
+      }
+      kMap = new int[g.p() * g.q()];
+      for (int oy = 0; oy < g.p(); oy++) {
+        for (int ox = 0; ox < g.q(); ox++) {
+          kMap[oy * g.q() + ox] = g.strideH() * oy * wp + g.strideW() * ox;
+        }
+      }
+    }
+
+    /** dwt[at ...] += images [lo, hi)'s dW^T, group after group (C R S / groups x K / groups each). */
+    void accumulate(float[] x, int xOff, float[] dy, int dyOff, int lo, int hi, float[] dwt, int at) {
+      int pq = g.p() * g.q();
+      float[] frame = inPlace ? null : Scratch.floats(Scratch.PADDED, g.c() * plane + Simd.LANES);
+      for (int i = lo; i < hi; i++) {
+        int image = xOff + i * g.c() * g.h() * g.w();
+        float[] a = x;
+        int base = image;
+        if (!inPlace) {
+          for (int c = 0; c < g.c(); c++) {
+            FramedPlanes.pad(x, image + c * g.h() * g.w(), g.h(), g.w(), g.padTop(), g.padLeft(), g.paddedH(),
+                g.paddedW(), frame, c * plane);
+          }
+          a = frame;
+          base = 0;
+        }
+        for (int gi = 0; gi < g.groups(); gi++) {
+          Gemm.gemmRowOffsetsA(g.colRows(), g.kg(), pq, a, base + gi * g.cg() * plane, rowOff, kMap, true, dy,
+              dyOff + (i * g.k() + gi * g.kg()) * pq, pq, 1f, dwt, at + gi * g.colRows() * g.kg(), g.kg());
         }
       }
     }

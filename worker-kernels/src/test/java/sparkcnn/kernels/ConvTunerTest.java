@@ -44,6 +44,8 @@ class ConvTunerTest {
         ConvGeom.of(2, 3, 17, 16, 4, 5, 5, 3, 2, 1, 1),       // 5x5 stride 3 pad 2: dx by phases at stride 3
         ConvGeom.of(1, 3, 16, 14, 5, 3, 3, 3, 0, 1, 1),       // 3x3 stride 3, unpadded: one tap per phase
         ConvGeom.same(2, 3, 9, 11, 4, 3, 3, 2, 1, 1),         // "same" stride 2 on odd sizes (asymmetric padding)
+        ConvGeom.same(2, 4, 10, 12, 32, 3, 3, 2, 1, 1),       // even sizes: padded only below and right; 32 filters
+                                                              // (GEMM's weight gradient, over a frame)
         ConvGeom.of(2, 64, 6, 6, 64, 3, 3, 1, 1, 1, 1),       // 64 channels: Winograd by default, implicit too
         ConvGeom.of(1, 16, 14, 15, 17, 5, 5, 1, 2, 1, 1),     // 5x5, 16 channels: Winograd F(4x4, 5x5) by default
         ConvGeom.of(1, 64, 16, 17, 65, 3, 3, 1, 1, 1, 1),     // 3x3, 64 channels on 16x16: F(4x4, 3x3) by default
