@@ -148,8 +148,6 @@ final class ImplicitConv {
    */
   static void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, ConvGeom g) {
     PhasedImage layout = PhasedImage.forWeights(g);
-    int wp = layout.width;
-    int[] rowOff = layout.rowOffsets();
     int columns = layout.columns();
     int perGroup = g.colRows() * g.kg();
     int total = g.groups() * perGroup;
@@ -166,10 +164,14 @@ final class ImplicitConv {
     // against GEMM: 3x3 stride 2 16 -> 32 on 32x32 (272 columns) 50.1 against 54.9 GFLOP/s, 24 -> 32 on 16x16 (72)
     // 14.1 against 46.3, 16 -> 32 on 16x16 64.9 against 67.5; 8 -> 32 stride 2 on 32x32 47.7 against 44.9 (the one
     // loss); with 1056 columns (16 -> 32 on 32x32) 77.4 against 68.9, with 16 or 24 filters 65-73 against 45-47.
+    // (Those GEMM figures are from before it read the outputs through a frame ({@link Framed}), 1.06-1.13x faster
+    // since; the threshold is not re-measured.)
     boolean dots = g.groups() == 1 && GemmNT.fits(g.colRows(), g.k(), CacheSizes.l2() / 2)
         && (g.k() < Gemm.NR || columns >= SHORT_SWEEP);
     Parallel.RangeBody body;
     if (dots) {
+      int wp = layout.width;
+      int[] rowOff = layout.rowOffsets();
       // x's rows are its channels' planes at every tap's offset: per column they read about the layout's share.
       GemmNT.Blocks blocks = new GemmNT.Blocks(g.colRows(), g.k(), (long) layout.size / columns + g.k() + 1);
       int[] wideRows = GemmNT.evenRows(new int[g.k()], 0, columns);

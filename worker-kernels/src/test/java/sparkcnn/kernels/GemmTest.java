@@ -227,6 +227,30 @@ class GemmTest {
     GemmNaive.gemm(false, true, m, n, k, 1f, aDense, 0, k, bt, 0, k, 1f, expected, 1, n);
     Gemm.gemmRowOffsetsA(m, n, k, aStore, 2, aRows, true, bt, 0, k, 1f, c, 1, n);
     Rand.assertClose(expected, c, 1e-4, "gemmRowOffsetsA");
+
+    // A's columns through a map (a weight gradient's outputs at their pixels): stride 2 with a jump every 7, so
+    // the k-blocks past the first (k > KC) must start at their own place in the map.
+    int[] map = new int[k];
+    for (int p = 0; p < k; p++) {
+      map[p] = 2 * p + 3 * (p / 7);
+    }
+    int rowLen = map[k - 1] + 1;
+    for (int i = 0; i < m; i++) {
+      aRows[i] = (m - 1 - i) * (rowLen + 5);
+    }
+    float[] mapped = Rand.floats(rnd, m * (rowLen + 5) + 2);
+    for (int i = 0; i < m; i++) {
+      for (int p = 0; p < k; p++) {
+        aDense[i * k + p] = mapped[2 + aRows[i] + map[p]];
+      }
+    }
+    float[] c2 = c.clone();
+    float[] expected2 = c.clone();
+    GemmNaive.gemm(false, true, m, n, k, 1f, aDense, 0, k, bt, 0, k, 1f, expected2, 1, n);
+    Gemm.gemmRowOffsetsA(m, n, k, mapped, 2, aRows, map, true, bt, 0, k, 1f, c2, 1, n);
+    Rand.assertClose(expected2, c2, 1e-4, "gemmRowOffsetsA with a column map");
+    assertThrows(IllegalArgumentException.class, () -> Gemm.gemmRowOffsetsA(m, n, k, mapped, 2, aRows,
+        new int[k - 1], true, bt, 0, k, 1f, c2, 1, n));
   }
 
   /**
