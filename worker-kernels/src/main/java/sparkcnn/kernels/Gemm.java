@@ -490,19 +490,10 @@ public final class Gemm {
   }
 
   /**
-   * C (m x n) = A op(B) + beta C with A's rows at offsets: A(i, p) = a[aOff + aRows[i] + p]. A convolution's
-   * weight gradient reads its im2col rows straight from the padded image this way. Split over rows of C across
-   * the kernel pool when large, so threads never share output.
-   */
-  public static void gemmRowOffsetsA(int m, int n, int k, float[] a, int aOff, int[] aRows, boolean transB,
-      float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
-    gemmRowOffsetsA(m, n, k, a, aOff, aRows, null, transB, b, bOff, ldb, beta, c, cOff, ldc);
-  }
-
-  /**
-   * {@link #gemmRowOffsetsA} with A's columns mapped: A(i, p) = a[aOff + aRows[i] + kMap[p]] (kMap null: p). A
-   * weight gradient's reduction over outputs at their own pixels in a padded image: kMap[p] is output p's offset
-   * from output 0's, so a stride or a row's padding is skipped, not computed.
+   * C (m x n) = A op(B) + beta C with A's rows at offsets and its columns mapped: A(i, p) = a[aOff + aRows[i] +
+   * kMap[p]]. A convolution's weight gradient reads its im2col matrix straight from the padded image this way: the
+   * rows are the taps' offsets, kMap[p] output p's offset from output 0's, so a stride or a row's padding is
+   * skipped, not computed. Split over rows of C across the kernel pool when large, so threads never share output.
    */
   public static void gemmRowOffsetsA(int m, int n, int k, float[] a, int aOff, int[] aRows, int[] kMap,
       boolean transB, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
@@ -514,27 +505,11 @@ public final class Gemm {
     }
     operand("B", b, bOff, ldb, transB ? n : k, transB ? k : n, m, n, k);
     operand("C", c, cOff, ldc, m, n, m, n, k);
-    if (kMap != null && kMap.length < k) {
+    if (kMap.length < k) {
       throw new IllegalArgumentException("gemm A column map: " + kMap.length + " for k=" + k);
     }
-    int[] map = kMap != null ? kMap : identity(k);
     split(chunks(m, n, k), m, MR, (i0, i1) -> serial(false, transB, i1 - i0, n, k, 1f, a, aOff, 0, aRows, i0,
-        map, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
-  }
-
-  /** 0, 1, 2, ...: at least n of them, shared (grown by whichever thread needs more; never written after). */
-  private static volatile int[] identity = new int[0];
-
-  private static int[] identity(int n) {
-    int[] id = identity;
-    if (id.length < n) {
-      id = new int[Math.max(n, 2 * id.length)];
-      for (int i = 0; i < id.length; i++) {
-        id[i] = i;
-      }
-      identity = id;
-    }
-    return id;
+        kMap, b, bOff, ldb, beta, c, cOff + i0 * ldc, ldc));
   }
 
   /** Packs op(B)[0:kc, 0:nc] into NR-column panels: panel j holds (p, col) at dstOff + j*NR*kc + p*NR + col. */

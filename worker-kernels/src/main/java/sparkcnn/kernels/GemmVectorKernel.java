@@ -116,8 +116,7 @@ final class GemmVectorKernel {
   /**
    * The tile with A read in place from six rows: A(r, p) = a[rows[r] + map[mo + p]]. A convolution's weight
    * gradient reads the im2col rows straight from the padded image this way, so A is never packed: rows[r] is tap
-   * r's offset, map[mo + p] output p's pixel (mo the k-block's start; {@link Gemm#gemmRowOffsetsA} passes the
-   * identity when it has no map). B is packed as usual.
+   * r's offset, map[mo + p] output p's pixel (mo the k-block's start). B is packed as usual.
    */
   static void tileRowsA(int kc, float[] a, int[] rows, int[] map, int mo, float[] b, int bo, float[] c, int co,
       int ldc, boolean add) {

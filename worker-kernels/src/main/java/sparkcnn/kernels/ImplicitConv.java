@@ -79,7 +79,7 @@ final class ImplicitConv {
   /** As above, with w already packed ({@link Conv2dKernels#packedWeights}) when packedW is not null. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] y, int yOff, ConvGeom g) {
     float[] packed = Conv2dKernels.packedOrScratch(packedW, false, g.groups(), g.kg(), g.colRows(), w, wOff);
-    run(x, xOff, packed, Gemm.packedSizeA(g.kg(), g.colRows()), y, yOff, g);
+    run(x, xOff, packed, y, yOff, g);
   }
 
   /**
@@ -282,19 +282,19 @@ final class ImplicitConv {
   }
 
   /** The image loop: images in parallel when there are enough, otherwise blocks of one image's outputs. */
-  private static void run(float[] x, int xOff, float[] packed, int size, float[] y, int yOff, ConvGeom g) {
+  private static void run(float[] x, int xOff, float[] packed, float[] y, int yOff, ConvGeom g) {
     Plan plan = new Plan(g);
     int xImage = g.c() * g.h() * g.w();
     int yImage = g.k() * g.p() * g.q();
     if (g.n() >= Parallel.threads()) {
       Parallel.forRange(g.n(), (lo, hi, chunk) -> {
         for (int i = lo; i < hi; i++) {
-          plan.image(x, xOff + i * xImage, packed, size, y, yOff + i * yImage);
+          plan.image(x, xOff + i * xImage, packed, y, yOff + i * yImage);
         }
       });
     } else {
       for (int i = 0; i < g.n(); i++) {
-        plan.image(x, xOff + i * xImage, packed, size, y, yOff + i * yImage);
+        plan.image(x, xOff + i * xImage, packed, y, yOff + i * yImage);
       }
     }
   }
@@ -311,6 +311,8 @@ final class ImplicitConv {
     /** Output rows per block where row-wise (an even number in pairs of rows), else 0 (blocks of columns). */
     private final int rows;
     private final int blocks;
+    /** Floats of one group's packed weights ({@link Conv2dKernels#packedWeights}). */
+    private final int size;
 
     Plan(ConvGeom g) {
       this.g = g;
@@ -320,13 +322,14 @@ final class ImplicitConv {
       rows = rowPairs(g, layout) ? Math.max(2, BLOCK / layout.width / 2 * 2)
           : rowWise(g, layout) ? Math.max(1, BLOCK / layout.width) : 0;
       blocks = rows > 0 ? (g.p() + rows - 1) / rows : (layout.columns() + BLOCK - 1) / BLOCK;
+      size = Gemm.packedSizeA(g.kg(), g.colRows());
     }
 
     /**
      * One image, at x[xImage], into y[yImage]: on this thread inside a kernel-pool task, otherwise its blocks
-     * across the pool. packed holds the weights packed group by group, size floats a group.
+     * across the pool. packed holds the weights packed group by group.
      */
-    void image(float[] x, int xImage, float[] packed, int size, float[] y, int yImage) {
+    void image(float[] x, int xImage, float[] packed, float[] y, int yImage) {
       float[] xp = Scratch.floats(Scratch.PADDED, layout.size);
       int base = layout.place(x, xImage, 0, xp);
       float[] b = base < 0 ? xp : x;

@@ -114,8 +114,7 @@ final class StridedBackwardData {
         float[] out = Scratch.floats(Scratch.TRANSFORMED_OUT, outOff[sh * sw] + 2 * Simd.LANES);
         for (int ph = 0; ph < sh * sw; ph++) {
           if (subs[ph] != null) {
-            plans[ph].image(dy, dyOff + i * dyImage, packed[ph], Gemm.packedSizeA(g.c() / g.groups(),
-                subs[ph].colRows()), out, outOff[ph]);
+            plans[ph].image(dy, dyOff + i * dyImage, packed[ph], out, outOff[ph]);
           }
         }
         merge(out, outOff, subs, rows, cols, dx, dxOff + i * g.c() * g.h() * g.w(), g);

@@ -225,7 +225,8 @@ class GemmTest {
     float[] c = Rand.floats(rnd, m * n + 3);
     float[] expected = c.clone();
     GemmNaive.gemm(false, true, m, n, k, 1f, aDense, 0, k, bt, 0, k, 1f, expected, 1, n);
-    Gemm.gemmRowOffsetsA(m, n, k, aStore, 2, aRows, true, bt, 0, k, 1f, c, 1, n);
+    Gemm.gemmRowOffsetsA(m, n, k, aStore, 2, aRows, java.util.stream.IntStream.range(0, k).toArray(), true, bt, 0, k,
+        1f, c, 1, n);
     Rand.assertClose(expected, c, 1e-4, "gemmRowOffsetsA");
 
     // A's columns through a map (a weight gradient's outputs at their pixels): stride 2 with a jump every 7, so
