@@ -32,9 +32,11 @@ final class BenchCommand implements Main.Command {
         gemm                  SGEMM m=n=k in {256, 512, 1024, 2048} on 1 thread and on all threads:
                               {m, n, k, threads, gflops, fraction_of_peak, gflops_median}
         memory                one thread's read, write and copy bandwidth over arrays larger than the
-                              last-level cache and an L2-resident copy (bytes read + written per second):
+                              last-level cache, an L2-resident copy, and a copy over each kernel entry's
+                              working-set size (bytes read + written per second):
                               {read_gb_per_second, write_gb_per_second, copy_gb_per_second,
-                               cache_copy_gb_per_second, l2_bytes, last_level_cache_bytes}
+                               cache_copy_gb_per_second, l2_bytes, last_level_cache_bytes,
+                               copy_by_working_set: [{bytes, gb_per_second}]}
         conv                  forward, backward_data and backward_weights of the dense layers (3x3 64->64
                               56x56 b8, 3x3 128->128 28x28 b8, 3x3 16->16 32x32 b128, 3x3 stride 2 16->32
                               32x32 b128, 3x3 256->256 14x14 b8, 3x3 32->32 16x16 b128, 1x1 256->64 56x56 b8,
@@ -49,16 +51,16 @@ final class BenchCommand implements Main.Command {
                               gflops count the direct convolution's multiply-adds), timed in
                               the same run:
                               {name, pass, kernel, baseline, threads, gflops, fraction_of_peak,
-                               intensity_flops_per_byte, roofline_gflops, fraction_of_roofline, gb_per_second,
-                               naive_ratio, gflops_median}
+                               intensity_flops_per_byte, bandwidth_gb_per_second, roofline_gflops,
+                               fraction_of_roofline, gb_per_second, naive_ratio, gflops_median}
         elementwise           batch norm + relu6 (inference) over 144 channels of 56x56, images enough to pass
                               twice the last-level cache (8 to 64), in one pass, and in two (baseline: true),
                               with the same roofline fields
       gflops is the fastest of seven timed runs after a warm-up (three with --quick), as the peak and the
       bandwidths are the best of theirs; gflops_median the median of the same runs.
       fraction_of_peak is GFLOP/s over (peak of one core x threads); fraction_of_roofline is GFLOP/s over
-      min(peak, bandwidth x FLOPs per byte the kernel must touch), where a working set larger than half the
-      last-level cache streams at the copy bandwidth and a smaller one at the cache's; naive_ratio is the speed
+      min(peak, bandwidth x FLOPs per byte the kernel must touch), the bandwidth being a copy's over a working
+      set of the kernel's size (bandwidth_gb_per_second: a cache's where it fits one); naive_ratio is the speed
       over a direct seven-loop convolution of the same layer on one image, timed once in the same run.
 
       options:

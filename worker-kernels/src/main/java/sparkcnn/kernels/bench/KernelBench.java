@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import sparkcnn.kernels.Activations;
 import sparkcnn.kernels.BatchNormKernels;
 import sparkcnn.kernels.CacheSizes;
@@ -121,7 +122,9 @@ public final class KernelBench {
     memory.put("l2_bytes", CacheSizes.l2());
     memory.put("last_level_cache_bytes", bw.lastLevelCache());
     out.put("memory", memory);
-    Roofline roof = new Roofline(peak, bw);
+    // Each kernel's bound takes a copy's bandwidth over a working set of its size, measured once per size.
+    Map<Long, Double> copyAt = new TreeMap<>();
+    Roofline roof = new Roofline(peak, bw, bytes -> copyAt.computeIfAbsent(bytes, MemoryBandwidth::copyAt));
     int[] threadCounts = allThreads > 1 ? new int[] {1, allThreads} : new int[] {1};
     progress.println("bench: warming up the JIT ...");
     warmUp();
@@ -132,6 +135,9 @@ public final class KernelBench {
     } finally {
       Parallel.setThreads(allThreads);
     }
+    List<Map<String, Object>> curve = new ArrayList<>();
+    copyAt.forEach((bytes, rate) -> curve.add(Map.of("bytes", bytes, "gb_per_second", rate / 1e9)));
+    memory.put("copy_by_working_set", curve);
     return out;
   }
 

@@ -20,7 +20,7 @@ public final class MemoryBandwidth {
 
   public static Figures measure() {
     long llc = CacheSizes.lastLevel();
-    int n = (int) Math.min(Integer.MAX_VALUE - 64, Math.max(16L << 20, llc)); // 4 bytes a float: 4x the cache
+    int n = streamFloats(llc, Runtime.getRuntime().maxMemory());
     float[] a = new float[n];
     float[] b = new float[n];
     Arrays.fill(a, 1f);
@@ -47,6 +47,44 @@ public final class MemoryBandwidth {
       }));
     }
     return new Figures(read, write, copy, cache, llc);
+  }
+
+  /**
+   * Floats in each of the two streamed arrays: four times the last-level cache's bytes (at least 64 MB), but
+   * both arrays within a third of the heap. Virtual machines can report the whole socket's cache (480 MB on a
+   * 2-core Xeon here), which 4 GB of heap cannot hold twice four times over; such a cache is mostly other
+   * tenants' anyway, so arrays a few hundred MB long still measure memory.
+   */
+  static int streamFloats(long lastLevelCache, long maxHeap) {
+    long wanted = Math.max(16L << 20, lastLevelCache);
+    long fits = maxHeap / 3 / 2 / 4;
+    return (int) Math.max(1L << 20, Math.min(Integer.MAX_VALUE - 64, Math.min(wanted, fits)));
+  }
+
+  /**
+   * Bytes read + written per second by a copy whose two arrays together span workingSet bytes (at least 8 KB; at
+   * most what streamFloats allows the heap), repeated until 64 MB have moved, best of five. The bandwidth a
+   * kernel touching workingSet bytes can hope for: in a cache where they fit, from memory where not.
+   */
+  public static double copyAt(long workingSet) {
+    int most = streamFloats(Long.MAX_VALUE, Runtime.getRuntime().maxMemory());
+    int n = (int) Math.max(1024, Math.min(workingSet / 8, most));
+    float[] a = new float[n];
+    float[] b = new float[n];
+    Arrays.fill(a, 1f);
+    int repeats = (int) Math.max(1, (64L << 20) / (8L * n));
+    double best = 0;
+    for (int run = 0; run < 6; run++) {
+      double rate = rate(8.0 * n * repeats, () -> {
+        for (int i = 0; i < repeats; i++) {
+          System.arraycopy(a, 0, b, 0, n);
+        }
+      });
+      if (run > 0) { // the first run pages the arrays in
+        best = Math.max(best, rate);
+      }
+    }
+    return best;
   }
 
   /** Bytes copied per second by System.arraycopy of 64 MB, one direction counted (the all-reduce bench's unit). */
