@@ -28,6 +28,7 @@ final class BenchCommand implements Main.Command {
              bin/sparkcnn bench allreduce [--max-ranks N] [--max-mb M] [--bucket-mb B] [--json]
 
       Measures the compute core on this machine, every figure timed in this run:
+        cpu_model             the CPU's model name (/proc/cpuinfo), which every figure below depends on
         peak_gflops_per_core  FP32 FMA peak of one core (independent FMA chains, same vector width as the kernels)
         gemm                  SGEMM m=n=k in {256, 512, 1024, 2048} on 1 thread and on all threads:
                               {m, n, k, threads, gflops, fraction_of_peak, gflops_median}
