@@ -64,6 +64,11 @@ final class CacheLines {
     return HUMONGOUS_FLOATS > 0 && a.length >= HUMONGOUS_FLOATS ? FIRST : 0;
   }
 
+  /** Floats from a[index] back to the cache-line boundary at or before it (0 to 15), or -1 where none is known. */
+  static int offset(float[] a, int index) {
+    return HUMONGOUS_FLOATS > 0 && a.length >= HUMONGOUS_FLOATS ? Math.floorMod(index - FIRST, FLOATS) : -1;
+  }
+
   /**
    * The length to allocate for an array that needs n floats from {@link #start} of it: grown to be humongous (so
    * that start knows a line boundary) where that is at most four times n and at most {@link #MAX_PADDED_BYTES},

@@ -298,6 +298,63 @@ class GemmTest {
     Rand.assertClose(expected, blocked, 1e-4, "GemmNT.Blocks");
   }
 
+  /**
+   * Rows that all sit at one place in their cache lines, in arrays whose line boundaries are known (humongous under
+   * G1): the dot products start with a head of up to 15 indices so that the vector loads begin on a boundary.
+   * Heads longer than the whole sweep (k = 5), a head then a tail, and the threaded split, against the naive sums.
+   */
+  @ParameterizedTest(name = "m={0} n={1} k={2}")
+  @CsvSource({"4,4,5", "5,7,40", "37,12,3000"})
+  void dotProductsFromALineBoundaryMatchNaive(int m, int n, int k) {
+    long h = CacheLines.humongousFloats();
+    int stride = (k + 15) / 16 * 16 + 32; // rows 16 floats apart in their lines' terms: all at one place
+    int length = (int) Math.max(h, (long) Math.max(m, n) * stride + 64);
+    SplittableRandom rnd = new SplittableRandom(k);
+    float[] a = Rand.floats(rnd, length);
+    float[] b = Rand.floats(rnd, length);
+    int[] aRows = GemmNT.evenRows(new int[m], 3, stride);
+    int[] bRows = GemmNT.evenRows(new int[n], 3 + 2 * stride, stride);
+    int head = GemmNT.alignedHead(a, aRows, m, b, bRows, n);
+    if (h > 0) {
+      assertTrue(head < CacheLines.FLOATS && CacheLines.offset(a, 3 + head) == 0, "head " + head);
+    }
+    float[] c = new float[m * n];
+    float[] acc = new float[GemmNT.accumulatorSize(m, n)];
+    GemmNT.accumulate(m, n, k, a, aRows, b, bRows, acc);
+    GemmNT.reduceInto(acc, m, n, c, 0, n);
+    float[] expected = new float[m * n];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double sum = 0;
+        for (int p = 0; p < k; p++) {
+          sum += (double) a[aRows[i] + p] * b[bRows[j] + p];
+        }
+        expected[i * n + j] = (float) sum;
+      }
+    }
+    Rand.assertClose(expected, c, 1e-4, "GemmNT from a line boundary");
+  }
+
+  /** Which rows get a head: all of a's at one place in their lines, else all of b's; none where neither or unknown. */
+  @Test
+  void theHeadAlignsTheOperandWhoseRowsShareAPlaceInTheirLines() {
+    long h = CacheLines.humongousFloats();
+    if (h == 0) {
+      return; // no line boundary is known without G1: nothing to align
+    }
+    float[] big = new float[(int) h + 64];
+    float[] other = new float[(int) h + 64];
+    int at = CacheLines.offset(big, 0);
+    int[] together = {16 - at + 5, 16 - at + 5 + 48, 16 - at + 5 + 160}; // all at place 5 in their lines
+    int[] apart = {16 - at + 5, 16 - at + 6};
+    assertEquals(11, GemmNT.alignedHead(big, together, 3, other, apart, 2));
+    assertEquals(11, GemmNT.alignedHead(big, apart, 2, other, together, 3), "b's rows when a's are apart");
+    assertEquals(0, GemmNT.alignedHead(big, apart, 2, other, apart, 2), "neither");
+    assertEquals(0, GemmNT.alignedHead(big, new int[] {16 - at, 16 - at + 64}, 2, other, apart, 2), "on a boundary");
+    assertEquals(-1, CacheLines.offset(new float[1000], 0), "small arrays' lines are not known");
+    assertEquals(0, GemmNT.alignedHead(new float[1000], together, 3, new float[1000], together, 3));
+  }
+
   /** Surefire runs these tests once more with the other register tile; this pins which one ran. */
   @Test
   void registerTileFollowsTheVectorWidthUnlessSet() {
