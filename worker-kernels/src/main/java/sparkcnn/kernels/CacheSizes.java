@@ -6,8 +6,8 @@ import java.nio.file.Path;
 
 /**
  * The data-cache sizes of this machine's first CPU, as Linux reports them (/sys/devices/system/cpu/cpu0/cache),
- * or common x86 server sizes where it does not (other systems, containers that hide sysfs). Blocking and the
- * roofline's choice of bandwidth read them here.
+ * or common x86 server sizes where it does not (other systems, containers that hide sysfs). Blocking reads them
+ * here (the roofline measures bandwidth at each kernel's working-set size instead).
  */
 public final class CacheSizes {
   private static final long L1 = read(1, 32 << 10);

@@ -19,6 +19,13 @@ import java.util.Arrays;
 final class GemmNT {
   /** Rows and columns of the register tile. */
   static final int T = 4;
+  /**
+   * Sweeps at least this long start their vector loads on a cache-line boundary ({@link #alignedHead}); shorter
+   * ones do not, as the head and the tail it leaves take up to 30 scalar steps (each sixteen read-modify-writes of
+   * the accumulator) against 128 vector steps here: Winograd's weight gradient sweeps about 416 indices whose rows
+   * all share a place in their lines, and its head would have cost more than the loads it aligned (not measured).
+   */
+  private static final int ALIGNED_SWEEP = 2048;
   /** Below this many multiply-adds a product stays on the calling thread. */
   private static final long PARALLEL_MACS = 1L << 20;
 
@@ -70,7 +77,7 @@ final class GemmNT {
     // Chunks of p whose rows fit in half of L2, in whole vectors, after a head that puts the vector loads on cache
     // line boundaries where that is known.
     int chunk = (int) Math.max(lanes, Math.min(k, CacheSizes.l2() / 2 / (4L * distinct)) / lanes * lanes);
-    int head = Math.min(k, alignedHead(a, aRows, m, b, bRows, n));
+    int head = k >= ALIGNED_SWEEP ? alignedHead(a, aRows, m, b, bRows, n) : 0;
     Parallel.RangeBody body = (lo, hi, unused) -> {
       for (int p0 = 0; p0 < k; p0 = p0 < head ? head : p0 + chunk) {
         int p1 = Math.min(k, p0 < head ? head : p0 + chunk);
@@ -112,7 +119,8 @@ final class GemmNT {
    * place, 68-70 against 58-61 (256 -> 64), 74-76 against 62-63 (24 -> 144), 71-73 against 61-63 (144 -> 24), in
    * alternating JVMs. (Not measured on the AMD EPYC, whose Zen 4 cores load 64 bytes as two 32-byte halves.) The
    * rows of a 1x1 convolution's planes (H x W a multiple of 16) sit alike in their lines; an implicit GEMM's taps
-   * do not, and where neither operand's do, nothing changes.
+   * do not, and where neither operand's do, nothing changes. Whether an array's line starts are known depends on
+   * the collector and its region size, so the order of the sums, and the last bits of the result, can too.
    */
   static int alignedHead(float[] a, int[] aRows, int m, float[] b, int[] bRows, int n) {
     int at = commonOffset(a, aRows, m);

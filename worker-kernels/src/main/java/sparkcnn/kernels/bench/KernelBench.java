@@ -137,7 +137,12 @@ public final class KernelBench {
       Parallel.setThreads(allThreads);
     }
     List<Map<String, Object>> curve = new ArrayList<>();
-    copyAt.forEach((bytes, rate) -> curve.add(Map.of("bytes", bytes, "gb_per_second", rate / 1e9)));
+    copyAt.forEach((bytes, rate) -> {
+      Map<String, Object> point = new LinkedHashMap<>();
+      point.put("bytes", bytes);
+      point.put("gb_per_second", rate / 1e9);
+      curve.add(point);
+    });
     memory.put("copy_by_working_set", curve);
     return out;
   }

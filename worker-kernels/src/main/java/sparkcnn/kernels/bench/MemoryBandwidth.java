@@ -8,7 +8,8 @@ import sparkcnn.kernels.Simd;
 
 /**
  * This machine's memory bandwidth on one thread, measured: read (a vector sum), write (a fill), copy
- * (System.arraycopy), each over arrays four times larger than the last-level cache, and the same copy over a
+ * (System.arraycopy), each over arrays four times larger than the last-level cache (within a third of the heap
+ * together: {@link #streamFloats}), and the same copy over a
  * block that stays in L2. Figures are bytes moved per second: a copy of n bytes counts 2n (read and write), the
  * same way a kernel's traffic is counted for its roofline. Best of several runs: interference only slows down.
  */
@@ -35,7 +36,7 @@ public final class MemoryBandwidth {
       copy = Math.max(copy, rate(8.0 * n, () -> System.arraycopy(a, 0, b, 0, n)));
     }
     // A quarter of L2 per block (two blocks in flight), copied back and forth many times.
-    int m = (int) Math.max(1024, CacheSizes.l2() / 16);
+    int m = (int) Math.min(n / 2, Math.max(1024, CacheSizes.l2() / 16)); // a small heap's arrays hold two blocks
     double cache = 0;
     for (int run = 0; run < 6; run++) {
       int repeats = Math.max(1, (64 << 20) / (8 * m));
@@ -62,13 +63,12 @@ public final class MemoryBandwidth {
   }
 
   /**
-   * Bytes read + written per second by a copy whose two arrays together span workingSet bytes (at least 8 KB; at
-   * most what streamFloats allows the heap), repeated until 64 MB have moved, best of five. The bandwidth a
-   * kernel touching workingSet bytes can hope for: in a cache where they fit, from memory where not.
+   * Bytes read + written per second by a copy whose two arrays together span workingSet bytes (clamped by
+   * {@link #copyFloats}), repeated until 64 MB have moved, best of five after one that pages the arrays in. The
+   * bandwidth a kernel touching workingSet bytes can hope for: in a cache where they fit, from memory where not.
    */
   public static double copyAt(long workingSet) {
-    int most = streamFloats(Long.MAX_VALUE, Runtime.getRuntime().maxMemory());
-    int n = (int) Math.max(1024, Math.min(workingSet / 8, most));
+    int n = copyFloats(workingSet, Runtime.getRuntime().maxMemory());
     float[] a = new float[n];
     float[] b = new float[n];
     Arrays.fill(a, 1f);
@@ -85,6 +85,11 @@ public final class MemoryBandwidth {
       }
     }
     return best;
+  }
+
+  /** Floats in each of copyAt's two arrays: a working set's half, at least 4 KB, at most what streamFloats allows. */
+  static int copyFloats(long workingSet, long maxHeap) {
+    return (int) Math.max(1024, Math.min(workingSet / 8, streamFloats(Long.MAX_VALUE, maxHeap)));
   }
 
   /** Bytes copied per second by System.arraycopy of 64 MB, one direction counted (the all-reduce bench's unit). */

@@ -16,14 +16,19 @@ import java.util.function.LongToDoubleFunction;
 record Roofline(double peak, MemoryBandwidth.Figures bandwidth, LongToDoubleFunction copyAt) {
   /** GFLOP/s the kernel can reach at most. */
   double boundGflops(double flops, long bytes, int threads) {
-    return Math.min(peak * threads, copyAt.applyAsDouble(bytes) * threads * flops / bytes / 1e9);
+    return bound(flops, bytes, threads, copyAt.applyAsDouble(bytes));
+  }
+
+  private double bound(double flops, long bytes, int threads, double bandwidth) {
+    return Math.min(peak * threads, bandwidth * threads * flops / bytes / 1e9);
   }
 
   /** Adds the roofline figures of a measured kernel (flops in seconds, touching bytes) to its report row. */
   void put(Map<String, Object> row, double flops, long bytes, double seconds, int threads) {
-    double bound = boundGflops(flops, bytes, threads);
+    double bandwidth = copyAt.applyAsDouble(bytes);
+    double bound = bound(flops, bytes, threads, bandwidth);
     row.put("intensity_flops_per_byte", flops / bytes);
-    row.put("bandwidth_gb_per_second", copyAt.applyAsDouble(bytes) / 1e9);
+    row.put("bandwidth_gb_per_second", bandwidth / 1e9);
     row.put("roofline_gflops", bound);
     row.put("fraction_of_roofline", flops / seconds / 1e9 / bound);
     row.put("gb_per_second", bytes / seconds / 1e9);

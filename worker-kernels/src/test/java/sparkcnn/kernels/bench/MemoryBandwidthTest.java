@@ -10,8 +10,17 @@ class MemoryBandwidthTest {
 
   @Test
   void streamedArraysAreFourTimesTheCacheWhenTheHeapHoldsThem() {
-    assertEquals(32 * MB, MemoryBandwidth.streamFloats(32 * MB, 4096 * MB)); // 128 MB a array
+    assertEquals(32 * MB, MemoryBandwidth.streamFloats(32 * MB, 4096 * MB)); // 128 MB an array
     assertEquals(16 * MB, MemoryBandwidth.streamFloats(1 * MB, 4096 * MB)); // at least 64 MB
+  }
+
+  @Test
+  void aWorkingSetIsCopiedHalfIntoHalfWithinBounds() {
+    assertEquals(4 * MB, MemoryBandwidth.copyFloats(32 * MB, 4096 * MB)); // 32 MB: two arrays of 16 MB
+    assertEquals(1024, MemoryBandwidth.copyFloats(100, 4096 * MB)); // at least 4 KB an array
+    assertEquals(1024, MemoryBandwidth.copyFloats(-5, 4096 * MB));
+    assertEquals(MemoryBandwidth.streamFloats(Long.MAX_VALUE, 4096 * MB),
+        MemoryBandwidth.copyFloats(Long.MAX_VALUE, 4096 * MB), "at most what the heap allows");
   }
 
   @Test

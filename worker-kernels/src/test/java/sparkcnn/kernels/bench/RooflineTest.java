@@ -39,6 +39,7 @@ class RooflineTest {
     assertEquals(0.5, (Double) row.get("fraction_of_roofline"), 1e-9);
     assertEquals(2.25, (Double) row.get("intensity_flops_per_byte"), 1e-9);
     assertEquals(10.0, (Double) row.get("gb_per_second"), 1e-9);
+    assertEquals(20.0, (Double) row.get("bandwidth_gb_per_second"), 1e-9);
   }
 
   @Test
