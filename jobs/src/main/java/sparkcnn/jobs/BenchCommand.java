@@ -68,7 +68,7 @@ final class BenchCommand implements Main.Command {
         --json       print one JSON object on stdout (progress goes to stderr)
         --quick      shorter warm-up and fewer timed runs: faster, noisier
         --threads N  use N threads as "all" (default: the cores this JVM may use, or -Dsparkcnn.threads)
-      Takes about two minutes on 2 cores.
+      Takes four to five minutes on 2 cores (two to three with --quick).
 
       bench train: trains on generated data through the real Spark path (local mode): first 1 partition on
       1 core, then P partitions (default: the cores) on P cores, each after 5 warm-up steps for at least
