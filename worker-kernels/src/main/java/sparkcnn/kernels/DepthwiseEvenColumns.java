@@ -18,8 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * output row it reaches, in registers.
  *
  * <p>x is copied whole into a strip with zero rows above and below it, and the lanes outside a row are cleared by a
- * blend with the stride-1 sweep's edge masks, in the blocks at the row's ends (a wrapped read of the neighbouring
- * row must not make a NaN from a zero weight). The last column block's outputs past q land in the next row,
+ * blend with the stride-1 sweep's edge masks, in the blocks at the row's ends and only for the loads that bring such
+ * a column into a kept (even) lane (a wrapped read of the neighbouring row must not make a NaN from a zero weight;
+ * what the dropped lanes read does not matter). The last column block's outputs past q land in the next row,
  * written later (blocks go right to left), and past the plane by up to a vector: the caller gives room there.
  * Wide planes ({@link #ROW_OUTPUTS}) skip the strip: they are swept row by row straight from x ({@link Vec#rows3}),
  * so the plane streams from memory while the multiply-adds run instead of before them.
@@ -124,6 +125,9 @@ final class DepthwiseEvenColumns {
         float[] wts, float bias, float[] y, int yOff, int p, int q) {
       int l = S.length();
       int last = blocks - 1;
+      int at = last * l;
+      int firstClears = clears(-padLeft, 0, w, q);
+      int lastClears = clears(at - padLeft, at / 2, w, q);
       for (int i = 0; i < p; i++) {
         int u = 2 * i - padTop;
         float[] a0 = u >= 0 && u < h ? x : zeros;
@@ -133,31 +137,75 @@ final class DepthwiseEvenColumns {
         int o1 = a1 == x ? xPlane + (u + 1) * w - padLeft : 0;
         int o2 = a2 == x ? xPlane + (u + 2) * w - padLeft : 0;
         int d = yOff + i * q;
-        edge3(a0, o0, a1, o1, a2, o2, -padLeft, w, wts, bias, y, d);
+        edge3(a0, o0, a1, o1, a2, o2, -padLeft, w, firstClears, wts, bias, y, d);
         inner3(a0, o0, a1, o1, a2, o2, last, wts, bias, y, d);
         if (last > 0) {
-          int at = last * l;
-          edge3(a0, o0 + at, a1, o1 + at, a2, o2 + at, at - padLeft, w, wts, bias, y, d + at / 2);
+          edge3(a0, o0 + at, a1, o1 + at, a2, o2 + at, at - padLeft, w, lastClears, wts, bias, y, d + at / 2);
         }
       }
     }
 
-    /** One block of {@link #rows3} whose loads start at input column c: the lanes outside the row cleared. */
-    static void edge3(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, int c, int w, float[] wts,
-        float bias, float[] y, int d) {
-      FloatVector zero = FloatVector.zero(S);
-      VectorMask<Float> m0 = DepthwiseUnpaddedSweep.Vec.outside(c, w);
-      VectorMask<Float> m1 = DepthwiseUnpaddedSweep.Vec.outside(c + 1, w);
-      VectorMask<Float> m2 = DepthwiseUnpaddedSweep.Vec.outside(c + 2, w);
-      FloatVector r0 = FloatVector.fromArray(S, a0, o0).blend(zero, m0).fma(w(wts, 0), FloatVector.broadcast(S, bias));
-      FloatVector r1 = FloatVector.fromArray(S, a1, o1).blend(zero, m0).mul(w(wts, 3));
-      FloatVector r2 = FloatVector.fromArray(S, a2, o2).blend(zero, m0).mul(w(wts, 6));
-      r0 = FloatVector.fromArray(S, a0, o0 + 1).blend(zero, m1).fma(w(wts, 1), r0);
-      r1 = FloatVector.fromArray(S, a1, o1 + 1).blend(zero, m1).fma(w(wts, 4), r1);
-      r2 = FloatVector.fromArray(S, a2, o2 + 1).blend(zero, m1).fma(w(wts, 7), r2);
-      r0 = FloatVector.fromArray(S, a0, o0 + 2).blend(zero, m2).fma(w(wts, 2), r0);
-      r1 = FloatVector.fromArray(S, a1, o1 + 2).blend(zero, m2).fma(w(wts, 5), r1);
-      r2 = FloatVector.fromArray(S, a2, o2 + 2).blend(zero, m2).fma(w(wts, 8), r2);
+    /**
+     * Which tap columns t (bit t) of the block whose loads start at input column c, holding output columns j0 on,
+     * read outside the row [0, w) into a kept lane: an even lane whose output is below q. The other lanes are
+     * dropped, whatever they read.
+     */
+    static int clears(int c, int j0, int w, int q) {
+      int kept = Math.min(S.length() / 2, q - j0);
+      int bits = 0;
+      for (int t = 0; t < 3; t++) {
+        if (kept > 0 && (c + t < 0 || c + t + 2 * (kept - 1) >= w)) {
+          bits |= 1 << t;
+        }
+      }
+      return bits;
+    }
+
+    /**
+     * One block of {@link #rows3} whose loads start at input column c: the loads of the tap columns in clears
+     * blended, their lanes outside the row cleared. Why only those: blending all nine loads, with three masks made
+     * per call, made the two edge blocks of a 112x112 plane's row cost as much as its five inner ones (perf, one
+     * Xeon thread: 31% against 34% of the forward); on that plane the last block reads no padding into a kept lane
+     * and the first one only through its first tap column.
+     */
+    static void edge3(float[] a0, int o0, float[] a1, int o1, float[] a2, int o2, int c, int w, int clears,
+        float[] wts, float bias, float[] y, int d) {
+      FloatVector x00 = FloatVector.fromArray(S, a0, o0);
+      FloatVector x10 = FloatVector.fromArray(S, a1, o1);
+      FloatVector x20 = FloatVector.fromArray(S, a2, o2);
+      if ((clears & 1) != 0) {
+        VectorMask<Float> m = DepthwiseUnpaddedSweep.Vec.outside(c, w);
+        x00 = x00.blend(0f, m);
+        x10 = x10.blend(0f, m);
+        x20 = x20.blend(0f, m);
+      }
+      FloatVector x01 = FloatVector.fromArray(S, a0, o0 + 1);
+      FloatVector x11 = FloatVector.fromArray(S, a1, o1 + 1);
+      FloatVector x21 = FloatVector.fromArray(S, a2, o2 + 1);
+      if ((clears & 2) != 0) {
+        VectorMask<Float> m = DepthwiseUnpaddedSweep.Vec.outside(c + 1, w);
+        x01 = x01.blend(0f, m);
+        x11 = x11.blend(0f, m);
+        x21 = x21.blend(0f, m);
+      }
+      FloatVector x02 = FloatVector.fromArray(S, a0, o0 + 2);
+      FloatVector x12 = FloatVector.fromArray(S, a1, o1 + 2);
+      FloatVector x22 = FloatVector.fromArray(S, a2, o2 + 2);
+      if ((clears & 4) != 0) {
+        VectorMask<Float> m = DepthwiseUnpaddedSweep.Vec.outside(c + 2, w);
+        x02 = x02.blend(0f, m);
+        x12 = x12.blend(0f, m);
+        x22 = x22.blend(0f, m);
+      }
+      FloatVector r0 = x00.fma(w(wts, 0), FloatVector.broadcast(S, bias));
+      FloatVector r1 = x10.mul(w(wts, 3));
+      FloatVector r2 = x20.mul(w(wts, 6));
+      r0 = x01.fma(w(wts, 1), r0);
+      r1 = x11.fma(w(wts, 4), r1);
+      r2 = x21.fma(w(wts, 7), r2);
+      r0 = x02.fma(w(wts, 2), r0);
+      r1 = x12.fma(w(wts, 5), r1);
+      r2 = x22.fma(w(wts, 8), r2);
       LanePairs.evensLow(r0.add(r1).add(r2)).intoArray(y, d);
     }
 
@@ -209,11 +257,13 @@ final class DepthwiseEvenColumns {
         VectorMask<Float> out0 = DepthwiseUnpaddedSweep.Vec.outside(c, w);
         VectorMask<Float> out1 = DepthwiseUnpaddedSweep.Vec.outside(c + 1, w);
         VectorMask<Float> out2 = DepthwiseUnpaddedSweep.Vec.outside(c + 2, w);
-        // Only the blocks at the row's ends load columns outside it: the blends there, none inside (1.1-1.25x on
-        // 112x112 and 56x56 planes, one AMD EPYC thread).
-        boolean c0 = out0.anyTrue();
-        boolean c1 = out1.anyTrue();
-        boolean c2 = out2.anyTrue();
+        // Only the blocks at the row's ends load columns outside it, and of their loads only those reaching there
+        // into a kept lane are blended (blends at the ends only: 1.1-1.25x on 112x112 and 56x56 planes, one AMD EPYC
+        // thread; kept lanes only: 14x14 b32 10.7-10.9 against 9.0-9.7 GFLOP/s, one Xeon thread).
+        int clears = clears(c, k * (l / 2), w, q);
+        boolean c0 = (clears & 1) != 0;
+        boolean c1 = (clears & 2) != 0;
+        boolean c2 = (clears & 4) != 0;
         int o = x0 + k * l;
         int d = yOff + k * (l / 2) - q;
         FloatVector open = b0;
