@@ -259,7 +259,7 @@ final class DepthwiseEvenColumns {
         VectorMask<Float> out2 = DepthwiseUnpaddedSweep.Vec.outside(c + 2, w);
         // Only the blocks at the row's ends load columns outside it, and of their loads only those reaching there
         // into a kept lane are blended (blends at the ends only: 1.1-1.25x on 112x112 and 56x56 planes, one AMD EPYC
-        // thread; kept lanes only: 14x14 b32 10.7-10.9 against 9.0-9.7 GFLOP/s, one Xeon thread).
+        // thread; kept lanes only: 14x14 b32 9.8-10.9 against 8.5-9.7 GFLOP/s, one Xeon thread, two experiments).
         int clears = clears(c, k * (l / 2), w, q);
         boolean c0 = (clears & 1) != 0;
         boolean c1 = (clears & 2) != 0;

@@ -202,7 +202,12 @@ class DepthwiseKernelsTest {
           new ConvGeom(2, 3, 7, 100, 3, 3, 3, 2, 2, 0, 0, 0, 0, 1, 1, 3),
           ConvGeom.of(1, 3, 6, 112, 3, 3, 3, 2, 1, 1, 3),
           ConvGeom.of(1, 3, 5, 111, 3, 3, 3, 2, 1, 1, 3), ConvGeom.same(2, 3, 6, 112, 3, 3, 3, 2, 1, 3),
-          new ConvGeom(1, 3, 7, 110, 3, 3, 3, 2, 2, 1, 1, 2, 2, 1, 1, 3)}) {
+          new ConvGeom(1, 3, 7, 110, 3, 3, 3, 2, 2, 1, 1, 2, 2, 1, 1, 3),
+          // A partial last block whose middle tap column reaches past the row into a kept lane (two on the right,
+          // 58 outputs; and on narrow planes, 10 and 5 outputs, for 16 and 8 lanes), and 4 outputs with padding 1.
+          new ConvGeom(1, 2, 7, 113, 2, 3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 2),
+          new ConvGeom(2, 3, 9, 17, 3, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 3),
+          new ConvGeom(1, 2, 5, 7, 2, 3, 3, 2, 2, 2, 2, 2, 2, 1, 1, 2), ConvGeom.of(2, 2, 8, 8, 2, 3, 3, 2, 1, 1, 2)}) {
         assertEquals(Simd.AVAILABLE, DepthwiseSweep.applies(g.r(), g.s(), g.strideH()), g.toString());
         SplittableRandom rnd = new SplittableRandom(g.hashCode());
         float[] x = Rand.floats(rnd, g.inputSize());
