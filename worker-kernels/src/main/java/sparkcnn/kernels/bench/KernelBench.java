@@ -91,6 +91,12 @@ public final class KernelBench {
   static final String[] PASSES = {"forward", "backward_data", "backward_weights"};
   static final int[] GEMM_SIZES = {256, 512, 1024, 2048};
 
+  /**
+   * How much faster than its recorded fastest run one later run of a default kernel must be for the entry to be
+   * timed again: far past run-to-run noise, since the figure is already the fastest of seven.
+   */
+  static final double SECOND_LOOK = 1.5;
+
   private final double warmup;
   private final int runs;
   private final PrintStream progress;
@@ -225,6 +231,7 @@ public final class KernelBench {
       long wt = 4L * g.weightSize();
       long outBytes = 4L * g.outputSize();
       long[] bytes = {in + wt + outBytes, outBytes + wt + in, in + outBytes + 2 * wt};
+      List<Timed> defaults = new ArrayList<>();
       for (int t : threadCounts) {
         Parallel.setThreads(t);
         for (int p = 0; p < PASSES.length; p++) {
@@ -242,11 +249,53 @@ public final class KernelBench {
             Map<String, Object> row = convRow(cc, p, t, run, a.label(), bytes[p], naive[p], roof);
             row.put("baseline", a != kernels.get(0));
             rows.add(row);
+            if (a == kernels.get(0)) {
+              defaults.add(new Timed(row, run, t, p, a.label()));
+            }
           }
         }
       }
+      for (Timed d : defaults) {
+        secondLook(cc, d, bytes[d.pass()], naive[d.pass()], roof);
+      }
     }
     return rows;
+  }
+
+  /** Whether a run of work (after one more to warm it) takes under 1 / {@link #SECOND_LOOK} of recordedSeconds. */
+  static boolean runsFaster(Runnable work, double recordedSeconds) {
+    work.run();
+    long t0 = System.nanoTime();
+    work.run();
+    return (System.nanoTime() - t0) * 1e-9 * SECOND_LOOK < recordedSeconds;
+  }
+
+  /** A default kernel's entry: its row, its work, its thread count, pass and label. */
+  private record Timed(Map<String, Object> row, Runnable work, int threads, int pass, String kernel) {}
+
+  /**
+   * Runs a layer's default kernel once more after all of the layer's entries are timed, and times it again in full
+   * (the row replaced, "remeasured": true and the first figure as first_gflops) if that run beats its recorded
+   * fastest by {@link #SECOND_LOOK}. Why: the warm-up cannot see a compilation still under way, and a kernel still in
+   * C1's profiling code runs its vector operations as objects, tens of times slower. The 5x5 stride-2 weight gradient
+   * was timed so at 0.52-0.54 GFLOP/s on one Xeon thread in two runs of four (27-29 once compiled): C2 spent 1.4 s on
+   * its on-stack replacement first, and no other C2 compilation finished meanwhile. The layer's baselines and its two-thread
+   * entries give the JIT those seconds.
+   */
+  private void secondLook(ConvCase cc, Timed d, long bytes, double naive, Roofline roof) {
+    Parallel.setThreads(d.threads());
+    double flops = 2.0 * cc.geom().macs();
+    double first = (Double) d.row().get("gflops");
+    if (runsFaster(d.work(), flops / (first * 1e9))) {
+      progress.printf(Locale.ROOT, "bench: %s %s (%d thread(s)) ran over %.1fx its figure of %.2f GFLOP/s; timing it"
+          + " again%n", cc.name(), PASSES[d.pass()], d.threads(), SECOND_LOOK, first);
+      Map<String, Object> again = convRow(cc, d.pass(), d.threads(), d.work(), d.kernel(), bytes, naive, roof);
+      again.put("baseline", false);
+      again.put("remeasured", true);
+      again.put("first_gflops", first);
+      d.row().clear();
+      d.row().putAll(again);
+    }
   }
 
   private Map<String, Object> convRow(ConvCase cc, int p, int threads, Runnable work, String kernel, long bytes,
