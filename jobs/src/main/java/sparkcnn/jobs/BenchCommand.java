@@ -64,9 +64,10 @@ final class BenchCommand implements Main.Command {
       min(peak, bandwidth x FLOPs per byte the kernel must touch), the bandwidth being a copy's over a working
       set of the kernel's size (bandwidth_gb_per_second: a cache's where it fits one); naive_ratio is the speed
       over a direct seven-loop convolution of the same layer on one image, timed once in the same run.
-      A default kernel is run once more after its layer's other entries; if that run is 1.5x faster than its
-      figure (it was timed before the JIT had compiled it), it is timed again and marked remeasured, the first
-      figure kept as first_gflops.
+      Each default kernel is run again (a warm-up run, then runs for 20 ms or one run) after its layer's other
+      entries; if its fastest is 1.5x faster than its figure (as when it was timed before the JIT had compiled
+      it), it is timed again, and the new figure, if higher, replaces it, marked remeasured, the first kept as
+      first_gflops (* in the text table).
 
       options:
         --json       print one JSON object on stdout (progress goes to stderr)
