@@ -92,8 +92,8 @@ public final class KernelBench {
   static final int[] GEMM_SIZES = {256, 512, 1024, 2048};
 
   /**
-   * How much faster than its recorded fastest run one later run of a default kernel must be for the entry to be
-   * timed again: far past run-to-run noise, since the figure is already the fastest of seven.
+   * How much faster than its recorded figure (the fastest of seven runs) a default kernel's fastest run in the
+   * second look ({@link #runsFaster}) must be for the entry to be timed again: far past run-to-run noise.
    */
   static final double SECOND_LOOK = 1.5;
   /** The least time the second look runs a kernel for (after a warm-up run). */
@@ -441,10 +441,10 @@ public final class KernelBench {
           (Double) e.get("fraction_of_roofline")));
     }
     sb.append("\nkernel: the algorithm the layers run by default; ~ marks a baseline timed in the same run (the kernel"
-        + " it replaced), * an entry timed again (remeasured).\nGFLOP/s: the fastest of the timed runs (as the peak and the bandwidths; gflops_median in"
-        + " --json).\nof peak = GFLOP/s / (one core's peak x threads); of roof = GFLOP/s / min(peak, bandwidth x FLOPs"
-        + " per byte the kernel must touch); x naive = over a direct 7-loop convolution on one thread, timed in this"
-        + " run.\n");
+        + " it replaced), * an entry timed again (remeasured).\nGFLOP/s: the fastest of the timed runs (as the peak"
+        + " and the bandwidths; gflops_median in --json).\nof peak = GFLOP/s / (one core's peak x threads); of roof ="
+        + " GFLOP/s / min(peak, bandwidth x FLOPs per byte the kernel must touch); x naive = over a direct 7-loop"
+        + " convolution on one thread, timed in this run.\n");
     return sb.toString();
   }
 }
