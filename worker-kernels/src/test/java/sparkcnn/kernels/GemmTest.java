@@ -256,11 +256,12 @@ class GemmTest {
   }
 
   /**
-   * GemmNT's dot-product tiles: sizes off the 4 x 4 tile, sweeps with a tail shorter than a vector, several
-   * cache chunks and the threaded split, and two calls adding into one accumulator.
+   * GemmNT's dot-product tiles: sizes off the 4 x 4 tile, sweeps of one, two and three vectors (the tile takes two
+   * a turn) with and without a tail shorter than a vector, several cache chunks and the threaded split, and two
+   * calls adding into one accumulator.
    */
   @ParameterizedTest(name = "m={0} n={1} k={2}")
-  @CsvSource({"1,1,1", "3,5,17", "4,4,16", "37,45,700", "6,144,3000", "150,20,9001"})
+  @CsvSource({"1,1,1", "3,5,17", "4,4,16", "4,4,32", "5,7,47", "37,45,700", "6,144,3000", "150,20,9001"})
   void dotProductTilesMatchNaive(int m, int n, int k) {
     SplittableRandom rnd = new SplittableRandom(m * 7919L + n * 31L + k);
     int[] aRows = new int[m];
