@@ -1,6 +1,7 @@
 package sparkcnn.jobs.config;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -24,6 +25,8 @@ public final class JobFile {
       text = Files.readString(Path.of(file), StandardCharsets.UTF_8);
     } catch (NoSuchFileException e) {
       throw new ConfigException(file + ": no such job file");
+    } catch (MalformedInputException e) {
+      throw new ConfigException(file + ": not UTF-8 text (a job file is YAML; is this the right file?)");
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read (" + e.getMessage() + ")");
     }

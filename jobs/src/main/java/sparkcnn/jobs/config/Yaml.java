@@ -118,11 +118,42 @@ public final class Yaml {
       }
       return v;
     }
-    return scalar(text);
+    return value(text, line);
+  }
+
+  /**
+   * A scalar written in the file, checked for what this subset does not read and would otherwise take as text: an
+   * unclosed quote or text after the closing one, YAML's block scalars, anchors, aliases and tags, and a second
+   * "key: value" on the line.
+   */
+  private Object value(String t, int line) {
+    if (!t.isEmpty() && (t.charAt(0) == '"' || t.charAt(0) == '\'')) {
+      int end = t.indexOf(t.charAt(0), 1);
+      if (end < 0) {
+        throw new ConfigException(source + ":" + line + ": unclosed quote in '" + t + "'");
+      }
+      if (end != t.length() - 1) {
+        throw new ConfigException(source + ":" + line + ": unexpected text after the quoted '" + t.substring(0, end + 1)
+            + "'");
+      }
+      return t.substring(1, end);
+    }
+    if (!t.isEmpty() && "|>&*!%@`".indexOf(t.charAt(0)) >= 0) {
+      throw new ConfigException(source + ":" + line + ": '" + t + "': block scalars (| >), anchors (&), aliases (*)"
+          + " and tags (!) are not supported in job files; write the value on one line");
+    }
+    if (keyColon(t) >= 0) {
+      throw new ConfigException(source + ":" + line + ": '" + t + "' holds a second 'key: value'; nest it on its own"
+          + " line or quote the value");
+    }
+    return scalar(t);
   }
 
   private Object flow(String s, int[] at, int line) {
     skip(s, at);
+    if (at[0] >= s.length()) {
+      throw unclosed(s, line);
+    }
     char open = s.charAt(at[0]);
     if (open == '[' || open == '{') {
       char close = open == '[' ? ']' : '}';
@@ -178,7 +209,20 @@ public final class Yaml {
       at[0]++;
     }
     String t = s.substring(start, at[0]).strip();
-    return key ? t : scalar(t);
+    if (t.isEmpty() && at[0] >= s.length()) {
+      throw unclosed(s, line);
+    }
+    if (t.isEmpty()) {
+      // "[1,,2]", "[1, ]", "{: 1}": YAML reads an empty entry as null or refuses it; a job file means neither.
+      throw new ConfigException(source + ":" + line + ": expected a " + (key ? "key" : "value") + " at column "
+          + (start + 1) + " of '" + s + "'");
+    }
+    return key ? t : value(t, line);
+  }
+
+  /** The text ends inside the flow collection s opens. */
+  private ConfigException unclosed(String s, int line) {
+    return new ConfigException(source + ":" + line + ": unclosed '" + s.charAt(0) + "' in '" + s + "'");
   }
 
   private static void skip(String s, int[] at) {

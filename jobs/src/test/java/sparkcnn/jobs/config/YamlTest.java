@@ -55,6 +55,32 @@ class YamlTest {
     assertTrue(e.getMessage().contains("expected 'key: value'"), e.getMessage());
   }
 
+  /** Hostile or mistyped text: a clear error naming the file and line, never an exception from the parser's insides. */
+  @Test
+  void hostileTextGetsAClearError() {
+    String[][] cases = {
+        {"a: [", "unclosed '['"}, {"a:\n  - b: [", "unclosed '['"}, {"a: {b: [", "unclosed '{'"},
+        {"a: [1, {", "unclosed '['"}, {"a: [1,,2]", "expected a value at column 4"}, {"a: [,]", "expected a value"},
+        {"a: [1, ]", "expected a value"}, {"a: {: 1}", "expected a key"}, {"a: \"open", "unclosed quote"},
+        {"a: [\"x]", "unclosed quote"}, {"a: \"x\" y", "unexpected text after the quoted"}, {"a: |", "block scalars"},
+        {"a: &x 1", "anchors"}, {"a: *x", "aliases"}, {"a: !!str x", "tags"}, {"a: b: c", "second 'key: value'"},
+        {"a:\n  - b: c: d", "second 'key: value'"}};
+    for (String[] c : cases) {
+      ConfigException e = assertThrows(ConfigException.class, () -> Yaml.parse("bad.yaml", c[0] + "\n"), c[0]);
+      assertTrue(e.getMessage().startsWith("bad.yaml:") && e.getMessage().contains(c[1]),
+          c[0] + " -> " + e.getMessage());
+    }
+  }
+
+  @Test
+  void quotedValuesMayHoldWhatPlainOnesMayNot() {
+    Map<String, Object> doc = Yaml.parse("t.yaml", "a: \"b: c\"\nd: '*.png'\ne: [\"x, y\", 'z']\nf: http://h:80/p\n");
+    assertEquals("b: c", doc.get("a"));
+    assertEquals("*.png", doc.get("d"));
+    assertEquals(List.of("x, y", "z"), doc.get("e"));
+    assertEquals("http://h:80/p", doc.get("f"));
+  }
+
   @Test
   void overridesCreateSectionsAndParseValues() {
     Map<String, Object> doc = Yaml.parse("t.yaml", "training:\n  epochs: 3\n");
