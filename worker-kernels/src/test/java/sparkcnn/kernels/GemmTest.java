@@ -256,12 +256,14 @@ class GemmTest {
   }
 
   /**
-   * GemmNT's dot-product tiles: sizes off the 4 x 4 tile, sweeps of one, two and three vectors (the tile takes two
-   * a turn) with and without a tail shorter than a vector, several cache chunks and the threaded split, and two
-   * calls adding into one accumulator.
+   * GemmNT's dot-product tiles: sizes off the 4 x 4 tile; sweeps of one, two, three and five vectors (the tile
+   * takes two a turn, then the odd one: k = 48 and 80 are one sweep each), a tail shorter than a vector (a sweep of
+   * its own after whole vectors: k = 47); several cache chunks and the threaded split; two calls adding into one
+   * accumulator.
    */
   @ParameterizedTest(name = "m={0} n={1} k={2}")
-  @CsvSource({"1,1,1", "3,5,17", "4,4,16", "4,4,32", "5,7,47", "37,45,700", "6,144,3000", "150,20,9001"})
+  @CsvSource({"1,1,1", "3,5,17", "4,4,16", "4,4,32", "4,4,48", "3,5,80", "5,7,47", "37,45,700", "6,144,3000",
+      "150,20,9001"})
   void dotProductTilesMatchNaive(int m, int n, int k) {
     SplittableRandom rnd = new SplittableRandom(m * 7919L + n * 31L + k);
     int[] aRows = new int[m];

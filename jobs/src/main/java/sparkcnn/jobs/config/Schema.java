@@ -1,5 +1,6 @@
 package sparkcnn.jobs.config;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -64,7 +65,10 @@ public final class Schema {
     if (eq <= 0) {
       throw new ConfigException("--set " + assignment + ": expected key.path=value");
     }
-    String[] keys = assignment.substring(0, eq).trim().split("\\.");
+    String[] keys = assignment.substring(0, eq).trim().split("\\.", -1);
+    if (keys.length == 0 || Arrays.stream(keys).anyMatch(String::isBlank)) {
+      throw new ConfigException("--set " + assignment + ": expected key.path=value, with no empty key between dots");
+    }
     String value = assignment.substring(eq + 1).trim();
     Map<String, Object> m = doc;
     for (int i = 0; i < keys.length - 1; i++) {

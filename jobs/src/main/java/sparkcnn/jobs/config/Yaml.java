@@ -18,9 +18,13 @@ public final class Yaml {
 
   private record Line(int number, int indent, String text) {}
 
+  /** Flow collections deeper than this are refused (no job key nests more than two). */
+  private static final int MAX_DEPTH = 32;
+
   private Yaml(String source, String text) {
     this.source = source;
-    String[] raw = text.split("\r?\n", -1);
+    // A byte-order mark (some editors write one) would otherwise join the first key's name, unseen.
+    String[] raw = (text.startsWith("\uFEFF") ? text.substring(1) : text).split("\r?\n", -1);
     for (int i = 0; i < raw.length; i++) {
       String t = stripComment(raw[i]);
       if (t.isBlank() || t.trim().equals("---")) {
@@ -96,7 +100,7 @@ public final class Yaml {
       pos++;
       if (rest.isEmpty()) {
         list.add(pos < lines.size() && lines.get(pos).indent() > indent ? block(lines.get(pos).indent()) : null);
-      } else if (keyColon(rest) > 0 && !rest.startsWith("{") && !rest.startsWith("[") && !isQuoted(rest)) {
+      } else if (keyColon(rest) > 0 && !rest.startsWith("{") && !rest.startsWith("[") && !isOneQuoted(rest)) {
         // "- key: value" starts a mapping item; its further keys are indented to the first key's column.
         int itemIndent = l.indent() + (l.text().length() - rest.length());
         lines.set(pos - 1, new Line(l.number(), itemIndent, rest));
@@ -112,7 +116,7 @@ public final class Yaml {
   private Object inline(String text, int line) {
     if (text.startsWith("[") || text.startsWith("{")) {
       int[] at = {0};
-      Object v = flow(text, at, line);
+      Object v = flow(text, at, line, 0);
       if (!text.substring(at[0]).isBlank()) {
         throw new ConfigException(source + ":" + line + ": unexpected text after '" + text.substring(0, at[0]) + "'");
       }
@@ -128,19 +132,20 @@ public final class Yaml {
    */
   private Object value(String t, int line) {
     if (!t.isEmpty() && (t.charAt(0) == '"' || t.charAt(0) == '\'')) {
-      int end = t.indexOf(t.charAt(0), 1);
-      if (end < 0) {
-        throw new ConfigException(source + ":" + line + ": unclosed quote in '" + t + "'");
-      }
+      int end = closingQuote(t, 0, line);
       if (end != t.length() - 1) {
         throw new ConfigException(source + ":" + line + ": unexpected text after the quoted '" + t.substring(0, end + 1)
             + "'");
       }
       return t.substring(1, end);
     }
-    if (!t.isEmpty() && "|>&*!%@`".indexOf(t.charAt(0)) >= 0) {
+    if (!t.isEmpty() && "|>&*!".indexOf(t.charAt(0)) >= 0) {
       throw new ConfigException(source + ":" + line + ": '" + t + "': block scalars (| >), anchors (&), aliases (*)"
-          + " and tags (!) are not supported in job files; write the value on one line");
+          + " and tags (!) are not supported in job files; write the value on one line, quoted if it starts so");
+    }
+    if (!t.isEmpty() && "%@`".indexOf(t.charAt(0)) >= 0) {
+      throw new ConfigException(source + ":" + line + ": '" + t + "': YAML reserves '" + t.charAt(0)
+          + "' at the start of a value; quote the value");
     }
     if (keyColon(t) >= 0) {
       throw new ConfigException(source + ":" + line + ": '" + t + "' holds a second 'key: value'; nest it on its own"
@@ -149,10 +154,14 @@ public final class Yaml {
     return scalar(t);
   }
 
-  private Object flow(String s, int[] at, int line) {
+  /** A flow collection or scalar at s[at[0]], depth collections deep (bounded: each level is a call). */
+  private Object flow(String s, int[] at, int line, int depth) {
     skip(s, at);
     if (at[0] >= s.length()) {
       throw unclosed(s, line);
+    }
+    if (depth > MAX_DEPTH) {
+      throw new ConfigException(source + ":" + line + ": collections nested more than " + MAX_DEPTH + " deep");
     }
     char open = s.charAt(at[0]);
     if (open == '[' || open == '{') {
@@ -167,7 +176,7 @@ public final class Yaml {
       }
       while (true) {
         if (open == '[') {
-          list.add(flow(s, at, line));
+          list.add(flow(s, at, line, depth + 1));
         } else {
           String key = String.valueOf(atom(s, at, line, true));
           skip(s, at);
@@ -175,7 +184,7 @@ public final class Yaml {
             throw new ConfigException(source + ":" + line + ": expected ':' after '" + key + "' in '" + s + "'");
           }
           at[0]++;
-          map.put(key, flow(s, at, line));
+          map.put(key, flow(s, at, line, depth + 1));
         }
         skip(s, at);
         if (at[0] >= s.length()) {
@@ -197,11 +206,7 @@ public final class Yaml {
     skip(s, at);
     int start = at[0];
     if (start < s.length() && (s.charAt(start) == '"' || s.charAt(start) == '\'')) {
-      char q = s.charAt(start);
-      int end = s.indexOf(q, start + 1);
-      if (end < 0) {
-        throw new ConfigException(source + ":" + line + ": unclosed quote in '" + s + "'");
-      }
+      int end = closingQuote(s, start, line);
       at[0] = end + 1;
       return s.substring(start + 1, end);
     }
@@ -218,6 +223,25 @@ public final class Yaml {
           + (start + 1) + " of '" + s + "'");
     }
     return key ? t : value(t, line);
+  }
+
+  /**
+   * The index of the quote closing the one at s[start]. Quoted scalars here hold no escapes: YAML's doubled single
+   * quote ('it''s') and backslash escapes in double quotes ("a\\"b") are refused by name rather than misread.
+   */
+  private int closingQuote(String s, int start, int line) {
+    char q = s.charAt(start);
+    int end = s.indexOf(q, start + 1);
+    if (end < 0) {
+      throw new ConfigException(source + ":" + line + ": unclosed quote in '" + s + "'");
+    }
+    boolean doubled = q == '\'' && end + 1 < s.length() && s.charAt(end + 1) == '\'';
+    boolean escaped = q == '"' && s.charAt(end - 1) == '\\';
+    if (doubled || escaped) {
+      throw new ConfigException(source + ":" + line + ": escaped quotes are not supported in job files ('"
+          + s.substring(start) + "'); quote the value with the other quote character");
+    }
+    return end;
   }
 
   /** The text ends inside the flow collection s opens. */
@@ -259,6 +283,11 @@ public final class Yaml {
       return Double.parseDouble(t);
     }
     return t;
+  }
+
+  /** t is one quoted scalar: its first quote closes at its last character (not "'a': 'b'"). */
+  private static boolean isOneQuoted(String t) {
+    return isQuoted(t) && t.indexOf(t.charAt(0), 1) == t.length() - 1;
   }
 
   private static boolean isQuoted(String t) {

@@ -5,9 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The YAML subset job files use, and the --set overrides. */
 class YamlTest {
@@ -64,11 +69,13 @@ class YamlTest {
         {"a: [1, ]", "expected a value"}, {"a: {: 1}", "expected a key"}, {"a: \"open", "unclosed quote"},
         {"a: [\"x]", "unclosed quote"}, {"a: \"x\" y", "unexpected text after the quoted"}, {"a: |", "block scalars"},
         {"a: &x 1", "anchors"}, {"a: *x", "aliases"}, {"a: !!str x", "tags"}, {"a: b: c", "second 'key: value'"},
-        {"a:\n  - b: c: d", "second 'key: value'"}};
+        {"a:\n  - b: c: d", "second 'key: value'"}, {"a: 'it''s'", "escaped quotes"},
+        {"a: \"x\\\"y\"", "escaped quotes"}, {"a: [1, 'x''y']", "escaped quotes"}, {"a: %x", "reserves '%'"},
+        {"a: @x", "reserves '@'"}, {"a: " + "[".repeat(5000) + "]".repeat(5000), "nested more than 32"}};
     for (String[] c : cases) {
       ConfigException e = assertThrows(ConfigException.class, () -> Yaml.parse("bad.yaml", c[0] + "\n"), c[0]);
-      assertTrue(e.getMessage().startsWith("bad.yaml:") && e.getMessage().contains(c[1]),
-          c[0] + " -> " + e.getMessage());
+      String at = "bad.yaml:" + c[0].split("\n").length + ":";
+      assertTrue(e.getMessage().startsWith(at) && e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
     }
   }
 
@@ -79,6 +86,26 @@ class YamlTest {
     assertEquals("*.png", doc.get("d"));
     assertEquals(List.of("x, y", "z"), doc.get("e"));
     assertEquals("http://h:80/p", doc.get("f"));
+    // A sequence item whose key and value are both quoted is a mapping; a byte-order mark is not part of a key.
+    assertEquals(List.of(Map.of("a", "b")), Yaml.parse("t.yaml", "l:\n  - 'a': 'b'\n").get("l"));
+    assertEquals(1L, Yaml.parse("t.yaml", "\uFEFFname: 1\n").get("name"));
+  }
+
+  @Test
+  void setOverridesRefuseEmptyKeys() {
+    for (String bad : new String[] {".=1", "..=x", "training..lr=1", "training.=1", " =1"}) {
+      ConfigException e = assertThrows(ConfigException.class, () -> Schema.override(new LinkedHashMap<>(), bad), bad);
+      assertTrue(e.getMessage().startsWith("--set "), e.getMessage());
+    }
+  }
+
+  @Test
+  void aFileThatIsNotUtf8SaysSo(@TempDir Path dir) throws IOException {
+    Path bin = dir.resolve("binary.yaml");
+    Files.write(bin, new byte[] {(byte) 0xFF, (byte) 0xFE, 0x00, 0x41});
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> JobFile.load(bin.toString(), new Schema(Map.of()), List.of()));
+    assertTrue(e.getMessage().startsWith(bin + ": not UTF-8 text"), e.getMessage());
   }
 
   @Test
