@@ -52,6 +52,13 @@ public final class Main {
     } catch (Exception e) {
       System.err.println("sparkcnn " + argv[0] + ": failed: " + rootMessage(e));
       return 1;
+    } catch (OutOfMemoryError e) {
+      // Where the training step's own advice (driver.train.OutOfMemoryAdvice) does not reach: the driver's side.
+      System.err.println("sparkcnn " + argv[0] + ": out of memory (" + e.getMessage() + ") with a heap of "
+          + String.format(java.util.Locale.ROOT, "%.1f GB", Runtime.getRuntime().maxMemory() / 1e9)
+          + ": choose a smaller network or batch, or a larger heap (SPARKCNN_HEAP for bin/sparkcnn,"
+          + " spark.driver.memory under spark-submit)");
+      return 1;
     }
   }
 

@@ -78,11 +78,11 @@ final class SweepCommand implements Main.Command {
 
   static Schema schema() {
     Map<String, Object> grid = new LinkedHashMap<>();
-    grid.put("phi", Field.list(List.of(0.0), "compound coefficients (search grid and random)", "numbers",
+    grid.put("phi", Field.nonEmptyList(List.of(0.0), "compound coefficients (search grid and random)", "numbers",
         SweepCommand::num));
-    grid.put("alpha", Field.list(List.of(Scaling.ALPHA), "depth bases", "numbers", SweepCommand::num));
-    grid.put("beta", Field.list(List.of(Scaling.BETA), "width bases", "numbers", SweepCommand::num));
-    grid.put("gamma", Field.list(List.of(Scaling.GAMMA), "resolution bases", "numbers", SweepCommand::num));
+    grid.put("alpha", Field.nonEmptyList(List.of(Scaling.ALPHA), "depth bases", "numbers", SweepCommand::num));
+    grid.put("beta", Field.nonEmptyList(List.of(Scaling.BETA), "width bases", "numbers", SweepCommand::num));
+    grid.put("gamma", Field.nonEmptyList(List.of(Scaling.GAMMA), "resolution bases", "numbers", SweepCommand::num));
     grid.put("tolerance", Field.number(0.1, 0, 10, "allowed |alpha beta^2 gamma^2 - 2|"));
     grid.put("lr", Field.list(List.of(), "learning rates (the same as grid.keys training.lr)", "numbers",
         SweepCommand::num));
@@ -90,7 +90,7 @@ final class SweepCommand implements Main.Command {
         + "training.weight_decay: [0, 0.0005], data.augmentations: [[], [hflip]]}", "values", v -> v));
     grid.put("concurrent", Field.integer(1L, 1, "trials running at once (concurrent Spark jobs)"));
     Map<String, Object> compound = new LinkedHashMap<>();
-    compound.put("phi", Field.list(List.of(1.0, 2.0), "stage 2: the compound coefficients the best stage-1 "
+    compound.put("phi", Field.nonEmptyList(List.of(1.0, 2.0), "stage 2: the compound coefficients the best stage-1 "
         + "configuration is trained at (1: the stage-1 trial itself)", "numbers", SweepCommand::num));
     compound.put("samples", Field.integer(0L, 0, "stage 1: this many random (alpha, beta, gamma) within the "
         + "tolerance, uniform in the grid lists' ranges, instead of the grid (0: the grid)"));
@@ -131,10 +131,10 @@ final class SweepCommand implements Main.Command {
   }
 
   private static Object num(Object v) {
-    if (v instanceof Number n && n.doubleValue() >= 0) {
+    if (v instanceof Number n && n.doubleValue() >= 0 && Double.isFinite(n.doubleValue())) {
       return n.doubleValue();
     }
-    throw new IllegalArgumentException("a non-negative number");
+    throw new IllegalArgumentException("a finite non-negative number");
   }
 
   @Override

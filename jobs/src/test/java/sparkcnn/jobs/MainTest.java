@@ -44,6 +44,30 @@ class MainTest {
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--threads needs a value"));
   }
 
+  /** The driver's side running out of heap: one line with the heap and what to change, exit 1, no stack trace. */
+  @Test
+  void runningOutOfHeapSaysWhatToChange() {
+    Main.COMMANDS.put("test-oom", new Main.Command() {
+      @Override
+      public String summary() {
+        return "throws OutOfMemoryError";
+      }
+
+      @Override
+      public int run(Args args, PrintStream out) {
+        throw new OutOfMemoryError("Java heap space");
+      }
+    });
+    try {
+      assertEquals(1, run("test-oom"));
+      String message = err.toString(StandardCharsets.UTF_8);
+      assertTrue(message.startsWith("sparkcnn test-oom: out of memory (Java heap space) with a heap of ")
+          && message.contains("SPARKCNN_HEAP") && message.lines().count() == 1, message);
+    } finally {
+      Main.COMMANDS.remove("test-oom");
+    }
+  }
+
   @Test
   void summaryPrintsTheInceptionCostExampleExactly() {
     assertEquals(0, run("summary", "--model", "example_conv5x5"));

@@ -3,6 +3,7 @@ package sparkcnn.models;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import sparkcnn.kernels.Shape;
@@ -52,6 +53,26 @@ public final class Model {
    * architecture's structure, so the same layer has the same name in every instance of it (fine-tuning matches
    * layers by name).
    */
+  /**
+   * Refuses a network whose weights, gradients and statistics alone (nine bytes a parameter, eight a state value)
+   * pass this JVM's heap, or whose size overflowed while counting: a sweep with phi 20 asked for a billion parameters,
+   * and the OutOfMemoryError came out of the constructor with a stack trace as the only message.
+   */
+  static void requireHeapFor(String name, int params, int state) {
+    String advice = ": choose a smaller network (width, depth, resolution, phi) or a larger heap (SPARKCNN_HEAP for"
+        + " bin/sparkcnn, spark.driver.memory / spark.executor.memory under spark-submit)";
+    if (params < 0 || state < 0) {
+      throw new ModelTooLarge(name + ": over 2^31 parameters, more than a Java array holds" + advice);
+    }
+    long bytes = 9L * params + 8L * state;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap) {
+      throw new ModelTooLarge(name + ": " + String.format(Locale.ROOT, "%,d parameters need %.1f GB for weights and"
+          + " gradients, more than this JVM's heap (%.1f GB)", params, bytes / 1e9, heap / 1e9) + advice);
+    }
+  }
+
+
   public record Part(String name, Layer layer, int paramOffset, int paramCount, int stateOffset, int stateCount) {
     /** What a checkpoint's part must match to be copied: the layer's kind and sizes. */
     public String signature() {
@@ -68,6 +89,7 @@ public final class Model {
     this.root = root;
     this.inputShape = inputShape.clone();
     outputShape(1);
+    requireHeapFor(name, root.paramCount(), root.stateCount());
     this.params = new float[root.paramCount()];
     this.grads = new float[params.length];
     this.state = new float[root.stateCount()];

@@ -67,9 +67,19 @@ public record Field(String type, Object dflt, String description, Check check) {
 
   /** A list whose items pass an item check. */
   public static Field list(Object dflt, String description, String itemKind, Check item) {
-    return new Field("list of " + itemKind, dflt, description, v -> {
-      if (!(v instanceof List<?> l)) {
-        throw new IllegalArgumentException("a list of " + itemKind + " (e.g. [a, b])");
+    return list(dflt, description, itemKind, item, 0);
+  }
+
+  /** A list of at least one item, each passing an item check (an empty one would make nothing to run). */
+  public static Field nonEmptyList(Object dflt, String description, String itemKind, Check item) {
+    return list(dflt, description, itemKind, item, 1);
+  }
+
+  private static Field list(Object dflt, String description, String itemKind, Check item, int least) {
+    String kind = (least > 0 ? "non-empty list of " : "list of ") + itemKind;
+    return new Field(kind, dflt, description, v -> {
+      if (!(v instanceof List<?> l) || l.size() < least) {
+        throw new IllegalArgumentException("a " + kind + " (e.g. [a, b])");
       }
       List<Object> out = new java.util.ArrayList<>();
       for (Object o : l) {

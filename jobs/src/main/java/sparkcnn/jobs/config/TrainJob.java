@@ -11,6 +11,7 @@ import sparkcnn.driver.data.augment.Augmentations;
 import sparkcnn.driver.train.TrainConfig;
 import sparkcnn.models.ClassNames;
 import sparkcnn.models.Model;
+import sparkcnn.models.ModelTooLarge;
 import sparkcnn.models.zoo.ModelSpec;
 import sparkcnn.models.zoo.Scaling;
 import sparkcnn.models.zoo.Transfer;
@@ -442,6 +443,8 @@ public final class TrainJob {
     ModelSpec spec = Zoo.spec(arch, classes, input, scaling);
     try {
       Zoo.build(spec);
+    } catch (ModelTooLarge e) {
+      throw new ConfigException(job.file() + ": model: " + e.getMessage());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(job.file() + ": model.input: got '" + spec.input() + "', expected a size the network "
           + "accepts: " + e.getMessage());

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import sparkcnn.models.Model;
+import sparkcnn.models.ModelTooLarge;
 import sparkcnn.models.layers.Conv2d;
 import sparkcnn.models.layers.Sequential;
 
@@ -141,6 +142,8 @@ public final class Zoo {
     try {
       return new Model(spec.name(), e.builder().apply(builder(spec, spec.height(), spec.width(), scaling)),
           spec.inputShape());
+    } catch (ModelTooLarge ex) {
+      throw ex;
     } catch (IllegalArgumentException ex) {
       int min = smallestInput(e, spec, scaling);
       throw new IllegalArgumentException(spec.name() + ": input " + spec.input() + " does not fit the network"

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Model;
+import sparkcnn.models.ModelTooLarge;
 import sparkcnn.models.Objective;
 import sparkcnn.models.Summary;
 
@@ -163,5 +164,22 @@ class ZooTest {
     IllegalArgumentException width = assertThrows(IllegalArgumentException.class,
         () -> Zoo.spec("resnet18", null, null, new Scaling(0, 1, 1)));
     assertTrue(width.getMessage().contains("must be positive"), width.getMessage());
+  }
+
+  /**
+   * A network past the heap is refused before its arrays exist, as itself and not as a bad input size: phi 14
+   * gives EfficientNet-B0 hundreds of millions of parameters (several GB of weights and gradients against this
+   * test JVM's 3 GB); tf_convnet 30 times wider overflows the parameter count.
+   */
+  @Test
+  void aNetworkPastTheHeapIsRefusedBeforeItsArraysExist() {
+    ModelTooLarge big = assertThrows(ModelTooLarge.class,
+        () -> Zoo.build(Zoo.spec("efficientnet_b0", 10, new int[] {3, 32, 32}, Scaling.phi(14))));
+    assertTrue(big.getMessage().startsWith("efficientnet_b0: ") && big.getMessage().contains("parameters need")
+        && big.getMessage().contains("more than this JVM's heap") && big.getMessage().contains("SPARKCNN_HEAP"),
+        big.getMessage());
+    ModelTooLarge overflow = assertThrows(ModelTooLarge.class,
+        () -> Zoo.build(Zoo.spec("tf_convnet", null, null, new Scaling(30, 1, 1))));
+    assertTrue(overflow.getMessage().startsWith("tf_convnet: over 2^31 parameters"), overflow.getMessage());
   }
 }
