@@ -1,12 +1,16 @@
 package sparkcnn.jobs;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** A command's arguments: flags, options with values, and positionals, consumed as the command asks for them. */
 final class Args {
   private final String command;
   private final List<String> rest = new ArrayList<>();
+  /** Flags and options already consumed: one left over was given twice. */
+  private final Set<String> taken = new HashSet<>();
 
   Args(String command, String[] argv, int from) {
     this.command = command;
@@ -22,11 +26,13 @@ final class Args {
 
   /** True (and consumed) if {@code --name} is present. */
   boolean flag(String name) {
+    taken.add(name);
     return rest.remove(name);
   }
 
   /** The value after {@code --name}, or null if absent. */
   String option(String name) {
+    taken.add(name);
     int i = rest.indexOf(name);
     if (i < 0) {
       return null;
@@ -102,6 +108,9 @@ final class Args {
 
   /** Fails on anything not consumed. */
   void done(String allowed) {
+    if (!rest.isEmpty() && taken.contains(rest.get(0))) {
+      throw new UsageException(command + ": " + rest.get(0) + " given more than once");
+    }
     if (!rest.isEmpty()) {
       throw new UsageException(command + ": unexpected argument '" + rest.get(0) + "' (allowed: " + allowed + ")");
     }

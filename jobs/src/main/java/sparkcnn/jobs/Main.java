@@ -75,7 +75,7 @@ public final class Main {
       boolean wrapper = t instanceof org.apache.spark.SparkException
           || t instanceof java.util.concurrent.ExecutionException || t instanceof java.io.UncheckedIOException;
       if (says(t) && !wrapper) {
-        return t.getMessage();
+        return withReason(t);
       }
     }
     for (Throwable t = e; t != null; t = next(t)) {
@@ -97,6 +97,25 @@ public final class Main {
   }
 
   /** A message that explains something: not missing, not "null", not merely an exception's class name. */
+  /**
+   * t's message, with what happened where it names only a path: java.nio's file errors carry the path alone
+   * ("failed: /proc/runs/train.lock" said nothing of why), their class says the rest.
+   */
+  private static String withReason(Throwable t) {
+    if (t instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+      String why = switch (t.getClass().getSimpleName()) {
+        case "NoSuchFileException" -> "no such file or directory";
+        case "AccessDeniedException" -> "permission denied";
+        case "FileAlreadyExistsException" -> "already exists";
+        case "NotDirectoryException" -> "not a directory";
+        case "DirectoryNotEmptyException" -> "directory not empty";
+        default -> t.getClass().getSimpleName();
+      };
+      return t.getMessage() + ": " + why;
+    }
+    return t.getMessage();
+  }
+
   private static boolean says(Throwable t) {
     String m = t.getMessage();
     return m != null && !m.isBlank() && !m.strip().equals("null")

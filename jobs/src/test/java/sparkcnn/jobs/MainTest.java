@@ -42,6 +42,10 @@ class MainTest {
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--threads: expected a positive integer, got 'zero'"));
     assertEquals(2, run("bench", "--threads"));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("--threads needs a value"));
+    assertEquals(2, run("bench", "--threads", "1", "--threads", "2"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("sparkcnn bench: --threads given more than once"));
+    assertEquals(2, run("bench", "--json", "--json"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("sparkcnn bench: --json given more than once"));
   }
 
   /** The driver's side running out of heap: one line with the heap and what to change, exit 1, no stack trace. */
@@ -151,5 +155,11 @@ class MainTest {
     assertTrue(nul.startsWith("internal error: NullPointerException at "), nul);
     assertEquals("disk full", Main.rootMessage(new RuntimeException("java.lang.RuntimeException",
         new java.io.IOException("disk full"))));
+    // java.nio's file errors carry only the path; the reason comes from their class.
+    assertEquals("/proc/r/train.lock: permission denied", Main.rootMessage(
+        new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/proc/r/train.lock"))));
+    assertEquals("/r/a: no such file or directory", Main.rootMessage(new java.nio.file.NoSuchFileException("/r/a")));
+    assertEquals("/r/a: Read-only file system", Main.rootMessage(
+        new java.nio.file.FileSystemException("/r/a", null, "Read-only file system")));
   }
 }

@@ -301,9 +301,10 @@ class ConvTunerTest {
    * The stopwatch times a candidate once the JIT has gone quiet, not at its first calls: here a pass whose first
    * five calls take 5 ms each while a stand-in for the JIT's compilation clock moves (as a kernel does in the
    * interpreter while its loops are compiled), and the rest about 0.1 ms. Timed after one warm-up call, as before,
-   * it measured 5 ms. Quiet means 15 ms as well as three calls: a clock that moves every fifth 2 ms call (10 ms
-   * apart) keeps the candidate warming up until it stops. With the clock still throughout, at least three calls are
-   * warmed up and two timed.
+   * it measured 5 ms. Quiet means 15 ms as well as three calls: a clock that moves every fifth 1 ms call (5 ms
+   * apart) keeps the candidate warming up until it stops. (With 2 ms calls, 10 ms apart, a CI run on a busy machine
+   * saw a 15-ms gap and stopped at call 11: the thread descheduled for 5 ms.) With the clock still throughout, at
+   * least three calls are warmed up and two timed.
    */
   @Test
   void candidatesAreTimedOnceTheJitHasGoneQuiet() {
@@ -314,7 +315,7 @@ class ConvTunerTest {
     assertTrue(seconds < 2e-3, "timed " + seconds * 1e3 + " ms");
     int[] steady = {0};
     double settled = ConvTuner.settling(() -> Math.min(steady[0], 21) / 5).seconds(ConvAlgorithm.IMPLICIT_GEMM,
-        () -> spin(steady[0]++ < 21 ? 2_000_000L : 100_000L));
+        () -> spin(steady[0]++ < 21 ? 1_000_000L : 100_000L));
     assertTrue(settled < 1e-3, "timed " + settled * 1e3 + " ms after " + steady[0] + " calls");
     int[] quietCalls = {0};
     double slow = ConvTuner.settling(() -> 7).seconds(ConvAlgorithm.IMPLICIT_GEMM, () -> {
