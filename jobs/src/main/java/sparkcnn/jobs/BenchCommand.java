@@ -75,18 +75,18 @@ final class BenchCommand implements Main.Command {
         --threads N  use N threads as "all" (default: the cores this JVM may use, or -Dsparkcnn.threads)
       Takes four to five minutes on 2 cores (two to three with --quick).
 
-      bench train: trains on generated data through the real Spark path (local mode): first 1 partition on
-      1 core, then P partitions (default: the cores) on P cores, each after 5 warm-up steps for at least
-      --seconds (default 20). Prints images_per_second, overhead_fraction (share of step wall time that is not
-      forward / backward compute: scheduling, broadcast, aggregation, optimizer) and speedup_P_vs_1, plus both
-      phases' details. A third, shorter phase runs the same P-partition steps with forward and backward skipped
-      (zero gradients of the model's size): empty_step_seconds is what Spark and the driver cost per step on
-      their own, empty_step_fraction that over the real step. --batch is the global batch (default 256),
-      --micro-batch the per-forward size (default 64). --sync picks the trainer (training.sync): collective
-      (the default: one barrier stage for all the timed steps, ring all-reduce between the ranks; its
-      job_seconds is the session's launch and rendezvous spread over its steps), broadcast (a Spark job per
-      step through the driver) or local (local SGD, --sync-every K local steps per averaging, default 4; no
-      empty phase). Figures are per optimizer step.
+      bench train: trains on generated data through the real Spark path (local mode): first 1 partition on 1
+      core, then P partitions (default: the cores; at most 256 and the batch) on P cores, each after 5 warm-up
+      steps for at least --seconds (default 20). Prints images_per_second, overhead_fraction (share of step wall
+      time that is not forward / backward compute: scheduling, broadcast, aggregation, optimizer) and
+      speedup_P_vs_1, plus both phases' details. A third, shorter phase runs the same P-partition steps with
+      forward and backward skipped (zero gradients of the model's size): empty_step_seconds is what Spark and
+      the driver cost per step on their own, empty_step_fraction that over the real step. --batch is the global
+      batch (default 256), --micro-batch the per-forward size (default 64). --sync picks the trainer
+      (training.sync): collective (the default: one barrier stage for all the timed steps, ring all-reduce
+      between the ranks; its job_seconds is the session's launch and rendezvous spread over its steps),
+      broadcast (a Spark job per step through the driver) or local (local SGD, --sync-every K local steps per
+      averaging, default 4; no empty phase). Figures are per optimizer step.
 
       bench allreduce: the collective trainer's ring on its own, 2..--max-ranks ranks (default 8) as threads over
       loopback TCP, messages of 1 KB to --max-mb MB (default 64) in steps of 4x, buckets of --bucket-mb (default
@@ -132,10 +132,26 @@ final class BenchCommand implements Main.Command {
     return 0;
   }
 
+  /**
+   * The benches run P partitions on a local[P] context: P task threads in this JVM. A million of them ran the JVM
+   * out of native threads after a minute; past a few hundred they only measure the scheduler.
+   */
+  private static final int MAX_LOCAL_PARTITIONS = 256;
+
+  /** --partitions (default: the cores), at most {@code most}; why says what else bounds it. */
+  private static int localPartitions(Args args, String command, int most, String why) {
+    int p = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
+    if (p > most) {
+      throw new UsageException(command + ": --partitions: at most " + most + " (each partition is a task thread of"
+          + " this JVM, local[P]" + why + "), got " + p);
+    }
+    return p;
+  }
+
   private int score(Args args, PrintStream out) {
     boolean json = args.flag("--json");
     int batch = args.positiveInt("--batch", 256);
-    int partitions = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
+    int partitions = localPartitions(args, "sparkcnn bench score", MAX_LOCAL_PARTITIONS, "");
     int seconds = args.positiveInt("--seconds", 10);
     ModelSpec spec = SummaryCommand.modelSpec(args, "sparkcnn bench score");
     args.done("--model, --batch, --partitions, --input, --classes, --phi, --width, --depth, --resolution, "
@@ -202,7 +218,8 @@ final class BenchCommand implements Main.Command {
     boolean json = args.flag("--json");
     int batch = args.positiveInt("--batch", 256);
     int micro = args.positiveInt("--micro-batch", 64);
-    int partitions = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
+    int partitions = localPartitions(args, "sparkcnn bench train", Math.min(MAX_LOCAL_PARTITIONS, batch),
+        batch < MAX_LOCAL_PARTITIONS ? ", and each takes at least one image of --batch " + batch : "");
     int seconds = args.positiveInt("--seconds", 20);
     int syncEvery = args.positiveInt("--sync-every", 1);
     String given = args.option("--sync");

@@ -46,6 +46,14 @@ class MainTest {
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("sparkcnn bench: --threads given more than once"));
     assertEquals(2, run("bench", "--json", "--json"));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("sparkcnn bench: --json given more than once"));
+    // Each partition of the local benches is a thread of this JVM: a million ran it out of native threads.
+    assertEquals(2, run("bench", "train", "--model", "lenet5", "--partitions", "1000000"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("sparkcnn bench train: --partitions: at most 256"));
+    assertEquals(2, run("bench", "train", "--model", "lenet5", "--batch", "8", "--partitions", "9"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("at most 8 (each partition is a task thread of this"
+        + " JVM, local[P], and each takes at least one image of --batch 8), got 9"), err.toString());
+    assertEquals(2, run("bench", "score", "--model", "lenet5", "--partitions", "257"));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("sparkcnn bench score: --partitions: at most 256"));
   }
 
   /** The driver's side running out of heap: one line with the heap and what to change, exit 1, no stack trace. */
