@@ -93,12 +93,13 @@ final class BenchCommand implements Main.Command {
       4). Per entry: seconds per all-reduce, algbw (bytes / time), busbw (algbw x 2(n-1)/n, as nccl-tests) and
       busbw over the memory-copy bandwidth (System.arraycopy of 64 MB) measured in the same run.
 
-      bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images
-      in memory (two batches a partition), all cores: after a warm-up (a quarter of --seconds, at least four
-      batches a partition), timed passes for at least --seconds (default 10) and two passes; a pass is at least
-      the two batches, so for a slow model lower --batch. Prints images_per_second. Decoding files is not
-      included. --batch defaults to 256. Then latency_ms_batch1: the median time of one image through the same
-      path on the driver (latency_threads cores), after a warm-up, over up to 5 seconds.
+      bench score: inference through the scoring path (folded model, batches, top-k rows) on generated images in
+      memory (two batches a partition), --partitions P (default: the cores; at most 256): after a warm-up (a
+      quarter of --seconds, at least four batches a partition), timed passes for at least --seconds (default 10)
+      and two passes; a pass is at least the two batches, so for a slow model lower --batch. Prints
+      images_per_second. Decoding files is not included. --batch defaults to 256. Then latency_ms_batch1: the
+      median time of one image through the same path on the driver (latency_threads cores), after a warm-up,
+      over up to 5 seconds.
       """;
 
   @Override
@@ -138,10 +139,11 @@ final class BenchCommand implements Main.Command {
    */
   private static final int MAX_LOCAL_PARTITIONS = 256;
 
-  /** --partitions (default: the cores), at most {@code most}; why says what else bounds it. */
+  /** --partitions (default: the cores, as many as allowed), at most {@code most}; why says what else bounds it. */
   private static int localPartitions(Args args, String command, int most, String why) {
-    int p = args.positiveInt("--partitions", Runtime.getRuntime().availableProcessors());
-    if (p > most) {
+    boolean given = args.has("--partitions");
+    int p = args.positiveInt("--partitions", Math.min(most, Runtime.getRuntime().availableProcessors()));
+    if (given && p > most) {
       throw new UsageException(command + ": --partitions: at most " + most + " (each partition is a task thread of"
           + " this JVM, local[P]" + why + "), got " + p);
     }

@@ -54,10 +54,13 @@ public final class Main {
       return 1;
     } catch (OutOfMemoryError e) {
       // Where the training step's own advice (driver.train.OutOfMemoryAdvice) does not reach: the driver's side.
-      System.err.println("sparkcnn " + argv[0] + ": out of memory (" + e.getMessage() + ") with a heap of "
-          + String.format(java.util.Locale.ROOT, "%.1f GB", Runtime.getRuntime().maxMemory() / 1e9)
+      // Only the heap running out is cured by a larger one; native threads or metaspace are not.
+      String m = e.getMessage();
+      boolean heap = m == null || m.contains("Java heap space") || m.contains("GC overhead limit exceeded");
+      System.err.println("sparkcnn " + argv[0] + ": out of memory (" + (m == null ? "Java heap" : m) + ")" + (heap
+          ? String.format(java.util.Locale.ROOT, " with a heap of %.1f GB", Runtime.getRuntime().maxMemory() / 1e9)
           + ": choose a smaller network or batch, or a larger heap (SPARKCNN_HEAP for bin/sparkcnn,"
-          + " spark.driver.memory under spark-submit)");
+          + " spark.driver.memory under spark-submit)" : ""));
       return 1;
     }
   }
@@ -96,7 +99,6 @@ public final class Main {
     return t.getCause() == t ? null : t.getCause();
   }
 
-  /** A message that explains something: not missing, not "null", not merely an exception's class name. */
   /**
    * t's message, with what happened where it names only a path: java.nio's file errors carry the path alone
    * ("failed: /proc/runs/train.lock" said nothing of why), their class says the rest.
@@ -116,6 +118,7 @@ public final class Main {
     return t.getMessage();
   }
 
+  /** A message that explains something: not missing, not "null", not merely an exception's class name. */
   private static boolean says(Throwable t) {
     String m = t.getMessage();
     return m != null && !m.isBlank() && !m.strip().equals("null")

@@ -43,7 +43,7 @@ class BadJobFilesTest {
         Arguments.of("resolution too small", base().replace("tf_convnet", "lenet5").replace("1x28x28", "1x8x8"),
             new String[] {"model.input", "'1x8x8'", "needs at least 1x"}),
         Arguments.of("a network past the heap", base().replace("input: 1x28x28", "input: 1x28x28\n  width: 30"),
-            new String[] {"model: tf_convnet", "over 2^31 parameters", "smaller network"}),
+            new String[] {"model: tf_convnet: a layer of", "more than a Java array holds", "smaller network"}),
         Arguments.of("malformed input shape", base().replace("input: 1x28x28", "input: 28x28"),
             new String[] {"model.input", "'28x28'", "CxHxW"}),
         Arguments.of("negative learning rate", base().replace("lr: 0.001", "lr: -0.1"),

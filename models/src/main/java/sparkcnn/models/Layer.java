@@ -23,12 +23,13 @@ public interface Layer {
 
   /** Floats this layer (and its children) hold in the model's flat parameter buffer. */
   default int paramCount() {
-    return children().stream().mapToInt(Layer::paramCount).sum();
+    // Exact: a wrapped sum would read as a small network (an ArithmeticException past 2^31; see Model).
+    return children().stream().mapToInt(Layer::paramCount).reduce(0, Math::addExact);
   }
 
   /** Floats of non-trainable state (batch-norm running statistics) in the model's flat state buffer. */
   default int stateCount() {
-    return children().stream().mapToInt(Layer::stateCount).sum();
+    return children().stream().mapToInt(Layer::stateCount).reduce(0, Math::addExact);
   }
 
   /** Takes this layer's slices of the flat buffers, in a fixed walk order. */

@@ -48,31 +48,29 @@ public final class Model {
   private float[] rates;
 
   /**
+   * Refuses a network whose weights, gradients and statistics alone (nine bytes a parameter, eight a state value)
+   * pass this JVM's heap (a count past 2^31 is refused while counting, in exact arithmetic): a sweep with phi 20
+   * asked for a billion parameters, and the OutOfMemoryError came out of the constructor with a stack trace as the
+   * only message.
+   */
+  static void requireHeapFor(String name, int params, int state) {
+    long bytes = 9L * params + 8L * state;
+    long heap = Runtime.getRuntime().maxMemory();
+    if (bytes > heap) {
+      throw new ModelTooLarge(name + ": " + String.format(Locale.ROOT, "%,d parameters need %.1f GB for weights,"
+          + " gradients and statistics, more than this JVM's heap (%.1f GB)", params, bytes / 1e9, heap / 1e9));
+    }
+  }
+
+
+
+
+  /**
    * A leaf layer that holds parameters or state, named by its path of child indices from the root ("3.0.1"; "" for
    * a root leaf), with where its parameters and state sit in the flat buffers. Names depend only on the
    * architecture's structure, so the same layer has the same name in every instance of it (fine-tuning matches
    * layers by name).
    */
-  /**
-   * Refuses a network whose weights, gradients and statistics alone (nine bytes a parameter, eight a state value)
-   * pass this JVM's heap, or whose size overflowed while counting: a sweep with phi 20 asked for a billion parameters,
-   * and the OutOfMemoryError came out of the constructor with a stack trace as the only message.
-   */
-  static void requireHeapFor(String name, int params, int state) {
-    String advice = ": choose a smaller network (width, depth, resolution, phi) or a larger heap (SPARKCNN_HEAP for"
-        + " bin/sparkcnn, spark.driver.memory / spark.executor.memory under spark-submit)";
-    if (params < 0 || state < 0) {
-      throw new ModelTooLarge(name + ": over 2^31 parameters, more than a Java array holds" + advice);
-    }
-    long bytes = 9L * params + 8L * state;
-    long heap = Runtime.getRuntime().maxMemory();
-    if (bytes > heap) {
-      throw new ModelTooLarge(name + ": " + String.format(Locale.ROOT, "%,d parameters need %.1f GB for weights and"
-          + " gradients, more than this JVM's heap (%.1f GB)", params, bytes / 1e9, heap / 1e9) + advice);
-    }
-  }
-
-
   public record Part(String name, Layer layer, int paramOffset, int paramCount, int stateOffset, int stateCount) {
     /** What a checkpoint's part must match to be copied: the layer's kind and sizes. */
     public String signature() {
@@ -89,8 +87,16 @@ public final class Model {
     this.root = root;
     this.inputShape = inputShape.clone();
     outputShape(1);
-    requireHeapFor(name, root.paramCount(), root.stateCount());
-    this.params = new float[root.paramCount()];
+    int paramCount;
+    int stateCount;
+    try {
+      paramCount = root.paramCount();
+      stateCount = root.stateCount();
+    } catch (ArithmeticException e) {
+      throw new ModelTooLarge(name + ": over 2^31 parameters, more than a Java array holds");
+    }
+    requireHeapFor(name, paramCount, stateCount);
+    this.params = new float[paramCount];
     this.grads = new float[params.length];
     this.state = new float[root.stateCount()];
     this.stats = new float[state.length];

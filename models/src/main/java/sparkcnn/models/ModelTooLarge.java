@@ -1,13 +1,24 @@
 package sparkcnn.models;
 
 /**
- * A network too large for this JVM's heap, refused before its arrays are allocated (see {@link Model}). Its own
- * type so that callers which read other argument errors as a bad input size (the zoo's builder) pass it on as it is.
+ * A network too large for this JVM's heap or for a Java array, refused before its arrays are allocated (see
+ * {@link Model} and the layers' weight counts). Its own type so that callers which read other argument errors as
+ * a bad input size (the zoo's builder) pass it on as it is. The message ends with what to change.
  */
 public final class ModelTooLarge extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
+  /** The network (or layer) and its size, without the advice. */
+  private final String what;
 
-  public ModelTooLarge(String message) {
-    super(message);
+  /** what: the network (or layer) and its size; what to change is added. */
+  public ModelTooLarge(String what) {
+    super(what + ": choose a smaller network (width, depth, resolution, phi) or a larger heap (SPARKCNN_HEAP for"
+        + " bin/sparkcnn, spark.driver.memory / spark.executor.memory under spark-submit)");
+    this.what = what;
+  }
+
+  /** The same refusal naming the network it came from (a layer's does not know it). */
+  public ModelTooLarge in(String network) {
+    return what.startsWith(network + ":") ? this : new ModelTooLarge(network + ": " + what);
   }
 }

@@ -55,14 +55,19 @@ public final class ConvTuner {
    * that moves while it compiles) has stood still for {@link #QUIET_NANOS} and three calls.
    */
   static Stopwatch settling(LongSupplier jitClock) {
+    return settling(jitClock, System::nanoTime);
+  }
+
+  /** {@link #settling(LongSupplier)} on the given nanosecond clock (tests drive both clocks by hand). */
+  static Stopwatch settling(LongSupplier jitClock, LongSupplier nanoClock) {
     return (candidate, pass) -> {
-      long start = System.nanoTime();
+      long start = nanoClock.getAsLong();
       long quietSince = start;
       int quietCalls = 0;
       long compiled = jitClock.getAsLong();
       while (true) {
         pass.run();
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         long compiledNow = jitClock.getAsLong();
         if (compiledNow != compiled) {
           compiled = compiledNow;
@@ -76,11 +81,11 @@ public final class ConvTuner {
         }
       }
       double best = Double.MAX_VALUE;
-      long timing = System.nanoTime();
-      for (int calls = 0; calls < 2 || System.nanoTime() - timing < TIMED_NANOS; calls++) {
-        long t0 = System.nanoTime();
+      long timing = nanoClock.getAsLong();
+      for (int calls = 0; calls < 2 || nanoClock.getAsLong() - timing < TIMED_NANOS; calls++) {
+        long t0 = nanoClock.getAsLong();
         pass.run();
-        best = Math.min(best, (System.nanoTime() - t0) * 1e-9);
+        best = Math.min(best, (nanoClock.getAsLong() - t0) * 1e-9);
       }
       return best;
     };

@@ -300,37 +300,32 @@ class ConvTunerTest {
   /**
    * The stopwatch times a candidate once the JIT has gone quiet, not at its first calls: here a pass whose first
    * five calls take 5 ms each while a stand-in for the JIT's compilation clock moves (as a kernel does in the
-   * interpreter while its loops are compiled), and the rest about 0.1 ms. Timed after one warm-up call, as before,
-   * it measured 5 ms. Quiet means 15 ms as well as three calls: a clock that moves every fifth 1 ms call (5 ms
-   * apart) keeps the candidate warming up until it stops. (With 2 ms calls, 10 ms apart, a CI run on a busy machine
-   * saw a 15-ms gap and stopped at call 11: the thread descheduled for 5 ms.) With the clock still throughout, at
-   * least three calls are warmed up and two timed.
+   * interpreter while its loops are compiled), and the rest 0.1 ms. Timed after one warm-up call, as before, it
+   * measured 5 ms. Quiet means 15 ms as well as three calls: a clock that moves every fifth 2 ms call (10 ms apart)
+   * keeps the candidate warming up until it stops. With the clock still throughout, three calls are warmed up and
+   * two timed. Both clocks are driven by hand (a pass advances the time by its duration): with the wall clock, a
+   * CI run beside other JVMs saw a 15-ms gap between two 2-ms calls and stopped the warm-up early.
    */
   @Test
   void candidatesAreTimedOnceTheJitHasGoneQuiet() {
+    long[] now = {0};
     int[] calls = {0};
-    double seconds = ConvTuner.settling(() -> Math.min(calls[0], 5)).seconds(ConvAlgorithm.IMPLICIT_GEMM, () -> {
-      spin(calls[0]++ < 5 ? 5_000_000L : 100_000L);
-    });
-    assertTrue(seconds < 2e-3, "timed " + seconds * 1e3 + " ms");
+    double seconds = ConvTuner.settling(() -> Math.min(calls[0], 5), () -> now[0]).seconds(
+        ConvAlgorithm.IMPLICIT_GEMM, () -> now[0] += calls[0]++ < 5 ? 5_000_000L : 100_000L);
+    assertEquals(1e-4, seconds, 1e-12);
     int[] steady = {0};
-    double settled = ConvTuner.settling(() -> Math.min(steady[0], 21) / 5).seconds(ConvAlgorithm.IMPLICIT_GEMM,
-        () -> spin(steady[0]++ < 21 ? 1_000_000L : 100_000L));
-    assertTrue(settled < 1e-3, "timed " + settled * 1e3 + " ms after " + steady[0] + " calls");
+    double settled = ConvTuner.settling(() -> Math.min(steady[0], 21) / 5, () -> now[0]).seconds(
+        ConvAlgorithm.IMPLICIT_GEMM, () -> now[0] += steady[0]++ < 21 ? 2_000_000L : 100_000L);
+    assertEquals(1e-4, settled, 1e-12, "timed after " + steady[0] + " calls");
     int[] quietCalls = {0};
-    double slow = ConvTuner.settling(() -> 7).seconds(ConvAlgorithm.IMPLICIT_GEMM, () -> {
+    double slow = ConvTuner.settling(() -> 7, () -> now[0]).seconds(ConvAlgorithm.IMPLICIT_GEMM, () -> {
       quietCalls[0]++;
-      spin(30_000_000L);
+      now[0] += 30_000_000L;
     });
-    assertTrue(slow >= 0.03 && quietCalls[0] == 5, quietCalls[0] + " calls of 30 ms, timed " + slow);
+    assertEquals(0.03, slow, 1e-12);
+    assertEquals(5, quietCalls[0], "three calls warmed up, two timed");
   }
 
-  private static void spin(long nanos) {
-    long until = System.nanoTime() + nanos;
-    while (System.nanoTime() < until) {
-      Thread.onSpinWait();
-    }
-  }
 
   /** dx by stride phases: each phase's padding must come out non-negative (padding up to kernel less stride). */
   @Test

@@ -42,7 +42,7 @@ public final class Conv1d implements Layer {
     this.dilation = dilation;
     this.groups = groups;
     this.bias = bias;
-    this.wb = new WeightsAndBias(out * (in / groups) * kernel, (in / groups) * kernel, out, bias);
+    this.wb = new WeightsAndBias((long) out * (in / groups) * kernel, (in / groups) * kernel, out, bias);
   }
 
   private static String describe(int in, int out, int kernel, int stride) {

@@ -66,7 +66,8 @@ public final class Conv2d implements Layer {
     this.dilation = dilation;
     this.groups = groups;
     this.bias = bias;
-    this.wb = new WeightsAndBias(out * (in / groups) * kernel * kernel, (in / groups) * kernel * kernel, out, bias);
+    this.wb = new WeightsAndBias((long) out * (in / groups) * kernel * kernel, (in / groups) * kernel * kernel, out,
+        bias);
   }
 
   /** The geometry for an input shape (batch included). */

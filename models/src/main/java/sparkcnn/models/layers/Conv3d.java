@@ -39,7 +39,8 @@ public final class Conv3d implements Layer {
     this.dilation = dilation;
     this.groups = groups;
     this.bias = bias;
-    this.wb = new WeightsAndBias(weights(), weights() / out, out, bias);
+    this.wb = new WeightsAndBias((long) out * (in / groups) * kernel * kernel * kernel,
+        (in / groups) * kernel * kernel * kernel, out, bias);
   }
 
   private Conv3dGeom geometry(int[] s) {

@@ -35,7 +35,7 @@ public final class ConvTranspose2d implements Layer {
     this.stride = stride;
     this.padding = padding;
     this.outputPadding = outputPadding;
-    this.wb = new WeightsAndBias(in * out * kernel * kernel, in * kernel * kernel, out, true);
+    this.wb = new WeightsAndBias((long) in * out * kernel * kernel, in * kernel * kernel, out, true);
   }
 
   private ConvGeom geometry(int[] s) {

@@ -34,7 +34,7 @@ public final class Linear implements Layer {
     this.in = in;
     this.out = out;
     this.bias = bias;
-    this.wb = new WeightsAndBias(out * in, in, out, bias);
+    this.wb = new WeightsAndBias((long) out * in, in, out, bias);
   }
 
   @Override

@@ -3,6 +3,7 @@ package sparkcnn.models.layers;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import sparkcnn.models.Binder;
+import sparkcnn.models.ModelTooLarge;
 
 /**
  * A layer's weights and optional bias (one per output) in the model's flat buffers: how many there are, where
@@ -21,8 +22,13 @@ final class WeightsAndBias {
   int wOff;
   int bOff = -1;
 
-  WeightsAndBias(int weights, int fanIn, int out, boolean bias) {
-    this.weights = weights;
+  /** weights: counted in long by the caller, so a layer past 2^31 is refused here instead of wrapping. */
+  WeightsAndBias(long weights, int fanIn, int out, boolean bias) {
+    if (weights + (bias ? out : 0) > Integer.MAX_VALUE) {
+      throw new ModelTooLarge(String.format(java.util.Locale.ROOT, "a layer of %,d weights, more than a Java array"
+          + " holds", weights));
+    }
+    this.weights = (int) weights;
     this.fanIn = fanIn;
     this.out = out;
     this.bias = bias;

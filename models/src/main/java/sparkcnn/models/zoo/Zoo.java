@@ -143,7 +143,7 @@ public final class Zoo {
       return new Model(spec.name(), e.builder().apply(builder(spec, spec.height(), spec.width(), scaling)),
           spec.inputShape());
     } catch (ModelTooLarge ex) {
-      throw ex;
+      throw ex.in(spec.name());
     } catch (IllegalArgumentException ex) {
       int min = smallestInput(e, spec, scaling);
       throw new IllegalArgumentException(spec.name() + ": input " + spec.input() + " does not fit the network"
