@@ -62,9 +62,6 @@ public final class Model {
     }
   }
 
-
-
-
   /**
    * A leaf layer that holds parameters or state, named by its path of child indices from the root ("3.0.1"; "" for
    * a root leaf), with where its parameters and state sit in the flat buffers. Names depend only on the
@@ -98,7 +95,7 @@ public final class Model {
     requireHeapFor(name, paramCount, stateCount);
     this.params = new float[paramCount];
     this.grads = new float[params.length];
-    this.state = new float[root.stateCount()];
+    this.state = new float[stateCount];
     this.stats = new float[state.length];
     this.decay = new boolean[params.length];
     Binder binder = new Binder(params, grads, state, stats, decay);

@@ -59,10 +59,6 @@ public final class Conv3d implements Layer {
     return geometry(s).outputShape();
   }
 
-  private int weights() {
-    return out * (in / groups) * kernel * kernel * kernel;
-  }
-
   @Override
   public long macs(int[] in) {
     Conv3dGeom g = geometry(in);
