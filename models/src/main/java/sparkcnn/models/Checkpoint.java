@@ -123,10 +123,7 @@ public final class Checkpoint {
       for (int b = 0; b < count; b++) {
         String name = new String(take(data, crc, length(readInt(data, crc), source, "block name")), StandardCharsets.UTF_8);
         int floats = length(readInt(data, crc), source, "block '" + name + "'");
-        ByteBuffer bytes = ByteBuffer.wrap(take(data, crc, floats * 4)).order(ByteOrder.LITTLE_ENDIAN);
-        float[] values = new float[floats];
-        bytes.asFloatBuffer().get(values);
-        blocks.put(name, values);
+        blocks.put(name, floats(data, crc, floats));
       }
       int computed = (int) crc.getValue();
       int stored = Integer.reverseBytes(data.readInt());
@@ -192,6 +189,23 @@ public final class Checkpoint {
     in.readFully(b);
     crc.update(b);
     return b;
+  }
+
+  /**
+   * n little-endian floats, read a megabyte at a time: the block's bytes as one array (n * 4) wrapped past 2^31
+   * for blocks of over 537 million floats, and doubled the memory a restore needs.
+   */
+  private static float[] floats(DataInputStream in, CRC32 crc, int n) throws IOException {
+    float[] values = new float[n];
+    byte[] chunk = new byte[(int) Math.min(4L * n, 1 << 20)];
+    for (int done = 0; done < n; ) {
+      int count = Math.min(n - done, chunk.length / 4);
+      in.readFully(chunk, 0, 4 * count);
+      crc.update(chunk, 0, 4 * count);
+      ByteBuffer.wrap(chunk, 0, 4 * count).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values, done, count);
+      done += count;
+    }
+    return values;
   }
 
   private static int readInt(DataInputStream in, CRC32 crc) throws IOException {

@@ -57,7 +57,7 @@ public final class Model {
     long bytes = 9L * params + 8L * state;
     long heap = Runtime.getRuntime().maxMemory();
     if (bytes > heap) {
-      throw new ModelTooLarge(name + ": " + String.format(Locale.ROOT, "%,d parameters need %.1f GB for weights,"
+      throw ModelTooLarge.pastHeap(name + ": " + String.format(Locale.ROOT, "%,d parameters need %.1f GB for weights,"
           + " gradients and statistics, more than this JVM's heap (%.1f GB)", params, bytes / 1e9, heap / 1e9));
     }
   }
@@ -90,7 +90,11 @@ public final class Model {
       paramCount = root.paramCount();
       stateCount = root.stateCount();
     } catch (ArithmeticException e) {
-      throw new ModelTooLarge(name + ": over 2^31 parameters, more than a Java array holds");
+      throw ModelTooLarge.pastArrays(name + ": over 2^31 parameters");
+    }
+    if (paramCount < 0 || stateCount < 0) {
+      // A leaf's own count wrapped (a norm layer's 2 x channels past 2^31): the sums above cannot see it.
+      throw ModelTooLarge.pastArrays(name + ": over 2^31 parameters");
     }
     requireHeapFor(name, paramCount, stateCount);
     this.params = new float[paramCount];

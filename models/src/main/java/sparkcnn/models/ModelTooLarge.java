@@ -9,16 +9,28 @@ public final class ModelTooLarge extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
   /** The network (or layer) and its size, without the advice. */
   private final String what;
+  /** Whether a larger heap would do (not for a count past what a Java array holds). */
+  private final boolean heapHelps;
 
-  /** what: the network (or layer) and its size; what to change is added. */
-  public ModelTooLarge(String what) {
-    super(what + ": choose a smaller network (width, depth, resolution, phi) or a larger heap (SPARKCNN_HEAP for"
-        + " bin/sparkcnn, spark.driver.memory / spark.executor.memory under spark-submit)");
+  private ModelTooLarge(String what, boolean heapHelps) {
+    super(what + ": choose a smaller network (width, depth, resolution, phi)" + (heapHelps ? " or a larger heap"
+        + " (SPARKCNN_HEAP for bin/sparkcnn, spark.driver.memory / spark.executor.memory under spark-submit)" : ""));
     this.what = what;
+    this.heapHelps = heapHelps;
+  }
+
+  /** what (the network and its size) does not fit this JVM's heap. */
+  public static ModelTooLarge pastHeap(String what) {
+    return new ModelTooLarge(what, true);
+  }
+
+  /** what (a network or layer and its size) is more than a Java array holds, on any heap. */
+  public static ModelTooLarge pastArrays(String what) {
+    return new ModelTooLarge(what + ", more than a Java array holds", false);
   }
 
   /** The same refusal naming the network it came from (a layer's does not know it). */
   public ModelTooLarge in(String network) {
-    return what.startsWith(network + ":") ? this : new ModelTooLarge(network + ": " + what);
+    return what.startsWith(network + ":") ? this : new ModelTooLarge(network + ": " + what, heapHelps);
   }
 }

@@ -38,6 +38,22 @@ class CheckpointTest {
     return out.toByteArray();
   }
 
+  /**
+   * Blocks are read a megabyte (262,144 floats) at a time: a block of 300,300 floats spans two reads, the second
+   * partial, and comes back bit for bit.
+   */
+  @Test
+  void blocksLongerThanOneReadComeBackWhole() throws IOException {
+    Model model = new Model("wide", Sequential.of(new Linear(1000, 300, true)), 1000).init(3);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Checkpoint.write(out, Map.of("model", "wide"), 1, 0, model, null);
+    Checkpoint.Contents c = Checkpoint.read(new ByteArrayInputStream(out.toByteArray()), "mem");
+    Model other = new Model("wide", Sequential.of(new Linear(1000, 300, true)), 1000).init(4);
+    Checkpoint.restore(c, other, null, "mem");
+    assertEquals(300_300, other.params().length);
+    assertArrayEquals(model.params(), other.params());
+  }
+
   @Test
   void roundTripRestoresBitIdenticalParametersStateAndOptimizer() throws IOException {
     Model model = small(3).init(1);

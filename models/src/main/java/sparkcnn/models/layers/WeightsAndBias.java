@@ -25,8 +25,7 @@ final class WeightsAndBias {
   /** weights: counted in long by the caller, so a layer past 2^31 is refused here instead of wrapping. */
   WeightsAndBias(long weights, int fanIn, int out, boolean bias) {
     if (weights + (bias ? out : 0) > Integer.MAX_VALUE) {
-      throw new ModelTooLarge(String.format(java.util.Locale.ROOT, "a layer of %,d weights, more than a Java array"
-          + " holds", weights));
+      throw ModelTooLarge.pastArrays(String.format(java.util.Locale.ROOT, "a layer of %,d weights", weights));
     }
     this.weights = (int) weights;
     this.fanIn = fanIn;

@@ -160,7 +160,12 @@ public final class Zoo {
     } catch (IllegalArgumentException e) {
       throw new java.io.IOException(source + ": " + e.getMessage());
     }
-    Model model = build(spec);
+    Model model;
+    try {
+      model = build(spec);
+    } catch (ModelTooLarge e) {
+      throw new java.io.IOException(source + ": " + e.getMessage());
+    }
     sparkcnn.models.Checkpoint.restore(c, model, null, source);
     return model;
   }

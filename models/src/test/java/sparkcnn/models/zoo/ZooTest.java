@@ -170,22 +170,27 @@ class ZooTest {
   /**
    * A network past the heap is refused before its arrays exist, as itself and not as a bad input size: phi 14
    * gives EfficientNet-B0 hundreds of millions of parameters (several GB of weights and gradients against this
-   * test JVM's 3 GB); tf_convnet 30 times wider has a layer past 2^31 weights.
+   * test JVM's 3 GB).
    */
   @Test
   void aNetworkPastTheHeapIsRefusedBeforeItsArraysExist() {
     // About 873 million parameters, 7.9 GB: the build's 3 GB test heap refuses them; a larger one (an IDE's) might
-    // not, so the first half needs a heap under that.
+    // not.
     assumeTrue(Runtime.getRuntime().maxMemory() < 7e9, "a heap under 7 GB");
     ModelTooLarge big = assertThrows(ModelTooLarge.class,
         () -> Zoo.build(Zoo.spec("efficientnet_b0", 10, new int[] {3, 32, 32}, Scaling.phi(14))));
     assertTrue(big.getMessage().startsWith("efficientnet_b0: ") && big.getMessage().contains("parameters need")
         && big.getMessage().contains("more than this JVM's heap") && big.getMessage().contains("SPARKCNN_HEAP"),
         big.getMessage());
+  }
+
+  /** A layer past 2^31 weights is refused on any heap (tf_convnet 30 times wider), and its advice is not the heap. */
+  @Test
+  void aLayerPastAJavaArrayIsRefusedOnAnyHeap() {
     ModelTooLarge overflow = assertThrows(ModelTooLarge.class,
         () -> Zoo.build(Zoo.spec("tf_convnet", null, null, new Scaling(30, 1, 1))));
     assertTrue(overflow.getMessage().startsWith("tf_convnet: a layer of ") && overflow.getMessage().contains(
-        "weights, more than a Java array holds"), overflow.getMessage());
+        "weights, more than a Java array holds") && !overflow.getMessage().contains("heap"), overflow.getMessage());
     // Widths whose counts wrapped to a small positive int (37 gave 171,795,850 for 4.47 billion) are refused too.
     for (double w : new double[] {37, 44, 52}) {
       assertThrows(ModelTooLarge.class, () -> Zoo.build(Zoo.spec("tf_convnet", null, null, new Scaling(w, 1, 1))),
