@@ -56,7 +56,7 @@ public final class Main {
       // Where the training step's own advice (driver.train.OutOfMemoryAdvice) does not reach: the driver's side.
       // Only the heap running out is cured by a larger one; native threads or metaspace are not.
       String m = e.getMessage();
-      boolean heap = m == null || m.contains("Java heap space") || m.contains("GC overhead limit exceeded");
+      boolean heap = sparkcnn.driver.train.OutOfMemoryAdvice.isHeap(e);
       System.err.println("sparkcnn " + argv[0] + ": out of memory (" + (m == null ? "Java heap" : m) + ")" + (heap
           ? String.format(java.util.Locale.ROOT, " with a heap of %.1f GB", Runtime.getRuntime().maxMemory() / 1e9)
           + ": choose a smaller network or batch, or a larger heap (SPARKCNN_HEAP for bin/sparkcnn,"

@@ -90,10 +90,7 @@ public final class Model {
       paramCount = root.paramCount();
       stateCount = root.stateCount();
     } catch (ArithmeticException e) {
-      throw ModelTooLarge.pastArrays(name + ": over 2^31 parameters");
-    }
-    if (paramCount < 0 || stateCount < 0) {
-      // A leaf's own count wrapped (a norm layer's 2 x channels past 2^31): the sums above cannot see it.
+      // Every count is exact (the layers' own and their sums), so past 2^31 it throws instead of wrapping.
       throw ModelTooLarge.pastArrays(name + ": over 2^31 parameters");
     }
     requireHeapFor(name, paramCount, stateCount);

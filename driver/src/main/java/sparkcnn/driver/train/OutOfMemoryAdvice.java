@@ -11,14 +11,14 @@ import java.util.Locale;
  * ("Java heap space", "GC overhead limit exceeded"): other kinds (native threads, metaspace, an array past the
  * VM's limit, which usually means a shape bug) are rethrown as they are.
  */
-final class OutOfMemoryAdvice {
+public final class OutOfMemoryAdvice {
   /** How the advice begins, so the driver can find it in a failure's text (Spark passes the text, not the type). */
   private static final String MARK = "out of memory at step ";
 
   private OutOfMemoryAdvice() {}
 
   /** Whether e is the heap running out, which a smaller micro-batch or a larger heap cures. */
-  static boolean isHeap(OutOfMemoryError e) {
+  public static boolean isHeap(OutOfMemoryError e) {
     String m = e.getMessage();
     return m == null || m.contains("Java heap space") || m.contains("GC overhead limit exceeded");
   }

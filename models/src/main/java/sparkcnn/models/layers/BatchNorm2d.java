@@ -55,12 +55,12 @@ public final class BatchNorm2d implements Layer {
 
   @Override
   public int paramCount() {
-    return 2 * channels;
+    return Math.multiplyExact(2, channels);
   }
 
   @Override
   public int stateCount() {
-    return 2 * channels;
+    return Math.multiplyExact(2, channels);
   }
 
   @Override

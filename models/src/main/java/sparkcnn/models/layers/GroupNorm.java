@@ -46,7 +46,7 @@ public final class GroupNorm implements Layer {
 
   @Override
   public int paramCount() {
-    return 2 * channels;
+    return Math.multiplyExact(2, channels);
   }
 
   @Override
