@@ -256,6 +256,191 @@ final class GemmVectorKernel {
     }
   }
 
+  /**
+   * {@link #tile8} four depth steps a turn, kc a multiple of four ({@link Gemm} adds the rest on with tile8). Why:
+   * C2 spends about a dozen scalar instructions a turn on indices, range checks and the loop itself, which on
+   * Intel's cores share ports with the two FMA pipes; four steps share them. On the AVX-512 Xeon, one thread,
+   * GFLOP/s, two runs each, JVMs alternating with the one-step tile: SGEMM 512 / 1024 / 2048 163 / 158-162 /
+   * 156-158 against 150-154 / 142-147 / 145-146; a 144 x 3136 x 24 pointwise product 143-148 against 119-134.
+   * Why no remainder loop here: with one the method outgrows C1 (tier 3 bails out, "out of virtual registers"),
+   * and a method that C1 compiled at tier 2 and then fails at tier 3 is never compiled by C2: the tile ran the
+   * Vector API's Java fallback for good (a 64 x 3136 x 16 GEMM at 0.5 GFLOP/s after four seconds).
+   * {@code FourStepTilesCompileTest} checks that C1 still compiles it.
+   */
+  static void tile8Deep(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int p = 0; p < kc; p += 4) {
+      int ai = ao + 8 * p;
+      int bi = bo + 2 * L * p;
+      {
+        FloatVector b0 = FloatVector.fromArray(S, b, bi);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+        FloatVector x = FloatVector.broadcast(S, a[ai]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 2]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 3]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 4]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 5]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 6]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 7]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+      {
+        FloatVector b0 = FloatVector.fromArray(S, b, bi + 2 * L);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + 2 * L + L);
+        FloatVector x = FloatVector.broadcast(S, a[ai + 8]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 8 + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 8 + 2]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 8 + 3]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 8 + 4]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 8 + 5]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 8 + 6]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 8 + 7]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+      {
+        FloatVector b0 = FloatVector.fromArray(S, b, bi + 4 * L);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + 4 * L + L);
+        FloatVector x = FloatVector.broadcast(S, a[ai + 16]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 16 + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 16 + 2]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 16 + 3]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 16 + 4]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 16 + 5]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 16 + 6]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 16 + 7]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+      {
+        FloatVector b0 = FloatVector.fromArray(S, b, bi + 6 * L);
+        FloatVector b1 = FloatVector.fromArray(S, b, bi + 6 * L + L);
+        FloatVector x = FloatVector.broadcast(S, a[ai + 24]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 24 + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 24 + 2]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 24 + 3]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 24 + 4]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 24 + 5]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 24 + 6]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 24 + 7]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+    }
+    // Written out, not through store(): past C2's node-count cutoff a call taking vectors is not inlined and
+    // boxes them (measured: four times slower).
+    // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
+    // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
+    if (add) {
+      c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+      c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+      c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+      c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+      c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+      c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+      c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+      c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+      c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+      c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+      c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+      c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+      c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+      c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+      c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
+    } else {
+      c00.intoArray(c, co);
+      c01.intoArray(c, co + L);
+      c10.intoArray(c, co + ldc);
+      c11.intoArray(c, co + ldc + L);
+      c20.intoArray(c, co + 2 * ldc);
+      c21.intoArray(c, co + 2 * ldc + L);
+      c30.intoArray(c, co + 3 * ldc);
+      c31.intoArray(c, co + 3 * ldc + L);
+      c40.intoArray(c, co + 4 * ldc);
+      c41.intoArray(c, co + 4 * ldc + L);
+      c50.intoArray(c, co + 5 * ldc);
+      c51.intoArray(c, co + 5 * ldc + L);
+      c60.intoArray(c, co + 6 * ldc);
+      c61.intoArray(c, co + 6 * ldc + L);
+      c70.intoArray(c, co + 7 * ldc);
+      c71.intoArray(c, co + 7 * ldc + L);
+    }
+  }
+
   /** {@link #tileRows} with eight rows. */
   static void tileRows8(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, int gap, float[] c,
       int co, int ldc, boolean add) {
@@ -309,6 +494,186 @@ final class GemmVectorKernel {
     // boxes them (measured: four times slower).
     // Stored in two branches, not added in one and stored after: a merge of vectors from two branches is a
     // phi that C2 may box, and then every multiply-add of the loop above ran through the Java fallback.
+    if (add) {
+      c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+      c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+      c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+      c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+      c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+      c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+      c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+      c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+      c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+      c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+      c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+      c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+      c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+      c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+      c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+      c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
+    } else {
+      c00.intoArray(c, co);
+      c01.intoArray(c, co + L);
+      c10.intoArray(c, co + ldc);
+      c11.intoArray(c, co + ldc + L);
+      c20.intoArray(c, co + 2 * ldc);
+      c21.intoArray(c, co + 2 * ldc + L);
+      c30.intoArray(c, co + 3 * ldc);
+      c31.intoArray(c, co + 3 * ldc + L);
+      c40.intoArray(c, co + 4 * ldc);
+      c41.intoArray(c, co + 4 * ldc + L);
+      c50.intoArray(c, co + 5 * ldc);
+      c51.intoArray(c, co + 5 * ldc + L);
+      c60.intoArray(c, co + 6 * ldc);
+      c61.intoArray(c, co + 6 * ldc + L);
+      c70.intoArray(c, co + 7 * ldc);
+      c71.intoArray(c, co + 7 * ldc + L);
+    }
+  }
+
+  /**
+   * {@link #tileRows8} four depth steps a turn ({@link #tile8Deep}: why, and kc a multiple of four). The Winograd
+   * convolutions' products go through it: forward of 256 channels at 14x14, batch 8, one thread, 157-181 GFLOP/s
+   * against 142 (two runs each, JVMs alternating), 64 channels at 56x56 229-242 against 219-220.
+   */
+  static void tileRows8Deep(int kc, float[] a, int ao, float[] b, int bBase, int[] rowOff, int rOff, int gap,
+      float[] c, int co, int ldc, boolean add) {
+    int second = L + gap;
+    FloatVector c00 = FloatVector.zero(S);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    FloatVector c40 = c00;
+    FloatVector c41 = c00;
+    FloatVector c50 = c00;
+    FloatVector c51 = c00;
+    FloatVector c60 = c00;
+    FloatVector c61 = c00;
+    FloatVector c70 = c00;
+    FloatVector c71 = c00;
+    for (int p = 0; p < kc; p += 4) {
+      int ai = ao + 8 * p;
+      {
+        int bo = bBase + rowOff[rOff + p];
+        FloatVector b0 = FloatVector.fromArray(S, b, bo);
+        FloatVector b1 = FloatVector.fromArray(S, b, bo + second);
+        FloatVector x = FloatVector.broadcast(S, a[ai]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 1]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 2]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 3]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 4]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 5]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 6]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 7]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+      {
+        int bo = bBase + rowOff[rOff + p + 1];
+        FloatVector b0 = FloatVector.fromArray(S, b, bo);
+        FloatVector b1 = FloatVector.fromArray(S, b, bo + second);
+        FloatVector x = FloatVector.broadcast(S, a[ai + 8]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 9]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 10]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 11]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 12]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 13]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 14]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 15]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+      {
+        int bo = bBase + rowOff[rOff + p + 2];
+        FloatVector b0 = FloatVector.fromArray(S, b, bo);
+        FloatVector b1 = FloatVector.fromArray(S, b, bo + second);
+        FloatVector x = FloatVector.broadcast(S, a[ai + 16]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 17]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 18]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 19]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 20]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 21]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 22]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 23]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+      {
+        int bo = bBase + rowOff[rOff + p + 3];
+        FloatVector b0 = FloatVector.fromArray(S, b, bo);
+        FloatVector b1 = FloatVector.fromArray(S, b, bo + second);
+        FloatVector x = FloatVector.broadcast(S, a[ai + 24]);
+        c00 = x.fma(b0, c00);
+        c01 = x.fma(b1, c01);
+        x = FloatVector.broadcast(S, a[ai + 25]);
+        c10 = x.fma(b0, c10);
+        c11 = x.fma(b1, c11);
+        x = FloatVector.broadcast(S, a[ai + 26]);
+        c20 = x.fma(b0, c20);
+        c21 = x.fma(b1, c21);
+        x = FloatVector.broadcast(S, a[ai + 27]);
+        c30 = x.fma(b0, c30);
+        c31 = x.fma(b1, c31);
+        x = FloatVector.broadcast(S, a[ai + 28]);
+        c40 = x.fma(b0, c40);
+        c41 = x.fma(b1, c41);
+        x = FloatVector.broadcast(S, a[ai + 29]);
+        c50 = x.fma(b0, c50);
+        c51 = x.fma(b1, c51);
+        x = FloatVector.broadcast(S, a[ai + 30]);
+        c60 = x.fma(b0, c60);
+        c61 = x.fma(b1, c61);
+        x = FloatVector.broadcast(S, a[ai + 31]);
+        c70 = x.fma(b0, c70);
+        c71 = x.fma(b1, c71);
+      }
+    }
     if (add) {
       c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
       c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);

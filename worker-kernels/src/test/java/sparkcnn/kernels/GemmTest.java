@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class GemmTest {
   @ParameterizedTest(name = "transA={0} transB={1} m={2} n={3} k={4}")
@@ -33,6 +34,25 @@ class GemmTest {
     GemmNaive.gemm(transA, transB, m, n, k, 0.75f, a, 4, lda, b, 9, ldb, -0.5f, expected, 1, ldc);
     Gemm.gemm(transA, transB, m, n, k, 0.75f, a, 4, lda, b, 9, ldb, -0.5f, c, 1, ldc);
     Rand.assertClose(expected, c, 1e-4, "gemm");
+  }
+
+  /**
+   * Depths around the register tile's four steps a turn: whole turns only (4, 64), turns and then the last one to
+   * three steps added on (65-67, 131), short depths off the turn done one step at a time (7, 30); C garbage with
+   * beta = 0, so the added-on steps must add to the turns' stores and not to what C held; full tiles and edge tiles.
+   */
+  @ParameterizedTest
+  @CsvSource({"19,40,4", "19,40,7", "19,40,30", "16,64,64", "19,40,65", "16,64,66", "19,40,67", "16,64,131"})
+  void depthsOffTheTilesFourStepTurnMatchNaive(int m, int n, int k) {
+    SplittableRandom rnd = new SplittableRandom(k);
+    float[] a = Rand.floats(rnd, m * k);
+    float[] b = Rand.floats(rnd, k * n);
+    float[] expected = new float[m * n];
+    float[] c = new float[m * n];
+    java.util.Arrays.fill(c, Float.NaN);
+    GemmNaive.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, expected, 0, n);
+    Gemm.gemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+    Rand.assertClose(expected, c, 1e-4, "gemm depth " + k);
   }
 
   @Test
@@ -108,12 +128,17 @@ class GemmTest {
     assertTrue(e.getMessage().contains("gemm m"), e.getMessage());
   }
 
-  @Test
-  void packedAndRowOffsetVariantsMatchNaive() {
-    SplittableRandom rnd = new SplittableRandom(9);
+  /**
+   * Depths: whole four-step turns of the register tile (300), turns and the last three steps added on (67), short
+   * and one step at a time (30), two depth blocks, the second of turns and two steps added on (450 = KC + 66 where
+   * KC is 384; other blocking still splits it into turns and a rest).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {300, 67, 30, 450})
+  void packedAndRowOffsetVariantsMatchNaive(int k) {
+    SplittableRandom rnd = new SplittableRandom(9 + k);
     int m = 13;
     int n = 70;
-    int k = 300;
     // B's rows live at scattered offsets inside a larger array (as a convolution's taps do in a padded image).
     int[] rows = new int[k];
     for (int p = 0; p < k; p++) {
