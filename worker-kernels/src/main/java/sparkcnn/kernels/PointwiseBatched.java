@@ -89,17 +89,9 @@ final class PointwiseBatched {
         int images = runStart(g.n(), count, run + 1) - i0;
         int cols = images * pq;
         if (images == 1) {
-          // GEMM writes the image's planes in place; B gathered into packed panels, or read in place.
-          float[] b = src;
-          int from = srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq;
-          int ldb = pq;
-          if (packs) {
-            b = Scratch.lineAligned(Scratch.COLUMNS, srcPerGroup * pq);
-            from = CacheLines.start(b);
-            gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, 1, pq, b, from);
-            ldb = -1;
-          }
-          intoImage(b, from, ldb, weights, gi * size, srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
+          // GEMM writes the image's planes in place, B gathered into packed panels band by band, or read in place.
+          intoImage(src, srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq, packs, weights, gi * size,
+              srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
               dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
           continue;
         }
@@ -126,28 +118,54 @@ final class PointwiseBatched {
 
   /**
    * One image's group: dst's rows (channels c0 .. c0 + rows, each a plane of pq floats from to) = the packed
-   * weights times B (k rows of pq columns, packed by panels when ldb is -1, else rows ldb apart), written by GEMM
-   * straight into the image's planes, a band of columns (half of L2 of output) at a time, each band through the
-   * epilogue while it is in cache. An image's planes are one matrix already, and the copy out of scratch was a
-   * pass over memory of its own. Measured one AMD EPYC thread, in one JVM alternating with the copy, forward
-   * (with a bias) / backward data, batch 8: 24 -> 144 56x56 1.26x / 1.04x, 144 -> 24 1.04x / 1.28x, 16 -> 96
-   * 112x112 1.35x / 1.05x; two threads, 24 -> 144 forward 1.15-1.3x and 144 -> 24 backward data 1.2x. Bands of
-   * an eighth of L2 or less ran slower than the copy (a GEMM call per band). With fewer images than threads each
-   * band's GEMM is shared out between them and the epilogue runs on the calling thread, as the copy did (not
-   * measured apart).
+   * weights times B (k planes of pq floats from src[from]), written by GEMM straight into the image's planes a band
+   * of columns at a time, each band through the epilogue while it is in cache. B's band is gathered into packed
+   * panels first where packs (whole panels), else GEMM reads it in place. An image's planes are one matrix already,
+   * and the copy out of scratch was a pass over memory of its own. Measured one AMD EPYC thread, in one JVM
+   * alternating with the copy, forward (with a bias) / backward data, batch 8: 24 -> 144 56x56 1.26x / 1.04x,
+   * 144 -> 24 1.04x / 1.28x, 16 -> 96 112x112 1.35x / 1.05x; two threads, 24 -> 144 forward 1.15-1.3x and 144 -> 24
+   * backward data 1.2x. Bands of an eighth of L2 or less ran slower than the copy (a GEMM call per band). With
+   * fewer images than threads each band's GEMM is shared out between them and the epilogue runs on the calling
+   * thread, as the copy did (not measured apart).
+   *
+   * <p>A band's output and its packed B each fill at most half of L2. B was gathered for the whole image first, and
+   * at 144 channels of 56x56 (1.8 MB packed) GEMM read it back from beyond L2: the gather was 44% of the 144 -> 24
+   * forward and the tiles ran at a third of peak. Band by band, one Xeon thread, batch 8, two runs each in JVMs
+   * alternating with the whole-image gather, GFLOP/s, forward (with a bias): 144 -> 24 56x56 88.5-89.8 against
+   * 75.1-78.2, 256 -> 64 121.1-127.1 against 108.2-108.3, 16 -> 96 112x112 72.6-72.9 against 62.4-64.2, 32 -> 16
+   * 112x112 55.9-59.9 against 50.1-52.0, 24 -> 144 level; backward data: 24 -> 144 92.2-94.2 against 80.5-86.0,
+   * 16 -> 96 64.6-66.8 against 51.0-51.6, 144 -> 24 and 256 -> 64 level. Two threads: 144 -> 24 forward 172-184
+   * against 140-146, 24 -> 144 backward data 188-191 against 168.
    */
-  private static void intoImage(float[] b, int bOff, int ldb, float[] weights, int wOff, int k, int rows, int pq,
-      int c0, Epilogue epilogue, float[] dst, int to) {
-    int band = Gemm.halfL2Columns(rows);
+  private static void intoImage(float[] src, int from, boolean packs, float[] weights, int wOff, int k, int rows,
+      int pq, int c0, Epilogue epilogue, float[] dst, int to) {
+    int band = Math.min(Gemm.halfL2Columns(rows), packs ? Gemm.halfL2Columns(k) : Integer.MAX_VALUE);
+    float[] packed = packs ? Scratch.lineAligned(Scratch.COLUMNS, k * Math.min(band, pq)) : null;
+    int at = packs ? CacheLines.start(packed) : 0;
     for (int j0 = 0; j0 < pq; j0 += band) {
       int cols = Math.min(band, pq - j0);
-      int from = ldb < 0 ? bOff + j0 / Gemm.NR * k * Gemm.NR : bOff + j0;
-      Gemm.gemmPackedA(false, rows, cols, k, weights, wOff, b, from, ldb, dst, to + j0, pq);
+      if (packs) {
+        packBand(src, from + j0, pq, k, cols, packed, at);
+        Gemm.gemmPackedA(false, rows, cols, k, weights, wOff, packed, at, -1, dst, to + j0, pq);
+      } else {
+        Gemm.gemmPackedA(false, rows, cols, k, weights, wOff, src, from + j0, pq, dst, to + j0, pq);
+      }
       if (epilogue.any()) {
         for (int r = 0; r < rows; r++) {
           epilogue.apply(dst, to + r * pq + j0, cols, c0 + r);
         }
       }
+    }
+  }
+
+  /**
+   * Columns [0, cols) of channels rows plane floats apart from src[from] into GEMM's packed panels at dst[to]
+   * (cols a multiple of {@link Gemm#NR}): panel j holds (c, col) at to + j channels NR + c NR + col % NR.
+   */
+  private static void packBand(float[] src, int from, int plane, int channels, int cols, float[] dst, int to) {
+    int nr = Gemm.NR;
+    for (int c = 0; c < channels; c++) {
+      GemmVectorKernel.copyPanels(cols / nr, src, from + c * plane, dst, to + c * nr, channels * nr);
     }
   }
 
@@ -268,13 +286,9 @@ final class PointwiseBatched {
    */
   private static void gatherPacked(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0,
       int images, int plane, float[] dst, int to) {
-    int nr = Gemm.NR;
     for (int i = 0; i < images; i++) {
-      int from = srcOff + ((i0 + i) * totalChannels + c0) * plane;
-      int panel0 = to + i * plane / nr * channels * nr;
-      for (int c = 0; c < channels; c++) {
-        GemmVectorKernel.copyPanels(plane / nr, src, from + c * plane, dst, panel0 + c * nr, channels * nr);
-      }
+      packBand(src, srcOff + ((i0 + i) * totalChannels + c0) * plane, plane, channels, plane, dst,
+          to + i * plane * channels);
     }
   }
 
