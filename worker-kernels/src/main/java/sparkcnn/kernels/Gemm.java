@@ -587,7 +587,7 @@ public final class Gemm {
 
   /**
    * Columns of a block of depth rows of floats that fills half of L2, a whole number of panels (NR) and at least
-   * one: a band of B's panels here, a band of output rows in {@link PointwiseBatched}.
+   * one: a band of B's panels here; in {@link PointwiseBatched}, a band of output rows, or of the packed input.
    */
   static int halfL2Columns(int depth) {
     return (int) Math.max(NR, CacheSizes.l2() / 2 / (4L * Math.max(1, depth)) / NR * NR);

@@ -124,9 +124,10 @@ final class PointwiseBatched {
    * and the copy out of scratch was a pass over memory of its own. Measured one AMD EPYC thread, in one JVM
    * alternating with the copy, forward (with a bias) / backward data, batch 8: 24 -> 144 56x56 1.26x / 1.04x,
    * 144 -> 24 1.04x / 1.28x, 16 -> 96 112x112 1.35x / 1.05x; two threads, 24 -> 144 forward 1.15-1.3x and 144 -> 24
-   * backward data 1.2x. Bands of an eighth of L2 or less ran slower than the copy (a GEMM call per band). With
-   * fewer images than threads each band's GEMM is shared out between them and the epilogue runs on the calling
-   * thread, as the copy did (not measured apart).
+   * backward data 1.2x. There, output bands of an eighth of L2 or less ran slower than the copy (a GEMM call per
+   * band); the bands the input bounds (below) were measured on the Xeon. With fewer images than threads each band's
+   * GEMM is shared out between them and the epilogue runs on the calling thread, as the copy did (not measured
+   * apart).
    *
    * <p>A band's output and its packed B each fill at most half of L2. B was gathered for the whole image first, and
    * at 144 channels of 56x56 (1.8 MB packed) GEMM read it back from beyond L2: the gather was 44% of the 144 -> 24
@@ -139,8 +140,12 @@ final class PointwiseBatched {
    */
   private static void intoImage(float[] src, int from, boolean packs, float[] weights, int wOff, int k, int rows,
       int pq, int c0, Epilogue epilogue, float[] dst, int to) {
-    int band = Math.min(Gemm.halfL2Columns(rows), packs ? Gemm.halfL2Columns(k) : Integer.MAX_VALUE);
-    float[] packed = packs ? Scratch.lineAligned(Scratch.COLUMNS, k * Math.min(band, pq)) : null;
+    // Input-bound bands no narrower than eight panels: past a thousand input channels they would shrink to a panel
+    // or two, a GEMM call each (not measured; the widest input measured is 256 channels).
+    int band = Math.min(Gemm.halfL2Columns(rows), packs ? Math.max(8 * Gemm.NR, Gemm.halfL2Columns(k)) : pq);
+    // Scratch for the whole image, as when it was packed whole, though a band uses less: a request that small may
+    // not be grown to an array whose line boundaries are known (CacheLines), and the packed panels would lose them.
+    float[] packed = packs ? Scratch.lineAligned(Scratch.COLUMNS, k * pq) : null;
     int at = packs ? CacheLines.start(packed) : 0;
     for (int j0 = 0; j0 < pq; j0 += band) {
       int cols = Math.min(band, pq - j0);

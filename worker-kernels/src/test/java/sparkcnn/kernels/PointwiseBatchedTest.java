@@ -46,15 +46,16 @@ class PointwiseBatchedTest {
   }
 
   /**
-   * Forward (with bias) and backward data against the naive loops: planes of one and several packed panels
-   * (8x8, 16x16 with NR = 32), and of a piece of one (7x7, 2x2; 4x4 and 5x5, copied by whole and overlapping
-   * vectors), grouped, over several runs of images (a budget of a quarter of L2: 960 channels of 7x7 at batch 12
-   * take at least two), on garbage in the outputs; planes of 16x16 and more go one image a run, written by GEMM
-   * straight into the output, packed whole (16x16, 32x32) or read in place (18x18 grouped), and planes wider than
-   * a band of 144 output rows (whatever this machine's L2) in two bands, forward (24 -> 144) and backward data
-   * (144 -> 24), packed whole and read in place (the second band not a whole panel); runs of 8x8 planes large
-   * enough (512 channels) to be gathered from a cache-line boundary ({@link CacheLines}; the one-image runs of
-   * 144 channels of 32x32 are too); on one to three threads, and for a single image.
+   * Forward (with bias) and backward data against the naive loops: planes of one and several packed panels (8x8,
+   * 16x16 with NR = 32), and of a piece of one (7x7, 2x2; 4x4 and 5x5, copied by whole and overlapping vectors),
+   * grouped, over several runs of images (a budget of a quarter of L2: 960 channels of 7x7 at batch 12 take at
+   * least two), on garbage in the outputs; planes of 16x16 and more go one image a run, written by GEMM straight
+   * into the output, gathered band by band (16x16, 32x32) or read in place (18x18 grouped), and planes wider than
+   * a band of 144 output rows or of 144 packed input rows (whatever this machine's L2) in two bands, forward and
+   * backward data both ways (24 -> 144, 144 -> 24), gathered and read in place (the second band not a whole
+   * panel); runs of 8x8 planes large enough (512 channels) to be gathered from a cache-line boundary ({@link
+   * CacheLines}; the one-image runs of 144 channels of 32x32 are too); on one to three threads, and for a single
+   * image.
    */
   @Test
   void productsMatchTheNaiveLoopsWhetherPlanesArePackedWholeOrCopied() {
