@@ -123,6 +123,47 @@ class WinogradConvTest {
     }, 1, 2, 4);
   }
 
+  /**
+   * Every pass with its transformed tiles (V, M, Z) placed from a cache-line boundary, as they are where their
+   * scratch arrays are humongous under G1 ({@link Scratch#lineAligned}): this thread's scratch is grown to that
+   * size first, so the runs here start past index 0 (the other tests' small layers may start at 0, and a
+   * forgotten offset would go unseen there).
+   */
+  @ParameterizedTest
+  @MethodSource("cases")
+  void transformedTilesPlacedFromALineBoundaryStillMatch(ConvAlgorithm a, ConvGeom g) {
+    long humongous = CacheLines.humongousFloats();
+    org.junit.jupiter.api.Assumptions.assumeTrue(humongous > 0, "line boundaries are known under G1 only");
+    float[] v = Scratch.lineAligned(Scratch.TRANSFORMED_IN, (int) humongous);
+    float[] z = Scratch.lineAligned(Scratch.TRANSFORMED_OUT, (int) humongous);
+    org.junit.jupiter.api.Assumptions.assumeTrue(CacheLines.start(v) > 0 && CacheLines.start(z) > 0,
+        "this JVM's arrays start on a line boundary");
+    SplittableRandom rnd = new SplittableRandom(g.hashCode() + 2);
+    float[] x = Rand.floats(rnd, g.inputSize());
+    float[] w = Rand.floats(rnd, g.weightSize());
+    float[] dy = Rand.floats(rnd, g.outputSize());
+    float[] yRef = new float[g.outputSize()];
+    float[] dxRef = new float[g.inputSize()];
+    float[] dwRef = new float[g.weightSize()];
+    Conv2dNaive.forward(x, 0, w, 0, null, 0, yRef, 0, g);
+    Conv2dNaive.backwardInput(dy, 0, w, 0, dxRef, 0, g);
+    Conv2dNaive.backwardWeights(x, 0, dy, 0, dwRef, 0, g);
+    // One thread: the calling thread, whose scratch was grown, runs every block.
+    OnThreads.each(threads -> {
+      float[] y = new float[g.outputSize()];
+      float[] dx = new float[g.inputSize()];
+      Conv2dKernels.forward(x, 0, w, 0, null, 0, y, 0, g, a);
+      Rand.assertClose(yRef, y, tolerance(a, g), a + " forward from a line boundary, " + g);
+      Conv2dKernels.backwardInput(dy, 0, w, 0, dx, 0, g, a);
+      Rand.assertClose(dxRef, dx, tolerance(a, g), a + " backward data from a line boundary, " + g);
+      if (a.supports(g, Pass.BACKWARD_WEIGHTS)) {
+        float[] dw = new float[g.weightSize()];
+        Conv2dKernels.backwardWeights(x, 0, dy, 0, dw, 0, g, a);
+        Rand.assertClose(dwRef, dw, tolerance(a, g), a + " backward weights from a line boundary, " + g);
+      }
+    }, 1);
+  }
+
   @ParameterizedTest
   @MethodSource("cases")
   void offsetsIntoLargerArraysAreRespected(ConvAlgorithm a, ConvGeom g) {
