@@ -75,6 +75,32 @@ class CacheLinesTest {
   }
 
   /**
+   * Tensors for layer buffers: from the array's line start where the array is humongous (the size plus a line of
+   * room), at index 0 below that; the data whole in the array, all zeros.
+   */
+  @Test
+  void tensorsFromALineStartWhereTheirArraysAreHumongous() {
+    long h = CacheLines.humongousFloats();
+    Tensor small = Tensor.zerosFromLine(2, 3, 4, 4);
+    assertEquals(0, small.offset);
+    assertEquals(96, small.data.length);
+    for (long n : new long[] {h - CacheLines.FLOATS - 1, h - CacheLines.FLOATS, h, 3 * h + 5}) {
+      if (h == 0 || n <= 0) {
+        continue;
+      }
+      Tensor t = Tensor.zerosFromLine(1, (int) n);
+      boolean humongous = n + CacheLines.FLOATS >= h;
+      assertEquals(humongous ? CacheLines.start(t.data) : 0, t.offset, n + " floats");
+      assertEquals(humongous ? 0 : -1, CacheLines.offset(t.data, t.offset), n + " floats");
+      assertTrue(t.data.length >= t.offset + n, n + " floats in " + t.data.length);
+    }
+    Tensor large = Tensor.zerosFromLine(64, 64, 32, 32);
+    for (int i = 0; i < large.size(); i += 4099) {
+      assertEquals(0f, large.get(i));
+    }
+  }
+
+  /**
    * On a thread of its own (the slots start empty): a plain array long enough for the request but with no known
    * line start is replaced, as is a humongous one without room past its line start; the replacement is kept.
    */

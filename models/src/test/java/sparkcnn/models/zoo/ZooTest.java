@@ -119,29 +119,14 @@ class ZooTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("names")
   void everyEntryTrainsOneStepAtASmallInput(String name) {
-    Zoo.Entry e = Zoo.entry(name);
-    int size = switch (e.family()) {
-      case "unet" -> name.equals("unet") ? 188 : 32;
-      case "classic" -> name.equals("alexnet") || name.equals("nin") ? 96 : e.input()[1];
-      default -> e.input()[1] <= 32 ? 32 : 64;
-    };
-    // Narrow the big networks so the step stays quick; the layout (and every layer type) stays the same.
-    Scaling narrow = e.input()[1] <= 32 ? null : new Scaling(0.25, 1, 1);
-    ModelSpec spec = Zoo.spec(name, 5, new int[] {e.input()[0], size, size}, narrow);
+    ModelSpec spec = SmallSteps.spec(name);
     Model m = Zoo.build(spec).init(1);
     int[] out = m.outputShape(2);
     assertEquals(2, out[0]);
     assertEquals(5, out[1]);
     SplittableRandom rnd = new SplittableRandom(2);
-    Tensor x = Tensor.zeros(2, spec.channels(), spec.height(), spec.width());
-    for (int i = 0; i < x.size(); i++) {
-      x.set(i, (float) rnd.nextGaussian());
-    }
-    int per = out.length == 4 ? out[2] * out[3] : 1;
-    int[] labels = new int[2 * per];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = rnd.nextInt(5);
-    }
+    Tensor x = SmallSteps.input(spec, rnd);
+    int[] labels = SmallSteps.labels(out, rnd);
     Objective objective = new Objective(m, 0f);
     double loss = objective.forward(x, labels, true);
     assertTrue(Double.isFinite(loss), name + " loss " + loss);
