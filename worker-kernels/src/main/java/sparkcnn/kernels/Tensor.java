@@ -33,7 +33,9 @@ public final class Tensor {
   public static Tensor zerosFromLine(int... shape) {
     int size = Shape.size(shape);
     long humongous = CacheLines.humongousFloats();
-    if (humongous == 0 || (long) size + CacheLines.FLOATS < humongous) {
+    // The room past the largest arrays a JVM allocates would not fit: those stay where they start.
+    if (humongous == 0 || (long) size + CacheLines.FLOATS < humongous
+        || size > Integer.MAX_VALUE - 8 - CacheLines.FLOATS) {
       return zeros(shape);
     }
     float[] data = new float[size + CacheLines.FLOATS];

@@ -325,8 +325,9 @@ final class WinogradConv {
     int m = t.m;
     int positions = t.alpha * t.alpha;
     // V and M from their arrays' first line boundary where one is known (CacheLines): their rows are ld apart and
-    // their positions vStride and mStride, all whole lines, so every vector the transforms and the GEMM (B's rows
-    // read in place, C's stored) load or store then lies in one line instead of straddling two. One Xeon thread,
+    // their positions vStride and mStride, whole lines with 16-lane vectors, so the GEMM's vectors (B's rows read in
+    // place, C's stored) and the transforms of the block's first run each lie in one line instead of straddling two
+    // (later runs start where the run before ended, in general off a line). One Xeon thread,
     // alternating JVMs, GFLOP/s: 64 ch 56x56 b8 forward 211-213 against 179-187, backward data 214-221 against
     // 185-195; 128 ch 28x28 251-253 against 231-232; 256 ch 14x14 170-172 against 154-157; 5x5 32 -> 64 14x14
     // b128 173-186 against 163-171.
