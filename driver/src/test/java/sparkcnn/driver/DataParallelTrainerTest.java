@@ -120,7 +120,7 @@ class DataParallelTrainerTest {
         BatchMaker maker = new BatchMaker();
         Tensor x = maker.make(blocks.get(p), shard, 0, shard.length, Augmentations.parse(cfg.augmentations),
             cfg.normalization, cfg.seed, step, p);
-        System.arraycopy(x.data, 0, images.data, at * per, shard.length * per);
+        System.arraycopy(x.data, x.offset, images.data, at * per, shard.length * per);
         System.arraycopy(maker.labels(), 0, labels, at, shard.length);
         at += shard.length;
         for (int m : plan.microBatches(p)) {

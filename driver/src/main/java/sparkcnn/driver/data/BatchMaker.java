@@ -45,7 +45,9 @@ public final class BatchMaker {
     int plane = block.masks != null ? block.masks.length / block.size() : h * w;
     int labelsPer = block.masks != null ? plane : 1;
     if (batch == null || batch.dim(0) != n || batch.size() != n * per) {
-      batch = Tensor.zeros(n, c, h, w);
+      // From a cache-line boundary where one is known, as the layers' buffers (Buffers): the first layer's planes
+      // then start on lines too.
+      batch = Tensor.zerosFromLine(n, c, h, w);
     }
     if (labels == null || labels.length != n * labelsPer) {
       labels = new int[n * labelsPer];
@@ -67,7 +69,7 @@ public final class BatchMaker {
       }
       if (block.features != null) {
         // Pre-computed features: already what the trained layers take (no augmentation, no normalization).
-        System.arraycopy(block.features, src, batch.data, i * per, per);
+        System.arraycopy(block.features, src, batch.data, batch.offset + i * per, per);
       } else {
         ImageDecoding.toUnit(block.pixels, src, image, 0, per);
         if (!augmentations.isEmpty()) {
@@ -82,9 +84,9 @@ public final class BatchMaker {
             }
           }
         }
-        System.arraycopy(image, 0, batch.data, i * per, per);
+        System.arraycopy(image, 0, batch.data, batch.offset + i * per, per);
         if (norm != null) {
-          norm.apply(batch.data, i * per, c, h * w);
+          norm.apply(batch.data, batch.offset + i * per, c, h * w);
         }
       }
       if (block.masks != null) {

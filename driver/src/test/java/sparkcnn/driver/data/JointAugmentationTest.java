@@ -122,7 +122,7 @@ class JointAugmentationTest {
     for (int s = 0; s < n; s++) {
       for (int p = 0; p < H * W; p++) {
         // The colour jitter moves grey levels a little; garment and background stay apart around 0.5.
-        boolean on = x.data[s * H * W + p] > 0.5f;
+        boolean on = x.data[x.offset + s * H * W + p] > 0.5f;
         assertEquals(on ? 1 + s % 3 : 0, labels[s * H * W + p], "sample " + s + " pixel " + p);
       }
     }
