@@ -8,14 +8,13 @@ import sparkcnn.kernels.Tensor;
  * Output buffers that layers reuse across steps: a new array only when the shape changes, its data from a
  * cache-line boundary where that can be known ({@link Tensor#zerosFromLine}).
  *
- * <p>Why: planes of a multiple of 16 floats (56x56, 28x28, 112x112, 32x32...) then start on line boundaries, and
- * the kernels' whole-vector loads and stores along them no longer straddle two lines (a humongous array's first
- * float sits 16 bytes past one). One Xeon thread (AVX-512), layer by layer in one probe, alternating placements,
- * GFLOP/s: depthwise 3x3 32 x 112x112 b8 forward 52-57 against 42-43, backward data 53-59 against 42-44; 5x5 240 x
- * 28x28 b16, the 1x1 layers and ResNet-20's 3x3 level within their spread. Training at
- * 3x64x64 on two cores, alternating with the build before: `efficientnet_b0` 274-279 images/s against 257-259,
- * `mobilenet_v2` 356-380 against 350-353, both within what the host's spread allows (README, "Tiles and
- * activations from a cache-line boundary").
+ * <p>Why: planes of a multiple of 16 floats (56x56, 28x28, 112x112, 32x32...) then start on line boundaries, and the
+ * kernels' whole-vector loads and stores along them no longer straddle two lines (a humongous array's first float
+ * sits 16 bytes past one). One Xeon thread (AVX-512), layer by layer in one probe, alternating placements, GFLOP/s:
+ * depthwise 3x3 32 x 112x112 b8 forward 52-57 against 42-43, backward data 53-59 against 42-44; 5x5 240 x 28x28 b16,
+ * the 1x1 layers and ResNet-20's 3x3 level within their spread. Training at 3x64x64 on two cores, alternating with
+ * the build before: `efficientnet_b0` 274-279 images/s against 257-259, `mobilenet_v2` 356-380 against 350-353, both
+ * within what the host's spread allows (README, "Tiles and activations from a cache-line boundary").
  */
 public final class Buffers {
   /**
