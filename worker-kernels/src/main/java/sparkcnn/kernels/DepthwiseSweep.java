@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -193,10 +194,11 @@ final class DepthwiseSweep {
         int c2 = col[2] + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
-        int kept = Math.min(l, dyWidth - j);
+        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int u = 0, o = 0, e = dyOff + j; u < p + 2; u++, o += width, e += dyWidth) {
-          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), u < p ? kept : 0);
+          FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(u < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a10 = x.fma(d1, a10);
@@ -238,10 +240,11 @@ final class DepthwiseSweep {
         int c1 = col[1] + j;
         int c2 = col[2] + j;
         FloatVector d1 = FloatVector.zero(S);
-        int kept = Math.min(l, dyWidth - j);
+        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p; m++, o += width, e += dyWidth) {
-          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), m < p ? kept : 0);
+          FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(m < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -287,10 +290,11 @@ final class DepthwiseSweep {
         int c2 = col2 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
-        int kept = Math.min(l, dyWidth - j);
+        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
-          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), m < p ? kept : 0);
+          FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(m < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -346,10 +350,11 @@ final class DepthwiseSweep {
         int c1 = col1 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
-        int kept = Math.min(l, dyWidth - j);
+        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
-          FloatVector d0 = DepthwiseUnpaddedSweep.Vec.dyRow(dy, Math.min(e, last), m < p ? kept : 0);
+          FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(m < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);

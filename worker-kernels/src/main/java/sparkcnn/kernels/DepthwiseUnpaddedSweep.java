@@ -1,6 +1,7 @@
 package sparkcnn.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -11,14 +12,14 @@ import jdk.incubator.vector.VectorSpecies;
  * caller still makes one (the first and last planes of a tensor, whose loads would leave the array), is a plane
  * with no padding to it.
  *
- * <p>Why: filling the padded frame was a quarter to over a third of the stride-1 forward (JFR, one AMD EPYC
- * thread: 37% on 112x112 and 32x32 planes, 24% on 14x14). The frame's only job is the zeros around the plane,
- * and those cost nothing to skip: rows above and below the plane contribute nothing, so the sweep starts at the
- * plane's first row with its running sums at the bias and ends by storing the sums still open; columns left and
- * right of it are lanes cleared after the load, in the strips at the plane's edges only, and there only for the
- * loads that take padding into an output kept (a blend per such load, none inside). The 5x5 weight gradient
- * ({@link #dots5}) is swept the same way, every load blended; 3x3 at stride 1 with padding 1 has {@link
- * DepthwiseMaskedDots}, the rest {@link DepthwiseSweep#dots} over a frame.
+ * <p>Why: filling the padded frame was a quarter to over a third of the stride-1 forward (JFR, one AMD EPYC thread:
+ * 37% on 112x112 and 32x32 planes, 24% on 14x14). The frame's only job is the zeros around the plane, and those cost
+ * nothing to skip: rows above and below the plane contribute nothing, so the sweep starts at the plane's first row
+ * with its running sums at the bias and ends by storing the sums still open; columns left and right of it are lanes
+ * cleared after the load, in the strips at the plane's edges only, and there only for the loads that take padding into
+ * an output kept (an AND per such load, none inside: {@link Vec#inside}). The 5x5 weight gradient ({@link #dots5}) is
+ * swept the same way, every load cleared; 3x3 at stride 1 with padding 1 has {@link DepthwiseMaskedDots}, the rest
+ * {@link DepthwiseSweep#dots} over a frame.
  */
 final class DepthwiseUnpaddedSweep {
   private DepthwiseUnpaddedSweep() {}
@@ -80,8 +81,8 @@ final class DepthwiseUnpaddedSweep {
    * filling the frame (28x28 planes from memory, one AMD EPYC thread) and an eighth of its multiply-adds on the frame's
    * zero rows. Here the sweep runs over the plane's own rows. A load that reaches outside its row has those lanes
    * cleared, all of them, not only the kept outputs' as in the forward: dy's cleared lanes would otherwise multiply
-   * another row's or plane's values, NaN from an infinite one. Every x load is blended, with a mask that clears nothing
-   * inside the row: blending only the loads that reach past the row (a branch on a flag per load, as the forward does)
+   * another row's or plane's values, NaN from an infinite one. Every x load is cleared, with bits that clear nothing
+   * inside the row: clearing only the loads that reach past the row (a branch on a flag per load, as the forward does)
    * ran up to 62 GFLOP/s on 28x28 planes, but in some JVMs compiled slow and stayed there (18 on 56x56 planes in one
    * probe run of four, 35 on 28x28 in one of two `bench` runs). An earlier in-place version of this sweep, every load
    * blended, ran 2.4x slower than the frame (30 against 72 GFLOP/s on a 32x32 plane in L1); why this one does not was
@@ -169,9 +170,31 @@ final class DepthwiseUnpaddedSweep {
   static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final FloatVector IOTA = FloatVector.zero(S).addIndex(1);
+    static final IntVector IOTA_INT = IntVector.zero(S.withLanes(int.class)).addIndex(1);
 
     private static FloatVector w(float[] wts, int t) {
       return FloatVector.broadcast(S, wts[t]);
+    }
+
+    /**
+     * All bits set in the lanes whose column first + lane lies inside [0, cols), clear in the padding's: the sweeps
+     * clear a load's padding lanes by an AND with these bits ({@code v.reinterpretAsInts().and(bits)}, written out
+     * at each load). Why not a blend through a {@link VectorMask}: C2 keeps a mask that does not fit the registers
+     * as a vector and turns it back into a mask register every row, three instructions a load (a reload, a compare,
+     * the blend) where the AND is one that takes its operand from memory. Measured on one Intel Xeon thread
+     * (AVX-512), GFLOP/s, alternating JVMs: 5x5 forward on 28x28 planes in L2 83.0-83.6 against 56.7-73.2, from
+     * memory (240 channels, batch 16) 69.8-73.7 against 64.8-66.4; the 5x5 weight gradient 59.3-61.0 against
+     * 46.3-49.2; 3x3 on 14x14 planes forward 41.9-44.1 against 38.5-39.1. Through a shared helper the AND was not
+     * inlined (C2 compiled it alone, too big to inline after): 10-15 GFLOP/s.
+     */
+    static IntVector inside(int first, int cols) {
+      IntVector k = IOTA_INT.add(first);
+      return (IntVector) k.compare(VectorOperators.GE, 0).and(k.compare(VectorOperators.LT, cols)).toVector();
+    }
+
+    /** All bits set in the lanes below {@code lanes}, clear in the others: dy's lanes kept ({@link #inside}). */
+    static IntVector below(int lanes) {
+      return (IntVector) IOTA_INT.compare(VectorOperators.LT, lanes).toVector();
     }
 
     /** The lanes whose column first + lane lies outside [0, cols): padding, cleared after the load. */
@@ -192,7 +215,7 @@ final class DepthwiseUnpaddedSweep {
 
     /**
      * Whether the load at column first takes padding into an output that is kept: a column before 0 or past the
-     * row's end among its first kept lanes. Only such loads are cleared (a blend each row); the lanes past the
+     * row's end among its first kept lanes. Only such loads are cleared (an AND each row); the lanes past the
      * kept ones are outputs past q, overwritten later, so what they read does not matter.
      */
     static boolean clears(int first, int cols, int kept) {
@@ -220,36 +243,38 @@ final class DepthwiseUnpaddedSweep {
         FloatVector a00 = zero, a01 = zero, a02 = zero, a10 = zero, a11 = zero, a12 = zero, a20 = zero, a21 = zero;
         FloatVector a22 = zero, a30 = zero, a31 = zero, a32 = zero, a40 = zero, a41 = zero, a42 = zero;
         int first = j + shift;
-        VectorMask<Float> out0 = outside(first, cols);
-        VectorMask<Float> out1 = outside(first + 1, cols);
-        VectorMask<Float> out2 = outside(first + 2, cols);
+        IntVector in0 = inside(first, cols);
+        IntVector in1 = inside(first + 1, cols);
+        IntVector in2 = inside(first + 2, cols);
         FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
-        int kept = Math.min(l, q - j);
+        IntVector kept = below(Math.min(l, q - j));
         int last = dyOff + (p - 1) * q + j;
         for (int u = 0, e = dyOff + j; u < padTop; u++, e += q) {
           d4 = d3;
           d3 = d2;
           d2 = d1;
-          d1 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
+          d1 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(u < p ? -1 : 0)).reinterpretAsFloats();
         }
         for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), v + padTop < p ? kept : 0);
+          FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(v + padTop < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x0 = FloatVector.fromArray(S, x, o);
-          x0 = x0.blend(zero, out0);
+          x0 = x0.reinterpretAsInts().and(in0).reinterpretAsFloats();
           a00 = x0.fma(d0, a00);
           a10 = x0.fma(d1, a10);
           a20 = x0.fma(d2, a20);
           a30 = x0.fma(d3, a30);
           a40 = x0.fma(d4, a40);
           FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
-          x1 = x1.blend(zero, out1);
+          x1 = x1.reinterpretAsInts().and(in1).reinterpretAsFloats();
           a01 = x1.fma(d0, a01);
           a11 = x1.fma(d1, a11);
           a21 = x1.fma(d2, a21);
           a31 = x1.fma(d3, a31);
           a41 = x1.fma(d4, a41);
           FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
-          x2 = x2.blend(zero, out2);
+          x2 = x2.reinterpretAsInts().and(in2).reinterpretAsFloats();
           a02 = x2.fma(d0, a02);
           a12 = x2.fma(d1, a12);
           a22 = x2.fma(d2, a22);
@@ -287,28 +312,30 @@ final class DepthwiseUnpaddedSweep {
         FloatVector a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
         FloatVector a40 = zero, a41 = zero;
         int first = j + shift;
-        VectorMask<Float> out0 = outside(first, cols);
-        VectorMask<Float> out1 = outside(first + 1, cols);
+        IntVector in0 = inside(first, cols);
+        IntVector in1 = inside(first + 1, cols);
         FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
-        int kept = Math.min(l, q - j);
+        IntVector kept = below(Math.min(l, q - j));
         int last = dyOff + (p - 1) * q + j;
         for (int u = 0, e = dyOff + j; u < padTop; u++, e += q) {
           d4 = d3;
           d3 = d2;
           d2 = d1;
-          d1 = dyRow(dy, Math.min(e, last), u < p ? kept : 0);
+          d1 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(u < p ? -1 : 0)).reinterpretAsFloats();
         }
         for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
-          FloatVector d0 = dyRow(dy, Math.min(e, last), v + padTop < p ? kept : 0);
+          FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
+              .and(kept.and(v + padTop < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x0 = FloatVector.fromArray(S, x, o);
-          x0 = x0.blend(zero, out0);
+          x0 = x0.reinterpretAsInts().and(in0).reinterpretAsFloats();
           a00 = x0.fma(d0, a00);
           a10 = x0.fma(d1, a10);
           a20 = x0.fma(d2, a20);
           a30 = x0.fma(d3, a30);
           a40 = x0.fma(d4, a40);
           FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
-          x1 = x1.blend(zero, out1);
+          x1 = x1.reinterpretAsInts().and(in1).reinterpretAsFloats();
           a01 = x1.fma(d0, a01);
           a11 = x1.fma(d1, a11);
           a21 = x1.fma(d2, a21);
@@ -344,7 +371,6 @@ final class DepthwiseUnpaddedSweep {
       FloatVector w20 = w(wts, 6), w21 = w(wts, 7), w22 = w(wts, 8);
       int l = S.length();
       FloatVector b0 = FloatVector.broadcast(S, bias);
-      FloatVector zero = FloatVector.zero(S);
       int padBottom = p + 2 - padTop - rows;
       // The last, partial column of vectors first: its stores reach into the next rows, written after them.
       for (int j = (q - 1) / l * l; j >= 0; j -= l) {
@@ -352,9 +378,9 @@ final class DepthwiseUnpaddedSweep {
         // The lanes of this column's outputs that are kept: those past q land in the rows below (written later)
         // or past the plane.
         int kept = Math.min(l, q - j);
-        VectorMask<Float> out0 = outside(first, cols);
-        VectorMask<Float> out1 = outside(first + 1, cols);
-        VectorMask<Float> out2 = outside(first + 2, cols);
+        IntVector in0 = inside(first, cols);
+        IntVector in1 = inside(first + 1, cols);
+        IntVector in2 = inside(first + 2, cols);
         boolean c0 = clears(first, cols, kept);
         boolean c1 = clears(first + 1, cols, kept);
         boolean c2 = clears(first + 2, cols, kept);
@@ -366,13 +392,13 @@ final class DepthwiseUnpaddedSweep {
           FloatVector x1 = FloatVector.fromArray(S, x, o + 1);
           FloatVector x2 = FloatVector.fromArray(S, x, o + 2);
           if (c0) {
-            x0 = x0.blend(zero, out0);
+            x0 = x0.reinterpretAsInts().and(in0).reinterpretAsFloats();
           }
           if (c1) {
-            x1 = x1.blend(zero, out1);
+            x1 = x1.reinterpretAsInts().and(in1).reinterpretAsFloats();
           }
           if (c2) {
-            x2 = x2.blend(zero, out2);
+            x2 = x2.reinterpretAsInts().and(in2).reinterpretAsFloats();
           }
           // One FMA per tap, the open sum its addend: the filter row's own sum (a multiply, FMAs) and then an add
           // took one instruction more a row (measured in the README's "The open sum as the addend").
@@ -405,18 +431,17 @@ final class DepthwiseUnpaddedSweep {
       FloatVector w40 = w(wts, 20), w41 = w(wts, 21), w42 = w(wts, 22), w43 = w(wts, 23), w44 = w(wts, 24);
       int l = S.length();
       FloatVector b0 = FloatVector.broadcast(S, bias);
-      FloatVector zero = FloatVector.zero(S);
       int padBottom = p + 4 - padTop - rows;
       for (int j = (q - 1) / l * l; j >= 0; j -= l) {
         int first = j - padLeft;
         // The lanes of this column's outputs that are kept: those past q land in the rows below (written later)
         // or past the plane.
         int kept = Math.min(l, q - j);
-        VectorMask<Float> out0 = outside(first, cols);
-        VectorMask<Float> out1 = outside(first + 1, cols);
-        VectorMask<Float> out2 = outside(first + 2, cols);
-        VectorMask<Float> out3 = outside(first + 3, cols);
-        VectorMask<Float> out4 = outside(first + 4, cols);
+        IntVector in0 = inside(first, cols);
+        IntVector in1 = inside(first + 1, cols);
+        IntVector in2 = inside(first + 2, cols);
+        IntVector in3 = inside(first + 3, cols);
+        IntVector in4 = inside(first + 4, cols);
         boolean c0 = clears(first, cols, kept);
         boolean c1 = clears(first + 1, cols, kept);
         boolean c2 = clears(first + 2, cols, kept);
@@ -434,19 +459,19 @@ final class DepthwiseUnpaddedSweep {
           FloatVector x3 = FloatVector.fromArray(S, x, o + 3);
           FloatVector x4 = FloatVector.fromArray(S, x, o + 4);
           if (c0) {
-            x0 = x0.blend(zero, out0);
+            x0 = x0.reinterpretAsInts().and(in0).reinterpretAsFloats();
           }
           if (c1) {
-            x1 = x1.blend(zero, out1);
+            x1 = x1.reinterpretAsInts().and(in1).reinterpretAsFloats();
           }
           if (c2) {
-            x2 = x2.blend(zero, out2);
+            x2 = x2.reinterpretAsInts().and(in2).reinterpretAsFloats();
           }
           if (c3) {
-            x3 = x3.blend(zero, out3);
+            x3 = x3.reinterpretAsInts().and(in3).reinterpretAsFloats();
           }
           if (c4) {
-            x4 = x4.blend(zero, out4);
+            x4 = x4.reinterpretAsInts().and(in4).reinterpretAsFloats();
           }
           FloatVector done = x4.fma(w44, x3.fma(w43, x2.fma(w42, x1.fma(w41, x0.fma(w40, four)))));
           four = x4.fma(w34, x3.fma(w33, x2.fma(w32, x1.fma(w31, x0.fma(w30, three)))));
