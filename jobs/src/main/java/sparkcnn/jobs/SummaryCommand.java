@@ -39,9 +39,8 @@ final class SummaryCommand implements Main.Command {
                             machine (as -Dsparkcnn.tune=true does at training time) and show the fastest:
                             implicit-gemm, im2col-gemm, pointwise-batched, winograd, winograd-4x4,
                             depthwise-planes, depthwise-lanes, depthwise-shifts, depthwise-matrix, depthwise-rows,
-                            depthwise-taps or fft
-                            (takes seconds to
-                            minutes: every candidate runs on the layer's real shape)
+                            depthwise-taps or fft (takes seconds to minutes: every candidate runs on the
+                            layer's real shape)
         --batch B           the batch the algorithms are timed at (default 1)
         --json              one JSON object: model, input, classes, params, inference_params, macs,
                             receptive_field, activation_bytes, layers [{name, layer, output, params, macs,
