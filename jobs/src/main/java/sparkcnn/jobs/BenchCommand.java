@@ -38,16 +38,16 @@ final class BenchCommand implements Main.Command {
                               {read_gb_per_second, write_gb_per_second, copy_gb_per_second,
                                cache_copy_gb_per_second, l2_bytes, last_level_cache_bytes,
                                copy_by_working_set: [{bytes, gb_per_second}]}
-        conv                  forward, backward_data and backward_weights of the dense layers (3x3 64->64 56x56
-                              b8, 3x3 128->128 28x28 b8, 3x3 16->16 32x32 b128, 3x3 stride 2 16->32 32x32 b128,
-                              3x3 256->256 14x14 b8, 3x3 32->32 16x16 b128, 1x1 256->64 56x56 b8, 5x5 32->64 14x14
-                              b128) and the efficient nets' (depthwise 3x3 / 5x5 at stride 1 and 2, 1x1 expand and
-                              project, small late-stage planes), each with the algorithm the layers run by default
-                              (kernel), and on one thread also with the alternatives (baseline: true;
-                              depthwise-shifts, depthwise-lanes and depthwise-planes on the small planes,
-                              depthwise-rows, depthwise-taps, im2col-gemm, implicit-gemm, winograd or
-                              winograd-4x4, whose gflops count the direct convolution's multiply-adds), timed in
-                              the same run:
+        conv                  forward, backward_data and backward_weights of the dense layers
+                              (3x3 64->64 56x56 b8, 3x3 128->128 28x28 b8, 3x3 16->16 32x32 b128,
+                              3x3 stride 2 16->32 32x32 b128, 3x3 256->256 14x14 b8, 3x3 32->32 16x16 b128,
+                              1x1 256->64 56x56 b8, 5x5 32->64 14x14 b128) and the efficient nets' (depthwise
+                              3x3 / 5x5 at stride 1 and 2, 1x1 expand and project, small late-stage planes), each
+                              with the algorithm the layers run by default (kernel), and on one thread also with
+                              the alternatives (baseline: true; depthwise-shifts, depthwise-lanes and
+                              depthwise-planes on the small planes, depthwise-rows, depthwise-taps, im2col-gemm,
+                              implicit-gemm, winograd or winograd-4x4, whose gflops count the direct
+                              convolution's multiply-adds), timed in the same run:
                               {name, pass, kernel, baseline, threads, gflops, fraction_of_peak,
                                intensity_flops_per_byte, bandwidth_gb_per_second, roofline_gflops,
                                fraction_of_roofline, gb_per_second, naive_ratio, gflops_median

@@ -18,12 +18,12 @@ import jdk.incubator.vector.VectorSpecies;
  * output row it reaches, in registers.
  *
  * <p>x is copied whole into a strip with zero rows above and below it, and the lanes outside a row are cleared by a
- * blend with the stride-1 sweep's edge masks, in the blocks at the row's ends and only for the loads that bring such
- * a column into a kept (even) lane (a wrapped read of the neighbouring row must not make a NaN from a zero weight;
- * what the dropped lanes read does not matter). The last column block's outputs past q land in the next row,
- * written later (blocks go right to left), and past the plane by up to a vector: the caller gives room there.
- * Wide planes ({@link #ROW_OUTPUTS}) skip the strip: they are swept row by row straight from x ({@link Vec#rows3}),
- * so the plane streams from memory while the multiply-adds run instead of before them.
+ * blend with the masks of {@link DepthwiseUnpaddedSweep.Vec#outside}, in the blocks at the row's ends and only for
+ * the loads that bring such a column into a kept (even) lane (a wrapped read of the neighbouring row must not make
+ * a NaN from a zero weight; what the dropped lanes read does not matter). The last column block's outputs past q
+ * land in the next row, written later (blocks go right to left), and past the plane by up to a vector: the caller
+ * gives room there. Wide planes ({@link #ROW_OUTPUTS}) skip the strip: they are swept row by row straight from x
+ * ({@link Vec#rows3}), so the plane streams from memory while the multiply-adds run instead of before them.
  *
  * <p>Forward through the strip, measured on one AMD EPYC thread against the phases, GFLOP/s: 112x112 b4 10.5-10.6
  * against 8.5-9.1, 56x56 b8 13.7-14.2 against 11.7-12.1, 28x28 b16 12.8 against 10.5-10.9, 14x14 b32 10.8 against

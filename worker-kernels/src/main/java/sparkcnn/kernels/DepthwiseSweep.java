@@ -80,7 +80,10 @@ final class DepthwiseSweep {
     }
   }
 
-  /** Loaded only when the Vector API is present. */
+  /**
+   * Loaded only when the Vector API is present. dy's lanes past a row's end are cleared by an AND with int bits,
+   * written out at each load ({@link DepthwiseUnpaddedSweep.Vec#inside} says why).
+   */
   private static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -194,11 +197,11 @@ final class DepthwiseSweep {
         int c2 = col[2] + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
-        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
+        IntVector keptBits = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int u = 0, o = 0, e = dyOff + j; u < p + 2; u++, o += width, e += dyWidth) {
           FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(u < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(u < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a10 = x.fma(d1, a10);
@@ -240,11 +243,11 @@ final class DepthwiseSweep {
         int c1 = col[1] + j;
         int c2 = col[2] + j;
         FloatVector d1 = FloatVector.zero(S);
-        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
+        IntVector keptBits = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p; m++, o += width, e += dyWidth) {
           FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(m < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(m < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -290,11 +293,11 @@ final class DepthwiseSweep {
         int c2 = col2 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
-        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
+        IntVector keptBits = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
           FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(m < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(m < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);
@@ -350,11 +353,11 @@ final class DepthwiseSweep {
         int c1 = col1 + j;
         FloatVector d1 = FloatVector.zero(S);
         FloatVector d2 = d1;
-        IntVector kept = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
+        IntVector keptBits = DepthwiseUnpaddedSweep.Vec.below(Math.min(l, dyWidth - j));
         int last = dyOff + (p - 1) * dyWidth + j;
         for (int m = 0, o = 0, e = dyOff + j; m <= p + 1; m++, o += width, e += dyWidth) {
           FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(m < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(m < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x = x(src, o + c0);
           a00 = x.fma(d0, a00);
           a20 = x.fma(d1, a20);

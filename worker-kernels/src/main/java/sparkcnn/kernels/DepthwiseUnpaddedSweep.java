@@ -86,9 +86,9 @@ final class DepthwiseUnpaddedSweep {
    * ran up to 62 GFLOP/s on 28x28 planes, but in some JVMs compiled slow and stayed there (18 on 56x56 planes in one
    * probe run of four, 35 on 28x28 in one of two `bench` runs). An earlier in-place version of this sweep, every load
    * blended, ran 2.4x slower than the frame (30 against 72 GFLOP/s on a 32x32 plane in L1); why this one does not was
-   * not found. Measured against the frame's sweep (commit 1cd2679), one AMD EPYC thread, separate JVMs alternating, the
-   * best of four runs in each of three JVMs, GFLOP/s: 28x28 b16 54.9-57.2 against 43.3-48.2, 56x56 b8 51.9-54.2 against
-   * 36.4-38.0, 14x14 b32 48.0-51.8 against 31.7-32.1.
+   * not found. Measured (then with blends) against the frame's sweep (commit 1cd2679), one AMD EPYC thread, separate
+   * JVMs alternating, the best of four runs in each of three JVMs, GFLOP/s: 28x28 b16 54.9-57.2 against 43.3-48.2,
+   * 56x56 b8 51.9-54.2 against 36.4-38.0, 14x14 b32 48.0-51.8 against 31.7-32.1.
    */
   static void dots5(float[] x, int plane, int rows, int cols, int padTop, int padLeft, float[] dy, int dyOff, int p,
       int q, float[] acc, int at) {
@@ -164,8 +164,8 @@ final class DepthwiseUnpaddedSweep {
 
   /**
    * Loaded only when the Vector API is present. {@link DepthwiseEvenColumns} shares its edge masks and loads,
-   * {@link DepthwiseSweep} its dy row loads ({@link #dyRow}), {@link DepthwisePairs} its edge masks, clears and dy row
-   * loads.
+   * {@link DepthwiseSweep} its dy lane bits ({@link #below}), {@link DepthwisePairs} its edge masks, clears and dy row
+   * loads ({@link #dyRow}).
    */
   static final class Vec {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -204,9 +204,8 @@ final class DepthwiseUnpaddedSweep {
     }
 
     /**
-     * The vector at a[at], the lanes in out cleared if clear (a load that reaches outside its row). The sweeps here
-     * write the same out by hand: through this method the 5x5 sweep ran 5% slower (70 against 74 GFLOP/s on
-     * 28x28 planes, one AMD EPYC thread).
+     * The vector at a[at], the lanes in out cleared if clear (a load that reaches outside its row), for {@link
+     * DepthwiseEvenColumns}. The sweeps here clear with an AND instead ({@link #inside}), written out at each load.
      */
     static FloatVector load(float[] a, int at, boolean clear, VectorMask<Float> out, FloatVector zero) {
       FloatVector v = FloatVector.fromArray(S, a, at);
@@ -247,18 +246,18 @@ final class DepthwiseUnpaddedSweep {
         IntVector in1 = inside(first + 1, cols);
         IntVector in2 = inside(first + 2, cols);
         FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
-        IntVector kept = below(Math.min(l, q - j));
+        IntVector keptBits = below(Math.min(l, q - j));
         int last = dyOff + (p - 1) * q + j;
         for (int u = 0, e = dyOff + j; u < padTop; u++, e += q) {
           d4 = d3;
           d3 = d2;
           d2 = d1;
           d1 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(u < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(u < p ? -1 : 0)).reinterpretAsFloats();
         }
         for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
           FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(v + padTop < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(v + padTop < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x0 = FloatVector.fromArray(S, x, o);
           x0 = x0.reinterpretAsInts().and(in0).reinterpretAsFloats();
           a00 = x0.fma(d0, a00);
@@ -315,18 +314,18 @@ final class DepthwiseUnpaddedSweep {
         IntVector in0 = inside(first, cols);
         IntVector in1 = inside(first + 1, cols);
         FloatVector d1 = zero, d2 = zero, d3 = zero, d4 = zero;
-        IntVector kept = below(Math.min(l, q - j));
+        IntVector keptBits = below(Math.min(l, q - j));
         int last = dyOff + (p - 1) * q + j;
         for (int u = 0, e = dyOff + j; u < padTop; u++, e += q) {
           d4 = d3;
           d3 = d2;
           d2 = d1;
           d1 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(u < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(u < p ? -1 : 0)).reinterpretAsFloats();
         }
         for (int v = 0, o = plane + first, e = dyOff + padTop * q + j; v < rows; v++, o += cols, e += q) {
           FloatVector d0 = FloatVector.fromArray(S, dy, Math.min(e, last)).reinterpretAsInts()
-              .and(kept.and(v + padTop < p ? -1 : 0)).reinterpretAsFloats();
+              .and(keptBits.and(v + padTop < p ? -1 : 0)).reinterpretAsFloats();
           FloatVector x0 = FloatVector.fromArray(S, x, o);
           x0 = x0.reinterpretAsInts().and(in0).reinterpretAsFloats();
           a00 = x0.fma(d0, a00);
