@@ -413,18 +413,21 @@ public final class KernelBench {
   /** n random floats in a tensor placed as {@link Tensor#zerosFromLine} places a layer's buffer. */
   private static Tensor placed(SplittableRandom rnd, int n) {
     Tensor t = Tensor.zerosFromLine(n);
-    for (int i = 0; i < n; i++) {
-      t.data[t.offset + i] = (float) (rnd.nextDouble() - 0.5);
-    }
+    fill(rnd, t.data, t.offset, n);
     return t;
   }
 
   private static float[] random(SplittableRandom rnd, int n) {
     float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
+    fill(rnd, a, 0, n);
+    return a;
+  }
+
+  /** a[from .. from + n) drawn uniform in [-0.5, 0.5). */
+  private static void fill(SplittableRandom rnd, float[] a, int from, int n) {
+    for (int i = from; i < from + n; i++) {
       a[i] = (float) (rnd.nextDouble() - 0.5);
     }
-    return a;
   }
 
   /** The report as a text table. */
