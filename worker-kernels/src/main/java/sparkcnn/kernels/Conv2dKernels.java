@@ -102,6 +102,34 @@ public final class Conv2dKernels {
     return a == ConvAlgorithm.IM2COL_GEMM || a == ConvAlgorithm.IMPLICIT_GEMM || a == ConvAlgorithm.POINTWISE_BATCHED;
   }
 
+  /**
+   * Inference, a pointwise convolution without groups after a squeeze-and-excitation gate: y = act(conv(x s, w) + b),
+   * s the gates of image i's input channels at gates[gOff + i C + c], without writing x s anywhere (see {@link
+   * PointwiseBatched#forwardGated}). packedW as for {@link #forward} (null packs w per call).
+   */
+  public static void forwardGated(float[] x, int xOff, float[] gates, int gOff, float[] w, int wOff, float[] packedW,
+      float[] b, int bOff, float[] y, int yOff, ConvGeom g, Activations.Fn act) {
+    g.checkOperands("conv2d gated forward", x, xOff, w, wOff, b, bOff, y, yOff);
+    if (!g.isPointwise() || g.groups() != 1) {
+      throw new IllegalArgumentException("conv2d gated forward: needs a 1x1 convolution without stride, padding "
+          + "or groups, got " + g);
+    }
+    Check.span("conv2d gated forward gates (" + g.n() + " x " + g.c() + ")", gates, gOff, (long) g.n() * g.c());
+    if (packedW != null && packedW.length != Gemm.packedSizeA(g.k(), g.c())) {
+      throw new IllegalArgumentException("conv2d gated forward: " + packedW.length + " packed weights for " + g.k()
+          + " filters of " + g.c() + " channels; expected " + Gemm.packedSizeA(g.k(), g.c()));
+    }
+    PointwiseBatched.forwardGated(x, xOff, gates, gOff, w, wOff, packedW, new Epilogue(b, bOff, act), y, yOff, g);
+  }
+
+  /**
+   * Whether {@link #forwardGated} is faster on this geometry than the gate's multiply followed by {@link #forward}
+   * (a plain pointwise geometry on planes of 256 pixels or more, with no more filters than pixels).
+   */
+  public static boolean gatesPay(ConvGeom g) {
+    return g.isPointwise() && g.groups() == 1 && PointwiseBatched.gatesPay(g);
+  }
+
   /** y = act(conv(x, w) + b) with the given algorithm, reading packedW (or packing w, if null) where it uses GEMM. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] b, int bOff,
       float[] y, int yOff, ConvGeom g, ConvAlgorithm a, Activations.Fn act) {

@@ -52,6 +52,58 @@ final class PointwiseBatched {
     byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, packedW, epilogue, y, yOff, g.k(), g.kg(), g);
   }
 
+  /**
+   * y = act(w (x s) + b) per image, s the image's input-channel gates (gates[gOff + i C + c]): a squeeze-and-
+   * excitation gate applied through the 1x1 convolution after it. The gates scale a copy of the packed weights'
+   * columns per image (K C multiplies) instead of the input's planes (C H W, a pass over memory, read and written),
+   * and each image goes through {@link #intoImage} as a plane of {@link #DIRECT_PLANE} or more does unscaled. Groups
+   * must be one; see {@link #gatesPay} for where this is the faster way.
+   */
+  static void forwardGated(float[] x, int xOff, float[] gates, int gOff, float[] w, int wOff, float[] packedW,
+      Epilogue epilogue, float[] y, int yOff, ConvGeom g) {
+    int pq = g.p() * g.q();
+    int c = g.c();
+    int k = g.k();
+    boolean packs = Simd.AVAILABLE && pq % Gemm.NR == 0;
+    int size = Gemm.packedSizeA(k, c);
+    float[] weights = Conv2dKernels.packedOrScratch(packedW, false, 1, k, c, w, wOff);
+    Parallel.RangeBody body = (lo, hi, t) -> {
+      float[] scaled = Scratch.floats(Scratch.GATED_W, size);
+      for (int i = lo; i < hi; i++) {
+        scaleColumns(weights, size, c, gates, gOff + i * c, scaled);
+        intoImage(x, xOff + i * c * pq, packs, scaled, 0, c, k, pq, 0, epilogue, y, yOff + i * k * pq);
+      }
+    };
+    // Images side by side when each thread has one; else in turn, GEMM sharing out each (batch 1).
+    if (g.n() >= Parallel.threads() && !Parallel.inWorker()) {
+      Parallel.forRange(g.n(), body);
+    } else {
+      body.run(0, g.n(), 0);
+    }
+  }
+
+  /**
+   * Whether {@link #forwardGated} beats the gate's multiply followed by {@link #forward}: planes that go one image a
+   * run anyway, and no more output channels than pixels (the scaled weights, K C floats an image, then cost less
+   * than the planes' C H W).
+   */
+  static boolean gatesPay(ConvGeom g) {
+    int pq = g.p() * g.q();
+    return pq >= DIRECT_PLANE && g.k() <= pq;
+  }
+
+  /** dst = packed (size floats of k-step columns, panels of {@link Gemm#MR} rows) with column p times s[sOff + p]. */
+  private static void scaleColumns(float[] packed, int size, int k, float[] s, int sOff, float[] dst) {
+    int mr = Gemm.MR;
+    for (int o = 0, p = 0; o < size; o += mr) {
+      float gate = s[sOff + p];
+      for (int r = 0; r < mr; r++) {
+        dst[o + r] = packed[o + r] * gate;
+      }
+      p = p + 1 == k ? 0 : p + 1;
+    }
+  }
+
   /** dx = w^T dy per image and group (overwrites dx). */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
     byWeights(true, dy, dyOff, g.k(), g.kg(), w, wOff, null, Epilogue.NONE, dx, dxOff, g.c(), g.cg(), g);

@@ -26,7 +26,9 @@ public final class Scratch {
   static final int TRANSFORMED_IN = 8;
   /** Winograd: a block's products before the output transform. */
   static final int TRANSFORMED_OUT = 9;
-  private static final int SLOTS = 10;
+  /** Pointwise convolutions: packed weights scaled by one image's input-channel gates. */
+  static final int GATED_W = 10;
+  private static final int SLOTS = 11;
 
   private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
   private static final ThreadLocal<int[]> INTS = new ThreadLocal<>();

@@ -130,6 +130,74 @@ class PointwiseBatchedTest {
   }
 
   /**
+   * The gated forward (a squeeze-and-excitation gate scaling the packed weights per image) against its reference:
+   * x multiplied by each image's gates, then the batched forward. Planes of whole panels (16x16) and not (17x19,
+   * 28x28), batch 1 to 5 on one and three threads (images side by side, in turn with GEMM sharing each out), with
+   * and without bias and activation, gates apart per image and channel, weights packed once or per call.
+   */
+  @Test
+  void gatedForwardMatchesTheGateMultipliedIntoTheInputFirst() {
+    ConvGeom[] geoms = {ConvGeom.of(3, 24, 16, 16, 40, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(1, 13, 17, 19, 21, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 9, 28, 28, 8, 1, 1, 1, 0, 1, 1)};
+    OnThreads.each(threads -> {
+      for (ConvGeom g : geoms) {
+        SplittableRandom rnd = new SplittableRandom(g.hashCode() + threads);
+        float[] x = Rand.floats(rnd, g.inputSize());
+        float[] w = Rand.floats(rnd, g.weightSize());
+        float[] b = Rand.floats(rnd, g.k() + 1);
+        float[] gates = Rand.floats(rnd, 3 + g.n() * g.c());
+        int plane = g.h() * g.w();
+        float[] gated = new float[x.length];
+        for (int j = 0; j < x.length; j++) {
+          gated[j] = x[j] * gates[3 + j / plane];
+        }
+        float[] packed = Conv2dKernels.packedWeights(w, 0, g.k(), g.c(), 1, null);
+        for (Activations.Fn act : new Activations.Fn[] {Activations.Fn.NONE, Activations.Fn.SILU}) {
+          for (boolean bias : new boolean[] {true, false}) {
+            float[] ref = new float[g.outputSize()];
+            Conv2dKernels.forward(gated, 0, w, 0, null, bias ? b : null, 1, ref, 0, g,
+                ConvAlgorithm.POINTWISE_BATCHED, act);
+            for (float[] p : new float[][] {packed, null}) {
+              float[] y = Rand.floats(rnd, g.outputSize());
+              Conv2dKernels.forwardGated(x, 0, gates, 3, w, 0, p, bias ? b : null, 1, y, 0, g, act);
+              Rand.assertClose(ref, y, 1e-5, act + (bias ? " with bias " : " without bias ")
+                  + (p == null ? "packed per call " : "packed once ") + threads + " thread(s) " + g);
+            }
+          }
+        }
+      }
+    }, 1, 3);
+  }
+
+  /** The gated forward refuses what it cannot do, naming it: a 3x3 or grouped geometry, too few gates. */
+  @Test
+  void gatedForwardRefusesOtherGeometriesAndShortGates() {
+    ConvGeom[] wrong = {ConvGeom.of(1, 4, 8, 8, 4, 3, 3, 1, 1, 1, 1), ConvGeom.of(1, 4, 8, 8, 4, 1, 1, 1, 0, 1, 2),
+        ConvGeom.of(1, 4, 8, 8, 4, 1, 1, 2, 0, 1, 1)};
+    for (ConvGeom g : wrong) {
+      IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> Conv2dKernels.forwardGated(new float[g.inputSize()], 0, new float[g.n() * g.c()], 0,
+              new float[g.weightSize()], 0, null, null, 0, new float[g.outputSize()], 0, g, Activations.Fn.NONE));
+      assertTrue(e.getMessage().contains("needs a 1x1 convolution"), e.getMessage());
+    }
+    ConvGeom g = ConvGeom.of(2, 4, 16, 16, 4, 1, 1, 1, 0, 1, 1);
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Conv2dKernels.forwardGated(new float[g.inputSize()], 0, new float[7], 0, new float[g.weightSize()], 0,
+            null, null, 0, new float[g.outputSize()], 0, g, Activations.Fn.NONE));
+    assertTrue(e.getMessage().contains("gates (2 x 4)"), e.getMessage());
+  }
+
+  /** Where the gates go into the weights: planes of 256 pixels or more, no more filters than pixels, 1x1 only. */
+  @Test
+  void gatesPayOnLargePlanesWithFewerFiltersThanPixels() {
+    assertTrue(Conv2dKernels.gatesPay(ConvGeom.of(8, 144, 56, 56, 24, 1, 1, 1, 0, 1, 1)));
+    assertTrue(Conv2dKernels.gatesPay(ConvGeom.of(1, 480, 16, 16, 112, 1, 1, 1, 0, 1, 1)));
+    assertTrue(!Conv2dKernels.gatesPay(ConvGeom.of(8, 672, 14, 14, 112, 1, 1, 1, 0, 1, 1)));
+    assertTrue(!Conv2dKernels.gatesPay(ConvGeom.of(8, 96, 16, 16, 320, 1, 1, 1, 0, 1, 1)));
+    assertTrue(!Conv2dKernels.gatesPay(ConvGeom.of(8, 96, 32, 32, 24, 3, 3, 1, 1, 1, 1)));
+  }
+
+  /**
    * The weight gradient, accumulated onto dw, against the naive loops on one and three threads: dot products over
    * planes read in place (24x24) and gathered (5x5), x's channels cut into several column blocks with a shorter
    * last one (70 channels against 40 outputs), one block (16 against 8), grouped, and GEMM where the accumulator

@@ -136,6 +136,28 @@ public final class Conv2d implements Layer {
     return dx;
   }
 
+  /**
+   * Inference, a plain 1x1 convolution after a squeeze-and-excitation gate: act(conv(input s) + b) for s the
+   * gates of each image's input channels (N x C), the gates scaling the weights instead of the input ({@link
+   * Conv2dKernels#forwardGated}).
+   */
+  Tensor forwardGated(Tensor input, Tensor gates) {
+    if (geom == null || !Arrays.equals(geom.inputShape(), input.shape())) {
+      geom = geometry(input.shape());
+    }
+    y = Buffers.ensure(y, geom.outputShape());
+    float[] p = packed == null && keepsPacked ? pack() : packed;
+    Conv2dKernels.forwardGated(input.data, input.offset, gates.data, gates.offset, wb.params, wb.wOff, p, biasData,
+        wb.bOff, y.data, y.offset, geom, epilogue);
+    x = input;
+    return y;
+  }
+
+  /** Whether {@link #forwardGated} is the faster way on this input shape (see {@link Conv2dKernels#gatesPay}). */
+  boolean gatesPay(int[] in) {
+    return isPlainPointwise() && Conv2dKernels.gatesPay(geometry(in));
+  }
+
   /** Applies the activation that follows in this convolution's bias pass. Only for inference graphs. */
   void fuseActivation(Activation act) {
     epilogue = Activations.Fn.valueOf(act.kind().name());

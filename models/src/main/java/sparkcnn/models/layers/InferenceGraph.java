@@ -15,7 +15,8 @@ import sparkcnn.models.Layer;
  * Linear layers and convolutions keep their weights packed for the GEMM. A convolution and the max pool after it
  * become one layer ({@link ConvMaxPool}).
  * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
- * in L2 ({@link InvertedResidualBands}).
+ * in L2 ({@link InvertedResidualBands}), and a squeeze-and-excitation gate before a 1x1 convolution is applied through
+ * the convolution's weights ({@link GateIntoPointwise}).
  */
 public final class InferenceGraph {
   private InferenceGraph() {}
@@ -109,6 +110,7 @@ public final class InferenceGraph {
     // After the children: their activations are fused by now, and a pool may follow a sequence ending in a conv.
     if (merge && layer instanceof Sequential seq) {
       mergeMaxPools(seq, unpooled);
+      gatesIntoPointwise(seq);
       if (BANDS) {
         fuseInvertedResidual(seq);
       }
@@ -136,6 +138,39 @@ public final class InferenceGraph {
         }
       }
     }
+  }
+
+  /**
+   * A squeeze-and-excitation gate followed (past identities) by a plain 1x1 convolution becomes one {@link
+   * GateIntoPointwise} in the gate's place, the convolution an identity where it was.
+   */
+  private static void gatesIntoPointwise(Sequential seq) {
+    List<Layer> layers = seq.children();
+    for (int i = 0; i < layers.size(); i++) {
+      if (!(layers.get(i) instanceof SqueezeExcite gate)) {
+        continue;
+      }
+      // The convolution itself, or inside sequences of it and identities (the zoo's conv + batch norm, folded).
+      Sequential owner = seq;
+      int at = nextNonIdentity(seq, i + 1);
+      while (at < owner.children().size() && owner.children().get(at) instanceof Sequential inner
+          && soleLayer(inner) >= 0) {
+        owner = inner;
+        at = soleLayer(inner);
+      }
+      if (at < owner.children().size() && owner.children().get(at) instanceof Conv2d conv
+          && conv.isPlainPointwise()) {
+        seq.replace(i, new GateIntoPointwise(gate, conv));
+        owner.replace(at, new Identity());
+      }
+    }
+  }
+
+  /** The index of a sequence's only layer that is not an identity, or -1. */
+  private static int soleLayer(Sequential seq) {
+    int first = nextNonIdentity(seq, 0);
+    int size = seq.children().size();
+    return first < size && nextNonIdentity(seq, first + 1) == size ? first : -1;
   }
 
   /** The batch norm a sequence starts with, or null (also when layer is not a sequence). */

@@ -62,6 +62,12 @@ public final class SqueezeExcite implements Layer {
     return y;
   }
 
+  /** Inference: the gates s (N x C) alone, for a layer that applies them itself ({@link GateIntoPointwise}). */
+  Tensor gates(Tensor input) {
+    outputShape(input.shape());
+    return gate.forward(input, false);
+  }
+
   /**
    * The gate's gradient (the dot of dy and x per plane) in a first sweep, back through the gate's layers to the
    * output of its average pool, then dx = dy s + that gradient spread over each plane in a second. The pool's

@@ -36,38 +36,17 @@ class ConvMaxPoolTest {
 
   private static void assertFoldedMatches(Activation.Kind first, boolean unpool, int expectMerged) {
     SplittableRandom rnd = new SplittableRandom(first.ordinal() * 7L + (unpool ? 1 : 0));
-    Model eval = new Model("pools", network(first, unpool ? Pool2d.max(2, 2, 0) : null), 3, 13, 13).init(4);
-    float[] params = eval.params();
-    for (int i = 0; i < params.length; i++) {
-      params[i] += 0.2f * (float) rnd.nextGaussian(); // biases, betas away from 0
-    }
-    float[] state = eval.state();
-    for (int i = 0; i < state.length; i++) {
-      state[i] = 0.5f + (float) rnd.nextDouble();
-    }
-    Model folded = new Model("pools", network(first, unpool ? Pool2d.max(2, 2, 0) : null), 3, 13, 13);
-    System.arraycopy(params, 0, folded.params(), 0, params.length);
-    System.arraycopy(state, 0, folded.state(), 0, state.length);
-    folded.foldForInference();
-    assertEquals(expectMerged, merged(folded), "convolutions merged with their pools");
+    FoldedTwin twin = new FoldedTwin(
+        () -> new Model("pools", network(first, unpool ? Pool2d.max(2, 2, 0) : null), 3, 13, 13), 4, rnd, 0.2f);
+    assertEquals(expectMerged, merged(twin.folded), "convolutions merged with their pools");
     try {
       // 13: pools of 13 -> 6, 6 -> 3, 3 -> 2 (same, odd: unmerged path); 28: 14, 7, 4; 9: 4, 2, 1.
       for (int size : new int[] {13, 28, 9}) {
         for (int n : new int[] {1, 5}) {
           for (int limit : new int[] {1, 2, Integer.MAX_VALUE}) {
             ConvMaxPool.chunkLimit = limit;
-            float[] x = new float[n * 3 * size * size];
-            for (int i = 0; i < x.length; i++) {
-              x[i] = (float) rnd.nextGaussian();
-            }
-            Tensor t = new Tensor(x, 0, n, 3, size, size);
-            float[] expected = eval.root().forward(t, false).toArray();
-            float[] actual = folded.root().forward(t, false).toArray();
-            assertEquals(expected.length, actual.length);
-            for (int i = 0; i < expected.length; i++) {
-              assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
-                  first + " size " + size + " batch " + n + " chunks of " + limit + " at " + i);
-            }
+            twin.assertSameOutputs(rnd, new int[] {n, 3, size, size},
+                first + " size " + size + " batch " + n + " chunks of " + limit);
           }
         }
       }

@@ -40,20 +40,9 @@ class InvertedResidualBandsTest {
         {8, 8, 5, 3, 1, 0, 10, 7}, {3, 18, 3, 3, 2, 1, 1, 1}, {4, 16, 4, 3, 1, 1, 40, 33}};
     try {
       for (int[] c : cases) {
-        Model eval = block(c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7]).init(5);
-        float[] state = eval.state();
-        for (int i = 0; i < state.length; i++) {
-          state[i] = 0.5f + (float) rnd.nextDouble();
-        }
-        float[] params = eval.params();
-        for (int i = 0; i < params.length; i++) {
-          params[i] += 0.1f * (float) rnd.nextGaussian(); // nonzero betas and means
-        }
-        Model folded = block(c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7]);
-        System.arraycopy(params, 0, folded.params(), 0, params.length);
-        System.arraycopy(state, 0, folded.state(), 0, state.length);
-        folded.foldForInference();
-        Layer fused = folded.root().children().get(0);
+        FoldedTwin twin = new FoldedTwin(() -> block(c[0], c[1], c[2], c[3], c[4], c[5] == 1, c[6], c[7]), 5, rnd,
+            0.1f);
+        Layer fused = twin.folded.root().children().get(0);
         assertInstanceOf(InvertedResidualBands.class, fused, "the body was fused");
         int[] shape = {2, c[0], c[6], c[7]};
         int pad = (c[3] - 1) / 2;
@@ -66,17 +55,8 @@ class InvertedResidualBandsTest {
         for (int limit : new int[] {1, 2, 3, Integer.MAX_VALUE}) {
           InvertedResidualBands.bandLimit = limit;
           for (int n : new int[] {1, 3}) {
-            Tensor x = Tensor.zeros(n, c[0], c[6], c[7]);
-            for (int i = 0; i < x.data.length; i++) {
-              x.data[i] = (float) rnd.nextGaussian();
-            }
-            float[] expected = eval.forward(x, false).toArray();
-            float[] actual = folded.forward(x, false).toArray();
-            assertEquals(expected.length, actual.length);
-            for (int i = 0; i < expected.length; i++) {
-              assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
-                  java.util.Arrays.toString(c) + " band " + limit + " batch " + n + " at " + i);
-            }
+            twin.assertSameOutputs(rnd, new int[] {n, c[0], c[6], c[7]},
+                java.util.Arrays.toString(c) + " band " + limit + " batch " + n);
           }
         }
       }
