@@ -1,5 +1,6 @@
 package sparkcnn.models;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -42,6 +43,32 @@ class BuffersTest {
     assertTrue(t.data.length >= t.offset + t.size());
     assertSame(t, Buffers.ensure(t, 64, 64, 32, 32));
     assertNotSame(t, Buffers.ensure(t, 64, 64, 32, 16));
+  }
+
+  /**
+   * A smaller shape (scoring's last, shorter pass) takes the same array, zeroed as a new buffer would be, and so
+   * does the first shape again; a larger one gets a new array.
+   */
+  @Test
+  void aSmallerShapeReusesTheArrayZeroedAndALargerOneGetsANewOne() {
+    Tensor t = Buffers.ensure(null, 6, 8, 5, 5);
+    java.util.Arrays.fill(t.data, t.offset, t.offset + t.size(), 3f);
+    Tensor small = Buffers.ensure(t, 4, 8, 5, 5);
+    assertSame(t.data, small.data);
+    assertEquals(t.offset, small.offset);
+    assertArrayEquals(new int[] {4, 8, 5, 5}, small.shape());
+    for (int i = 0; i < small.size(); i++) {
+      assertEquals(0f, small.data[small.offset + i], "zeroed at " + i);
+    }
+    java.util.Arrays.fill(small.data, small.offset, small.offset + small.size(), 2f);
+    Tensor again = Buffers.ensure(small, 6, 8, 5, 5);
+    assertSame(t.data, again.data);
+    for (int i = 0; i < again.size(); i++) {
+      assertEquals(0f, again.data[again.offset + i], "zeroed again at " + i);
+    }
+    Tensor large = Buffers.ensure(again, 7, 8, 5, 5);
+    assertNotSame(t.data, large.data);
+    assertEquals(7 * 8 * 5 * 5, large.size());
   }
 
   private record Step(double loss, float[] dx, float[] grads, float[] folded) {}

@@ -122,14 +122,6 @@ public final class Conv2dKernels {
     PointwiseBatched.forwardGated(x, xOff, gates, gOff, w, wOff, packedW, new Epilogue(b, bOff, act), y, yOff, g);
   }
 
-  /**
-   * Whether {@link #forwardGated} is faster on this geometry than the gate's multiply followed by {@link #forward}
-   * (a plain pointwise geometry on planes of 256 pixels or more, with no more filters than pixels).
-   */
-  public static boolean gatesPay(ConvGeom g) {
-    return g.isPointwise() && g.groups() == 1 && PointwiseBatched.gatesPay(g);
-  }
-
   /** y = act(conv(x, w) + b) with the given algorithm, reading packedW (or packing w, if null) where it uses GEMM. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] b, int bOff,
       float[] y, int yOff, ConvGeom g, ConvAlgorithm a, Activations.Fn act) {

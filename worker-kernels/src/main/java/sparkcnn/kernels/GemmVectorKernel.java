@@ -1074,6 +1074,28 @@ final class GemmVectorKernel {
     }
   }
 
+  /** {@link #copyPanels} with every float times scale. */
+  static void scalePanels(int panels, float[] b, int src, float scale, float[] dst, int d, int stride) {
+    for (int q = 0; q < panels; q++, src += 2 * L, d += stride) {
+      FloatVector.fromArray(S, b, src).mul(scale).intoArray(dst, d);
+      FloatVector.fromArray(S, b, src + L).mul(scale).intoArray(dst, d + L);
+    }
+  }
+
+  /**
+   * dst[to, to + n) = src[from, from + n) times scale for n of a vector or more, by whole vectors, the last one
+   * ending at n (over the one before: src and dst must not overlap); returns n.
+   */
+  static int scaleShort(float[] src, int from, float scale, float[] dst, int to, int n) {
+    for (int j = 0; ; j += L) {
+      int j0 = Math.min(j, n - L);
+      FloatVector.fromArray(S, src, from + j0).mul(scale).intoArray(dst, to + j0);
+      if (j0 == n - L) {
+        return n;
+      }
+    }
+  }
+
   /**
    * dst[to, to + n) = src[from, from + n) for n of a vector or more: whole vectors, the last one ending at n
    * (overlapping the one before it). For short runs, where an arraycopy call or a scalar loop costs more.

@@ -49,47 +49,19 @@ final class PointwiseBatched {
    */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] y,
       int yOff, ConvGeom g) {
-    byWeights(false, x, xOff, g.c(), g.cg(), w, wOff, packedW, epilogue, y, yOff, g.k(), g.kg(), g);
+    byWeights(false, x, xOff, g.c(), g.cg(), null, 0, w, wOff, packedW, epilogue, y, yOff, g.k(), g.kg(), g);
   }
 
   /**
    * y = act(w (x s) + b) per image, s the image's input-channel gates (gates[gOff + i C + c]): a squeeze-and-
-   * excitation gate applied through the 1x1 convolution after it. The gates scale a copy of the packed weights'
-   * columns per image (K C multiplies) instead of the input's planes (C H W, a pass over memory, read and written),
-   * and each image goes through {@link #intoImage} as a plane of {@link #DIRECT_PLANE} or more does unscaled. Groups
-   * must be one; see {@link #gatesPay} for where this is the faster way.
+   * excitation gate applied through the 1x1 convolution after it, without a gated copy of x. Runs of one image
+   * scale a copy of the packed weights' columns (K C multiplies an image) instead of the input's planes (C H W)
+   * where the weights are the smaller; runs of several scale each plane as it is gathered, a copy they make anyway.
+   * Groups must be one.
    */
   static void forwardGated(float[] x, int xOff, float[] gates, int gOff, float[] w, int wOff, float[] packedW,
       Epilogue epilogue, float[] y, int yOff, ConvGeom g) {
-    int pq = g.p() * g.q();
-    int c = g.c();
-    int k = g.k();
-    boolean packs = Simd.AVAILABLE && pq % Gemm.NR == 0;
-    int size = Gemm.packedSizeA(k, c);
-    float[] weights = Conv2dKernels.packedOrScratch(packedW, false, 1, k, c, w, wOff);
-    Parallel.RangeBody body = (lo, hi, t) -> {
-      float[] scaled = Scratch.floats(Scratch.GATED_W, size);
-      for (int i = lo; i < hi; i++) {
-        scaleColumns(weights, size, c, gates, gOff + i * c, scaled);
-        intoImage(x, xOff + i * c * pq, packs, scaled, 0, c, k, pq, 0, epilogue, y, yOff + i * k * pq);
-      }
-    };
-    // Images side by side when each thread has one; else in turn, GEMM sharing out each (batch 1).
-    if (g.n() >= Parallel.threads() && !Parallel.inWorker()) {
-      Parallel.forRange(g.n(), body);
-    } else {
-      body.run(0, g.n(), 0);
-    }
-  }
-
-  /**
-   * Whether {@link #forwardGated} beats the gate's multiply followed by {@link #forward}: planes that go one image a
-   * run anyway, and no more output channels than pixels (the scaled weights, K C floats an image, then cost less
-   * than the planes' C H W).
-   */
-  static boolean gatesPay(ConvGeom g) {
-    int pq = g.p() * g.q();
-    return pq >= DIRECT_PLANE && g.k() <= pq;
+    byWeights(false, x, xOff, g.c(), g.cg(), gates, gOff, w, wOff, packedW, epilogue, y, yOff, g.k(), g.kg(), g);
   }
 
   /** dst = packed (size floats of k-step columns, panels of {@link Gemm#MR} rows) with column p times s[sOff + p]. */
@@ -106,7 +78,7 @@ final class PointwiseBatched {
 
   /** dx = w^T dy per image and group (overwrites dx). */
   static void backwardInput(float[] dy, int dyOff, float[] w, int wOff, float[] dx, int dxOff, ConvGeom g) {
-    byWeights(true, dy, dyOff, g.k(), g.kg(), w, wOff, null, Epilogue.NONE, dx, dxOff, g.c(), g.cg(), g);
+    byWeights(true, dy, dyOff, g.k(), g.kg(), null, 0, w, wOff, null, Epilogue.NONE, dx, dxOff, g.c(), g.cg(), g);
   }
 
   /**
@@ -115,8 +87,8 @@ final class PointwiseBatched {
    * packed already (forward only: {@link Conv2dKernels#packedWeights}) when packedW is not null.
    */
   private static void byWeights(boolean transW, float[] src, int srcOff, int srcChannels, int srcPerGroup,
-      float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] dst, int dstOff, int dstChannels,
-      int dstPerGroup, ConvGeom g) {
+      float[] gates, int gOff, float[] w, int wOff, float[] packedW, Epilogue epilogue, float[] dst, int dstOff,
+      int dstChannels, int dstPerGroup, ConvGeom g) {
     int pq = g.p() * g.q();
     int runs = pq >= DIRECT_PLANE ? g.n() : runs(g.n(), (long) Math.max(g.cg(), g.kg()) * pq, BLOCK_FLOATS);
     // Planes of whole packed panels are gathered straight into GEMM's packed form (see gatherPacked); others, cut
@@ -140,11 +112,20 @@ final class PointwiseBatched {
         int i0 = runStart(g.n(), count, run);
         int images = runStart(g.n(), count, run + 1) - i0;
         int cols = images * pq;
-        if (images == 1) {
+        // Gated runs of one image scale the weights (K C floats) where they are no larger than the planes (C H W);
+        // else the planes, gathered as for a run of several (at batch 1, 7x7 planes of 1152 channels into 192).
+        if (images == 1 && (gates == null || dstPerGroup <= pq)) {
           // GEMM writes the image's planes in place, B gathered into packed panels band by band, or read in place.
-          intoImage(src, srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq, packs, weights, gi * size,
-              srcPerGroup, dstPerGroup, pq, gi * dstPerGroup, epilogue, dst,
-              dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
+          // Gated, from the weights scaled by the image's gates (one group).
+          float[] wi = weights;
+          int wiOff = gi * size;
+          if (gates != null) {
+            wi = Scratch.floats(Scratch.GATED_W, size);
+            wiOff = 0;
+            scaleColumns(weights, size, srcPerGroup, gates, gOff + i0 * srcChannels, wi);
+          }
+          intoImage(src, srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq, packs, wi, wiOff, srcPerGroup,
+              dstPerGroup, pq, gi * dstPerGroup, epilogue, dst, dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);
           continue;
         }
         float[] in = packs ? Scratch.lineAligned(Scratch.COLUMNS, srcPerGroup * Gemm.packedPanels(cols) * Gemm.NR)
@@ -152,10 +133,11 @@ final class PointwiseBatched {
         float[] out = Scratch.floats(Scratch.PADDED, dstPerGroup * cols);
         if (packs) {
           int at = CacheLines.start(in);
-          gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in, at);
+          gatherPacked(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, gates, gOff, in,
+              at);
           Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, weights, gi * size, in, at, -1, out, 0, cols);
         } else {
-          gather(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, in);
+          gather(src, srcOff, srcChannels, gi * srcPerGroup, srcPerGroup, i0, images, pq, gates, gOff, in);
           Gemm.gemmPackedA(false, dstPerGroup, cols, srcPerGroup, weights, gi * size, in, 0, cols, out, 0, cols);
         }
         scatter(out, dstChannels, gi * dstPerGroup, dstPerGroup, i0, images, pq, epilogue, dst, dstOff);
@@ -202,7 +184,7 @@ final class PointwiseBatched {
     for (int j0 = 0; j0 < pq; j0 += band) {
       int cols = Math.min(band, pq - j0);
       if (packs) {
-        packBand(src, from + j0, pq, k, cols, packed, at);
+        packBand(src, from + j0, pq, k, cols, null, 0, packed, at);
         Gemm.gemmPackedA(false, rows, cols, k, weights, wOff, packed, at, -1, dst, to + j0, pq);
       } else {
         Gemm.gemmPackedA(false, rows, cols, k, weights, wOff, src, from + j0, pq, dst, to + j0, pq);
@@ -219,10 +201,16 @@ final class PointwiseBatched {
    * Columns [0, cols) of channels rows plane floats apart from src[from] into GEMM's packed panels at dst[to]
    * (cols a multiple of {@link Gemm#NR}): panel j holds (c, col) at to + j channels NR + c NR + col % NR.
    */
-  private static void packBand(float[] src, int from, int plane, int channels, int cols, float[] dst, int to) {
+  private static void packBand(float[] src, int from, int plane, int channels, int cols, float[] scales, int sOff,
+      float[] dst, int to) {
     int nr = Gemm.NR;
     for (int c = 0; c < channels; c++) {
-      GemmVectorKernel.copyPanels(cols / nr, src, from + c * plane, dst, to + c * nr, channels * nr);
+      if (scales == null) {
+        GemmVectorKernel.copyPanels(cols / nr, src, from + c * plane, dst, to + c * nr, channels * nr);
+      } else {
+        GemmVectorKernel.scalePanels(cols / nr, src, from + c * plane, scales[sOff + c], dst, to + c * nr,
+            channels * nr);
+      }
     }
   }
 
@@ -294,8 +282,8 @@ final class PointwiseBatched {
       int cols = images * pq;
       float[] xs = Scratch.floats(Scratch.COLUMNS, g.cg() * cols);
       float[] dys = Scratch.floats(Scratch.PADDED, g.kg() * cols);
-      gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, xs);
-      gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, dys);
+      gather(x, xOff, g.c(), gi * g.cg(), g.cg(), i0, images, pq, null, 0, xs);
+      gather(dy, dyOff, g.k(), gi * g.kg(), g.kg(), i0, images, pq, null, 0, dys);
       body.accept(cols, xs, dys);
     }
   }
@@ -317,15 +305,21 @@ final class PointwiseBatched {
 
   /**
    * dst (channels x images*plane) = channels [c0, c0 + channels) of images [i0, i0 + images) of an NCHW tensor of
-   * totalChannels channels.
+   * totalChannels channels, each plane times its gate (gates[gOff + image totalChannels + channel]) unless gates
+   * is null.
    */
   private static void gather(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0, int images,
-      int plane, float[] dst) {
+      int plane, float[] gates, int gOff, float[] dst) {
     int cols = images * plane;
     for (int i = 0; i < images; i++) {
       int from = srcOff + ((i0 + i) * totalChannels + c0) * plane;
       for (int c = 0; c < channels; c++) {
-        copy(src, from + c * plane, dst, c * cols + i * plane, plane);
+        if (gates == null) {
+          copy(src, from + c * plane, dst, c * cols + i * plane, plane);
+        } else {
+          scaledCopy(src, from + c * plane, gates[gOff + (i0 + i) * totalChannels + c0 + c], dst,
+              c * cols + i * plane, plane);
+        }
       }
     }
   }
@@ -342,10 +336,10 @@ final class PointwiseBatched {
    * 112x112, one thread.
    */
   private static void gatherPacked(float[] src, int srcOff, int totalChannels, int c0, int channels, int i0,
-      int images, int plane, float[] dst, int to) {
+      int images, int plane, float[] gates, int gOff, float[] dst, int to) {
     for (int i = 0; i < images; i++) {
-      packBand(src, srcOff + ((i0 + i) * totalChannels + c0) * plane, plane, channels, plane, dst,
-          to + i * plane * channels);
+      packBand(src, srcOff + ((i0 + i) * totalChannels + c0) * plane, plane, channels, plane, gates,
+          gOff + (i0 + i) * totalChannels + c0, dst, to + i * plane * channels);
     }
   }
 
@@ -375,6 +369,14 @@ final class PointwiseBatched {
    * floats go by vectors: on MobileNet-v2's 4x4 layers (batch 64, one thread) 1.2-1.5x forward, 1.2x backward
    * data, 1.05-1.2x weights. Vectors measured 0.85-1.0x arraycopy on 16x16 planes.
    */
+  /** dst[to, to + n) = src[from, from + n) times scale, by vectors where the plane holds one. */
+  private static void scaledCopy(float[] src, int from, float scale, float[] dst, int to, int n) {
+    int j = Simd.AVAILABLE && n >= Simd.LANES ? GemmVectorKernel.scaleShort(src, from, scale, dst, to, n) : 0;
+    for (; j < n; j++) {
+      dst[to + j] = src[from + j] * scale;
+    }
+  }
+
   private static void copy(float[] src, int from, float[] dst, int to, int n) {
     if (n >= 32) {
       System.arraycopy(src, from, dst, to, n);

@@ -130,15 +130,20 @@ class PointwiseBatchedTest {
   }
 
   /**
-   * The gated forward (a squeeze-and-excitation gate scaling the packed weights per image) against its reference:
-   * x multiplied by each image's gates, then the batched forward. Planes of whole panels (16x16) and not (17x19,
-   * 28x28), batch 1 to 5 on one and three threads (images side by side, in turn with GEMM sharing each out), with
-   * and without bias and activation, gates apart per image and channel, weights packed once or per call.
+   * The gated forward against its reference: x multiplied by each image's gates, then the batched forward. One
+   * image a run (the gates scale the packed weights) on planes of whole panels (16x16) and not (17x19, 28x28); runs
+   * of several images (the gates scale the gathered planes) packed (8x8, 4x8) and copied (7x7, 3x3, under a
+   * vector); one image with more filters than pixels, gathered too (4x4 at batch 1, 16x16 into 260); batch 1 to 9
+   * on one and three threads, with and without bias and activation, gates apart per image and channel, weights
+   * packed once or per call.
    */
   @Test
   void gatedForwardMatchesTheGateMultipliedIntoTheInputFirst() {
     ConvGeom[] geoms = {ConvGeom.of(3, 24, 16, 16, 40, 1, 1, 1, 0, 1, 1),
-        ConvGeom.of(1, 13, 17, 19, 21, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 9, 28, 28, 8, 1, 1, 1, 0, 1, 1)};
+        ConvGeom.of(1, 13, 17, 19, 21, 1, 1, 1, 0, 1, 1), ConvGeom.of(5, 9, 28, 28, 8, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(9, 40, 8, 8, 24, 1, 1, 1, 0, 1, 1), ConvGeom.of(4, 20, 4, 8, 36, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(7, 48, 7, 7, 16, 1, 1, 1, 0, 1, 1), ConvGeom.of(6, 11, 3, 3, 5, 1, 1, 1, 0, 1, 1),
+        ConvGeom.of(1, 13, 4, 4, 21, 1, 1, 1, 0, 1, 1), ConvGeom.of(2, 6, 16, 16, 260, 1, 1, 1, 0, 1, 1)};
     OnThreads.each(threads -> {
       for (ConvGeom g : geoms) {
         SplittableRandom rnd = new SplittableRandom(g.hashCode() + threads);
@@ -185,16 +190,6 @@ class PointwiseBatchedTest {
         () -> Conv2dKernels.forwardGated(new float[g.inputSize()], 0, new float[7], 0, new float[g.weightSize()], 0,
             null, null, 0, new float[g.outputSize()], 0, g, Activations.Fn.NONE));
     assertTrue(e.getMessage().contains("gates (2 x 4)"), e.getMessage());
-  }
-
-  /** Where the gates go into the weights: planes of 256 pixels or more, no more filters than pixels, 1x1 only. */
-  @Test
-  void gatesPayOnLargePlanesWithFewerFiltersThanPixels() {
-    assertTrue(Conv2dKernels.gatesPay(ConvGeom.of(8, 144, 56, 56, 24, 1, 1, 1, 0, 1, 1)));
-    assertTrue(Conv2dKernels.gatesPay(ConvGeom.of(1, 480, 16, 16, 112, 1, 1, 1, 0, 1, 1)));
-    assertTrue(!Conv2dKernels.gatesPay(ConvGeom.of(8, 672, 14, 14, 112, 1, 1, 1, 0, 1, 1)));
-    assertTrue(!Conv2dKernels.gatesPay(ConvGeom.of(8, 96, 16, 16, 320, 1, 1, 1, 0, 1, 1)));
-    assertTrue(!Conv2dKernels.gatesPay(ConvGeom.of(8, 96, 32, 32, 24, 3, 3, 1, 1, 1, 1)));
   }
 
   /**

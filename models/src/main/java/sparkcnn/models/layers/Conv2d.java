@@ -153,11 +153,6 @@ public final class Conv2d implements Layer {
     return y;
   }
 
-  /** Whether {@link #forwardGated} is the faster way on this input shape (see {@link Conv2dKernels#gatesPay}). */
-  boolean gatesPay(int[] in) {
-    return isPlainPointwise() && Conv2dKernels.gatesPay(geometry(in));
-  }
-
   /** Applies the activation that follows in this convolution's bias pass. Only for inference graphs. */
   void fuseActivation(Activation act) {
     epilogue = Activations.Fn.valueOf(act.kind().name());

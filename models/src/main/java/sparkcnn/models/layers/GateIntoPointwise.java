@@ -1,15 +1,16 @@
 package sparkcnn.models.layers;
 
+import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Layer;
 
 /**
  * Inference only: a squeeze-and-excitation gate and the 1x1 convolution after it (EfficientNet's block: expand,
- * depthwise, gate, project), the gates applied through the convolution's weights. Layer by layer the gate's
- * multiply reads the depthwise output and writes a gated copy of it, which the projection reads again: a pass over
- * memory of the block's widest tensor. Here each image's gates scale a copy of the packed weights (K C floats)
- * and the projection reads the depthwise output itself. On planes where that does not pay (under 256 pixels, or
- * more filters than pixels: the last stages) the two layers run as they are. Both keep their parameters and
+ * depthwise, gate, project), the gates applied inside the convolution. Layer by layer the gate's multiply reads
+ * the depthwise output and writes a gated copy of it, which the projection reads again: a pass over memory of the
+ * block's widest tensor. Here the projection reads the depthwise output itself, and the gates scale a copy of the
+ * packed weights per image (K C floats) where the pointwise kernel takes an image at a time, or each plane as it
+ * gathers the planes of several images (see {@link Conv2dKernels#forwardGated}). Both keep their parameters and
  * refolds; the unfused pair stays the reference the tests compare against.
  */
 final class GateIntoPointwise implements Layer {
@@ -36,15 +37,7 @@ final class GateIntoPointwise implements Layer {
     if (training) {
       throw new IllegalStateException(describe() + ": an inference graph's layer cannot train");
     }
-    if (throughWeights(x.shape())) {
-      return conv.forwardGated(x, gate.gates(x));
-    }
-    return conv.forward(gate.forward(x, false), false);
-  }
-
-  /** Whether an input of this shape takes the gates through the weights (else the two layers run as they are). */
-  boolean throughWeights(int[] in) {
-    return conv.gatesPay(in);
+    return conv.forwardGated(x, gate.gates(x));
   }
 
   @Override
