@@ -57,6 +57,23 @@ public final class Activations {
     }
   }
 
+  /**
+   * y = max(a + b, 0), or min(max(a + b, 0), 6) when six: a residual sum and the ReLU (ReLU6) after it in one
+   * pass, the floats the two passes give (the sum rounded, then clamped the same way).
+   */
+  public static void sumClamped(float[] a, int aOff, float[] b, int bOff, boolean six, float[] y, int yOff, int n) {
+    int i = Simd.AVAILABLE ? ElementwiseVectorKernel.sumClamped(a, aOff, b, bOff, six, y, yOff, n) : 0;
+    if (six) {
+      for (; i < n; i++) {
+        y[yOff + i] = Math.min(Math.max(a[aOff + i] + b[bOff + i], 0f), 6f);
+      }
+    } else {
+      for (; i < n; i++) {
+        y[yOff + i] = Math.max(a[aOff + i] + b[bOff + i], 0f);
+      }
+    }
+  }
+
   /** dx = dy where x > 0 (the subgradient 0 at x = 0). */
   public static void reluBackward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
     if (Simd.AVAILABLE) {

@@ -39,6 +39,19 @@ final class ElementwiseVectorKernel {
     }
   }
 
+  /**
+   * {@link Activations#sumClamped} over the whole vectors of the run; returns where they end. (The scalar loop,
+   * left to C2, ran slower than the two passes it replaced: 5.2% of cifar_resnet20's training samples against 4.9%.)
+   */
+  static int sumClamped(float[] a, int aOff, float[] b, int bOff, boolean six, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, a, aOff + i).add(FloatVector.fromArray(S, b, bOff + i)).max(0f);
+      (six ? v.min(6f) : v).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
   /** dx = 0 < x < 6 ? dy : 0, the same values as the scalar loop. */
   static void relu6Backward(float[] x, int xOff, float[] dy, int dyOff, float[] dx, int dxOff, int n) {
     FloatVector zero = FloatVector.zero(S);

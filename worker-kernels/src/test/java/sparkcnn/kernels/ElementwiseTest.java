@@ -141,6 +141,43 @@ class ElementwiseTest {
     }
   }
 
+  /**
+   * The residual sum with its ReLU or ReLU6 in one pass gives the floats of the sum and then the activation, in
+   * vector lanes and the scalar tail, at offsets, with values around 0 and 6, signed zeros, infinities and NaN.
+   */
+  @Test
+  void sumClampedGivesTheFloatsOfTheSumThenTheActivation() {
+    float[] special = {0f, -0f, 6f, -6f, 3f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-30f};
+    for (int n : new int[] {1, 15, 16, 37, 100}) {
+      float[] a = new float[n + 2];
+      float[] b = new float[n + 3];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = i % 5 == 0 ? special[i % special.length] : (float) (8 * rnd.nextGaussian());
+      }
+      for (int i = 0; i < b.length; i++) {
+        b[i] = i % 7 == 0 ? special[(i / 7) % special.length] : (float) (8 * rnd.nextGaussian());
+      }
+      for (boolean six : new boolean[] {false, true}) {
+        float[] want = new float[n + 1];
+        float[] sum = new float[n];
+        for (int i = 0; i < n; i++) {
+          sum[i] = a[2 + i] + b[3 + i];
+        }
+        if (six) {
+          Activations.relu6(sum, 0, want, 1, n);
+        } else {
+          Activations.relu(sum, 0, want, 1, n);
+        }
+        float[] got = new float[n + 1];
+        Activations.sumClamped(a, 2, b, 3, six, got, 1, n);
+        for (int i = 0; i <= n; i++) {
+          assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
+              (six ? "relu6" : "relu") + " n " + n + " at " + i + ": " + got[i] + " against " + want[i]);
+        }
+      }
+    }
+  }
+
   @Test
   void reluBackwardPassesDyExactlyWhereXIsPositiveAtAnyLengthAndOffset() {
     for (int n : new int[] {1, 15, 16, 37, 100}) {

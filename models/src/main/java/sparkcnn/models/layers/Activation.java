@@ -62,6 +62,26 @@ public final class Activation implements Layer {
     return y;
   }
 
+  /** Whether {@link #forwardSum} applies: ReLU and ReLU6, whose derivative their output gives as well as x. */
+  boolean sumsInOnePass() {
+    return kind == Kind.RELU || kind == Kind.RELU6;
+  }
+
+  /**
+   * y = f(a + b) in one pass (a residual block's sum and this activation after it): the sum is never written, and
+   * backward takes the derivative from y, which for ReLU (y > 0) and ReLU6 (0 < y < 6) selects what x did.
+   */
+  Tensor forwardSum(Tensor a, Tensor b) {
+    if (!sumsInOnePass()) {
+      throw new IllegalStateException(describe() + ": its derivative needs its input");
+    }
+    absorbed = false;
+    y = Buffers.ensure(y, a.shape());
+    Activations.sumClamped(a.data, a.offset, b.data, b.offset, kind == Kind.RELU6, y.data, y.offset, y.size());
+    x = y;
+    return y;
+  }
+
   @Override
   public Tensor backward(Tensor dy) {
     if (absorbed) {
