@@ -131,7 +131,8 @@ class PointwiseBatchedTest {
 
   /**
    * The gated forward against its reference: x multiplied by each image's gates, then the batched forward. One
-   * image a run (the gates scale the packed weights) on planes of whole panels (16x16) and not (17x19, 28x28); runs
+   * image a run (the gates scale the packed weights) on planes of whole panels (16x16) and not (17x19; 28x28 with
+   * 32-column panels); runs
    * of several images (the gates scale the gathered planes) packed (8x8, 4x8) and copied (7x7, 3x3, under a
    * vector); one image with more filters than pixels, gathered too (4x4 at batch 1, 16x16 into 260); batch 1 to 9
    * on one and three threads, with and without bias and activation, gates apart per image and channel, weights

@@ -115,10 +115,7 @@ public final class Conv2d implements Layer {
 
   @Override
   public Tensor forward(Tensor input, boolean training) {
-    if (geom == null || !Arrays.equals(geom.inputShape(), input.shape())) {
-      geom = geometry(input.shape());
-    }
-    y = Buffers.ensure(y, geom.outputShape());
+    outputFor(input);
     Conv2dKernels.forward(input.data, input.offset, wb.params, wb.wOff, packedFor(geom), biasData, wb.bOff, y.data,
         y.offset, geom, epilogue);
     x = input;
@@ -138,19 +135,23 @@ public final class Conv2d implements Layer {
 
   /**
    * Inference, a plain 1x1 convolution after a squeeze-and-excitation gate: act(conv(input s) + b) for s the
-   * gates of each image's input channels (N x C), the gates scaling the weights instead of the input ({@link
+   * gates of each image's input channels (N x C), without a gated copy of the input ({@link
    * Conv2dKernels#forwardGated}).
    */
   Tensor forwardGated(Tensor input, Tensor gates) {
+    outputFor(input);
+    Conv2dKernels.forwardGated(input.data, input.offset, gates.data, gates.offset, wb.params, wb.wOff,
+        packedAlways(), biasData, wb.bOff, y.data, y.offset, geom, epilogue);
+    x = input;
+    return y;
+  }
+
+  /** The geometry for this input (kept while its shape holds) and the output buffer for it. */
+  private void outputFor(Tensor input) {
     if (geom == null || !Arrays.equals(geom.inputShape(), input.shape())) {
       geom = geometry(input.shape());
     }
     y = Buffers.ensure(y, geom.outputShape());
-    float[] p = packed == null && keepsPacked ? pack() : packed;
-    Conv2dKernels.forwardGated(input.data, input.offset, gates.data, gates.offset, wb.params, wb.wOff, p, biasData,
-        wb.bOff, y.data, y.offset, geom, epilogue);
-    x = input;
-    return y;
   }
 
   /** Applies the activation that follows in this convolution's bias pass. Only for inference graphs. */
@@ -210,6 +211,12 @@ public final class Conv2d implements Layer {
     return p == null && keepsPacked && Conv2dKernels.readsPackedWeights(g) ? pack() : p;
   }
 
+  /** The packed weights wherever they are kept (packed now if not yet), whatever algorithm the geometry takes. */
+  private float[] packedAlways() {
+    float[] p = packed;
+    return p == null && keepsPacked ? pack() : p;
+  }
+
   /** Packs the weights once; synchronized because a model's row bands may share out their work. */
   private synchronized float[] pack() {
     if (packed == null) {
@@ -239,7 +246,7 @@ public final class Conv2d implements Layer {
     if (!isPlainPointwise()) {
       throw new IllegalStateException(describe() + ": not a plain 1x1 convolution");
     }
-    float[] p = packed == null && keepsPacked ? pack() : packed;
+    float[] p = packedAlways();
     if (p != null) {
       Gemm.gemmPackedA(false, out, cols, in, p, 0, x, xOff, ldx, y, yOff, ldy);
     } else {

@@ -1,8 +1,11 @@
 package sparkcnn.models.layers;
 
+import java.util.List;
 import sparkcnn.kernels.Conv2dKernels;
 import sparkcnn.kernels.Tensor;
 import sparkcnn.models.Layer;
+import sparkcnn.models.ReceptiveField;
+import sparkcnn.models.Tracer;
 
 /**
  * Inference only: a squeeze-and-excitation gate and the 1x1 convolution after it (EfficientNet's block: expand,
@@ -28,8 +31,18 @@ final class GateIntoPointwise implements Layer {
   }
 
   @Override
+  public List<Layer> children() {
+    return List.of(gate, conv);
+  }
+
+  @Override
   public long macs(int[] in) {
-    return gate.macs(in) + conv.macs(in);
+    return conv.macs(in);
+  }
+
+  @Override
+  public ReceptiveField trace(int[] in, ReceptiveField field, Tracer tracer) {
+    return conv.trace(in, gate.trace(in, field, tracer), tracer);
   }
 
   @Override

@@ -15,8 +15,8 @@ import sparkcnn.models.Layer;
  * Linear layers and convolutions keep their weights packed for the GEMM. A convolution and the max pool after it
  * become one layer ({@link ConvMaxPool}).
  * Then a sequence that is an inverted residual body (expand 1x1, depthwise, project 1x1) runs in row bands that stay
- * in L2 ({@link InvertedResidualBands}), and a squeeze-and-excitation gate before a 1x1 convolution is applied through
- * the convolution's weights ({@link GateIntoPointwise}).
+ * in L2 ({@link InvertedResidualBands}), and a squeeze-and-excitation gate before a 1x1 convolution is applied inside
+ * the convolution ({@link GateIntoPointwise}).
  */
 public final class InferenceGraph {
   private InferenceGraph() {}

@@ -2,6 +2,7 @@ package sparkcnn.models.layers;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,8 @@ class ResidualSumTest {
           assertArrayEquals(apart.root().backward(dy).toArray(), fused.root().backward(dy).toArray(), what + " dx");
           assertArrayEquals(apart.grads(), fused.grads(), what + " parameter gradients");
         }
+        assertTrue(!((Residual) fused.root().children().get(0)).wroteSum(), "the fused block wrote no sum");
+        assertTrue(((Residual) apart.root().children().get(0)).wroteSum(), "the block without activation did");
       }
     }
   }
