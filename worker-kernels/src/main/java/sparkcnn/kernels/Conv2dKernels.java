@@ -115,22 +115,24 @@ public final class Conv2dKernels {
           + "or groups, got " + g);
     }
     Check.span("conv2d gated forward gates (" + g.n() + " x " + g.c() + ")", gates, gOff, (long) g.n() * g.c());
-    if (packedW != null && packedW.length != Gemm.packedSizeA(g.k(), g.c())) {
-      throw new IllegalArgumentException("conv2d gated forward: " + packedW.length + " packed weights for " + g.k()
-          + " filters of " + g.c() + " channels; expected " + Gemm.packedSizeA(g.k(), g.c()));
-    }
+    checkPacked("conv2d gated forward", packedW, g);
     PointwiseBatched.forwardGated(x, xOff, gates, gOff, w, wOff, packedW, new Epilogue(b, bOff, act), y, yOff, g);
+  }
+
+  /** packedW null, or as long as {@link #packedWeights} makes them for g; else an error naming op. */
+  private static void checkPacked(String op, float[] packedW, ConvGeom g) {
+    int packedSize = g.groups() * Gemm.packedSizeA(g.kg(), g.colRows());
+    if (packedW != null && packedW.length != packedSize) {
+      throw new IllegalArgumentException(op + ": " + packedW.length + " packed weights for " + g.k()
+          + " filters of " + g.colRows() + " taps in " + g.groups() + " group(s); expected " + packedSize);
+    }
   }
 
   /** y = act(conv(x, w) + b) with the given algorithm, reading packedW (or packing w, if null) where it uses GEMM. */
   static void forward(float[] x, int xOff, float[] w, int wOff, float[] packedW, float[] b, int bOff,
       float[] y, int yOff, ConvGeom g, ConvAlgorithm a, Activations.Fn act) {
     g.checkOperands("conv2d forward", x, xOff, w, wOff, b, bOff, y, yOff);
-    int packedSize = g.groups() * Gemm.packedSizeA(g.kg(), g.colRows());
-    if (packedW != null && packedW.length != packedSize) {
-      throw new IllegalArgumentException("conv2d forward: " + packedW.length + " packed weights for " + g.k()
-          + " filters of " + g.colRows() + " taps in " + g.groups() + " group(s); expected " + packedSize);
-    }
+    checkPacked("conv2d forward", packedW, g);
     require(a, g, ConvAlgorithm.Pass.FORWARD);
     switch (a) {
       // These apply bias and activation themselves, to each plane, row or image while it is in cache.

@@ -57,23 +57,22 @@ final class PointwiseBatched {
    * excitation gate applied through the 1x1 convolution after it, without a gated copy of x. Runs of one image
    * scale a copy of the packed weights' columns (K C multiplies an image) instead of the input's planes (C H W)
    * where the weights are the smaller; runs of several scale each plane as it is gathered, a copy they make anyway.
-   * Groups must be one.
    */
   static void forwardGated(float[] x, int xOff, float[] gates, int gOff, float[] w, int wOff, float[] packedW,
       Epilogue epilogue, float[] y, int yOff, ConvGeom g) {
-    if (g.groups() != 1) {
-      throw new IllegalArgumentException("gated pointwise forward: one group only, got " + g.groups());
-    }
     byWeights(false, x, xOff, g.c(), g.cg(), gates, gOff, w, wOff, packedW, epilogue, y, yOff, g.k(), g.kg(), g);
   }
 
-  /** dst = packed (size floats of k-step columns, panels of {@link Gemm#MR} rows) with column p times s[sOff + p]. */
-  private static void scaleColumns(float[] packed, int size, int k, float[] s, int sOff, float[] dst) {
+  /**
+   * dst[0, size) = the packed weights at packed[from] (size floats of k-step columns, panels of {@link Gemm#MR}
+   * rows) with column p times s[sOff + p].
+   */
+  private static void scaleColumns(float[] packed, int from, int size, int k, float[] s, int sOff, float[] dst) {
     int mr = Gemm.MR;
     for (int o = 0, p = 0; o < size; o += mr) {
       float gate = s[sOff + p];
       for (int r = 0; r < mr; r++) {
-        dst[o + r] = packed[o + r] * gate;
+        dst[o + r] = packed[from + o + r] * gate;
       }
       p = p + 1 == k ? 0 : p + 1;
     }
@@ -119,13 +118,14 @@ final class PointwiseBatched {
         // else the planes, gathered as for a run of several (at batch 1, 7x7 planes of 1152 channels into 192).
         if (images == 1 && (gates == null || dstPerGroup <= pq)) {
           // GEMM writes the image's planes in place, B gathered into packed panels band by band, or read in place.
-          // Gated, from the weights scaled by the image's gates (one group).
+          // Gated, from the group's weights scaled by the gates of the image's channels in the group.
           float[] wi = weights;
           int wiOff = gi * size;
           if (gates != null) {
             wi = Scratch.floats(Scratch.GATED_W, size);
             wiOff = 0;
-            scaleColumns(weights, size, srcPerGroup, gates, gOff + i0 * srcChannels, wi);
+            scaleColumns(weights, gi * size, size, srcPerGroup, gates, gOff + i0 * srcChannels + gi * srcPerGroup,
+                wi);
           }
           intoImage(src, srcOff + (i0 * srcChannels + gi * srcPerGroup) * pq, packs, wi, wiOff, srcPerGroup,
               dstPerGroup, pq, gi * dstPerGroup, epilogue, dst, dstOff + (i0 * dstChannels + gi * dstPerGroup) * pq);

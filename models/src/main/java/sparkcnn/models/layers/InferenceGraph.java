@@ -153,10 +153,13 @@ public final class InferenceGraph {
       // The convolution itself, or inside sequences of it and identities (the zoo's conv + batch norm, folded).
       Sequential owner = seq;
       int at = nextNonIdentity(seq, i + 1);
-      while (at < owner.children().size() && owner.children().get(at) instanceof Sequential inner
-          && soleLayer(inner) >= 0) {
+      while (at < owner.children().size() && owner.children().get(at) instanceof Sequential inner) {
+        int sole = soleLayer(inner);
+        if (sole < 0) {
+          break;
+        }
         owner = inner;
-        at = soleLayer(inner);
+        at = sole;
       }
       if (at < owner.children().size() && owner.children().get(at) instanceof Conv2d conv
           && conv.isPlainPointwise()) {
