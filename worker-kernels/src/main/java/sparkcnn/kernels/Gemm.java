@@ -414,6 +414,15 @@ public final class Gemm {
             dst[d + r] = alpha * a[src + r];
           }
         }
+      } else if (rows == MR) {
+        // Depth by depth, each of the panel's MR rows: the writes run in order (row by row they went MR floats
+        // apart). SGEMM 1024 on one Xeon thread (perf): the packing 7.2% of the samples row by row, 4.8% so.
+        int src = aOff + i0 * lda;
+        for (int p = 0, d = panel; p < kc; p++, d += MR) {
+          for (int r = 0, at = src + p; r < MR; r++, at += lda) {
+            dst[d + r] = alpha * a[at];
+          }
+        }
       } else {
         for (int r = 0; r < rows; r++) {
           int src = aOff + (i0 + r) * lda;
