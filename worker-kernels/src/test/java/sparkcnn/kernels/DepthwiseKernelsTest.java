@@ -827,6 +827,38 @@ class DepthwiseKernelsTest {
   }
 
   /**
+   * A dy row spread onto even columns (half vectors widened to 64-bit lanes, then a float at a time): every count
+   * from none to past three vectors, read from and written to odd places, with negative, signed-zero and non-finite
+   * values (a widening that keeps the upper halves' sign bits puts NaN bits in the odd column after a negative
+   * value). The even columns hold the row's bits, the odd ones between stay zero, nothing outside the row's 2 count
+   * columns is written.
+   */
+  @Test
+  void spreadRowPutsTheRowOnEvenColumnsWithZerosBetween() {
+    SplittableRandom rnd = new SplittableRandom(5);
+    for (int count = 0; count <= 3 * Simd.LANES + 3; count++) {
+      float[] src = Rand.floats(rnd, count + 5);
+      float[] specials = {-0f, Float.NEGATIVE_INFINITY, Float.NaN, -3.5f, Float.POSITIVE_INFINITY};
+      for (int k = 0; k < specials.length && k < count; k++) {
+        src[3 + (k * 7) % count] = specials[k];
+      }
+      int to = 9;
+      float[] dst = new float[to + 2 * count + 21];
+      java.util.Arrays.fill(dst, 7f);
+      for (int j = 0; j < count; j++) {
+        dst[to + 2 * j + 1] = 0f; // the callers' buffers hold zeros between the values
+      }
+      DepthwiseSpreadDots.spreadRow(src, 3, count, dst, to);
+      for (int i = 0; i < dst.length; i++) {
+        int c = i - to;
+        int expected = c < 0 || c >= 2 * count ? Float.floatToRawIntBits(7f)
+            : c % 2 == 0 ? Float.floatToRawIntBits(src[3 + c / 2]) : 0;
+        assertEquals(expected, Float.floatToRawIntBits(dst[i]), "count " + count + ", column " + c);
+      }
+    }
+  }
+
+  /**
    * {@link ConvAlgorithm#DEPTHWISE_PLANES}' weight gradient on x and dy amid NaN, every scratch buffer NaN
    * beforehand, against the naive loops.
    */
