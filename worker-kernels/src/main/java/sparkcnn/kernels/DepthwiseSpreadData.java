@@ -112,14 +112,16 @@ final class DepthwiseSpreadData {
     int iHi = (g.h() - 1 + pt) / 2;
     int count = iHi - iFirst + 1;
     // Spread row i at column c lies at (i - iFirst) * stride + 4 + c: four zeros before column 0 (the shifts reach
-    // padLeft - 4), zeros past 2q to column w + 3 at least. Rows outside dy stay zero.
+    // padLeft - 4), zeros past 2q to column w + 3 at least. Rows outside dy stay zero. (The spread writes zeros up to
+    // column 2q - 1, at most w + 4: the next row's first zero, or the spill row's, never a value.)
     int stride = width + 8;
     int spill = count * stride;
     int size = spill + width;
     int[] starts = blockStarts(width);
     Parallel.forRange(g.n() * g.c(), (lo, hi, t) -> {
       float[] buf = Scratch.floats(Scratch.PADDED, size);
-      // Zeros written once where no dy value goes (the odd columns, the rows outside dy, the margins).
+      // Zeros written once where no dy value goes (the odd columns, the rows outside dy, the margins); the spread
+      // writes the odd columns' zeros again where it goes a vector at a time.
       java.util.Arrays.fill(buf, 0, size, 0f);
       float[] wts = new float[r * r];
       for (int plane = lo; plane < hi; plane++) {

@@ -48,7 +48,8 @@ final class DepthwiseSpreadDots {
     Parallel.forRange(g.c(), (lo, hi, t) -> {
       float[] acc = Scratch.floats(Scratch.PARTIAL, (hi - lo) * 9 * lanes);
       java.util.Arrays.fill(acc, 0, (hi - lo) * 9 * lanes, 0f);
-      // Spread rows, then the strip: zeros written once where no value goes (the spread rows' odd columns).
+      // Spread rows, then the strip: zeros once where no value goes (the spread rows' odd columns, which the spread
+      // writes again as zeros where it goes a vector at a time).
       float[] buf = Scratch.floats(Scratch.PADDED, l.size);
       java.util.Arrays.fill(buf, 0, l.size, 0f);
       for (int img = 0; img < g.n(); img++) {
@@ -104,9 +105,9 @@ final class DepthwiseSpreadDots {
    * dst[to + 2j] = src[from + j] for j &lt; count: a dy row spread onto x's columns, the odd columns between zeros
    * (the callers' buffers hold zeros there; the vector part writes them again, up to column 2 count - 1).
    *
-   * <p>Half a vector at a time widened to 64-bit lanes, the upper halves cleared: float by float, the spread was a
-   * third of the 3x3 stride-2 backward data on one Xeon thread (96 channels at 112x112: 18.7 GFLOP/s with the spread
-   * skipped, 10.5 with it). Widened there, alternating JVMs: 12.8-13.3 against 9.6-9.8, 5x5 stride 2 on 56x56
+   * <p>Half a vector at a time widened to 64-bit lanes, the upper halves cleared: float by float, the spread was over
+   * two fifths of the 3x3 stride-2 backward data on one Xeon thread (96 channels at 112x112: 18.7 GFLOP/s with the
+   * spread skipped, 10.5 with it). Widened there, alternating JVMs: 12.8-13.3 against 9.6-9.8, 5x5 stride 2 on 56x56
    * 25.3-25.9 against 21.1-21.9, the 3x3 weight gradient 15.6-15.9 against 11.6-12.9. (An earlier widening, on the
    * AMD EPYC, ran no faster; not measured there since.) A method of its own: inside the callers' loops the
    * float-by-float loop ran at a third of the speed.
@@ -127,7 +128,7 @@ final class DepthwiseSpreadDots {
     final int blocks;
     /**
      * A band's spread rows lie spreadStride apart from buf[1], each with a zero before it and zeros past 2q to the
-     * blocks' reach and one further (the shifted loads); only the even columns are ever written.
+     * blocks' reach and one further (the shifted loads); values go only to the even columns (zeros to the odd).
      */
     final int spreadStride;
     /** dy rows per band: their spread rows and 2 band + 1 x rows within half of L1. */

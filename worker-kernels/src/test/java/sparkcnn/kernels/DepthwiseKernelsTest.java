@@ -831,13 +831,15 @@ class DepthwiseKernelsTest {
    * from none to past three vectors, read from and written to odd places, with negative, signed-zero and non-finite
    * values (a widening that keeps the upper halves' sign bits puts NaN bits in the odd column after a negative
    * value). The even columns hold the row's bits, the odd ones between stay zero, nothing outside the row's 2 count
-   * columns is written.
+   * columns is written: with the row at the end of src (the last half vectors then go float by float) and with
+   * values past it (a vector part that ran past count would write them).
    */
   @Test
   void spreadRowPutsTheRowOnEvenColumnsWithZerosBetween() {
     SplittableRandom rnd = new SplittableRandom(5);
-    for (int count = 0; count <= 3 * Simd.LANES + 3; count++) {
-      float[] src = Rand.floats(rnd, count + 5);
+    for (int n = 0; n < 2 * (3 * Simd.LANES + 4); n++) {
+      int count = n / 2;
+      float[] src = Rand.floats(rnd, count + 5 + (n % 2) * 2 * Simd.LANES);
       float[] specials = {-0f, Float.NEGATIVE_INFINITY, Float.NaN, -3.5f, Float.POSITIVE_INFINITY};
       for (int k = 0; k < specials.length && k < count; k++) {
         src[3 + (k * 7) % count] = specials[k];
