@@ -26,11 +26,42 @@ final class CpuModel {
 
   /** The first "model name" field of a cpuinfo text, trimmed, or null where there is none. */
   static String parse(String cpuinfo) {
+    return field(cpuinfo, "model name");
+  }
+
+  /**
+   * The vendor, family, model and stepping numbers ("AuthenticAMD family 26 model 2 stepping 1"), or null where
+   * /proc/cpuinfo is absent or lacks them. Why: a virtual machine's model name may be only the brand ("AMD EPYC"),
+   * the same for CPU generations whose kernels run differently (a Zen 4 and a Zen 5 both read "AMD EPYC"; their L1
+   * caches are 32 and 48 KB); the family and model numbers tell them apart.
+   */
+  static String identity() {
+    try {
+      return parseIdentity(Files.readString(Path.of("/proc/cpuinfo")));
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** {@link #identity} of a cpuinfo text: its first processor's fields, or null where one of them is missing. */
+  static String parseIdentity(String cpuinfo) {
+    String vendor = field(cpuinfo, "vendor_id");
+    String family = field(cpuinfo, "cpu family");
+    String model = field(cpuinfo, "model");
+    String stepping = field(cpuinfo, "stepping");
+    if (vendor == null || family == null || model == null) {
+      return null;
+    }
+    return vendor + " family " + family + " model " + model + (stepping == null ? "" : " stepping " + stepping);
+  }
+
+  /** The first field of that exact name ("model" is not "model name"), its value trimmed; null if absent or empty. */
+  private static String field(String cpuinfo, String name) {
     for (String line : cpuinfo.split("\n")) {
       int colon = line.indexOf(':');
-      if (colon > 0 && line.substring(0, colon).trim().equals("model name")) {
-        String model = line.substring(colon + 1).trim();
-        return model.isEmpty() ? null : model;
+      if (colon > 0 && line.substring(0, colon).trim().equals(name)) {
+        String value = line.substring(colon + 1).trim();
+        return value.isEmpty() ? null : value;
       }
     }
     return null;

@@ -118,6 +118,8 @@ public final class KernelBench {
     progress.println("bench: measuring the FMA peak of one core ...");
     double peak = PeakFlops.measure();
     out.put("cpu_model", CpuModel.name());
+    String identity = CpuModel.identity();
+    out.put("cpu_id", identity == null ? "unknown" : identity);
     out.put("peak_gflops_per_core", peak);
     out.put("threads", allThreads);
     out.put("vector_api", Simd.AVAILABLE);
@@ -129,6 +131,7 @@ public final class KernelBench {
     memory.put("write_gb_per_second", bw.write() / 1e9);
     memory.put("copy_gb_per_second", bw.copy() / 1e9);
     memory.put("cache_copy_gb_per_second", bw.cacheCopy() / 1e9);
+    memory.put("l1_bytes", CacheSizes.l1());
     memory.put("l2_bytes", CacheSizes.l2());
     memory.put("last_level_cache_bytes", bw.lastLevelCache());
     out.put("memory", memory);
@@ -436,8 +439,8 @@ public final class KernelBench {
     StringBuilder sb = new StringBuilder();
     double peak = (Double) r.get("peak_gflops_per_core");
     Map<String, Object> mem = (Map<String, Object>) r.get("memory");
-    sb.append(String.format(Locale.ROOT, "%s%nFP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d lanes); %d"
-        + " thread(s)%n", r.get("cpu_model"), peak, r.get("vector_api"), (Integer) r.get("vector_lanes"),
+    sb.append(String.format(Locale.ROOT, "%s (%s)%nFP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d lanes);"
+        + " %d thread(s)%n", r.get("cpu_model"), r.get("cpu_id"), peak, r.get("vector_api"), (Integer) r.get("vector_lanes"),
         (Integer) r.get("threads")));
     sb.append(String.format(Locale.ROOT, "memory, one thread: read %.1f, write %.1f, copy %.1f GB/s; L2-resident copy"
         + " %.1f GB/s (bytes read + written per second)%n%n", (Double) mem.get("read_gb_per_second"),

@@ -16,6 +16,24 @@ class CpuModelTest {
   }
 
   @Test
+  void theIdentityIsTheFirstProcessorsNumbers() {
+    String cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"
+        + "model name\t: AMD EPYC\nstepping\t: 1\n\nprocessor\t: 1\nvendor_id\t: AuthenticAMD\n"
+        + "cpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nstepping\t: 0\n";
+    // "model name" comes after "model" here; the other order must not take the name for the number.
+    assertEquals("AuthenticAMD family 26 model 2 stepping 1", CpuModel.parseIdentity(cpuinfo));
+    String nameFirst = "vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel name\t: Intel(R) Xeon(R) Processor\n"
+        + "model\t\t: 167\n";
+    assertEquals("GenuineIntel family 6 model 167", CpuModel.parseIdentity(nameFirst));
+  }
+
+  @Test
+  void anIdentityWithoutItsNumbersIsNone() {
+    assertNull(CpuModel.parseIdentity("vendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\n"));
+    assertNull(CpuModel.parseIdentity("vendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t:\n"));
+  }
+
+  @Test
   void noModelNameIsNone() {
     assertNull(CpuModel.parse("processor\t: 0\nmodel\t\t: 167\n"));
     assertNull(CpuModel.parse("model name\t:   \n"));
