@@ -30,13 +30,14 @@ final class BenchCommand implements Main.Command {
       Measures the compute core on this machine, every figure timed in this run:
         cpu_model             the CPU's model name (/proc/cpuinfo), which every figure below depends on
         cpu_id                its vendor, family, model and stepping numbers (a VM's model name may be only
-                              the brand: "AMD EPYC" for a Zen 4 and a Zen 5 alike), or "unknown"
+                              the brand, "AMD EPYC" on a Zen 5), or "unknown" (no /proc/cpuinfo, not x86)
         peak_gflops_per_core  FP32 FMA peak of one core (independent FMA chains, same vector width as the kernels)
         gemm                  SGEMM m=n=k in {256, 512, 1024, 2048} on 1 thread and on all threads:
                               {m, n, k, threads, gflops, fraction_of_peak, gflops_median}
         memory                one thread's read, write and copy bandwidth over arrays larger than the
                               last-level cache, an L2-resident copy, and a copy over each kernel entry's
-                              working-set size (bytes read + written per second):
+                              working-set size (bytes read + written per second); cache sizes from sysfs
+                              (32 KB / 1 MB / 32 MB where it cannot be read):
                               {read_gb_per_second, write_gb_per_second, copy_gb_per_second,
                                cache_copy_gb_per_second, l1_bytes, l2_bytes, last_level_cache_bytes,
                                copy_by_working_set: [{bytes, gb_per_second}]}

@@ -31,9 +31,9 @@ final class CpuModel {
 
   /**
    * The vendor, family, model and stepping numbers ("AuthenticAMD family 26 model 2 stepping 1"), or null where
-   * /proc/cpuinfo is absent or lacks them. Why: a virtual machine's model name may be only the brand ("AMD EPYC"),
-   * the same for CPU generations whose kernels run differently (a Zen 4 and a Zen 5 both read "AMD EPYC"; their L1
-   * caches are 32 and 48 KB); the family and model numbers tell them apart.
+   * /proc/cpuinfo is absent or lacks them (non-x86 kernels name other fields). Why: a virtual machine's model name
+   * may be only the brand ("AMD EPYC" on a Zen 5), which does not tell apart CPU generations whose kernels run
+   * differently (the EPYC sessions' Zen 4 and this Zen 5 have 32 and 48 KB of L1d); family and model numbers do.
    */
   static String identity() {
     try {
@@ -43,12 +43,16 @@ final class CpuModel {
     }
   }
 
-  /** {@link #identity} of a cpuinfo text: its first processor's fields, or null where one of them is missing. */
+  /**
+   * {@link #identity} of a cpuinfo text: its first processor's fields (the text up to the first blank line, so that
+   * no field comes from another processor), or null where vendor, family or model is missing there.
+   */
   static String parseIdentity(String cpuinfo) {
-    String vendor = field(cpuinfo, "vendor_id");
-    String family = field(cpuinfo, "cpu family");
-    String model = field(cpuinfo, "model");
-    String stepping = field(cpuinfo, "stepping");
+    String first = cpuinfo.split("\n\\s*\n", 2)[0];
+    String vendor = field(first, "vendor_id");
+    String family = field(first, "cpu family");
+    String model = field(first, "model");
+    String stepping = field(first, "stepping");
     if (vendor == null || family == null || model == null) {
       return null;
     }

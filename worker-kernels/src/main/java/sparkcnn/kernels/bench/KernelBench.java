@@ -439,9 +439,9 @@ public final class KernelBench {
     StringBuilder sb = new StringBuilder();
     double peak = (Double) r.get("peak_gflops_per_core");
     Map<String, Object> mem = (Map<String, Object>) r.get("memory");
-    sb.append(String.format(Locale.ROOT, "%s (%s)%nFP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d lanes);"
-        + " %d thread(s)%n", r.get("cpu_model"), r.get("cpu_id"), peak, r.get("vector_api"), (Integer) r.get("vector_lanes"),
-        (Integer) r.get("threads")));
+    sb.append(String.format(Locale.ROOT, "%s (%s)%nFP32 FMA peak of one core: %.1f GFLOP/s (vector API: %s, %d"
+        + " lanes); %d thread(s)%n", r.get("cpu_model"), r.get("cpu_id"), peak, r.get("vector_api"),
+        (Integer) r.get("vector_lanes"), (Integer) r.get("threads")));
     sb.append(String.format(Locale.ROOT, "memory, one thread: read %.1f, write %.1f, copy %.1f GB/s; L2-resident copy"
         + " %.1f GB/s (bytes read + written per second)%n%n", (Double) mem.get("read_gb_per_second"),
         (Double) mem.get("write_gb_per_second"), (Double) mem.get("copy_gb_per_second"),

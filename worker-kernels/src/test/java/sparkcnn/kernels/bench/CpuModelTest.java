@@ -31,6 +31,12 @@ class CpuModelTest {
   void anIdentityWithoutItsNumbersIsNone() {
     assertNull(CpuModel.parseIdentity("vendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC\n"));
     assertNull(CpuModel.parseIdentity("vendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t:\n"));
+    // An ARM kernel's fields: no vendor_id or cpu family.
+    assertNull(CpuModel.parseIdentity("processor\t: 0\nBogoMIPS\t: 243.75\nCPU implementer\t: 0x41\n"
+        + "CPU architecture: 8\nCPU variant\t: 0x1\nCPU part\t: 0xd0c\nCPU revision\t: 1\n"));
+    // Numbers only on a later processor are not the first processor's.
+    assertNull(CpuModel.parseIdentity("processor\t: 0\nvendor_id\t: AuthenticAMD\n\n"
+        + "processor\t: 1\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"));
   }
 
   @Test
