@@ -13,15 +13,17 @@ final class CpuModel {
 
   /** The model name, or the JVM's os.arch where /proc/cpuinfo is absent or has none. */
   static String name() {
+    String model = parse(cpuinfo());
+    return model != null ? model : System.getProperty("os.arch", "unknown");
+  }
+
+  /** /proc/cpuinfo's text, or "" where it is absent or unreadable (not Linux): then no field is found in it. */
+  private static String cpuinfo() {
     try {
-      String model = parse(Files.readString(Path.of("/proc/cpuinfo")));
-      if (model != null) {
-        return model;
-      }
+      return Files.readString(Path.of("/proc/cpuinfo"));
     } catch (IOException | RuntimeException e) {
-      // not Linux, or not readable: the architecture is all there is to say
+      return "";
     }
-    return System.getProperty("os.arch", "unknown");
   }
 
   /** The first "model name" field of a cpuinfo text, trimmed, or null where there is none. */
@@ -36,11 +38,7 @@ final class CpuModel {
    * differently (the EPYC sessions' Zen 4 and this Zen 5 have 32 and 48 KB of L1d); family and model numbers do.
    */
   static String identity() {
-    try {
-      return parseIdentity(Files.readString(Path.of("/proc/cpuinfo")));
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return parseIdentity(cpuinfo());
   }
 
   /**
